@@ -1,0 +1,81 @@
+/*
+ * mailproto-dump: read a transcript on standard input and print the
+ * parser's events, one per line.
+ *
+ *   mailproto-dump --proto lines     CRLF line framing (core)
+ *
+ * Output format (stable): "line <bytes>" with \r \n \\ and \xHH escapes,
+ * "error <MP_STATUS_NAME> @<stream offset>", and a final "end pending=N".
+ * Exit status: 0 when the parser reported no error, 1 when it did, 2 on
+ * bad usage.  Protocol modes (smtp, pop3, imap) arrive with their codecs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mailproto/core.h"
+
+static void print_escaped(const char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\r') fputs("\\r", stdout);
+        else if (c == '\n') fputs("\\n", stdout);
+        else if (c == '\\') fputs("\\\\", stdout);
+        else if (c < 0x20 || c >= 0x7f) printf("\\x%02x", c);
+        else putchar(c);
+    }
+}
+
+static int dump_lines(void)
+{
+    static char linebuf[MP_MAX_LINE];
+    static char in[16384];
+    mp_line_framer f;
+    size_t n;
+    int failed = 0;
+
+    mp_line_framer_init(&f, linebuf, sizeof(linebuf), MP_MAX_LINE, 0);
+    while ((n = fread(in, 1, sizeof(in), stdin)) > 0) {
+        const char *p = in;
+        while (n > 0) {
+            size_t used;
+            mp_slice line;
+            mp_status st = mp_line_framer_next(&f, p, n, &used, &line);
+            if (st == MP_OK) {
+                fputs("line ", stdout);
+                print_escaped(line.ptr, line.len);
+                putchar('\n');
+            } else if (st != MP_NEED_MORE) {
+                printf("error %s @%llu\n", mp_status_name(st), (unsigned long long)f.err.offset);
+                failed = 1;
+            }
+            p += used;
+            n -= used;
+        }
+    }
+    printf("end pending=%zu\n", mp_line_framer_pending(&f));
+    return failed;
+}
+
+static int usage(void)
+{
+    fputs("usage: mailproto-dump --proto lines < transcript\n"
+          "  prints one event per line; exit 1 when the parser reported an error\n",
+          stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage();
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[1], "--proto") != 0)
+        return usage();
+    if (strcmp(argv[2], "lines") == 0)
+        return dump_lines();
+    fprintf(stderr, "mailproto-dump: unknown protocol '%s' (this build has: lines)\n", argv[2]);
+    return 2;
+}

@@ -1,0 +1,177 @@
+/*
+ * libmailproto — compile-time configuration.
+ *
+ * Every limit the library enforces is a macro here with an RFC-derived
+ * default.  Override any of them on the compiler command line
+ * (-DMP_SMTP_MAX_COMMAND_LINE=1024) or in a header passed with
+ * -DMP_CONFIG_HEADER="\"my_config.h\"".  Hitting a limit is always a
+ * distinct status code (see core.h), never a silent truncation.
+ *
+ * Where a limit sizes a buffer inside a state struct it is a hard upper
+ * bound; sessions also take a run-time value in their config that may only
+ * lower it.
+ */
+#ifndef MAILPROTO_CONFIG_H
+#define MAILPROTO_CONFIG_H
+
+#ifdef MP_CONFIG_HEADER
+#include MP_CONFIG_HEADER
+#endif
+
+/* ---- Feature switches (CMake options MAILPROTO_WITH_*) ------------------ */
+#ifndef MP_ENABLE_SMTP
+#define MP_ENABLE_SMTP 1
+#endif
+#ifndef MP_ENABLE_POP3
+#define MP_ENABLE_POP3 1
+#endif
+#ifndef MP_ENABLE_IMAP
+#define MP_ENABLE_IMAP 1
+#endif
+#ifndef MP_ENABLE_SASL
+#define MP_ENABLE_SASL 1
+#endif
+/* The built-in software crypto provider (MD5, SHA-1, SHA-256, HMAC, PBKDF2).
+ * A firmware image that has hardware crypto may drop it and supply its own
+ * provider (crypto.h). */
+#ifndef MP_ENABLE_BUILTIN_CRYPTO
+#define MP_ENABLE_BUILTIN_CRYPTO 1
+#endif
+
+/* ---- Line framing (core) ------------------------------------------------ */
+/* Largest line any framer may be configured for; sizes nothing by itself. */
+#ifndef MP_MAX_LINE
+#define MP_MAX_LINE 65536u
+#endif
+
+/* ---- SMTP (RFC 5321 §4.5.3.1) ------------------------------------------- */
+/* Command line incl. CRLF: 512 (§4.5.3.1.4), plus room for ESMTP
+ * parameters that extensions add (RFC 1869 allows +? per extension;
+ * SIZE/BODY/SMTPUTF8/DSN/AUTH/REQUIRETLS/MT-PRIORITY fit in 1024). */
+#ifndef MP_SMTP_MAX_COMMAND_LINE
+#define MP_SMTP_MAX_COMMAND_LINE 1024u
+#endif
+/* Reply line incl. CRLF (§4.5.3.1.5). */
+#ifndef MP_SMTP_MAX_REPLY_LINE
+#define MP_SMTP_MAX_REPLY_LINE 512u
+#endif
+/* Text line in DATA incl. CRLF (§4.5.3.1.6); only enforced on request,
+ * real mail exceeds it. */
+#ifndef MP_SMTP_MAX_TEXT_LINE
+#define MP_SMTP_MAX_TEXT_LINE 1000u
+#endif
+/* Reverse-path / forward-path incl. angle brackets (§4.5.3.1.3). */
+#ifndef MP_SMTP_MAX_PATH
+#define MP_SMTP_MAX_PATH 256u
+#endif
+/* Local part 64, domain 255 (§4.5.3.1.1, §4.5.3.1.2). */
+#ifndef MP_SMTP_MAX_LOCAL_PART
+#define MP_SMTP_MAX_LOCAL_PART 64u
+#endif
+#ifndef MP_SMTP_MAX_DOMAIN
+#define MP_SMTP_MAX_DOMAIN 255u
+#endif
+/* Recipients per transaction: RFC minimum 100 (§4.5.3.1.8); default 1000,
+ * the 1001st gets 452 4.5.3. */
+#ifndef MP_SMTP_MAX_RCPTS
+#define MP_SMTP_MAX_RCPTS 1000u
+#endif
+/* AUTH response line (RFC 4954 §4: 12288 octets). */
+#ifndef MP_SMTP_MAX_AUTH_LINE
+#define MP_SMTP_MAX_AUTH_LINE 12288u
+#endif
+/* Bad commands per session before 421 and close (soft / hard). */
+#ifndef MP_SMTP_MAX_ERRORS_SOFT
+#define MP_SMTP_MAX_ERRORS_SOFT 10u
+#endif
+#ifndef MP_SMTP_MAX_ERRORS_HARD
+#define MP_SMTP_MAX_ERRORS_HARD 20u
+#endif
+/* ESMTP parameters on one MAIL/RCPT command. */
+#ifndef MP_SMTP_MAX_PARAMS
+#define MP_SMTP_MAX_PARAMS 16u
+#endif
+
+/* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */
+#ifndef MP_POP3_MAX_COMMAND_LINE
+#define MP_POP3_MAX_COMMAND_LINE 255u
+#endif
+#ifndef MP_POP3_MAX_RESPONSE_LINE
+#define MP_POP3_MAX_RESPONSE_LINE 512u
+#endif
+#ifndef MP_POP3_MAX_UID
+#define MP_POP3_MAX_UID 70u
+#endif
+
+/* ---- IMAP (RFC 9051, RFC 3501, RFC 7162 §4, RFC 7888) ------------------- */
+#ifndef MP_IMAP_MAX_LINE_PREAUTH
+#define MP_IMAP_MAX_LINE_PREAUTH 8192u
+#endif
+#ifndef MP_IMAP_MAX_LINE
+#define MP_IMAP_MAX_LINE 65536u
+#endif
+#ifndef MP_IMAP_MAX_TAG
+#define MP_IMAP_MAX_TAG 64u
+#endif
+#ifndef MP_IMAP_MAX_ATOM
+#define MP_IMAP_MAX_ATOM 1024u
+#endif
+#ifndef MP_IMAP_MAX_QUOTED
+#define MP_IMAP_MAX_QUOTED 8192u
+#endif
+#ifndef MP_IMAP_MAX_DEPTH
+#define MP_IMAP_MAX_DEPTH 64u
+#endif
+#ifndef MP_IMAP_MAX_LITERALS
+#define MP_IMAP_MAX_LITERALS 32u
+#endif
+/* LITERAL- (RFC 7888 §4): non-synchronizing literals at most 4096 octets. */
+#ifndef MP_IMAP_MAX_NONSYNC_LITERAL
+#define MP_IMAP_MAX_NONSYNC_LITERAL 4096u
+#endif
+/* Server policy defaults: APPEND literal 64 MiB, any other literal 64 KiB. */
+#ifndef MP_IMAP_MAX_APPEND_LITERAL
+#define MP_IMAP_MAX_APPEND_LITERAL (64ul * 1024ul * 1024ul)
+#endif
+#ifndef MP_IMAP_MAX_LITERAL
+#define MP_IMAP_MAX_LITERAL (64ul * 1024ul)
+#endif
+#ifndef MP_IMAP_MAX_AUTH_LINE
+#define MP_IMAP_MAX_AUTH_LINE 12288u
+#endif
+#ifndef MP_IMAP_MAX_ID_PAIRS
+#define MP_IMAP_MAX_ID_PAIRS 30u
+#endif
+
+/* ---- SASL --------------------------------------------------------------- */
+/* Largest decoded SASL message handled by a mechanism (authzid + authcid +
+ * password for PLAIN is 3 x 255 + 2; SCRAM client-final with proof fits). */
+#ifndef MP_SASL_MAX_MESSAGE
+#define MP_SASL_MAX_MESSAGE 1024u
+#endif
+/* Largest user name / authorization identity. */
+#ifndef MP_SASL_MAX_NAME
+#define MP_SASL_MAX_NAME 255u
+#endif
+
+/* ---- Checks: refuse impossible combinations ----------------------------- */
+#if MP_SMTP_MAX_COMMAND_LINE < 512u
+#error "MP_SMTP_MAX_COMMAND_LINE below the RFC 5321 minimum of 512"
+#endif
+#if MP_SMTP_MAX_REPLY_LINE < 512u
+#error "MP_SMTP_MAX_REPLY_LINE below the RFC 5321 minimum of 512"
+#endif
+#if MP_SMTP_MAX_RCPTS < 100u
+#error "MP_SMTP_MAX_RCPTS below the RFC 5321 minimum of 100"
+#endif
+#if MP_POP3_MAX_RESPONSE_LINE < 512u
+#error "MP_POP3_MAX_RESPONSE_LINE below the RFC 1939 minimum of 512"
+#endif
+#if MP_IMAP_MAX_NONSYNC_LITERAL > 4096u
+#error "MP_IMAP_MAX_NONSYNC_LITERAL above the LITERAL- maximum of 4096"
+#endif
+#if MP_IMAP_MAX_LINE_PREAUTH > MP_IMAP_MAX_LINE
+#error "MP_IMAP_MAX_LINE_PREAUTH must not exceed MP_IMAP_MAX_LINE"
+#endif
+
+#endif /* MAILPROTO_CONFIG_H */

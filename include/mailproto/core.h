@@ -1,0 +1,397 @@
+/*
+ * libmailproto — protocol-independent core.
+ *
+ * Status codes, byte slices, the bounded output buffer, CRLF line framing,
+ * base64, modified UTF-7 and SMTP/POP3 dot-stuffing.  Nothing here
+ * allocates; every object is a plain struct the caller places anywhere and
+ * may copy only while it holds no pointers into itself.
+ */
+#ifndef MAILPROTO_CORE_H
+#define MAILPROTO_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================= */
+/* Status codes                                                            */
+/* ======================================================================= */
+
+/*
+ * One table for the whole library: name, value, text.  Values below 16 are
+ * not errors.  Ranges: 16..127 core, SASL and crypto; 128..159 SMTP;
+ * 160..191 POP3; 192..255 IMAP.  Values never change once released.
+ */
+#define MP_STATUS_TABLE(X)                                                    \
+    X(MP_OK, 0, "ok")                                                         \
+    X(MP_NEED_MORE, 1, "need more input")                                     \
+    X(MP_PAUSED, 2, "paused: waiting for the host")                           \
+    X(MP_DONE, 3, "end of the element reached")                               \
+    X(MP_TRANSPORT_SWITCH, 4, "transport switch: start TLS or compression")   \
+    X(MP_CLOSED, 5, "session closed")                                         \
+    X(MP_ERR_ARG, 16, "invalid argument")                                     \
+    X(MP_ERR_STATE, 17, "call not valid in the current state")                \
+    X(MP_ERR_NO_SPACE, 18, "output buffer too small")                         \
+    X(MP_ERR_ABORTED, 19, "aborted by a callback")                            \
+    X(MP_ERR_UNSUPPORTED, 20, "not supported by this build or the peer")      \
+    X(MP_ERR_LINE_TOO_LONG, 32, "line longer than its limit")                 \
+    X(MP_ERR_BARE_CR, 33, "bare CR (CR not followed by LF)")                  \
+    X(MP_ERR_BARE_LF, 34, "bare LF (LF not preceded by CR)")                  \
+    X(MP_ERR_NUL, 35, "NUL byte")                                             \
+    X(MP_ERR_8BIT, 36, "8-bit byte where only 7-bit is allowed")              \
+    X(MP_ERR_TOKEN_TOO_LONG, 37, "token longer than its limit")               \
+    X(MP_ERR_SYNTAX, 38, "syntax error")                                      \
+    X(MP_ERR_NUMBER, 39, "number malformed or out of range")                  \
+    X(MP_ERR_BAD_VALUE, 40, "value cannot be sent as it is")                  \
+    X(MP_ERR_BASE64, 48, "invalid base64")                                    \
+    X(MP_ERR_MUTF7, 49, "invalid or non-canonical modified UTF-7")            \
+    X(MP_ERR_UTF8, 50, "invalid UTF-8")                                       \
+    X(MP_ERR_TLS_INJECTION, 64, "plaintext bytes after a transport switch")   \
+    X(MP_ERR_TLS_REQUIRED, 65, "TLS required but not available")              \
+    X(MP_ERR_PROTOCOL, 66, "peer violated the protocol")                      \
+    X(MP_ERR_TOO_MANY_ERRORS, 67, "too many errors from the peer")            \
+    X(MP_ERR_TLS, 68, "TLS library error")                                    \
+    X(MP_ERR_SASL_MECH, 96, "unknown or disabled SASL mechanism")             \
+    X(MP_ERR_SASL_MESSAGE, 97, "malformed SASL message")                      \
+    X(MP_ERR_SASL_AUTH_FAILED, 98, "authentication failed")                   \
+    X(MP_ERR_SASL_CANCELLED, 99, "SASL exchange cancelled")                   \
+    X(MP_ERR_SASL_SERVER_PROOF, 100, "server proof did not verify")           \
+    X(MP_ERR_SASL_TOO_LONG, 101, "SASL message longer than its limit")        \
+    X(MP_ERR_CRYPTO, 102, "crypto provider failure")
+
+typedef enum mp_status {
+#define MP_STATUS_ENUM_(name, value, text) name = value,
+    MP_STATUS_TABLE(MP_STATUS_ENUM_)
+#undef MP_STATUS_ENUM_
+    MP_STATUS_MAX_ = 255
+} mp_status;
+
+/* First error value: every status >= this is an error. */
+#define MP_ERR_FIRST 16
+
+/* Non-zero when `s` is an error (not OK / NEED_MORE / PAUSED / ...). */
+static inline int mp_is_error(mp_status s) { return (int)s >= MP_ERR_FIRST; }
+
+/* A static, NUL-terminated English text for `s`; never NULL ("unknown
+ * status" for a value outside the table). */
+const char *mp_strerror(mp_status s);
+
+/* The symbolic name of `s` ("MP_ERR_BARE_LF"); never NULL. Used by the
+ * event dumps and tests. */
+const char *mp_status_name(mp_status s);
+
+/*
+ * Where and why a parser failed.  `offset` counts bytes from the start of
+ * the stream the parser was fed (not from the start of one feed call).
+ * `rule` is a static string naming the grammar rule or limit that failed
+ * ("RFC 5321 4.1.2 Mailbox", "MP_SMTP_MAX_PATH"), or NULL.
+ */
+typedef struct mp_error {
+    mp_status code;
+    uint64_t offset;
+    const char *rule;
+} mp_error;
+
+/* ======================================================================= */
+/* Byte slices                                                             */
+/* ======================================================================= */
+
+/*
+ * A view of bytes owned by someone else.  Slices handed to callbacks point
+ * into the caller's input or into a buffer inside the parser state; they
+ * are valid only until the callback returns unless a function says
+ * otherwise.  Not NUL-terminated.
+ */
+typedef struct mp_slice {
+    const char *ptr;
+    size_t len;
+} mp_slice;
+
+/* A slice of a string literal. */
+#define MP_SLICE_LIT(s) ((mp_slice){ (s), sizeof(s) - 1 })
+
+/* A slice of `n` bytes at `p`. */
+static inline mp_slice mp_slice_make(const char *p, size_t n)
+{
+    mp_slice s;
+    s.ptr = p;
+    s.len = n;
+    return s;
+}
+
+/* 1 when `a` equals the `n` bytes at `lit` ignoring ASCII case, else 0. */
+int mp_slice_eq_ci(mp_slice a, const char *lit, size_t n);
+
+/* Parse an unsigned decimal number that must fit in `max`.  Returns MP_OK,
+ * MP_ERR_SYNTAX (empty, non-digit) or MP_ERR_NUMBER (overflow or above
+ * `max`).  No sign, no leading '+', no white space. */
+mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out);
+
+/* ======================================================================= */
+/* Bounded output buffer                                                   */
+/* ======================================================================= */
+
+/*
+ * Writers append to a caller-owned buffer.  A writer emits a whole
+ * protocol element or nothing: it takes a mark, appends, and commits; on
+ * overflow the commit rolls the buffer back to the mark and records how
+ * many bytes the element needed.
+ *
+ *   size_t m = mp_outbuf_mark(ob);
+ *   mp_outbuf_puts(ob, "NOOP\r\n");
+ *   return mp_outbuf_commit(ob, m);
+ *
+ * `buf` is owned by the caller and must outlive the mp_outbuf.
+ */
+typedef struct mp_outbuf {
+    char *buf;
+    size_t cap;
+    size_t len;  /* bytes holding output */
+    size_t want; /* bytes the element being written needs (>= len) */
+    size_t need; /* after MP_ERR_NO_SPACE: the size the element needed */
+} mp_outbuf;
+
+/* Point `ob` at `buf[0..cap)`, empty. */
+void mp_outbuf_init(mp_outbuf *ob, char *buf, size_t cap);
+/* Start an element; returns the mark to pass to mp_outbuf_commit(). */
+size_t mp_outbuf_mark(mp_outbuf *ob);
+/* Append bytes / a C string / one byte / a decimal number.  On overflow
+ * nothing more is written until the commit, which fails. */
+void mp_outbuf_put(mp_outbuf *ob, const void *p, size_t n);
+void mp_outbuf_puts(mp_outbuf *ob, const char *s);
+void mp_outbuf_putc(mp_outbuf *ob, char c);
+void mp_outbuf_put_u64(mp_outbuf *ob, uint64_t v);
+/* End the element begun at `mark`: MP_OK, or MP_ERR_NO_SPACE with the
+ * buffer back at `mark` and ob->need set to the element's size. */
+mp_status mp_outbuf_commit(mp_outbuf *ob, size_t mark);
+/* Drop the element begun at `mark` (a writer found a bad value). */
+void mp_outbuf_rollback(mp_outbuf *ob, size_t mark);
+/* Remove the first `n` bytes (they were sent); the rest moves to the
+ * front.  n > len is clamped. */
+void mp_outbuf_consume(mp_outbuf *ob, size_t n);
+/* Free room. */
+static inline size_t mp_outbuf_room(const mp_outbuf *ob) { return ob->cap - ob->len; }
+
+/* ======================================================================= */
+/* CRLF line framer                                                        */
+/* ======================================================================= */
+
+/* Framer flags. */
+enum {
+    /* Quirk: accept a bare LF as a line end (the line excludes the LF and
+     * a CR just before it).  Off by default: in SMTP a bare LF ending a
+     * command is a smuggling vector (SECURITY.md). */
+    MP_LINE_ALLOW_LF = 1u << 0
+};
+
+/*
+ * Splits a byte stream into lines ending in CRLF, resumable at any byte.
+ * A line wholly inside one input is returned as a slice of that input
+ * (zero copy); a line that straddles inputs is assembled in `buf`.
+ *
+ * Errors, each reported once with its stream offset in `err`:
+ *  - MP_ERR_LINE_TOO_LONG: the line exceeded `max_line` (which counts the
+ *    CRLF, as the RFCs do).  Reported as soon as the limit is crossed; the
+ *    framer then discards through the end of that line and goes on.
+ *  - MP_ERR_BARE_LF: an LF without CR (unless MP_LINE_ALLOW_LF).  The LF
+ *    ends the bad line, which is discarded.
+ *  - MP_ERR_BARE_CR: a CR followed by anything but LF.  The framer
+ *    discards through the next LF.
+ * After an error the caller may go on feeding; the next line starts after
+ * the discarded one.
+ */
+typedef struct mp_line_framer {
+    char *buf;      /* host-owned assembly buffer, >= max_line - 2 bytes */
+    size_t cap;
+    size_t len;     /* bytes of a partial line in buf */
+    size_t max_line;
+    uint64_t pos;   /* stream offset of the next byte to be fed */
+    mp_error err;   /* the last error reported */
+    uint8_t state;  /* private */
+    uint8_t flags;
+} mp_line_framer;
+
+/* Prepare `f`.  `buf` must hold at least max_line - 2 bytes and must
+ * outlive the framer.  Returns MP_ERR_ARG when max_line < 3 or the buffer
+ * is too small. */
+mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t max_line,
+                              unsigned flags);
+
+/*
+ * Consume bytes from `in[0..len)` up to the end of the next line.
+ * Returns:
+ *  - MP_OK: `*line` is the line without its CRLF; valid until the next call
+ *    on `f` and until `in` is freed.  `*used` bytes were consumed.
+ *  - MP_NEED_MORE: all of `in` was consumed (`*used == len`) and no line is
+ *    complete yet.
+ *  - one of the errors above (`*used` includes the offending byte).
+ */
+mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, size_t *used,
+                              mp_slice *line);
+
+/* Bytes of an incomplete line held by the framer (used at a transport
+ * switch: any such byte is plaintext that must never be processed). */
+size_t mp_line_framer_pending(const mp_line_framer *f);
+
+/* Forget any partial line and error; the stream offset is kept. */
+void mp_line_framer_reset(mp_line_framer *f);
+
+/* ======================================================================= */
+/* Base64 (RFC 4648 §4)                                                    */
+/* ======================================================================= */
+
+/* Exact encoded size of n bytes, and an upper bound of the decoded size of
+ * n characters. */
+#define MP_BASE64_ENCODED_LEN(n) ((((n) + 2u) / 3u) * 4u)
+#define MP_BASE64_DECODED_MAX(n) ((((n) + 3u) / 4u) * 3u)
+
+/* Encode `n` bytes into `out` (no line breaks, padded).  MP_ERR_NO_SPACE
+ * when cap < MP_BASE64_ENCODED_LEN(n); `*outlen` is always set to the size
+ * written or needed. */
+mp_status mp_base64_encode(const void *in, size_t n, char *out, size_t cap, size_t *outlen);
+
+/* Strict decode (what SASL needs): alphabet only, no white space, padding
+ * required and canonical (unused bits zero).  MP_ERR_BASE64 with the
+ * offending offset in `*outlen` left undefined; MP_ERR_NO_SPACE when cap <
+ * the decoded size. */
+mp_status mp_base64_decode(const char *in, size_t n, void *out, size_t cap, size_t *outlen);
+
+/* Lenient decode for MIME bodies: skips CR, LF, space and tab, accepts a
+ * missing final padding.  Still rejects characters outside the alphabet. */
+mp_status mp_base64_decode_lenient(const char *in, size_t n, void *out, size_t cap,
+                                   size_t *outlen);
+
+/* Streaming encoder: any chunking of the input gives the same output. */
+typedef struct mp_base64_encoder {
+    uint8_t carry[2];
+    uint8_t ncarry;
+} mp_base64_encoder;
+
+void mp_base64_encoder_init(mp_base64_encoder *e);
+/* Encode `n` more bytes; `out` must hold MP_BASE64_ENCODED_LEN(n + 2)
+ * bytes.  Returns the number of characters written. */
+size_t mp_base64_encoder_update(mp_base64_encoder *e, const void *in, size_t n, char *out);
+/* Flush the last group with padding; `out` must hold 4 bytes.  Returns the
+ * number of characters written (0 or 4). */
+size_t mp_base64_encoder_finish(mp_base64_encoder *e, char *out);
+
+/* Decoder flags. */
+enum { MP_BASE64_LENIENT = 1u << 0 };
+
+/* Streaming decoder (strict unless MP_BASE64_LENIENT). */
+typedef struct mp_base64_decoder {
+    uint32_t acc;
+    uint64_t pos;   /* characters consumed, for the error offset */
+    uint8_t nacc;   /* sextets in acc */
+    uint8_t npad;   /* '=' seen */
+    uint8_t flags;
+    uint8_t failed;
+} mp_base64_decoder;
+
+void mp_base64_decoder_init(mp_base64_decoder *d, unsigned flags);
+/* Decode `n` characters; `out` must hold MP_BASE64_DECODED_MAX(n + 3)
+ * bytes.  Returns MP_OK or MP_ERR_BASE64 (then d->pos is the offset of the
+ * bad character and the decoder stays failed). */
+mp_status mp_base64_decoder_update(mp_base64_decoder *d, const char *in, size_t n, void *out,
+                                   size_t *outlen);
+/* Check that the input ended on a group boundary (strict) and flush
+ * (lenient, unpadded tail).  `out` must hold 3 bytes. */
+mp_status mp_base64_decoder_finish(mp_base64_decoder *d, void *out, size_t *outlen);
+
+/* ======================================================================= */
+/* Modified UTF-7 for IMAP mailbox names (RFC 3501 §5.1.3)                 */
+/* ======================================================================= */
+
+/* UTF-8 -> modified UTF-7.  MP_ERR_UTF8 for invalid UTF-8 (overlong,
+ * surrogates, > U+10FFFF), MP_ERR_NO_SPACE with `*outlen` = size needed. */
+mp_status mp_mutf7_encode(const char *utf8, size_t n, char *out, size_t cap, size_t *outlen);
+
+/* Modified UTF-7 -> UTF-8.  Rejects (MP_ERR_MUTF7) everything that is not
+ * the canonical encoding: printable ASCII inside a shifted run, "&" not
+ * closed by "-", an empty run other than "&-", two adjacent runs, non-zero
+ * padding bits, unpaired surrogates, and bytes outside 0x20..0x7e. */
+mp_status mp_mutf7_decode(const char *mutf7, size_t n, char *out, size_t cap, size_t *outlen);
+
+/* ======================================================================= */
+/* Dot-stuffing: SMTP DATA (RFC 5321 §4.5.2) and POP3 multi-line           */
+/* responses (RFC 1939 §3, "byte-stuffing").  One implementation serves    */
+/* both; the two protocols use the same format.                            */
+/* ======================================================================= */
+
+/* What a decoder does with a bare CR, a bare LF or a NUL in the body. */
+typedef enum mp_dot_policy {
+    /* Default: the first such byte poisons the body.  The decoder reports
+     * the error once (with its offset), delivers no more content, and
+     * keeps reading until the real CRLF "." CRLF.  An SMTP server then
+     * replies 5xx and closes (SECURITY.md, SMTP smuggling). */
+    MP_DOT_STRICT = 0,
+    /* Opt-in: a bare LF ends a content line and is delivered as CRLF.  The
+     * end of data is still exactly CRLF "." CRLF; a bare CR or NUL still
+     * poisons. */
+    MP_DOT_NORMALIZE_LF = 1
+} mp_dot_policy;
+
+typedef struct mp_dot_decoder {
+    uint64_t pos;   /* stream offset of the next byte */
+    mp_error err;   /* the poisoning error, code MP_OK while clean */
+    uint8_t state;  /* private */
+    uint8_t policy;
+} mp_dot_decoder;
+
+/* Prepare `d` to decode a body that starts right after the CRLF of the
+ * DATA command (or the +OK line of RETR/TOP/LIST/UIDL/CAPA): that CRLF
+ * counts as the first CRLF of the terminator, so an empty body is ".\r\n". */
+void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy);
+
+/*
+ * Consume bytes from `in[0..len)` and return the next piece of content.
+ *  - MP_OK: `*chunk` is unstuffed content (a slice of `in`, or of a
+ *    static string for a normalized line end); call again with the rest.
+ *  - MP_NEED_MORE: `in` consumed, no more content yet.
+ *  - MP_DONE: the terminating CRLF "." CRLF was consumed; `*used` stops
+ *    right after it.  Check d->err.code: not MP_OK means the body was
+ *    poisoned and must not be delivered.
+ *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL: the body is poisoned
+ *    (reported once; call again to skip to the end).
+ * Content always ends with CRLF (the CRLF before the final dot is
+ * content).
+ */
+mp_status mp_dot_decoder_next(mp_dot_decoder *d, const char *in, size_t len, size_t *used,
+                              mp_slice *chunk);
+
+/* Encoder flags. */
+enum {
+    /* Turn a bare LF, a bare CR, or CR LF into CRLF instead of refusing. */
+    MP_DOT_ENC_NORMALIZE = 1u << 0
+};
+
+typedef struct mp_dot_encoder {
+    uint8_t state;  /* private */
+    uint8_t flags;
+} mp_dot_encoder;
+
+void mp_dot_encoder_init(mp_dot_encoder *e, unsigned flags);
+/*
+ * Stuff `in[0..len)` into `out`, as much as fits: a '.' is doubled at the
+ * start of every line.  `*used` says how much input was taken; the rest
+ * must be passed again once the host sent some output.  Returns MP_OK,
+ * MP_ERR_NO_SPACE (nothing could be written), or MP_ERR_BARE_CR /
+ * MP_ERR_BARE_LF / MP_ERR_NUL without MP_DOT_ENC_NORMALIZE (`*used` stops
+ * at the bad byte).  Never writes a bare CR or LF.
+ */
+mp_status mp_dot_encoder_update(mp_dot_encoder *e, const char *in, size_t len, size_t *used,
+                                mp_outbuf *out);
+/* Write the end: CRLF if the content did not end with one, then ".\r\n".
+ * Whole or nothing (MP_ERR_NO_SPACE). */
+mp_status mp_dot_encoder_finish(mp_dot_encoder *e, mp_outbuf *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MAILPROTO_CORE_H */

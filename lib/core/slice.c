@@ -1,0 +1,38 @@
+/* Byte slices: case-insensitive compare and bounded decimal numbers. */
+#include "mailproto/core.h"
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32u) : c;
+}
+
+int mp_slice_eq_ci(mp_slice a, const char *lit, size_t n)
+{
+    size_t i;
+    if (a.len != n)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (ascii_lower((unsigned char)a.ptr[i]) != ascii_lower((unsigned char)lit[i]))
+            return 0;
+    return 1;
+}
+
+mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (s.len == 0)
+        return MP_ERR_SYNTAX;
+    for (i = 0; i < s.len; i++) {
+        unsigned d = (unsigned)((unsigned char)s.ptr[i]) - (unsigned)'0';
+        if (d > 9u)
+            return MP_ERR_SYNTAX;
+        /* Overflow is checked before it can happen (SECURITY.md: every
+         * number the peer declares). */
+        if (d > max || v > (max - d) / 10u)
+            return MP_ERR_NUMBER;
+        v = v * 10u + d;
+    }
+    *out = v;
+    return MP_OK;
+}

@@ -1,0 +1,156 @@
+/* Line framer: vectors run whole, byte by byte and at random splits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mailproto/core.h"
+#include "split.h"
+
+typedef struct framer_fixture {
+    mp_line_framer f;
+    char buf[64];
+    size_t max_line;
+    unsigned flags;
+} framer_fixture;
+
+static void fx_reset(void *state)
+{
+    framer_fixture *x = state;
+    assert_int_equal(mp_line_framer_init(&x->f, x->buf, sizeof(x->buf), x->max_line, x->flags),
+                     MP_OK);
+}
+
+static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
+{
+    framer_fixture *x = state;
+    while (n > 0) {
+        size_t used = 0;
+        mp_slice line;
+        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
+        assert_true(used <= n);
+        if (st == MP_OK)
+            mp_evlog_text(log, "line", line.ptr, line.len);
+        else if (st != MP_NEED_MORE)
+            mp_evlog_add(log, "error %s @%llu", mp_status_name(st),
+                         (unsigned long long)x->f.err.offset);
+        p += used;
+        n -= used;
+    }
+}
+
+static void fx_finish(void *state, mp_evlog *log)
+{
+    framer_fixture *x = state;
+    mp_evlog_add(log, "pending %zu", mp_line_framer_pending(&x->f));
+}
+
+static void check(size_t max_line, unsigned flags, const char *in, size_t n, const char *want)
+{
+    static framer_fixture x;
+    mp_split_target t = { fx_reset, fx_feed, fx_finish, &x };
+    x.max_line = max_line;
+    x.flags = flags;
+    mp_split_check(&t, in, n, want);
+}
+#define CHECK(max, flags, lit, want) check((max), (flags), (lit), sizeof(lit) - 1, (want))
+
+static void test_lines(void **s)
+{
+    (void)s;
+    CHECK(64, 0, "EHLO a.example\r\nNOOP\r\n\r\nQUIT\r\n",
+          "line EHLO a.example\nline NOOP\nline \nline QUIT\npending 0\n");
+    CHECK(64, 0, "partial", "pending 7\n");
+    CHECK(64, 0, "partial\r", "pending 8\n");
+}
+
+static void test_bare_lf_and_cr(void **s)
+{
+    (void)s;
+    /* A bare LF ends the bad line; framing resumes after it. */
+    CHECK(64, 0, "MAIL FROM:<a>\nRCPT TO:<b>\r\n",
+          "error MP_ERR_BARE_LF @13\nline RCPT TO:<b>\npending 0\n");
+    /* A bare CR discards through the next LF. */
+    CHECK(64, 0, "AB\rCD\r\nOK\r\n", "error MP_ERR_BARE_CR @2\nline OK\npending 0\n");
+    CHECK(64, 0, "AB\r\r\nOK\r\n", "error MP_ERR_BARE_CR @2\nline OK\npending 0\n");
+    /* Quirk: LF-only lines accepted, CRLF too. */
+    CHECK(64, MP_LINE_ALLOW_LF, "A\nB\r\nC\n", "line A\nline B\nline C\npending 0\n");
+}
+
+static void test_too_long(void **s)
+{
+    (void)s;
+    /* max_line 8 counts CRLF: six content bytes fit, seven do not. */
+    CHECK(8, 0, "123456\r\n1234567\r\nNEXT\r\n",
+          "line 123456\nerror MP_ERR_LINE_TOO_LONG @14\nline NEXT\npending 0\n");
+    CHECK(8, 0, "1234567890123456789\r\nOK\r\n",
+          "error MP_ERR_LINE_TOO_LONG @6\nline OK\npending 0\n");
+}
+
+static void test_init_args(void **s)
+{
+    mp_line_framer f;
+    char b[4];
+    (void)s;
+    assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 2, 0), MP_ERR_ARG);
+    assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 7, 0), MP_ERR_ARG);
+    assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 6, 0), MP_OK);
+}
+
+static void test_status_and_numbers(void **s)
+{
+    uint64_t v = 0;
+    (void)s;
+    assert_string_equal(mp_status_name(MP_ERR_BARE_LF), "MP_ERR_BARE_LF");
+    assert_string_equal(mp_strerror((mp_status)250), "unknown status");
+    assert_true(mp_is_error(MP_ERR_SYNTAX));
+    assert_false(mp_is_error(MP_NEED_MORE));
+    assert_int_equal(mp_parse_u64(MP_SLICE_LIT("18446744073709551615"), UINT64_MAX, &v), MP_OK);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(mp_parse_u64(MP_SLICE_LIT("18446744073709551616"), UINT64_MAX, &v),
+                     MP_ERR_NUMBER);
+    assert_int_equal(mp_parse_u64(MP_SLICE_LIT("4294967296"), 4294967295u, &v), MP_ERR_NUMBER);
+    assert_int_equal(mp_parse_u64(MP_SLICE_LIT("-1"), 100, &v), MP_ERR_SYNTAX);
+    assert_int_equal(mp_parse_u64(MP_SLICE_LIT(""), 100, &v), MP_ERR_SYNTAX);
+    assert_int_equal(mp_parse_u64(MP_SLICE_LIT("7"), 5, &v), MP_ERR_NUMBER);
+    assert_true(mp_slice_eq_ci(MP_SLICE_LIT("StartTLS"), "STARTTLS", 8));
+    assert_false(mp_slice_eq_ci(MP_SLICE_LIT("StartTL"), "STARTTLS", 8));
+}
+
+static void test_outbuf(void **s)
+{
+    char b[8];
+    mp_outbuf ob;
+    size_t m;
+    (void)s;
+    mp_outbuf_init(&ob, b, sizeof(b));
+    m = mp_outbuf_mark(&ob);
+    mp_outbuf_puts(&ob, "NOOP\r\n");
+    assert_int_equal(mp_outbuf_commit(&ob, m), MP_OK);
+    m = mp_outbuf_mark(&ob);
+    mp_outbuf_puts(&ob, "QUIT");
+    mp_outbuf_put_u64(&ob, 1234);
+    assert_int_equal(mp_outbuf_commit(&ob, m), MP_ERR_NO_SPACE);
+    assert_int_equal(ob.len, 6);
+    assert_int_equal(ob.need, 8);
+    mp_outbuf_consume(&ob, 4);
+    assert_memory_equal(b, "\r\n", 2);
+    m = mp_outbuf_mark(&ob);
+    mp_outbuf_put_u64(&ob, 0);
+    mp_outbuf_putc(&ob, 'x');
+    assert_int_equal(mp_outbuf_commit(&ob, m), MP_OK);
+    assert_memory_equal(b, "\r\n0x", 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines),          cmocka_unit_test(test_bare_lf_and_cr),
+        cmocka_unit_test(test_too_long),       cmocka_unit_test(test_init_args),
+        cmocka_unit_test(test_status_and_numbers), cmocka_unit_test(test_outbuf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
