@@ -58,8 +58,7 @@ mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, siz
     const size_t content_max = f->max_line - 2;
     const uint64_t base = f->pos;
     const char *nl, *cr;
-    size_t i = 0, end, seg;
-    mp_status st;
+    size_t i = 0, end, seg, content;
 
     *used = 0;
     if (len == 0)
@@ -96,46 +95,46 @@ mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, siz
     nl = memchr(in + i, '\n', len - i);
     end = nl ? (size_t)(nl - in) : len;
     seg = end - i;
-    /* A CR may only stand right before the LF, or last in an input whose
-     * LF has not arrived yet. */
-    cr = seg > 1 ? memchr(in + i, '\r', seg - 1) : NULL;
+    /* Content is the segment less a CR that ends it (before the LF, or
+     * last in an input whose LF has not arrived yet). */
+    content = seg - ((seg > 0 && in[end - 1] == '\r') ? 1u : 0u);
+    /* Any other CR is bare (RFC 5321 §2.3.8). */
+    cr = content > 0 ? memchr(in + i, '\r', content) : NULL;
+    /* Report the first fault in stream order, so that the events do not
+     * depend on how the input was split; a bare CR wins a tie. */
+    if (content > content_max - f->len) {
+        size_t cross = i + (content_max - f->len);
+        if (cr == NULL || (size_t)(cr - in) > cross) {
+            *used = nl ? end + 1 : len;
+            f->pos += *used;
+            return fr_fail(f, MP_ERR_LINE_TOO_LONG, base + cross, "line length",
+                           nl ? FR_NORMAL : FR_DISCARD);
+        }
+    }
     if (cr != NULL) {
-        size_t at = (size_t)(cr - in);
-        st = fr_fail(f, MP_ERR_BARE_CR, base + at, "CRLF", nl ? FR_NORMAL : FR_DISCARD);
         *used = nl ? end + 1 : len;
         f->pos += *used;
-        return st;
+        return fr_fail(f, MP_ERR_BARE_CR, base + (size_t)(cr - in), "CRLF",
+                       nl ? FR_NORMAL : FR_DISCARD);
     }
 
     if (nl == NULL) {
-        int pending_cr = seg > 0 && in[len - 1] == '\r';
-        size_t add = seg - (pending_cr ? 1u : 0u);
-        if (add > content_max - f->len) {
-            st = fr_fail(f, MP_ERR_LINE_TOO_LONG, base + i + (content_max - f->len),
-                         "line length", FR_DISCARD);
-        } else {
-            memcpy(f->buf + f->len, in + i, add);
-            f->len += add;
-            f->state = (uint8_t)(pending_cr ? FR_CR : FR_NORMAL);
-            st = MP_NEED_MORE;
-        }
+        memcpy(f->buf + f->len, in + i, content);
+        f->len += content;
+        f->state = (uint8_t)(content < seg ? FR_CR : FR_NORMAL);
         f->pos += len;
         *used = len;
-        return st;
+        return MP_NEED_MORE;
     }
 
     *used = end + 1;
     f->pos += end + 1;
-    if (seg > 0 && in[end - 1] == '\r') {
-        seg--;
-    } else if (!(f->flags & MP_LINE_ALLOW_LF)) {
+    if (content == seg && !(f->flags & MP_LINE_ALLOW_LF)) {
         /* A command ending in a bare LF is an error, never a command
          * (SECURITY.md, SMTP smuggling). */
         return fr_fail(f, MP_ERR_BARE_LF, base + end, "CRLF", FR_NORMAL);
     }
-    if (seg > content_max - f->len)
-        return fr_fail(f, MP_ERR_LINE_TOO_LONG, base + i + (content_max - f->len),
-                       "line length", FR_NORMAL);
+    seg = content;
     if (f->len == 0) {
         *line = mp_slice_make(in + i, seg);
     } else {

@@ -88,6 +88,11 @@ static void test_too_long(void **s)
           "line 123456\nerror MP_ERR_LINE_TOO_LONG @14\nline NEXT\npending 0\n");
     CHECK(8, 0, "1234567890123456789\r\nOK\r\n",
           "error MP_ERR_LINE_TOO_LONG @6\nline OK\npending 0\n");
+    /* Found by fuzz/fuzz_line: the first fault in stream order is reported,
+     * whatever the split (an over-long line that ends in a bare LF). */
+    CHECK(8, 0, "ABCDEFGHIJ\nOK\r\n", "error MP_ERR_LINE_TOO_LONG @6\nline OK\npending 0\n");
+    CHECK(8, 0, "AB\rCDEFGHIJ\r\nOK\r\n", "error MP_ERR_BARE_CR @2\nline OK\npending 0\n");
+    CHECK(8, 0, "ABCDEF\rGH\r\nOK\r\n", "error MP_ERR_BARE_CR @6\nline OK\npending 0\n");
 }
 
 static void test_init_args(void **s)
