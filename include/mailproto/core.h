@@ -256,9 +256,9 @@ void mp_line_framer_reset(mp_line_framer *f);
 mp_status mp_base64_encode(const void *in, size_t n, char *out, size_t cap, size_t *outlen);
 
 /* Strict decode (what SASL needs): alphabet only, no white space, padding
- * required and canonical (unused bits zero).  MP_ERR_BASE64 with the
- * offending offset in `*outlen` left undefined; MP_ERR_NO_SPACE when cap <
- * the decoded size. */
+ * required and canonical (unused bits zero).  MP_ERR_BASE64: `*outlen` is
+ * the offset of the offending character (n when the input ends inside a
+ * group).  MP_ERR_NO_SPACE: `*outlen` is the decoded size needed. */
 mp_status mp_base64_decode(const char *in, size_t n, void *out, size_t cap, size_t *outlen);
 
 /* Lenient decode for MIME bodies: skips CR, LF, space and tab, accepts a
