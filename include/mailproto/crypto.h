@@ -8,10 +8,6 @@
  * can plug in mbedTLS (mbedtls.h), and the library ships a small software
  * provider (mp_crypto_builtin) tested against the official vectors.
  *
- * STATUS: this header is the agreed interface only; lib/crypto (the
- * software provider, HMAC, PBKDF2) is not built yet and nothing links
- * against it.  Do not include it in a program before it lands.
- *
  * Contexts live in caller memory: MP_HASH_CTX_MAX bounds every class's
  * context_size.  Nothing allocates.
  */

@@ -3,7 +3,7 @@
 # recursion, no stack frame above MP_MAX_FRAME bytes (documented bound).
 set -eu
 src="$1"
-max="${MP_MAX_FRAME:-256}"
+max="${MP_MAX_FRAME:-1024}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for f in $(find "$src/lib" -name '*.c' -not -path '*/mbedtls/*' | sort); do

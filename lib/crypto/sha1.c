@@ -1,0 +1,149 @@
+/*
+ * libmailproto — SHA-1 (FIPS 180-4), software hash class.
+ * No heap, no stdio; words are assembled byte by byte (no unaligned loads).
+ */
+#include "mailproto/crypto.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sha1_ctx {
+    uint32_t state[5];
+    uint64_t count; /* bytes processed */
+    uint8_t buf[64];
+} sha1_ctx;
+
+_Static_assert(sizeof(sha1_ctx) <= MP_HASH_CTX_MAX, "sha1_ctx too large");
+
+static uint32_t rotl32(uint32_t x, unsigned n)
+{
+    return (x << n) | (x >> (32u - n)); /* n in 1..31 */
+}
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+           (uint32_t)p[3];
+}
+
+static void store_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)((v >> 24) & 0xffu);
+    p[1] = (uint8_t)((v >> 16) & 0xffu);
+    p[2] = (uint8_t)((v >> 8) & 0xffu);
+    p[3] = (uint8_t)(v & 0xffu);
+}
+
+static void sha1_compress(uint32_t st[5], const uint8_t *block)
+{
+    uint32_t w[16];
+    uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4];
+    unsigned t;
+
+    for (t = 0; t < 16u; t++)
+        w[t] = load_be32(block + 4u * t);
+
+    for (t = 0; t < 80u; t++) {
+        uint32_t f, k, tmp, wt;
+        if (t < 16u) {
+            wt = w[t];
+        } else {
+            wt = rotl32(w[(t + 13u) & 15u] ^ w[(t + 8u) & 15u] ^ w[(t + 2u) & 15u] ^
+                            w[t & 15u],
+                        1u);
+            w[t & 15u] = wt;
+        }
+        if (t < 20u) {
+            f = (b & c) | (~b & d);
+            k = 0x5a827999u;
+        } else if (t < 40u) {
+            f = b ^ c ^ d;
+            k = 0x6ed9eba1u;
+        } else if (t < 60u) {
+            f = (b & c) | (b & d) | (c & d);
+            k = 0x8f1bbcdcu;
+        } else {
+            f = b ^ c ^ d;
+            k = 0xca62c1d6u;
+        }
+        tmp = rotl32(a, 5u) + f + e + k + wt;
+        e = d;
+        d = c;
+        c = rotl32(b, 30u);
+        b = a;
+        a = tmp;
+    }
+    st[0] += a;
+    st[1] += b;
+    st[2] += c;
+    st[3] += d;
+    st[4] += e;
+}
+
+static void sha1_init(void *vctx)
+{
+    sha1_ctx *c = (sha1_ctx *)vctx;
+    c->state[0] = 0x67452301u;
+    c->state[1] = 0xefcdab89u;
+    c->state[2] = 0x98badcfeu;
+    c->state[3] = 0x10325476u;
+    c->state[4] = 0xc3d2e1f0u;
+    c->count = 0;
+}
+
+static void sha1_update(void *vctx, const void *data, size_t len)
+{
+    sha1_ctx *c = (sha1_ctx *)vctx;
+    const uint8_t *p = (const uint8_t *)data;
+    size_t used = (size_t)(c->count & 63u);
+
+    c->count += (uint64_t)len;
+    if (used != 0) {
+        size_t take = 64u - used;
+        if (take > len)
+            take = len;
+        for (size_t i = 0; i < take; i++)
+            c->buf[used + i] = p[i];
+        used += take;
+        p += take;
+        len -= take;
+        if (used < 64u)
+            return;
+        sha1_compress(c->state, c->buf);
+    }
+    while (len >= 64u) {
+        sha1_compress(c->state, p);
+        p += 64;
+        len -= 64u;
+    }
+    for (size_t i = 0; i < len; i++)
+        c->buf[i] = p[i];
+}
+
+static void sha1_final(void *vctx, uint8_t *out)
+{
+    sha1_ctx *c = (sha1_ctx *)vctx;
+    uint64_t bits = c->count << 3;
+    size_t used = (size_t)(c->count & 63u);
+    unsigned i;
+
+    c->buf[used++] = 0x80u;
+    if (used > 56u) {
+        while (used < 64u)
+            c->buf[used++] = 0;
+        sha1_compress(c->state, c->buf);
+        used = 0;
+    }
+    while (used < 56u)
+        c->buf[used++] = 0;
+    for (i = 0; i < 8u; i++)
+        c->buf[56u + i] = (uint8_t)((bits >> (56u - 8u * i)) & 0xffu);
+    sha1_compress(c->state, c->buf);
+
+    for (i = 0; i < 5u; i++)
+        store_be32(out + 4u * i, c->state[i]);
+}
+
+const mp_hash_class mp_sha1_builtin = {
+    "SHA-1", sizeof(sha1_ctx), 64u, 20u, sha1_init, sha1_update, sha1_final,
+};
