@@ -3,15 +3,12 @@
  * No heap, no stdio; words are assembled byte by byte (no unaligned loads).
  */
 #include "mailproto/crypto.h"
+#include "md_block.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct md5_ctx {
-    uint32_t state[4];
-    uint64_t count; /* bytes processed */
-    uint8_t buf[64];
-} md5_ctx;
+typedef mp_md_ctx md5_ctx;
 
 _Static_assert(sizeof(md5_ctx) <= MP_HASH_CTX_MAX, "md5_ctx too large");
 
@@ -24,14 +21,6 @@ static uint32_t load_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
            ((uint32_t)p[3] << 24);
-}
-
-static void store_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v & 0xffu);
-    p[1] = (uint8_t)((v >> 8) & 0xffu);
-    p[2] = (uint8_t)((v >> 16) & 0xffu);
-    p[3] = (uint8_t)((v >> 24) & 0xffu);
 }
 
 static const uint32_t md5_k[64] = {
@@ -103,55 +92,12 @@ static void md5_init(void *vctx)
 
 static void md5_update(void *vctx, const void *data, size_t len)
 {
-    md5_ctx *c = (md5_ctx *)vctx;
-    const uint8_t *p = (const uint8_t *)data;
-    size_t used = (size_t)(c->count & 63u);
-
-    c->count += (uint64_t)len;
-    if (used != 0) {
-        size_t take = 64u - used;
-        if (take > len)
-            take = len;
-        for (size_t i = 0; i < take; i++)
-            c->buf[used + i] = p[i];
-        used += take;
-        p += take;
-        len -= take;
-        if (used < 64u)
-            return;
-        md5_compress(c->state, c->buf);
-    }
-    while (len >= 64u) {
-        md5_compress(c->state, p);
-        p += 64;
-        len -= 64u;
-    }
-    for (size_t i = 0; i < len; i++)
-        c->buf[i] = p[i];
+    mp_md_update((md5_ctx *)vctx, md5_compress, data, len);
 }
 
 static void md5_final(void *vctx, uint8_t *out)
 {
-    md5_ctx *c = (md5_ctx *)vctx;
-    uint64_t bits = c->count << 3;
-    size_t used = (size_t)(c->count & 63u);
-    unsigned i;
-
-    c->buf[used++] = 0x80u;
-    if (used > 56u) {
-        while (used < 64u)
-            c->buf[used++] = 0;
-        md5_compress(c->state, c->buf);
-        used = 0;
-    }
-    while (used < 56u)
-        c->buf[used++] = 0;
-    for (i = 0; i < 8u; i++)
-        c->buf[56u + i] = (uint8_t)((bits >> (8u * i)) & 0xffu);
-    md5_compress(c->state, c->buf);
-
-    for (i = 0; i < 4u; i++)
-        store_le32(out + 4u * i, c->state[i]);
+    mp_md_final((md5_ctx *)vctx, md5_compress, 0, out, 4u);
 }
 
 const mp_hash_class mp_md5_builtin = {

@@ -3,15 +3,12 @@
  * No heap, no stdio; words are assembled byte by byte (no unaligned loads).
  */
 #include "mailproto/crypto.h"
+#include "md_block.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct sha1_ctx {
-    uint32_t state[5];
-    uint64_t count; /* bytes processed */
-    uint8_t buf[64];
-} sha1_ctx;
+typedef mp_md_ctx sha1_ctx;
 
 _Static_assert(sizeof(sha1_ctx) <= MP_HASH_CTX_MAX, "sha1_ctx too large");
 
@@ -24,14 +21,6 @@ static uint32_t load_be32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
            (uint32_t)p[3];
-}
-
-static void store_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)((v >> 24) & 0xffu);
-    p[1] = (uint8_t)((v >> 16) & 0xffu);
-    p[2] = (uint8_t)((v >> 8) & 0xffu);
-    p[3] = (uint8_t)(v & 0xffu);
 }
 
 static void sha1_compress(uint32_t st[5], const uint8_t *block)
@@ -93,55 +82,12 @@ static void sha1_init(void *vctx)
 
 static void sha1_update(void *vctx, const void *data, size_t len)
 {
-    sha1_ctx *c = (sha1_ctx *)vctx;
-    const uint8_t *p = (const uint8_t *)data;
-    size_t used = (size_t)(c->count & 63u);
-
-    c->count += (uint64_t)len;
-    if (used != 0) {
-        size_t take = 64u - used;
-        if (take > len)
-            take = len;
-        for (size_t i = 0; i < take; i++)
-            c->buf[used + i] = p[i];
-        used += take;
-        p += take;
-        len -= take;
-        if (used < 64u)
-            return;
-        sha1_compress(c->state, c->buf);
-    }
-    while (len >= 64u) {
-        sha1_compress(c->state, p);
-        p += 64;
-        len -= 64u;
-    }
-    for (size_t i = 0; i < len; i++)
-        c->buf[i] = p[i];
+    mp_md_update((sha1_ctx *)vctx, sha1_compress, data, len);
 }
 
 static void sha1_final(void *vctx, uint8_t *out)
 {
-    sha1_ctx *c = (sha1_ctx *)vctx;
-    uint64_t bits = c->count << 3;
-    size_t used = (size_t)(c->count & 63u);
-    unsigned i;
-
-    c->buf[used++] = 0x80u;
-    if (used > 56u) {
-        while (used < 64u)
-            c->buf[used++] = 0;
-        sha1_compress(c->state, c->buf);
-        used = 0;
-    }
-    while (used < 56u)
-        c->buf[used++] = 0;
-    for (i = 0; i < 8u; i++)
-        c->buf[56u + i] = (uint8_t)((bits >> (56u - 8u * i)) & 0xffu);
-    sha1_compress(c->state, c->buf);
-
-    for (i = 0; i < 5u; i++)
-        store_be32(out + 4u * i, c->state[i]);
+    mp_md_final((sha1_ctx *)vctx, sha1_compress, 1, out, 5u);
 }
 
 const mp_hash_class mp_sha1_builtin = {

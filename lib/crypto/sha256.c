@@ -1,11 +1,8 @@
 /* SHA-256 (FIPS 180-4), software implementation. */
 #include "mailproto/crypto.h"
+#include "md_block.h"
 
-typedef struct mp_sha256_ctx {
-    uint32_t h[8];
-    uint64_t count; /* bytes processed */
-    uint8_t buf[64];
-} mp_sha256_ctx;
+typedef mp_md_ctx mp_sha256_ctx;
 
 static const uint32_t K256[64] = {
     0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u,
@@ -55,61 +52,20 @@ static void sha256_compress(uint32_t h[8], const uint8_t *p)
 static void sha256_init(void *vctx)
 {
     mp_sha256_ctx *c = (mp_sha256_ctx *)vctx;
-    c->h[0] = 0x6a09e667u; c->h[1] = 0xbb67ae85u; c->h[2] = 0x3c6ef372u; c->h[3] = 0xa54ff53au;
-    c->h[4] = 0x510e527fu; c->h[5] = 0x9b05688cu; c->h[6] = 0x1f83d9abu; c->h[7] = 0x5be0cd19u;
+    c->state[0] = 0x6a09e667u; c->state[1] = 0xbb67ae85u; c->state[2] = 0x3c6ef372u; c->state[3] = 0xa54ff53au;
+    c->state[4] = 0x510e527fu; c->state[5] = 0x9b05688cu; c->state[6] = 0x1f83d9abu; c->state[7] = 0x5be0cd19u;
     c->count = 0;
 }
 
 static void sha256_update(void *vctx, const void *data, size_t len)
 {
-    mp_sha256_ctx *c = (mp_sha256_ctx *)vctx;
-    const uint8_t *p = (const uint8_t *)data;
-    size_t used = (size_t)(c->count & 63u);
-
-    c->count += (uint64_t)len;
-    if (used != 0) {
-        size_t take = 64u - used;
-        if (take > len) take = len;
-        for (size_t i = 0; i < take; i++) c->buf[used + i] = p[i];
-        p += take;
-        len -= take;
-        used += take;
-        if (used < 64u) return;
-        sha256_compress(c->h, c->buf);
-    }
-    while (len >= 64u) {
-        sha256_compress(c->h, p);
-        p += 64;
-        len -= 64u;
-    }
-    for (size_t i = 0; i < len; i++) c->buf[i] = p[i];
+    mp_md_update((mp_sha256_ctx *)vctx, sha256_compress, data, len);
 }
 
 static void sha256_final(void *vctx, uint8_t *out)
 {
-    mp_sha256_ctx *c = (mp_sha256_ctx *)vctx;
-    uint64_t bits = c->count << 3;
-    size_t used = (size_t)(c->count & 63u);
-    unsigned i;
-
-    c->buf[used++] = 0x80u;
-    if (used > 56u) {
-        while (used < 64u) c->buf[used++] = 0;
-        sha256_compress(c->h, c->buf);
-        used = 0;
-    }
-    while (used < 56u) c->buf[used++] = 0;
-    for (i = 0; i < 8; i++) c->buf[56 + i] = (uint8_t)(bits >> (56u - 8u * i));
-    sha256_compress(c->h, c->buf);
-    for (i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(c->h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)c->h[i];
-    }
+    mp_md_final((mp_sha256_ctx *)vctx, sha256_compress, 1, out, 8u);
 }
-
-_Static_assert(sizeof(mp_sha256_ctx) <= MP_HASH_CTX_MAX, "SHA-256 context too large");
 
 const mp_hash_class mp_sha256_builtin = {
     "SHA-256", sizeof(mp_sha256_ctx), 64u, 32u, sha256_init, sha256_update, sha256_final,
