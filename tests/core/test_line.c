@@ -105,6 +105,31 @@ static void test_init_args(void **s)
     assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 6, 0), MP_OK);
 }
 
+/* A transport switch drops a partial line (it is plaintext that must never
+ * be processed after STARTTLS); the stream offset survives. */
+static void test_reset(void **s)
+{
+    mp_line_framer f;
+    char b[16];
+    size_t used;
+    mp_slice line;
+    (void)s;
+    assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 18, 0), MP_OK);
+    assert_int_equal(mp_line_framer_next(&f, "STARTTLS\r\nMAIL", 14, &used, &line), MP_OK);
+    assert_int_equal(used, 10);
+    assert_int_equal(mp_line_framer_next(&f, "MAIL\r", 5, &used, &line), MP_NEED_MORE);
+    assert_int_equal(mp_line_framer_pending(&f), 5);
+    mp_line_framer_reset(&f);
+    assert_int_equal(mp_line_framer_pending(&f), 0);
+    assert_true(f.pos == 15);
+    /* The next byte starts a fresh line: no stale CR, no stale bytes. */
+    assert_int_equal(mp_line_framer_next(&f, "\nEHLO\r\n", 8, &used, &line), MP_ERR_BARE_LF);
+    assert_true(f.err.offset == 15);
+    assert_int_equal(mp_line_framer_next(&f, "EHLO\r\n", 6, &used, &line), MP_OK);
+    assert_int_equal(line.len, 4);
+    assert_memory_equal(line.ptr, "EHLO", 4);
+}
+
 static void test_status_and_numbers(void **s)
 {
     uint64_t v = 0;
@@ -154,7 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines),          cmocka_unit_test(test_bare_lf_and_cr),
-        cmocka_unit_test(test_too_long),       cmocka_unit_test(test_init_args),
+        cmocka_unit_test(test_too_long),       cmocka_unit_test(test_init_args), cmocka_unit_test(test_reset),
         cmocka_unit_test(test_status_and_numbers), cmocka_unit_test(test_outbuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
