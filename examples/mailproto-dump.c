@@ -2,7 +2,10 @@
  * mailproto-dump: read a transcript on standard input and print the
  * parser's events, one per line.
  *
- *   mailproto-dump --proto lines     CRLF line framing (core)
+ *   mailproto-dump --proto lines                 CRLF line framing (core)
+ *   mailproto-dump --proto P --side server|client  protocol P as that side
+ *                                                reads it (smtp, pop3, imap,
+ *                                                when built in)
  *
  * Output format (stable): "line <bytes>" with \r \n \\ and \xHH escapes,
  * "error <MP_STATUS_NAME> @<stream offset>", and a final "end pending=N".
@@ -13,8 +16,9 @@
 #include <string.h>
 
 #include "mailproto/core.h"
+#include "dump.h"
 
-static void print_escaped(const char *p, size_t n)
+void dump_escaped(const char *p, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -44,7 +48,7 @@ static int dump_lines(void)
             mp_status st = mp_line_framer_next(&f, p, n, &used, &line);
             if (st == MP_OK) {
                 fputs("line ", stdout);
-                print_escaped(line.ptr, line.len);
+                dump_escaped(line.ptr, line.len);
                 putchar('\n');
             } else if (st != MP_NEED_MORE) {
                 printf("error %s @%llu\n", mp_status_name(st), (unsigned long long)f.err.offset);
@@ -58,24 +62,50 @@ static int dump_lines(void)
     return failed;
 }
 
+/* Protocol modes present in this build (examples/CMakeLists.txt). */
+static const struct {
+    const char *name;
+    int (*run)(const char *side, FILE *in);
+} modes[] = {
+#ifdef MP_DUMP_HAVE_SMTP
+    {"smtp", dump_smtp},
+#endif
+#ifdef MP_DUMP_HAVE_POP3
+    {"pop3", dump_pop3},
+#endif
+#ifdef MP_DUMP_HAVE_IMAP
+    {"imap", dump_imap},
+#endif
+    {NULL, NULL}};
+
 static int usage(void)
 {
+    size_t i;
     fputs("usage: mailproto-dump --proto lines < transcript\n"
-          "  prints one event per line; exit 1 when the parser reported an error\n",
+          "       mailproto-dump --proto PROTO --side server|client < transcript\n"
+          "  prints one event per line; exit 1 when the parser reported an error\n"
+          "  protocols in this build: lines",
           stderr);
+    for (i = 0; modes[i].name != NULL; i++)
+        fprintf(stderr, " %s", modes[i].name);
+    fputc('\n', stderr);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
+    size_t i;
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage();
         return 0;
     }
-    if (argc != 3 || strcmp(argv[1], "--proto") != 0)
-        return usage();
-    if (strcmp(argv[2], "lines") == 0)
+    if (argc == 3 && strcmp(argv[1], "--proto") == 0 && strcmp(argv[2], "lines") == 0)
         return dump_lines();
-    fprintf(stderr, "mailproto-dump: unknown protocol '%s' (this build has: lines)\n", argv[2]);
-    return 2;
+    if (argc != 5 || strcmp(argv[1], "--proto") != 0 || strcmp(argv[3], "--side") != 0)
+        return usage();
+    for (i = 0; modes[i].name != NULL; i++)
+        if (strcmp(argv[2], modes[i].name) == 0)
+            return modes[i].run(argv[4], stdin);
+    fprintf(stderr, "mailproto-dump: unknown protocol '%s'\n", argv[2]);
+    return usage();
 }

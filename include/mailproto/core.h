@@ -62,7 +62,23 @@ extern "C" {
     X(MP_ERR_SASL_CANCELLED, 99, "SASL exchange cancelled")                   \
     X(MP_ERR_SASL_SERVER_PROOF, 100, "server proof did not verify")           \
     X(MP_ERR_SASL_TOO_LONG, 101, "SASL message longer than its limit")        \
-    X(MP_ERR_CRYPTO, 102, "crypto provider failure")
+    X(MP_ERR_CRYPTO, 102, "crypto provider failure")                          \
+    MP_STATUS_TABLE_SMTP_SERVER(X)                                            \
+    MP_STATUS_TABLE_SMTP_CLIENT(X)                                            \
+    MP_STATUS_TABLE_POP3(X)                                                   \
+    MP_STATUS_TABLE_IMAP(X)
+
+/* SMTP server side and codec commands: 128..143. */
+#define MP_STATUS_TABLE_SMTP_SERVER(X)
+
+/* SMTP client side and reply codec: 144..159. */
+#define MP_STATUS_TABLE_SMTP_CLIENT(X)
+
+/* POP3: 160..191. */
+#define MP_STATUS_TABLE_POP3(X)
+
+/* IMAP: 192..255 (commands 192..223, responses 224..255). */
+#define MP_STATUS_TABLE_IMAP(X)
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,

@@ -1,0 +1,17 @@
+/* mailproto-dump modes: each examples/dump/dump_<mode>.c defines one
+ * function that reads a transcript from `in`, prints one event per line to
+ * stdout (format documented in that file) and returns 0 when the parser
+ * reported no error, 1 when it did, 2 on bad usage (`side` unknown). */
+#ifndef MP_DUMP_H
+#define MP_DUMP_H
+
+#include <stdio.h>
+
+/* Prints `p[0..n)` with \r \n \\ and \xHH escapes (shared by every mode). */
+void dump_escaped(const char *p, size_t n);
+
+int dump_smtp(const char *side, FILE *in);  /* side: server | client */
+int dump_pop3(const char *side, FILE *in);  /* side: server | client */
+int dump_imap(const char *side, FILE *in);  /* side: server | client */
+
+#endif
