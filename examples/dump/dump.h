@@ -11,6 +11,8 @@
 void dump_escaped(const char *p, size_t n);
 
 int dump_smtp(const char *side, FILE *in);  /* side: server | client */
+/* The client side of dump_smtp, in dump_smtp_client.c. */
+int dump_smtp_client(FILE *in);
 int dump_pop3(const char *side, FILE *in);  /* side: server | client */
 int dump_imap(const char *side, FILE *in);  /* side: server | client */
 

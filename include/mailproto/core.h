@@ -66,7 +66,8 @@ extern "C" {
     MP_STATUS_TABLE_SMTP_SERVER(X)                                            \
     MP_STATUS_TABLE_SMTP_CLIENT(X)                                            \
     MP_STATUS_TABLE_POP3(X)                                                   \
-    MP_STATUS_TABLE_IMAP(X)
+    MP_STATUS_TABLE_IMAP_RESP(X)                                              \
+    MP_STATUS_TABLE_IMAP_CMD(X)
 
 /* SMTP server side and codec commands: 128..143. */
 #define MP_STATUS_TABLE_SMTP_SERVER(X)
@@ -77,8 +78,11 @@ extern "C" {
 /* POP3: 160..191. */
 #define MP_STATUS_TABLE_POP3(X)
 
-/* IMAP: 192..255 (commands 192..223, responses 224..255). */
-#define MP_STATUS_TABLE_IMAP(X)
+/* IMAP lexer (literals, depth, tokens) and responses: 192..223. */
+#define MP_STATUS_TABLE_IMAP_RESP(X)
+
+/* IMAP commands: 224..255. */
+#define MP_STATUS_TABLE_IMAP_CMD(X)
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,
