@@ -327,14 +327,26 @@ mp_status mp_base64_decoder_finish(mp_base64_decoder *d, void *out, size_t *outl
 /* Modified UTF-7 for IMAP mailbox names (RFC 3501 §5.1.3)                 */
 /* ======================================================================= */
 
+/*
+ * Which names: U+0000 is refused in both directions (no mailbox name can
+ * hold a NUL: IMAP strings exclude it, RFC 9051 §4.3, and a host would
+ * truncate the name at it).  Every other Unicode scalar value is encoded
+ * and decoded, C0/C1 controls, DEL and noncharacters (U+FFFE, U+FDD0..)
+ * included: the codec must be able to name any mailbox that exists, and
+ * refusing to create such names (RFC 9051 §5.1, Net-Unicode RFC 5198) is
+ * the server's naming policy, not the transport encoding's.
+ */
+
 /* UTF-8 -> modified UTF-7.  MP_ERR_UTF8 for invalid UTF-8 (overlong,
- * surrogates, > U+10FFFF), MP_ERR_NO_SPACE with `*outlen` = size needed. */
+ * surrogates, > U+10FFFF), MP_ERR_BAD_VALUE for U+0000, MP_ERR_NO_SPACE
+ * with `*outlen` = size needed (`*outlen` is 0 after any other error).
+ * `out` is written only below `cap`. */
 mp_status mp_mutf7_encode(const char *utf8, size_t n, char *out, size_t cap, size_t *outlen);
 
 /* Modified UTF-7 -> UTF-8.  Rejects (MP_ERR_MUTF7) everything that is not
  * the canonical encoding: printable ASCII inside a shifted run, "&" not
  * closed by "-", an empty run other than "&-", two adjacent runs, non-zero
- * padding bits, unpaired surrogates, and bytes outside 0x20..0x7e. */
+ * padding bits, unpaired surrogates, U+0000, and bytes outside 0x20..0x7e. */
 mp_status mp_mutf7_decode(const char *mutf7, size_t n, char *out, size_t cap, size_t *outlen);
 
 /* ======================================================================= */
