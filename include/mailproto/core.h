@@ -148,8 +148,11 @@ static inline mp_slice mp_slice_make(const char *p, size_t n)
 int mp_slice_eq_ci(mp_slice a, const char *lit, size_t n);
 
 /* Parse an unsigned decimal number that must fit in `max`.  Returns MP_OK,
- * MP_ERR_SYNTAX (empty, non-digit) or MP_ERR_NUMBER (overflow or above
- * `max`).  No sign, no leading '+', no white space. */
+ * MP_ERR_SYNTAX (empty, or any non-digit: it wins over a too-large value)
+ * or MP_ERR_NUMBER (overflow or above `max`, never wrapping).  No sign, no
+ * '+', no white space; leading zeros are accepted (RFC 9051 number is
+ * 1*DIGIT).  `*out` is written only on MP_OK.  `s.ptr` may be NULL only
+ * when `s.len` is 0. */
 mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out);
 
 /* ======================================================================= */
@@ -187,9 +190,12 @@ void mp_outbuf_puts(mp_outbuf *ob, const char *s);
 void mp_outbuf_putc(mp_outbuf *ob, char c);
 void mp_outbuf_put_u64(mp_outbuf *ob, uint64_t v);
 /* End the element begun at `mark`: MP_OK, or MP_ERR_NO_SPACE with the
- * buffer back at `mark` and ob->need set to the element's size. */
+ * buffer back at `mark` and ob->need set to the element's size (the
+ * count saturates at SIZE_MAX, it never wraps).  A mark beyond the bytes
+ * held (stale after a consume) is clamped to them. */
 mp_status mp_outbuf_commit(mp_outbuf *ob, size_t mark);
-/* Drop the element begun at `mark` (a writer found a bad value). */
+/* Drop the element begun at `mark` (a writer found a bad value); a mark
+ * beyond the bytes held is clamped to them. */
 void mp_outbuf_rollback(mp_outbuf *ob, size_t mark);
 /* Remove the first `n` bytes (they were sent); the rest moves to the
  * front.  n > len is clamped. */
