@@ -157,6 +157,10 @@ size_t mp_vectors_run(const char *relpath, mp_vector_fn fn, void *ctx)
         size_t n = nl ? (size_t)(nl - s) : len - off;
         off += n + 1;
         lineno++;
+        /* A raw CR would silently become input: a checkout with CRLF line
+         * ends must fail loudly, not test something else. */
+        if (memchr(s, '\r', n) != NULL)
+            vec_fail(relpath, lineno, "raw CR in a vector file (use LF line ends, spell CR \\r)");
         if (n >= 3 && memcmp(s, "===", 3) == 0) {
             if (sec != OUTSIDE) {
                 fn(&v, ctx);
