@@ -387,6 +387,48 @@ static void test_stream_decoder_stays_failed(void **state)
     assert_int_equal(d.pos, 6);
 }
 
+/* The whole-group fast path and the per-character path must agree: white
+ * space (lenient) and bad bytes at every phase of a group, and every
+ * output capacity, give what the slow path alone would. */
+static void test_fast_path_boundaries(void **state)
+{
+    uint8_t bin[60], ref[64], got[64];
+    char enc[128], spaced[256];
+    size_t elen, k, i, n, len, rlen;
+    (void)state;
+    fill_bin(bin, sizeof(bin));
+    assert_int_equal(mp_base64_encode(bin, sizeof(bin), enc, sizeof(enc), &elen), MP_OK);
+    for (k = 1; k <= 9; k++) {
+        /* A space after every k characters. */
+        for (i = 0, n = 0; i < elen; i++) {
+            spaced[n++] = enc[i];
+            if ((i + 1) % k == 0)
+                spaced[n++] = ' ';
+        }
+        assert_int_equal(mp_base64_decode_lenient(spaced, n, got, sizeof(got), &len), MP_OK);
+        assert_int_equal(len, sizeof(bin));
+        assert_memory_equal(got, bin, sizeof(bin));
+        /* Strict: the first space is the error, wherever it falls. */
+        assert_int_equal(mp_base64_decode(spaced, n, got, sizeof(got), &len), MP_ERR_BASE64);
+        assert_int_equal(len, k);
+        /* A bad byte at offset k. */
+        memcpy(spaced, enc, elen);
+        spaced[k] = '*';
+        assert_int_equal(mp_base64_decode(spaced, elen, got, sizeof(got), &len), MP_ERR_BASE64);
+        assert_int_equal(len, k);
+    }
+    /* Every capacity: the prefix that fits is right, nothing past cap. */
+    assert_int_equal(mp_base64_decode(enc, elen, ref, sizeof(ref), &rlen), MP_OK);
+    for (k = 0; k < rlen; k++) {
+        memset(got, 0xEE, sizeof(got));
+        assert_int_equal(mp_base64_decode(enc, elen, got, k, &len), MP_ERR_NO_SPACE);
+        assert_int_equal(len, rlen);
+        if (k > 0)
+            assert_memory_equal(got, ref, k);
+        assert_int_equal(got[k], 0xEE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_stream_encode),
         cmocka_unit_test(test_stream_decode),
         cmocka_unit_test(test_stream_decoder_stays_failed),
+        cmocka_unit_test(test_fast_path_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
