@@ -255,7 +255,10 @@ mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t m
  *    on `f` and until `in` is freed.  `*used` bytes were consumed.
  *  - MP_NEED_MORE: all of `in` was consumed (`*used == len`) and no line is
  *    complete yet.
- *  - one of the errors above (`*used` includes the offending byte).
+ *  - one of the errors above, with f->err set.  `*used` includes the
+ *    offending byte and, when the bad line's end is in `in`, the rest of
+ *    that line; it is 0 when the offending byte is a CR held from the
+ *    previous input.  Either way, call again with the unused bytes.
  */
 mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, size_t *used,
                               mp_slice *line);
@@ -395,7 +398,9 @@ void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy);
  *    right after it.  Check d->err.code: not MP_OK means the body was
  *    poisoned and must not be delivered.
  *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL: the body is poisoned
- *    (reported once; call again to skip to the end).
+ *    (reported once, d->err holds the code and the stream offset of the
+ *    bad byte; `*used` may be 0 when that byte is a CR held from the
+ *    previous input); call again with the unused bytes to skip to the end.
  * Content always ends with CRLF (the CRLF before the final dot is
  * content).
  */
@@ -420,7 +425,9 @@ void mp_dot_encoder_init(mp_dot_encoder *e, unsigned flags);
  * must be passed again once the host sent some output.  Returns MP_OK,
  * MP_ERR_NO_SPACE (nothing could be written), or MP_ERR_BARE_CR /
  * MP_ERR_BARE_LF / MP_ERR_NUL without MP_DOT_ENC_NORMALIZE (`*used` stops
- * at the bad byte).  Never writes a bare CR or LF.
+ * at the bad byte, or is 0 when the bad byte is a CR taken by the previous
+ * call; the encoder must then be abandoned).  MP_ERR_STATE after finish.
+ * Never writes a bare CR or LF.
  */
 mp_status mp_dot_encoder_update(mp_dot_encoder *e, const char *in, size_t len, size_t *used,
                                 mp_outbuf *out);
