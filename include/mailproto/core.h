@@ -243,8 +243,8 @@ typedef struct mp_line_framer {
 } mp_line_framer;
 
 /* Prepare `f`.  `buf` must hold at least max_line - 2 bytes and must
- * outlive the framer.  Returns MP_ERR_ARG when max_line < 3 or the buffer
- * is too small. */
+ * outlive the framer.  Returns MP_ERR_ARG when max_line < 3, max_line >
+ * MP_MAX_LINE, `buf` is NULL or the buffer is too small. */
 mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t max_line,
                               unsigned flags);
 

@@ -92,6 +92,15 @@ static void test_init_args(void **s)
     assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 2, 0), MP_ERR_ARG);
     assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 7, 0), MP_ERR_ARG);
     assert_int_equal(mp_line_framer_init(&f, b, sizeof(b), 6, 0), MP_OK);
+    assert_int_equal(mp_line_framer_init(&f, NULL, 100, 6, 0), MP_ERR_ARG);
+    /* The ceiling of config.h holds; a size near SIZE_MAX cannot wrap. */
+    {
+        static char big[MP_MAX_LINE];
+        assert_int_equal(mp_line_framer_init(&f, big, sizeof(big), MP_MAX_LINE, 0), MP_OK);
+        assert_int_equal(mp_line_framer_init(&f, big, sizeof(big), MP_MAX_LINE + 1u, 0),
+                         MP_ERR_ARG);
+        assert_int_equal(mp_line_framer_init(&f, big, SIZE_MAX, SIZE_MAX, 0), MP_ERR_ARG);
+    }
 }
 
 /* A transport switch drops a partial line (it is plaintext that must never
