@@ -148,8 +148,11 @@ static inline mp_slice mp_slice_make(const char *p, size_t n)
 int mp_slice_eq_ci(mp_slice a, const char *lit, size_t n);
 
 /* Parse an unsigned decimal number that must fit in `max`.  Returns MP_OK,
- * MP_ERR_SYNTAX (empty, non-digit) or MP_ERR_NUMBER (overflow or above
- * `max`).  No sign, no leading '+', no white space. */
+ * MP_ERR_SYNTAX (empty, or any non-digit: it wins over a too-large value)
+ * or MP_ERR_NUMBER (overflow or above `max`, never wrapping).  No sign, no
+ * '+', no white space; leading zeros are accepted (RFC 9051 number is
+ * 1*DIGIT).  `*out` is written only on MP_OK.  `s.ptr` may be NULL only
+ * when `s.len` is 0. */
 mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out);
 
 /* ======================================================================= */
@@ -187,9 +190,12 @@ void mp_outbuf_puts(mp_outbuf *ob, const char *s);
 void mp_outbuf_putc(mp_outbuf *ob, char c);
 void mp_outbuf_put_u64(mp_outbuf *ob, uint64_t v);
 /* End the element begun at `mark`: MP_OK, or MP_ERR_NO_SPACE with the
- * buffer back at `mark` and ob->need set to the element's size. */
+ * buffer back at `mark` and ob->need set to the element's size (the
+ * count saturates at SIZE_MAX, it never wraps).  A mark beyond the bytes
+ * held (stale after a consume) is clamped to them. */
 mp_status mp_outbuf_commit(mp_outbuf *ob, size_t mark);
-/* Drop the element begun at `mark` (a writer found a bad value). */
+/* Drop the element begun at `mark` (a writer found a bad value); a mark
+ * beyond the bytes held is clamped to them. */
 void mp_outbuf_rollback(mp_outbuf *ob, size_t mark);
 /* Remove the first `n` bytes (they were sent); the rest moves to the
  * front.  n > len is clamped. */
@@ -237,8 +243,8 @@ typedef struct mp_line_framer {
 } mp_line_framer;
 
 /* Prepare `f`.  `buf` must hold at least max_line - 2 bytes and must
- * outlive the framer.  Returns MP_ERR_ARG when max_line < 3 or the buffer
- * is too small. */
+ * outlive the framer.  Returns MP_ERR_ARG when max_line < 3, max_line >
+ * MP_MAX_LINE, `buf` is NULL or the buffer is too small. */
 mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t max_line,
                               unsigned flags);
 
@@ -249,7 +255,10 @@ mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t m
  *    on `f` and until `in` is freed.  `*used` bytes were consumed.
  *  - MP_NEED_MORE: all of `in` was consumed (`*used == len`) and no line is
  *    complete yet.
- *  - one of the errors above (`*used` includes the offending byte).
+ *  - one of the errors above, with f->err set.  `*used` includes the
+ *    offending byte and, when the bad line's end is in `in`, the rest of
+ *    that line; it is 0 when the offending byte is a CR held from the
+ *    previous input.  Either way, call again with the unused bytes.
  */
 mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, size_t *used,
                               mp_slice *line);
@@ -327,14 +336,26 @@ mp_status mp_base64_decoder_finish(mp_base64_decoder *d, void *out, size_t *outl
 /* Modified UTF-7 for IMAP mailbox names (RFC 3501 §5.1.3)                 */
 /* ======================================================================= */
 
+/*
+ * Which names: U+0000 is refused in both directions (no mailbox name can
+ * hold a NUL: IMAP strings exclude it, RFC 9051 §4.3, and a host would
+ * truncate the name at it).  Every other Unicode scalar value is encoded
+ * and decoded, C0/C1 controls, DEL and noncharacters (U+FFFE, U+FDD0..)
+ * included: the codec must be able to name any mailbox that exists, and
+ * refusing to create such names (RFC 9051 §5.1, Net-Unicode RFC 5198) is
+ * the server's naming policy, not the transport encoding's.
+ */
+
 /* UTF-8 -> modified UTF-7.  MP_ERR_UTF8 for invalid UTF-8 (overlong,
- * surrogates, > U+10FFFF), MP_ERR_NO_SPACE with `*outlen` = size needed. */
+ * surrogates, > U+10FFFF), MP_ERR_BAD_VALUE for U+0000, MP_ERR_NO_SPACE
+ * with `*outlen` = size needed (`*outlen` is 0 after any other error).
+ * `out` is written only below `cap`. */
 mp_status mp_mutf7_encode(const char *utf8, size_t n, char *out, size_t cap, size_t *outlen);
 
 /* Modified UTF-7 -> UTF-8.  Rejects (MP_ERR_MUTF7) everything that is not
  * the canonical encoding: printable ASCII inside a shifted run, "&" not
  * closed by "-", an empty run other than "&-", two adjacent runs, non-zero
- * padding bits, unpaired surrogates, and bytes outside 0x20..0x7e. */
+ * padding bits, unpaired surrogates, U+0000, and bytes outside 0x20..0x7e. */
 mp_status mp_mutf7_decode(const char *mutf7, size_t n, char *out, size_t cap, size_t *outlen);
 
 /* ======================================================================= */
@@ -377,7 +398,9 @@ void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy);
  *    right after it.  Check d->err.code: not MP_OK means the body was
  *    poisoned and must not be delivered.
  *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL: the body is poisoned
- *    (reported once; call again to skip to the end).
+ *    (reported once, d->err holds the code and the stream offset of the
+ *    bad byte; `*used` may be 0 when that byte is a CR held from the
+ *    previous input); call again with the unused bytes to skip to the end.
  * Content always ends with CRLF (the CRLF before the final dot is
  * content).
  */
@@ -402,7 +425,9 @@ void mp_dot_encoder_init(mp_dot_encoder *e, unsigned flags);
  * must be passed again once the host sent some output.  Returns MP_OK,
  * MP_ERR_NO_SPACE (nothing could be written), or MP_ERR_BARE_CR /
  * MP_ERR_BARE_LF / MP_ERR_NUL without MP_DOT_ENC_NORMALIZE (`*used` stops
- * at the bad byte).  Never writes a bare CR or LF.
+ * at the bad byte, or is 0 when the bad byte is a CR taken by the previous
+ * call; the encoder must then be abandoned).  MP_ERR_STATE after finish.
+ * Never writes a bare CR or LF.
  */
 mp_status mp_dot_encoder_update(mp_dot_encoder *e, const char *in, size_t len, size_t *used,
                                 mp_outbuf *out);

@@ -34,18 +34,31 @@ void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy)
     d->policy = (uint8_t)policy;
 }
 
-/* Index of the first CR, LF or NUL in in[i..len), or len. */
+/* Index of the first CR, LF or NUL in in[i..len), or len.  Eight bytes at
+ * a time while none is below 0x0E (CR, the largest special, is 0x0D): the
+ * word test is exact for "some byte < 0x0E" (bit-twiddling "hasless"), and
+ * only a word that has one (a tab, say) is looked at byte by byte. */
 static size_t scan_special(const char *in, size_t i, size_t len)
 {
     const unsigned char *p = (const unsigned char *)in;
-    while (i < len) {
-        unsigned char c = p[i];
-        if (c > '\r' || (c != '\r' && c != '\n' && c != 0))
-            i++;
-        else
-            break;
+    for (;;) {
+        size_t end;
+        while (len - i >= 8u) {
+            uint64_t w;
+            memcpy(&w, p + i, 8u);
+            if (((w - UINT64_C(0x0E0E0E0E0E0E0E0E)) & ~w & UINT64_C(0x8080808080808080)) != 0)
+                break;
+            i += 8u;
+        }
+        end = len - i >= 8u ? i + 8u : len;
+        for (; i < end; i++) {
+            unsigned char c = p[i];
+            if (c <= '\r' && (c == '\r' || c == '\n' || c == 0))
+                return i;
+        }
+        if (i == len)
+            return i;
     }
-    return i;
 }
 
 static mp_status dec_ret(mp_dot_decoder *d, mp_status st, size_t used, size_t *usedp,

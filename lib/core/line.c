@@ -14,7 +14,8 @@ enum framer_state {
 mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t max_line,
                               unsigned flags)
 {
-    if (max_line < 3 || buf == NULL || cap < max_line - 2)
+    /* MP_MAX_LINE is the documented ceiling of every framer (config.h). */
+    if (max_line < 3 || max_line > MP_MAX_LINE || buf == NULL || cap < max_line - 2)
         return MP_ERR_ARG;
     f->buf = buf;
     f->cap = cap;

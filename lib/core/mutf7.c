@@ -4,7 +4,14 @@
  * written "&-".  Everything else goes in "&...-" runs holding UTF-16BE in
  * base64 with ',' instead of '/' and no '=' padding.  The decoder accepts
  * only the one canonical form, so that two different wire names can never
- * map to the same mailbox (and the reverse). */
+ * map to the same mailbox (and the reverse).
+ *
+ * U+0000 is refused both ways: no mailbox name can hold a NUL (IMAP
+ * strings are CHAR8 without NUL, RFC 9051 §4.3; hosts keep names in C
+ * strings, where it would truncate one name into another).  Every other
+ * scalar value, controls and noncharacters included, round-trips: which
+ * names a server lets clients create is its policy (RFC 9051 §5.1), and a
+ * client must be able to name any mailbox that already exists. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +116,10 @@ mp_status mp_mutf7_encode(const char *utf8, size_t n, char *out, size_t cap, siz
         if (!utf8_next(s, n, &i, &cp)) {
             *outlen = 0;
             return MP_ERR_UTF8;
+        }
+        if (cp == 0) {
+            *outlen = 0;
+            return MP_ERR_BAD_VALUE;
         }
         if (is_printable(cp)) {
             if (in_run) {
@@ -232,6 +243,8 @@ static int dec_run(const unsigned char *m, size_t n, size_t *i, wr *w)
                 return 0; /* lone low surrogate */
             } else if (is_printable(u)) {
                 return 0; /* must have been written as itself */
+            } else if (u == 0) {
+                return 0; /* NUL in a mailbox name (see the top) */
             } else {
                 put_utf8(w, u);
             }

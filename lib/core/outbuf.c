@@ -47,6 +47,10 @@ void mp_outbuf_put_u64(mp_outbuf *ob, uint64_t v)
 
 mp_status mp_outbuf_commit(mp_outbuf *ob, size_t mark)
 {
+    /* A stale mark (taken before a consume) must never move len past the
+     * bytes really held, or room() would wrap and writes overrun buf. */
+    if (mark > ob->len)
+        mark = ob->len;
     if (ob->want != ob->len) {
         ob->need = ob->want - mark;
         ob->len = mark;
@@ -58,6 +62,8 @@ mp_status mp_outbuf_commit(mp_outbuf *ob, size_t mark)
 
 void mp_outbuf_rollback(mp_outbuf *ob, size_t mark)
 {
+    if (mark > ob->len)
+        mark = ob->len;
     ob->len = mark;
     ob->want = mark;
 }

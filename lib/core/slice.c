@@ -21,6 +21,7 @@ mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
 {
     uint64_t v = 0;
     size_t i;
+    int over = 0;
     if (s.len == 0)
         return MP_ERR_SYNTAX;
     for (i = 0; i < s.len; i++) {
@@ -28,11 +29,15 @@ mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
         if (d > 9u)
             return MP_ERR_SYNTAX;
         /* Overflow is checked before it can happen (SECURITY.md: every
-         * number the peer declares). */
-        if (d > max || v > (max - d) / 10u)
-            return MP_ERR_NUMBER;
-        v = v * 10u + d;
+         * number the peer declares).  The scan goes on so that a
+         * malformed token is a syntax error whatever its digits. */
+        if (over || d > max || v > (max - d) / 10u)
+            over = 1;
+        else
+            v = v * 10u + d;
     }
+    if (over)
+        return MP_ERR_NUMBER;
     *out = v;
     return MP_OK;
 }

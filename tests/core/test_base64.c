@@ -1,13 +1,16 @@
-/* Tests for base64 (lib/core/base64.c), RFC 4648. */
+/* Tests for base64 (lib/core/base64.c), RFC 4648.  The streaming encoder
+ * and decoder run through mp_split_check (tests/harness/split.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "mailproto/core.h"
+#include "split.h"
 
 #define BUF 512
 
@@ -193,102 +196,147 @@ static void test_no_space(void **state)
     assert_int_equal(len, 4);
 }
 
-/* Streaming encode of `in` cut at `cut` (or byte by byte if cut == SIZE_MAX). */
-static size_t stream_encode(const uint8_t *in, size_t n, size_t cut, char *out)
-{
+/* ----------------------------------------------------------------------- */
+/* Streaming encoder and decoder through the shared split harness          */
+/* ----------------------------------------------------------------------- */
+
+typedef struct enc_fixture {
     mp_base64_encoder e;
-    size_t o = 0, i;
-    mp_base64_encoder_init(&e);
-    if (cut == SIZE_MAX) {
-        for (i = 0; i < n; i++)
-            o += mp_base64_encoder_update(&e, in + i, 1, out + o);
-    } else {
-        o += mp_base64_encoder_update(&e, in, cut, out + o);
-        o += mp_base64_encoder_update(&e, in + cut, n - cut, out + o);
-    }
-    o += mp_base64_encoder_finish(&e, out + o);
-    return o;
+    char out[MP_BASE64_ENCODED_LEN(BUF + 2)];
+} enc_fixture;
+
+static enc_fixture efx;
+
+static void enc_reset(void *state)
+{
+    mp_base64_encoder_init(&((enc_fixture *)state)->e);
 }
+
+static void enc_feed(void *state, const char *p, size_t n, mp_evlog *log)
+{
+    enc_fixture *x = state;
+    size_t o;
+    assert_true(n <= BUF);
+    o = mp_base64_encoder_update(&x->e, p, n, x->out);
+    assert_true(o <= MP_BASE64_ENCODED_LEN(n + 2) && o % 4 == 0);
+    if (o > 0)
+        mp_evlog_chunk(log, "out", x->out, o);
+}
+
+static void enc_finish(void *state, mp_evlog *log)
+{
+    enc_fixture *x = state;
+    size_t o = mp_base64_encoder_finish(&x->e, x->out);
+    assert_true(o == 0 || o == 4);
+    if (o > 0)
+        mp_evlog_chunk(log, "out", x->out, o);
+    mp_evlog_add(log, "end");
+}
+
+static const mp_split_target enc_target = { enc_reset, enc_feed, enc_finish, &efx };
+
+typedef struct dec_fixture {
+    mp_base64_decoder d;
+    unsigned flags;
+    int failed;
+    uint8_t out[MP_BASE64_DECODED_MAX(BUF + 3)];
+} dec_fixture;
+
+static dec_fixture dfx;
+
+static void dec_reset(void *state)
+{
+    dec_fixture *x = state;
+    mp_base64_decoder_init(&x->d, x->flags);
+    x->failed = 0;
+}
+
+static void dec_feed(void *state, const char *p, size_t n, mp_evlog *log)
+{
+    dec_fixture *x = state;
+    size_t w = 99;
+    mp_status st;
+    assert_true(n <= BUF);
+    st = mp_base64_decoder_update(&x->d, p, n, x->out, &w);
+    assert_true(w <= MP_BASE64_DECODED_MAX(n + 3));
+    if (x->failed) {
+        /* A failed decoder stays failed and writes nothing. */
+        assert_int_equal(st, MP_ERR_BASE64);
+        assert_int_equal(w, 0);
+        return;
+    }
+    if (w > 0)
+        mp_evlog_chunk(log, "bytes", (const char *)x->out, w);
+    if (st != MP_OK) {
+        assert_int_equal(st, MP_ERR_BASE64);
+        mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->d.pos);
+        x->failed = 1;
+    }
+}
+
+static void dec_finish(void *state, mp_evlog *log)
+{
+    dec_fixture *x = state;
+    size_t w = 99;
+    mp_status st = mp_base64_decoder_finish(&x->d, x->out, &w);
+    if (x->failed) {
+        assert_int_equal(st, MP_ERR_BASE64);
+        return;
+    }
+    assert_true(w <= 3);
+    if (w > 0)
+        mp_evlog_chunk(log, "bytes", (const char *)x->out, w);
+    if (st != MP_OK)
+        mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->d.pos);
+    else
+        mp_evlog_add(log, "end");
+}
+
+static const mp_split_target dec_target = { dec_reset, dec_feed, dec_finish, &dfx };
 
 static void test_stream_encode(void **state)
 {
+    static mp_evlog expect;
     uint8_t bin[64];
-    char ref[BUF], got[BUF];
-    size_t n, cut, rlen;
+    char ref[BUF];
+    size_t n, rlen;
     (void)state;
     fill_bin(bin, sizeof(bin));
     for (n = 0; n <= sizeof(bin); n++) {
         assert_int_equal(mp_base64_encode(bin, n, ref, sizeof(ref), &rlen), MP_OK);
-        assert_int_equal(stream_encode(bin, n, SIZE_MAX, got), rlen);
+        mp_evlog_reset(&expect);
         if (rlen > 0)
-            assert_memory_equal(got, ref, rlen);
-        for (cut = 0; cut <= n; cut++) {
-            assert_int_equal(stream_encode(bin, n, cut, got), rlen);
-            if (rlen > 0)
-                assert_memory_equal(got, ref, rlen);
-        }
+            mp_evlog_chunk(&expect, "out", ref, rlen);
+        mp_evlog_add(&expect, "end");
+        mp_split_check(&enc_target, (const char *)bin, n, expect.text);
     }
 }
 
-/* Streaming decode cut at `cut` (byte by byte if SIZE_MAX).  Returns the
- * first error, or MP_OK with the output length in *len. */
-static mp_status stream_decode(const char *in, size_t n, size_t cut, unsigned flags,
-                               uint8_t *out, size_t *len, uint64_t *pos)
-{
-    mp_base64_decoder d;
-    size_t o = 0, w, i;
-    mp_status st;
-    mp_base64_decoder_init(&d, flags);
-    if (cut == SIZE_MAX) {
-        for (i = 0; i < n; i++) {
-            st = mp_base64_decoder_update(&d, in + i, 1, out + o, &w);
-            o += w;
-            if (st != MP_OK)
-                goto out;
-        }
-    } else {
-        st = mp_base64_decoder_update(&d, in, cut, out + o, &w);
-        o += w;
-        if (st != MP_OK)
-            goto out;
-        st = mp_base64_decoder_update(&d, in + cut, n - cut, out + o, &w);
-        o += w;
-        if (st != MP_OK)
-            goto out;
-    }
-    st = mp_base64_decoder_finish(&d, out + o, &w);
-    o += w;
-out:
-    *len = o;
-    *pos = d.pos;
-    return st;
-}
-
-/* Every chunking of `in` must match the one-shot decoder exactly. */
+/* Every fragmentation of `in` must match the one-shot decoder exactly: the
+ * same bytes when it succeeds, the same error offset when it fails. */
 static void check_stream_decode(const char *in, unsigned flags)
 {
-    uint8_t ref[BUF], got[BUF];
-    size_t n = strlen(in), rlen = 0, glen, cut;
-    uint64_t pos;
+    static mp_evlog expect;
+    uint8_t ref[BUF];
+    size_t n = strlen(in), rlen = 0;
     mp_status rst = flags ? mp_base64_decode_lenient(in, n, ref, sizeof(ref), &rlen)
                           : mp_base64_decode(in, n, ref, sizeof(ref), &rlen);
-    assert_int_equal(stream_decode(in, n, SIZE_MAX, flags, got, &glen, &pos), rst);
+    dfx.flags = flags;
     if (rst == MP_OK) {
-        assert_int_equal(glen, rlen);
+        mp_evlog_reset(&expect);
         if (rlen > 0)
-            assert_memory_equal(got, ref, rlen);
+            mp_evlog_chunk(&expect, "bytes", (const char *)ref, rlen);
+        mp_evlog_add(&expect, "end");
+        mp_split_check(&dec_target, in, n, expect.text);
     } else {
-        assert_int_equal(pos, rlen); /* same error offset */
-    }
-    for (cut = 0; cut <= n; cut++) {
-        assert_int_equal(stream_decode(in, n, cut, flags, got, &glen, &pos), rst);
-        if (rst == MP_OK) {
-            assert_int_equal(glen, rlen);
-            if (rlen > 0)
-                assert_memory_equal(got, ref, rlen);
-        } else {
-            assert_int_equal(pos, rlen);
-        }
+        char tail[64];
+        const char *log = mp_split_check(&dec_target, in, n, NULL);
+        size_t ll = strlen(log), tl;
+        assert_int_equal(rst, MP_ERR_BASE64);
+        snprintf(tail, sizeof(tail), "error MP_ERR_BASE64 @%zu\n", rlen);
+        tl = strlen(tail);
+        assert_true(ll >= tl);
+        assert_string_equal(log + ll - tl, tail);
     }
 }
 
@@ -339,6 +387,48 @@ static void test_stream_decoder_stays_failed(void **state)
     assert_int_equal(d.pos, 6);
 }
 
+/* The whole-group fast path and the per-character path must agree: white
+ * space (lenient) and bad bytes at every phase of a group, and every
+ * output capacity, give what the slow path alone would. */
+static void test_fast_path_boundaries(void **state)
+{
+    uint8_t bin[60], ref[64], got[64];
+    char enc[128], spaced[256];
+    size_t elen, k, i, n, len, rlen;
+    (void)state;
+    fill_bin(bin, sizeof(bin));
+    assert_int_equal(mp_base64_encode(bin, sizeof(bin), enc, sizeof(enc), &elen), MP_OK);
+    for (k = 1; k <= 9; k++) {
+        /* A space after every k characters. */
+        for (i = 0, n = 0; i < elen; i++) {
+            spaced[n++] = enc[i];
+            if ((i + 1) % k == 0)
+                spaced[n++] = ' ';
+        }
+        assert_int_equal(mp_base64_decode_lenient(spaced, n, got, sizeof(got), &len), MP_OK);
+        assert_int_equal(len, sizeof(bin));
+        assert_memory_equal(got, bin, sizeof(bin));
+        /* Strict: the first space is the error, wherever it falls. */
+        assert_int_equal(mp_base64_decode(spaced, n, got, sizeof(got), &len), MP_ERR_BASE64);
+        assert_int_equal(len, k);
+        /* A bad byte at offset k. */
+        memcpy(spaced, enc, elen);
+        spaced[k] = '*';
+        assert_int_equal(mp_base64_decode(spaced, elen, got, sizeof(got), &len), MP_ERR_BASE64);
+        assert_int_equal(len, k);
+    }
+    /* Every capacity: the prefix that fits is right, nothing past cap. */
+    assert_int_equal(mp_base64_decode(enc, elen, ref, sizeof(ref), &rlen), MP_OK);
+    for (k = 0; k < rlen; k++) {
+        memset(got, 0xEE, sizeof(got));
+        assert_int_equal(mp_base64_decode(enc, elen, got, k, &len), MP_ERR_NO_SPACE);
+        assert_int_equal(len, rlen);
+        if (k > 0)
+            assert_memory_equal(got, ref, k);
+        assert_int_equal(got[k], 0xEE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_stream_encode),
         cmocka_unit_test(test_stream_decode),
         cmocka_unit_test(test_stream_decoder_stays_failed),
+        cmocka_unit_test(test_fast_path_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,7 +135,9 @@ static void test_reject_padding(void **state)
     bad_dec("&AOl-", 5);    /* low bits of the last sextet set */
     bad_dec("&AOkA-", 6);   /* spare character */
     bad_dec("&AOkAAAA-", 9); /* 42 bits: two units and 10 spare */
-    check_dec("&AOkAAA-", "\xc3\xa9\0", 3); /* 36 bits: U+0000 is a real unit */
+    /* 36 bits: two units, the second U+0000 (refused, see test_nul) */
+    bad_dec("&AOkAAA-", 8);
+    check_dec("&AOkAAQ-", "\xc3\xa9\x01", 3);
 }
 
 static void test_reject_surrogates(void **state)
@@ -157,6 +159,41 @@ static void test_reject_bytes(void **state)
     bad_dec("\xc3\xa9", 2);
     bad_dec("a\0b", 3);
     bad_dec("&AOk\n-", 6);
+}
+
+/* A mailbox name cannot contain NUL: refused both ways, wherever it is. */
+static void test_nul(void **state)
+{
+    char out[BUF];
+    size_t len = 99;
+    (void)state;
+    bad_dec("&AAA-", 5);
+    bad_dec("a&AAA-b", 7);
+    bad_dec("&AAAA6Q-", 8);       /* NUL then U+00E9 */
+    bad_dec("&AOkAAADp-", 10);    /* U+00E9, NUL, U+00E9 */
+    assert_int_equal(mp_mutf7_encode("\0", 1, out, sizeof out, &len), MP_ERR_BAD_VALUE);
+    assert_int_equal(len, 0);
+    assert_int_equal(mp_mutf7_encode("INBOX\0x", 7, out, sizeof out, &len), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_mutf7_encode("\xc3\xa9\0", 3, out, sizeof out, &len), MP_ERR_BAD_VALUE);
+    /* Reported even when the buffer is too small. */
+    assert_int_equal(mp_mutf7_encode("ab\0", 3, out, 1, &len), MP_ERR_BAD_VALUE);
+}
+
+/* The documented choice: every other control and noncharacter round-trips
+ * (server naming policy decides, not the codec). */
+static void test_controls_and_nonchars(void **state)
+{
+    (void)state;
+    check_enc("\x01", 1, "&AAE-");
+    check_dec("&AAE-", "\x01", 1);
+    check_enc("\x1f", 1, "&AB8-");
+    check_enc("\xc2\x80\xc2\x9f", 4, "&AIAAnw-");     /* C1 controls */
+    check_dec("&AIAAnw-", "\xc2\x80\xc2\x9f", 4);
+    check_enc("\xef\xbf\xbe\xef\xbf\xbf", 6, "&,,7,,w-"); /* U+FFFE U+FFFF */
+    check_dec("&,,7,,w-", "\xef\xbf\xbe\xef\xbf\xbf", 6);
+    check_enc("\xef\xb7\x90", 3, "&,dA-");          /* U+FDD0 */
+    check_dec("&,dA-", "\xef\xb7\x90", 3);
+    check_enc("\xf4\x8f\xbf\xbe", 4, "&2,,f,g-");     /* U+10FFFE */
 }
 
 static void test_no_space(void **state)
@@ -223,7 +260,7 @@ static void test_round_trip(void **state)
     uint32_t cp;
     unsigned count = 0;
     (void)state;
-    for (cp = 0; cp <= 0x10ffffu; cp += (cp < 0x800u ? 1u : cp < 0x10000u ? 7u : 101u)) {
+    for (cp = 1; cp <= 0x10ffffu; cp += (cp < 0x800u ? 1u : cp < 0x10000u ? 7u : 101u)) {
         char in[64];
         char enc[BUF];
         char dec[BUF];
@@ -268,6 +305,8 @@ int main(void)
         cmocka_unit_test(test_reject_padding),
         cmocka_unit_test(test_reject_surrogates),
         cmocka_unit_test(test_reject_bytes),
+        cmocka_unit_test(test_nul),
+        cmocka_unit_test(test_controls_and_nonchars),
         cmocka_unit_test(test_no_space),
         cmocka_unit_test(test_round_trip),
     };

@@ -77,7 +77,19 @@ void mp_evlog_text(mp_evlog *log, const char *name, const char *p, size_t n)
     evlog_append(log, "\n", 1);
 }
 
+void mp_evlog_quoted(mp_evlog *log, const char *name, const char *p, size_t n)
+{
+    log->chunk_start = (size_t)-1;
+    evlog_append(log, name, strlen(name));
+    evlog_append(log, " \"", 2);
+    evlog_escaped(log, p, n);
+    evlog_append(log, "\"\n", 2);
+}
+
 static mp_evlog whole_log, split_log;
+static const char *split_context;
+
+void mp_split_set_context(const char *where) { split_context = where; }
 
 static void run(const mp_split_target *t, const char *in, size_t n, const size_t *cuts,
                 size_t ncuts, mp_evlog *log)
@@ -97,6 +109,8 @@ static void run(const mp_split_target *t, const char *in, size_t n, const size_t
 static void expect_same(const char *want, const char *got, const char *how, size_t at)
 {
     if (strcmp(want, got) != 0) {
+        if (split_context)
+            print_error("%s\n", split_context);
         print_error("split mismatch (%s at %zu)\n--- want\n%s--- got\n%s", how, at, want, got);
         fail();
     }
@@ -141,3 +155,7 @@ const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
     }
     return whole_log.text;
 }
+
+/* The vector loader belongs to the harness library; tests/CMakeLists.txt
+ * builds mp_test_harness from split.c alone, so it is compiled here. */
+#include "vectors.c"

@@ -26,6 +26,11 @@ void mp_evlog_chunk(mp_evlog *log, const char *name, const char *p, size_t n);
 /* Append a closed event line: NAME, a space, the escaped bytes. */
 void mp_evlog_text(mp_evlog *log, const char *name, const char *p, size_t n);
 
+/* Append a closed event line: NAME, a space, the escaped bytes between
+ * double quotes (so that an empty or space-ending value stays visible in a
+ * vector file). */
+void mp_evlog_quoted(mp_evlog *log, const char *name, const char *p, size_t n);
+
 /* A parser under test: `reset` starts a fresh parser state; `feed` gives it
  * one piece of input and logs the events. */
 typedef struct mp_split_target {
@@ -41,5 +46,9 @@ typedef struct mp_split_target {
  * Returns the whole-input log (static storage). */
 const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
                            const char *expected);
+
+/* Text printed before a mismatch report (e.g. "file:line: vector name");
+ * NULL for none.  The string must live until it is replaced. */
+void mp_split_set_context(const char *where);
 
 #endif
