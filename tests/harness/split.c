@@ -155,7 +155,3 @@ const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
     }
     return whole_log.text;
 }
-
-/* The vector loader belongs to the harness library; tests/CMakeLists.txt
- * builds mp_test_harness from split.c alone, so it is compiled here. */
-#include "vectors.c"
