@@ -187,7 +187,8 @@ mp_status mp_tls_pump_send_done(mp_tls_pump *p, size_t n);
 /*
  * Decrypted application data, for the session's feed: copies up to `cap`
  * bytes to `out` and sets `*got`.  Returns
- *  - MP_OK: `*got` > 0 bytes; call again, more may be buffered.
+ *  - MP_OK: `*got` > 0 bytes (0 only when cap is 0); call again, more
+ *    may be buffered.
  *  - MP_NEED_MORE: nothing now (`*got` 0): the handshake or a record is
  *    incomplete; give the pump more ciphertext or send its output.
  *  - MP_CLOSED: the peer sent close_notify (or EOF after our

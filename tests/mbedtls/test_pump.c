@@ -590,6 +590,33 @@ static void test_garbage(void **s)
     assert_true(mp_tls_pump_tls_error(&srv) < 0);
 }
 
+/* A record altered on the wire: a TLS error (bad MAC), no plaintext. */
+static void test_tampered_record(void **s)
+{
+    const unsigned char *src;
+    unsigned char *dst;
+    size_t len, room, n;
+    char buf[64];
+    (void)s;
+    connect_pair(0);
+    write_all(&cli, "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    src = mp_tls_pump_send_buf(&cli, &len);
+    assert_non_null(src);
+    dst = mp_tls_pump_recv_buf(&srv, &room);
+    assert_true(room >= len);
+    memcpy(dst, src, len);
+    dst[len - 3] ^= 0x01; /* inside the tag / ciphertext */
+    assert_int_equal(mp_tls_pump_send_done(&cli, len), MP_OK);
+    assert_int_equal(mp_tls_pump_recv_done(&srv, len), MP_OK);
+    assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_ERR_TLS);
+    assert_int_equal(n, 0);
+    assert_int_equal(mp_tls_pump_tls_error(&srv), MBEDTLS_ERR_SSL_INVALID_MAC);
+    assert_int_equal(mp_tls_pump_status(&srv), MP_ERR_TLS);
+    /* It stays failed. */
+    assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_ERR_TLS);
+    assert_int_equal(mp_tls_pump_recv_done(&srv, 0), MP_ERR_TLS);
+}
+
 /* Credentials from PEM strings; and loading errors. */
 static char *slurp(const char *path)
 {
@@ -747,6 +774,7 @@ int main(void)
         cmocka_unit_test_teardown(test_close_when_full, pumps_free),
         cmocka_unit_test_teardown(test_misuse, pumps_free),
         cmocka_unit_test_teardown(test_garbage, pumps_free),
+        cmocka_unit_test_teardown(test_tampered_record, pumps_free),
         cmocka_unit_test_teardown(test_config_pem, pumps_free),
         cmocka_unit_test_teardown(test_starttls, pumps_free),
         cmocka_unit_test_teardown(test_data_right_after_handshake, pumps_free),
