@@ -240,6 +240,8 @@ static void test_handshake_and_lines(void **s)
     size_t n;
     (void)s;
     connect_pair(0);
+    print_message("negotiated %s %s\n", mbedtls_ssl_get_version(&cli.ssl),
+                  mbedtls_ssl_get_ciphersuite(&cli.ssl));
     /* A server greets first (SMTPS/IMAPS/POP3S), the client answers. */
     write_all(&srv, "* OK [CAPABILITY IMAP4rev1] ready\r\n");
     n = deliver(&srv, &cli, buf, sizeof buf, NULL);
@@ -396,9 +398,11 @@ static void test_wrong_hostname(void **s)
     assert_int_equal(mp_tls_pump_tls_error(&cli), MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
     assert_true(mbedtls_ssl_get_verify_result(&cli.ssl) & MBEDTLS_X509_BADCERT_CN_MISMATCH);
     assert_false(mp_tls_pump_handshake_done(&cli));
-    /* The client's fatal alert reached the server, which failed too. */
+    /* The client's fatal alert reached the server, which failed too
+     * (FATAL_ALERT_MESSAGE with TLS 1.2; with TLS 1.3 mbedTLS 3.x may see
+     * the alert under keys it no longer expects and report a bad MAC). */
     assert_int_equal(mp_tls_pump_status(&srv), MP_ERR_TLS);
-    assert_int_equal(mp_tls_pump_tls_error(&srv), MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
+    assert_true(mp_tls_pump_tls_error(&srv) < 0);
     assert_null(mp_tls_pump_send_buf(&cli, &len));
     /* A failed pump refuses everything. */
     assert_int_equal(mp_tls_pump_write(&cli, "x", 1, &len), MP_ERR_TLS);
@@ -595,19 +599,32 @@ static void test_tampered_record(void **s)
 {
     const unsigned char *src;
     unsigned char *dst;
-    size_t len, room, n;
+    size_t len, room, n, total, moved;
     char buf[64];
     (void)s;
     connect_pair(0);
     write_all(&cli, "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    /* Move the record, flipping one bit 3 bytes before its end (inside
+     * the authentication tag); in pieces when the pump buffers are small. */
     src = mp_tls_pump_send_buf(&cli, &len);
     assert_non_null(src);
-    dst = mp_tls_pump_recv_buf(&srv, &room);
-    assert_true(room >= len);
-    memcpy(dst, src, len);
-    dst[len - 3] ^= 0x01; /* inside the tag / ciphertext */
-    assert_int_equal(mp_tls_pump_send_done(&cli, len), MP_OK);
-    assert_int_equal(mp_tls_pump_recv_done(&srv, len), MP_OK);
+    total = len;
+    moved = 0;
+    while ((src = mp_tls_pump_send_buf(&cli, &len)) != NULL) {
+        dst = mp_tls_pump_recv_buf(&srv, &room);
+        if (room == 0) {
+            assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_NEED_MORE);
+            dst = mp_tls_pump_recv_buf(&srv, &room);
+            assert_true(room > 0);
+        }
+        if (len > room) len = room;
+        memcpy(dst, src, len);
+        if (total - 3 >= moved && total - 3 < moved + len) dst[total - 3 - moved] ^= 0x01;
+        moved += len;
+        assert_int_equal(mp_tls_pump_send_done(&cli, len), MP_OK);
+        assert_int_equal(mp_tls_pump_recv_done(&srv, len), MP_OK);
+    }
+    assert_int_equal(moved, total);
     assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_ERR_TLS);
     assert_int_equal(n, 0);
     assert_int_equal(mp_tls_pump_tls_error(&srv), MBEDTLS_ERR_SSL_INVALID_MAC);
@@ -732,27 +749,31 @@ static void test_starttls(void **s)
     assert_int_equal(mp_tls_pump_recv_eof(&cli), MP_ERR_TLS);
 }
 
-/* Application data the server sends in the same flight as its last
- * handshake message (common with implicit TLS greetings) is kept. */
+/* Application data sent in the same flight as the last handshake message
+ * of the side that finishes first (the server with TLS 1.2, the client
+ * with TLS 1.3) is kept and read once the other side finishes. */
 static void test_data_right_after_handshake(void **s)
 {
+    mp_tls_pump *first, *second;
     char buf[64];
     size_t n, i;
     (void)s;
     setup_pair(&client_cfg, "localhost");
-    /* Run until the server is done but do not let the client read the
-     * server's last flight yet. */
-    for (i = 0; i < 100 && mp_tls_pump_status(&srv) == MP_NEED_MORE; i++) {
+    /* One flight at a time until one side is done. */
+    for (i = 0; i < 100; i++) {
         move(&cli, &srv, 0);
-        if (mp_tls_pump_status(&srv) != MP_NEED_MORE) break;
+        if (mp_tls_pump_status(&srv) == MP_OK || mp_tls_pump_status(&cli) == MP_OK) break;
         move(&srv, &cli, 0);
+        if (mp_tls_pump_status(&srv) == MP_OK || mp_tls_pump_status(&cli) == MP_OK) break;
     }
-    assert_int_equal(mp_tls_pump_status(&srv), MP_OK);
-    assert_int_equal(mp_tls_pump_status(&cli), MP_NEED_MORE);
-    write_all(&srv, "+OK POP3 ready\r\n");
-    /* Finished and the greeting in one go */
-    n = deliver(&srv, &cli, buf, sizeof buf, NULL);
-    assert_int_equal(mp_tls_pump_status(&cli), MP_OK);
+    first = mp_tls_pump_status(&srv) == MP_OK ? &srv : &cli;
+    second = first == &srv ? &cli : &srv;
+    assert_int_equal(mp_tls_pump_status(first), MP_OK);
+    assert_int_equal(mp_tls_pump_status(second), MP_NEED_MORE);
+    write_all(first, "+OK POP3 ready\r\n");
+    /* The last handshake message and the data in one go. */
+    n = deliver(first, second, buf, sizeof buf, NULL);
+    assert_int_equal(mp_tls_pump_status(second), MP_OK);
     assert_int_equal(n, 16);
     assert_memory_equal(buf, "+OK POP3 ready\r\n", 16);
 }
