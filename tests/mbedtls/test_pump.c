@@ -594,6 +594,51 @@ static void test_garbage(void **s)
     assert_true(mp_tls_pump_tls_error(&srv) < 0);
 }
 
+/* Random bytes (some behind a plausible handshake record header) into a
+ * server pump, in random pieces: NEED_MORE or a TLS error, never data,
+ * never a crash (the sanitizer build runs this too). */
+static void test_random_garbage(void **s)
+{
+    static unsigned char junk[2048];
+    int iter;
+    (void)s;
+    for (iter = 0; iter < 200; iter++) {
+        size_t n = rnd(1, sizeof junk), off = 0, i;
+        char buf[64];
+        mp_status st = MP_NEED_MORE;
+        for (i = 0; i < n; i++) junk[i] = (unsigned char)rnd(0, 255);
+        if (iter % 2 == 0 && n > 9) {
+            /* TLS record: handshake(22), TLS 1.0-1.2 version, length;
+             * then a ClientHello header. */
+            junk[0] = 22;
+            junk[1] = 3;
+            junk[2] = (unsigned char)rnd(1, 3);
+            junk[3] = (unsigned char)((n - 5) >> 8);
+            junk[4] = (unsigned char)(n - 5);
+            junk[5] = 1;
+        }
+        assert_int_equal(mp_tls_pump_setup(&srv, &server_cfg.conf, NULL), MP_NEED_MORE);
+        while (off < n && st == MP_NEED_MORE) {
+            size_t room, k = rnd(1, 300);
+            unsigned char *dst = mp_tls_pump_recv_buf(&srv, &room);
+            size_t got = 99;
+            if (k > n - off) k = n - off;
+            if (k > room) k = room;
+            assert_true(k > 0);
+            memcpy(dst, junk + off, k);
+            off += k;
+            st = mp_tls_pump_recv_done(&srv, k);
+            assert_true(st == MP_NEED_MORE || st == MP_ERR_TLS);
+            assert_int_not_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &got), MP_OK);
+            assert_int_equal(got, 0);
+            mp_tls_pump_send_buf(&srv, &room); /* alerts may be queued */
+            if (room > 0) (void)mp_tls_pump_send_done(&srv, room);
+        }
+        assert_false(mp_tls_pump_handshake_done(&srv));
+        mp_tls_pump_free(&srv);
+    }
+}
+
 /* A record altered on the wire: a TLS error (bad MAC), no plaintext. */
 static void test_tampered_record(void **s)
 {
@@ -796,6 +841,7 @@ int main(void)
         cmocka_unit_test_teardown(test_misuse, pumps_free),
         cmocka_unit_test_teardown(test_garbage, pumps_free),
         cmocka_unit_test_teardown(test_tampered_record, pumps_free),
+        cmocka_unit_test_teardown(test_random_garbage, pumps_free),
         cmocka_unit_test_teardown(test_config_pem, pumps_free),
         cmocka_unit_test_teardown(test_starttls, pumps_free),
         cmocka_unit_test_teardown(test_data_right_after_handshake, pumps_free),
