@@ -6,7 +6,7 @@ src="$1"
 max="${MP_MAX_FRAME:-1024}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for f in $(find "$src/lib" -name '*.c' -not -path '*/mbedtls/*' | sort); do
+for f in $(find "$src/lib" -name '*.c' -not -path "$src/lib/mbedtls/*" | sort); do
     o="$tmp/$(echo "${f#$src/}" | tr / _).o"
     gcc -std=c11 -O2 -I"$src/include" -fcallgraph-info=su -c "$f" -o "$o"
 done
