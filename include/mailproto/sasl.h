@@ -19,9 +19,12 @@
  *           _set_secret() (at once or later), then steps with no input.
  *
  * Buffers.  Every message a step writes is at most MP_SASL_MAX_MESSAGE
- * bytes; an output buffer of that size never gives MP_ERR_NO_SPACE.  A
- * step that fails with MP_ERR_NO_SPACE changes no state: call it again
- * with a larger buffer.
+ * bytes, except a client's XOAUTH2 / OAUTHBEARER message, which carries
+ * the token as given (token + names + 64 bytes).  A step that fails with
+ * MP_ERR_NO_SPACE changes no state and sets the size it needs: call it
+ * again with a larger buffer.  A server accepts messages up to
+ * MP_SASL_MAX_MESSAGE (decoded): raise it where OAuth tokens are longer
+ * (some providers issue tokens of 2-4 KiB).
  *
  * SASLprep (RFC 4013) is NOT implemented.  What the library does instead:
  * user names and authorization identities must be valid UTF-8 without NUL
