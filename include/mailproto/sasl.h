@@ -336,8 +336,8 @@ mp_status mp_sasl_client_step(mp_sasl_client *c, const void *chal, size_t len, c
 /*
  * The protocol reported success (235 / OK / +OK): may the client believe
  * it?  MP_OK when the mechanism ran to its end; for SCRAM only when the
- * server signature was verified (a server that claims success without it
- * gets MP_ERR_SASL_SERVER_PROOF: treat the connection as hostile);
+ * server signature was verified (a server that claims success at any
+ * earlier point gets MP_ERR_SASL_SERVER_PROOF: treat it as hostile);
  * MP_ERR_SASL_AUTH_FAILED after an OAuth error challenge; MP_ERR_STATE
  * when the exchange did not run to its end.  Wipes the client's secrets
  * except the SCRAM cache.
@@ -426,9 +426,10 @@ typedef enum mp_sasl_want {
  *  - want: what the host must answer after MP_PAUSED.
  *  - authzid, authcid: the identities the client asked for (authzid empty
  *    = same as authcid).  Valid from MP_PAUSED until the struct is
- *    restarted or wiped; they point into the struct (do not copy the
- *    struct while using them).  After MP_DONE the host must still check
- *    that authcid may act as authzid.
+ *    restarted or wiped, also after MP_DONE or a failure (for the host's
+ *    log); they point into the struct (do not copy the struct while using
+ *    them).  After MP_DONE the host must still check that authcid may act
+ *    as authzid.
  *  - password (PLAIN, LOGIN), token (XOAUTH2, OAUTHBEARER): valid only
  *    while paused; wiped when the host answers.
  * Everything else is private.

@@ -65,7 +65,8 @@ static mp_status check_creds(mp_sasl_mech mech, const mp_sasl_credentials *cr)
         /* 0x01 separates the key/value pairs (RFC 7628 §3.1). */
         if (cr->token.len == 0) return MP_ERR_ARG;
         if (mech == MP_SASL_XOAUTH2 && cr->username.len == 0) return MP_ERR_ARG;
-        if (has_byte(cr->token, 1) || has_byte(cr->username, 1) || has_byte(cr->oauth_host, 1) ||
+        if (has_byte(cr->token, 1) || has_byte(cr->username, 1) || has_byte(cr->authzid, 1) ||
+            has_byte(cr->oauth_host, 1) ||
             has_byte(cr->token, 0) || has_byte(cr->oauth_host, 0))
             return MP_ERR_SASL_MESSAGE;
         break;
@@ -527,14 +528,15 @@ mp_status mp_sasl_client_finish(mp_sasl_client *c)
     if (c == NULL) return MP_ERR_ARG;
     switch ((client_state)c->state) {
     case C_SENT:
-        st = MP_OK;
-        break;
     case C_VERIFIED:
         st = MP_OK;
         break;
+    case C_INIT:
+    case C_SCRAM_FIRST:
     case C_SCRAM_FINAL:
-        /* Success claimed without the server signature (RFC 5802 §9). */
-        st = MP_ERR_SASL_SERVER_PROOF;
+        /* Success claimed before the mechanism ended; for SCRAM without the
+         * server signature (RFC 5802 §9): do not believe it. */
+        st = (info(c)->flags & MP_SASL_MECH_MUTUAL) ? MP_ERR_SASL_SERVER_PROOF : MP_ERR_STATE;
         break;
     case C_OAUTH_FAILED:
         st = MP_ERR_SASL_AUTH_FAILED;

@@ -132,8 +132,31 @@ static const char *keep(mp_sasl_server *s, const char *m, size_t n)
     return s->buf;
 }
 
+/* Identities parsed in place in buf move to idbuf before the host sees
+ * them, so that they outlive the wipe of buf (the host may log the name
+ * of a failed login). */
+static int in_buf(const mp_sasl_server *s, const char *p)
+{
+    /* Integer compare: p may point anywhere (or be NULL). */
+    uintptr_t x = (uintptr_t)p, lo = (uintptr_t)s->buf;
+    return x >= lo && x - lo < sizeof s->buf;
+}
+
+static void settle_ids(mp_sasl_server *s)
+{
+    if (s->authzid.len > 0 && in_buf(s, s->authzid.ptr)) {
+        memmove(s->idbuf + ID_AUTHZ, s->authzid.ptr, s->authzid.len);
+        s->authzid.ptr = s->idbuf + ID_AUTHZ;
+    }
+    if (s->authcid.len > 0 && in_buf(s, s->authcid.ptr)) {
+        memmove(s->idbuf + ID_AUTHC, s->authcid.ptr, s->authcid.len);
+        s->authcid.ptr = s->idbuf + ID_AUTHC;
+    }
+}
+
 static mp_status pause_for(mp_sasl_server *s, mp_sasl_want want)
 {
+    settle_ids(s);
     s->want = want;
     s->verdict = V_NONE;
     s->state = S_PAUSED;
@@ -651,6 +674,9 @@ mp_status mp_sasl_server_step(mp_sasl_server *s, const void *resp, size_t len, c
     mp_outbuf_init(&ob, out, cap);
     st = step(s, (const char *)resp, len, &ob, outlen);
     if (mp_is_error(st) && st != MP_ERR_NO_SPACE && st != MP_ERR_STATE) {
+        /* A name still in buf (the message was malformed) goes with it. */
+        if (in_buf(s, s->authzid.ptr)) s->authzid = mp_slice_make(NULL, 0);
+        if (in_buf(s, s->authcid.ptr)) s->authcid = mp_slice_make(NULL, 0);
         s->state = S_FAILED;
         s->want = MP_SASL_WANT_NOTHING;
         s->password = mp_slice_make(NULL, 0);

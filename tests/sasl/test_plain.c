@@ -118,6 +118,9 @@ static void test_server(void **st)
     assert_int_equal(mp_sasl_server_verify(&s, 0), MP_OK);
     assert_int_equal(mp_sasl_server_step(&s, NULL, 0, out, sizeof out, &olen),
                      MP_ERR_SASL_AUTH_FAILED);
+    /* The name of a failed login is still there for the host's log. */
+    assert_int_equal(s.authcid.len, 3);
+    assert_memory_equal(s.authcid.ptr, "tim", 3);
 
     /* No initial response: empty challenge first. */
     assert_int_equal(mp_sasl_server_start(&s, MP_SASL_PLAIN, NULL, NULL), MP_OK);
@@ -133,6 +136,8 @@ static void test_server(void **st)
     assert_int_equal(server_run(&s, "\0\0pw", 4), MP_ERR_SASL_MESSAGE);        /* no authcid */
     assert_int_equal(server_run(&s, "\0tim\0p\0w", 8), MP_ERR_SASL_MESSAGE);   /* 3rd NUL */
     assert_int_equal(s.err.offset, 5);
+    assert_int_equal(s.authcid.len, 0); /* parsed in place, gone with the message */
+    assert_int_equal(s.password.len, 0);
     assert_int_equal(server_run(&s, "\0t\xffm\0pw", 7), MP_ERR_UTF8);
     {
         static char big[MP_SASL_MAX_NAME + 10];

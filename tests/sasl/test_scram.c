@@ -80,6 +80,11 @@ static void client_vector(const vec *v)
     assert_int_equal(mp_sasl_client_initial(&c, out, sizeof out, &n), MP_NEED_MORE);
     expect_out(out, n, v->client_first);
     assert_int_equal(mp_sasl_client_set_nonce(&c, "x", 1), MP_ERR_STATE);
+    /* A success claimed right after client-first is not believed. */
+    {
+        mp_sasl_client copy = c;
+        assert_int_equal(mp_sasl_client_finish(&copy), MP_ERR_SASL_SERVER_PROOF);
+    }
     /* Too little room: MP_ERR_NO_SPACE and a retry works. */
     assert_int_equal(mp_sasl_client_step(&c, v->server_first, strlen(v->server_first), out, 20, &n),
                      MP_ERR_NO_SPACE);
