@@ -325,10 +325,12 @@ mp_status mp_sasl_client_initial(mp_sasl_client *c, char *out, size_t cap, size_
  *    does not know the credentials): abort, send "*" / close.
  *  - MP_ERR_SASL_AUTH_FAILED: SCRAM server sent "e=<error>".
  *  - MP_ERR_SASL_MESSAGE / MP_ERR_SASL_NONCE / MP_ERR_SASL_ITERATIONS /
- *    MP_ERR_SASL_TOO_LONG: malformed challenge (c->err.offset says where);
- *    MP_ERR_CRYPTO; MP_ERR_STATE (no challenge expected);
+ *    MP_ERR_SASL_TOO_LONG: malformed challenge, or a challenge after the
+ *    mechanism ended (c->err.offset says where); MP_ERR_CRYPTO;
+ *    MP_ERR_STATE (not started, or called again after an error);
  *    MP_ERR_NO_SPACE (nothing changed; retry with more room).
- * Any error ends the exchange: cancel it ("*") at the protocol level.
+ * Any other error ends the exchange: cancel it ("*") at the protocol level;
+ * mp_sasl_client_finish() then refuses a success.
  */
 mp_status mp_sasl_client_step(mp_sasl_client *c, const void *chal, size_t len, char *out,
                               size_t cap, size_t *outlen);

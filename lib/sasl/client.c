@@ -497,7 +497,10 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
             if (c->mech == MP_SASL_OAUTHBEARER) mp_outbuf_putc(ob, '\001');
             return emit(c, ob, outlen, MP_DONE, C_OAUTH_FAILED);
         }
-        return mp_sasl_fail(&c->err, MP_ERR_STATE, 0, "no challenge expected");
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
+    case C_VERIFIED:
+        /* The server speaks out of turn. */
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
     default:
         return mp_sasl_fail(&c->err, MP_ERR_STATE, 0, "no challenge expected");
     }

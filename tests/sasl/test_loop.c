@@ -434,7 +434,7 @@ static void test_client_transcripts(void **st)
                           "last dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\nfinish MP_OK\n");
     /* LOGIN prompts; then a challenge nobody expects. */
     run_client_transcript(MP_SASL_LOGIN, "tim", "pw", "VXNlcm5hbWU6\r\nUGFzc3dvcmQ6\r\nVXNlcm5hbWU6\r\n",
-                          "response dGlt\nlast cHc=\nerror MP_ERR_STATE @0\nfinish MP_OK\n");
+                          "response dGlt\nlast cHc=\nerror MP_ERR_SASL_MESSAGE @0\nfinish MP_ERR_STATE\n");
     /* Bad base64 from the server. */
     run_client_transcript(MP_SASL_CRAM_MD5, "tim", "x", "PDE4OTYu?\r\n",
                           "error MP_ERR_BASE64 @0\nfinish MP_ERR_STATE\n");

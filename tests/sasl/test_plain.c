@@ -39,9 +39,13 @@ static void test_client_rfc4616(void **st)
     assert_int_equal(mp_sasl_client_step(&c, "", 0, out, sizeof out, &n), MP_DONE);
     assert_int_equal(n, 20);
     assert_memory_equal(out, "Ursel\0Kurt\0xipj3plmq", 20);
-    /* A further challenge is a protocol error. */
-    assert_int_equal(mp_sasl_client_step(&c, "x", 1, out, sizeof out, &n), MP_ERR_STATE);
     assert_int_equal(mp_sasl_client_finish(&c), MP_OK);
+    /* A further challenge is a protocol error that ends the exchange. */
+    assert_int_equal(mp_sasl_client_start(&c, MP_SASL_PLAIN, &cr, NULL), MP_OK);
+    assert_int_equal(mp_sasl_client_step(&c, "", 0, out, sizeof out, &n), MP_DONE);
+    assert_int_equal(mp_sasl_client_step(&c, "x", 1, out, sizeof out, &n), MP_ERR_SASL_MESSAGE);
+    assert_int_equal(mp_sasl_client_step(&c, "x", 1, out, sizeof out, &n), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_client_finish(&c), MP_ERR_STATE);
 }
 
 static void test_client_errors(void **st)
