@@ -327,6 +327,7 @@ mp_status mp_sasl_client_initial(mp_sasl_client *c, char *out, size_t cap, size_
  *  - MP_ERR_SASL_MESSAGE / MP_ERR_SASL_NONCE / MP_ERR_SASL_ITERATIONS /
  *    MP_ERR_SASL_TOO_LONG: malformed challenge, or a challenge after the
  *    mechanism ended (c->err.offset says where); MP_ERR_CRYPTO;
+ *    MP_ERR_ARG (SCRAM: the cache did not match and no password given);
  *    MP_ERR_STATE (not started, or called again after an error);
  *    MP_ERR_NO_SPACE (nothing changed; retry with more room).
  * Any other error ends the exchange: cancel it ("*") at the protocol level;
