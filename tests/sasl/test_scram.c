@@ -496,6 +496,41 @@ static void test_limits(void **st)
     }
 }
 
+/* Unknown users get a made-up salt: with scram_fake_secret it is stable
+ * across attempts and differs per name, and the iteration count is the
+ * host's, so that a prober cannot tell real accounts from absent ones. */
+static void fake_salt_for(const char *first, unsigned iters, char *sf, size_t cap)
+{
+    static mp_sasl_server s;
+    mp_crypto_provider cp = provider();
+    mp_sasl_server_config cfg;
+    size_t n;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.scram_nonce = MP_SLICE_LIT("SNONCE");
+    cfg.scram_fake_secret = MP_SLICE_LIT("host secret");
+    cfg.scram_fake_iterations = iters;
+    assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_256, &cp, &cfg), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&s, first, strlen(first), sf, cap, &n), MP_PAUSED);
+    assert_int_equal(mp_sasl_server_set_secret(&s, "x", 1), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_verify(&s, 1), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_verify(&s, 0), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&s, NULL, 0, sf, cap - 1, &n), MP_NEED_MORE);
+    sf[n] = 0;
+}
+
+static void test_unknown_user(void **st)
+{
+    char a[256], b[256], c[256];
+    (void)st;
+    fake_salt_for("n,,n=ghost,r=abc", 10000, a, sizeof a);
+    fake_salt_for("n,,n=ghost,r=abc", 10000, b, sizeof b);
+    fake_salt_for("n,,n=other,r=abc", 10000, c, sizeof c);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_non_null(strstr(a, ",i=10000"));
+    assert_int_equal(strncmp(a, "r=abcSNONCE,s=", 14), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_server_error_final),
         cmocka_unit_test(test_derive_args),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_unknown_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
