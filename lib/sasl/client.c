@@ -324,6 +324,8 @@ static mp_status parse_server_first(mp_sasl_client *c, const char *m, size_t n, 
     mp_status st;
     size_t saltlen;
 
+    if ((at = mp_sasl_find_nul(m, n)) < n)
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'r') {
         /* "m=" is a mandatory extension we do not know: fail (§5.1). */
         return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0,
@@ -440,6 +442,8 @@ static mp_status scram_verify(mp_sasl_client *c, const char *m, size_t n)
     mp_slice v;
     uint8_t sig[MP_HASH_MAX_DIGEST + 3];
     int ok;
+    if ((siglen = mp_sasl_find_nul(m, n)) < n)
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, siglen, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || (name != 'v' && name != 'e'))
         return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, RULE_SCRAM_FINAL);
     if (name == 'e') return mp_sasl_fail(&c->err, MP_ERR_SASL_AUTH_FAILED, 2, "RFC 5802 §7 server-error");

@@ -318,6 +318,8 @@ static mp_status scram_first(mp_sasl_server *s, const char *m, size_t n)
     mp_slice v;
     mp_status st;
 
+    if ((at = mp_sasl_find_nul(m, n)) < n)
+        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (n > MP_SASL_MAX_MESSAGE - SERVER_FIRST_MAX)
         return fail(s, MP_ERR_SASL_TOO_LONG, MP_SASL_MAX_MESSAGE - SERVER_FIRST_MAX,
                     "MP_SASL_MAX_MESSAGE (SCRAM AuthMessage)");
@@ -449,6 +451,8 @@ static mp_status scram_final(mp_sasl_server *s, const char *m, size_t n, mp_outb
         *outlen = 3u + MP_BASE64_ENCODED_LEN(dlen);
         return MP_ERR_NO_SPACE;
     }
+    if ((at = mp_sasl_find_nul(m, n)) < n)
+        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'c')
         return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 5802 §7 channel-binding");
     if (!cbind_matches(s, v))
