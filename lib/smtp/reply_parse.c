@@ -228,7 +228,10 @@ mp_status mp_smtp_caps_parse_line(mp_smtp_caps *caps, mp_slice text, uint32_t *b
     mp_slice kw;
 
     *bit = 0;
-    while (k < text.len && (is_alnum(text.ptr[k]) || (k > 0 && text.ptr[k] == '-')))
+    /* '_' is outside the grammar but Exim advertises PIPE_CONNECT; such a
+     * keyword is only ever reported as unknown. */
+    while (k < text.len &&
+           (is_alnum(text.ptr[k]) || (k > 0 && (text.ptr[k] == '-' || text.ptr[k] == '_'))))
         k++;
     if (k == 0)
         return MP_ERR_SYNTAX;
