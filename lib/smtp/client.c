@@ -180,12 +180,13 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
     int rset = c->mail_ok && (!c->body_ended || c->need_rset);
     c->env = NULL;
     if (rset) {
-        mp_status st = mp_smtp_write_simple(&c->out, MP_SMTP_RSET);
+        mp_status st;
+        c->phase = MP_SMTP_PH_TXN; /* not READY until RSET is answered */
+        emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
+        st = mp_smtp_write_simple(&c->out, MP_SMTP_RSET);
         if (st != MP_OK)
             return must(c, st);
         push(c, K_RSET);
-        c->phase = MP_SMTP_PH_TXN;
-        emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
         return MP_OK;
     }
     c->phase = MP_SMTP_PH_READY;
