@@ -354,7 +354,9 @@ typedef struct mp_smtp_client_config {
     unsigned max_reply_lines; /* 0 = MP_SMTP_CLIENT_MAX_REPLY_LINES */
     /* AUTH scratch: 334 challenges are decoded here for the host (may be
      * NULL: then the event carries only the base64 text).  A challenge
-     * that does not decode or fit is cancelled with "*". */
+     * that does not decode or fit is cancelled with "*".  With
+     * mp_smtp_client_auth_sasl it must hold MP_SMTP_CLIENT_AUTH_BUF bytes
+     * (responses, then decoded challenges). */
     char *auth_buf;
     size_t auth_cap;
 } mp_smtp_client_config;
@@ -433,6 +435,13 @@ typedef struct mp_smtp_client_callbacks {
     int (*on_event)(void *user, const mp_smtp_client_event *ev);
 } mp_smtp_client_callbacks;
 
+/* The auth_buf size mp_smtp_client_auth_sasl needs: a SASL message plus
+ * the longest decoded challenge a reply line can carry. */
+#define MP_SMTP_CLIENT_AUTH_BUF \
+    (MP_SASL_MAX_MESSAGE + (MP_SMTP_CLIENT_MAX_REPLY_LINE / 4u) * 3u)
+
+struct mp_sasl_client; /* sasl.h */
+
 /* Phases (private, exposed for sizeof and debugging). */
 typedef enum mp_smtp_client_phase {
     MP_SMTP_PH_GREETING = 0,
@@ -463,6 +472,7 @@ typedef struct mp_smtp_client {
     mp_smtp_client_config cfg;
     mp_smtp_caps caps;
     mp_smtp_client_envelope *env;
+    struct mp_sasl_client *sasl; /* AUTH driven by a SASL client, or NULL */
     mp_dot_encoder dot;
     uint64_t pos;            /* stream offset of the next byte fed */
     size_t next_rcpt;        /* next RCPT to write */
@@ -558,6 +568,30 @@ mp_smtp_client_phase mp_smtp_client_phase_of(const mp_smtp_client *c);
  */
 mp_status mp_smtp_client_auth(mp_smtp_client *c, mp_slice mech, const void *initial,
                               size_t len, int has_initial);
+
+/*
+ * Start AUTH driven by the SASL client `sasl` (sasl.h), already started by
+ * the host with mp_sasl_client_start() for the mechanism it chose, e.g.
+ * mp_sasl_choose(mp_smtp_client_sasl_offered(c), flags).  The session
+ * sends the initial response when the mechanism has one (RFC 4954 allows
+ * it on the AUTH line), answers every 334 with mp_sasl_client_step()
+ * (the AUTH_CHALLENGE event is then informational only), cancels with "*"
+ * when a step fails (the host finds the reason in sasl->err), and on 235
+ * checks mp_sasl_client_finish(): a SCRAM server that claims success
+ * without proving it kills the session with MP_ERR_SASL_SERVER_PROOF.
+ * `sasl` is borrowed until AUTH_RESULT.  Needs cfg.auth_buf of
+ * MP_SMTP_CLIENT_AUTH_BUF bytes (MP_ERR_ARG otherwise) and an output
+ * buffer that holds a base64 SASL message (2 KiB is enough).  Other errors
+ * as mp_smtp_client_auth.
+ */
+mp_status mp_smtp_client_auth_sasl(mp_smtp_client *c, struct mp_sasl_client *sasl);
+
+/* The mechanisms of the last EHLO's AUTH keyword as an mp_sasl_mech_set
+ * (sasl.h), ready for mp_sasl_choose(). */
+uint32_t mp_smtp_client_sasl_offered(const mp_smtp_client *c);
+
+/* 1 when the connection is under TLS (implicit, or after STARTTLS). */
+int mp_smtp_client_secure(const mp_smtp_client *c);
 
 /* Answer the current 334 challenge with `data[0..len)` (decoded; the
  * session base64-encodes it), or cancel with `cancel` ("*", the server

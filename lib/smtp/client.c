@@ -5,6 +5,7 @@
  * pipelining needs. */
 #include <string.h>
 
+#include "mailproto/sasl.h"
 #include "mailproto/smtp_client.h"
 
 /* Kinds of expected replies (queue entries). */
@@ -393,9 +394,20 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return fail(c, MP_ERR_TLS_REQUIRED, c->reply_start, "STARTTLS refused");
         ready(c, l);
         return MP_OK;
-    case K_AUTH:
+    case K_AUTH: {
+        struct mp_sasl_client *sasl = c->sasl;
         if (l->code == 334)
             return MP_DONE; /* the caller handles the challenge */
+        c->sasl = NULL;
+        if (l->code == 235 && sasl != NULL) {
+            /* RFC 5802 §5: success without a verified server signature is
+             * an impostor. */
+            mp_status fs = mp_sasl_client_finish(sasl);
+            if (fs != MP_OK) {
+                emit_simple(c, MP_SMTP_EV_AUTH_RESULT, l, 0, 0);
+                return fail(c, fs, c->reply_start, "RFC 5802 5 server proof");
+            }
+        }
         if (l->code == 235)
             c->authenticated = 1;
         c->phase = MP_SMTP_PH_READY;
@@ -403,6 +415,7 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
         if (c->phase == MP_SMTP_PH_READY && !c->aborted)
             ready(c, l);
         return MP_OK;
+    }
     case K_RSET:
         if (c->phase == MP_SMTP_PH_TXN || c->phase == MP_SMTP_PH_READY)
             ready(c, l);
@@ -417,6 +430,28 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
         break;
     }
     return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, c->reply_start, "RFC 5321 4.3.2");
+}
+
+/* 334 under a SASL client: decode, step, answer; a failed step cancels. */
+static mp_status sasl_challenge(mp_smtp_client *c, mp_smtp_client_event *ev)
+{
+    char *resp = c->cfg.auth_buf, *chal = c->cfg.auth_buf + MP_SASL_MAX_MESSAGE;
+    size_t n = 0, rn = 0;
+    mp_status st = mp_sasl_decode_challenge(ev->text.ptr, ev->text.len, chal,
+                                            c->cfg.auth_cap - MP_SASL_MAX_MESSAGE, &n);
+    if (st == MP_OK) {
+        ev->data = mp_slice_make(chal, n);
+        emit(c, ev);
+        st = mp_sasl_client_step(c->sasl, chal, n, resp, MP_SASL_MAX_MESSAGE, &rn);
+    }
+    if (st == MP_NEED_MORE || st == MP_DONE)
+        st = mp_smtp_write_auth_response(&c->out, resp, rn);
+    else
+        st = mp_smtp_write_auth_cancel(&c->out);
+    if (st != MP_OK)
+        return must(c, st);
+    push(c, K_AUTH);
+    return MP_OK;
 }
 
 /* 334: decode the challenge (RFC 4954 §4) for the host.  A challenge that
@@ -436,6 +471,8 @@ static mp_status auth_challenge(mp_smtp_client *c, const mp_smtp_reply_line *l)
     ev.type = MP_SMTP_EV_AUTH_CHALLENGE;
     ev.reply = l;
     ev.text = mp_slice_make(t, tl);
+    if (c->sasl != NULL)
+        return sasl_challenge(c, &ev);
     if (c->cfg.auth_buf != NULL &&
         mp_base64_decode(t, tl, c->cfg.auth_buf, c->cfg.auth_cap, &n) != MP_OK) {
         mp_status st = mp_smtp_write_auth_cancel(&c->out);
@@ -612,6 +649,47 @@ mp_status mp_smtp_client_auth(mp_smtp_client *c, mp_slice mech, const void *init
     c->phase = MP_SMTP_PH_AUTH;
     return MP_OK;
 }
+
+mp_status mp_smtp_client_auth_sasl(mp_smtp_client *c, struct mp_sasl_client *sasl)
+{
+    const mp_sasl_mech_info *mi;
+    mp_status st;
+    size_t n = 0;
+    int has_initial = 0;
+    if (sasl == NULL || c->cfg.auth_buf == NULL || c->cfg.auth_cap < MP_SMTP_CLIENT_AUTH_BUF)
+        return MP_ERR_ARG;
+    mi = mp_sasl_mech_get((mp_sasl_mech)sasl->mech);
+    if (mi == NULL)
+        return MP_ERR_SASL_MECH;
+    if (c->phase != MP_SMTP_PH_READY || c->authenticated)
+        return MP_ERR_STATE;
+    if (mi->flags & MP_SASL_MECH_CLIENT_FIRST) {
+        st = mp_sasl_client_initial(sasl, c->cfg.auth_buf, MP_SASL_MAX_MESSAGE, &n);
+        if (st != MP_NEED_MORE && st != MP_DONE)
+            return st;
+        has_initial = 1;
+    }
+    st = mp_smtp_client_auth(c, mp_slice_make(mi->name, mi->name_len), c->cfg.auth_buf, n,
+                             has_initial);
+    if (st == MP_OK)
+        c->sasl = sasl;
+    return st;
+}
+
+uint32_t mp_smtp_client_sasl_offered(const mp_smtp_client *c)
+{
+    uint32_t set = 0, b;
+    for (b = 1; b != 0 && b < (1u << MP_SMTP_AUTH_COUNT_); b <<= 1) {
+        const char *name;
+        if (!(c->caps.auth & b))
+            continue;
+        name = mp_smtp_auth_mech_name(b);
+        set |= MP_SASL_MECH_BIT(mp_sasl_mech_from_name(name, strlen(name)));
+    }
+    return set & ~MP_SASL_MECH_BIT(MP_SASL_MECH_NONE);
+}
+
+int mp_smtp_client_secure(const mp_smtp_client *c) { return c->secure; }
 
 mp_status mp_smtp_client_auth_respond(mp_smtp_client *c, const void *data, size_t len,
                                       int cancel)

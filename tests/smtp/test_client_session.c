@@ -13,13 +13,16 @@
 
 #include <cmocka.h>
 
+#include "mailproto/sasl.h"
 #include "mailproto/smtp_client.h"
 #include "split.h"
 
 #define MAXR 8
 
-/* What the host does, one letter per READY: A = AUTH, S = send the
- * envelope, R = RSET, Q = QUIT. */
+/* What the host does, one letter per READY: A = AUTH with scripted
+ * answers, P = AUTH through the SASL client (sasl_mech, user "user",
+ * password "pencil", chosen by mp_sasl_choose when sasl_mech is NONE),
+ * S = send the envelope, R = RSET, Q = QUIT. */
 typedef struct scenario {
     const char *name;
     unsigned flags;
@@ -29,6 +32,8 @@ typedef struct scenario {
     const char *auth_mech;
     const char *auth_initial; /* NULL: no initial response */
     const char *auth_replies[4];
+    mp_sasl_mech sasl_mech;
+    const char *sasl_nonce;
     const char *from;
     const char *rcpts[MAXR];
     unsigned notify;
@@ -49,7 +54,10 @@ typedef struct fixture {
     mp_smtp_client_envelope env;
     mp_smtp_client_rcpt rcpts[MAXR];
     char out[16384];
-    char authbuf[512];
+    char authbuf[MP_SMTP_CLIENT_AUTH_BUF];
+    mp_sasl_client sasl;
+    mp_sasl_credentials creds;
+    mp_crypto_provider crypto;
     mp_evlog *log;
     size_t tls_at;      /* offset of "<TLS>" in the transcript or SIZE_MAX */
     size_t fed;         /* transcript bytes handled so far */
@@ -62,6 +70,14 @@ typedef struct fixture {
 
 static fixture fx;
 static const char *transcript;
+
+/* Tests replace the SCRAM nonce; this only has to succeed. */
+static int fixed_random(void *user, uint8_t *out, size_t len)
+{
+    (void)user;
+    memset(out, 'r', len);
+    return 0;
+}
 
 static void drain(fixture *x)
 {
@@ -127,6 +143,39 @@ static void host_action(fixture *x)
         const char *ir = sc->auth_initial;
         st = mp_smtp_client_auth(&x->c, mp_slice_make(sc->auth_mech, strlen(sc->auth_mech)), ir,
                                  ir ? strlen(ir) : 0, ir != NULL);
+    } else if (a == 'P') {
+        mp_sasl_mech m = sc->sasl_mech;
+        if (m == MP_SASL_MECH_NONE)
+            m = mp_sasl_choose(mp_smtp_client_sasl_offered(&x->c),
+                               mp_smtp_client_secure(&x->c) ? MP_SASL_CHOOSE_PLAINTEXT_OK : 0u);
+        mp_evlog_add(x->log, "sasl %s", m ? mp_sasl_mech_get(m)->name : "none");
+        memset(&x->creds, 0, sizeof(x->creds));
+        x->creds.username = MP_SLICE_LIT("user");
+        x->creds.password = MP_SLICE_LIT("pencil");
+        if (m == MP_SASL_SCRAM_SHA_1) {
+            /* The RFC 5802 salt and count: cache SaltedPassword once so
+             * that hundreds of split runs skip PBKDF2's 4096 rounds. */
+            static uint8_t salt[16], salted[20], sk[20], vk[20];
+            static size_t saltlen;
+            if (saltlen == 0) {
+                mp_crypto_provider cp = mp_crypto_builtin(fixed_random, NULL);
+                assert_int_equal(mp_base64_decode("QSXCR+Q6sek8bf92", 16, salt, sizeof(salt),
+                                                  &saltlen), MP_OK);
+                assert_int_equal(mp_sasl_scram_derive(MP_SASL_SCRAM_SHA_1, &cp, "pencil", 6,
+                                                      salt, saltlen, 4096, sk, vk, salted),
+                                 MP_OK);
+            }
+            x->creds.scram_salted_password = salted;
+            x->creds.scram_salt = salt;
+            x->creds.scram_salt_len = saltlen;
+            x->creds.scram_iterations = 4096;
+        }
+        x->crypto = mp_crypto_builtin(fixed_random, NULL);
+        st = mp_sasl_client_start(&x->sasl, m, &x->creds, &x->crypto);
+        if (st == MP_OK && sc->sasl_nonce)
+            st = mp_sasl_client_set_nonce(&x->sasl, sc->sasl_nonce, strlen(sc->sasl_nonce));
+        if (st == MP_OK)
+            st = mp_smtp_client_auth_sasl(&x->c, &x->sasl);
     } else if (a == 'S') {
         size_t i;
         memset(&x->env, 0, sizeof(x->env));
@@ -178,6 +227,8 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
     case MP_SMTP_EV_AUTH_CHALLENGE: {
         const char *r = x->sc->auth_replies[x->auth_step++];
         mp_evlog_text(log, "challenge", ev->data.ptr, ev->data.len);
+        if (x->sc->actions[0] == 'P' || (x->action > 0 && x->sc->actions[x->action - 1] == 'P'))
+            break; /* the session answers through the SASL client */
         if (r == NULL)
             assert_int_equal(mp_smtp_client_auth_respond(&x->c, NULL, 0, 1), MP_OK);
         else
@@ -864,6 +915,116 @@ static void test_auth(void **s)
         "end phase=4\n");
 }
 
+/* AUTH through the SASL client: PLAIN and LOGIN chosen by mp_sasl_choose
+ * under TLS, SCRAM-SHA-1 with the RFC 5802 §5 exchange byte-exact, a
+ * forged server signature, and a server claiming success without proof. */
+static void test_auth_sasl(void **s)
+{
+    static const scenario plain = {.actions = "PQ", .tls = MP_SMTP_TLS_IMPLICIT};
+    static const scenario plain_clear = {.actions = "PQ", .tls = MP_SMTP_TLS_NONE};
+    static const scenario login = {.actions = "PQ", .tls = MP_SMTP_TLS_IMPLICIT};
+    static const scenario scram = {
+        .actions = "PQ", .tls = MP_SMTP_TLS_NONE, .sasl_mech = MP_SASL_SCRAM_SHA_1,
+        .sasl_nonce = "fyko+d2lbbFgONRv9qkxdawL",
+    };
+    (void)s;
+    run(&plain, "220 mx\r\n250-mx\r\n250 AUTH LOGIN PLAIN\r\n235 2.7.0 ok\r\n221 bye\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext AUTH LOGIN PLAIN bit=2\n"
+        "ready\n"
+        "sasl PLAIN\n"
+        "chunk out AUTH PLAIN AHVzZXIAcGVuY2ls\\r\\n\n"
+        "auth 235 ok\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    /* Without TLS the chooser refuses cleartext mechanisms. */
+    run(&plain_clear, "220 mx\r\n250-mx\r\n250 AUTH LOGIN PLAIN\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext AUTH LOGIN PLAIN bit=2\n"
+        "ready\n"
+        "sasl none\n"
+        "action P MP_ERR_SASL_MECH\n"
+        "end phase=4\n");
+    run(&login,
+        "220 mx\r\n250-mx\r\n250 AUTH=LOGIN\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+        "235 ok\r\n221 bye\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext AUTH=LOGIN bit=2\n"
+        "ready\n"
+        "sasl LOGIN\n"
+        "chunk out AUTH LOGIN\\r\\n\n"
+        "challenge Username:\n"
+        "chunk out dXNlcg==\\r\\n\n"
+        "challenge Password:\n"
+        "chunk out cGVuY2ls\\r\\n\n"
+        "auth 235 ok\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    run(&scram,
+        "220 mx\r\n250-mx\r\n250 AUTH SCRAM-SHA-1\r\n"
+        "334 cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"
+        "334 dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9\r\n"
+        "235 2.7.0 Authentication successful\r\n221 bye\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext AUTH SCRAM-SHA-1 bit=2\n"
+        "ready\n"
+        "sasl SCRAM-SHA-1\n"
+        "chunk out AUTH SCRAM-SHA-1 biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\\r\\n\n"
+        "challenge r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096\n"
+        "chunk out Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYz"
+        "QnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ==\\r\\n\n"
+        "challenge v=rmF9pqV8S7suAoZWja4dJRkFsKQ=\n"
+        "chunk out \\r\\n\n"
+        "auth 235 ok\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    /* A wrong server signature: the session cancels. */
+    run(&scram,
+        "220 mx\r\n250-mx\r\n250 AUTH SCRAM-SHA-1\r\n"
+        "334 cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"
+        "334 dj1BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE9\r\n"
+        "501 5.7.0 cancelled\r\n221 bye\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext AUTH SCRAM-SHA-1 bit=2\n"
+        "ready\n"
+        "sasl SCRAM-SHA-1\n"
+        "chunk out AUTH SCRAM-SHA-1 biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\\r\\n\n"
+        "challenge r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096\n"
+        "chunk out Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYz"
+        "QnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ==\\r\\n\n"
+        "challenge v=AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+        "chunk out *\\r\\n\n"
+        "auth 501 failed\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    /* 235 right after the client proof, without the server's: impostor. */
+    run(&scram,
+        "220 mx\r\n250-mx\r\n250 AUTH SCRAM-SHA-1\r\n"
+        "334 cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"
+        "235 2.7.0 trust me\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext AUTH SCRAM-SHA-1 bit=2\n"
+        "ready\n"
+        "sasl SCRAM-SHA-1\n"
+        "chunk out AUTH SCRAM-SHA-1 biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\\r\\n\n"
+        "challenge r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096\n"
+        "chunk out Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYz"
+        "QnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ==\\r\\n\n"
+        "auth 235 failed\n"
+        "status MP_ERR_SASL_SERVER_PROOF @140\n"
+        "end phase=10\n");
+}
+
 /* Replies nobody asked for, and malformed replies, are fatal. */
 static void test_protocol_errors(void **s)
 {
@@ -964,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_starttls_injection),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_auth_sasl),
         cmocka_unit_test(test_protocol_errors),
         cmocka_unit_test(test_api),
     };
