@@ -62,10 +62,11 @@ typedef struct mp_smtp_reply_line {
 typedef struct mp_smtp_reply_parser {
     mp_line_framer framer;
     mp_error err;          /* the last error */
-    uint64_t line_start;   /* stream offset of the current line */
+    uint64_t line_start;   /* stream offset of the last line returned */
     unsigned code;         /* code of the reply being read, 0 between replies */
     unsigned nlines;       /* lines of the reply being read */
     unsigned max_lines;
+    uint8_t last_cr;       /* the last byte consumed was a CR */
 } mp_smtp_reply_parser;
 
 /*
@@ -402,7 +403,9 @@ typedef enum mp_smtp_client_event_type {
     MP_SMTP_EV_AUTH_RESULT,    /* 235 or a failure code (reply) */
     MP_SMTP_EV_MAIL_RESULT,    /* reply to MAIL FROM (reply) */
     MP_SMTP_EV_RCPT_RESULT,    /* reply to one RCPT TO (index, reply) */
-    MP_SMTP_EV_BODY_READY,     /* push the body (mp_smtp_client_body) */
+    MP_SMTP_EV_BODY_READY,     /* push the body (mp_smtp_client_body);
+                                * BDAT: again after each chunk's reply
+                                * while the body is open (MP_PAUSED ends) */
     MP_SMTP_EV_RCPT_DATA,      /* LMTP: one recipient's message reply */
     MP_SMTP_EV_MESSAGE,        /* the transaction ended (accepted, reply) */
     MP_SMTP_EV_CLOSED          /* 221 to QUIT, or 421 (reply) */

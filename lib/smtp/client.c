@@ -306,6 +306,10 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
             c->need_rset = 1;
             if (c->phase == MP_SMTP_PH_BODY)
                 c->phase = MP_SMTP_PH_TXN; /* body() now says MP_ERR_STATE */
+        } else if (c->phase == MP_SMTP_PH_BODY) {
+            /* A chunk was taken: a host waiting on MP_PAUSED may go on. */
+            emit_simple(c, MP_SMTP_EV_BODY_READY, l, 0, 0);
+            return MP_OK;
         }
         return progress(c, l);
     case K_DOT:
@@ -505,7 +509,6 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
         mp_smtp_client_event ev;
         size_t u = 0;
         mp_status st;
-        c->reply_start = c->rp.line_start;
         st = mp_smtp_reply_parser_next(&c->rp, in + off, len - off, &u, &l);
         off += u;
         c->pos += u;
@@ -514,6 +517,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
             break;
         if (st != MP_OK)
             return fail(c, st, c->rp.err.offset, c->rp.err.rule);
+        c->reply_start = c->rp.line_start;
 
         memset(&ev, 0, sizeof(ev));
         ev.type = MP_SMTP_EV_REPLY_LINE;

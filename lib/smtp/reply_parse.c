@@ -22,6 +22,7 @@ mp_status mp_smtp_reply_parser_init(mp_smtp_reply_parser *p, char *buf, size_t c
     p->code = 0;
     p->nlines = 0;
     p->line_start = 0;
+    p->last_cr = 0;
     p->max_lines = max_lines != 0 ? max_lines : MP_SMTP_CLIENT_MAX_REPLY_LINES;
     return MP_OK;
 }
@@ -128,19 +129,25 @@ mp_status mp_smtp_reply_parser_next(mp_smtp_reply_parser *p, const char *in, siz
                                     size_t *used, mp_smtp_reply_line *line)
 {
     mp_slice s;
-    uint64_t start = p->line_start;
+    size_t tl;
+    int prev_cr = p->last_cr;
     mp_status st = mp_line_framer_next(&p->framer, in, len, used, &s);
+    if (*used > 0)
+        p->last_cr = in[*used - 1] == '\r';
     if (st == MP_NEED_MORE)
         return st;
-    /* The framer's position is now right after this line's end. */
-    p->line_start = p->framer.pos;
     if (st != MP_OK) {
         p->code = 0;
         p->nlines = 0;
         p->err = p->framer.err;
         return st;
     }
-    return parse_line(p, s, start, line);
+    /* The framer stands right after the line end: CRLF, or a bare LF
+     * under MP_SMTP_REPLY_ALLOW_LF (the CR may have come in an earlier
+     * input). */
+    tl = (*used >= 2 ? in[*used - 2] == '\r' : prev_cr) ? 2u : 1u;
+    p->line_start = p->framer.pos - s.len - tl;
+    return parse_line(p, s, p->line_start, line);
 }
 
 /* ----------------------------------------------------------------------- */

@@ -65,6 +65,7 @@ typedef struct fixture {
     size_t auth_step;
     size_t body_off;
     int body_active;
+    int body_started; /* BODY_READY seen in this transaction */
     int stopped;
 } fixture;
 
@@ -193,6 +194,7 @@ static void host_action(fixture *x)
         if (sc->envid)
             x->env.envid = mp_slice_make(sc->envid, strlen(sc->envid));
         x->body_off = 0;
+        x->body_started = 0;
         st = mp_smtp_client_send(&x->c, &x->env);
     } else if (a == 'R') {
         st = mp_smtp_client_rset(&x->c);
@@ -247,7 +249,9 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
         break;
     case MP_SMTP_EV_BODY_READY:
         mp_evlog_add(log, "body-ready %u", code);
-        x->body_active = 1;
+        if (!x->body_started)
+            x->body_active = 1;
+        x->body_started = 1;
         pump_body(x);
         break;
     case MP_SMTP_EV_RCPT_DATA:
@@ -646,7 +650,12 @@ static void test_bdat(void **s)
         "mail 250\n"
         "chunk out RCPT TO:<x@c.example>\\r\\n\n"
         "rcpt 0 250\nbody-ready 250\n"
-        "chunk out BDAT 4\\r\\n0123BDAT 4\\r\\n4567BDAT 2\\r\\n89BDAT 0 LAST\\r\\n\n"
+        "chunk out BDAT 4\\r\\n0123BDAT 4\\r\\n4567\n"
+        "body-ready 250\n"
+        "chunk out BDAT 2\\r\\n89\n"
+        "body-ready 250\n"
+        "chunk out BDAT 0 LAST\\r\\n\n"
+        "body-ready 250\n"
         "message 250 accepted=1\n"
         "ready\n"
         "chunk out QUIT\\r\\n\n"
