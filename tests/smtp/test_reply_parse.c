@@ -332,6 +332,10 @@ static void test_malformed(void **s)
     CHECK(0, "250 a\n250 b\r\n", "error MP_ERR_BARE_LF @5\n250  b\n");
     CHECK(0, "250 a\rb\r\n250 c\r\n", "error MP_ERR_BARE_CR @5\n250  c\n");
     CHECK(MP_SMTP_REPLY_ALLOW_LF, "250-a\n250 b\r\n220 c\n", "250- a\n250  b\n220  c\n");
+    /* Found by fuzz_smtp_reply: the offset of a line after a discarded
+     * one counts from the real start of that line, whatever the split. */
+    CHECK(0, "250-first\r\x0e" "251 x\r\n88\r\n250 ok\r\n",
+          "error MP_ERR_BARE_CR @9\nerror MP_ERR_SMTP_REPLY_CODE @18\n250  ok\n");
     CHECK(0, "250-partial\r\n250-more", "250- partial\nbusy\n");
 }
 
