@@ -529,8 +529,8 @@ mp_status mp_smtp_client_init(mp_smtp_client *c, const mp_smtp_client_config *cf
  *  - errors (the session is then dead; mp_smtp_client_error() has the code,
  *    stream offset and rule): reply parser errors, MP_ERR_TLS_INJECTION
  *    (bytes after the 220 to STARTTLS, or fed before tls_started),
- *    MP_ERR_TLS_REQUIRED, MP_ERR_SMTP_GREETING_REFUSED (554 greeting; a
- *    QUIT is queued), MP_ERR_SMTP_CLOSING (421 at any point),
+ *    MP_ERR_TLS_REQUIRED, MP_ERR_SMTP_GREETING_REFUSED (554 or another 4xx/5xx
+ *    greeting but 421; a QUIT is queued), MP_ERR_SMTP_CLOSING (421 at any point),
  *    MP_ERR_SMTP_UNEXPECTED_REPLY (a reply code the command cannot have, or
  *    a reply nobody asked for), MP_ERR_SMTP_HELLO_REJECTED,
  *    MP_ERR_ABORTED, MP_ERR_NO_SPACE (the output buffer cannot hold a

@@ -370,10 +370,11 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return send_hello(c, (c->cfg.flags & MP_SMTP_CLIENT_LMTP) ? MP_SMTP_LHLO
                                                                        : MP_SMTP_EHLO);
         }
-        if (l->code == 554) {
-            /* RFC 5321 §3.1: wait for QUIT's reply; queue it for the host. */
+        if (l->code >= 400) {
+            /* RFC 5321 §3.1: 554 (servers also send other 4xx/5xx codes)
+             * means no service; QUIT is queued for the host to send. */
             (void)mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
-            return fail(c, MP_ERR_SMTP_GREETING_REFUSED, c->reply_start, "RFC 5321 3.1 554");
+            return fail(c, MP_ERR_SMTP_GREETING_REFUSED, c->reply_start, "RFC 5321 3.1 greeting");
         }
         break;
     case K_EHLO:

@@ -729,6 +729,8 @@ static void test_421(void **s)
         "closed 421\nstatus MP_ERR_SMTP_CLOSING @0\nend phase=10\n");
     run(&sc, "554 no SMTP service here\r\n",
         "chunk out QUIT\\r\\n\nstatus MP_ERR_SMTP_GREETING_REFUSED @0\nend phase=10\n");
+    run(&sc, "500 Error: command failed\r\n",
+        "chunk out QUIT\\r\\n\nstatus MP_ERR_SMTP_GREETING_REFUSED @0\nend phase=10\n");
 }
 
 /* STARTTLS: required and offered; the EHLO after TLS forgets the first. */
