@@ -322,6 +322,8 @@ static void start_auth(void)
 {
     mp_sasl_mech m;
     mp_status st;
+    if (!(mp_smtp_client_caps(&h.c)->flags & MP_SMTP_CAP_AUTH))
+        die(EX_AUTH, "the server does not offer AUTH");
     if (h.mech != NULL) {
         m = mp_sasl_mech_from_name(h.mech, strlen(h.mech));
         if (m == MP_SASL_MECH_NONE)
