@@ -1036,6 +1036,73 @@ static void test_auth_sasl(void **s)
         "end phase=10\n");
 }
 
+#define R100 "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+#define L60 "lllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+#define D60 "@dddddddddddddddddddddddddddddddddddddddddddddddddd.example"
+
+/* PIPELINING with the smallest output buffer: the commands that do not
+ * fit wait for output_done, the replies still match in order; the body
+ * streams through the same small buffer. */
+static void test_pipelining_small_buffer(void **s)
+{
+    static const scenario sc = {
+        .actions = "SQ", .outcap = MP_SMTP_MAX_COMMAND_LINE, .from = "a@b.example",
+        .rcpts = {"1" L60 D60, "2" L60 D60, "3" L60 D60,
+                  "4" L60 D60, "5" L60 D60, "6" L60 D60,
+                  "7" L60 D60, "8" L60 D60},
+        .body = R100 "\r\n" R100 "\r\n" R100 "\r\n" R100 "\r\n" R100 "\r\n" R100 "\r\n"
+                R100 "\r\n" R100 "\r\n" R100 "\r\n" R100 "\r\n" R100 "\r\n" R100 "\r\n",
+    };
+    const char *log;
+    (void)s;
+    fx.sc = &sc;
+    transcript = "220 mx\r\n250-mx\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n250 ok\r\n"
+                 "250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n550 no\r\n354 go\r\n"
+                 "250 ok\r\n221 bye\r\n";
+    {
+        mp_split_target t = {fx_reset, fx_feed, fx_finish, &fx};
+        log = mp_split_check(&t, transcript, strlen(transcript), NULL);
+    }
+    assert_non_null(strstr(log, "rcpt 7 550\nbody-ready 354\n"));
+    assert_non_null(strstr(log, "message 250 accepted=7\nready\nchunk out QUIT\\r\\n\n"
+                                "closed 221\n"));
+    assert_non_null(strstr(log, "RCPT TO:<8" L60 D60 ">\\r\\nDATA\\r\\n"));
+}
+
+static int pausing_event(void *user, const mp_smtp_client_event *ev)
+{
+    int *mode = user;
+    if (ev->type == MP_SMTP_EV_GREETING)
+        return *mode;
+    return MP_SMTP_CB_CONTINUE;
+}
+
+/* A callback pauses (feed stops after that reply) or aborts. */
+static void test_pause_abort(void **s)
+{
+    static mp_smtp_client c;
+    static char out[2048];
+    static const char srv[] = "220 mx\r\n250 mx\r\n";
+    mp_smtp_client_config cfg;
+    mp_smtp_client_callbacks cb = {pausing_event};
+    int mode = MP_SMTP_CB_PAUSE;
+    size_t used;
+    (void)s;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.helo_name = MP_SLICE_LIT("c.example");
+    assert_int_equal(mp_smtp_client_init(&c, &cfg, &cb, &mode, out, sizeof(out)), MP_OK);
+    assert_int_equal(mp_smtp_client_feed(&c, srv, sizeof(srv) - 1, &used), MP_PAUSED);
+    assert_int_equal(used, 8);
+    assert_int_equal(mp_smtp_client_feed(&c, srv + 8, sizeof(srv) - 9, &used), MP_NEED_MORE);
+    assert_int_equal(used, sizeof(srv) - 9);
+    assert_int_equal(mp_smtp_client_phase_of(&c), MP_SMTP_PH_READY);
+    mode = MP_SMTP_CB_ABORT;
+    assert_int_equal(mp_smtp_client_init(&c, &cfg, &cb, &mode, out, sizeof(out)), MP_OK);
+    assert_int_equal(mp_smtp_client_feed(&c, srv, sizeof(srv) - 1, &used), MP_ERR_ABORTED);
+    assert_int_equal(mp_smtp_client_error(&c)->code, MP_ERR_ABORTED);
+    assert_int_equal(mp_smtp_client_phase_of(&c), MP_SMTP_PH_FAILED);
+}
+
 /* Replies nobody asked for, and malformed replies, are fatal. */
 static void test_protocol_errors(void **s)
 {
@@ -1138,6 +1205,8 @@ int main(void)
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_auth_sasl),
         cmocka_unit_test(test_protocol_errors),
+        cmocka_unit_test(test_pipelining_small_buffer),
+        cmocka_unit_test(test_pause_abort),
         cmocka_unit_test(test_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
