@@ -389,6 +389,11 @@ typedef struct mp_smtp_client_envelope {
     uint8_t smtputf8;              /* needs SMTPUTF8 (refused otherwise) */
     mp_smtp_ret ret;               /* RET=, only with DSN */
     mp_slice envid;                /* ENVID=, only with DSN */
+    uint8_t requiretls;            /* REQUIRETLS (RFC 8689): refused
+                                    * unless offered and under TLS */
+    uint8_t has_mt_priority;       /* MT-PRIORITY= (RFC 6710), sent only
+                                    * when offered */
+    int8_t mt_priority;            /* -9..9 */
 } mp_smtp_client_envelope;
 
 /* Events (mp_smtp_client_event.type). */
@@ -612,8 +617,10 @@ mp_status mp_smtp_client_auth_respond(mp_smtp_client *c, const void *data, size_
  * arrive as MAIL_RESULT, RCPT_RESULT, BODY_READY (push the body),
  * RCPT_DATA (LMTP), MESSAGE, then READY.  Errors: MP_ERR_STATE,
  * MP_ERR_ARG (no recipient, more than MP_SMTP_MAX_RCPTS),
- * MP_ERR_UNSUPPORTED (SMTPUTF8 or BINARYMIME needed but not offered),
- * MP_ERR_SMTP_SIZE_EXCEEDED (env->size above the server's SIZE), and the
+ * MP_ERR_UNSUPPORTED (SMTPUTF8, 8BITMIME, BINARYMIME or REQUIRETLS needed
+ * but not offered),
+ * MP_ERR_SMTP_SIZE_EXCEEDED (env->size above the server's SIZE),
+ * MP_ERR_TLS_REQUIRED (REQUIRETLS without TLS), and the
  * writer's value errors for any address (checked before anything is
  * written).
  */

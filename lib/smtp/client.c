@@ -120,6 +120,12 @@ static void mail_params(const mp_smtp_client *c, const mp_smtp_client_envelope *
         p->ret = (uint8_t)e->ret;
         p->envid = e->envid;
     }
+    p->requiretls = e->requiretls;
+    /* RFC 6710 §3: MT-PRIORITY only to a server that offers it. */
+    if (e->has_mt_priority && (c->caps.flags & MP_SMTP_CAP_MT_PRIORITY)) {
+        p->has_mt_priority = 1;
+        p->mt_priority = e->mt_priority;
+    }
 }
 
 static void rcpt_params(const mp_smtp_client *c, const mp_smtp_client_rcpt *r,
@@ -352,17 +358,18 @@ static mp_status after_hello(mp_smtp_client *c, const mp_smtp_reply_line *l)
 static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
 {
     uint8_t kind;
+    /* RFC 5321 §3.8: 421 may answer any command, or come unasked (an idle
+     * timeout, a shutdown, in the middle of a body); the server closes. */
+    if (l->code == 421 && !(c->qlen > 0 && c->queue[c->qhead] == K_QUIT)) {
+        emit_simple(c, MP_SMTP_EV_CLOSED, l, 0, 0);
+        return fail(c, MP_ERR_SMTP_CLOSING, c->reply_start, "RFC 5321 3.8 421");
+    }
     if (c->qlen == 0)
         return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, c->reply_start, "reply without command");
     kind = c->queue[c->qhead];
     c->qhead = (uint8_t)((c->qhead + 1u) % MP_SMTP_CLIENT_MAX_PIPELINE);
     c->qlen--;
 
-    /* RFC 5321 §3.8: 421 may answer any command; the server closes. */
-    if (l->code == 421 && kind != K_QUIT) {
-        emit_simple(c, MP_SMTP_EV_CLOSED, l, 0, 0);
-        return fail(c, MP_ERR_SMTP_CLOSING, c->reply_start, "RFC 5321 3.8 421");
-    }
     switch (kind) {
     case K_GREETING:
         if (l->code == 220) {
@@ -733,6 +740,11 @@ mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *e)
         return MP_ERR_UNSUPPORTED;
     if ((f & MP_SMTP_CAP_SIZE) && c->caps.size > 0 && e->size > c->caps.size)
         return MP_ERR_SMTP_SIZE_EXCEEDED;
+    /* RFC 8689 §4.1: REQUIRETLS only over TLS, to a server offering it. */
+    if (e->requiretls && !c->secure)
+        return MP_ERR_TLS_REQUIRED;
+    if (e->requiretls && !(f & MP_SMTP_CAP_REQUIRETLS))
+        return MP_ERR_UNSUPPORTED;
 
     /* Check every command before writing any: a dry run into an empty
      * buffer ends in MP_ERR_NO_SPACE exactly when the values are good. */

@@ -725,6 +725,35 @@ static void test_421(void **s)
         "mail 250\n"
         "closed 421\n"
         "status MP_ERR_SMTP_CLOSING @100\nend phase=10\n");
+    /* Unasked: while idle, and in the middle of a body. */
+    {
+        static const scenario idle = {.actions = "R"};
+        static const scenario body = {
+            .actions = "SQ", .from = "a@b.example", .rcpts = {"x@c.example"},
+            .body = "partial", .body_chunk = 3,
+        };
+        run(&idle, "220 mx\r\n250 mx\r\n250 reset\r\n421 4.4.2 idle timeout\r\n",
+            "greeting 220\n"
+            "chunk out EHLO client.example.org\\r\\n\n"
+            "ready\n"
+            "chunk out RSET\\r\\n\n"
+            "ready\n"
+            "closed 421\n"
+            "status MP_ERR_SMTP_CLOSING @27\nend phase=10\n");
+        run(&body, "220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n421 4.4.2 bye\r\n",
+            "greeting 220\n"
+            "chunk out EHLO client.example.org\\r\\n\n"
+            "ready\n"
+            "chunk out MAIL FROM:<a@b.example>\\r\\n\n"
+            "mail 250\n"
+            "chunk out RCPT TO:<x@c.example>\\r\\n\n"
+            "rcpt 0 250\n"
+            "chunk out DATA\\r\\n\n"
+            "body-ready 354\n"
+            "chunk out partial\\r\\n.\\r\\n\n"
+            "closed 421\n"
+            "status MP_ERR_SMTP_CLOSING @40\nend phase=10\n");
+    }
     run(&sc, "421 4.3.2 busy, try later\r\n",
         "closed 421\nstatus MP_ERR_SMTP_CLOSING @0\nend phase=10\n");
     run(&sc, "554 no SMTP service here\r\n",
@@ -1183,6 +1212,34 @@ static void test_api(void **s)
         assert_int_equal(n, sizeof(want) - 1);
         assert_memory_equal(p, want, n);
         assert_int_equal(mp_smtp_client_output_done(&c, n + 1), MP_ERR_ARG);
+    }
+    /* REQUIRETLS needs TLS; MT-PRIORITY is dropped when not offered. */
+    env.smtputf8 = 0;
+    env.from = MP_SLICE_LIT("a@y.example");
+    env.requiretls = 1;
+    assert_int_equal(mp_smtp_client_init(&c, &cfg, &cb, NULL, out, sizeof(out)), MP_OK);
+    {
+        static const char g[] = "220 x\r\n250-x\r\n250 REQUIRETLS\r\n";
+        assert_int_equal(mp_smtp_client_feed(&c, g, sizeof(g) - 1, &used), MP_NEED_MORE);
+    }
+    assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_TLS_REQUIRED);
+    cfg.tls = MP_SMTP_TLS_IMPLICIT;
+    assert_int_equal(mp_smtp_client_init(&c, &cfg, &cb, NULL, out, sizeof(out)), MP_OK);
+    {
+        static const char g[] = "220 x\r\n250-x\r\n250 MT-PRIORITY\r\n";
+        assert_int_equal(mp_smtp_client_feed(&c, g, sizeof(g) - 1, &used), MP_NEED_MORE);
+    }
+    assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_UNSUPPORTED);
+    env.requiretls = 0;
+    env.has_mt_priority = 1;
+    env.mt_priority = -4;
+    assert_int_equal(mp_smtp_client_send(&c, &env), MP_OK);
+    {
+        size_t n;
+        const char *p = mp_smtp_client_output(&c, &n);
+        static const char want[] = "EHLO c.example\r\nMAIL FROM:<a@y.example> MT-PRIORITY=-4\r\n";
+        assert_int_equal(n, sizeof(want) - 1);
+        assert_memory_equal(p, want, n);
     }
     /* Documented bound (DESIGN.md §7): under 1 KiB plus host buffers. */
     assert_true(sizeof(mp_smtp_client) < 1024);
