@@ -4,7 +4,7 @@
  *   mailproto-smtp-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]
  *                       [--starttls | --tls] [--cafile FILE]
  *                       [--auth USER:PASS] [--mech NAME]
- *                       [--lmtp] [--helo NAME] [--timeout SECONDS] [FILE]
+ *                       [--lmtp] [--helo NAME] [--timeout SECONDS] [--verbose] [FILE]
  *
  * The message comes from FILE, or standard input; LF line ends are turned
  * into CRLF.  --from "" sends the null reverse-path.
@@ -48,7 +48,8 @@ enum { EX_OK = 0, EX_SOME = 1, EX_USAGE = 2, EX_PROTO = 3, EX_TLS = 4, EX_AUTH =
 static const char *usage_text =
     "usage: mailproto-smtp-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]\n"
     "                           [--starttls | --tls] [--cafile FILE] [--auth USER:PASS]\n"
-    "                           [--mech NAME] [--lmtp] [--helo NAME] [--timeout SECONDS] [FILE]\n"
+    "                           [--mech NAME] [--lmtp] [--helo NAME] [--timeout SECONDS]\n"
+    "                           [--verbose] [FILE]\n"
     "  --server HOST:PORT  SMTP/LMTP server to connect to\n"
     "  --from ADDR         envelope sender (\"\" for the null reverse-path)\n"
     "  --to ADDR           envelope recipient; repeat for more (up to 64)\n"
@@ -60,6 +61,8 @@ static const char *usage_text =
     "  --lmtp              speak LMTP (LHLO, one reply per recipient)\n"
     "  --helo NAME         EHLO/LHLO name (default localhost)\n"
     "  --timeout SECONDS   network timeout (default 60)\n"
+    "  --verbose           print the dialogue on standard error (S: replies, C: commands;\n"
+    "                      AUTH data and the message body are left out)\n"
     "  FILE                the message (default: standard input); LF becomes CRLF\n"
     "  --help              this text\n"
     "exit: 0 all accepted, 1 some recipients rejected, 2 usage, 3 connection/protocol\n"
@@ -81,6 +84,7 @@ static void die(int code, const char *fmt, ...)
 /* ----------------------------------------------------------------------- */
 
 static int sock = -1;
+static int verbose;
 static int timeout_ms = 60000;
 static const char *server_host;
 static const char *cafile = "/etc/ssl/certs/ca-certificates.crt";
@@ -282,6 +286,7 @@ static struct {
     mp_crypto_provider crypto;
     const char *mech;
     int want_auth, auth_done, sent, body_active, body_eof, done;
+    int in_body; /* from BODY_READY to MESSAGE: output is message data */
     size_t accepted;      /* recipients that took the message */
     unsigned last_code;
     char last_text[256];
@@ -348,6 +353,13 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
     mp_status st;
     (void)user;
     switch (ev->type) {
+    case MP_SMTP_EV_REPLY_LINE:
+        if (verbose)
+            fprintf(stderr, "S: %u%c%s%.*s%s%.*s\n", ev->reply->code, ev->reply->last ? ' ' : '-',
+                    "", (int)ev->reply->enhanced.len, ev->reply->enhanced.ptr,
+                    ev->reply->enhanced.len ? " " : "", (int)ev->reply->text.len,
+                    ev->reply->text.ptr);
+        break;
     case MP_SMTP_EV_READY:
         if (h.want_auth && !h.auth_done) {
             start_auth();
@@ -388,8 +400,10 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
         break;
     case MP_SMTP_EV_BODY_READY:
         h.body_active = !h.body_eof || h.body_active;
+        h.in_body = 1;
         break;
     case MP_SMTP_EV_MESSAGE:
+        h.in_body = 0;
         remember(ev->reply);
         h.accepted = (size_t)ev->accepted;
         h.done = 1;
@@ -400,11 +414,40 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
     return MP_SMTP_CB_CONTINUE;
 }
 
+/* --verbose: the command lines of `p[0..n)`, AUTH data masked; nothing
+ * while a body is being written. */
+static void show_commands(const char *p, size_t n)
+{
+    static int auth_open;
+    mp_smtp_client_phase ph = mp_smtp_client_phase_of(&h.c);
+    if (!verbose || h.in_body)
+        return;
+    while (n > 0) {
+        const char *e = memchr(p, '\n', n);
+        size_t len = e ? (size_t)(e - p) + 1 : n;
+        size_t shown = len >= 2 && p[len - 2] == '\r' ? len - 2 : len;
+        if (shown >= 5 && memcmp(p, "AUTH ", 5) == 0) {
+            const char *sp = memchr(p + 5, ' ', shown - 5);
+            fprintf(stderr, "C: %.*s%s\n", (int)(sp ? (size_t)(sp - p) : shown), p,
+                    sp ? " <initial response>" : "");
+            auth_open = 1;
+        } else if (ph == MP_SMTP_PH_AUTH && auth_open) {
+            fputs("C: <SASL response>\n", stderr);
+        } else {
+            auth_open = 0;
+            fprintf(stderr, "C: %.*s\n", (int)shown, p);
+        }
+        p += len;
+        n -= len;
+    }
+}
+
 static void flush_output(void)
 {
     size_t n;
     const char *p;
     while ((p = mp_smtp_client_output(&h.c, &n)), n > 0) {
+        show_commands(p, n);
         net_send(p, n);
         if (mp_smtp_client_output_done(&h.c, n) != MP_OK)
             die(EX_PROTO, "internal: output");
@@ -527,6 +570,8 @@ int main(int argc, char **argv)
             auth = argv[++i];
         } else if (strcmp(a, "--mech") == 0 && more) {
             h.mech = argv[++i];
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            verbose = 1;
         } else if (strcmp(a, "--lmtp") == 0) {
             lmtp = 1;
         } else if (strcmp(a, "--helo") == 0 && more) {
