@@ -705,6 +705,72 @@ static void test_lmtp(void **s)
         "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
 }
 
+/* RFC 2033 §4.2, the example session, byte for byte on the server side
+ * (the client's pipelining follows the advertised PIPELINING). */
+static void test_rfc2033_example(void **s)
+{
+    static const scenario sc = {
+        .actions = "SQ", .flags = MP_SMTP_CLIENT_LMTP, .from = "chris@bar.com",
+        .rcpts = {"pat@foo.edu", "jones@foo.edu", "green@foo.edu"},
+        .body = "Blah blah blah...\r\n...etc. etc. etc.\r\n",
+    };
+    (void)s;
+    run(&sc,
+        "220 foo.edu LMTP server ready\r\n"
+        "250-foo.edu\r\n250-PIPELINING\r\n250 SIZE\r\n"
+        "250 OK\r\n250 OK\r\n550 No such user here\r\n250 OK\r\n"
+        "354 Start mail input; end with <CRLF>.<CRLF>\r\n"
+        "250 OK\r\n452 <green@foo.edu> is temporarily over quota\r\n"
+        "221 foo.edu closing connection\r\n",
+        "greeting 220\n"
+        "chunk out LHLO client.example.org\\r\\n\n"
+        "ext PIPELINING bit=4\next SIZE bit=1\n"
+        "ready\n"
+        "chunk out MAIL FROM:<chris@bar.com>\\r\\nRCPT TO:<pat@foo.edu>\\r\\n"
+        "RCPT TO:<jones@foo.edu>\\r\\nRCPT TO:<green@foo.edu>\\r\\nDATA\\r\\n\n"
+        "mail 250\nrcpt 0 250\nrcpt 1 550\nrcpt 2 250\nbody-ready 354\n"
+        "chunk out Blah blah blah...\\r\\n....etc. etc. etc.\\r\\n.\\r\\n\n"
+        "rcpt-data 0 250\nrcpt-data 2 452\n"
+        "message 452 accepted=1\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+}
+
+/* RFC 2920 §3.2, the pipelined example, replies as in the RFC. */
+static void test_rfc2920_example(void **s)
+{
+    static const scenario sc = {
+        .actions = "SQ", .from = "mrose@dbc.mtview.ca.us",
+        .rcpts = {"ned@innosoft.com", "dan@innosoft.com", "kvc@innosoft.com"},
+        .body = "Date: Thu, 21 May 1998 05:33:29 -0700\r\nFrom: Marshall Rose "
+                "<mrose@dbc.mtview.ca.us>\r\n\r\nLet's see if this works...\r\n",
+    };
+    (void)s;
+    run(&sc,
+        "220 innosoft.com SMTP service ready\r\n"
+        "250-innosoft.com\r\n250 PIPELINING\r\n"
+        "250 sender <mrose@dbc.mtview.ca.us> OK\r\n"
+        "250 recipient <ned@innosoft.com> OK\r\n"
+        "250 recipient <dan@innosoft.com> OK\r\n"
+        "250 recipient <kvc@innosoft.com> OK\r\n"
+        "354 enter mail, end with line containing only \".\"\r\n"
+        "250 message sent\r\n221 goodbye\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext PIPELINING bit=4\n"
+        "ready\n"
+        "chunk out MAIL FROM:<mrose@dbc.mtview.ca.us>\\r\\nRCPT TO:<ned@innosoft.com>\\r\\n"
+        "RCPT TO:<dan@innosoft.com>\\r\\nRCPT TO:<kvc@innosoft.com>\\r\\nDATA\\r\\n\n"
+        "mail 250\nrcpt 0 250\nrcpt 1 250\nrcpt 2 250\nbody-ready 354\n"
+        "chunk out Date: Thu, 21 May 1998 05:33:29 -0700\\r\\nFrom: Marshall Rose "
+        "<mrose@dbc.mtview.ca.us>\\r\\n\\r\\nLet's see if this works...\\r\\n.\\r\\n\n"
+        "message 250 accepted=3\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+}
+
 /* 421 at any point ends the session. */
 static void test_421(void **s)
 {
@@ -1256,6 +1322,8 @@ int main(void)
         cmocka_unit_test(test_body_line_ends),
         cmocka_unit_test(test_bdat),
         cmocka_unit_test(test_lmtp),
+        cmocka_unit_test(test_rfc2033_example),
+        cmocka_unit_test(test_rfc2920_example),
         cmocka_unit_test(test_421),
         cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_starttls_injection),
