@@ -325,6 +325,27 @@ mp_status mp_smtp_check_mailbox(mp_slice box, int allow_null, int utf8);
 /* ======================================================================= */
 /* Client session                                                          */
 /* ======================================================================= */
+/*
+ * A host drives the session like this (mailproto-smtp-send is a complete
+ * example):
+ *
+ *   mp_smtp_client_init(&c, &cfg, &cb, user, out, sizeof(out));
+ *   loop:
+ *     send mp_smtp_client_output() to the socket, mp_smtp_client_output_done();
+ *     while a body is open: mp_smtp_client_body() / _body_end();
+ *     read from the socket, mp_smtp_client_feed() (events fire inside):
+ *       GREETING, EXTENSION..., READY   -> mp_smtp_client_auth_sasl() or
+ *                                          mp_smtp_client_send() or _quit()
+ *       MAIL_RESULT, RCPT_RESULT...     -> per-recipient outcome
+ *       BODY_READY                      -> start pushing the body
+ *       RCPT_DATA... (LMTP), MESSAGE    -> outcome, then READY again
+ *     MP_TRANSPORT_SWITCH: start TLS, mp_smtp_client_tls_started();
+ *     MP_CLOSED: done; an error: mp_smtp_client_error(), close.
+ *
+ * The session writes EHLO (LHLO), HELO on fallback, STARTTLS and the
+ * second EHLO by itself; everything else is the host's decision.  A
+ * callback may call any of the functions below.
+ */
 
 /* TLS policy (SECURITY.md "Client TLS policy"). */
 typedef enum mp_smtp_client_tls {
@@ -558,10 +579,13 @@ mp_status mp_smtp_client_output_done(mp_smtp_client *c, size_t n);
  * (SECURITY.md).  MP_ERR_STATE outside the switch. */
 mp_status mp_smtp_client_tls_started(mp_smtp_client *c);
 
-/* What the last EHLO advertised (empty before it, and after HELO). */
+/* What the last EHLO advertised (empty before it, and after HELO).  Points
+ * into `c`: valid while `c` lives, updated by the next EHLO. */
 const mp_smtp_caps *mp_smtp_client_caps(const mp_smtp_client *c);
 
-/* The error that killed the session (code MP_OK while alive). */
+/* The error that killed the session (code MP_OK while alive): code,
+ * stream offset of the reply line (or byte) at fault, and a static rule
+ * string.  Points into `c`. */
 const mp_error *mp_smtp_client_error(const mp_smtp_client *c);
 
 /* The current phase (mp_smtp_client_phase). */
