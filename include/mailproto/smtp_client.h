@@ -25,6 +25,63 @@ extern "C" {
 #endif
 
 /* ======================================================================= */
+/* Types shared with smtp.h (server side)                                  */
+/* ======================================================================= */
+/*
+ * Defined identically in smtp.h; the guard lets one program include both
+ * headers in either order (smtp.h needs the same MP_SMTP_SHARED_TYPES
+ * guard around its copy; to be moved into one shared header later).
+ */
+#if !defined(MAILPROTO_SMTP_H) && !defined(MP_SMTP_SHARED_TYPES)
+#define MP_SMTP_SHARED_TYPES
+
+/* Command verbs (RFC 5321 §4.1.1).  0 is never a command. */
+typedef enum mp_smtp_verb {
+    MP_SMTP_NONE = 0,
+    MP_SMTP_HELO,
+    MP_SMTP_EHLO,
+    MP_SMTP_LHLO,     /* RFC 2033 */
+    MP_SMTP_MAIL,
+    MP_SMTP_RCPT,
+    MP_SMTP_DATA,
+    MP_SMTP_BDAT,     /* RFC 3030 */
+    MP_SMTP_RSET,
+    MP_SMTP_NOOP,
+    MP_SMTP_QUIT,
+    MP_SMTP_VRFY,
+    MP_SMTP_EXPN,
+    MP_SMTP_HELP,
+    MP_SMTP_STARTTLS, /* RFC 3207 */
+    MP_SMTP_AUTH,     /* RFC 4954 */
+    MP_SMTP_VERB_COUNT_
+} mp_smtp_verb;
+
+/* BODY= values (RFC 6152, RFC 3030). */
+typedef enum mp_smtp_body {
+    MP_SMTP_BODY_NONE = 0,
+    MP_SMTP_BODY_7BIT,
+    MP_SMTP_BODY_8BITMIME,
+    MP_SMTP_BODY_BINARYMIME
+} mp_smtp_body;
+
+/* RET= values (RFC 3461 §4.3). */
+typedef enum mp_smtp_ret {
+    MP_SMTP_RET_NONE = 0,
+    MP_SMTP_RET_FULL,
+    MP_SMTP_RET_HDRS
+} mp_smtp_ret;
+
+/* NOTIFY= bits (RFC 3461 §4.1).  NEVER excludes the others. */
+enum {
+    MP_SMTP_NOTIFY_NEVER = 1u << 0,
+    MP_SMTP_NOTIFY_SUCCESS = 1u << 1,
+    MP_SMTP_NOTIFY_FAILURE = 1u << 2,
+    MP_SMTP_NOTIFY_DELAY = 1u << 3
+};
+
+#endif /* MP_SMTP_SHARED_TYPES */
+
+/* ======================================================================= */
 /* Reply parser                                                            */
 /* ======================================================================= */
 
@@ -183,60 +240,25 @@ uint32_t mp_smtp_auth_mech_bit(mp_slice name);
  * control character inside a command.
  */
 
-/* Greeting verbs. */
-typedef enum mp_smtp_hello {
-    MP_SMTP_HELO = 0,
-    MP_SMTP_EHLO = 1,
-    MP_SMTP_LHLO = 2 /* LMTP, RFC 2033 */
-} mp_smtp_hello;
-
 /*
- * HELO/EHLO/LHLO `domain`: a domain name (RFC 5321 §4.1.2 Domain) or an
- * address literal ("[192.0.2.1]", "[IPv6:...]").  MP_ERR_BAD_VALUE when
- * it is neither; MP_ERR_TOKEN_TOO_LONG above MP_SMTP_MAX_DOMAIN.
+ * `verb` (MP_SMTP_HELO, MP_SMTP_EHLO or MP_SMTP_LHLO, else MP_ERR_ARG) and
+ * `domain`: a domain name (RFC 5321 §4.1.2 Domain) or an address literal
+ * ("[192.0.2.1]", "[IPv6:...]").  MP_ERR_BAD_VALUE when it is neither;
+ * MP_ERR_TOKEN_TOO_LONG above MP_SMTP_MAX_DOMAIN.
  */
-mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_hello verb, mp_slice domain);
+mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_verb verb, mp_slice domain);
 
-/* Commands without an argument. */
-typedef enum mp_smtp_simple {
-    MP_SMTP_DATA = 0,
-    MP_SMTP_RSET,
-    MP_SMTP_NOOP,
-    MP_SMTP_QUIT,
-    MP_SMTP_STARTTLS,
-    MP_SMTP_HELP
-} mp_smtp_simple;
+/* A command without argument: MP_SMTP_DATA, MP_SMTP_RSET, MP_SMTP_NOOP,
+ * MP_SMTP_QUIT, MP_SMTP_STARTTLS or MP_SMTP_HELP ("DATA\r\n", ...);
+ * MP_ERR_ARG for any other verb. */
+mp_status mp_smtp_write_simple(mp_outbuf *ob, mp_smtp_verb verb);
 
-/* "DATA\r\n", "RSET\r\n", ...  MP_ERR_ARG for a value outside the enum. */
-mp_status mp_smtp_write_simple(mp_outbuf *ob, mp_smtp_simple cmd);
-
-/* Commands with one string argument (RFC 5321 §4.1.1.6-4.1.1.9). */
-typedef enum mp_smtp_arg_cmd {
-    MP_SMTP_VRFY = 0,
-    MP_SMTP_EXPN,
-    MP_SMTP_HELP_ARG,
-    MP_SMTP_NOOP_ARG
-} mp_smtp_arg_cmd;
-
-/* VRFY/EXPN/HELP/NOOP with `arg` (printable ASCII and SP; 8-bit only with
- * `utf8`, RFC 6531 §3.7.4).  VRFY/EXPN need a non-empty argument.
+/* MP_SMTP_VRFY, MP_SMTP_EXPN, MP_SMTP_HELP or MP_SMTP_NOOP (else
+ * MP_ERR_ARG) with `arg` (RFC 5321 §4.1.1.6-4.1.1.9): printable ASCII and
+ * SP; 8-bit only with `utf8` (RFC 6531 §3.7.4).  VRFY/EXPN need a
+ * non-empty argument; HELP/NOOP with an empty one are written bare.
  * MP_ERR_BAD_VALUE for control characters, MP_ERR_8BIT without `utf8`. */
-mp_status mp_smtp_write_arg(mp_outbuf *ob, mp_smtp_arg_cmd cmd, mp_slice arg, int utf8);
-
-/* BODY= values (RFC 6152, RFC 3030). */
-typedef enum mp_smtp_body {
-    MP_SMTP_BODY_NONE = 0, /* parameter omitted */
-    MP_SMTP_BODY_7BIT,
-    MP_SMTP_BODY_8BITMIME,
-    MP_SMTP_BODY_BINARYMIME
-} mp_smtp_body;
-
-/* RET= values (RFC 3461 §4.3). */
-typedef enum mp_smtp_ret {
-    MP_SMTP_RET_NONE = 0, /* parameter omitted */
-    MP_SMTP_RET_FULL,
-    MP_SMTP_RET_HDRS
-} mp_smtp_ret;
+mp_status mp_smtp_write_arg(mp_outbuf *ob, mp_smtp_verb verb, mp_slice arg, int utf8);
 
 /* ESMTP parameters of MAIL FROM.  Zero-initialize, then set what is
  * wanted; every field's zero value means "omitted". */
@@ -253,14 +275,6 @@ typedef struct mp_smtp_mail_params {
                              * writer; printable ASCII, at most
                              * MP_SMTP_CLIENT_MAX_ENVID bytes */
 } mp_smtp_mail_params;
-
-/* NOTIFY= flags (RFC 3461 §4.1).  NEVER excludes the others. */
-enum {
-    MP_SMTP_NOTIFY_NEVER = 1u << 0,
-    MP_SMTP_NOTIFY_SUCCESS = 1u << 1,
-    MP_SMTP_NOTIFY_FAILURE = 1u << 2,
-    MP_SMTP_NOTIFY_DELAY = 1u << 3
-};
 
 /* ESMTP parameters of RCPT TO (RFC 3461 DSN).  Zero = omitted. */
 typedef struct mp_smtp_rcpt_params {

@@ -82,7 +82,7 @@ static mp_status must(mp_smtp_client *c, mp_status st)
     return MP_OK;
 }
 
-static mp_status send_hello(mp_smtp_client *c, mp_smtp_hello verb)
+static mp_status send_hello(mp_smtp_client *c, mp_smtp_verb verb)
 {
     mp_status st = mp_smtp_write_hello(&c->out, verb, c->cfg.helo_name);
     if (st != MP_OK)

@@ -215,12 +215,12 @@ static void put_base64(mp_outbuf *ob, const void *data, size_t n)
 /* Commands                                                                */
 /* ----------------------------------------------------------------------- */
 
-mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_hello verb, mp_slice domain)
+mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_verb verb, mp_slice domain)
 {
-    static const char *const verbs[] = {"HELO ", "EHLO ", "LHLO "};
     size_t m;
     mp_status st;
-    if ((unsigned)verb > MP_SMTP_LHLO || (domain.ptr == NULL && domain.len != 0))
+    if ((verb != MP_SMTP_HELO && verb != MP_SMTP_EHLO && verb != MP_SMTP_LHLO) ||
+        (domain.ptr == NULL && domain.len != 0))
         return MP_ERR_ARG;
     st = check_domain(domain.ptr, domain.len, 0);
     if (st == MP_ERR_SMTP_PATH_TOO_LONG)
@@ -228,35 +228,49 @@ mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_hello verb, mp_slice domain
     if (st != MP_OK)
         return MP_ERR_BAD_VALUE;
     m = mp_outbuf_mark(ob);
-    mp_outbuf_puts(ob, verbs[verb]);
+    mp_outbuf_puts(ob, verb == MP_SMTP_HELO ? "HELO " : verb == MP_SMTP_EHLO ? "EHLO " : "LHLO ");
     mp_outbuf_put(ob, domain.ptr, domain.len);
     mp_outbuf_put(ob, "\r\n", 2);
     return finish(ob, m, MP_SMTP_MAX_COMMAND_LINE);
 }
 
-mp_status mp_smtp_write_simple(mp_outbuf *ob, mp_smtp_simple cmd)
+/* The verb's name and whether it stands alone / takes an argument. */
+static const char *verb_word(mp_smtp_verb v, int with_arg)
 {
-    static const char *const lines[] = {"DATA\r\n", "RSET\r\n",     "NOOP\r\n",
-                                        "QUIT\r\n", "STARTTLS\r\n", "HELP\r\n"};
+    switch (v) {
+    case MP_SMTP_DATA: return with_arg ? NULL : "DATA";
+    case MP_SMTP_RSET: return with_arg ? NULL : "RSET";
+    case MP_SMTP_QUIT: return with_arg ? NULL : "QUIT";
+    case MP_SMTP_STARTTLS: return with_arg ? NULL : "STARTTLS";
+    case MP_SMTP_NOOP: return "NOOP";
+    case MP_SMTP_HELP: return "HELP";
+    case MP_SMTP_VRFY: return with_arg ? "VRFY" : NULL;
+    case MP_SMTP_EXPN: return with_arg ? "EXPN" : NULL;
+    default: return NULL;
+    }
+}
+
+mp_status mp_smtp_write_simple(mp_outbuf *ob, mp_smtp_verb verb)
+{
+    const char *w = verb_word(verb, 0);
     size_t m;
-    if ((unsigned)cmd > MP_SMTP_HELP)
+    if (w == NULL)
         return MP_ERR_ARG;
     m = mp_outbuf_mark(ob);
-    mp_outbuf_puts(ob, lines[cmd]);
+    mp_outbuf_puts(ob, w);
+    mp_outbuf_put(ob, "\r\n", 2);
     return mp_outbuf_commit(ob, m);
 }
 
-mp_status mp_smtp_write_arg(mp_outbuf *ob, mp_smtp_arg_cmd cmd, mp_slice arg, int utf8)
+mp_status mp_smtp_write_arg(mp_outbuf *ob, mp_smtp_verb verb, mp_slice arg, int utf8)
 {
-    static const char *const verbs[] = {"VRFY ", "EXPN ", "HELP ", "NOOP "};
+    const char *w = verb_word(verb, 1);
     size_t i, m;
-    if ((unsigned)cmd > MP_SMTP_NOOP_ARG || (arg.ptr == NULL && arg.len != 0))
+    if (w == NULL || (arg.ptr == NULL && arg.len != 0))
         return MP_ERR_ARG;
     if (arg.len == 0)
-        return (cmd == MP_SMTP_VRFY || cmd == MP_SMTP_EXPN)
-                   ? MP_ERR_BAD_VALUE
-                   : mp_smtp_write_simple(ob, cmd == MP_SMTP_HELP_ARG ? MP_SMTP_HELP
-                                                                     : MP_SMTP_NOOP);
+        return (verb == MP_SMTP_VRFY || verb == MP_SMTP_EXPN) ? MP_ERR_BAD_VALUE
+                                                              : mp_smtp_write_simple(ob, verb);
     for (i = 0; i < arg.len; i++) {
         unsigned char c = (unsigned char)arg.ptr[i];
         if (c >= 0x80 && !utf8)
@@ -265,7 +279,8 @@ mp_status mp_smtp_write_arg(mp_outbuf *ob, mp_smtp_arg_cmd cmd, mp_slice arg, in
             return MP_ERR_BAD_VALUE;
     }
     m = mp_outbuf_mark(ob);
-    mp_outbuf_puts(ob, verbs[cmd]);
+    mp_outbuf_puts(ob, w);
+    mp_outbuf_putc(ob, ' ');
     mp_outbuf_put(ob, arg.ptr, arg.len);
     mp_outbuf_put(ob, "\r\n", 2);
     return finish(ob, m, MP_SMTP_MAX_COMMAND_LINE);

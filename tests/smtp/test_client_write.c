@@ -51,7 +51,8 @@ static void test_hello_and_simple(void **s)
     assert_int_equal(mp_smtp_write_hello(&ob, MP_SMTP_EHLO, S("[a]b]")), MP_ERR_BAD_VALUE);
     assert_int_equal(mp_smtp_write_hello(&ob, MP_SMTP_EHLO, S("caf\xc3\xa9.example")),
                      MP_ERR_BAD_VALUE);
-    assert_int_equal(mp_smtp_write_hello(&ob, (mp_smtp_hello)7, S("a")), MP_ERR_ARG);
+    assert_int_equal(mp_smtp_write_hello(&ob, (mp_smtp_verb)77, S("a")), MP_ERR_ARG);
+    assert_int_equal(mp_smtp_write_hello(&ob, MP_SMTP_MAIL, S("a")), MP_ERR_ARG);
     {
         static char longd[300];
         memset(longd, 'a', sizeof(longd));
@@ -81,7 +82,7 @@ static void test_hello_and_simple(void **s)
     assert_int_equal(mp_smtp_write_simple(&ob, MP_SMTP_STARTTLS), MP_OK);
     assert_int_equal(mp_smtp_write_simple(&ob, MP_SMTP_HELP), MP_OK);
     expect("DATA\r\nRSET\r\nNOOP\r\nQUIT\r\nSTARTTLS\r\nHELP\r\n");
-    assert_int_equal(mp_smtp_write_simple(&ob, (mp_smtp_simple)99), MP_ERR_ARG);
+    assert_int_equal(mp_smtp_write_simple(&ob, MP_SMTP_MAIL), MP_ERR_ARG);
 }
 
 static void test_arg_commands(void **s)
@@ -90,10 +91,10 @@ static void test_arg_commands(void **s)
     reset();
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_VRFY, S("Smith"), 0), MP_OK);
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_EXPN, S("Example-People"), 0), MP_OK);
-    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_HELP_ARG, S("MAIL"), 0), MP_OK);
-    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_NOOP_ARG, S("ping 1"), 0), MP_OK);
-    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_HELP_ARG, S(""), 0), MP_OK);
-    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_NOOP_ARG, S(""), 0), MP_OK);
+    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_HELP, S("MAIL"), 0), MP_OK);
+    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_NOOP, S("ping 1"), 0), MP_OK);
+    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_HELP, S(""), 0), MP_OK);
+    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_NOOP, S(""), 0), MP_OK);
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_VRFY, S("J\xc3\xb6rg"), 1), MP_OK);
     expect("VRFY Smith\r\nEXPN Example-People\r\nHELP MAIL\r\nNOOP ping 1\r\nHELP\r\nNOOP\r\n"
            "VRFY J\xc3\xb6rg\r\n");
@@ -102,6 +103,8 @@ static void test_arg_commands(void **s)
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_VRFY, S("a\nb"), 0), MP_ERR_BAD_VALUE);
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_EXPN, S("a\0b"), 0), MP_ERR_BAD_VALUE);
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_EXPN, S("a\x7f"), 0), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_QUIT, S("now"), 0), MP_ERR_ARG);
+    assert_int_equal(mp_smtp_write_simple(&ob, MP_SMTP_VRFY), MP_ERR_ARG);
     assert_int_equal(mp_smtp_write_arg(&ob, MP_SMTP_VRFY, S("J\xc3\xb6rg"), 0), MP_ERR_8BIT);
     assert_int_equal(ob.len, 0);
 }
