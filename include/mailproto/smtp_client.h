@@ -290,9 +290,9 @@ typedef struct mp_smtp_rcpt_params {
 /*
  * MAIL FROM:<from> [params].  `from` is the mailbox without angle
  * brackets; empty means the null reverse-path "<>".  `params` may be NULL.
- * Errors: MP_ERR_SMTP_PATH_TOO_LONG (path with brackets above
+ * Errors: MP_ERR_SMTP_MAILBOX_TOO_LONG (path with brackets above
  * MP_SMTP_MAX_PATH, local part above MP_SMTP_MAX_LOCAL_PART or domain
- * above MP_SMTP_MAX_DOMAIN), MP_ERR_SMTP_BAD_PATH (not an RFC 5321
+ * above MP_SMTP_MAX_DOMAIN), MP_ERR_SMTP_BAD_MAILBOX (not an RFC 5321
  * Mailbox: missing '@', bad local part, malformed domain, control
  * characters), MP_ERR_8BIT (8-bit address without params->smtputf8),
  * MP_ERR_BAD_VALUE (ENVID not printable ASCII, MT-PRIORITY out of range,

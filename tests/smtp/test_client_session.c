@@ -1263,10 +1263,10 @@ static void test_api(void **s)
     r.address = MP_SLICE_LIT("\xc3\xa9@y.example");
     assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_8BIT);
     r.address = MP_SLICE_LIT("x@y.example\r\nDATA");
-    assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_SMTP_BAD_PATH);
+    assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_SMTP_BAD_MAILBOX);
     env.from = MP_SLICE_LIT("no-at");
     r.address = MP_SLICE_LIT("x@y.example");
-    assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_SMTP_BAD_PATH);
+    assert_int_equal(mp_smtp_client_send(&c, &env), MP_ERR_SMTP_BAD_MAILBOX);
     env.from = MP_SLICE_LIT("\xc3\xa9@y.example");
     env.smtputf8 = 1;
     assert_int_equal(mp_smtp_client_send(&c, &env), MP_OK);
