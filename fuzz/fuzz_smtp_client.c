@@ -6,7 +6,11 @@
  *    same whole and in pieces;
  *  - the client never writes invalid protocol: no NUL, no bare CR, no
  *    bare LF, every command line within its limit;
- *  - the output never exceeds the host's buffer. */
+ *  - the output never exceeds the host's buffer.
+ * A "<TLS>" in the input stands for a TLS handshake: the host feeds up to
+ * it, and calls mp_smtp_client_tls_started() there when the session is
+ * waiting for the switch (so the second EHLO, AUTH and the rest after
+ * STARTTLS are fuzzed too). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -177,9 +181,19 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
     return MP_SMTP_CB_CONTINUE;
 }
 
+/* Offset of the first "<TLS>" marker, or SIZE_MAX. */
+static size_t find_tls(const uint8_t *data, size_t size)
+{
+    size_t i;
+    for (i = 0; i + 5 <= size; i++)
+        if (memcmp(data + i, "<TLS>", 5) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
 static void run(const uint8_t *data, size_t size, size_t step, unsigned cfgbyte, host *x)
 {
-    size_t off = 0;
+    size_t off = 0, tls_at = find_tls(data, size);
     memset(&x->c, 0, sizeof(x->c));
     x->d.h = 14695981039346656037u;
     x->d.n = 0;
@@ -200,11 +214,29 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned cfgbyte,
         size_t piece = size - off < step ? size - off : step;
         const char *in = (const char *)data + off;
         size_t used = 0;
-        mp_status st = mp_smtp_client_feed(&x->c, in, piece, &used);
+        mp_status st;
+        if (off == tls_at) {
+            /* The handshake: its marker bytes are never fed. */
+            if (mp_smtp_client_phase_of(&x->c) == MP_SMTP_PH_TLS_SWITCH) {
+                if (mp_smtp_client_tls_started(&x->c) != MP_OK)
+                    abort();
+                mix(&x->d, "S", 1);
+                drain(x);
+            }
+            off += 5;
+            continue;
+        }
+        if (off < tls_at && tls_at - off < piece)
+            piece = tls_at - off;
+        st = mp_smtp_client_feed(&x->c, in, piece, &used);
         if (used > piece)
             abort();
         pump(x);
         drain(x);
+        if (st == MP_TRANSPORT_SWITCH && off + used == tls_at) {
+            off += used;
+            continue;
+        }
         if (st == MP_TRANSPORT_SWITCH || st == MP_ERR_TLS_INJECTION) {
             /* Whole: injection; split exactly there: a switch.  The same
              * outcome for the host: no plaintext after the go-ahead. */
