@@ -525,7 +525,12 @@ static void feed_all(const char *p, size_t n)
             int code = (st == MP_ERR_TLS_REQUIRED || st == MP_ERR_TLS_INJECTION) ? EX_TLS
                        : st == MP_ERR_SASL_SERVER_PROOF                          ? EX_AUTH
                                                                                  : EX_PROTO;
-            flush_output(); /* a QUIT the session queued, if any */
+            /* A polite QUIT, except to a server that is going away or
+             * after plaintext injection (then nothing more is sent). */
+            if (st != MP_ERR_TLS_INJECTION && st != MP_ERR_SMTP_CLOSING &&
+                st != MP_ERR_SMTP_GREETING_REFUSED)
+                (void)mp_smtp_client_quit(&h.c);
+            flush_output(); /* the QUIT, if any */
             die(code, "%s (at byte %llu%s%s)", mp_strerror(st), (unsigned long long)e->offset,
                 e->rule ? ", " : "", e->rule ? e->rule : "");
         }
@@ -611,6 +616,19 @@ int main(int argc, char **argv)
         die(EX_USAGE, "cannot open %s: %s", file, strerror(errno));
     h.env.from = mp_slice_make(from, strlen(from));
     h.env.rcpts = h.rcpts;
+    /* Check the addresses before connecting; 8-bit ones need SMTPUTF8
+     * (RFC 6531), which send() then requires from the server. */
+    for (i = -1; i < (int)h.env.nrcpts; i++) {
+        mp_slice a = i < 0 ? h.env.from : h.rcpts[i].address;
+        size_t k;
+        st = (i >= 0 && mp_slice_eq_ci(a, "postmaster", 10)) ? MP_OK
+                                                               : mp_smtp_check_mailbox(a, i < 0, 1);
+        if (st != MP_OK)
+            die(EX_USAGE, "<%.*s>: %s", (int)a.len, a.ptr, mp_strerror(st));
+        for (k = 0; k < a.len; k++)
+            if ((unsigned char)a.ptr[k] >= 0x80)
+                h.env.smtputf8 = 1;
+    }
     /* SIZE= is an estimate (RFC 1870): the file size, CRLF growth aside. */
     if (fstat(fileno(h.msg), &sb) == 0 && S_ISREG(sb.st_mode))
         h.env.size = (uint64_t)sb.st_size;
