@@ -1198,6 +1198,53 @@ static void test_pause_abort(void **s)
     assert_int_equal(mp_smtp_client_phase_of(&c), MP_SMTP_PH_FAILED);
 }
 
+/* DATA refused without PIPELINING (RSET follows), an explicit RSET
+ * between two transactions, and LMTP's LHLO refused (no HELO fallback). */
+static void test_data_refused_and_rset(void **s)
+{
+    static const scenario sc = {
+        .actions = "SRSQ", .flags = MP_SMTP_CLIENT_NO_PIPELINING, .from = "a@b.example",
+        .rcpts = {"x@c.example"}, .body = "hi\r\n",
+    };
+    static const scenario lmtp = {.actions = "Q", .flags = MP_SMTP_CLIENT_LMTP};
+    (void)s;
+    run(&sc,
+        "220 mx\r\n" EHLO_PIPE
+        "250 ok\r\n250 ok\r\n451 4.3.0 try later\r\n250 reset\r\n"
+        "250 reset again\r\n"
+        "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n",
+        "greeting 220\n"
+        "chunk out EHLO client.example.org\\r\\n\n"
+        "ext PIPELINING bit=4\next DSN bit=20\next ENHANCEDSTATUSCODES bit=200\n"
+        "ext 8BITMIME bit=8\n"
+        "ready\n"
+        "chunk out MAIL FROM:<a@b.example>\\r\\n\n"
+        "mail 250\n"
+        "chunk out RCPT TO:<x@c.example>\\r\\n\n"
+        "rcpt 0 250\n"
+        "chunk out DATA\\r\\n\n"
+        "message 451 accepted=0\n"
+        "chunk out RSET\\r\\n\n"
+        "ready\n"
+        "chunk out RSET\\r\\n\n"
+        "ready\n"
+        "chunk out MAIL FROM:<a@b.example>\\r\\n\n"
+        "mail 250\n"
+        "chunk out RCPT TO:<x@c.example>\\r\\n\n"
+        "rcpt 0 250\n"
+        "chunk out DATA\\r\\n\n"
+        "body-ready 354\n"
+        "chunk out hi\\r\\n.\\r\\n\n"
+        "message 250 accepted=1\n"
+        "ready\n"
+        "chunk out QUIT\\r\\n\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    run(&lmtp, "220 lmtp\r\n500 what\r\n",
+        "greeting 220\n"
+        "chunk out LHLO client.example.org\\r\\n\n"
+        "status MP_ERR_SMTP_HELLO_REJECTED @10\nend phase=10\n");
+}
+
 /* Replies nobody asked for, and malformed replies, are fatal. */
 static void test_protocol_errors(void **s)
 {
@@ -1330,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_auth_sasl),
         cmocka_unit_test(test_protocol_errors),
+        cmocka_unit_test(test_data_refused_and_rset),
         cmocka_unit_test(test_pipelining_small_buffer),
         cmocka_unit_test(test_pause_abort),
         cmocka_unit_test(test_api),
