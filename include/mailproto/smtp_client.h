@@ -571,12 +571,16 @@ mp_status mp_smtp_client_init(mp_smtp_client *c, const mp_smtp_client_config *cf
  *  - errors (the session is then dead; mp_smtp_client_error() has the code,
  *    stream offset and rule): reply parser errors, MP_ERR_TLS_INJECTION
  *    (bytes after the 220 to STARTTLS, or fed before tls_started),
- *    MP_ERR_TLS_REQUIRED, MP_ERR_SMTP_GREETING_REFUSED (554 or another 4xx/5xx
- *    greeting but 421; a QUIT is queued), MP_ERR_SMTP_CLOSING (421 at any point),
- *    MP_ERR_SMTP_UNEXPECTED_REPLY (a reply code the command cannot have, or
- *    a reply nobody asked for), MP_ERR_SMTP_HELLO_REJECTED,
- *    MP_ERR_ABORTED, MP_ERR_NO_SPACE (the output buffer cannot hold a
- *    command the session must write).
+ *    MP_ERR_TLS_REQUIRED (STARTTLS not offered, refused, or HELO only, under
+ *    MP_SMTP_TLS_REQUIRED), MP_ERR_SMTP_GREETING_REFUSED (554 or another
+ *    4xx/5xx greeting but 421; a QUIT is queued), MP_ERR_SMTP_CLOSING (421
+ *    at any point, asked for or not), MP_ERR_SMTP_UNEXPECTED_REPLY (a
+ *    reply code the command cannot have, or a reply nobody asked for),
+ *    MP_ERR_SMTP_HELLO_REJECTED, MP_ERR_SASL_SERVER_PROOF (see
+ *    mp_smtp_client_auth_sasl), MP_ERR_ABORTED, MP_ERR_NO_SPACE (the
+ *    output buffer cannot hold a command the session must write).
+ * A dead session answers every later feed with the same error and
+ * consumes nothing.
  */
 mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, size_t *used);
 
@@ -683,11 +687,16 @@ mp_status mp_smtp_client_body(mp_smtp_client *c, const void *data, size_t len, s
  * "BDAT 0 LAST".  MP_ERR_NO_SPACE: send output and call again. */
 mp_status mp_smtp_client_body_end(mp_smtp_client *c);
 
-/* Queue RSET (READY phase); READY fires again after its reply. */
+/* Queue RSET (READY phase); READY fires again after its reply.
+ * MP_ERR_STATE elsewhere (a failed transaction is reset by the session
+ * itself), MP_ERR_NO_SPACE. */
 mp_status mp_smtp_client_rset(mp_smtp_client *c);
 
-/* Queue QUIT (READY, or after a fatal reply); feed returns MP_CLOSED
- * after the 221. */
+/* Queue QUIT in the READY phase; feed returns MP_CLOSED after its reply
+ * (221, or anything else: the session ends either way).  On a dead
+ * session it only writes "QUIT" for the host to send before closing.
+ * MP_ERR_STATE in any other phase (finish or abandon the transaction
+ * first), MP_ERR_NO_SPACE. */
 mp_status mp_smtp_client_quit(mp_smtp_client *c);
 
 #ifdef __cplusplus
