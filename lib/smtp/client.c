@@ -6,32 +6,11 @@
 #include <string.h>
 
 #include "mailproto/sasl.h"
-#include "mailproto/smtp_client.h"
-
-/* Kinds of expected replies (queue entries). */
-enum {
-    K_GREETING = 0,
-    K_EHLO,     /* EHLO or LHLO */
-    K_HELO,
-    K_STARTTLS,
-    K_AUTH,
-    K_MAIL,
-    K_RCPT,
-    K_DATA,
-    K_DOT,      /* end of the DATA body */
-    K_BDAT,
-    K_BDAT_LAST,
-    K_DISCARD,  /* "." sent after a 354 nobody could use */
-    K_RSET,
-    K_QUIT
-};
-
-/* Room a BDAT header can need: "BDAT " 20 digits " LAST" CRLF. */
-#define BDAT_HEADER_MAX 32u
+#include "client_internal.h"
 
 static int is2xx(unsigned code) { return code >= 200 && code < 300; }
 
-static int pipelining(const mp_smtp_client *c)
+int mp_smtpc_pipelining(const mp_smtp_client *c)
 {
     return (c->caps.flags & MP_SMTP_CAP_PIPELINING) &&
            !(c->cfg.flags & MP_SMTP_CLIENT_NO_PIPELINING);
@@ -46,13 +25,13 @@ static mp_status fail(mp_smtp_client *c, mp_status code, uint64_t offset, const 
     return code;
 }
 
-static void push(mp_smtp_client *c, uint8_t kind)
+void mp_smtpc_push(mp_smtp_client *c, uint8_t kind)
 {
     c->queue[(c->qhead + c->qlen) % MP_SMTP_CLIENT_MAX_PIPELINE] = kind;
     c->qlen++;
 }
 
-static void emit(mp_smtp_client *c, mp_smtp_client_event *ev)
+void mp_smtpc_emit(mp_smtp_client *c, mp_smtp_client_event *ev)
 {
     int r = c->cb->on_event(c->user, ev);
     if (r == MP_SMTP_CB_PAUSE)
@@ -70,12 +49,12 @@ static void emit_simple(mp_smtp_client *c, mp_smtp_client_event_type t,
     ev.reply = l;
     ev.index = index;
     ev.accepted = accepted;
-    emit(c, &ev);
+    mp_smtpc_emit(c, &ev);
 }
 
 /* A command the session itself must write: the buffer holds at least
  * MP_SMTP_MAX_COMMAND_LINE, so only unsent output can be in the way. */
-static mp_status must(mp_smtp_client *c, mp_status st)
+mp_status mp_smtpc_must(mp_smtp_client *c, mp_status st)
 {
     if (st != MP_OK)
         return fail(c, st, c->pos, "output buffer full");
@@ -86,9 +65,9 @@ static mp_status send_hello(mp_smtp_client *c, mp_smtp_verb verb)
 {
     mp_status st = mp_smtp_write_hello(&c->out, verb, c->cfg.helo_name);
     if (st != MP_OK)
-        return must(c, st);
+        return mp_smtpc_must(c, st);
     mp_smtp_caps_init(&c->caps);
-    push(c, verb == MP_SMTP_HELO ? K_HELO : K_EHLO);
+    mp_smtpc_push(c, verb == MP_SMTP_HELO ? K_HELO : K_EHLO);
     c->phase = MP_SMTP_PH_HELLO;
     return MP_OK;
 }
@@ -145,7 +124,7 @@ static mp_status fill(mp_smtp_client *c)
 {
     while (c->phase == MP_SMTP_PH_TXN && c->env != NULL && !c->txn_failed) {
         mp_status st;
-        if ((!pipelining(c) && c->qlen > 0) || c->qlen >= MP_SMTP_CLIENT_MAX_PIPELINE)
+        if ((!mp_smtpc_pipelining(c) && c->qlen > 0) || c->qlen >= MP_SMTP_CLIENT_MAX_PIPELINE)
             break;
         if (!c->mail_written) {
             mp_smtp_mail_params p;
@@ -153,7 +132,7 @@ static mp_status fill(mp_smtp_client *c)
             st = mp_smtp_write_mail(&c->out, c->env->from, &p);
             if (st == MP_OK) {
                 c->mail_written = 1;
-                push(c, K_MAIL);
+                mp_smtpc_push(c, K_MAIL);
             }
         } else if (c->next_rcpt < c->env->nrcpts) {
             mp_smtp_rcpt_params p;
@@ -161,13 +140,13 @@ static mp_status fill(mp_smtp_client *c)
             st = mp_smtp_write_rcpt(&c->out, c->env->rcpts[c->next_rcpt].address, &p);
             if (st == MP_OK) {
                 c->next_rcpt++;
-                push(c, K_RCPT);
+                mp_smtpc_push(c, K_RCPT);
             }
         } else if (!c->use_bdat && !c->data_written) {
             st = mp_smtp_write_simple(&c->out, MP_SMTP_DATA);
             if (st == MP_OK) {
                 c->data_written = 1;
-                push(c, K_DATA);
+                mp_smtpc_push(c, K_DATA);
             }
         } else {
             break;
@@ -192,8 +171,8 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
         emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
         st = mp_smtp_write_simple(&c->out, MP_SMTP_RSET);
         if (st != MP_OK)
-            return must(c, st);
-        push(c, K_RSET);
+            return mp_smtpc_must(c, st);
+        mp_smtpc_push(c, K_RSET);
         return MP_OK;
     }
     c->phase = MP_SMTP_PH_READY;
@@ -291,9 +270,9 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
                 /* RFC 2920 §3.1 says the server refuses DATA here; one
                  * that does not gets an empty message, then RSET. */
                 if (mp_outbuf_room(&c->out) < 3)
-                    return must(c, MP_ERR_NO_SPACE);
+                    return mp_smtpc_must(c, MP_ERR_NO_SPACE);
                 mp_outbuf_put(&c->out, ".\r\n", 3);
-                push(c, K_DISCARD);
+                mp_smtpc_push(c, K_DISCARD);
                 c->txn_failed = 1;
                 return MP_OK;
             }
@@ -343,8 +322,8 @@ static mp_status after_hello(mp_smtp_client *c, const mp_smtp_reply_line *l)
         if (c->caps.flags & MP_SMTP_CAP_STARTTLS) {
             mp_status st = mp_smtp_write_simple(&c->out, MP_SMTP_STARTTLS);
             if (st != MP_OK)
-                return must(c, st);
-            push(c, K_STARTTLS);
+                return mp_smtpc_must(c, st);
+            mp_smtpc_push(c, K_STARTTLS);
             c->phase = MP_SMTP_PH_STARTTLS;
             return MP_OK;
         }
@@ -444,61 +423,6 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
     return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, c->reply_start, "RFC 5321 4.3.2");
 }
 
-/* 334 under a SASL client: decode, step, answer; a failed step cancels. */
-static mp_status sasl_challenge(mp_smtp_client *c, mp_smtp_client_event *ev)
-{
-    char *resp = c->cfg.auth_buf, *chal = c->cfg.auth_buf + MP_SASL_MAX_MESSAGE;
-    size_t n = 0, rn = 0;
-    mp_status st = mp_sasl_decode_challenge(ev->text.ptr, ev->text.len, chal,
-                                            c->cfg.auth_cap - MP_SASL_MAX_MESSAGE, &n);
-    if (st == MP_OK) {
-        ev->data = mp_slice_make(chal, n);
-        emit(c, ev);
-        st = mp_sasl_client_step(c->sasl, chal, n, resp, MP_SASL_MAX_MESSAGE, &rn);
-    }
-    if (st == MP_NEED_MORE || st == MP_DONE)
-        st = mp_smtp_write_auth_response(&c->out, resp, rn);
-    else
-        st = mp_smtp_write_auth_cancel(&c->out);
-    if (st != MP_OK)
-        return must(c, st);
-    push(c, K_AUTH);
-    return MP_OK;
-}
-
-/* 334: decode the challenge (RFC 4954 §4) for the host.  A challenge that
- * is not base64 is cancelled: the server answers 501. */
-static mp_status auth_challenge(mp_smtp_client *c, const mp_smtp_reply_line *l)
-{
-    mp_smtp_client_event ev;
-    size_t n = 0;
-    const char *t = l->text.ptr;
-    size_t tl = l->text.len;
-    /* The enhanced-code split does not apply to base64 text. */
-    if (l->enhanced.len > 0) {
-        t = l->enhanced.ptr;
-        tl = (size_t)(l->text.ptr + l->text.len - t);
-    }
-    memset(&ev, 0, sizeof(ev));
-    ev.type = MP_SMTP_EV_AUTH_CHALLENGE;
-    ev.reply = l;
-    ev.text = mp_slice_make(t, tl);
-    if (c->sasl != NULL)
-        return sasl_challenge(c, &ev);
-    if (c->cfg.auth_buf != NULL &&
-        mp_base64_decode(t, tl, c->cfg.auth_buf, c->cfg.auth_cap, &n) != MP_OK) {
-        mp_status st = mp_smtp_write_auth_cancel(&c->out);
-        if (st != MP_OK)
-            return must(c, st);
-        push(c, K_AUTH);
-        return MP_OK;
-    }
-    ev.data = mp_slice_make(c->cfg.auth_buf, n);
-    c->auth_wait = 1;
-    emit(c, &ev);
-    return MP_OK;
-}
-
 mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, size_t *used)
 {
     size_t off = 0;
@@ -530,7 +454,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
         memset(&ev, 0, sizeof(ev));
         ev.type = MP_SMTP_EV_REPLY_LINE;
         ev.reply = &l;
-        emit(c, &ev);
+        mp_smtpc_emit(c, &ev);
         /* EHLO keyword lines: every line after the first (RFC 5321 §4.1.1.1). */
         if (c->phase == MP_SMTP_PH_HELLO && c->qlen > 0 && c->queue[c->qhead] == K_EHLO &&
             l.code == 250 && l.line_no > 0 && !c->aborted) {
@@ -545,7 +469,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
                 ev.reply = &l;
                 ev.text = kw;
                 ev.cap_bit = bit;
-                emit(c, &ev);
+                mp_smtpc_emit(c, &ev);
             }
         }
         if (c->aborted)
@@ -555,7 +479,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
 
         st = handle_reply(c, &l);
         if (st == MP_DONE)
-            st = auth_challenge(c, &l);
+            st = mp_smtpc_auth_challenge(c, &l);
         if (c->aborted && c->phase != MP_SMTP_PH_FAILED)
             return fail(c, MP_ERR_ABORTED, c->reply_start, "callback");
         if (st == MP_TRANSPORT_SWITCH) {
@@ -605,7 +529,7 @@ mp_status mp_smtp_client_init(mp_smtp_client *c, const mp_smtp_client_config *cf
     c->cfg = *cfg;
     c->secure = cfg->tls == MP_SMTP_TLS_IMPLICIT;
     c->phase = MP_SMTP_PH_GREETING;
-    push(c, K_GREETING);
+    mp_smtpc_push(c, K_GREETING);
     return MP_OK;
 }
 
@@ -642,80 +566,6 @@ const mp_error *mp_smtp_client_error(const mp_smtp_client *c) { return &c->err; 
 mp_smtp_client_phase mp_smtp_client_phase_of(const mp_smtp_client *c)
 {
     return (mp_smtp_client_phase)c->phase;
-}
-
-mp_status mp_smtp_client_auth(mp_smtp_client *c, mp_slice mech, const void *initial,
-                              size_t len, int has_initial)
-{
-    mp_status st;
-    if (c->phase != MP_SMTP_PH_READY || c->authenticated)
-        return MP_ERR_STATE;
-    if (c->cfg.tls == MP_SMTP_TLS_REQUIRED && !c->secure)
-        return MP_ERR_TLS_REQUIRED;
-    if (!(c->caps.flags & MP_SMTP_CAP_AUTH))
-        return MP_ERR_UNSUPPORTED;
-    st = mp_smtp_write_auth(&c->out, mech, initial, len, has_initial);
-    if (st != MP_OK)
-        return st;
-    push(c, K_AUTH);
-    c->phase = MP_SMTP_PH_AUTH;
-    return MP_OK;
-}
-
-mp_status mp_smtp_client_auth_sasl(mp_smtp_client *c, struct mp_sasl_client *sasl)
-{
-    const mp_sasl_mech_info *mi;
-    mp_status st;
-    size_t n = 0;
-    int has_initial = 0;
-    if (sasl == NULL || c->cfg.auth_buf == NULL || c->cfg.auth_cap < MP_SMTP_CLIENT_AUTH_BUF)
-        return MP_ERR_ARG;
-    mi = mp_sasl_mech_get((mp_sasl_mech)sasl->mech);
-    if (mi == NULL)
-        return MP_ERR_SASL_MECH;
-    if (c->phase != MP_SMTP_PH_READY || c->authenticated)
-        return MP_ERR_STATE;
-    if (mi->flags & MP_SASL_MECH_CLIENT_FIRST) {
-        st = mp_sasl_client_initial(sasl, c->cfg.auth_buf, MP_SASL_MAX_MESSAGE, &n);
-        if (st != MP_NEED_MORE && st != MP_DONE)
-            return st;
-        has_initial = 1;
-    }
-    st = mp_smtp_client_auth(c, mp_slice_make(mi->name, mi->name_len), c->cfg.auth_buf, n,
-                             has_initial);
-    if (st == MP_OK)
-        c->sasl = sasl;
-    return st;
-}
-
-uint32_t mp_smtp_client_sasl_offered(const mp_smtp_client *c)
-{
-    uint32_t set = 0, b;
-    for (b = 1; b != 0 && b < (1u << MP_SMTP_AUTH_COUNT_); b <<= 1) {
-        const char *name;
-        if (!(c->caps.auth & b))
-            continue;
-        name = mp_smtp_auth_mech_name(b);
-        set |= MP_SASL_MECH_BIT(mp_sasl_mech_from_name(name, strlen(name)));
-    }
-    return set & ~MP_SASL_MECH_BIT(MP_SASL_MECH_NONE);
-}
-
-int mp_smtp_client_secure(const mp_smtp_client *c) { return c->secure; }
-
-mp_status mp_smtp_client_auth_respond(mp_smtp_client *c, const void *data, size_t len,
-                                      int cancel)
-{
-    mp_status st;
-    if (c->phase != MP_SMTP_PH_AUTH || !c->auth_wait)
-        return MP_ERR_STATE;
-    st = cancel ? mp_smtp_write_auth_cancel(&c->out)
-                : mp_smtp_write_auth_response(&c->out, data, len);
-    if (st != MP_OK)
-        return st;
-    c->auth_wait = 0;
-    push(c, K_AUTH);
-    return MP_OK;
 }
 
 mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *e)
@@ -770,147 +620,6 @@ mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *e)
     return fill(c);
 }
 
-/* BDAT content: CRLF line ends unless BINARYMIME; a CR whose LF is not seen
- * yet is held back (c->bdat_cr) so that a refused byte never leaves half a
- * line end on the wire.  With `ob` NULL only counts: how many input bytes
- * give at most `limit` output bytes. */
-static mp_status bdat_xform(const mp_smtp_client *c, uint8_t *cr, const unsigned char *in,
-                            size_t len, size_t limit, mp_outbuf *ob, size_t *used, size_t *outn)
-{
-    int norm = (c->cfg.flags & MP_SMTP_CLIENT_NORMALIZE_LF) != 0;
-    size_t i = 0, o = 0;
-    mp_status st = MP_OK;
-    while (i < len) {
-        unsigned char b = in[i];
-        if (*cr) {
-            if (b != '\n' && !norm) {
-                st = MP_ERR_BARE_CR;
-                break;
-            }
-            if (o + 2 > limit)
-                break;
-            if (ob != NULL)
-                mp_outbuf_put(ob, "\r\n", 2);
-            o += 2;
-            *cr = 0;
-            if (b == '\n')
-                i++;
-            continue;
-        }
-        if (b == '\r') {
-            *cr = 1;
-            i++;
-            continue;
-        }
-        if (b == '\n' || b == 0) {
-            if (b == 0 || !norm) {
-                st = b == 0 ? MP_ERR_NUL : MP_ERR_BARE_LF;
-                break;
-            }
-            if (o + 2 > limit)
-                break;
-            if (ob != NULL)
-                mp_outbuf_put(ob, "\r\n", 2);
-            o += 2;
-            i++;
-            continue;
-        }
-        {
-            size_t j = i;
-            while (j < len && j - i < limit - o && in[j] != '\r' && in[j] != '\n' && in[j] != 0)
-                j++;
-            if (j == i)
-                break;
-            if (ob != NULL)
-                mp_outbuf_put(ob, in + i, j - i);
-            o += j - i;
-            i = j;
-        }
-    }
-    *used = i;
-    *outn = o;
-    return st;
-}
-
-static mp_status body_bdat(mp_smtp_client *c, const unsigned char *in, size_t len,
-                           size_t *used)
-{
-    size_t room = c->out.cap - c->out.len, take, outn;
-    uint8_t cr = c->bdat_cr;
-    mp_status st;
-    if ((!pipelining(c) && c->qlen > 0) || c->qlen >= MP_SMTP_CLIENT_MAX_PIPELINE)
-        return MP_PAUSED; /* the reply to the previous chunk is awaited */
-    if (room <= BDAT_HEADER_MAX)
-        return MP_ERR_NO_SPACE;
-    room -= BDAT_HEADER_MAX;
-    if (c->env->body == MP_SMTP_BODY_BINARYMIME) {
-        take = outn = len < room ? len : room;
-        st = MP_OK;
-    } else {
-        st = bdat_xform(c, &cr, in, len, room, NULL, &take, &outn);
-    }
-    if (outn > 0) {
-        /* Room was checked: header and chunk fit, so they go out whole. */
-        (void)mp_smtp_write_bdat(&c->out, outn, 0);
-        if (c->env->body == MP_SMTP_BODY_BINARYMIME)
-            mp_outbuf_put(&c->out, in, take);
-        else
-            (void)bdat_xform(c, &c->bdat_cr, in, take, outn, &c->out, &take, &outn);
-        push(c, K_BDAT);
-    } else {
-        c->bdat_cr = cr; /* only a held-back CR was taken */
-    }
-    *used = take;
-    if (st == MP_OK && take == 0 && len > 0)
-        return MP_ERR_NO_SPACE;
-    return st;
-}
-
-mp_status mp_smtp_client_body(mp_smtp_client *c, const void *data, size_t len, size_t *used)
-{
-    *used = 0;
-    if (c->phase != MP_SMTP_PH_BODY)
-        return MP_ERR_STATE;
-    if (data == NULL && len != 0)
-        return MP_ERR_ARG;
-    if (len == 0)
-        return MP_OK;
-    if (c->use_bdat)
-        return body_bdat(c, data, len, used);
-    return mp_dot_encoder_update(&c->dot, data, len, used, &c->out);
-}
-
-mp_status mp_smtp_client_body_end(mp_smtp_client *c)
-{
-    mp_status st;
-    if (c->phase != MP_SMTP_PH_BODY)
-        return MP_ERR_STATE;
-    if (c->use_bdat) {
-        size_t m;
-        if ((!pipelining(c) && c->qlen > 0) || c->qlen >= MP_SMTP_CLIENT_MAX_PIPELINE)
-            return MP_PAUSED;
-        if (c->bdat_cr && !(c->cfg.flags & MP_SMTP_CLIENT_NORMALIZE_LF))
-            return MP_ERR_BARE_CR;
-        m = mp_outbuf_mark(&c->out);
-        (void)mp_smtp_write_bdat(&c->out, c->bdat_cr ? 2u : 0u, 1);
-        if (c->bdat_cr)
-            mp_outbuf_put(&c->out, "\r\n", 2);
-        st = mp_outbuf_commit(&c->out, m);
-        if (st != MP_OK)
-            return st;
-        c->bdat_cr = 0;
-        push(c, K_BDAT_LAST);
-    } else {
-        st = mp_dot_encoder_finish(&c->dot, &c->out);
-        if (st != MP_OK)
-            return st;
-        push(c, K_DOT);
-    }
-    c->body_ended = 1;
-    c->phase = MP_SMTP_PH_TXN;
-    return MP_OK;
-}
-
 mp_status mp_smtp_client_rset(mp_smtp_client *c)
 {
     mp_status st;
@@ -919,7 +628,7 @@ mp_status mp_smtp_client_rset(mp_smtp_client *c)
     st = mp_smtp_write_simple(&c->out, MP_SMTP_RSET);
     if (st != MP_OK)
         return st;
-    push(c, K_RSET);
+    mp_smtpc_push(c, K_RSET);
     c->phase = MP_SMTP_PH_TXN;
     return MP_OK;
 }
@@ -934,7 +643,7 @@ mp_status mp_smtp_client_quit(mp_smtp_client *c)
     st = mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
     if (st != MP_OK)
         return st;
-    push(c, K_QUIT);
+    mp_smtpc_push(c, K_QUIT);
     c->phase = MP_SMTP_PH_QUIT;
     return MP_OK;
 }
