@@ -1,7 +1,6 @@
 /* SMTP client message body: DATA (dot-stuffed by the core encoder) or
  * BDAT chunks (RFC 3030) framed here, with flow control on the host's
  * output buffer and, without PIPELINING, on the chunk replies. */
-
 #include "client_internal.h"
 
 /* Room a BDAT header can need: "BDAT " 20 digits " LAST" CRLF. */
