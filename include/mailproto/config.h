@@ -92,6 +92,29 @@
 #define MP_SMTP_MAX_PARAMS 16u
 #endif
 
+/* Client: reply line incl. CRLF the session's parser accepts (RFC 5321
+ * §4.5.3.1.5: 512; raise it for servers with long 334 challenges). */
+#ifndef MP_SMTP_CLIENT_MAX_REPLY_LINE
+#define MP_SMTP_CLIENT_MAX_REPLY_LINE MP_SMTP_MAX_REPLY_LINE
+#endif
+/* Client: lines of one multi-line reply (an EHLO reply has ~20). */
+#ifndef MP_SMTP_CLIENT_MAX_REPLY_LINES
+#define MP_SMTP_CLIENT_MAX_REPLY_LINES 100u
+#endif
+/* Client: commands in flight whose replies are awaited (RFC 2920
+ * pipelining; more waits for replies).  At most 255. */
+#ifndef MP_SMTP_CLIENT_MAX_PIPELINE
+#define MP_SMTP_CLIENT_MAX_PIPELINE 32u
+#endif
+/* Client: ENVID value, 100 characters (RFC 3461 §4.4). */
+#ifndef MP_SMTP_CLIENT_MAX_ENVID
+#define MP_SMTP_CLIENT_MAX_ENVID 100u
+#endif
+/* Client: ORCPT value, 500 characters (RFC 3461 §4.2). */
+#ifndef MP_SMTP_CLIENT_MAX_ORCPT
+#define MP_SMTP_CLIENT_MAX_ORCPT 500u
+#endif
+
 /* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */
 #ifndef MP_POP3_MAX_COMMAND_LINE
 #define MP_POP3_MAX_COMMAND_LINE 255u
@@ -179,6 +202,12 @@
 #endif
 #if MP_SMTP_MAX_REPLY_LINE < 512u
 #error "MP_SMTP_MAX_REPLY_LINE below the RFC 5321 minimum of 512"
+#endif
+#if MP_SMTP_CLIENT_MAX_REPLY_LINE < 512u
+#error "MP_SMTP_CLIENT_MAX_REPLY_LINE below the RFC 5321 minimum of 512"
+#endif
+#if MP_SMTP_CLIENT_MAX_PIPELINE < 4u || MP_SMTP_CLIENT_MAX_PIPELINE > 255u
+#error "MP_SMTP_CLIENT_MAX_PIPELINE must be within 4..255"
 #endif
 #if MP_SMTP_MAX_RCPTS < 100u
 #error "MP_SMTP_MAX_RCPTS below the RFC 5321 minimum of 100"

@@ -76,7 +76,19 @@ extern "C" {
 #define MP_STATUS_TABLE_SMTP_SERVER(X)
 
 /* SMTP client side and reply codec: 144..159. */
-#define MP_STATUS_TABLE_SMTP_CLIENT(X)
+#define MP_STATUS_TABLE_SMTP_CLIENT(X)                                        \
+    X(MP_ERR_SMTP_REPLY_CODE, 144, "SMTP reply code malformed")               \
+    X(MP_ERR_SMTP_REPLY_SEPARATOR, 145, "SMTP reply code not followed by SP or '-'") \
+    X(MP_ERR_SMTP_REPLY_MISMATCH, 146, "SMTP reply lines carry different codes") \
+    X(MP_ERR_SMTP_REPLY_TEXT, 147, "control character in SMTP reply text")    \
+    X(MP_ERR_SMTP_REPLY_TOO_MANY_LINES, 148, "SMTP reply has too many lines") \
+    X(MP_ERR_SMTP_UNEXPECTED_REPLY, 149, "SMTP reply not valid for the command") \
+    X(MP_ERR_SMTP_GREETING_REFUSED, 150, "SMTP server refused the session")   \
+    X(MP_ERR_SMTP_CLOSING, 151, "SMTP server closing the session (421)")      \
+    X(MP_ERR_SMTP_HELLO_REJECTED, 152, "SMTP server rejected EHLO/HELO/LHLO")  \
+    X(MP_ERR_SMTP_MAILBOX_TOO_LONG, 153, "mailbox longer than its limit")     \
+    X(MP_ERR_SMTP_BAD_MAILBOX, 154, "not a valid RFC 5321 mailbox")           \
+    X(MP_ERR_SMTP_SIZE_EXCEEDED, 155, "message larger than the server's SIZE")
 
 /* POP3: 160..191. */
 #define MP_STATUS_TABLE_POP3(X)

@@ -1,0 +1,271 @@
+/* libFuzzer target: an SMTP/LMTP client session against fuzzed server
+ * bytes.  The first byte picks the configuration and the split size; a
+ * scripted host authenticates, sends two transactions and quits.
+ * Oracles beyond "no crash":
+ *  - split invariance: the events and every byte the client wrote are the
+ *    same whole and in pieces;
+ *  - the client never writes invalid protocol: no NUL, no bare CR, no
+ *    bare LF, every command line within its limit;
+ *  - the output never exceeds the host's buffer.
+ * A "<TLS>" in the input stands for a TLS handshake: the host feeds up to
+ * it, and calls mp_smtp_client_tls_started() there when the session is
+ * waiting for the switch (so the second EHLO, AUTH and the rest after
+ * STARTTLS are fuzzed too). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailproto/smtp_client.h"
+
+typedef struct digest {
+    uint64_t h;
+    uint64_t n;
+} digest;
+
+static void mix(digest *d, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i;
+    for (i = 0; i < n; i++)
+        d->h = (d->h ^ b[i]) * 1099511628211u;
+    d->n += n;
+}
+
+typedef struct host {
+    mp_smtp_client c;
+    mp_smtp_client_config cfg;
+    mp_smtp_client_callbacks cb;
+    mp_smtp_client_envelope env;
+    mp_smtp_client_rcpt rcpts[3];
+    char out[4096];
+    char authbuf[600];
+    size_t outcap;
+    digest d;
+    size_t action, body_off;
+    int body_active, body_started;
+    /* output checker state */
+    int prev_cr;
+    size_t line_len;
+    int in_body;
+} host;
+
+static const char body[] = "Subject: t\r\n\r\n.leading dot\r\nbare lf\nend";
+
+static void check_out(host *x, const char *p, size_t n)
+{
+    size_t i;
+    if (n > x->outcap)
+        abort();
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == 0)
+            abort();
+        if (x->prev_cr && c != '\n')
+            abort(); /* bare CR */
+        if (c == '\n' && !x->prev_cr)
+            abort(); /* bare LF */
+        x->prev_cr = c == '\r';
+        x->line_len = c == '\n' ? 0 : x->line_len + 1;
+        if (x->line_len > MP_SMTP_MAX_COMMAND_LINE && !x->in_body)
+            abort();
+    }
+}
+
+static void drain(host *x)
+{
+    size_t n;
+    const char *p;
+    while ((p = mp_smtp_client_output(&x->c, &n)), n > 0) {
+        check_out(x, p, n);
+        mix(&x->d, "O", 1);
+        mix(&x->d, p, n);
+        if (mp_smtp_client_output_done(&x->c, n) != MP_OK)
+            abort();
+    }
+}
+
+static void pump(host *x)
+{
+    while (x->body_active) {
+        size_t used = 0;
+        mp_status st;
+        drain(x);
+        if (x->body_off == sizeof(body) - 1) {
+            st = mp_smtp_client_body_end(&x->c);
+            if (st == MP_PAUSED)
+                return;
+            x->body_active = 0;
+            x->in_body = 0;
+            mix(&x->d, &st, sizeof(st));
+            drain(x);
+            return;
+        }
+        st = mp_smtp_client_body(&x->c, body + x->body_off, sizeof(body) - 1 - x->body_off,
+                                 &used);
+        x->body_off += used;
+        if (st == MP_PAUSED)
+            return;
+        if (st != MP_OK && st != MP_ERR_NO_SPACE) {
+            mix(&x->d, &st, sizeof(st));
+            x->body_active = 0;
+            return;
+        }
+    }
+}
+
+static void act(host *x)
+{
+    static const char *const script = "ASSQ";
+    char a = script[x->action];
+    mp_status st = MP_OK;
+    if (a == '\0')
+        return;
+    x->action++;
+    if (a == 'A') {
+        st = mp_smtp_client_auth(&x->c, MP_SLICE_LIT("PLAIN"), "\0u\0p", 4, 1);
+        if (st != MP_OK)
+            act(x); /* no AUTH offered: go on (no recursion in lib/) */
+    } else if (a == 'S') {
+        memset(&x->env, 0, sizeof(x->env));
+        memset(x->rcpts, 0, sizeof(x->rcpts));
+        x->rcpts[0].address = MP_SLICE_LIT("a@x.example");
+        x->rcpts[1].address = MP_SLICE_LIT("b@x.example");
+        x->rcpts[1].notify = MP_SMTP_NOTIFY_FAILURE;
+        x->rcpts[1].orcpt = MP_SLICE_LIT("b+1@x.example");
+        x->rcpts[2].address = MP_SLICE_LIT("Postmaster");
+        x->env.from = MP_SLICE_LIT("s@y.example");
+        x->env.rcpts = x->rcpts;
+        x->env.nrcpts = 3;
+        x->env.size = 40;
+        x->env.envid = MP_SLICE_LIT("e=1");
+        x->env.ret = MP_SMTP_RET_HDRS;
+        x->body_off = 0;
+        x->body_started = 0;
+        st = mp_smtp_client_send(&x->c, &x->env);
+    } else {
+        st = mp_smtp_client_quit(&x->c);
+    }
+    mix(&x->d, &st, sizeof(st));
+}
+
+static int on_event(void *user, const mp_smtp_client_event *ev)
+{
+    host *x = user;
+    unsigned v[3];
+    pump(x);
+    drain(x);
+    v[0] = (unsigned)ev->type;
+    v[1] = ev->reply ? ev->reply->code : 0;
+    v[2] = (unsigned)ev->index;
+    if (ev->type == MP_SMTP_EV_REPLY_LINE)
+        return MP_SMTP_CB_CONTINUE;
+    mix(&x->d, v, sizeof(v));
+    mix(&x->d, ev->data.ptr, ev->data.len);
+    switch (ev->type) {
+    case MP_SMTP_EV_READY:
+        act(x);
+        break;
+    case MP_SMTP_EV_AUTH_CHALLENGE:
+        (void)mp_smtp_client_auth_respond(&x->c, "resp", 4, ev->data.len == 1);
+        break;
+    case MP_SMTP_EV_BODY_READY:
+        if (!x->body_started)
+            x->body_active = x->in_body = 1;
+        x->body_started = 1;
+        pump(x);
+        break;
+    default:
+        break;
+    }
+    return MP_SMTP_CB_CONTINUE;
+}
+
+/* Offset of the first "<TLS>" marker, or SIZE_MAX. */
+static size_t find_tls(const uint8_t *data, size_t size)
+{
+    size_t i;
+    for (i = 0; i + 5 <= size; i++)
+        if (memcmp(data + i, "<TLS>", 5) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static void run(const uint8_t *data, size_t size, size_t step, unsigned cfgbyte, host *x)
+{
+    size_t off = 0, tls_at = find_tls(data, size);
+    memset(&x->c, 0, sizeof(x->c));
+    x->d.h = 14695981039346656037u;
+    x->d.n = 0;
+    x->action = x->body_off = 0;
+    x->body_active = x->prev_cr = x->in_body = 0;
+    x->line_len = 0;
+    x->cfg.helo_name = MP_SLICE_LIT("client.example");
+    x->cfg.tls = (mp_smtp_client_tls)(cfgbyte & 3u);
+    x->cfg.flags = (cfgbyte >> 2) & 0x1fu;
+    x->cfg.max_reply_lines = 0;
+    x->cfg.auth_buf = x->authbuf;
+    x->cfg.auth_cap = sizeof(x->authbuf);
+    x->cb.on_event = on_event;
+    x->outcap = (cfgbyte & 0x80u) ? MP_SMTP_MAX_COMMAND_LINE : sizeof(x->out);
+    if (mp_smtp_client_init(&x->c, &x->cfg, &x->cb, x, x->out, x->outcap) != MP_OK)
+        abort();
+    while (off < size) {
+        size_t piece = size - off < step ? size - off : step;
+        const char *in = (const char *)data + off;
+        size_t used = 0;
+        mp_status st;
+        if (off == tls_at) {
+            /* The handshake: its marker bytes are never fed. */
+            if (mp_smtp_client_phase_of(&x->c) == MP_SMTP_PH_TLS_SWITCH) {
+                if (mp_smtp_client_tls_started(&x->c) != MP_OK)
+                    abort();
+                mix(&x->d, "S", 1);
+                drain(x);
+            }
+            off += 5;
+            continue;
+        }
+        if (off < tls_at && tls_at - off < piece)
+            piece = tls_at - off;
+        st = mp_smtp_client_feed(&x->c, in, piece, &used);
+        if (used > piece)
+            abort();
+        pump(x);
+        drain(x);
+        if (st == MP_TRANSPORT_SWITCH && off + used == tls_at) {
+            off += used;
+            continue;
+        }
+        if (st == MP_TRANSPORT_SWITCH || st == MP_ERR_TLS_INJECTION) {
+            /* Whole: injection; split exactly there: a switch.  The same
+             * outcome for the host: no plaintext after the go-ahead. */
+            mix(&x->d, "T", 1);
+            return;
+        }
+        if (st == MP_NEED_MORE || st == MP_PAUSED) {
+            if (st == MP_NEED_MORE && used != piece)
+                abort();
+            off += used;
+            if (used == 0 && st == MP_PAUSED)
+                abort();
+            continue;
+        }
+        mix(&x->d, &st, sizeof(st));
+        mix(&x->d, &mp_smtp_client_error(&x->c)->offset, sizeof(uint64_t));
+        return;
+    }
+}
+
+static host h1, h2;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    run(data + 2, size - 2, SIZE_MAX, data[0], &h1);
+    run(data + 2, size - 2, (size_t)(data[1] & 0x1fu) + 1u, data[0], &h2);
+    if (h1.d.h != h2.d.h || h1.d.n != h2.d.n)
+        abort();
+    return 0;
+}
