@@ -91,6 +91,18 @@
 #ifndef MP_SMTP_MAX_PARAMS
 #define MP_SMTP_MAX_PARAMS 16u
 #endif
+/* ENVID= value, 100 characters (RFC 3461 §4.4); ORCPT= value, 500
+ * characters (RFC 3461 §4.2). */
+#ifndef MP_SMTP_MAX_ENVID
+#define MP_SMTP_MAX_ENVID 100u
+#endif
+#ifndef MP_SMTP_MAX_ORCPT
+#define MP_SMTP_MAX_ORCPT 500u
+#endif
+/* DNS label length (RFC 1035 §2.3.4), checked in every domain. */
+#ifndef MP_SMTP_MAX_LABEL
+#define MP_SMTP_MAX_LABEL 63u
+#endif
 
 /* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */
 #ifndef MP_POP3_MAX_COMMAND_LINE

@@ -1,0 +1,25 @@
+/* Internal to lib/smtp: the server session's pieces shared between
+ * server.c and server_auth.c.  Not installed. */
+#ifndef MP_SMTP_SERVER_INTERNAL_H
+#define MP_SMTP_SERVER_INTERNAL_H
+
+#include "mailproto/smtp.h"
+
+/* Replies written by the session itself. */
+mp_status mp_smtp_srv_say_(mp_smtp_server *s, unsigned code, const char *esc, const char *text);
+mp_status mp_smtp_srv_say_host_(mp_smtp_server *s, unsigned code, const char *esc,
+                                const char *text);
+/* A bad command: count, report, reply, 421 at the hard limit. */
+void mp_smtp_srv_bad_(mp_smtp_server *s, unsigned code, const char *esc, const char *text,
+                      mp_status why, uint64_t offset, const char *rule);
+void mp_smtp_srv_reset_txn_(mp_smtp_server *s, int notify);
+int mp_smtp_srv_auth_offered_(const mp_smtp_server *s);
+
+/* AUTH (server_auth.c). */
+mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg);
+void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off);
+void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off);
+/* A framing error (line too long, bare CR/LF) inside the exchange. */
+void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off);
+
+#endif
