@@ -731,16 +731,26 @@ static size_t data_step(mp_smtp_server *s, const char *in, size_t len)
     case MP_OK:
         if (s->body_bad != 0 || chunk.len == 0)
             break;
-        if (s->cfg->max_size && chunk.len > s->cfg->max_size - s->msg_size) {
-            /* Keep reading to the real end, deliver nothing more. */
-            s->body_bad = (uint8_t)MP_ERR_SMTP_MESSAGE_TOO_BIG;
-            report(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, s->dot.pos - u, "max_size");
-            break;
-        }
-        s->msg_size += chunk.len;
-        if (s->cb->on_body) {
-            s->in_callback = 1;
-            call_result(s, s->cb->on_body(s->user, s, chunk.ptr, chunk.len));
+        {
+            /* Deliver up to the limit, then keep reading to the real end and
+             * deliver nothing more: the same bytes whatever the split. */
+            size_t give = chunk.len;
+            uint64_t over = 0;
+            if (s->cfg->max_size && chunk.len > s->cfg->max_size - s->msg_size) {
+                give = (size_t)(s->cfg->max_size - s->msg_size);
+                over = (chunk.ptr >= in && chunk.ptr < in + len)
+                           ? s->framer.pos + (uint64_t)(chunk.ptr - in) + give
+                           : s->framer.pos + u - 1u;
+            }
+            s->msg_size += give;
+            if (give > 0 && s->cb->on_body) {
+                s->in_callback = 1;
+                call_result(s, s->cb->on_body(s->user, s, chunk.ptr, give));
+            }
+            if (give < chunk.len) {
+                s->body_bad = (uint8_t)MP_ERR_SMTP_MESSAGE_TOO_BIG;
+                report(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, over, "max_size");
+            }
         }
         break;
     case MP_DONE:
