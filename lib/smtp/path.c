@@ -14,7 +14,8 @@ static int is_atext(unsigned c)
 {
     if (is_alpha(c) || is_digit(c))
         return 1;
-    return c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", (int)c) != NULL;
+    static const char specials[] = "!#$%&'*+-/=?^_`{|}~";
+    return memchr(specials, (int)c, sizeof(specials) - 1) != NULL;
 }
 
 /* RFC 5321 §4.1.3 dcontent: %d33-90 / %d94-126. */
