@@ -165,6 +165,24 @@
 #ifndef MP_SASL_MAX_NAME
 #define MP_SASL_MAX_NAME 255u
 #endif
+/* SCRAM nonce, either part (RFC 5802 §5.1 sets no bound; real ones are
+ * 24..64 characters). */
+#ifndef MP_SASL_MAX_NONCE
+#define MP_SASL_MAX_NONCE 64u
+#endif
+/* SCRAM salt, decoded (RFC 5802 §5.1 sets no bound; real ones are 12..32
+ * bytes). */
+#ifndef MP_SASL_MAX_SALT
+#define MP_SASL_MAX_SALT 64u
+#endif
+/* SCRAM iteration count a client accepts: RFC 7677 §4 asks for at least
+ * 4096; the upper bound caps the PBKDF2 work a hostile server can impose. */
+#ifndef MP_SASL_SCRAM_MIN_ITERATIONS
+#define MP_SASL_SCRAM_MIN_ITERATIONS 4096u
+#endif
+#ifndef MP_SASL_SCRAM_MAX_ITERATIONS
+#define MP_SASL_SCRAM_MAX_ITERATIONS 1000000u
+#endif
 
 /* ---- Checks: refuse impossible combinations ----------------------------- */
 #if MP_SMTP_MAX_COMMAND_LINE < 512u
@@ -181,6 +199,12 @@
 #endif
 #if MP_IMAP_MAX_NONSYNC_LITERAL > 4096u
 #error "MP_IMAP_MAX_NONSYNC_LITERAL above the LITERAL- maximum of 4096"
+#endif
+#if MP_SASL_MAX_NAME > 255u || MP_SASL_MAX_NONCE > 255u || MP_SASL_MAX_SALT > 255u
+#error "MP_SASL_MAX_NAME, MP_SASL_MAX_NONCE and MP_SASL_MAX_SALT must fit in a byte"
+#endif
+#if MP_SASL_MAX_MESSAGE < 512u
+#error "MP_SASL_MAX_MESSAGE below 512 cannot hold a SCRAM exchange"
 #endif
 #if MP_IMAP_MAX_LINE_PREAUTH > MP_IMAP_MAX_LINE
 #error "MP_IMAP_MAX_LINE_PREAUTH must not exceed MP_IMAP_MAX_LINE"

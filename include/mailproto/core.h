@@ -63,6 +63,9 @@ extern "C" {
     X(MP_ERR_SASL_SERVER_PROOF, 100, "server proof did not verify")           \
     X(MP_ERR_SASL_TOO_LONG, 101, "SASL message longer than its limit")        \
     X(MP_ERR_CRYPTO, 102, "crypto provider failure")                          \
+    X(MP_ERR_SASL_NONCE, 103, "SCRAM nonce malformed or not extending ours")  \
+    X(MP_ERR_SASL_ITERATIONS, 104, "SCRAM iteration count out of range")      \
+    X(MP_ERR_SASL_CHANNEL_BINDING, 105, "SASL channel binding mismatch")      \
     MP_STATUS_TABLE_SMTP_SERVER(X)                                            \
     MP_STATUS_TABLE_SMTP_CLIENT(X)                                            \
     MP_STATUS_TABLE_POP3(X)                                                   \

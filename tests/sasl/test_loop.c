@@ -1,0 +1,329 @@
+/* Client <-> server loops for every mechanism through the base64 framing
+ * (success, wrong secret, cancel), an asynchronous host, and server
+ * transcripts fed through the CRLF line framer at every split. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mailproto/sasl.h"
+#include "split.h"
+
+#define S(lit) lit, (sizeof(lit) - 1)
+
+static int fake_random(void *user, uint8_t *out, size_t len)
+{
+    unsigned *ctr = user;
+    size_t i;
+    for (i = 0; i < len; i++) out[i] = (uint8_t)(++*ctr * 131u);
+    return 0;
+}
+static unsigned rnd;
+
+/* The server host's account database: one user. */
+static const char db_user[] = "alice";
+static const char db_pass[] = "correct horse";
+static const char db_token[] = "tok-123";
+static const uint8_t db_salt[] = "0123456789abcdef";
+
+/* Answer whatever the server paused for, like a host would. */
+static void host_answer(mp_sasl_server *s, const mp_crypto_provider *cp)
+{
+    int known = s->authcid.len == strlen(db_user) && memcmp(s->authcid.ptr, db_user, s->authcid.len) == 0;
+    switch (s->want) {
+    case MP_SASL_WANT_VERIFY:
+        if (s->mech == MP_SASL_EXTERNAL) {
+            assert_int_equal(mp_sasl_server_verify(s, s->authzid.len == 0), MP_OK);
+        } else if (s->token.ptr != NULL && s->token.len > 0) {
+            assert_int_equal(mp_sasl_server_verify(s, s->token.len == strlen(db_token) &&
+                                                          memcmp(s->token.ptr, db_token, s->token.len) == 0),
+                             MP_OK);
+        } else {
+            assert_int_equal(mp_sasl_server_verify(s, known && s->password.len == strlen(db_pass) &&
+                                                          memcmp(s->password.ptr, db_pass, s->password.len) == 0),
+                             MP_OK);
+        }
+        break;
+    case MP_SASL_WANT_SCRAM_KEYS:
+        if (known) {
+            uint8_t sk[32], svk[32];
+            assert_int_equal(mp_sasl_scram_derive((mp_sasl_mech)s->mech, cp, db_pass, strlen(db_pass),
+                                                  db_salt, 16, 4096, sk, svk, NULL),
+                             MP_OK);
+            assert_int_equal(mp_sasl_server_set_scram(s, db_salt, 16, 4096, sk, svk), MP_OK);
+        } else {
+            assert_int_equal(mp_sasl_server_verify(s, 0), MP_OK);
+        }
+        break;
+    case MP_SASL_WANT_SECRET:
+        if (known)
+            assert_int_equal(mp_sasl_server_set_secret(s, db_pass, strlen(db_pass)), MP_OK);
+        else
+            assert_int_equal(mp_sasl_server_verify(s, 0), MP_OK);
+        break;
+    default:
+        fail();
+    }
+}
+
+/* One exchange over base64 lines.  Returns the server's final status;
+ * *client_ok gets mp_sasl_client_finish() when the server said done. */
+static mp_status loop(mp_sasl_mech mech, const char *user, const char *pass, int use_ir,
+                      int cancel_at, mp_status *client_ok)
+{
+    static mp_sasl_client c;
+    static mp_sasl_server s;
+    mp_crypto_provider cp = mp_crypto_builtin(fake_random, &rnd);
+    mp_sasl_credentials cr;
+    char msg[MP_SASL_MAX_MESSAGE], line[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE)];
+    char dec[MP_SASL_MAX_MESSAGE];
+    size_t n, ln, dn;
+    mp_status cs, ss;
+    int round = 0;
+
+    memset(&cr, 0, sizeof cr);
+    cr.username = mp_slice_make(user, strlen(user));
+    cr.password = mp_slice_make(pass, strlen(pass));
+    cr.token = mp_slice_make(pass, strlen(pass));
+    *client_ok = MP_ERR_STATE;
+    assert_int_equal(mp_sasl_client_start(&c, mech, &cr, &cp), MP_OK);
+    assert_int_equal(mp_sasl_server_start(&s, mech, &cp, NULL), MP_OK);
+
+    if (use_ir && (mp_sasl_mech_get(mech)->flags & MP_SASL_MECH_CLIENT_FIRST)) {
+        cs = mp_sasl_client_initial(&c, msg, sizeof msg, &n);
+        assert_true(cs == MP_NEED_MORE || cs == MP_DONE);
+        assert_int_equal(mp_sasl_encode_initial(msg, n, line, sizeof line, &ln), MP_OK);
+        assert_int_equal(mp_sasl_decode_initial(line, ln, dec, sizeof dec, &dn), MP_OK);
+        ss = mp_sasl_server_step(&s, dec, dn, msg, sizeof msg, &n);
+    } else {
+        ss = mp_sasl_server_step(&s, NULL, 0, msg, sizeof msg, &n);
+    }
+    for (;;) {
+        while (ss == MP_PAUSED) {
+            host_answer(&s, &cp);
+            ss = mp_sasl_server_step(&s, NULL, 0, msg, sizeof msg, &n);
+        }
+        if (ss != MP_NEED_MORE) break;
+        /* Challenge: server -> base64 -> client. */
+        assert_int_equal(mp_sasl_encode(msg, n, line, sizeof line, &ln), MP_OK);
+        assert_int_equal(mp_sasl_decode_challenge(line, ln, dec, sizeof dec, &dn), MP_OK);
+        if (round++ == cancel_at) {
+            /* The client gives up: "*" -> the server host ends it. */
+            return mp_sasl_decode_response(S("*"), dec, sizeof dec, &dn);
+        }
+        cs = mp_sasl_client_step(&c, dec, dn, msg, sizeof msg, &n);
+        if (mp_is_error(cs)) return cs;
+        assert_int_equal(mp_sasl_encode(msg, n, line, sizeof line, &ln), MP_OK);
+        assert_int_equal(mp_sasl_decode_response(line, ln, dec, sizeof dec, &dn), MP_OK);
+        ss = mp_sasl_server_step(&s, dec, dn, msg, sizeof msg, &n);
+    }
+    if (ss == MP_DONE) *client_ok = mp_sasl_client_finish(&c);
+    return ss;
+}
+
+static void test_every_mechanism(void **st)
+{
+    static const mp_sasl_mech pw[] = { MP_SASL_PLAIN, MP_SASL_LOGIN, MP_SASL_CRAM_MD5,
+                                       MP_SASL_SCRAM_SHA_1, MP_SASL_SCRAM_SHA_256 };
+    static const mp_sasl_mech tk[] = { MP_SASL_XOAUTH2, MP_SASL_OAUTHBEARER };
+    size_t i;
+    int ir;
+    mp_status cok;
+    (void)st;
+    for (ir = 0; ir < 2; ir++) {
+        for (i = 0; i < sizeof pw / sizeof pw[0]; i++) {
+            assert_int_equal(loop(pw[i], db_user, db_pass, ir, -1, &cok), MP_DONE);
+            assert_int_equal(cok, MP_OK);
+            assert_int_equal(loop(pw[i], db_user, "wrong", ir, -1, &cok), MP_ERR_SASL_AUTH_FAILED);
+            assert_int_equal(loop(pw[i], "mallory", db_pass, ir, -1, &cok), MP_ERR_SASL_AUTH_FAILED);
+            /* (PLAIN with an initial response has no challenge to cancel at.) */
+            if (!(ir && pw[i] == MP_SASL_PLAIN))
+                assert_int_equal(loop(pw[i], db_user, db_pass, ir, 0, &cok), MP_ERR_SASL_CANCELLED);
+        }
+        for (i = 0; i < sizeof tk / sizeof tk[0]; i++) {
+            assert_int_equal(loop(tk[i], db_user, db_token, ir, -1, &cok), MP_DONE);
+            assert_int_equal(cok, MP_OK);
+            assert_int_equal(loop(tk[i], db_user, "expired", ir, -1, &cok), MP_ERR_SASL_AUTH_FAILED);
+        }
+        assert_int_equal(loop(MP_SASL_EXTERNAL, "", "", ir, -1, &cok), MP_DONE);
+        assert_int_equal(cok, MP_OK);
+    }
+    /* Cancel in the middle of SCRAM (after server-first). */
+    assert_int_equal(loop(MP_SASL_SCRAM_SHA_256, db_user, db_pass, 1, 0, &cok), MP_ERR_SASL_CANCELLED);
+    assert_int_equal(loop(MP_SASL_LOGIN, db_user, db_pass, 1, 1, &cok), MP_ERR_SASL_CANCELLED);
+}
+
+/* The host answers later: two exchanges run interleaved, and each one's
+ * answer comes after calls on the other. */
+static void test_async_host(void **st)
+{
+    static mp_sasl_server a, b;
+    mp_crypto_provider cp = mp_crypto_builtin(fake_random, &rnd);
+    char out[MP_SASL_MAX_MESSAGE];
+    size_t n;
+    uint8_t sk[20], svk[20];
+    (void)st;
+    assert_int_equal(mp_sasl_server_start(&a, MP_SASL_PLAIN, &cp, NULL), MP_OK);
+    assert_int_equal(mp_sasl_server_start(&b, MP_SASL_SCRAM_SHA_1, &cp, NULL), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&a, S("\0alice\0correct horse"), out, sizeof out, &n), MP_PAUSED);
+    assert_int_equal(mp_sasl_server_step(&b, S("n,,n=alice,r=abcdef"), out, sizeof out, &n), MP_PAUSED);
+    /* Still paused: the host is looking things up. */
+    assert_int_equal(mp_sasl_server_step(&a, NULL, 0, out, sizeof out, &n), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_step(&b, S("c=biws"), out, sizeof out, &n), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_scram_derive(MP_SASL_SCRAM_SHA_1, &cp, db_pass, strlen(db_pass), db_salt,
+                                          16, 4096, sk, svk, NULL),
+                     MP_OK);
+    assert_int_equal(mp_sasl_server_set_scram(&b, db_salt, 16, 4096, sk, svk), MP_OK);
+    /* The wrong answer kind is refused. */
+    assert_int_equal(mp_sasl_server_set_scram(&a, db_salt, 16, 4096, sk, svk), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_set_secret(&a, "x", 1), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_verify(&b, 1), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_step(&b, NULL, 0, out, sizeof out, &n), MP_NEED_MORE);
+    assert_true(n > 10 && memcmp(out, "r=abcdef", 8) == 0);
+    assert_memory_equal(a.authcid.ptr, "alice", 5);
+    assert_int_equal(mp_sasl_server_verify(&a, 1), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&a, NULL, 0, out, sizeof out, &n), MP_DONE);
+}
+
+/* ---- server transcripts through the line framer ------------------------ */
+
+typedef struct fx {
+    mp_line_framer f;
+    char fbuf[MP_SMTP_MAX_AUTH_LINE];
+    mp_sasl_server s;
+    mp_crypto_provider cp;
+    mp_sasl_server_config cfg;
+    mp_sasl_mech mech;
+    int ir;      /* the first line is the initial response */
+    int lines;
+    int over;
+} fx;
+
+static void fx_out(fx *x, mp_status st, const char *out, size_t n, mp_evlog *log)
+{
+    char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE) + 1];
+    size_t bn;
+    while (st == MP_PAUSED) {
+        mp_evlog_add(log, "paused want=%d authcid=%.*s", (int)x->s.want, (int)x->s.authcid.len,
+                     x->s.authcid.ptr);
+        host_answer(&x->s, &x->cp);
+        st = mp_sasl_server_step(&x->s, NULL, 0, (char *)out, MP_SASL_MAX_MESSAGE, &n);
+    }
+    if (st == MP_NEED_MORE || st == MP_DONE) {
+        assert_int_equal(mp_sasl_encode(out, n, b64, sizeof b64, &bn), MP_OK);
+        mp_evlog_add(log, "%s %.*s", st == MP_DONE ? "done" : "challenge", (int)bn, b64);
+        if (st == MP_DONE) x->over = 1;
+    } else {
+        mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->s.err.offset);
+        x->over = 1;
+    }
+}
+
+static void fx_reset(void *state)
+{
+    fx *x = state;
+    static char out[MP_SASL_MAX_MESSAGE];
+    size_t n;
+    rnd = 0;
+    x->cp = mp_crypto_builtin(fake_random, &rnd);
+    assert_int_equal(mp_line_framer_init(&x->f, x->fbuf, sizeof x->fbuf, MP_SMTP_MAX_AUTH_LINE, 0), MP_OK);
+    assert_int_equal(mp_sasl_server_start(&x->s, x->mech, &x->cp, &x->cfg), MP_OK);
+    x->lines = 0;
+    x->over = 0;
+    if (!x->ir) {
+        mp_status st = mp_sasl_server_step(&x->s, NULL, 0, out, sizeof out, &n);
+        assert_int_equal(st, MP_NEED_MORE);
+    }
+}
+
+static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
+{
+    fx *x = state;
+    static char out[MP_SASL_MAX_MESSAGE], dec[MP_SASL_MAX_MESSAGE];
+    while (n > 0) {
+        size_t used = 0, dn, on;
+        mp_slice line;
+        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
+        p += used;
+        n -= used;
+        if (st == MP_NEED_MORE) break;
+        if (st != MP_OK) {
+            mp_evlog_add(log, "line-error %s", mp_status_name(st));
+            continue;
+        }
+        if (x->over) {
+            mp_evlog_text(log, "ignored", line.ptr, line.len);
+            continue;
+        }
+        st = (x->ir && x->lines == 0) ? mp_sasl_decode_initial(line.ptr, line.len, dec, sizeof dec, &dn)
+                                      : mp_sasl_decode_response(line.ptr, line.len, dec, sizeof dec, &dn);
+        x->lines++;
+        if (st != MP_OK) {
+            mp_evlog_add(log, "decode %s", mp_status_name(st));
+            x->over = 1;
+            continue;
+        }
+        st = mp_sasl_server_step(&x->s, dec, dn, out, sizeof out, &on);
+        fx_out(x, st, out, on, log);
+    }
+}
+
+static void run_transcript(mp_sasl_mech mech, int ir, const char *snonce, const char *in,
+                           const char *want)
+{
+    static fx x;
+    mp_split_target t = { fx_reset, fx_feed, NULL, &x };
+    memset(&x.cfg, 0, sizeof x.cfg);
+    x.cfg.scram_nonce = mp_slice_make(snonce, strlen(snonce));
+    x.cfg.cram_challenge = MP_SLICE_LIT("<1896.697170952@postoffice.reston.mci.net>");
+    x.mech = mech;
+    x.ir = ir;
+    mp_split_check(&t, in, strlen(in), want);
+}
+
+static void test_transcripts(void **st)
+{
+    (void)st;
+    /* PLAIN with an initial response, then a pipelined line that must not
+     * be taken as anything. */
+    run_transcript(MP_SASL_PLAIN, 1, "",
+                   "AGFsaWNlAGNvcnJlY3QgaG9yc2U=\r\nAGFsaWNlAGNvcnJlY3QgaG9yc2U=\r\n",
+                   "paused want=1 authcid=alice\ndone \nignored AGFsaWNlAGNvcnJlY3QgaG9yc2U=\n");
+    /* "=" is an empty initial response: PLAIN rejects it. */
+    run_transcript(MP_SASL_PLAIN, 1, "", "=\r\n", "error MP_ERR_SASL_MESSAGE @0\n");
+    /* Cancel, bad base64, bare LF. */
+    run_transcript(MP_SASL_LOGIN, 0, "", "YWxpY2U=\r\n*\r\n",
+                   "challenge UGFzc3dvcmQ6\ndecode MP_ERR_SASL_CANCELLED\n");
+    run_transcript(MP_SASL_LOGIN, 0, "", "YWxp Y2U=\r\n", "decode MP_ERR_BASE64\n");
+    run_transcript(MP_SASL_LOGIN, 0, "", "YWxpY2U=\nYWxpY2U=\r\nY29ycmVjdCBob3JzZQ==\r\n",
+                   "line-error MP_ERR_BARE_LF\nchallenge UGFzc3dvcmQ6\n"
+                   "paused want=1 authcid=alice\ndone \n");
+    /* CRAM-MD5 with the host's secret (response of "alice" computed by
+     * the test client loop; wrong digest here). */
+    run_transcript(MP_SASL_CRAM_MD5, 0, "", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n",
+                   "paused want=3 authcid=tim\nerror MP_ERR_SASL_AUTH_FAILED @0\n");
+    /* SCRAM-SHA-1 RFC 5802 messages, user "user" unknown to this host:
+     * the exchange goes on with a made-up salt and fails at the end. */
+    run_transcript(MP_SASL_SCRAM_SHA_1, 1, "3rfcNHYJY1ZVvWVs7j",
+                   "biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\r\n"
+                   "Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYzQnoy"
+                   "VDBDSkdiSlF5RjBYK0hJNFRzPQ==\r\n",
+                   "paused want=2 authcid=user\n"
+                   "challenge cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1nd2FKREk4U2xS"
+                   "aWJIcUVrcHlxdE1BPT0saT00MDk2\n"
+                   "error MP_ERR_SASL_AUTH_FAILED @0\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_mechanism),
+        cmocka_unit_test(test_async_host),
+        cmocka_unit_test(test_transcripts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
