@@ -526,6 +526,21 @@ mp_status mp_smtp_server_reply(mp_smtp_server *s, unsigned code, const char *esc
 /* Accept the pending decision with the default reply. */
 mp_status mp_smtp_server_accept(mp_smtp_server *s);
 
+/*
+ * AUTH (RFC 4954) runs on the host's mp_sasl_server (config->sasl).  When
+ * the mechanism needs the host (check a password, supply SCRAM keys or a
+ * CRAM-MD5 secret) the session calls on_auth and waits
+ * (MP_SMTP_DECIDE_AUTH): the host reads config->sasl->want / authcid /
+ * password, answers with mp_sasl_server_verify() / _set_scram() /
+ * _set_secret(), then calls this function, inside on_auth or later.  The
+ * session then replies 334 (next challenge), 235 2.7.0, 535 5.7.8, 501
+ * (cancel "*", malformed) or 454 4.7.0.  Without on_auth every
+ * credential is refused.  After 235 config->sasl->authcid / authzid say
+ * who logged in (valid until the next AUTH or mp_sasl_server_wipe).
+ * MP_ERR_STATE when no AUTH decision is pending.
+ */
+mp_status mp_smtp_server_auth_resume(mp_smtp_server *s);
+
 /* The host started TLS after MP_TRANSPORT_SWITCH (or knows it failed:
  * then it closes).  The session forgets the EHLO and waits for a new one
  * (RFC 3207 §4.2).  MP_ERR_STATE when no switch is pending. */
