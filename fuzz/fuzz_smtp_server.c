@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailproto/crypto.h"
+#include "mailproto/sasl.h"
 #include "mailproto/smtp.h"
 
 typedef struct digest {
@@ -35,7 +37,10 @@ typedef struct fx {
     mp_smtp_server_config cfg;
     mp_smtp_server_callbacks cb;
     char out[1024];
-    char line[MP_SMTP_SERVER_LINE_BUF];
+    char line[MP_SMTP_SERVER_LINE_BUF_AUTH];
+    mp_sasl_server sasl;
+    mp_sasl_server_config sasl_cfg;
+    mp_crypto_provider crypto;
     digest d;
     int async;
     int strict;
@@ -142,6 +147,40 @@ static int on_end(void *u, mp_smtp_server *s, mp_status st)
     return 0;
 }
 
+static int rnd(void *u, uint8_t *out, size_t n)
+{
+    (void)u;
+    memset(out, 0x5a, n);
+    return 0;
+}
+
+/* The host's only user: tim / tanstaaftanstaaf (SCRAM keys derived). */
+static void answer_auth(fx *x)
+{
+    mp_sasl_server *a = &x->sasl;
+    int tim = mp_slice_eq_ci(a->authcid, "tim", 3);
+    if (a->want == MP_SASL_WANT_VERIFY)
+        mp_sasl_server_verify(a, tim && a->password.len == 16 &&
+                                     memcmp(a->password.ptr, "tanstaaftanstaaf", 16) == 0);
+    else if (a->want == MP_SASL_WANT_SECRET && tim)
+        mp_sasl_server_set_secret(a, "tanstaaftanstaaf", 16);
+    else
+        mp_sasl_server_verify(a, 0);
+    if (mp_smtp_server_auth_resume(&x->s) != MP_OK)
+        abort();
+}
+
+static int on_auth(void *u, mp_smtp_server *s)
+{
+    fx *x = u;
+    (void)s;
+    drain(x);
+    mix(&x->d, "A", 1);
+    if (!x->async)
+        answer_auth(x);
+    return 0;
+}
+
 static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, int async,
                 digest *out)
 {
@@ -167,6 +206,16 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
     x->cb.on_data = on_data;
     x->cb.on_body = on_body;
     x->cb.on_message_end = on_end;
+    if (flags & MP_SMTP_SRV_AUTH) {
+        x->crypto = mp_crypto_builtin(rnd, NULL);
+        x->sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
+        x->sasl_cfg.cram_challenge = MP_SLICE_LIT("<1896.697170952@postoffice.reston.mci.net>");
+        x->cfg.auth_mechs = "PLAIN LOGIN CRAM-MD5";
+        x->cfg.sasl = &x->sasl;
+        x->cfg.sasl_cfg = &x->sasl_cfg;
+        x->cfg.crypto = &x->crypto;
+        x->cb.on_auth = on_auth;
+    }
     if (mp_smtp_server_init(&x->s, &x->cfg, &x->cb, x, x->out, sizeof(x->out)) != MP_OK)
         abort();
     drain(x);
@@ -195,6 +244,11 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
                     abort();
                 continue;
             }
+            if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) == MP_SMTP_DECIDE_AUTH) {
+                answer_auth(x);
+                drain(x);
+                continue;
+            }
             if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE) {
                 while (mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE)
                     if (mp_smtp_server_accept(&x->s) != MP_OK)
@@ -215,7 +269,7 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const unsigned choices[8] = {
+    static const unsigned choices[10] = {
         0,
         MP_SMTP_SRV_CHUNKING | MP_SMTP_SRV_BINARYMIME | MP_SMTP_SRV_8BITMIME,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_CHUNKING,
@@ -224,14 +278,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MP_SMTP_SRV_CHUNKING | 0x10000u,
         MP_SMTP_SRV_UNKNOWN_PARAMS | 0x20000u | 0x10000u,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_MT_PRIORITY,
+        /* AUTH: a response in the same read as its challenge is refused
+         * on purpose (SECURITY.md), so these compare whole inputs only. */
+        MP_SMTP_SRV_AUTH | MP_SMTP_SRV_AUTH_PLAINTEXT,
+        MP_SMTP_SRV_AUTH | MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED | 0x10000u,
     };
     digest whole, split;
     unsigned flags;
     size_t step;
     if (size < 2)
         return 0;
-    flags = choices[data[0] & 7u];
-    step = (size_t)data[1] % 64u + 1u;
+    flags = choices[data[0] % 10u];
+    step = (flags & MP_SMTP_SRV_AUTH) ? SIZE_MAX : (size_t)data[1] % 64u + 1u;
     run(data + 2, size - 2, SIZE_MAX, flags, 0, &whole);
     run(data + 2, size - 2, step, flags, 1, &split);
     if (whole.h != split.h || whole.n != split.n)
