@@ -3,7 +3,7 @@
  * one that answers only after feed paused (async): both must give the same
  * log.  The log holds the server's reply lines ("S: ...") and the host's
  * events in order. */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, opendir */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <dirent.h>
 
 #include <cmocka.h>
 
@@ -67,7 +69,8 @@ static void answer(host *h)
         h->lmtp_i = 0;
         break;
     case MP_SMTP_DECIDE_RCPT:
-        if (starts(h->arg, "bad") || strcmp(h->arg, "Green@foo.com") == 0) {
+        if (starts(h->arg, "bad") || strcmp(h->arg, "Green@foo.com") == 0 ||
+            strcmp(h->arg, "jones@foo.edu") == 0) {
             st = mp_smtp_server_reply(&h->s, 550, NULL, "No such user here");
         } else if (starts(h->arg, "defer")) {
             st = mp_smtp_server_reply(&h->s, 450, "4.2.1", "Try later");
@@ -82,7 +85,7 @@ static void answer(host *h)
         while (mp_smtp_server_pending(&h->s) == MP_SMTP_DECIDE_MESSAGE) {
             const char *r = h->lmtp_i < h->nr ? h->rcpts[h->lmtp_i] : "";
             h->lmtp_i++;
-            if (starts(r, "full"))
+            if (starts(r, "full") || strcmp(r, "green@foo.edu") == 0)
                 st = mp_smtp_server_reply(&h->s, 452, "4.2.2", "Mailbox full");
             else
                 st = mp_smtp_server_accept(&h->s);
@@ -940,6 +943,87 @@ static void test_abort(void **st)
     assert_int_equal(mp_smtp_server_state_of(&s), MP_SMTP_SS_READY);
 }
 
+/* ---- data-file vectors: tests/vectors/smtp/server/NAME.in + NAME.log ---- */
+
+static const struct {
+    const char *name;
+    unsigned flag;
+} flag_names[] = {
+    { "LMTP", MP_SMTP_SRV_LMTP },           { "CHUNKING", MP_SMTP_SRV_CHUNKING },
+    { "BINARYMIME", MP_SMTP_SRV_BINARYMIME }, { "8BITMIME", MP_SMTP_SRV_8BITMIME },
+    { "SMTPUTF8", MP_SMTP_SRV_SMTPUTF8 },   { "DSN", MP_SMTP_SRV_DSN },
+    { "STARTTLS", MP_SMTP_SRV_STARTTLS },   { "NORMALIZE_LF", MP_SMTP_SRV_NORMALIZE_LF },
+    { "LAX", MP_SMTP_SRV_LAX },
+};
+
+static size_t read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    assert_non_null(f);
+    n = fread(buf, 1, cap - 1, f);
+    assert_true(n < cap - 1);
+    fclose(f);
+    buf[n] = '\0';
+    return n;
+}
+
+/* Each NAME.log starts with "# ..." comment lines, one of them
+ * "# flags: WORD ...", then the expected event log.  With MP_DUMP_VECTORS
+ * set, a log without events is filled in from the run (review it!). */
+static void test_vectors(void **st)
+{
+    const char *root = getenv("MP_VECTORS");
+    char dir[512];
+    DIR *d;
+    struct dirent *e;
+    int count = 0;
+    (void)st;
+    defaults();
+    assert_non_null(root);
+    snprintf(dir, sizeof(dir), "%s/smtp/server", root);
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        static char in[65536], log[65536], path[1024];
+        size_t n = strlen(e->d_name), inlen, k;
+        unsigned flags = 0;
+        const char *body, *fl, *got;
+        if (n < 4 || strcmp(e->d_name + n - 3, ".in") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        inlen = read_file(path, in, sizeof(in));
+        snprintf(path + strlen(path) - 3, 5, ".log");
+        read_file(path, log, sizeof(log));
+        fl = strstr(log, "# flags:");
+        assert_non_null(fl);
+        for (k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++) {
+            const char *w = strstr(fl, flag_names[k].name);
+            size_t wl = strlen(flag_names[k].name);
+            if (w && w < strchr(fl, '\n') && (w[wl] == ' ' || w[wl] == '\n') && w[-1] == ' ')
+                flags |= flag_names[k].flag;
+        }
+        body = log;
+        while (*body == '#')
+            body = strchr(body, '\n') + 1;
+        if (*body == '\0' && getenv("MP_DUMP_VECTORS")) {
+            FILE *f;
+            got = run(flags, in, inlen, NULL);
+            f = fopen(path, "ab");
+            assert_non_null(f);
+            fputs(got, f);
+            fclose(f);
+            continue;
+        }
+        print_message("vector %s\n", e->d_name);
+        assert_true(*body != '\0');
+        run(flags, in, inlen, body);
+        count++;
+    }
+    closedir(d);
+    assert_true(count >= 6 || getenv("MP_DUMP_VECTORS"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -948,7 +1032,7 @@ int main(void)
         cmocka_unit_test(test_smuggling),     cmocka_unit_test(test_bdat),
         cmocka_unit_test(test_lmtp),          cmocka_unit_test(test_starttls_split),
         cmocka_unit_test(test_starttls_injection), cmocka_unit_test(test_host_events),
-        cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_abort),         cmocka_unit_test(test_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
