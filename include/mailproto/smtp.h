@@ -292,7 +292,10 @@ enum {
     MP_SMTP_SRV_STARTTLS = 1u << 1,      /* offer STARTTLS while in plaintext */
     MP_SMTP_SRV_TLS_ACTIVE = 1u << 2,    /* the transport is already TLS (implicit TLS) */
     MP_SMTP_SRV_AUTH = 1u << 3,          /* offer AUTH (needs MP_ENABLE_SASL and mechs) */
-    MP_SMTP_SRV_AUTH_PLAINTEXT = 1u << 4,/* allow AUTH without TLS (risky: cleartext passwords) */
+    /* Without TLS only mechanisms that do not reveal the secret (CRAM-MD5,
+     * SCRAM) are offered; this flag offers all of them (risky: cleartext
+     * passwords).  A cleartext mechanism asked for anyway gets 538. */
+    MP_SMTP_SRV_AUTH_PLAINTEXT = 1u << 4,
     MP_SMTP_SRV_AUTH_REQUIRED = 1u << 5, /* MAIL needs a successful AUTH first (530 5.7.0) */
     MP_SMTP_SRV_8BITMIME = 1u << 6,
     MP_SMTP_SRV_SMTPUTF8 = 1u << 7,

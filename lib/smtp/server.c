@@ -105,17 +105,11 @@ void mp_smtp_srv_reset_txn_(mp_smtp_server *s, int notify)
 /* EHLO                                                                    */
 /* ----------------------------------------------------------------------- */
 
-int mp_smtp_srv_auth_offered_(const mp_smtp_server *s)
-{
-    unsigned f = s->cfg->flags;
-    return (f & MP_SMTP_SRV_AUTH) && (s->tls || (f & MP_SMTP_SRV_AUTH_PLAINTEXT)) && !s->authed;
-}
-
 static mp_status write_greeting_reply(mp_smtp_server *s, mp_smtp_verb verb)
 {
     unsigned f = s->cfg->flags;
     mp_slice l[16];
-    char size[32], auth[MAX_MECHS + 8];
+    char size[32], auth[MAX_MECHS + 16];
     size_t n = 0;
 
     if (verb == MP_SMTP_HELO)
@@ -150,11 +144,10 @@ static mp_status write_greeting_reply(mp_smtp_server *s, mp_smtp_verb verb)
         l[n++] = MP_SLICE_LIT("REQUIRETLS");
     if (f & MP_SMTP_SRV_MT_PRIORITY)
         l[n++] = MP_SLICE_LIT("MT-PRIORITY");
-    if (mp_smtp_srv_auth_offered_(s)) {
-        size_t ml = strlen(s->cfg->auth_mechs);
-        memcpy(auth, "AUTH ", 5);
-        memcpy(auth + 5, s->cfg->auth_mechs, ml);
-        l[n++] = mp_slice_make(auth, 5 + ml);
+    {
+        size_t al = mp_smtp_srv_auth_caps_(s, auth, sizeof(auth));
+        if (al > 0)
+            l[n++] = mp_slice_make(auth, al);
     }
     return mp_smtp_reply_write_lines(&s->out, 250, NULL, l, n);
 }

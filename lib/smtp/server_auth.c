@@ -33,6 +33,54 @@ mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config 
     return s->auth_set ? MP_OK : MP_ERR_ARG;
 }
 
+/* Mechanisms that send a password or token readable: only under TLS
+ * unless the host allows cleartext (SECURITY.md). */
+static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
+{
+    mp_sasl_mech_set set = s->auth_set, out = 0;
+    unsigned m;
+    if (!(s->cfg->flags & MP_SMTP_SRV_AUTH) || s->authed)
+        return 0;
+    if (s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT))
+        return set;
+    for (m = 1; m < MP_SASL_MECH_COUNT; m++) {
+        const mp_sasl_mech_info *mi = mp_sasl_mech_get((mp_sasl_mech)m);
+        if ((set & MP_SASL_MECH_BIT(m)) && mi &&
+            !(mi->flags & (MP_SASL_MECH_PLAINTEXT | MP_SASL_MECH_BEARER)))
+            out |= MP_SASL_MECH_BIT(m);
+    }
+    return out;
+}
+
+size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
+{
+    mp_sasl_mech_set set = offered_set(s);
+    const char *p = s->cfg->auth_mechs;
+    size_t n = 0;
+    if (set == 0 || cap < 5)
+        return 0;
+    memcpy(buf, "AUTH", 4);
+    n = 4;
+    /* In the host's order, each name once, only those offered now. */
+    while (*p) {
+        size_t l = 0;
+        mp_sasl_mech m;
+        while (*p == ' ')
+            p++;
+        while (p[l] && p[l] != ' ')
+            l++;
+        m = mp_sasl_mech_from_name(p, l);
+        if (l > 0 && m != MP_SASL_MECH_NONE && (set & MP_SASL_MECH_BIT(m)) && n + 1 + l <= cap) {
+            buf[n++] = ' ';
+            memcpy(buf + n, p, l);
+            n += l;
+            set &= ~MP_SASL_MECH_BIT(m);
+        }
+        p += l;
+    }
+    return n > 4 ? n : 0;
+}
+
 /* The exchange is over (either way): back to commands. */
 static void auth_end(mp_smtp_server *s, int ok)
 {
@@ -184,16 +232,16 @@ void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t o
                          MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 4954 4");
         return;
     }
-    if (!mp_smtp_srv_auth_offered_(s)) {
-        /* Offered only under TLS: never take a password in cleartext. */
-        mp_smtp_srv_bad_(s, 538, "5.7.11", "Encryption required for authentication",
-                         MP_ERR_TLS_REQUIRED, off, "RFC 4954 6");
-        return;
-    }
     mech = mp_sasl_mech_from_name(cmd->arg.ptr, cmd->arg.len);
     if (mech == MP_SASL_MECH_NONE || !(s->auth_set & MP_SASL_MECH_BIT(mech))) {
         mp_smtp_srv_bad_(s, 504, "5.5.4", "Unrecognized authentication type", MP_ERR_SASL_MECH,
                          off, "RFC 4954 4");
+        return;
+    }
+    if (!(offered_set(s) & MP_SASL_MECH_BIT(mech))) {
+        /* A cleartext password mechanism without TLS: never take it. */
+        mp_smtp_srv_bad_(s, 538, "5.7.11", "Encryption required for requested authentication mechanism",
+                         MP_ERR_TLS_REQUIRED, off, "RFC 4954 6");
         return;
     }
     st = mp_sasl_server_start(s->cfg->sasl, mech, s->cfg->crypto, s->cfg->sasl_cfg);
@@ -251,6 +299,14 @@ mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
 }
 
 #else /* !MP_ENABLE_SASL */
+
+size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
+{
+    (void)s;
+    (void)buf;
+    (void)cap;
+    return 0;
+}
 
 mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
 {

@@ -13,7 +13,9 @@ mp_status mp_smtp_srv_say_host_(mp_smtp_server *s, unsigned code, const char *es
 void mp_smtp_srv_bad_(mp_smtp_server *s, unsigned code, const char *esc, const char *text,
                       mp_status why, uint64_t offset, const char *rule);
 void mp_smtp_srv_reset_txn_(mp_smtp_server *s, int notify);
-int mp_smtp_srv_auth_offered_(const mp_smtp_server *s);
+/* The EHLO "AUTH mech ..." line into buf (at most MAX_MECHS + 16 bytes):
+ * its length, 0 when AUTH is not offered now. */
+size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap);
 
 /* AUTH (server_auth.c). */
 mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg);

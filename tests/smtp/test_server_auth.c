@@ -35,6 +35,7 @@ typedef struct host {
 } host;
 
 static host H;
+static const char *plain_mechs; /* overrides the mechanism list when set */
 
 static int rnd(void *u, uint8_t *out, size_t n)
 {
@@ -79,7 +80,7 @@ static void setup(host *h, unsigned flags, int async)
     h->cfg.flags = MP_SMTP_SRV_AUTH | flags;
     h->cfg.line_buf = h->line;
     h->cfg.line_cap = sizeof(h->line);
-    h->cfg.auth_mechs = "PLAIN LOGIN CRAM-MD5";
+    h->cfg.auth_mechs = plain_mechs ? plain_mechs : "PLAIN LOGIN CRAM-MD5";
     h->cfg.sasl = &h->sasl;
     h->cfg.sasl_cfg = &h->sasl_cfg;
     h->cfg.crypto = &h->crypto;
@@ -207,12 +208,24 @@ static void test_login_and_cram(void **st)
 
 static void test_policy(void **st)
 {
-    /* Plaintext: AUTH is not offered and refused with 538. */
+    /* Plaintext: only mechanisms that do not reveal the password are
+     * offered; PLAIN and LOGIN are refused with 538. */
     static const char *const plain_conn[] = {
         "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n", "503 5.5.1 Send EHLO first\r\n",
-        "EHLO c\r\n", "250-mx\r\n250-PIPELINING\r\n250-SIZE\r\n250 ENHANCEDSTATUSCODES\r\n",
+        "EHLO c\r\n",
+        "250-mx\r\n250-PIPELINING\r\n250-SIZE\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH CRAM-MD5\r\n",
         "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n",
-        "538 5.7.11 Encryption required for authentication\r\n",
+        "538 5.7.11 Encryption required for requested authentication mechanism\r\n",
+        "AUTH LOGIN\r\n",
+        "538 5.7.11 Encryption required for requested authentication mechanism\r\n",
+        "AUTH CRAM-MD5\r\n", "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n",
+        "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n",
+        "235 2.7.0 Authentication successful\r\n",
+        "EHLO c\r\n", "250-mx\r\n250-PIPELINING\r\n250-SIZE\r\n250 ENHANCEDSTATUSCODES\r\n",
+        NULL };
+    /* Only cleartext mechanisms configured: no AUTH at all without TLS. */
+    static const char *const plain_only[] = {
+        "EHLO c\r\n", "250-mx\r\n250-PIPELINING\r\n250-SIZE\r\n250 ENHANCEDSTATUSCODES\r\n",
         NULL };
     /* AUTH required for MAIL; AUTH not inside a transaction; HELO is not
      * enough for AUTH. */
@@ -233,6 +246,9 @@ static void test_policy(void **st)
         NULL };
     (void)st;
     talk(0, plain_conn);
+    plain_mechs = "PLAIN LOGIN";
+    talk(0, plain_only);
+    plain_mechs = NULL;
     talk(MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED, required);
     /* Byte by byte the early response cannot be seen as early: run whole only. */
     {
