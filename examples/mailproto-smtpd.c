@@ -19,7 +19,7 @@
  *
  * AUTH (--passwd FILE with "user:password" lines): PLAIN, LOGIN, CRAM-MD5,
  * SCRAM-SHA-1 and SCRAM-SHA-256, offered only under TLS unless
- * --auth-plaintext.  SCRAM keys are derived from the password at login
+ * --auth-plaintext (then all of them are offered in cleartext too).  SCRAM keys are derived from the password at login
  * (salt "mailproto-smtpd:" + user, 4096 iterations).
  *
  * TLS needs the mbedTLS adapter (cmake -DMAILPROTO_WITH_MBEDTLS=ON); a
@@ -871,6 +871,8 @@ int main(int argc, char **argv)
         G.flags |= MP_SMTP_SRV_AUTH;
     if (G.auth_plaintext)
         G.flags |= MP_SMTP_SRV_AUTH_PLAINTEXT;
+    else
+        G.flags |= MP_SMTP_SRV_AUTH_TLS_ONLY;
     G.cb.on_helo = cb_helo;
     G.cb.on_mail = cb_mail;
     G.cb.on_rcpt = cb_rcpt;

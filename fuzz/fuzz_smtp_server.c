@@ -192,9 +192,9 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
     x->d.h = 14695981039346656037u;
     x->cfg.hostname = "fuzz.example";
     x->cfg.flags = flags;
-    x->cfg.max_size = (flags & 0x10000u) ? 64 : 0;
-    x->cfg.max_rcpts = (flags & 0x20000u) ? 3 : 0;
-    x->cfg.flags &= 0xffffu;
+    x->cfg.max_size = (flags & 0x100000u) ? 64 : 0;
+    x->cfg.max_rcpts = (flags & 0x200000u) ? 3 : 0;
+    x->cfg.flags &= 0xfffffu;
     x->cfg.line_buf = x->line;
     x->cfg.line_cap = sizeof(x->line);
     x->cb.on_helo = on_cmd;
@@ -275,13 +275,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_CHUNKING,
         MP_SMTP_SRV_STARTTLS | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_DSN,
         MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_LAX,
-        MP_SMTP_SRV_CHUNKING | 0x10000u,
-        MP_SMTP_SRV_UNKNOWN_PARAMS | 0x20000u | 0x10000u,
+        MP_SMTP_SRV_CHUNKING | 0x100000u,
+        MP_SMTP_SRV_UNKNOWN_PARAMS | 0x200000u | 0x100000u,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_MT_PRIORITY,
         /* AUTH: a response in the same read as its challenge is refused
          * on purpose (SECURITY.md), so these compare whole inputs only. */
         MP_SMTP_SRV_AUTH | MP_SMTP_SRV_AUTH_PLAINTEXT,
-        MP_SMTP_SRV_AUTH | MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED | 0x10000u,
+        MP_SMTP_SRV_AUTH | MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED | 0x100000u,
     };
     digest whole, split;
     unsigned flags;

@@ -312,7 +312,10 @@ enum {
      * close), SECURITY.md. */
     MP_SMTP_SRV_NORMALIZE_LF = 1u << 14,
     /* Quirk: MP_SMTP_CMD_LAX for every command. */
-    MP_SMTP_SRV_LAX = 1u << 15
+    MP_SMTP_SRV_LAX = 1u << 15,
+    /* Offer no AUTH mechanism at all before TLS (not even CRAM-MD5 or
+     * SCRAM); AUTH then gets 538 5.7.11.  Overrides AUTH_PLAINTEXT. */
+    MP_SMTP_SRV_AUTH_TLS_ONLY = 1u << 16
 };
 
 /* Which host decision the session waits for (mp_smtp_server_pending). */

@@ -41,6 +41,8 @@ static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
     unsigned m;
     if (!(s->cfg->flags & MP_SMTP_SRV_AUTH) || s->authed)
         return 0;
+    if (!s->tls && (s->cfg->flags & MP_SMTP_SRV_AUTH_TLS_ONLY))
+        return 0;
     if (s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT))
         return set;
     for (m = 1; m < MP_SASL_MECH_COUNT; m++) {

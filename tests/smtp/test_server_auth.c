@@ -246,6 +246,7 @@ static void test_policy(void **st)
         NULL };
     (void)st;
     talk(0, plain_conn);
+    talk(MP_SMTP_SRV_AUTH_TLS_ONLY, plain_only);
     plain_mechs = "PLAIN LOGIN";
     talk(0, plain_only);
     plain_mechs = NULL;
