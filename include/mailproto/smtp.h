@@ -431,10 +431,14 @@ typedef enum mp_smtp_server_state {
     MP_SMTP_SS_CLOSED        /* QUIT, 421 or fatal error: send output, close */
 } mp_smtp_server_state;
 
-/* The session.  Place it anywhere; do not copy it after init (it points
- * into itself through nothing, but the host's buffers are borrowed).
- * sizeof is about 400 bytes on LP64 (tests/smtp/test_server_session.c
- * checks < 1024) plus the host's output and line buffers. */
+/* The session.  Place it anywhere; it holds no pointer into itself, but
+ * a copy would share the host's buffers, so use one copy only.  Fields are
+ * private except where a comment says otherwise (injected, last_error,
+ * tls, authed, ehlo are readable).  sizeof is 264 bytes on x86-64
+ * (tests/smtp/test_server_session.c checks < 1024); the host adds its
+ * output buffer (>= MP_SMTP_SERVER_MIN_OUT), its line buffer
+ * (MP_SMTP_SERVER_LINE_BUF, or MP_SMTP_SERVER_LINE_BUF_AUTH with AUTH) and,
+ * with AUTH, an mp_sasl_server. */
 struct mp_smtp_server {
     const mp_smtp_server_config *cfg;
     const mp_smtp_server_callbacks *cb;

@@ -241,8 +241,6 @@ mp_status mp_smtp_server_reply(mp_smtp_server *s, unsigned code, const char *esc
         esc = default_esc(d, code);
     if (text == NULL)
         text = default_text(d, accept);
-    if (mp_outbuf_room(&s->out) < strlen(text) + 24u && mp_outbuf_room(&s->out) < OUT_RESERVE)
-        return MP_ERR_NO_SPACE;
 
     if (d == MP_SMTP_DECIDE_HELO && accept)
         st = write_greeting_reply(s, (mp_smtp_verb)s->pending_verb);
