@@ -943,6 +943,64 @@ static void test_abort(void **st)
     assert_int_equal(mp_smtp_server_state_of(&s), MP_SMTP_SS_READY);
 }
 
+/* Extensions the host turned on accept their parameters; the same
+ * parameters without the extension get 555 5.5.4 (RFC 5321 §4.1.1.11). */
+static void test_extensions(void **st)
+{
+    static const char in[] =
+        "EHLO a\r\n"
+        "MAIL FROM:<a@b> RET=HDRS ENVID=QQ314159 MT-PRIORITY=3 REQUIRETLS X-VENDOR=1\r\n"
+        "RCPT TO:<c@d> NOTIFY=FAILURE,DELAY ORCPT=rfc822;c@d\r\n"
+        "RSET\r\n";
+    const char *log;
+    (void)st;
+    defaults();
+    log = RUN(MP_SMTP_SRV_DSN | MP_SMTP_SRV_MT_PRIORITY | MP_SMTP_SRV_REQUIRETLS |
+                  MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_UNKNOWN_PARAMS,
+              in,
+              "S: 220 mx.example.org ESMTP ready\n"
+              "EHLO a\n"
+              "S: 250-mx.example.org\n"
+              "S: 250-PIPELINING\n"
+              "S: 250-SIZE\n"
+              "S: 250-DSN\n"
+              "S: 250-ENHANCEDSTATUSCODES\n"
+              "S: 250-REQUIRETLS\n"
+              "S: 250 MT-PRIORITY\n"
+              "mail <a@b> +unknown\n"
+              "S: 250 2.1.0 Ok\n"
+              "rcpt <c@d>\n"
+              "S: 250 2.1.5 Ok\n"
+              "reset\n"
+              "S: 250 2.0.0 Ok\n"
+              "state 1\n");
+    (void)log;
+    /* REQUIRETLS without TLS, DSN and unknown parameters not offered. */
+    RUN(MP_SMTP_SRV_REQUIRETLS,
+        "EHLO a\r\nMAIL FROM:<a@b> REQUIRETLS\r\nMAIL FROM:<a@b> RET=FULL\r\n"
+        "MAIL FROM:<a@b> X-VENDOR=1\r\nMAIL FROM:<a@b> SMTPUTF8\r\nMAIL FROM:<a@b>\r\n"
+        "RCPT TO:<c@d> NOTIFY=NEVER\r\n",
+        "S: 220 mx.example.org ESMTP ready\n"
+        "EHLO a\n"
+        "S: 250-mx.example.org\n"
+        "S: 250-PIPELINING\n"
+        "S: 250-SIZE\n"
+        "S: 250 ENHANCEDSTATUSCODES\n"
+        "error MP_ERR_SMTP_PARAM @8\n"
+        "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n"
+        "error MP_ERR_SMTP_PARAM @36\n"
+        "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n"
+        "error MP_ERR_SMTP_PARAM @62\n"
+        "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n"
+        "error MP_ERR_SMTP_PARAM @90\n"
+        "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n"
+        "mail <a@b>\n"
+        "S: 250 2.1.0 Ok\n"
+        "error MP_ERR_SMTP_PARAM @133\n"
+        "S: 555 5.5.4 RCPT parameters not recognized or not implemented\n"
+        "state 2\n");
+}
+
 /* ---- data-file vectors: tests/vectors/smtp/server/NAME.in + NAME.log ---- */
 
 static const struct {
@@ -1033,6 +1091,7 @@ int main(void)
         cmocka_unit_test(test_lmtp),          cmocka_unit_test(test_starttls_split),
         cmocka_unit_test(test_starttls_injection), cmocka_unit_test(test_host_events),
         cmocka_unit_test(test_abort),         cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
