@@ -282,6 +282,36 @@ mp_status mp_smtp_reply_write(mp_outbuf *ob, unsigned code, const char *esc, con
  * and detail 1 to 3 digits without leading zeros (RFC 3463 §2). */
 int mp_smtp_esc_valid(const char *esc, size_t n);
 
+/* An enhanced status code (RFC 3463 §2) as numbers: 5.1.1 is
+ * { 5, 1, 1 }.  The common representation for both sides. */
+typedef struct mp_smtp_esc {
+    uint8_t cls;       /* 2, 4 or 5 */
+    uint16_t subject;  /* 0..999 */
+    uint16_t detail;   /* 0..999 */
+} mp_smtp_esc;
+
+/* Longest text form: "5.999.999". */
+#define MP_SMTP_ESC_MAX 9u
+
+/* Parse an enhanced status code at the start of `p[0..n)`, as it begins
+ * the text of a reply line; it must be followed by the end or a space.
+ * Returns the number of bytes it takes (5..9) or 0 when `p` does not
+ * start with one. */
+size_t mp_smtp_esc_parse(const char *p, size_t n, mp_smtp_esc *out);
+
+/* Write `e` as text plus a NUL into `out` (MP_SMTP_ESC_MAX + 1 bytes).
+ * Returns its length, or 0 (and "" in `out`) when `e` is out of range. */
+size_t mp_smtp_esc_format(mp_smtp_esc e, char *out);
+
+/* A reply code (RFC 5321 §4.2): 200..599 with a second digit 0..5. */
+static inline int mp_smtp_code_valid(unsigned code)
+{
+    return code >= 200u && code <= 599u && (code / 10u) % 10u <= 5u;
+}
+/* Its class: 2 positive completion, 3 intermediate, 4 transient
+ * negative, 5 permanent negative (RFC 5321 §4.2.1). */
+static inline unsigned mp_smtp_code_class(unsigned code) { return code / 100u; }
+
 /* ======================================================================= */
 /* Server session                                                          */
 /* ======================================================================= */

@@ -6,26 +6,55 @@
 
 int mp_smtp_esc_valid(const char *esc, size_t n)
 {
-    /* status-code = class "." subject "." detail; class = "2"/"4"/"5",
-     * subject = 1*3digit, detail = 1*3digit (no leading zeros). */
+    mp_smtp_esc e;
+    return mp_smtp_esc_parse(esc, n, &e) == n;
+}
+
+size_t mp_smtp_esc_parse(const char *p, size_t n, mp_smtp_esc *out)
+{
     size_t i = 0;
+    unsigned v[2] = { 0, 0 };
     int part;
-    if (n < 5 || (esc[0] != '2' && esc[0] != '4' && esc[0] != '5') || esc[1] != '.')
+    if (n < 5 || (p[0] != '2' && p[0] != '4' && p[0] != '5') || p[1] != '.')
         return 0;
     i = 2;
     for (part = 0; part < 2; part++) {
-        size_t s = i;
+        size_t st = i;
         if (part == 1) {
-            if (i >= n || esc[i] != '.')
+            if (i >= n || p[i] != '.')
                 return 0;
-            s = ++i;
+            st = ++i;
         }
-        while (i < n && esc[i] >= '0' && esc[i] <= '9')
+        while (i < n && p[i] >= '0' && p[i] <= '9' && i - st < 4) {
+            v[part] = v[part] * 10u + (unsigned)(p[i] - '0');
             i++;
-        if (i == s || i - s > 3 || (esc[s] == '0' && i - s > 1))
+        }
+        if (i == st || i - st > 3 || (p[st] == '0' && i - st > 1))
             return 0;
     }
-    return i == n;
+    if (i < n && p[i] != ' ')
+        return 0;
+    out->cls = (uint8_t)(p[0] - '0');
+    out->subject = (uint16_t)v[0];
+    out->detail = (uint16_t)v[1];
+    return i;
+}
+
+size_t mp_smtp_esc_format(mp_smtp_esc e, char *out)
+{
+    mp_outbuf ob;
+    if ((e.cls != 2 && e.cls != 4 && e.cls != 5) || e.subject > 999 || e.detail > 999) {
+        out[0] = '\0';
+        return 0;
+    }
+    mp_outbuf_init(&ob, out, MP_SMTP_ESC_MAX);
+    mp_outbuf_putc(&ob, (char)('0' + e.cls));
+    mp_outbuf_putc(&ob, '.');
+    mp_outbuf_put_u64(&ob, e.subject);
+    mp_outbuf_putc(&ob, '.');
+    mp_outbuf_put_u64(&ob, e.detail);
+    out[ob.len] = '\0';
+    return ob.len;
 }
 
 static int text_ok(mp_slice t)
@@ -47,7 +76,7 @@ mp_status mp_smtp_reply_write_lines(mp_outbuf *ob, unsigned code, const char *es
 {
     size_t i, el = 0, m;
     char cd[3];
-    if (code < 200 || code > 599 || (code / 10u) % 10u > 5u || n == 0 || lines == NULL)
+    if (!mp_smtp_code_valid(code) || n == 0 || lines == NULL)
         return MP_ERR_ARG;
     if (esc != NULL) {
         el = strlen(esc);

@@ -535,6 +535,25 @@ static void test_reply_writer(void **st)
     assert_true(mp_smtp_esc_valid("4.7.0", 5));
     assert_true(mp_smtp_esc_valid("5.999.999", 9));
     assert_false(mp_smtp_esc_valid("1.0.0", 5));
+    assert_false(mp_smtp_esc_valid("5.1.1 ", 6));
+    assert_false(mp_smtp_esc_valid("5.1.", 4));
+    {
+        mp_smtp_esc e;
+        char t[MP_SMTP_ESC_MAX + 1];
+        assert_int_equal(mp_smtp_esc_parse("5.7.8 Authentication", 20, &e), 5);
+        assert_true(e.cls == 5 && e.subject == 7 && e.detail == 8);
+        assert_int_equal(mp_smtp_esc_parse("4.123.456", 9, &e), 9);
+        assert_int_equal(mp_smtp_esc_format(e, t), 9);
+        assert_string_equal(t, "4.123.456");
+        assert_int_equal(mp_smtp_esc_parse("2.0.0x", 6, &e), 0);
+        assert_int_equal(mp_smtp_esc_parse("2.1234.0", 8, &e), 0);
+        assert_int_equal(mp_smtp_esc_parse("3.0.0", 5, &e), 0);
+        assert_int_equal(mp_smtp_esc_parse("Ok", 2, &e), 0);
+        e.cls = 3;
+        assert_int_equal(mp_smtp_esc_format(e, t), 0);
+        assert_true(mp_smtp_code_valid(250) && !mp_smtp_code_valid(260) && !mp_smtp_code_valid(199));
+        assert_int_equal(mp_smtp_code_class(452), 4);
+    }
     /* No room: nothing written, the size needed reported. */
     mp_outbuf_init(&ob, b, 10);
     assert_int_equal(mp_smtp_reply_write(&ob, 250, "2.0.0", "Ok"), MP_ERR_NO_SPACE);
