@@ -79,6 +79,7 @@ typedef struct conn {
     char tmp_path[PATH_MAX];
     char name[128];
     int msg_err;
+    int stored; /* the last message was stored (for replies still owed) */
     int held_cr; /* a CR at the end of the last body chunk */
     time_t last_active;
     int closing;    /* session over: flush, then close */
@@ -302,24 +303,31 @@ static int cb_body(void *u, mp_smtp_server *s, const char *p, size_t n)
     return 0;
 }
 
+/* LMTP wants one reply per recipient, SMTP one.  When the output is
+ * full the rest is answered after sending (conn_service). */
+static void answer_message(conn *c)
+{
+    while (mp_smtp_server_pending(&c->s) == MP_SMTP_DECIDE_MESSAGE) {
+        mp_status r = c->stored ? mp_smtp_server_reply(&c->s, 250, "2.0.0", c->name)
+                                : mp_smtp_server_reply(&c->s, 451, "4.3.0",
+                                                       "Cannot store the message");
+        if (r != MP_OK)
+            break;
+    }
+}
+
 static int cb_end(void *u, mp_smtp_server *s, mp_status st)
 {
     conn *c = u;
-    int stored;
+    (void)s;
     if (st != MP_OK) {
         /* Rejected by the session (smuggling attempt, too big). */
         msg_discard(c);
         fprintf(stderr, "mailproto-smtpd: %s: message rejected: %s\n", c->peer, mp_strerror(st));
         return 0;
     }
-    stored = msg_commit(c) == 0;
-    /* LMTP wants one reply per recipient; SMTP one. */
-    while (mp_smtp_server_pending(s) == MP_SMTP_DECIDE_MESSAGE) {
-        mp_status r = stored ? mp_smtp_server_reply(s, 250, "2.0.0", c->name)
-                             : mp_smtp_server_reply(s, 451, "4.3.0", "Cannot store the message");
-        if (r != MP_OK)
-            break; /* output full: the rest is answered after sending */
-    }
+    c->stored = msg_commit(c) == 0;
+    answer_message(c);
     return 0;
 }
 
@@ -558,6 +566,7 @@ static int conn_service(conn *c)
         if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
+        answer_message(c);
         in0 = c->in_len;
         conn_feed(c);
         progress |= c->in_len != in0;

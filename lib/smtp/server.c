@@ -341,6 +341,10 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
     if (s->in_callback || s->state == MP_SMTP_SS_TLS)
         return MP_ERR_STATE;
     s->aborted = 0;
+    /* LMTP replies the session gives itself may have waited for room. */
+    while (s->pending == MP_SMTP_DECIDE_MESSAGE && s->cb->on_message_end == NULL)
+        if (mp_smtp_server_accept(s) != MP_OK)
+            break;
     if (s->auth_early == 2)
         s->auth_early = 0; /* the challenge went out before this read */
     while (i < len && !s->aborted) {
