@@ -75,14 +75,29 @@ static void drain(fx *x)
     mp_smtp_server_output_done(&x->s, n);
 }
 
+/* Accept whatever is pending; LMTP may owe more replies than the output
+ * holds: send (drain) and go on. */
+static void accept_all(fx *x)
+{
+    int tries = 0;
+    while (mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE &&
+           mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_AUTH) {
+        mp_status st = mp_smtp_server_accept(&x->s);
+        if (st == MP_ERR_NO_SPACE && tries++ < 2) {
+            drain(x);
+            continue;
+        }
+        if (st != MP_OK)
+            abort();
+        tries = 0;
+    }
+}
+
 static int decide(void *u)
 {
     fx *x = u;
     if (!x->async)
-        while (mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE &&
-               mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_AUTH)
-            if (mp_smtp_server_accept(&x->s) != MP_OK)
-                abort();
+        accept_all(x);
     return 0;
 }
 
@@ -250,9 +265,7 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
                 continue;
             }
             if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE) {
-                while (mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE)
-                    if (mp_smtp_server_accept(&x->s) != MP_OK)
-                        abort();
+                accept_all(x);
                 drain(x);
                 continue;
             }
