@@ -360,7 +360,7 @@ typedef enum mp_smtp_decision {
     MP_SMTP_DECIDE_VRFY,
     MP_SMTP_DECIDE_EXPN,
     MP_SMTP_DECIDE_HELP,
-    MP_SMTP_DECIDE_AUTH      /* see mp_smtp_server_auth_* */
+    MP_SMTP_DECIDE_AUTH      /* see mp_smtp_server_auth_resume() */
 } mp_smtp_decision;
 
 typedef struct mp_smtp_server mp_smtp_server;
@@ -383,24 +383,29 @@ typedef struct mp_smtp_server_callbacks {
     int (*on_helo)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     int (*on_mail)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     int (*on_rcpt)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
+    /* DATA was given (decide with 354 or an error).  A BDAT transaction
+     * has no such question: its body starts with the first on_body (or,
+     * for "BDAT 0 LAST" alone, with on_message_end). */
     int (*on_data)(void *user, mp_smtp_server *s);
     /* Body bytes: DATA content dot-unstuffed (lines end in CRLF), BDAT
-     * chunk content verbatim.  Never called after the body was poisoned or
-     * exceeded the size limit. */
+     * chunk content verbatim.  Chunks may be of any size; never called
+     * after the body was poisoned, and never beyond max_size bytes. */
     int (*on_body)(void *user, mp_smtp_server *s, const char *p, size_t n);
     /* The body ended.  `status` MP_OK: decide (DECIDE_MESSAGE).  Otherwise
      * the body is rejected (MP_ERR_BARE_CR/LF, MP_ERR_NUL,
      * MP_ERR_SMTP_MESSAGE_TOO_BIG): the host discards what it received,
-     * the session already replied, and this is no decision. */
+     * the session already replied, and this is no decision.  In LMTP a
+     * host whose replies do not all fit the output answers what fits
+     * (MP_ERR_NO_SPACE), sends, and answers the rest later. */
     int (*on_message_end)(void *user, mp_smtp_server *s, mp_status status);
     int (*on_vrfy)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     int (*on_expn)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     int (*on_help)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
-    /* RSET, a new MAIL after a finished message, HELO/EHLO or a TLS start
-     * cleared the transaction (a notification). */
+    /* A transaction in progress was dropped: RSET, HELO/EHLO/LHLO, or a
+     * BDAT chunk over the size limit (a notification). */
     int (*on_reset)(void *user, mp_smtp_server *s);
     /* AUTH: the SASL exchange needs the host (verify a password, supply
-     * stored SCRAM keys); see mp_smtp_server_auth_sasl(). */
+     * stored SCRAM keys); see mp_smtp_server_auth_resume(). */
     int (*on_auth)(void *user, mp_smtp_server *s);
     /* Something went wrong that the session handled itself (bad command,
      * limit, injection after STARTTLS, poisoned body): for logging.  `e`
@@ -522,10 +527,11 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
  * (pipelining); replies are appended to the output in order.  `*used`
  * says how many bytes were consumed; the host passes the rest again later.
  * Returns:
- *  MP_OK                all input consumed
- *  MP_PAUSED            stopped early: a host decision is pending
- *                       (mp_smtp_server_pending) or the output needs
- *                       draining first; answer / send, then feed the rest
+ *  MP_OK                all input consumed, nothing pending
+ *  MP_PAUSED            a host decision is pending (mp_smtp_server_pending;
+ *                       input may be left over), or the output needs
+ *                       draining first (nothing pending, input left over):
+ *                       answer / send, then feed the rest
  *  MP_TRANSPORT_SWITCH  STARTTLS accepted: `*used` stops right after its
  *                       CRLF.  Send the output, start TLS, then call
  *                       mp_smtp_server_tls_started().  Bytes after `*used`
@@ -537,6 +543,11 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
  *  MP_ERR_ABORTED       a callback returned non-zero
  *  MP_ERR_STATE         feed during a transport switch or a callback
  * Bad commands are answered with their error reply, never returned.
+ * Timing matters in two places only, both on purpose (SECURITY.md): bytes
+ * after STARTTLS in the same input, and a SASL response that arrives in the
+ * same input as the AUTH command or challenge it answers (it was sent
+ * before the client could see the challenge: 501 5.5.0, exchange over).
+ * Everything else gives the same replies and events for any split.
  */
 mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, size_t *used);
 
