@@ -157,7 +157,8 @@
 
 /* ---- SASL --------------------------------------------------------------- */
 /* Largest decoded SASL message handled by a mechanism (authzid + authcid +
- * password for PLAIN is 3 x 255 + 2; SCRAM client-final with proof fits). */
+ * password for PLAIN is 3 x 255 + 2; SCRAM client-final with proof fits).
+ * Sizes the SASL server state; OAuth servers facing long tokens raise it. */
 #ifndef MP_SASL_MAX_MESSAGE
 #define MP_SASL_MAX_MESSAGE 1024u
 #endif

@@ -19,9 +19,12 @@
  *           _set_secret() (at once or later), then steps with no input.
  *
  * Buffers.  Every message a step writes is at most MP_SASL_MAX_MESSAGE
- * bytes; an output buffer of that size never gives MP_ERR_NO_SPACE.  A
- * step that fails with MP_ERR_NO_SPACE changes no state: call it again
- * with a larger buffer.
+ * bytes, except a client's XOAUTH2 / OAUTHBEARER message, which carries
+ * the token as given (token + names + 64 bytes).  A step that fails with
+ * MP_ERR_NO_SPACE changes no state and sets the size it needs: call it
+ * again with a larger buffer.  A server accepts messages up to
+ * MP_SASL_MAX_MESSAGE (decoded): raise it where OAuth tokens are longer
+ * (some providers issue tokens of 2-4 KiB).
  *
  * SASLprep (RFC 4013) is NOT implemented.  What the library does instead:
  * user names and authorization identities must be valid UTF-8 without NUL
@@ -322,10 +325,13 @@ mp_status mp_sasl_client_initial(mp_sasl_client *c, char *out, size_t cap, size_
  *    does not know the credentials): abort, send "*" / close.
  *  - MP_ERR_SASL_AUTH_FAILED: SCRAM server sent "e=<error>".
  *  - MP_ERR_SASL_MESSAGE / MP_ERR_SASL_NONCE / MP_ERR_SASL_ITERATIONS /
- *    MP_ERR_SASL_TOO_LONG: malformed challenge (c->err.offset says where);
- *    MP_ERR_CRYPTO; MP_ERR_STATE (no challenge expected);
+ *    MP_ERR_SASL_TOO_LONG: malformed challenge, or a challenge after the
+ *    mechanism ended (c->err.offset says where); MP_ERR_CRYPTO;
+ *    MP_ERR_ARG (SCRAM: the cache did not match and no password given);
+ *    MP_ERR_STATE (not started, or called again after an error);
  *    MP_ERR_NO_SPACE (nothing changed; retry with more room).
- * Any error ends the exchange: cancel it ("*") at the protocol level.
+ * Any other error ends the exchange: cancel it ("*") at the protocol level;
+ * mp_sasl_client_finish() then refuses a success.
  */
 mp_status mp_sasl_client_step(mp_sasl_client *c, const void *chal, size_t len, char *out,
                               size_t cap, size_t *outlen);
@@ -333,8 +339,8 @@ mp_status mp_sasl_client_step(mp_sasl_client *c, const void *chal, size_t len, c
 /*
  * The protocol reported success (235 / OK / +OK): may the client believe
  * it?  MP_OK when the mechanism ran to its end; for SCRAM only when the
- * server signature was verified (a server that claims success without it
- * gets MP_ERR_SASL_SERVER_PROOF: treat the connection as hostile);
+ * server signature was verified (a server that claims success at any
+ * earlier point gets MP_ERR_SASL_SERVER_PROOF: treat it as hostile);
  * MP_ERR_SASL_AUTH_FAILED after an OAuth error challenge; MP_ERR_STATE
  * when the exchange did not run to its end.  Wipes the client's secrets
  * except the SCRAM cache.
@@ -423,9 +429,10 @@ typedef enum mp_sasl_want {
  *  - want: what the host must answer after MP_PAUSED.
  *  - authzid, authcid: the identities the client asked for (authzid empty
  *    = same as authcid).  Valid from MP_PAUSED until the struct is
- *    restarted or wiped; they point into the struct (do not copy the
- *    struct while using them).  After MP_DONE the host must still check
- *    that authcid may act as authzid.
+ *    restarted or wiped, also after MP_DONE or a failure (for the host's
+ *    log); they point into the struct (do not copy the struct while using
+ *    them).  After MP_DONE the host must still check that authcid may act
+ *    as authzid.
  *  - password (PLAIN, LOGIN), token (XOAUTH2, OAUTHBEARER): valid only
  *    while paused; wiped when the host answers.
  * Everything else is private.

@@ -65,7 +65,8 @@ static mp_status check_creds(mp_sasl_mech mech, const mp_sasl_credentials *cr)
         /* 0x01 separates the key/value pairs (RFC 7628 §3.1). */
         if (cr->token.len == 0) return MP_ERR_ARG;
         if (mech == MP_SASL_XOAUTH2 && cr->username.len == 0) return MP_ERR_ARG;
-        if (has_byte(cr->token, 1) || has_byte(cr->username, 1) || has_byte(cr->oauth_host, 1) ||
+        if (has_byte(cr->token, 1) || has_byte(cr->username, 1) || has_byte(cr->authzid, 1) ||
+            has_byte(cr->oauth_host, 1) ||
             has_byte(cr->token, 0) || has_byte(cr->oauth_host, 0))
             return MP_ERR_SASL_MESSAGE;
         break;
@@ -323,6 +324,8 @@ static mp_status parse_server_first(mp_sasl_client *c, const char *m, size_t n, 
     mp_status st;
     size_t saltlen;
 
+    if ((at = mp_sasl_find_nul(m, n)) < n)
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'r') {
         /* "m=" is a mandatory extension we do not know: fail (§5.1). */
         return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0,
@@ -439,6 +442,8 @@ static mp_status scram_verify(mp_sasl_client *c, const char *m, size_t n)
     mp_slice v;
     uint8_t sig[MP_HASH_MAX_DIGEST + 3];
     int ok;
+    if ((siglen = mp_sasl_find_nul(m, n)) < n)
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, siglen, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || (name != 'v' && name != 'e'))
         return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, RULE_SCRAM_FINAL);
     if (name == 'e') return mp_sasl_fail(&c->err, MP_ERR_SASL_AUTH_FAILED, 2, "RFC 5802 §7 server-error");
@@ -496,7 +501,10 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
             if (c->mech == MP_SASL_OAUTHBEARER) mp_outbuf_putc(ob, '\001');
             return emit(c, ob, outlen, MP_DONE, C_OAUTH_FAILED);
         }
-        return mp_sasl_fail(&c->err, MP_ERR_STATE, 0, "no challenge expected");
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
+    case C_VERIFIED:
+        /* The server speaks out of turn. */
+        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
     default:
         return mp_sasl_fail(&c->err, MP_ERR_STATE, 0, "no challenge expected");
     }
@@ -527,14 +535,15 @@ mp_status mp_sasl_client_finish(mp_sasl_client *c)
     if (c == NULL) return MP_ERR_ARG;
     switch ((client_state)c->state) {
     case C_SENT:
-        st = MP_OK;
-        break;
     case C_VERIFIED:
         st = MP_OK;
         break;
+    case C_INIT:
+    case C_SCRAM_FIRST:
     case C_SCRAM_FINAL:
-        /* Success claimed without the server signature (RFC 5802 §9). */
-        st = MP_ERR_SASL_SERVER_PROOF;
+        /* Success claimed before the mechanism ended; for SCRAM without the
+         * server signature (RFC 5802 §9): do not believe it. */
+        st = (info(c)->flags & MP_SASL_MECH_MUTUAL) ? MP_ERR_SASL_SERVER_PROOF : MP_ERR_STATE;
         break;
     case C_OAUTH_FAILED:
         st = MP_ERR_SASL_AUTH_FAILED;

@@ -2,6 +2,8 @@
 #ifndef MP_SASL_INT_H
 #define MP_SASL_INT_H
 
+#include <string.h>
+
 #include "mailproto/sasl.h"
 
 /* SASL mechanism names are at most 20 characters (RFC 4422 §3.1). */
@@ -40,6 +42,14 @@ void mp_sasl_scram_keys(const mp_hash_class *hc, const uint8_t *salted, uint8_t 
  * MP_OK `*name` is the letter, `*val` the value, and *pos is past the
  * following ',' (or at n).  MP_ERR_SASL_MESSAGE when no "x=" is there. */
 mp_status mp_sasl_scram_attr(const char *msg, size_t n, size_t *pos, char *name, mp_slice *val);
+
+/* SCRAM messages never hold NUL (RFC 5802 §7 value-char, saslname):
+ * the offset of the first one, or n. */
+static inline size_t mp_sasl_find_nul(const char *p, size_t n)
+{
+    const char *z = n > 0 ? (const char *)memchr(p, 0, n) : NULL;
+    return z != NULL ? (size_t)(z - p) : n;
+}
 
 /* Lowercase hex of `n` bytes. */
 void mp_sasl_put_hex(mp_outbuf *ob, const uint8_t *p, size_t n);

@@ -1,5 +1,4 @@
 /* SASL server: one state machine; the host decides at MP_PAUSED. */
-#include <stddef.h>
 #include <string.h>
 
 #include "sasl_int.h"
@@ -23,7 +22,7 @@ typedef enum verdict {
     V_NONE = 0,
     V_ACCEPT,
     V_REJECT,
-    V_KEYS             /* SCRAM keys / CRAM secret checked or set */
+    V_KEYS             /* SCRAM: the host's keys are set */
 } verdict;
 
 #define ID_AUTHZ 0u
@@ -40,17 +39,12 @@ static const mp_sasl_mech_info *info(const mp_sasl_server *s)
     return mp_sasl_mech_get((mp_sasl_mech)s->mech);
 }
 
-static mp_slice cfg_slice(const mp_sasl_server *s, size_t off)
-{
-    mp_slice v = { NULL, 0 };
-    if (s->cfg != NULL) memcpy(&v, (const char *)s->cfg + off, sizeof v);
-    return v;
-}
-#define CFG(s, field) cfg_slice((s), offsetof(mp_sasl_server_config, field))
+/* The defaults when the host gave no config (all empty). */
+static const mp_sasl_server_config no_config;
 
-static unsigned cfg_flags(const mp_sasl_server *s)
+static const mp_sasl_server_config *conf(const mp_sasl_server *s)
 {
-    return s->cfg != NULL ? s->cfg->flags : 0u;
+    return s->cfg != NULL ? s->cfg : &no_config;
 }
 
 static mp_status fail(mp_sasl_server *s, mp_status code, size_t off, const char *rule)
@@ -76,12 +70,12 @@ mp_status mp_sasl_server_start(mp_sasl_server *s, mp_sasl_mech mech,
             return fail(s, MP_ERR_UNSUPPORTED, 0, "crypto provider hash");
     }
     if (mi->flags & MP_SASL_MECH_CHANNEL_BINDING) {
-        mp_slice t = CFG(s, cb_type), d = CFG(s, cb_data);
+        mp_slice t = conf(s)->cb_type, d = conf(s)->cb_data;
         if (t.len == 0 || d.len == 0 || t.ptr == NULL || d.ptr == NULL)
             return fail(s, MP_ERR_UNSUPPORTED, 0, "channel binding data");
     }
     if (mi->flags & MP_SASL_MECH_MUTUAL) {
-        mp_slice n = CFG(s, scram_nonce);
+        mp_slice n = conf(s)->scram_nonce;
         if (n.len > 0) {
             if (n.ptr == NULL || n.len > MP_SASL_MAX_NONCE || !mp_sasl_scram_printable(n.ptr, n.len))
                 return fail(s, MP_ERR_ARG, 0, "scram_nonce");
@@ -95,14 +89,14 @@ mp_status mp_sasl_server_start(mp_sasl_server *s, mp_sasl_mech mech,
     }
     if (mech == MP_SASL_CRAM_MD5) {
         /* RFC 2195 §2: a msg-id; ours is "<" random hex ".0@" host ">". */
-        mp_slice ch = CFG(s, cram_challenge);
+        mp_slice ch = conf(s)->cram_challenge;
         mp_outbuf ob;
         mp_outbuf_init(&ob, s->buf, sizeof s->buf);
         if (ch.len > 0) {
             if (ch.ptr == NULL) return fail(s, MP_ERR_ARG, 0, "cram_challenge");
             mp_outbuf_put(&ob, ch.ptr, ch.len);
         } else {
-            mp_slice host = CFG(s, hostname);
+            mp_slice host = conf(s)->hostname;
             uint8_t r[8];
             if (crypto == NULL || crypto->random == NULL)
                 return fail(s, MP_ERR_UNSUPPORTED, 0, "random");
@@ -132,8 +126,31 @@ static const char *keep(mp_sasl_server *s, const char *m, size_t n)
     return s->buf;
 }
 
+/* Identities parsed in place in buf move to idbuf before the host sees
+ * them, so that they outlive the wipe of buf (the host may log the name
+ * of a failed login). */
+static int in_buf(const mp_sasl_server *s, const char *p)
+{
+    /* Integer compare: p may point anywhere (or be NULL). */
+    uintptr_t x = (uintptr_t)p, lo = (uintptr_t)s->buf;
+    return x >= lo && x - lo < sizeof s->buf;
+}
+
+static void settle_ids(mp_sasl_server *s)
+{
+    if (s->authzid.len > 0 && in_buf(s, s->authzid.ptr)) {
+        memmove(s->idbuf + ID_AUTHZ, s->authzid.ptr, s->authzid.len);
+        s->authzid.ptr = s->idbuf + ID_AUTHZ;
+    }
+    if (s->authcid.len > 0 && in_buf(s, s->authcid.ptr)) {
+        memmove(s->idbuf + ID_AUTHC, s->authcid.ptr, s->authcid.len);
+        s->authcid.ptr = s->idbuf + ID_AUTHC;
+    }
+}
+
 static mp_status pause_for(mp_sasl_server *s, mp_sasl_want want)
 {
+    settle_ids(s);
     s->want = want;
     s->verdict = V_NONE;
     s->state = S_PAUSED;
@@ -301,6 +318,8 @@ static mp_status scram_first(mp_sasl_server *s, const char *m, size_t n)
     mp_slice v;
     mp_status st;
 
+    if ((at = mp_sasl_find_nul(m, n)) < n)
+        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (n > MP_SASL_MAX_MESSAGE - SERVER_FIRST_MAX)
         return fail(s, MP_ERR_SASL_TOO_LONG, MP_SASL_MAX_MESSAGE - SERVER_FIRST_MAX,
                     "MP_SASL_MAX_MESSAGE (SCRAM AuthMessage)");
@@ -309,11 +328,11 @@ static mp_status scram_first(mp_sasl_server *s, const char *m, size_t n)
         pos = 2;
         /* -PLUS chosen but no binding sent, or "y" although the server
          * advertised -PLUS: a downgrade (RFC 5802 §6). */
-        if (plus || (b[0] == 'y' && (cfg_flags(s) & MP_SASL_SERVER_CB_ADVERTISED)))
+        if (plus || (b[0] == 'y' && (conf(s)->flags & MP_SASL_SERVER_CB_ADVERTISED)))
             return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 0, "RFC 5802 §6 gs2-cbind-flag");
     } else if (n >= 2 && b[0] == 'p' && b[1] == '=') {
         const char *comma = memchr(b + 2, ',', n - 2);
-        mp_slice want = CFG(s, cb_type);
+        mp_slice want = conf(s)->cb_type;
         if (comma == NULL) return fail(s, MP_ERR_SASL_MESSAGE, 2, "RFC 5802 §7 cb-name");
         if (!plus || (size_t)(comma - b) - 2 != want.len || memcmp(b + 2, want.ptr, want.len) != 0)
             return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 2, "RFC 5802 §6 cb-name");
@@ -391,7 +410,7 @@ static mp_status scram_server_first(mp_sasl_server *s, mp_outbuf *ob, size_t *ou
 static int cbind_matches(const mp_sasl_server *s, mp_slice v)
 {
     mp_base64_decoder d;
-    mp_slice cbd = s->cb_flag == 'p' ? CFG(s, cb_data) : mp_slice_make(NULL, 0);
+    mp_slice cbd = s->cb_flag == 'p' ? conf(s)->cb_data : mp_slice_make(NULL, 0);
     size_t total = s->gs2_len + cbd.len, got = 0, i = 0;
     uint8_t tmp[MP_BASE64_DECODED_MAX(64u + 3u)];
     mp_base64_decoder_init(&d, 0);
@@ -432,6 +451,8 @@ static mp_status scram_final(mp_sasl_server *s, const char *m, size_t n, mp_outb
         *outlen = 3u + MP_BASE64_ENCODED_LEN(dlen);
         return MP_ERR_NO_SPACE;
     }
+    if ((at = mp_sasl_find_nul(m, n)) < n)
+        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'c')
         return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 5802 §7 channel-binding");
     if (!cbind_matches(s, v))
@@ -487,7 +508,7 @@ static mp_status scram_final(mp_sasl_server *s, const char *m, size_t n, mp_outb
     *outlen = ob->len;
     mp_wipe(s->stored_key, sizeof s->stored_key);
     mp_wipe(s->server_key, sizeof s->server_key);
-    if (cfg_flags(s) & MP_SASL_SERVER_SUCCESS_DATA) {
+    if (conf(s)->flags & MP_SASL_SERVER_SUCCESS_DATA) {
         s->state = S_DONE;
         return MP_DONE;
     }
@@ -579,7 +600,7 @@ static mp_status resume(mp_sasl_server *s, mp_outbuf *ob, size_t *outlen)
     }
     if (s->mech == MP_SASL_XOAUTH2 || s->mech == MP_SASL_OAUTHBEARER) {
         /* RFC 7628 §3.2.2: the error goes out as a challenge first. */
-        mp_slice e = CFG(s, oauth_error);
+        mp_slice e = conf(s)->oauth_error;
         if (e.len == 0 || e.ptr == NULL) e = MP_SLICE_LIT(oauth_default_error);
         return challenge(s, ob, outlen, e.ptr, e.len, S_OAUTH_ERROR);
     }
@@ -597,7 +618,7 @@ static mp_status step(mp_sasl_server *s, const char *m, size_t n, mp_outbuf *ob,
             return challenge(s, ob, outlen, s->buf, s->len, S_CRAM);
         }
         if (info(s)->flags & MP_SASL_MECH_CLIENT_FIRST) return first_message(s, m, n);
-        if (s->mech == MP_SASL_LOGIN && (cfg_flags(s) & MP_SASL_SERVER_LOGIN_IR))
+        if (s->mech == MP_SASL_LOGIN && (conf(s)->flags & MP_SASL_SERVER_LOGIN_IR))
             return login_user(s, m, n, ob, outlen);
         return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §5 no initial response allowed");
     case S_PAUSED:
@@ -651,6 +672,9 @@ mp_status mp_sasl_server_step(mp_sasl_server *s, const void *resp, size_t len, c
     mp_outbuf_init(&ob, out, cap);
     st = step(s, (const char *)resp, len, &ob, outlen);
     if (mp_is_error(st) && st != MP_ERR_NO_SPACE && st != MP_ERR_STATE) {
+        /* A name still in buf (the message was malformed) goes with it. */
+        if (in_buf(s, s->authzid.ptr)) s->authzid = mp_slice_make(NULL, 0);
+        if (in_buf(s, s->authcid.ptr)) s->authcid = mp_slice_make(NULL, 0);
         s->state = S_FAILED;
         s->want = MP_SASL_WANT_NOTHING;
         s->password = mp_slice_make(NULL, 0);
@@ -682,7 +706,7 @@ mp_status mp_sasl_server_verify(mp_sasl_server *s, int ok)
     }
     if (s->want == MP_SASL_WANT_SCRAM_KEYS) {
         /* Unknown user: made-up salt and keys; the proof cannot match. */
-        mp_slice sec = CFG(s, scram_fake_secret);
+        mp_slice sec = conf(s)->scram_fake_secret;
         uint8_t mac[MP_HASH_MAX_DIGEST];
         s->salt_len = 16;
         if (sec.len > 0 && sec.ptr != NULL) {
@@ -693,8 +717,7 @@ mp_status mp_sasl_server_verify(mp_sasl_server *s, int ok)
                    s->crypto->random(s->crypto->random_user, s->salt, s->salt_len) != 0) {
             return MP_ERR_CRYPTO;
         }
-        s->iterations = (s->cfg != NULL && s->cfg->scram_fake_iterations != 0)
-                            ? s->cfg->scram_fake_iterations : 4096u;
+        s->iterations = conf(s)->scram_fake_iterations != 0 ? conf(s)->scram_fake_iterations : 4096u;
         memset(s->stored_key, 0, sizeof s->stored_key);
         memset(s->server_key, 0, sizeof s->server_key);
         s->verdict = V_REJECT;

@@ -318,12 +318,135 @@ static void test_transcripts(void **st)
                    "error MP_ERR_SASL_AUTH_FAILED @0\n");
 }
 
+/* ---- client transcripts: server challenges through the line framer ---- */
+
+typedef struct cfx {
+    mp_line_framer f;
+    char fbuf[MP_SMTP_MAX_AUTH_LINE];
+    mp_sasl_client c;
+    mp_sasl_credentials cr;
+    mp_crypto_provider cp;
+    mp_sasl_mech mech;
+    int over;
+} cfx;
+
+static void cfx_reset(void *state)
+{
+    cfx *x = state;
+    rnd = 0;
+    x->cp = mp_crypto_builtin(fake_random, &rnd);
+    assert_int_equal(mp_line_framer_init(&x->f, x->fbuf, sizeof x->fbuf, MP_SMTP_MAX_AUTH_LINE, 0), MP_OK);
+    assert_int_equal(mp_sasl_client_start(&x->c, x->mech, &x->cr, &x->cp), MP_OK);
+    if (mp_sasl_mech_get(x->mech)->flags & MP_SASL_MECH_MUTUAL)
+        assert_int_equal(mp_sasl_client_set_nonce(&x->c, S("fyko+d2lbbFgONRv9qkxdawL")), MP_OK);
+    x->over = 0;
+}
+
+static void cfx_feed(void *state, const char *p, size_t n, mp_evlog *log)
+{
+    cfx *x = state;
+    static char dec[MP_SASL_MAX_MESSAGE], out[MP_SASL_MAX_MESSAGE];
+    static char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE)];
+    while (n > 0) {
+        size_t used = 0, dn, on, bn;
+        mp_slice line;
+        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
+        p += used;
+        n -= used;
+        if (st == MP_NEED_MORE) break;
+        if (st != MP_OK || x->over) {
+            mp_evlog_add(log, "skipped");
+            continue;
+        }
+        st = mp_sasl_decode_challenge(line.ptr, line.len, dec, sizeof dec, &dn);
+        if (st == MP_OK) st = mp_sasl_client_step(&x->c, dec, dn, out, sizeof out, &on);
+        if (st == MP_NEED_MORE || st == MP_DONE) {
+            assert_int_equal(mp_sasl_encode(out, on, b64, sizeof b64, &bn), MP_OK);
+            mp_evlog_add(log, "%s %.*s", st == MP_DONE ? "last" : "response", (int)bn, b64);
+        } else {
+            mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->c.err.offset);
+            x->over = 1;
+        }
+    }
+}
+
+static void cfx_finish(void *state, mp_evlog *log)
+{
+    cfx *x = state;
+    mp_evlog_add(log, "finish %s", mp_status_name(mp_sasl_client_finish(&x->c)));
+}
+
+static void run_client_transcript(mp_sasl_mech mech, const char *user, const char *pass,
+                                  const char *in, const char *want)
+{
+    static cfx x;
+    mp_split_target t = { cfx_reset, cfx_feed, cfx_finish, &x };
+    memset(&x.cr, 0, sizeof x.cr);
+    x.cr.username = mp_slice_make(user, strlen(user));
+    x.cr.password = mp_slice_make(pass, strlen(pass));
+    x.mech = mech;
+    if (mp_sasl_mech_get(mech)->flags & MP_SASL_MECH_MUTUAL) {
+        /* The RFC's SaltedPassword through the cache: one PBKDF2 here,
+         * not one per split. */
+        static uint8_t salt[16], sp[32];
+        static uint8_t sk[32], svk[32];
+        size_t saltlen;
+        mp_crypto_provider cp = mp_crypto_builtin(NULL, NULL);
+        assert_int_equal(mp_base64_decode(S("QSXCR+Q6sek8bf92"), salt, sizeof salt, &saltlen), MP_OK);
+        assert_int_equal(mp_sasl_scram_derive(mech, &cp, pass, strlen(pass), salt, saltlen, 4096, sk,
+                                              svk, sp),
+                         MP_OK);
+        x.cr.scram_salted_password = sp;
+        x.cr.scram_salt = salt;
+        x.cr.scram_salt_len = saltlen;
+        x.cr.scram_iterations = 4096;
+    }
+    mp_split_check(&t, in, strlen(in), want);
+}
+
+static void test_client_transcripts(void **st)
+{
+    (void)st;
+    /* RFC 5802 §5 without SASL-IR: the empty challenge, server-first,
+     * server-final; responses byte-exact. */
+    run_client_transcript(
+        MP_SASL_SCRAM_SHA_1, "user", "pencil",
+        "\r\n"
+        "cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"
+        "dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9\r\n",
+        "response biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\n"
+        "response Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYzQnoy"
+        "VDBDSkdiSlF5RjBYK0hJNFRzPQ==\n"
+        "last \nfinish MP_OK\n");
+    /* A forged server-final (one character changed). */
+    run_client_transcript(
+        MP_SASL_SCRAM_SHA_1, "user", "pencil",
+        "\r\n"
+        "cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"
+        "dj1zbUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9\r\n",
+        "response biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\n"
+        "response Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYzQnoy"
+        "VDBDSkdiSlF5RjBYK0hJNFRzPQ==\n"
+        "error MP_ERR_SASL_SERVER_PROOF @2\nfinish MP_ERR_STATE\n");
+    /* RFC 2195 CRAM-MD5. */
+    run_client_transcript(MP_SASL_CRAM_MD5, "tim", "tanstaaftanstaaf",
+                          "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n",
+                          "last dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\nfinish MP_OK\n");
+    /* LOGIN prompts; then a challenge nobody expects. */
+    run_client_transcript(MP_SASL_LOGIN, "tim", "pw", "VXNlcm5hbWU6\r\nUGFzc3dvcmQ6\r\nVXNlcm5hbWU6\r\n",
+                          "response dGlt\nlast cHc=\nerror MP_ERR_SASL_MESSAGE @0\nfinish MP_ERR_STATE\n");
+    /* Bad base64 from the server. */
+    run_client_transcript(MP_SASL_CRAM_MD5, "tim", "x", "PDE4OTYu?\r\n",
+                          "error MP_ERR_BASE64 @0\nfinish MP_ERR_STATE\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_mechanism),
         cmocka_unit_test(test_async_host),
         cmocka_unit_test(test_transcripts),
+        cmocka_unit_test(test_client_transcripts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

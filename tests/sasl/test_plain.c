@@ -39,9 +39,13 @@ static void test_client_rfc4616(void **st)
     assert_int_equal(mp_sasl_client_step(&c, "", 0, out, sizeof out, &n), MP_DONE);
     assert_int_equal(n, 20);
     assert_memory_equal(out, "Ursel\0Kurt\0xipj3plmq", 20);
-    /* A further challenge is a protocol error. */
-    assert_int_equal(mp_sasl_client_step(&c, "x", 1, out, sizeof out, &n), MP_ERR_STATE);
     assert_int_equal(mp_sasl_client_finish(&c), MP_OK);
+    /* A further challenge is a protocol error that ends the exchange. */
+    assert_int_equal(mp_sasl_client_start(&c, MP_SASL_PLAIN, &cr, NULL), MP_OK);
+    assert_int_equal(mp_sasl_client_step(&c, "", 0, out, sizeof out, &n), MP_DONE);
+    assert_int_equal(mp_sasl_client_step(&c, "x", 1, out, sizeof out, &n), MP_ERR_SASL_MESSAGE);
+    assert_int_equal(mp_sasl_client_step(&c, "x", 1, out, sizeof out, &n), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_client_finish(&c), MP_ERR_STATE);
 }
 
 static void test_client_errors(void **st)
@@ -118,6 +122,9 @@ static void test_server(void **st)
     assert_int_equal(mp_sasl_server_verify(&s, 0), MP_OK);
     assert_int_equal(mp_sasl_server_step(&s, NULL, 0, out, sizeof out, &olen),
                      MP_ERR_SASL_AUTH_FAILED);
+    /* The name of a failed login is still there for the host's log. */
+    assert_int_equal(s.authcid.len, 3);
+    assert_memory_equal(s.authcid.ptr, "tim", 3);
 
     /* No initial response: empty challenge first. */
     assert_int_equal(mp_sasl_server_start(&s, MP_SASL_PLAIN, NULL, NULL), MP_OK);
@@ -133,6 +140,8 @@ static void test_server(void **st)
     assert_int_equal(server_run(&s, "\0\0pw", 4), MP_ERR_SASL_MESSAGE);        /* no authcid */
     assert_int_equal(server_run(&s, "\0tim\0p\0w", 8), MP_ERR_SASL_MESSAGE);   /* 3rd NUL */
     assert_int_equal(s.err.offset, 5);
+    assert_int_equal(s.authcid.len, 0); /* parsed in place, gone with the message */
+    assert_int_equal(s.password.len, 0);
     assert_int_equal(server_run(&s, "\0t\xffm\0pw", 7), MP_ERR_UTF8);
     {
         static char big[MP_SASL_MAX_NAME + 10];

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -79,6 +80,11 @@ static void client_vector(const vec *v)
     assert_int_equal(mp_sasl_client_initial(&c, out, sizeof out, &n), MP_NEED_MORE);
     expect_out(out, n, v->client_first);
     assert_int_equal(mp_sasl_client_set_nonce(&c, "x", 1), MP_ERR_STATE);
+    /* A success claimed right after client-first is not believed. */
+    {
+        mp_sasl_client copy = c;
+        assert_int_equal(mp_sasl_client_finish(&copy), MP_ERR_SASL_SERVER_PROOF);
+    }
     /* Too little room: MP_ERR_NO_SPACE and a retry works. */
     assert_int_equal(mp_sasl_client_step(&c, v->server_first, strlen(v->server_first), out, 20, &n),
                      MP_ERR_NO_SPACE);
@@ -412,6 +418,119 @@ static void test_derive_args(void **st)
                      MP_OK);
 }
 
+/* Every SCRAM limit has its own status: names, nonces, salts. */
+static void test_limits(void **st)
+{
+    static mp_sasl_server s;
+    static mp_sasl_client c;
+    static char msg[MP_SASL_MAX_MESSAGE];
+    static char name[MP_SASL_MAX_NAME + 2];
+    mp_crypto_provider cp = provider();
+    mp_sasl_credentials cr = user_pencil();
+    char out[MP_SASL_MAX_MESSAGE];
+    size_t n;
+    int len;
+    (void)st;
+    /* Server: a user name above MP_SASL_MAX_NAME (after unescaping). */
+    memset(name, 'u', sizeof name - 1);
+    name[sizeof name - 1] = 0;
+    len = snprintf(msg, sizeof msg, "n,,n=%s,r=abc", name);
+    assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_1, &cp, NULL), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&s, msg, (size_t)len, out, sizeof out, &n), MP_ERR_SASL_TOO_LONG);
+    assert_string_equal(s.err.rule, "MP_SASL_MAX_NAME");
+    /* ... exactly MP_SASL_MAX_NAME is fine, even escaped (3 bytes each). */
+    {
+        static char esc[3 * MP_SASL_MAX_NAME + 1];
+        size_t i;
+        for (i = 0; i < MP_SASL_MAX_NAME; i++) memcpy(esc + 3 * i, "=2C", 3);
+        esc[3 * MP_SASL_MAX_NAME] = 0;
+        len = snprintf(msg, sizeof msg, "n,,n=%s,r=abc", esc);
+        assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_1, &cp, NULL), MP_OK);
+        assert_int_equal(mp_sasl_server_step(&s, msg, (size_t)len, out, sizeof out, &n), MP_PAUSED);
+        assert_int_equal(s.authcid.len, MP_SASL_MAX_NAME);
+    }
+    /* Server: a client nonce above MP_SASL_MAX_NONCE. */
+    memset(name, 'r', MP_SASL_MAX_NONCE + 1);
+    name[MP_SASL_MAX_NONCE + 1] = 0;
+    len = snprintf(msg, sizeof msg, "n,,n=user,r=%s", name);
+    assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_1, &cp, NULL), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&s, msg, (size_t)len, out, sizeof out, &n), MP_ERR_SASL_TOO_LONG);
+    assert_string_equal(s.err.rule, "MP_SASL_MAX_NONCE");
+    /* Client: a server nonce part above MP_SASL_MAX_NONCE, a salt above
+     * MP_SASL_MAX_SALT. */
+    len = snprintf(msg, sizeof msg, "r=fyko+d2lbbFgONRv9qkxdawL%s,s=QSXCR+Q6sek8bf92,i=4096", name);
+    assert_int_equal(mp_sasl_client_start(&c, MP_SASL_SCRAM_SHA_1, &cr, &cp), MP_OK);
+    assert_int_equal(mp_sasl_client_set_nonce(&c, S("fyko+d2lbbFgONRv9qkxdawL")), MP_OK);
+    assert_int_equal(mp_sasl_client_initial(&c, out, sizeof out, &n), MP_NEED_MORE);
+    assert_int_equal(mp_sasl_client_step(&c, msg, (size_t)len, out, sizeof out, &n), MP_ERR_SASL_TOO_LONG);
+    {
+        static uint8_t salt[MP_SASL_MAX_SALT + 1];
+        char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_SALT + 1) + 1];
+        size_t bn;
+        assert_int_equal(mp_base64_encode(salt, sizeof salt, b64, sizeof b64, &bn), MP_OK);
+        b64[bn] = 0;
+        len = snprintf(msg, sizeof msg, "r=fyko+d2lbbFgONRv9qkxdawLx,s=%s,i=4096", b64);
+        assert_int_equal(mp_sasl_client_start(&c, MP_SASL_SCRAM_SHA_1, &cr, &cp), MP_OK);
+        assert_int_equal(mp_sasl_client_set_nonce(&c, S("fyko+d2lbbFgONRv9qkxdawL")), MP_OK);
+        assert_int_equal(mp_sasl_client_initial(&c, out, sizeof out, &n), MP_NEED_MORE);
+        assert_int_equal(mp_sasl_client_step(&c, msg, (size_t)len, out, sizeof out, &n),
+                         MP_ERR_SASL_TOO_LONG);
+        assert_string_equal(c.err.rule, "MP_SASL_MAX_SALT");
+        /* and the host's salt */
+        assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_1, &cp, NULL), MP_OK);
+        assert_int_equal(mp_sasl_server_step(&s, S("n,,n=u,r=abc"), out, sizeof out, &n), MP_PAUSED);
+        assert_int_equal(mp_sasl_server_set_scram(&s, salt, sizeof salt, 4096, salt, salt),
+                         MP_ERR_SASL_TOO_LONG);
+        assert_int_equal(mp_sasl_server_set_scram(&s, salt, 0, 4096, salt, salt), MP_ERR_ARG);
+        assert_int_equal(mp_sasl_server_set_scram(&s, salt, 4, 0, salt, salt), MP_ERR_ARG);
+    }
+    /* Messages above MP_SASL_MAX_MESSAGE, both sides. */
+    {
+        static char big[MP_SASL_MAX_MESSAGE + 1];
+        memset(big, 'a', sizeof big);
+        assert_int_equal(mp_sasl_client_start(&c, MP_SASL_SCRAM_SHA_1, &cr, &cp), MP_OK);
+        assert_int_equal(mp_sasl_client_initial(&c, out, sizeof out, &n), MP_NEED_MORE);
+        assert_int_equal(mp_sasl_client_step(&c, big, sizeof big, out, sizeof out, &n), MP_ERR_SASL_TOO_LONG);
+        assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_1, &cp, NULL), MP_OK);
+        assert_int_equal(mp_sasl_server_step(&s, big, sizeof big, out, sizeof out, &n), MP_ERR_SASL_TOO_LONG);
+    }
+}
+
+/* Unknown users get a made-up salt: with scram_fake_secret it is stable
+ * across attempts and differs per name, and the iteration count is the
+ * host's, so that a prober cannot tell real accounts from absent ones. */
+static void fake_salt_for(const char *first, unsigned iters, char *sf, size_t cap)
+{
+    static mp_sasl_server s;
+    mp_crypto_provider cp = provider();
+    mp_sasl_server_config cfg;
+    size_t n;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.scram_nonce = MP_SLICE_LIT("SNONCE");
+    cfg.scram_fake_secret = MP_SLICE_LIT("host secret");
+    cfg.scram_fake_iterations = iters;
+    assert_int_equal(mp_sasl_server_start(&s, MP_SASL_SCRAM_SHA_256, &cp, &cfg), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&s, first, strlen(first), sf, cap, &n), MP_PAUSED);
+    assert_int_equal(mp_sasl_server_set_secret(&s, "x", 1), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_verify(&s, 1), MP_ERR_STATE);
+    assert_int_equal(mp_sasl_server_verify(&s, 0), MP_OK);
+    assert_int_equal(mp_sasl_server_step(&s, NULL, 0, sf, cap - 1, &n), MP_NEED_MORE);
+    sf[n] = 0;
+}
+
+static void test_unknown_user(void **st)
+{
+    char a[256], b[256], c[256];
+    (void)st;
+    fake_salt_for("n,,n=ghost,r=abc", 10000, a, sizeof a);
+    fake_salt_for("n,,n=ghost,r=abc", 10000, b, sizeof b);
+    fake_salt_for("n,,n=other,r=abc", 10000, c, sizeof c);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_non_null(strstr(a, ",i=10000"));
+    assert_int_equal(strncmp(a, "r=abcSNONCE,s=", 14), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +543,8 @@ int main(void)
         cmocka_unit_test(test_client_failures),
         cmocka_unit_test(test_server_error_final),
         cmocka_unit_test(test_derive_args),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_unknown_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
