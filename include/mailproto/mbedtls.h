@@ -13,6 +13,20 @@
  *         socket --recv--> mp_tls_pump_recv_buf/_done --> mp_tls_pump_read --> session feed
  *         socket <--send-- mp_tls_pump_send_buf/_done <-- mp_tls_pump_write <-- session output
  *
+ *     One round of a host's loop (error handling shortened):
+ *
+ *         while ((c = mp_tls_pump_send_buf(&p, &n)) != NULL)      // 1. ciphertext out
+ *             mp_tls_pump_send_done(&p, send(fd, c, n, 0));
+ *         b = mp_tls_pump_recv_buf(&p, &room);                    // 2. ciphertext in
+ *         if (room > 0 && poll says readable)
+ *             r = recv(fd, b, room, 0), r > 0 ? mp_tls_pump_recv_done(&p, r)
+ *                                             : mp_tls_pump_recv_eof(&p);
+ *         while (mp_tls_pump_read(&p, buf, sizeof buf, &got) == MP_OK && got > 0)
+ *             session_feed(buf, got);                             // 3. plaintext in
+ *         out = session_output(&len);                             // 4. plaintext out
+ *         if (mp_tls_pump_write(&p, out, len, &used) == MP_OK)
+ *             session_output_done(used);
+ *
  *  2. A crypto provider (crypto.h) whose MD5, SHA-1 and SHA-256 classes wrap
  *     mbedtls_md5/sha1/sha256 and whose random source is an mbedTLS
  *     CTR_DRBG, so SASL (CRAM-MD5, SCRAM) and APOP can run on the same crypto
@@ -28,8 +42,8 @@
  * one thread at a time, unless mbedTLS was built with MBEDTLS_THREADING_C
  * (then one config and its DRBG may serve pumps on several threads).
  *
- * Built and tested against mbedTLS 2.28; the 3.x API differences are
- * handled with MBEDTLS_VERSION_NUMBER checks.
+ * Tested with mbedTLS 2.28 (TLS 1.2, Debian 12) and 3.6 (TLS 1.3); the API
+ * differences are handled with MBEDTLS_VERSION_NUMBER checks.
  */
 #ifndef MAILPROTO_MBEDTLS_H
 #define MAILPROTO_MBEDTLS_H
@@ -142,7 +156,8 @@ mp_status mp_tls_pump_setup(mp_tls_pump *p, const mbedtls_ssl_config *conf,
                             const char *hostname);
 
 /* Release mbedTLS's memory for the pump and wipe the buffers.  Safe on a
- * pump whose setup failed and to call twice. */
+ * pump whose setup failed, on a zero-initialised one, and to call twice
+ * (not on uninitialised memory). */
 void mp_tls_pump_free(mp_tls_pump *p);
 
 /*
@@ -187,7 +202,8 @@ mp_status mp_tls_pump_send_done(mp_tls_pump *p, size_t n);
 /*
  * Decrypted application data, for the session's feed: copies up to `cap`
  * bytes to `out` and sets `*got`.  Returns
- *  - MP_OK: `*got` > 0 bytes; call again, more may be buffered.
+ *  - MP_OK: `*got` > 0 bytes (0 only when cap is 0); call again, more
+ *    may be buffered.
  *  - MP_NEED_MORE: nothing now (`*got` 0): the handshake or a record is
  *    incomplete; give the pump more ciphertext or send its output.
  *  - MP_CLOSED: the peer sent close_notify (or EOF after our

@@ -110,9 +110,9 @@ static void step(mp_tls_pump *p)
         if (r == 0) {
             p->state = MP_TLS_PUMP_OPEN;
             p->handshake_done = 1;
-        }
-        else if (!is_want(r))
+        } else if (!is_want(r)) {
             fail(p, r);
+        }
         return;
     }
     if (p->state == MP_TLS_PUMP_OPEN || p->state == MP_TLS_PUMP_LOCAL_CLOSED ||

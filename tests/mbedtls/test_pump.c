@@ -240,6 +240,8 @@ static void test_handshake_and_lines(void **s)
     size_t n;
     (void)s;
     connect_pair(0);
+    print_message("negotiated %s %s\n", mbedtls_ssl_get_version(&cli.ssl),
+                  mbedtls_ssl_get_ciphersuite(&cli.ssl));
     /* A server greets first (SMTPS/IMAPS/POP3S), the client answers. */
     write_all(&srv, "* OK [CAPABILITY IMAP4rev1] ready\r\n");
     n = deliver(&srv, &cli, buf, sizeof buf, NULL);
@@ -396,9 +398,11 @@ static void test_wrong_hostname(void **s)
     assert_int_equal(mp_tls_pump_tls_error(&cli), MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
     assert_true(mbedtls_ssl_get_verify_result(&cli.ssl) & MBEDTLS_X509_BADCERT_CN_MISMATCH);
     assert_false(mp_tls_pump_handshake_done(&cli));
-    /* The client's fatal alert reached the server, which failed too. */
+    /* The client's fatal alert reached the server, which failed too
+     * (FATAL_ALERT_MESSAGE with TLS 1.2; with TLS 1.3 mbedTLS 3.x may see
+     * the alert under keys it no longer expects and report a bad MAC). */
     assert_int_equal(mp_tls_pump_status(&srv), MP_ERR_TLS);
-    assert_int_equal(mp_tls_pump_tls_error(&srv), MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
+    assert_true(mp_tls_pump_tls_error(&srv) < 0);
     assert_null(mp_tls_pump_send_buf(&cli, &len));
     /* A failed pump refuses everything. */
     assert_int_equal(mp_tls_pump_write(&cli, "x", 1, &len), MP_ERR_TLS);
@@ -590,6 +594,91 @@ static void test_garbage(void **s)
     assert_true(mp_tls_pump_tls_error(&srv) < 0);
 }
 
+/* Random bytes (some behind a plausible handshake record header) into a
+ * server pump, in random pieces: NEED_MORE or a TLS error, never data,
+ * never a crash (the sanitizer build runs this too). */
+static void test_random_garbage(void **s)
+{
+    static unsigned char junk[2048];
+    int iter;
+    (void)s;
+    for (iter = 0; iter < 200; iter++) {
+        size_t n = rnd(1, sizeof junk), off = 0, i;
+        char buf[64];
+        mp_status st = MP_NEED_MORE;
+        for (i = 0; i < n; i++) junk[i] = (unsigned char)rnd(0, 255);
+        if (iter % 2 == 0 && n > 9) {
+            /* TLS record: handshake(22), TLS 1.0-1.2 version, length;
+             * then a ClientHello header. */
+            junk[0] = 22;
+            junk[1] = 3;
+            junk[2] = (unsigned char)rnd(1, 3);
+            junk[3] = (unsigned char)((n - 5) >> 8);
+            junk[4] = (unsigned char)(n - 5);
+            junk[5] = 1;
+        }
+        assert_int_equal(mp_tls_pump_setup(&srv, &server_cfg.conf, NULL), MP_NEED_MORE);
+        while (off < n && st == MP_NEED_MORE) {
+            size_t room, k = rnd(1, 300);
+            unsigned char *dst = mp_tls_pump_recv_buf(&srv, &room);
+            size_t got = 99;
+            if (k > n - off) k = n - off;
+            if (k > room) k = room;
+            assert_true(k > 0);
+            memcpy(dst, junk + off, k);
+            off += k;
+            st = mp_tls_pump_recv_done(&srv, k);
+            assert_true(st == MP_NEED_MORE || st == MP_ERR_TLS);
+            assert_int_not_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &got), MP_OK);
+            assert_int_equal(got, 0);
+            mp_tls_pump_send_buf(&srv, &room); /* alerts may be queued */
+            if (room > 0) (void)mp_tls_pump_send_done(&srv, room);
+        }
+        assert_false(mp_tls_pump_handshake_done(&srv));
+        mp_tls_pump_free(&srv);
+    }
+}
+
+/* A record altered on the wire: a TLS error (bad MAC), no plaintext. */
+static void test_tampered_record(void **s)
+{
+    const unsigned char *src;
+    unsigned char *dst;
+    size_t len, room, n, total, moved;
+    char buf[64];
+    (void)s;
+    connect_pair(0);
+    write_all(&cli, "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    /* Move the record, flipping one bit 3 bytes before its end (inside
+     * the authentication tag); in pieces when the pump buffers are small. */
+    src = mp_tls_pump_send_buf(&cli, &len);
+    assert_non_null(src);
+    total = len;
+    moved = 0;
+    while ((src = mp_tls_pump_send_buf(&cli, &len)) != NULL) {
+        dst = mp_tls_pump_recv_buf(&srv, &room);
+        if (room == 0) {
+            assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_NEED_MORE);
+            dst = mp_tls_pump_recv_buf(&srv, &room);
+            assert_true(room > 0);
+        }
+        if (len > room) len = room;
+        memcpy(dst, src, len);
+        if (total - 3 >= moved && total - 3 < moved + len) dst[total - 3 - moved] ^= 0x01;
+        moved += len;
+        assert_int_equal(mp_tls_pump_send_done(&cli, len), MP_OK);
+        assert_int_equal(mp_tls_pump_recv_done(&srv, len), MP_OK);
+    }
+    assert_int_equal(moved, total);
+    assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_ERR_TLS);
+    assert_int_equal(n, 0);
+    assert_int_equal(mp_tls_pump_tls_error(&srv), MBEDTLS_ERR_SSL_INVALID_MAC);
+    assert_int_equal(mp_tls_pump_status(&srv), MP_ERR_TLS);
+    /* It stays failed. */
+    assert_int_equal(mp_tls_pump_read(&srv, buf, sizeof buf, &n), MP_ERR_TLS);
+    assert_int_equal(mp_tls_pump_recv_done(&srv, 0), MP_ERR_TLS);
+}
+
 /* Credentials from PEM strings; and loading errors. */
 static char *slurp(const char *path)
 {
@@ -705,27 +794,31 @@ static void test_starttls(void **s)
     assert_int_equal(mp_tls_pump_recv_eof(&cli), MP_ERR_TLS);
 }
 
-/* Application data the server sends in the same flight as its last
- * handshake message (common with implicit TLS greetings) is kept. */
+/* Application data sent in the same flight as the last handshake message
+ * of the side that finishes first (the server with TLS 1.2, the client
+ * with TLS 1.3) is kept and read once the other side finishes. */
 static void test_data_right_after_handshake(void **s)
 {
+    mp_tls_pump *first, *second;
     char buf[64];
     size_t n, i;
     (void)s;
     setup_pair(&client_cfg, "localhost");
-    /* Run until the server is done but do not let the client read the
-     * server's last flight yet. */
-    for (i = 0; i < 100 && mp_tls_pump_status(&srv) == MP_NEED_MORE; i++) {
+    /* One flight at a time until one side is done. */
+    for (i = 0; i < 100; i++) {
         move(&cli, &srv, 0);
-        if (mp_tls_pump_status(&srv) != MP_NEED_MORE) break;
+        if (mp_tls_pump_status(&srv) == MP_OK || mp_tls_pump_status(&cli) == MP_OK) break;
         move(&srv, &cli, 0);
+        if (mp_tls_pump_status(&srv) == MP_OK || mp_tls_pump_status(&cli) == MP_OK) break;
     }
-    assert_int_equal(mp_tls_pump_status(&srv), MP_OK);
-    assert_int_equal(mp_tls_pump_status(&cli), MP_NEED_MORE);
-    write_all(&srv, "+OK POP3 ready\r\n");
-    /* Finished and the greeting in one go */
-    n = deliver(&srv, &cli, buf, sizeof buf, NULL);
-    assert_int_equal(mp_tls_pump_status(&cli), MP_OK);
+    first = mp_tls_pump_status(&srv) == MP_OK ? &srv : &cli;
+    second = first == &srv ? &cli : &srv;
+    assert_int_equal(mp_tls_pump_status(first), MP_OK);
+    assert_int_equal(mp_tls_pump_status(second), MP_NEED_MORE);
+    write_all(first, "+OK POP3 ready\r\n");
+    /* The last handshake message and the data in one go. */
+    n = deliver(first, second, buf, sizeof buf, NULL);
+    assert_int_equal(mp_tls_pump_status(second), MP_OK);
     assert_int_equal(n, 16);
     assert_memory_equal(buf, "+OK POP3 ready\r\n", 16);
 }
@@ -747,6 +840,8 @@ int main(void)
         cmocka_unit_test_teardown(test_close_when_full, pumps_free),
         cmocka_unit_test_teardown(test_misuse, pumps_free),
         cmocka_unit_test_teardown(test_garbage, pumps_free),
+        cmocka_unit_test_teardown(test_tampered_record, pumps_free),
+        cmocka_unit_test_teardown(test_random_garbage, pumps_free),
         cmocka_unit_test_teardown(test_config_pem, pumps_free),
         cmocka_unit_test_teardown(test_starttls, pumps_free),
         cmocka_unit_test_teardown(test_data_right_after_handshake, pumps_free),
