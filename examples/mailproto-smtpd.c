@@ -87,6 +87,7 @@ typedef struct conn {
     int eof;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     int tls_on;
+    int tls_closed; /* close_notify queued */
     mp_tls_pump pump;
 #endif
 } conn;
@@ -584,6 +585,17 @@ static int conn_service(conn *c)
             mp_smtp_server_tls_started(&c->s);
             progress = 1;
         }
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+        /* Say goodbye at the TLS layer too (close_notify), once. */
+        if (c->closing && c->tls_on && !c->tls_closed && session_out_len(c) == 0 &&
+            mp_tls_pump_handshake_done(&c->pump)) {
+            mp_status cs = mp_tls_pump_close(&c->pump);
+            if (cs == MP_OK || mp_is_error(cs))
+                c->tls_closed = 1;
+            if (conn_flush(c) != 0)
+                return -1;
+        }
+#endif
         if (c->closing && !conn_has_output(c))
             return -1;
         if (!progress)
