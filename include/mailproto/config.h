@@ -71,6 +71,18 @@
 #ifndef MP_SMTP_MAX_DOMAIN
 #define MP_SMTP_MAX_DOMAIN 255u
 #endif
+/* ENVID= value, 100 characters (RFC 3461 §4.4); ORCPT= value, 500
+ * characters (RFC 3461 §4.2). */
+#ifndef MP_SMTP_MAX_ENVID
+#define MP_SMTP_MAX_ENVID 100u
+#endif
+#ifndef MP_SMTP_MAX_ORCPT
+#define MP_SMTP_MAX_ORCPT 500u
+#endif
+/* DNS label length (RFC 1035 §2.3.4), checked in every domain. */
+#ifndef MP_SMTP_MAX_LABEL
+#define MP_SMTP_MAX_LABEL 63u
+#endif
 /* Recipients per transaction: RFC minimum 100 (§4.5.3.1.8); default 1000,
  * the 1001st gets 452 4.5.3. */
 #ifndef MP_SMTP_MAX_RCPTS

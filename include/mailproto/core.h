@@ -73,7 +73,22 @@ extern "C" {
     MP_STATUS_TABLE_IMAP_CMD(X)
 
 /* SMTP server side and codec commands: 128..143. */
-#define MP_STATUS_TABLE_SMTP_SERVER(X)
+#define MP_STATUS_TABLE_SMTP_SERVER(X)                                        \
+    X(MP_ERR_SMTP_UNKNOWN_COMMAND, 128, "unknown SMTP command")               \
+    X(MP_ERR_SMTP_HTTP, 129, "HTTP request on an SMTP port")                  \
+    X(MP_ERR_SMTP_PATH, 130, "malformed SMTP path or address")                \
+    X(MP_ERR_SMTP_PATH_TOO_LONG, 131, "SMTP path longer than its limit")      \
+    X(MP_ERR_SMTP_LOCAL_TOO_LONG, 132, "SMTP local part longer than its limit") \
+    X(MP_ERR_SMTP_DOMAIN_TOO_LONG, 133, "SMTP domain longer than its limit")  \
+    X(MP_ERR_SMTP_UTF8_PATH, 134, "8-bit address without SMTPUTF8")           \
+    X(MP_ERR_SMTP_PARAM, 135, "malformed or unsupported ESMTP parameter")     \
+    X(MP_ERR_SMTP_PARAM_DUP, 136, "ESMTP parameter given twice")              \
+    X(MP_ERR_SMTP_TOO_MANY_PARAMS, 137, "too many ESMTP parameters")          \
+    X(MP_ERR_SMTP_XTEXT, 138, "malformed xtext")                              \
+    X(MP_ERR_SMTP_BAD_SEQUENCE, 139, "SMTP command out of sequence")          \
+    X(MP_ERR_SMTP_TOO_MANY_RCPTS, 140, "too many recipients")                 \
+    X(MP_ERR_SMTP_MESSAGE_TOO_BIG, 141, "message larger than the size limit") \
+    X(MP_ERR_SMTP_NOT_IMPLEMENTED, 142, "SMTP command or extension not offered")
 
 /* SMTP client side and reply codec: 144..159. */
 #define MP_STATUS_TABLE_SMTP_CLIENT(X)                                        \

@@ -1,0 +1,989 @@
+/*
+ * mailproto-smtpd: a small SMTP or LMTP server that stores every accepted
+ * message into one Maildir.  One thread, poll(), a fixed pool of sessions.
+ *
+ *   mailproto-smtpd --listen 127.0.0.1:2525 --maildir DIR [--lmtp]
+ *                   [--tls-cert F --tls-key F] [--implicit-tls]
+ *                   [--passwd F] [--auth-plaintext] [--max-size N]
+ *                   [--max-conns N]
+ *
+ * Storage: each message is written once into DIR/tmp/ and renamed into
+ * DIR/new/ (Maildir, unique names "time.Ppid_Qn.host"), with line ends
+ * turned into LF and these headers prepended:
+ *   Return-Path: <sender>
+ *   X-Original-To: <recipient>          one per accepted recipient
+ *   Received: from HELO ([peer]) by HOST (mailproto-smtpd) with ESMTP...
+ * All recipients share the one copy (this is a sink for tests and
+ * development, not a local delivery agent); in LMTP mode each recipient
+ * still gets its own reply, all the same.
+ *
+ * AUTH (--passwd FILE with "user:password" lines): PLAIN, LOGIN, CRAM-MD5,
+ * SCRAM-SHA-1 and SCRAM-SHA-256, offered only under TLS unless
+ * --auth-plaintext (then all of them are offered in cleartext too).  SCRAM keys are derived from the password at login
+ * (salt "mailproto-smtpd:" + user, 4096 iterations).
+ *
+ * TLS needs the mbedTLS adapter (cmake -DMAILPROTO_WITH_MBEDTLS=ON); a
+ * build without it refuses --tls-cert / --implicit-tls.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mailproto/crypto.h"
+#include "mailproto/sasl.h"
+#include "mailproto/smtp.h"
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+#include "mailproto/mbedtls.h"
+#endif
+
+#define MAX_CONNS_DEFAULT 32
+#define MAX_CONNS_LIMIT 256
+#define MAX_USERS 256
+#define IDLE_TIMEOUT 300 /* seconds (RFC 5321 §4.5.3.2 suggests 5 minutes) */
+
+typedef struct user_entry {
+    char name[MP_SASL_MAX_NAME + 1];
+    char pass[256];
+} user_entry;
+
+typedef struct conn {
+    int fd; /* -1: free slot */
+    mp_smtp_server s;
+    mp_smtp_server_config cfg;
+    mp_sasl_server sasl;
+    char out[4096];
+    char line[MP_SMTP_SERVER_LINE_BUF_AUTH];
+    char in[8192]; /* plaintext not yet fed */
+    size_t in_off, in_len;
+    char peer[INET6_ADDRSTRLEN];
+    char helo[128];
+    char from[MP_SMTP_MAX_PATH + 1];
+    char rcpts[4096]; /* "X-Original-To: <r>\n" lines */
+    size_t rcpts_len;
+    FILE *msg;
+    char tmp_path[PATH_MAX];
+    char name[128];
+    int msg_err;
+    int stored; /* the last message was stored (for replies still owed) */
+    int held_cr; /* a CR at the end of the last body chunk */
+    time_t last_active;
+    int closing;    /* session over: flush, then close */
+    int tls_switch; /* STARTTLS accepted: flush the 220, then start TLS */
+    int eof;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    int tls_on;
+    int tls_closed; /* close_notify queued */
+    mp_tls_pump pump;
+#endif
+} conn;
+
+static struct {
+    const char *listen;
+    const char *maildir;
+    const char *cert, *key, *passwd;
+    int lmtp, implicit_tls, auth_plaintext;
+    uint64_t max_size;
+    unsigned max_conns;
+    char hostname[65];
+    unsigned flags;
+    user_entry users[MAX_USERS];
+    unsigned nusers;
+    mp_crypto_provider crypto;
+    mp_sasl_server_config sasl_cfg;
+    mp_smtp_server_callbacks cb;
+    unsigned long counter;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    mp_tls_config tls;
+    int tls_ready;
+#endif
+} G;
+
+static conn conns[MAX_CONNS_LIMIT];
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static int die(const char *what, const char *detail)
+{
+    fprintf(stderr, "mailproto-smtpd: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    return 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: mailproto-smtpd --listen ADDR:PORT --maildir DIR [options]\n"
+          "  --listen ADDR:PORT   IPv4 or [IPv6] address and port to listen on\n"
+          "  --maildir DIR        Maildir to store messages in (created if missing)\n"
+          "  --lmtp               speak LMTP (RFC 2033) instead of SMTP\n"
+          "  --tls-cert FILE      PEM certificate chain: offer STARTTLS\n"
+          "  --tls-key FILE       PEM private key for --tls-cert\n"
+          "  --implicit-tls       TLS from the first byte (port 465 style)\n"
+          "  --passwd FILE        enable AUTH against \"user:password\" lines\n"
+          "  --auth-plaintext     allow AUTH without TLS (cleartext passwords)\n"
+          "  --max-size N         message size limit in bytes (SIZE; 0 = none)\n"
+          "  --max-conns N        concurrent connections (default 32, at most 256)\n"
+          "  --help               this text\n",
+          f);
+}
+
+/* ----------------------------------------------------------------------- */
+/* Storage                                                                 */
+/* ----------------------------------------------------------------------- */
+
+static int make_maildir(const char *dir)
+{
+    static const char *const subs[] = { "", "/tmp", "/new", "/cur" };
+    char p[PATH_MAX];
+    size_t i;
+    for (i = 0; i < 4; i++) {
+        snprintf(p, sizeof(p), "%s%s", dir, subs[i]);
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+static void msg_discard(conn *c)
+{
+    if (c->msg) {
+        fclose(c->msg);
+        c->msg = NULL;
+        unlink(c->tmp_path);
+    }
+}
+
+/* Open DIR/tmp/NAME and write the trace headers. */
+static int msg_open(conn *c)
+{
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tmv;
+    int fd;
+    if (c->msg)
+        return 0;
+    G.counter++;
+    snprintf(c->name, sizeof(c->name), "%lld.P%ldQ%lu.%s", (long long)now, (long)getpid(),
+             G.counter, G.hostname);
+    snprintf(c->tmp_path, sizeof(c->tmp_path), "%s/tmp/%s", G.maildir, c->name);
+    fd = open(c->tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || (c->msg = fdopen(fd, "w")) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        c->msg_err = 1;
+        return -1;
+    }
+    localtime_r(&now, &tmv);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tmv);
+    c->msg_err = 0;
+    c->held_cr = 0;
+    fprintf(c->msg, "Return-Path: <%s>\n%.*s", c->from, (int)c->rcpts_len, c->rcpts);
+    fprintf(c->msg, "Received: from %s ([%s])\n\tby %s (mailproto-smtpd) with %s%s%s id %s;\n\t%s\n",
+            c->helo[0] ? c->helo : "unknown", c->peer, G.hostname,
+            G.lmtp ? "LMTP" : c->s.ehlo ? "ESMTP" : "SMTP", c->s.tls ? "S" : "",
+            c->s.authed ? "A" : "", c->name, date);
+    return 0;
+}
+
+/* Body bytes, CRLF stored as LF (Maildir convention). */
+static void msg_write(conn *c, const char *p, size_t n)
+{
+    size_t i, start = 0;
+    if (c->msg_err || msg_open(c) != 0)
+        return;
+    if (c->held_cr && n > 0 && p[0] != '\n')
+        fputc('\r', c->msg);
+    if (n > 0)
+        c->held_cr = 0;
+    for (i = 0; i < n; i++) {
+        if (p[i] != '\r')
+            continue;
+        fwrite(p + start, 1, i - start, c->msg);
+        start = i + 1;
+        if (i + 1 == n)
+            c->held_cr = 1; /* decide when the next byte comes */
+        else if (p[i + 1] != '\n')
+            fputc('\r', c->msg);
+    }
+    fwrite(p + start, 1, n - start, c->msg);
+    if (ferror(c->msg))
+        c->msg_err = 1;
+}
+
+static int msg_commit(conn *c)
+{
+    char final[PATH_MAX];
+    int ok;
+    if (msg_open(c) != 0)
+        return -1;
+    if (c->held_cr)
+        fputc('\r', c->msg);
+    ok = !c->msg_err && fflush(c->msg) == 0 && fsync(fileno(c->msg)) == 0;
+    ok = (fclose(c->msg) == 0) && ok;
+    c->msg = NULL;
+    snprintf(final, sizeof(final), "%s/new/%s", G.maildir, c->name);
+    if (ok && rename(c->tmp_path, final) == 0)
+        return 0;
+    unlink(c->tmp_path);
+    return -1;
+}
+
+/* ----------------------------------------------------------------------- */
+/* Session callbacks: the host answers every decision at once.            */
+/* ----------------------------------------------------------------------- */
+
+static void copy_slice(char *dst, size_t cap, mp_slice s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    memcpy(dst, s.ptr, n);
+    dst[n] = '\0';
+}
+
+static int cb_helo(void *u, mp_smtp_server *s, const mp_smtp_cmd *cmd)
+{
+    conn *c = u;
+    copy_slice(c->helo, sizeof(c->helo), cmd->arg);
+    mp_smtp_server_accept(s);
+    return 0;
+}
+
+static int cb_mail(void *u, mp_smtp_server *s, const mp_smtp_cmd *cmd)
+{
+    conn *c = u;
+    msg_discard(c);
+    copy_slice(c->from, sizeof(c->from), cmd->path.mailbox);
+    c->rcpts_len = 0;
+    mp_smtp_server_accept(s);
+    return 0;
+}
+
+static int cb_rcpt(void *u, mp_smtp_server *s, const mp_smtp_cmd *cmd)
+{
+    conn *c = u;
+    int k = snprintf(c->rcpts + c->rcpts_len, sizeof(c->rcpts) - c->rcpts_len,
+                     "X-Original-To: <%.*s>\n", (int)cmd->path.mailbox.len, cmd->path.mailbox.ptr);
+    if (k > 0 && (size_t)k < sizeof(c->rcpts) - c->rcpts_len)
+        c->rcpts_len += (size_t)k;
+    mp_smtp_server_accept(s);
+    return 0;
+}
+
+static int cb_data(void *u, mp_smtp_server *s)
+{
+    conn *c = u;
+    if (msg_open(c) != 0) {
+        mp_smtp_server_reply(s, 451, "4.3.0", "Cannot store the message now");
+        return 0;
+    }
+    mp_smtp_server_accept(s);
+    return 0;
+}
+
+static int cb_body(void *u, mp_smtp_server *s, const char *p, size_t n)
+{
+    (void)s;
+    msg_write(u, p, n);
+    return 0;
+}
+
+/* LMTP wants one reply per recipient, SMTP one.  When the output is
+ * full the rest is answered after sending (conn_service). */
+static void answer_message(conn *c)
+{
+    while (mp_smtp_server_pending(&c->s) == MP_SMTP_DECIDE_MESSAGE) {
+        mp_status r = c->stored ? mp_smtp_server_reply(&c->s, 250, "2.0.0", c->name)
+                                : mp_smtp_server_reply(&c->s, 451, "4.3.0",
+                                                       "Cannot store the message");
+        if (r != MP_OK)
+            break;
+    }
+}
+
+static int cb_end(void *u, mp_smtp_server *s, mp_status st)
+{
+    conn *c = u;
+    (void)s;
+    if (st != MP_OK) {
+        /* Rejected by the session (smuggling attempt, too big). */
+        msg_discard(c);
+        fprintf(stderr, "mailproto-smtpd: %s: message rejected: %s\n", c->peer, mp_strerror(st));
+        return 0;
+    }
+    c->stored = msg_commit(c) == 0;
+    answer_message(c);
+    return 0;
+}
+
+static const user_entry *find_user(mp_slice name)
+{
+    unsigned i;
+    for (i = 0; i < G.nusers; i++)
+        if (strlen(G.users[i].name) == name.len &&
+            memcmp(G.users[i].name, name.ptr, name.len) == 0)
+            return &G.users[i];
+    return NULL;
+}
+
+static int cb_auth(void *u, mp_smtp_server *s)
+{
+    conn *c = u;
+    mp_sasl_server *x = &c->sasl;
+    const user_entry *ue = find_user(x->authcid);
+    /* An authzid other than the user itself is not allowed here. */
+    int authz_ok = x->authzid.len == 0 || (x->authzid.len == x->authcid.len &&
+                                           memcmp(x->authzid.ptr, x->authcid.ptr, x->authzid.len) == 0);
+    switch (x->want) {
+    case MP_SASL_WANT_VERIFY: {
+        size_t pl = ue ? strlen(ue->pass) : 0;
+        int ok = ue && authz_ok && x->password.len == pl && pl > 0 &&
+                 memcmp(x->password.ptr, ue->pass, pl) == 0;
+        mp_sasl_server_verify(x, ok);
+        break;
+    }
+    case MP_SASL_WANT_SECRET:
+        if (ue && authz_ok)
+            mp_sasl_server_set_secret(x, ue->pass, strlen(ue->pass));
+        else
+            mp_sasl_server_verify(x, 0);
+        break;
+    case MP_SASL_WANT_SCRAM_KEYS: {
+        uint8_t sk[MP_HASH_MAX_DIGEST], svk[MP_HASH_MAX_DIGEST];
+        char salt[MP_SASL_MAX_NAME + 32];
+        int n = snprintf(salt, sizeof(salt), "mailproto-smtpd:%.*s", (int)x->authcid.len,
+                         x->authcid.ptr);
+        if (ue && authz_ok && n > 0 &&
+            mp_sasl_scram_derive((mp_sasl_mech)x->mech, &G.crypto, ue->pass, strlen(ue->pass),
+                                 salt, (size_t)n, 4096, sk, svk, NULL) == MP_OK)
+            mp_sasl_server_set_scram(x, salt, (size_t)n, 4096, sk, svk);
+        else
+            mp_sasl_server_verify(x, 0);
+        memset(sk, 0, sizeof(sk));
+        memset(svk, 0, sizeof(svk));
+        break;
+    }
+    default:
+        mp_sasl_server_verify(x, 0);
+        break;
+    }
+    mp_smtp_server_auth_resume(s);
+    return 0;
+}
+
+static void cb_error(void *u, mp_smtp_server *s, const mp_error *e)
+{
+    conn *c = u;
+    (void)s;
+    fprintf(stderr, "mailproto-smtpd: %s: %s at byte %llu (%s)\n", c->peer, mp_strerror(e->code),
+            (unsigned long long)e->offset, e->rule ? e->rule : "-");
+}
+
+/* ----------------------------------------------------------------------- */
+/* Connections                                                             */
+/* ----------------------------------------------------------------------- */
+
+static void conn_free(conn *c)
+{
+    msg_discard(c);
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (c->tls_on)
+        mp_tls_pump_free(&c->pump);
+    c->tls_on = 0;
+#endif
+    mp_sasl_server_wipe(&c->sasl);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static int set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int conn_open(conn *c, int fd, const char *peer)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = fd;
+    snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    c->last_active = time(NULL);
+    c->cfg.hostname = G.hostname;
+    c->cfg.flags = G.flags;
+    c->cfg.max_size = G.max_size;
+    c->cfg.line_buf = c->line;
+    c->cfg.line_cap = sizeof(c->line);
+    if (G.nusers > 0) {
+        c->cfg.auth_mechs = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256";
+        c->cfg.sasl = &c->sasl;
+        c->cfg.sasl_cfg = &G.sasl_cfg;
+        c->cfg.crypto = &G.crypto;
+    }
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (G.implicit_tls) {
+        if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_OK &&
+            mp_tls_pump_status(&c->pump) != MP_NEED_MORE) {
+            mp_tls_pump_free(&c->pump);
+            return -1;
+        }
+        c->tls_on = 1;
+    }
+#endif
+    if (mp_smtp_server_init(&c->s, &c->cfg, &G.cb, c, c->out, sizeof(c->out)) != MP_OK)
+        return -1;
+    return 0;
+}
+
+/* Send what can be sent now.  Returns -1 on a fatal socket error. */
+static int conn_flush(conn *c)
+{
+    for (;;) {
+        size_t n;
+        const char *o = mp_smtp_server_output(&c->s, &n);
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+        if (c->tls_on) {
+            size_t used = 0, cn;
+            const unsigned char *ct;
+            ssize_t k;
+            if (n > 0 && mp_tls_pump_write(&c->pump, o, n, &used) == MP_OK)
+                mp_smtp_server_output_done(&c->s, used);
+            ct = mp_tls_pump_send_buf(&c->pump, &cn);
+            if (cn == 0)
+                return 0;
+            k = send(c->fd, ct, cn, MSG_NOSIGNAL);
+            if (k < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+            mp_tls_pump_send_done(&c->pump, (size_t)k);
+            continue;
+        }
+#endif
+        if (n == 0)
+            return 0;
+        {
+            ssize_t k = send(c->fd, o, n, MSG_NOSIGNAL);
+            if (k < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+            mp_smtp_server_output_done(&c->s, (size_t)k);
+        }
+    }
+}
+
+static int conn_has_output(conn *c)
+{
+    size_t n;
+    mp_smtp_server_output(&c->s, &n);
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (c->tls_on) {
+        size_t cn;
+        mp_tls_pump_send_buf(&c->pump, &cn);
+        n += cn;
+    }
+#endif
+    return n > 0;
+}
+
+/* Feed buffered plaintext to the session. */
+static void conn_feed(conn *c)
+{
+    while (c->in_off < c->in_len && !c->closing && !c->tls_switch) {
+        size_t used = 0;
+        mp_status st = mp_smtp_server_feed(&c->s, c->in + c->in_off, c->in_len - c->in_off, &used);
+        c->in_off += used;
+        if (st == MP_OK)
+            continue;
+        if (st == MP_PAUSED)
+            break; /* output full: send, then go on */
+        if (st == MP_TRANSPORT_SWITCH) {
+            /* Plaintext after STARTTLS is dropped, never executed. */
+            if (c->in_off < c->in_len)
+                fprintf(stderr, "mailproto-smtpd: %s: %zu bytes after STARTTLS discarded\n",
+                        c->peer, c->in_len - c->in_off);
+            c->in_off = c->in_len;
+            c->tls_switch = 1;
+            break;
+        }
+        c->closing = 1; /* MP_CLOSED, or an error */
+    }
+    if (c->in_off == c->in_len)
+        c->in_off = c->in_len = 0;
+    else if (c->in_off > 0) {
+        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+        c->in_len -= c->in_off;
+        c->in_off = 0;
+    }
+}
+
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+/* Decrypted bytes from the pump into c->in. */
+static int conn_tls_read(conn *c)
+{
+    while (c->in_len < sizeof(c->in)) {
+        size_t got = 0;
+        mp_status st = mp_tls_pump_read(&c->pump, c->in + c->in_len, sizeof(c->in) - c->in_len, &got);
+        if (st == MP_OK) {
+            c->in_len += got;
+            continue;
+        }
+        if (st == MP_NEED_MORE)
+            return 0;
+        return -1; /* closed or failed */
+    }
+    return 0;
+}
+#endif
+
+static size_t session_out_len(conn *c)
+{
+    size_t n;
+    mp_smtp_server_output(&c->s, &n);
+    return n;
+}
+
+/* Move everything that can move; returns -1 when the connection is done. */
+static int conn_service(conn *c)
+{
+    int round;
+    for (round = 0; round < 64; round++) {
+        size_t in0, o0;
+        int progress = 0;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+        if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
+            c->closing = 1;
+#endif
+        answer_message(c);
+        in0 = c->in_len;
+        conn_feed(c);
+        progress |= c->in_len != in0;
+        o0 = session_out_len(c);
+        if (conn_flush(c) != 0)
+            return -1;
+        progress |= session_out_len(c) < o0;
+        if (c->tls_switch && !conn_has_output(c)) {
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+            if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
+                return -1;
+            c->tls_on = 1;
+#endif
+            c->tls_switch = 0;
+            mp_smtp_server_tls_started(&c->s);
+            progress = 1;
+        }
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+        /* Say goodbye at the TLS layer too (close_notify), once. */
+        if (c->closing && c->tls_on && !c->tls_closed && session_out_len(c) == 0 &&
+            mp_tls_pump_handshake_done(&c->pump)) {
+            mp_status cs = mp_tls_pump_close(&c->pump);
+            if (cs == MP_OK || mp_is_error(cs))
+                c->tls_closed = 1;
+            if (conn_flush(c) != 0)
+                return -1;
+        }
+#endif
+        if (c->closing && !conn_has_output(c))
+            return -1;
+        if (!progress)
+            break;
+    }
+    return 0;
+}
+
+/* Readable socket. */
+static int conn_read(conn *c)
+{
+    ssize_t k;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (c->tls_on) {
+        size_t room;
+        unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
+        if (room == 0)
+            return conn_service(c);
+        k = recv(c->fd, b, room, 0);
+        if (k == 0) {
+            mp_tls_pump_recv_eof(&c->pump);
+            return -1;
+        }
+        if (k < 0)
+            return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+        if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
+            conn_flush(c); /* the alert */
+            return -1;
+        }
+        return conn_service(c);
+    }
+#endif
+    if (c->in_len == sizeof(c->in))
+        return conn_service(c);
+    k = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+    if (k == 0)
+        return -1;
+    if (k < 0)
+        return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    c->in_len += (size_t)k;
+    return conn_service(c);
+}
+
+/* ----------------------------------------------------------------------- */
+/* Setup                                                                   */
+/* ----------------------------------------------------------------------- */
+
+static int load_passwd(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[600];
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *colon, *end;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
+        colon = strchr(line, ':');
+        if (colon == NULL || colon == line || (size_t)(colon - line) > MP_SASL_MAX_NAME ||
+            strlen(colon + 1) >= sizeof(G.users[0].pass) || G.nusers == MAX_USERS) {
+            fclose(f);
+            return -1;
+        }
+        end = colon;
+        *end = '\0';
+        memcpy(G.users[G.nusers].name, line, (size_t)(colon - line) + 1);
+        memcpy(G.users[G.nusers].pass, colon + 1, strlen(colon + 1) + 1);
+        G.nusers++;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int urandom(void *u, uint8_t *out, size_t n)
+{
+    static int fd = -1;
+    (void)u;
+    if (fd < 0)
+        fd = open("/dev/urandom", O_RDONLY);
+    while (n > 0) {
+        ssize_t k = fd < 0 ? -1 : read(fd, out, n);
+        if (k <= 0)
+            return -1;
+        out += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int listen_on(const char *spec)
+{
+    char host[128];
+    const char *colon = strrchr(spec, ':');
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    unsigned long port;
+    char *end;
+    int fd, one = 1;
+    size_t hl;
+    if (colon == NULL)
+        return -1;
+    hl = (size_t)(colon - spec);
+    if (hl >= sizeof(host))
+        return -1;
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    port = strtoul(colon + 1, &end, 10);
+    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '\0')
+        return -1;
+    memset(&ss, 0, sizeof(ss));
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        host[hl - 1] = '\0';
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+            return -1;
+        sl = sizeof(*a);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+            return -1;
+        sl = sizeof(*a);
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -2;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0 || set_nonblock(fd) != 0) {
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
+
+static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)cap);
+    else
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
+}
+
+static void accept_all(int lfd)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        char peer[INET6_ADDRSTRLEN];
+        unsigned i;
+        int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+        if (fd < 0)
+            return;
+        peer_name(&ss, peer, sizeof(peer));
+        for (i = 0; i < G.max_conns; i++)
+            if (conns[i].fd < 0)
+                break;
+        if (i == G.max_conns || set_nonblock(fd) != 0) {
+            /* RFC 5321 §3.8: 421 when the server cannot take the session. */
+            static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
+            if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
+                /* nothing more to do */
+            }
+            close(fd);
+            continue;
+        }
+        if (conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0)
+            conn_free(&conns[i]);
+    }
+}
+
+static int parse_args(int argc, char **argv)
+{
+    int i;
+    G.max_conns = MAX_CONNS_DEFAULT;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "--lmtp") == 0) {
+            G.lmtp = 1;
+        } else if (strcmp(a, "--implicit-tls") == 0) {
+            G.implicit_tls = 1;
+        } else if (strcmp(a, "--auth-plaintext") == 0) {
+            G.auth_plaintext = 1;
+        } else if (v == NULL) {
+            fprintf(stderr, "mailproto-smtpd: unknown option or missing value: %s\n", a);
+            return -1;
+        } else if (strcmp(a, "--listen") == 0) {
+            G.listen = v;
+            i++;
+        } else if (strcmp(a, "--maildir") == 0) {
+            G.maildir = v;
+            i++;
+        } else if (strcmp(a, "--tls-cert") == 0) {
+            G.cert = v;
+            i++;
+        } else if (strcmp(a, "--tls-key") == 0) {
+            G.key = v;
+            i++;
+        } else if (strcmp(a, "--passwd") == 0) {
+            G.passwd = v;
+            i++;
+        } else if (strcmp(a, "--max-size") == 0 || strcmp(a, "--max-conns") == 0) {
+            char *end;
+            unsigned long long n;
+            errno = 0;
+            n = strtoull(v, &end, 10);
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || errno != 0) {
+                fprintf(stderr, "mailproto-smtpd: bad number for %s: %s\n", a, v);
+                return -1;
+            }
+            if (a[6] == 's') {
+                G.max_size = n;
+            } else {
+                if (n == 0 || n > MAX_CONNS_LIMIT) {
+                    fprintf(stderr, "mailproto-smtpd: --max-conns must be 1..%d\n",
+                            MAX_CONNS_LIMIT);
+                    return -1;
+                }
+                G.max_conns = (unsigned)n;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "mailproto-smtpd: unknown option: %s\n", a);
+            return -1;
+        }
+    }
+    if (G.listen == NULL || G.maildir == NULL) {
+        fprintf(stderr, "mailproto-smtpd: --listen and --maildir are required (see --help)\n");
+        return -1;
+    }
+    if ((G.cert == NULL) != (G.key == NULL)) {
+        fprintf(stderr, "mailproto-smtpd: --tls-cert and --tls-key go together\n");
+        return -1;
+    }
+    if (G.implicit_tls && G.cert == NULL) {
+        fprintf(stderr, "mailproto-smtpd: --implicit-tls needs --tls-cert and --tls-key\n");
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct pollfd pfd[MAX_CONNS_LIMIT + 1];
+    struct sigaction sa;
+    int lfd;
+    unsigned i;
+
+    if (parse_args(argc, argv) != 0)
+        return 2;
+#ifndef MP_EXAMPLE_HAVE_MBEDTLS
+    if (G.cert || G.implicit_tls) {
+        fprintf(stderr, "mailproto-smtpd: built without TLS (configure with "
+                        "-DMAILPROTO_WITH_MBEDTLS=ON)\n");
+        return 2;
+    }
+#else
+    if (G.cert) {
+        if (mp_tls_config_init(&G.tls, MP_TLS_SERVER) != MP_OK ||
+            mp_tls_config_own_cert_file(&G.tls, G.cert, G.key, NULL) != MP_OK)
+            return die("cannot load the TLS certificate or key", G.cert);
+        G.tls_ready = 1;
+    }
+#endif
+    if (gethostname(G.hostname, sizeof(G.hostname) - 1) != 0 || G.hostname[0] == '\0')
+        snprintf(G.hostname, sizeof(G.hostname), "localhost");
+    for (i = 0; G.hostname[i]; i++)
+        if (G.hostname[i] <= ' ' || G.hostname[i] > '~' || G.hostname[i] == '/')
+            G.hostname[i] = '-';
+    if (make_maildir(G.maildir) != 0)
+        return die("cannot create the Maildir", G.maildir);
+    if (G.passwd && load_passwd(G.passwd) != 0)
+        return die("cannot read the password file (user:password lines)", G.passwd);
+
+    G.crypto = mp_crypto_builtin(urandom, NULL);
+    G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
+    G.sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
+    G.flags = MP_SMTP_SRV_8BITMIME | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_CHUNKING |
+              MP_SMTP_SRV_BINARYMIME | MP_SMTP_SRV_LAX;
+    if (G.lmtp)
+        G.flags |= MP_SMTP_SRV_LMTP;
+    if (G.cert && !G.implicit_tls)
+        G.flags |= MP_SMTP_SRV_STARTTLS;
+    if (G.implicit_tls)
+        G.flags |= MP_SMTP_SRV_TLS_ACTIVE;
+    if (G.nusers > 0)
+        G.flags |= MP_SMTP_SRV_AUTH;
+    if (G.auth_plaintext)
+        G.flags |= MP_SMTP_SRV_AUTH_PLAINTEXT;
+    else
+        G.flags |= MP_SMTP_SRV_AUTH_TLS_ONLY;
+    G.cb.on_helo = cb_helo;
+    G.cb.on_mail = cb_mail;
+    G.cb.on_rcpt = cb_rcpt;
+    G.cb.on_data = cb_data;
+    G.cb.on_body = cb_body;
+    G.cb.on_message_end = cb_end;
+    G.cb.on_auth = cb_auth;
+    G.cb.on_error = cb_error;
+
+    lfd = listen_on(G.listen);
+    if (lfd == -1)
+        return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
+    if (lfd < 0)
+        return die("cannot listen on", G.listen);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (i = 0; i < MAX_CONNS_LIMIT; i++)
+        conns[i].fd = -1;
+    printf("listening on %s\n", G.listen);
+    fflush(stdout);
+
+    while (!stop_flag) {
+        nfds_t n = 0;
+        unsigned map[MAX_CONNS_LIMIT];
+        time_t now = time(NULL);
+        int r;
+        pfd[n].fd = lfd;
+        pfd[n].events = POLLIN;
+        n++;
+        for (i = 0; i < G.max_conns; i++) {
+            conn *c = &conns[i];
+            short ev = 0;
+            if (c->fd < 0)
+                continue;
+            if (now - c->last_active > IDLE_TIMEOUT && !c->closing) {
+                mp_smtp_server_timeout(&c->s);
+                c->closing = 1;
+                if (conn_service(c) != 0) {
+                    conn_free(c);
+                    continue;
+                }
+            }
+            if (!c->closing && !c->tls_switch)
+                ev |= POLLIN;
+            if (conn_has_output(c))
+                ev |= POLLOUT;
+            pfd[n].fd = c->fd;
+            pfd[n].events = ev;
+            map[n - 1] = i;
+            n++;
+        }
+        r = poll(pfd, n, 1000);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return die("poll failed", strerror(errno));
+        }
+        if (pfd[0].revents & POLLIN)
+            accept_all(lfd);
+        for (i = 1; i < n; i++) {
+            conn *c = &conns[map[i - 1]];
+            int rc = 0;
+            if (pfd[i].revents == 0 || c->fd != pfd[i].fd)
+                continue;
+            c->last_active = now;
+            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+                rc = conn_read(c);
+            if (rc == 0 && (pfd[i].revents & POLLOUT))
+                rc = conn_service(c);
+            if (rc != 0)
+                conn_free(c);
+        }
+    }
+    /* SIGTERM / SIGINT: tell every client (421) and leave. */
+    for (i = 0; i < G.max_conns; i++) {
+        conn *c = &conns[i];
+        if (c->fd < 0)
+            continue;
+        mp_smtp_server_shutdown(&c->s, NULL);
+        conn_flush(c);
+        conn_free(c);
+    }
+    close(lfd);
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (G.tls_ready)
+        mp_tls_config_free(&G.tls);
+#endif
+    return 0;
+}

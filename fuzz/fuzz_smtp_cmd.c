@@ -1,0 +1,177 @@
+/* libFuzzer target: SMTP command parser (server side) behind the line
+ * framer.  The first byte picks parser flags and a split step.
+ * Oracles beyond "no crash":
+ *  - split invariance: the events of the whole input equal those of the
+ *    input fed in pieces;
+ *  - round trip: every parsed command, written back in canonical form
+ *    (fmt_cmd below), parses again to the same canonical form;
+ *  - every slice the parser returns lies inside the line. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailproto/smtp.h"
+
+#define MAX_LINE MP_SMTP_MAX_COMMAND_LINE
+
+typedef struct digest {
+    uint64_t h;
+    uint64_t nevents;
+} digest;
+
+static void mix(digest *d, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i;
+    for (i = 0; i < n; i++)
+        d->h = (d->h ^ b[i]) * 1099511628211u;
+}
+
+static void put(char *o, size_t *n, const char *p, size_t k)
+{
+    if (*n + k <= 2 * MAX_LINE) {
+        memcpy(o + *n, p, k);
+        *n += k;
+    }
+}
+#define PUTS(o, n, s) put((o), (n), (s), strlen(s))
+
+/* The command in canonical form: upper-case verb, single spaces, source
+ * route dropped, parameters joined by one space. */
+static size_t fmt_cmd(const mp_smtp_cmd *c, char *o)
+{
+    size_t n = 0;
+    PUTS(o, &n, mp_smtp_verb_name(c->verb));
+    switch (c->verb) {
+    case MP_SMTP_MAIL:
+    case MP_SMTP_RCPT: {
+        mp_smtp_param_iter it;
+        mp_slice k, v;
+        int hv;
+        PUTS(o, &n, c->verb == MP_SMTP_MAIL ? " FROM:<" : " TO:<");
+        put(o, &n, c->path.mailbox.ptr, c->path.mailbox.len);
+        PUTS(o, &n, ">");
+        mp_smtp_param_iter_init(&it, c->params_text);
+        while (mp_smtp_param_next(&it, &k, &v, &hv)) {
+            PUTS(o, &n, " ");
+            put(o, &n, k.ptr, k.len);
+            if (hv) {
+                PUTS(o, &n, "=");
+                put(o, &n, v.ptr, v.len);
+            }
+        }
+        break;
+    }
+    case MP_SMTP_BDAT: {
+        char num[24];
+        size_t i = sizeof(num);
+        uint64_t v = c->bdat_size;
+        do {
+            num[--i] = (char)('0' + (int)(v % 10u));
+            v /= 10u;
+        } while (v);
+        PUTS(o, &n, " ");
+        put(o, &n, num + i, sizeof(num) - i);
+        if (c->bdat_last)
+            PUTS(o, &n, " LAST");
+        break;
+    }
+    default:
+        if (c->arg.len || c->verb == MP_SMTP_VRFY || c->verb == MP_SMTP_EXPN) {
+            PUTS(o, &n, " ");
+            put(o, &n, c->arg.ptr, c->arg.len);
+        }
+        if (c->has_arg2) {
+            PUTS(o, &n, " ");
+            put(o, &n, c->arg2.ptr, c->arg2.len);
+        }
+        break;
+    }
+    return n;
+}
+
+static void in_line(mp_slice s, const char *line, size_t len)
+{
+    if (s.len && (s.ptr < line || s.ptr + s.len > line + len))
+        abort();
+}
+
+static void check_cmd(const mp_smtp_cmd *c, const char *line, size_t len, unsigned flags)
+{
+    static char a[2 * MAX_LINE], b[2 * MAX_LINE];
+    size_t na, nb;
+    mp_smtp_cmd c2;
+    mp_error e;
+    in_line(c->arg, line, len);
+    in_line(c->arg2, line, len);
+    in_line(c->path.mailbox, line, len);
+    in_line(c->path.local, line, len);
+    in_line(c->path.domain, line, len);
+    in_line(c->params_text, line, len);
+    na = fmt_cmd(c, a);
+    if (mp_smtp_cmd_parse(a, na, flags, &c2, &e) != MP_OK)
+        abort(); /* the canonical form of a valid command must be valid */
+    nb = fmt_cmd(&c2, b);
+    if (na != nb || memcmp(a, b, na) != 0)
+        abort();
+}
+
+static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, digest *d)
+{
+    static char buf[MAX_LINE];
+    mp_line_framer f;
+    size_t off = 0;
+    d->h = 14695981039346656037u;
+    d->nevents = 0;
+    if (mp_line_framer_init(&f, buf, sizeof(buf), MAX_LINE, 0) != MP_OK)
+        abort();
+    while (off < size) {
+        size_t piece = size - off < step ? size - off : step;
+        const char *p = (const char *)data + off;
+        size_t left = piece;
+        while (left > 0) {
+            size_t used = 0;
+            mp_slice line;
+            mp_status st = mp_line_framer_next(&f, p, left, &used, &line);
+            if (st == MP_OK) {
+                mp_smtp_cmd cmd;
+                mp_error e;
+                st = mp_smtp_cmd_parse(line.ptr, line.len, flags, &cmd, &e);
+                mix(d, &st, sizeof(st));
+                if (st == MP_OK) {
+                    static char canon[2 * MAX_LINE];
+                    size_t cn = fmt_cmd(&cmd, canon);
+                    mix(d, canon, cn);
+                    check_cmd(&cmd, line.ptr, line.len, flags);
+                } else {
+                    if (e.offset > line.len)
+                        abort();
+                    mix(d, &e.offset, sizeof(e.offset));
+                    mix(d, &cmd.verb, sizeof(cmd.verb));
+                }
+                d->nevents++;
+            } else if (st != MP_NEED_MORE) {
+                mix(d, &st, sizeof(st));
+                d->nevents++;
+            }
+            p += used;
+            left -= used;
+        }
+        off += piece;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    digest whole, split;
+    unsigned flags;
+    if (size < 1)
+        return 0;
+    flags = data[0] & (MP_SMTP_CMD_SMTPUTF8 | MP_SMTP_CMD_UTF8_TXN | MP_SMTP_CMD_LAX);
+    run(data + 1, size - 1, SIZE_MAX, flags, &whole);
+    run(data + 1, size - 1, (size_t)(data[0] >> 4) + 1u, flags, &split);
+    if (whole.h != split.h || whole.nevents != split.nevents)
+        abort(); /* fragmentation changed the events */
+    return 0;
+}

@@ -1,0 +1,311 @@
+/* libFuzzer target: the SMTP/LMTP server session with a host that accepts
+ * everything.  The first byte picks the server flags, the second the split
+ * step.  Oracles beyond "no crash":
+ *  - the replies and events are the same for the whole input answered
+ *    synchronously and for the input fed in pieces answered
+ *    asynchronously (after feed paused);
+ *  - the output only ever holds whole replies (CRLF-terminated, each line
+ *    "DDD[ -]...");
+ *  - a DATA body delivered under the strict policy never holds a bare CR,
+ *    a bare LF or a NUL, and an accepted DATA message ended on a real
+ *    CRLF "." CRLF in the input. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailproto/crypto.h"
+#include "mailproto/sasl.h"
+#include "mailproto/smtp.h"
+
+typedef struct digest {
+    uint64_t h;
+    uint64_t n;
+} digest;
+
+static void mix(digest *d, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i;
+    for (i = 0; i < n; i++)
+        d->h = (d->h ^ b[i]) * 1099511628211u;
+    d->n += n;
+}
+
+typedef struct fx {
+    mp_smtp_server s;
+    mp_smtp_server_config cfg;
+    mp_smtp_server_callbacks cb;
+    char out[1024];
+    char line[MP_SMTP_SERVER_LINE_BUF_AUTH];
+    mp_sasl_server sasl;
+    mp_sasl_server_config sasl_cfg;
+    mp_crypto_provider crypto;
+    digest d;
+    int async;
+    int strict;
+    int in_data;       /* the current body is a DATA body */
+    unsigned char last[2]; /* last two body bytes, for CR/LF pairing */
+} fx;
+
+static fx F;
+
+static void drain(fx *x)
+{
+    size_t n, i;
+    const char *o = mp_smtp_server_output(&x->s, &n);
+    if (n == 0)
+        return;
+    if (n < 2 || o[n - 2] != '\r' || o[n - 1] != '\n')
+        abort(); /* a partial reply */
+    for (i = 0; i < n; i++) {
+        /* every line: three digits and ' ' or '-' or CRLF */
+        size_t e = i;
+        while (e < n && o[e] != '\r')
+            e++;
+        if (e + 1 >= n || o[e + 1] != '\n' || e - i < 3)
+            abort();
+        if (o[i] < '2' || o[i] > '5' || (e - i > 3 && o[i + 3] != ' ' && o[i + 3] != '-'))
+            abort();
+        if (memchr(o + i, '\n', e - i))
+            abort();
+        i = e + 1;
+    }
+    mix(&x->d, o, n);
+    mp_smtp_server_output_done(&x->s, n);
+}
+
+/* Accept whatever is pending; LMTP may owe more replies than the output
+ * holds: send (drain) and go on. */
+static void accept_all(fx *x)
+{
+    int tries = 0;
+    while (mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE &&
+           mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_AUTH) {
+        mp_status st = mp_smtp_server_accept(&x->s);
+        if (st == MP_ERR_NO_SPACE && tries++ < 2) {
+            drain(x);
+            continue;
+        }
+        if (st != MP_OK)
+            abort();
+        tries = 0;
+    }
+}
+
+static int decide(void *u)
+{
+    fx *x = u;
+    if (!x->async)
+        accept_all(x);
+    return 0;
+}
+
+static int on_cmd(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
+{
+    fx *x = u;
+    (void)s;
+    drain(x); /* replies so far come before this event, whatever the split */
+    mix(&x->d, "C", 1);
+    mix(&x->d, &c->verb, sizeof(c->verb));
+    return decide(u);
+}
+
+static int on_data(void *u, mp_smtp_server *s)
+{
+    fx *x = u;
+    (void)s;
+    drain(x);
+    x->in_data = 1;
+    x->last[0] = x->last[1] = '\n';
+    mix(&x->d, "D", 1);
+    return decide(u);
+}
+
+static int on_body(void *u, mp_smtp_server *s, const char *p, size_t n)
+{
+    fx *x = u;
+    size_t i;
+    drain(x);
+    if (x->in_data && x->strict && s->state == MP_SMTP_SS_DATA) {
+        for (i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            unsigned char prev = i ? (unsigned char)p[i - 1] : x->last[1];
+            if (c == 0 || (c == '\n' && prev != '\r') || (prev == '\r' && c != '\n'))
+                abort(); /* a poisoned byte was delivered */
+        }
+        if (n) {
+            x->last[0] = n > 1 ? (unsigned char)p[n - 2] : x->last[1];
+            x->last[1] = (unsigned char)p[n - 1];
+        }
+    }
+    /* Bytes only: chunk boundaries depend on the split. */
+    mix(&x->d, p, n);
+    return 0;
+}
+
+static int on_end(void *u, mp_smtp_server *s, mp_status st)
+{
+    fx *x = u;
+    (void)s;
+    drain(x);
+    mix(&x->d, "E", 1);
+    mix(&x->d, &st, sizeof(st));
+    if (st == MP_OK && x->in_data) {
+        /* Content ends with the CRLF before the terminating "." CRLF. */
+        if (x->strict && x->last[1] != '\n')
+            abort();
+    }
+    x->in_data = 0;
+    if (st == MP_OK)
+        return decide(u);
+    return 0;
+}
+
+static int rnd(void *u, uint8_t *out, size_t n)
+{
+    (void)u;
+    memset(out, 0x5a, n);
+    return 0;
+}
+
+/* The host's only user: tim / tanstaaftanstaaf (SCRAM keys derived). */
+static void answer_auth(fx *x)
+{
+    mp_sasl_server *a = &x->sasl;
+    int tim = mp_slice_eq_ci(a->authcid, "tim", 3);
+    if (a->want == MP_SASL_WANT_VERIFY)
+        mp_sasl_server_verify(a, tim && a->password.len == 16 &&
+                                     memcmp(a->password.ptr, "tanstaaftanstaaf", 16) == 0);
+    else if (a->want == MP_SASL_WANT_SECRET && tim)
+        mp_sasl_server_set_secret(a, "tanstaaftanstaaf", 16);
+    else
+        mp_sasl_server_verify(a, 0);
+    if (mp_smtp_server_auth_resume(&x->s) != MP_OK)
+        abort();
+}
+
+static int on_auth(void *u, mp_smtp_server *s)
+{
+    fx *x = u;
+    (void)s;
+    drain(x);
+    mix(&x->d, "A", 1);
+    if (!x->async)
+        answer_auth(x);
+    return 0;
+}
+
+static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, int async,
+                digest *out)
+{
+    fx *x = &F;
+    size_t off = 0;
+    memset(x, 0, sizeof(*x));
+    x->async = async;
+    x->strict = !(flags & MP_SMTP_SRV_NORMALIZE_LF);
+    x->d.h = 14695981039346656037u;
+    x->cfg.hostname = "fuzz.example";
+    x->cfg.flags = flags;
+    x->cfg.max_size = (flags & 0x100000u) ? 64 : 0;
+    x->cfg.max_rcpts = (flags & 0x200000u) ? 3 : 0;
+    x->cfg.flags &= 0xfffffu;
+    x->cfg.line_buf = x->line;
+    x->cfg.line_cap = sizeof(x->line);
+    x->cb.on_helo = on_cmd;
+    x->cb.on_mail = on_cmd;
+    x->cb.on_rcpt = on_cmd;
+    x->cb.on_vrfy = on_cmd;
+    x->cb.on_expn = on_cmd;
+    x->cb.on_help = on_cmd;
+    x->cb.on_data = on_data;
+    x->cb.on_body = on_body;
+    x->cb.on_message_end = on_end;
+    if (flags & MP_SMTP_SRV_AUTH) {
+        x->crypto = mp_crypto_builtin(rnd, NULL);
+        x->sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
+        x->sasl_cfg.cram_challenge = MP_SLICE_LIT("<1896.697170952@postoffice.reston.mci.net>");
+        x->cfg.auth_mechs = "PLAIN LOGIN CRAM-MD5";
+        x->cfg.sasl = &x->sasl;
+        x->cfg.sasl_cfg = &x->sasl_cfg;
+        x->cfg.crypto = &x->crypto;
+        x->cb.on_auth = on_auth;
+    }
+    if (mp_smtp_server_init(&x->s, &x->cfg, &x->cb, x, x->out, sizeof(x->out)) != MP_OK)
+        abort();
+    drain(x);
+    while (off < size) {
+        size_t piece = size - off < step ? size - off : step;
+        const char *p = (const char *)data + off;
+        size_t left = piece;
+        int guard = 0;
+        while (left > 0) {
+            size_t used = 0;
+            mp_status st = mp_smtp_server_feed(&x->s, p, left, &used);
+            if (used > left)
+                abort();
+            drain(x);
+            p += used;
+            left -= used;
+            if (st == MP_CLOSED) {
+                mix(&x->d, "X", 1);
+                off = size;
+                break;
+            }
+            if (st == MP_TRANSPORT_SWITCH) {
+                /* Pretend TLS started and the rest is TLS payload. */
+                mix(&x->d, "T", 1);
+                if (mp_smtp_server_tls_started(&x->s) != MP_OK)
+                    abort();
+                continue;
+            }
+            if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) == MP_SMTP_DECIDE_AUTH) {
+                answer_auth(x);
+                drain(x);
+                continue;
+            }
+            if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE) {
+                accept_all(x);
+                drain(x);
+                continue;
+            }
+            if (st != MP_OK && st != MP_PAUSED)
+                abort();
+            if (used == 0 && ++guard > 4)
+                abort(); /* no progress although output was drained */
+        }
+        if (off < size)
+            off += piece;
+    }
+    *out = x->d;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const unsigned choices[10] = {
+        0,
+        MP_SMTP_SRV_CHUNKING | MP_SMTP_SRV_BINARYMIME | MP_SMTP_SRV_8BITMIME,
+        MP_SMTP_SRV_LMTP | MP_SMTP_SRV_CHUNKING,
+        MP_SMTP_SRV_STARTTLS | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_DSN,
+        MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_LAX,
+        MP_SMTP_SRV_CHUNKING | 0x100000u,
+        MP_SMTP_SRV_UNKNOWN_PARAMS | 0x200000u | 0x100000u,
+        MP_SMTP_SRV_LMTP | MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_MT_PRIORITY,
+        /* AUTH: a response in the same read as its challenge is refused
+         * on purpose (SECURITY.md), so these compare whole inputs only. */
+        MP_SMTP_SRV_AUTH | MP_SMTP_SRV_AUTH_PLAINTEXT,
+        MP_SMTP_SRV_AUTH | MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED | 0x100000u,
+    };
+    digest whole, split;
+    unsigned flags;
+    size_t step;
+    if (size < 2)
+        return 0;
+    flags = choices[data[0] % 10u];
+    step = (flags & MP_SMTP_SRV_AUTH) ? SIZE_MAX : (size_t)data[1] % 64u + 1u;
+    run(data + 2, size - 2, SIZE_MAX, flags, 0, &whole);
+    run(data + 2, size - 2, step, flags, 1, &split);
+    if (whole.h != split.h || whole.n != split.n)
+        abort(); /* fragmentation or host timing changed the replies */
+    return 0;
+}
