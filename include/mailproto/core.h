@@ -79,7 +79,20 @@ extern "C" {
 #define MP_STATUS_TABLE_POP3(X)
 
 /* IMAP lexer (literals, depth, tokens) and responses: 192..223. */
-#define MP_STATUS_TABLE_IMAP_RESP(X)
+#define MP_STATUS_TABLE_IMAP_RESP(X)                                          \
+    X(MP_ERR_IMAP_LITERAL_SYNTAX, 192, "IMAP literal length malformed")       \
+    X(MP_ERR_IMAP_LITERAL_RANGE, 193, "IMAP literal length above the protocol maximum") \
+    X(MP_ERR_IMAP_LITERAL_LIMIT, 194, "IMAP literal larger than the configured limit") \
+    X(MP_ERR_IMAP_NONSYNC_TOO_BIG, 195, "IMAP non-synchronizing literal above 4096 (LITERAL-)") \
+    X(MP_ERR_IMAP_TOO_MANY_LITERALS, 196, "too many IMAP literals in one line") \
+    X(MP_ERR_IMAP_DEPTH, 197, "IMAP parenthesis nesting too deep")             \
+    X(MP_ERR_IMAP_QUOTED, 198, "IMAP quoted string malformed")                 \
+    X(MP_ERR_IMAP_STRING_TOO_LONG, 199, "IMAP literal too long for a string value") \
+    X(MP_ERR_IMAP_TAG, 200, "IMAP tag malformed or too long")                  \
+    X(MP_ERR_IMAP_RESPONSE, 201, "IMAP response malformed")                    \
+    X(MP_ERR_IMAP_BODYSTRUCTURE, 202, "IMAP BODYSTRUCTURE malformed")          \
+    X(MP_ERR_IMAP_ATOM_TOO_LONG, 203, "IMAP atom longer than its limit")       \
+    X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit")
 
 /* IMAP commands: 224..255. */
 #define MP_STATUS_TABLE_IMAP_CMD(X)
