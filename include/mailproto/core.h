@@ -95,7 +95,20 @@ extern "C" {
     X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit")
 
 /* IMAP commands: 224..255. */
-#define MP_STATUS_TABLE_IMAP_CMD(X)
+#define MP_STATUS_TABLE_IMAP_CMD(X)                                           \
+    X(MP_ERR_IMAP_CMD_UNKNOWN, 224, "unknown IMAP command")                   \
+    X(MP_ERR_IMAP_CMD_SYNTAX, 225, "IMAP command arguments malformed")        \
+    X(MP_ERR_IMAP_CMD_TAG, 226, "IMAP command tag missing or malformed")      \
+    X(MP_ERR_IMAP_CMD_LITERAL_REJECTED, 227, "IMAP literal rejected by the server") \
+    X(MP_ERR_IMAP_CMD_LITERAL_TOTAL, 228, "IMAP literal bytes in one command above the limit") \
+    X(MP_ERR_IMAP_CMD_AUTH_LINE, 229, "IMAP AUTHENTICATE response line too long") \
+    X(MP_ERR_IMAP_CMD_MAILBOX, 230, "IMAP mailbox name not valid modified UTF-7 / UTF-8") \
+    X(MP_ERR_IMAP_CMD_SEQSET, 231, "IMAP sequence set malformed")             \
+    X(MP_ERR_IMAP_CMD_DATETIME, 232, "IMAP date or date-time malformed")      \
+    X(MP_ERR_IMAP_CMD_SEARCH_KEY, 233, "IMAP search key unknown or malformed") \
+    X(MP_ERR_IMAP_CMD_FETCH_ATT, 234, "IMAP fetch attribute unknown or malformed") \
+    X(MP_ERR_IMAP_CMD_SECTION_TOO_LONG, 235, "IMAP BODY[section] longer than MP_IMAP_MAX_SECTION") \
+    X(MP_ERR_IMAP_CMD_NOT_DONE, 236, "IMAP IDLE expects DONE")
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,
