@@ -304,6 +304,212 @@ mp_status mp_imap_write_append_next(mp_imap_writer *w, const mp_slice *flags, si
 /* After the last message's last byte: the final CRLF. */
 mp_status mp_imap_write_append_end(mp_imap_writer *w);
 
+/* ======================================================================= */
+/* Command parser (server side)                                             */
+/* ======================================================================= */
+
+/* The canonical text of one BODY[...] / BINARY[...] section spec kept while
+ * its header list is read (RFC 9051 §9 section-spec). */
+#ifndef MP_IMAP_MAX_SECTION
+#define MP_IMAP_MAX_SECTION 512u
+#endif
+
+/* Kinds of argument events.  Which ones a command produces follows its
+ * grammar (RFC 9051 §6, §9); `depth` is the parenthesis / search-key
+ * nesting of the value. */
+typedef enum mp_imap_cmd_arg_kind {
+    MP_IMAP_CA_ATOM = 1,    /* keyword: ENABLE capability, STATUS item, AUTH
+                               mechanism, list/select/store/fetch modifier,
+                               STORE item (+FLAGS.SILENT), COMPRESS, SORT
+                               criterion, THREAD algorithm... (text) */
+    MP_IMAP_CA_NUMBER,      /* num */
+    MP_IMAP_CA_STRING,      /* astring / string value (text), unescaped;
+                               `literal` says it came as a literal */
+    MP_IMAP_CA_NIL,
+    MP_IMAP_CA_FLAG,        /* flag or keyword (text, "\\Seen", "$Junk") */
+    MP_IMAP_CA_MAILBOX,     /* text: UTF-8 (decoded from modified UTF-7 in
+                               rev1; "INBOX" in any case becomes "INBOX");
+                               raw: as sent */
+    MP_IMAP_CA_PATTERN,     /* LIST/LSUB pattern, decoded like MAILBOX */
+    MP_IMAP_CA_SEQ,         /* one range of a sequence set: range, index (0
+                               for the first range of each set) */
+    MP_IMAP_CA_DATETIME,    /* APPEND date-time: dt */
+    MP_IMAP_CA_DATE,        /* SEARCH date: dt (time fields 0) */
+    MP_IMAP_CA_LIST_BEGIN,  /* "(" */
+    MP_IMAP_CA_LIST_END,    /* ")" */
+    MP_IMAP_CA_SEARCH_KEY,  /* a search key name (text, e.g. "OR", "FROM");
+                               its arguments follow as their own events at the
+                               same depth; a bare sequence-set key is reported
+                               as SEQ events alone; groups as LIST_BEGIN/END */
+    MP_IMAP_CA_FETCH_ATT,   /* one fetch item: text = name ("BODY.PEEK",
+                               "ALL", "BINARY.SIZE"), section (has_section),
+                               partial (has_partial) */
+    MP_IMAP_CA_BASE64,      /* AUTHENTICATE initial response (text, "=" for
+                               an empty one) */
+    MP_IMAP_CA_APPEND_MSG   /* APPEND: one message's literal follows (num =
+                               length, binary); begin/chunk/end events carry
+                               its bytes */
+} mp_imap_cmd_arg_kind;
+
+/* One argument.  Slices point into the input or into the parser's buffers
+ * and are valid only until the callback returns. */
+typedef struct mp_imap_cmd_arg {
+    mp_imap_cmd_arg_kind kind;
+    uint8_t depth;
+    uint8_t literal;        /* STRING came from a literal */
+    uint8_t binary;         /* literal8 */
+    uint8_t has_section;
+    uint8_t has_partial;
+    mp_slice text;
+    mp_slice raw;           /* MAILBOX, PATTERN: the wire form */
+    mp_slice section;       /* FETCH_ATT: "1.2.HEADER.FIELDS (DATE FROM)" */
+    uint64_t num;
+    uint32_t index;         /* SEQ: position in its set */
+    mp_imap_seq_range range;
+    uint64_t partial_origin;
+    uint64_t partial_len;
+    mp_imap_datetime dt;
+} mp_imap_cmd_arg;
+
+/* Callback return values: 0 goes on; MP_IMAP_CB_PAUSE makes feed return
+ * MP_PAUSED right after this event (call feed again with the rest); any
+ * other value aborts the feed with MP_ERR_ABORTED. */
+#define MP_IMAP_CB_PAUSE 1
+
+/* Events, in stream order.  Any pointer may be NULL. */
+typedef struct mp_imap_cmd_callbacks {
+    /* A command line starts: its tag and command. */
+    int (*on_command)(void *user, mp_slice tag, mp_imap_cmd_id cmd);
+    /* One argument (see mp_imap_cmd_arg_kind). */
+    int (*on_arg)(void *user, const mp_imap_cmd_arg *arg);
+    /* APPEND message bytes, after the MP_IMAP_CA_APPEND_MSG argument:
+     * chunks of any size (never NUL unless literal8), then end. */
+    int (*on_literal_chunk)(void *user, mp_slice data);
+    int (*on_literal_end)(void *user);
+    /* The command line is complete and valid: the host executes it. */
+    int (*on_end)(void *user);
+    /* The command is bad: the host answers "tag BAD ..." (`tag` empty:
+     * "* BAD").  `cmd` is the command when it was recognised, else 0.
+     * The parser has skipped the rest of the command (over any literal
+     * bytes) and goes on with the next line. */
+    int (*on_bad)(void *user, mp_slice tag, mp_imap_cmd_id cmd, const mp_error *err);
+    /* MP_IMAP_CMD_MODE_AUTH: one client response line; `cancel` is 1 for
+     * "*" (RFC 9051 §6.2.2), else `line` is the base64 text (may be empty). */
+    int (*on_auth_line)(void *user, mp_slice line, int cancel);
+    /* MP_IMAP_CMD_MODE_IDLE: the client sent DONE (RFC 2177). */
+    int (*on_idle_done)(void *user);
+} mp_imap_cmd_callbacks;
+
+/* What the next line is (mp_imap_cmd_parser_set_mode). */
+typedef enum mp_imap_cmd_mode {
+    MP_IMAP_CMD_MODE_COMMAND = 0, /* tagged commands */
+    MP_IMAP_CMD_MODE_AUTH,        /* one AUTHENTICATE response line */
+    MP_IMAP_CMD_MODE_IDLE         /* "DONE" */
+} mp_imap_cmd_mode;
+
+/* Parser options. */
+typedef struct mp_imap_cmd_config {
+    unsigned mode;            /* MP_IMAP_REV2 | MP_IMAP_UTF8 | MP_IMAP_LITERAL_MINUS */
+    unsigned quirks;          /* MP_IMAP_Q_LF_LINES (others do not apply) */
+    mp_imap_limits limits;    /* zero fields: config.h defaults */
+    uint64_t max_append_literal; /* 0: MP_IMAP_MAX_APPEND_LITERAL */
+    uint64_t max_other_literal;  /* 0: MP_IMAP_MAX_LITERAL */
+    uint64_t max_literal_total;  /* literal bytes per command; 0: the APPEND
+                                    limit times MP_IMAP_MAX_LITERALS */
+} mp_imap_cmd_config;
+
+/* A buffer of this size lets every limit reach its compile-time default:
+ * half assembles tokens (and AUTHENTICATE lines), half decodes names. */
+#define MP_IMAP_CMD_PARSER_BUF                                                  \
+    (2u * (MP_IMAP_MAX_AUTH_LINE > MP_IMAP_MAX_QUOTED ? MP_IMAP_MAX_AUTH_LINE   \
+                                                      : MP_IMAP_MAX_QUOTED))
+
+/* Parser state: place it anywhere (about 1.3 KiB); every field is
+ * private except `err`. */
+typedef struct mp_imap_cmd_parser {
+    uint64_t lx_[24];            /* the tokenizer (lib/imap/lex.h) */
+    const mp_imap_cmd_callbacks *cb;
+    void *user;
+    char *dec;                   /* decode buffer (second half of the host's) */
+    size_t dec_cap;
+    size_t lex_cap;
+    const char *prog;            /* argument program of the command */
+    mp_error err;                /* the error last reported through on_bad */
+    uint64_t max_append_literal, max_other_literal, max_literal_total;
+    uint64_t lit_total;          /* literal bytes of this command */
+    uint64_t lit_wait;           /* sync literal waiting for "+" */
+    uint64_t porigin, plen;      /* fetch partial */
+    uint32_t max_line, quoted_max, auth_len;
+    unsigned mode_flags, quirks;
+    uint16_t seclen;
+    uint8_t phase, mode, cmd, op, sub, sp, gdepth, gsub, pending;
+    uint8_t kdepth, kargs;       /* search: stack depth, argument kind */
+    uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
+    uint8_t taglen;
+    uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */
+    char tag[MP_IMAP_MAX_TAG];
+    char section[MP_IMAP_MAX_SECTION];
+} mp_imap_cmd_parser;
+
+/*
+ * Prepare `p`.  `buf[0..cap)` (host-owned, must outlive the parser; best
+ * MP_IMAP_CMD_PARSER_BUF bytes, at least 256) assembles tokens that
+ * straddle feeds and holds decoded mailbox names.  `cfg` may be NULL
+ * (defaults, IMAP4rev1).  `cb` and `user` must outlive the parser.
+ * Returns MP_ERR_ARG for a NULL or too small buffer.
+ */
+mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
+                                  const mp_imap_cmd_config *cfg,
+                                  const mp_imap_cmd_callbacks *cb, void *user);
+
+/*
+ * Parse `in[0..len)`; `*used` is set to the bytes consumed.  Returns:
+ *  - MP_NEED_MORE: all consumed; feed more.
+ *  - MP_PAUSED: stopped early, `*used` < len possibly:
+ *    . a synchronizing literal was announced (mp_imap_cmd_parser_literal_wait
+ *      returns its length): call mp_imap_cmd_parser_accept_literal() and
+ *      send "+ ..." to the client, or mp_imap_cmd_parser_reject_literal()
+ *      (the command is then reported through on_bad; the client sends no
+ *      literal bytes);
+ *    . after STARTTLS, COMPRESS, IDLE or AUTHENTICATE (right after the
+ *      CRLF): bytes after it must not be parsed until the host acted —
+ *      for STARTTLS/COMPRESS they belong to the new layer (SECURITY.md),
+ *      for IDLE/AUTHENTICATE call mp_imap_cmd_parser_set_mode() first;
+ *    . in MP_IMAP_CMD_MODE_AUTH after each response line;
+ *    . a callback returned MP_IMAP_CB_PAUSE.
+ *  - MP_ERR_ABORTED: a callback returned another non-zero value.
+ * Bad commands are not errors of feed: they are reported by on_bad and
+ * parsing goes on.
+ */
+mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t len,
+                                  size_t *used);
+
+/* Length of the sync literal waiting for "+", or -1 when none waits. */
+int64_t mp_imap_cmd_parser_literal_wait(const mp_imap_cmd_parser *p);
+/* The host sent "+": the literal bytes may come.  MP_ERR_STATE if none
+ * waits. */
+mp_status mp_imap_cmd_parser_accept_literal(mp_imap_cmd_parser *p);
+/* Refuse the waiting literal (too large, not authenticated): the next feed
+ * reports the command through on_bad with `reason` (e.g.
+ * MP_ERR_IMAP_CMD_LITERAL_REJECTED).  MP_ERR_STATE if none waits. */
+mp_status mp_imap_cmd_parser_reject_literal(mp_imap_cmd_parser *p, mp_status reason);
+
+/* What the next line is: after "+ challenge" to AUTHENTICATE use
+ * MP_IMAP_CMD_MODE_AUTH, after "+ idling" use MP_IMAP_CMD_MODE_IDLE, after
+ * the tagged completion MP_IMAP_CMD_MODE_COMMAND.  Only between lines
+ * (MP_ERR_STATE otherwise). */
+mp_status mp_imap_cmd_parser_set_mode(mp_imap_cmd_parser *p, mp_imap_cmd_mode mode);
+
+/* Protocol mode bits (MP_IMAP_REV2, MP_IMAP_UTF8, MP_IMAP_LITERAL_MINUS),
+ * e.g. after ENABLE; and the line limit (MP_IMAP_MAX_LINE_PREAUTH before
+ * login).  Take effect from the next token. */
+void mp_imap_cmd_parser_set_flags(mp_imap_cmd_parser *p, unsigned mode);
+void mp_imap_cmd_parser_set_max_line(mp_imap_cmd_parser *p, uint32_t max_line);
+
+/* Bytes held in the parser that belong to an unfinished line (at a
+ * transport switch they must be discarded, never parsed). */
+size_t mp_imap_cmd_parser_pending(const mp_imap_cmd_parser *p);
+
 #ifdef __cplusplus
 }
 #endif

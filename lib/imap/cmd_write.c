@@ -134,46 +134,6 @@ static void wr_sync_point(wr *r)
 
 /* ---- value checks ------------------------------------------------------- */
 
-/* Well-formed UTF-8 (RFC 3629): no overlongs, surrogates or > U+10FFFF. */
-static int utf8_valid(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t k;
-        unsigned lo = 0x80, hi = 0xbf;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            k = 1;
-        else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            if (c == 0xe0)
-                lo = 0xa0;
-            else if (c == 0xed)
-                hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            if (c == 0xf0)
-                lo = 0x90;
-            else if (c == 0xf4)
-                hi = 0x8f;
-        } else
-            return 0;
-        if (n - i <= k)
-            return 0;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return 0;
-        for (size_t j = 2; j <= k; j++)
-            if ((p[i + j] & 0xc0) != 0x80)
-                return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 typedef struct scan {
     size_t nesc;      /* '"' and '\\' to escape in a quoted string */
     uint8_t nul, crlf, high, all;  /* all: every byte has the asked class */
@@ -266,7 +226,7 @@ static void put_string(wr *r, mp_slice s, int mode)
         return;
     }
     if (!sc.crlf && s.len <= QUOTED_MAX &&
-        (!sc.high || (utf8_mode(r) && utf8_valid((const unsigned char *)s.ptr, s.len)))) {
+        (!sc.high || (utf8_mode(r) && mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)))) {
         put_quoted(r, s.ptr, s.len);
         return;
     }
@@ -296,7 +256,7 @@ static void put_mailbox(wr *r, mp_slice s, int list)
         wr_fail(r, MP_ERR_BAD_VALUE);
         return;
     }
-    if (sc.high && !utf8_valid((const unsigned char *)s.ptr, s.len)) {
+    if (sc.high && !mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)) {
         wr_fail(r, MP_ERR_UTF8);
         return;
     }
