@@ -152,7 +152,7 @@ enum ps { PS_START = 0, PS_FLAGS, PS_FLAGS_SP, PS_AFTER_FLAGS, PS_DATE_SP, PS_LI
           PS_NEXT };
 enum ts { TS_ITEM = 0, TS_SP, TS_FIRST, TS_LIST, TS_FLAGS };
 enum ms { MS_START = 0, MS_LIST, MS_SEP };
-enum gs { GS_VALUE = 0, GS_SEP };
+enum gs { GS_VALUE = 0, GS_SEP, GS_OPEN };
 
 /* ======================================================================= */
 
@@ -461,12 +461,11 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         }
         emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), depth);
         p->gdepth++;
-        p->gsub = GS_SEP;
         /* An empty list: the next token may be ")" at once. */
+        p->gsub = GS_OPEN;
         return 0;
     case MP_IMAP_TOK_RPAREN:
-        /* ")" right after "(" (empty list) */
-        if (p->gdepth > 0) {
+        if (p->gdepth > 0 && p->gsub == GS_OPEN) {
             p->gdepth--;
             emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), (uint8_t)(depth - 1));
             p->gsub = GS_SEP;
@@ -1386,7 +1385,7 @@ static void expect(mp_imap_cmd_parser *p)
             cls = MP_IMAP_LEX_SEQSET;
             break;
         case 'F':
-            if (p->sub == FS_SEC || p->sub == FS_PARTIAL)
+            if (p->sub == FS_SEC || p->sub == FS_PARTIAL || p->sub == FS_PARTIAL_END)
                 cls = MP_IMAP_LEX_SECTION;
             else if (p->sub == FS_HDR) {
                 cls = MP_IMAP_LEX_ASTRING;
