@@ -14,6 +14,7 @@
 #include "test_cmd_fixture.h"
 
 static cmd_fixture fx;
+static uint32_t vec_max_line; /* 0: default */
 
 static void run_vec(unsigned mode, unsigned quirks, const char *in, size_t n, const char *want)
 {
@@ -22,7 +23,8 @@ static void run_vec(unsigned mode, unsigned quirks, const char *in, size_t n, co
     memset(&fx.cfg, 0, sizeof(fx.cfg));
     fx.cfg.mode = mode;
     fx.cfg.quirks = quirks;
-    if (getenv("MP_GEN") != NULL) {
+    fx.cfg.limits.max_line = vec_max_line;
+    if (getenv("MP_GEN") != NULL && want[0] == '\0') {
         got = mp_split_check(&t, in, n, NULL);
         printf("----\n%s", got);
         return;
@@ -604,6 +606,454 @@ static void test_append(void **st)
       "  end-message\n"
       "end\n");
 }
+static void test_bad_commands(void **st)
+{
+    (void)st;
+    /* Every bad command gives one "bad" and the next command parses. */
+    V("A1 FROB x\r\n+ NOOP\r\n* NOOP\r\n\r\nA2 NOOP extra\r\nA3 LOGIN a\r\nA4 NOOP\r\n",
+      "bad A1 - MP_ERR_IMAP_CMD_UNKNOWN @3\n"
+      "bad * - MP_ERR_IMAP_CMD_TAG @11\n"
+      "bad * - MP_ERR_IMAP_CMD_TAG @19\n"
+      "bad * - MP_ERR_IMAP_CMD_TAG @27\n"
+      "command NOOP A2\n"
+      "bad A2 NOOP MP_ERR_IMAP_CMD_SYNTAX @36\n"
+      "command LOGIN A3\n"
+      "  string a\n"
+      "bad A3 LOGIN MP_ERR_IMAP_CMD_SYNTAX @54\n"
+      "command NOOP A4\n"
+      "end\n");
+    V("A1 SEARCH FOO\r\nA2 SEARCH (ALL\r\nA3 SEARCH ALL)\r\nA4 FETCH 1 BODY[HEADER.FIELDS]\r\n"
+      "A5 FETCH 1 (ALL)\r\nA6 FETCH 0 FLAGS\r\nA7 FETCH 1:4294967296 FLAGS\r\nA8 NOOP\r\n",
+      "command SEARCH A1\n"
+      "bad A1 SEARCH MP_ERR_IMAP_CMD_SEARCH_KEY @10\n"
+      "command SEARCH A2\n"
+      "  (\n"
+      "  [1] key ALL\n"
+      "bad A2 SEARCH MP_ERR_IMAP_CMD_SYNTAX @29\n"
+      "command SEARCH A3\n"
+      "  key ALL\n"
+      "bad A3 SEARCH MP_ERR_IMAP_CMD_SYNTAX @44\n"
+      "command FETCH A4\n"
+      "  seq 1\n"
+      "bad A4 FETCH MP_ERR_IMAP_CMD_FETCH_ATT @76\n"
+      "command FETCH A5\n"
+      "  seq 1\n"
+      "  (\n"
+      "bad A5 FETCH MP_ERR_IMAP_CMD_FETCH_ATT @91\n"
+      "command FETCH A6\n"
+      "bad A6 FETCH MP_ERR_IMAP_CMD_SEQSET @106\n"
+      "command FETCH A7\n"
+      "bad A7 FETCH MP_ERR_IMAP_CMD_SEQSET @124\n"
+      "command NOOP A8\n"
+      "end\n");
+    V("A1 STORE 1 FLAGS (\\*)\r\nA2 SEARCH SINCE 31-Foo-2000\r\nA3 APPEND x \"7-Feb-1994\" {1}\r\n"
+      "A4 APPEND x CATENATE (TEXT {1+}\r\nx)\r\nA5 NOOP\r\n",
+      "command STORE A1\n"
+      "  seq 1\n"
+      "  atom FLAGS\n"
+      "  (\n"
+      "bad A1 STORE MP_ERR_IMAP_CMD_SYNTAX @18\n"
+      "command SEARCH A2\n"
+      "  key SINCE\n"
+      "bad A2 SEARCH MP_ERR_IMAP_CMD_DATETIME @39\n"
+      "command APPEND A3\n"
+      "  mailbox x\n"
+      "bad A3 APPEND MP_ERR_IMAP_CMD_DATETIME @64\n"
+      "command APPEND A4\n"
+      "  mailbox x\n"
+      "bad A4 APPEND MP_ERR_UNSUPPORTED @94\n"
+      "command NOOP A5\n"
+      "end\n");
+}
+
+static void test_literal_lengths(void **st)
+{
+    (void)st;
+    V("A1 LOGIN {-1}\r\nA2 NOOP\r\n",
+      "command LOGIN A1\n"
+      "bad A1 LOGIN MP_ERR_IMAP_LITERAL_SYNTAX @9\n"
+      "command NOOP A2\n"
+      "end\n");
+    V("A1 LOGIN {4294967296}\r\nA2 NOOP\r\n",
+      "command LOGIN A1\n"
+      "bad A1 LOGIN MP_ERR_IMAP_LITERAL_RANGE @9\n"
+      "command NOOP A2\n"
+      "end\n");
+    V("A1 LOGIN {99999999999999999999}\r\nA2 NOOP\r\n",
+      "command LOGIN A1\n"
+      "bad A1 LOGIN MP_ERR_IMAP_LITERAL_RANGE @9\n"
+      "command NOOP A2\n"
+      "end\n");
+    V("A1 LOGIN {4294967296+}\r\nA2 NOOP\r\n",
+      "command LOGIN A1\n");
+    /* Above the "other" literal policy (64 KiB) but non-sync: the bytes are
+     * skipped, never parsed as commands. */
+    {
+        static char in[70000 + 64];
+        size_t n = 0;
+        memcpy(in, "A1 LOGIN {70000+}\r\n", 19);
+        n = 19;
+        for (size_t i = 0; i < 70000; i++)
+            in[n++] = (i % 50 == 0) ? '\n' : 'x';
+        memcpy(in + n, " p\r\nA2 NOOP\r\n", 13);
+        n += 13;
+        mp_split_target t = { fx_reset, fx_feed, NULL, &fx };
+        memset(&fx.cfg, 0, sizeof(fx.cfg));
+        mp_split_check(&t, in, n,
+                       "command LOGIN A1\n"
+                       "bad A1 LOGIN MP_ERR_IMAP_LITERAL_LIMIT @9\n"
+                       "command NOOP A2\n"
+                       "end\n");
+    }
+    /* LITERAL-: a non-sync literal above 4096 is refused and skipped. */
+    {
+        static char in[5000 + 64];
+        size_t n;
+        memcpy(in, "A1 APPEND INBOX {4097+}\r\n", 25);
+        n = 25;
+        memset(in + n, 'A', 4097);
+        memcpy(in + n, "A9 LOGOUT\r\n", 11); /* inside the literal: never a command */
+        n += 4097;
+        memcpy(in + n, "\r\nA2 NOOP\r\n", 11);
+        n += 11;
+        mp_split_target t = { fx_reset, fx_feed, NULL, &fx };
+        memset(&fx.cfg, 0, sizeof(fx.cfg));
+        fx.cfg.mode = MP_IMAP_LITERAL_MINUS;
+        mp_split_check(&t, in, n,
+                       "command APPEND A1\n"
+                       "  mailbox INBOX\n"
+                       "bad A1 APPEND MP_ERR_IMAP_NONSYNC_TOO_BIG @16\n"
+                       "command NOOP A2\n"
+                       "end\n");
+    }
+}
+
+static void test_literal_rejection(void **st)
+{
+    (void)st;
+    /* The host refuses the sync literal before "+": the client sends no
+     * bytes, the next line is a new command. */
+    fx.reject_literals = 1;
+    V("A1 APPEND INBOX {100000}\r\nA2 NOOP\r\n",
+      "command APPEND A1\n"
+      "  mailbox INBOX\n"
+      "  + 100000\n"
+      "bad A1 APPEND MP_ERR_IMAP_CMD_LITERAL_REJECTED @16\n"
+      "command NOOP A2\n"
+      "end\n");
+    V("A1 LOGIN {5}\r\nA2 LOGIN a b\r\n",
+      "command LOGIN A1\n"
+      "  + 5\n"
+      "bad A1 LOGIN MP_ERR_IMAP_CMD_LITERAL_REJECTED @9\n"
+      "command LOGIN A2\n"
+      "  string a\n"
+      "  string b\n"
+      "end\n");
+    fx.reject_literals = 0;
+    /* Too many literals in one command. */
+    {
+        static char in[4096];
+        size_t n = 0;
+        memcpy(in, "A1 ID (", 7);
+        n = 7;
+        for (int i = 0; i < 40; i++) {
+            memcpy(in + n, i ? " {1+}\r\nx" : "{1+}\r\nx", i ? 8 : 7);
+            n += i ? 8 : 7;
+        }
+        memcpy(in + n, ")\r\nA2 NOOP\r\n", 12);
+        n += 12;
+        run_vec(0, 0, in, n,
+      "command ID A1\n"
+      "  (\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "  [1] string{} x\n"
+      "bad A1 ID MP_ERR_IMAP_TOO_MANY_LITERALS @263\n"
+      "command NOOP A2\n"
+      "end\n");
+    }
+}
+
+static void test_bytes_and_lines(void **st)
+{
+    (void)st;
+    V("A1 LOGIN a\0b c\r\nA2 LOGIN \"a\0b\" c\r\nA3 LOGIN {3+}\r\na\0b c\r\nA4 NOOP\r\n",
+      "command LOGIN A1\n"
+      "  string a\n"
+      "bad A1 LOGIN MP_ERR_NUL @10\n"
+      "command LOGIN A2\n"
+      "bad A2 LOGIN MP_ERR_NUL @27\n"
+      "command LOGIN A3\n"
+      "bad A3 LOGIN MP_ERR_NUL @50\n"
+      "command NOOP A4\n"
+      "end\n");
+    V("A1 LOGIN \xc3\xa9 c\r\nA2 LOGIN \"\xc3\xa9\" c\r\nA3 NOOP\r\n",
+      "command LOGIN A1\n"
+      "bad A1 LOGIN MP_ERR_8BIT @9\n"
+      "command LOGIN A2\n"
+      "bad A2 LOGIN MP_ERR_8BIT @25\n"
+      "command NOOP A3\n"
+      "end\n");
+    VM(MP_IMAP_UTF8, "A1 LOGIN \xc3\xa9 c\r\nA2 LOGIN \"\xc3\xa9\" c\r\nA3 NOOP\r\n",
+      "command LOGIN A1\n"
+      "bad A1 LOGIN MP_ERR_8BIT @9\n"
+      "command LOGIN A2\n"
+      "  string \\xc3\\xa9\n"
+      "  string c\n"
+      "end\n"
+      "command NOOP A3\n"
+      "end\n");
+    V("A1 NOOP\nA2 NOOP\r\nA3 NO\rOP\r\nA4 NOOP\r\n",
+      "command NOOP A1\n"
+      "bad A1 NOOP MP_ERR_BARE_LF @7\n"
+      "command NOOP A2\n"
+      "end\n"
+      "bad A3 - MP_ERR_IMAP_CMD_UNKNOWN @20\n"
+      "command NOOP A4\n"
+      "end\n");
+    run_vec(0, MP_IMAP_Q_LF_LINES, "A1 NOOP\nA2 NOOP\r\n", 17,
+      "command NOOP A1\n"
+      "end\n"
+      "command NOOP A2\n"
+      "end\n");
+    /* Over-long line (limit lowered to 64 bytes for the vector). */
+    vec_max_line = 64;
+    V("A1 LOGIN \"0123456789012345678901234567890123456789\" \"0123456789012345678901\"\r\n"
+      "A2 LOGIN a b\r\n",
+      "command LOGIN A1\n"
+      "  string 0123456789012345678901234567890123456789\n"
+      "bad A1 LOGIN MP_ERR_LINE_TOO_LONG @64\n"
+      "command LOGIN A2\n"
+      "  string a\n"
+      "  string b\n"
+      "end\n");
+    vec_max_line = 0;
+}
+
+static void test_search_depth(void **st)
+{
+    static char in[1000100];
+    size_t n;
+    (void)st;
+    /* A million "(": stopped at MP_IMAP_MAX_DEPTH, fast, and the next
+     * command parses.  Only the whole input and a few splits (the harness
+     * does byte-by-byte only up to 4 KiB). */
+    memcpy(in, "A1 SEARCH ", 10);
+    n = 10;
+    memset(in + n, '(', 1000000);
+    n += 1000000;
+    memcpy(in + n, "\r\nA2 NOOP\r\n", 11);
+    n += 11;
+    run_vec(0, 0, in, n,
+      "command SEARCH A1\n"
+      "  (\n"
+      "  [1] (\n"
+      "  [2] (\n"
+      "  [3] (\n"
+      "  [4] (\n"
+      "  [5] (\n"
+      "  [6] (\n"
+      "  [7] (\n"
+      "  [8] (\n"
+      "  [9] (\n"
+      "  [10] (\n"
+      "  [11] (\n"
+      "  [12] (\n"
+      "  [13] (\n"
+      "  [14] (\n"
+      "  [15] (\n"
+      "  [16] (\n"
+      "  [17] (\n"
+      "  [18] (\n"
+      "  [19] (\n"
+      "  [20] (\n"
+      "  [21] (\n"
+      "  [22] (\n"
+      "  [23] (\n"
+      "  [24] (\n"
+      "  [25] (\n"
+      "  [26] (\n"
+      "  [27] (\n"
+      "  [28] (\n"
+      "  [29] (\n"
+      "  [30] (\n"
+      "  [31] (\n"
+      "  [32] (\n"
+      "  [33] (\n"
+      "  [34] (\n"
+      "  [35] (\n"
+      "  [36] (\n"
+      "  [37] (\n"
+      "  [38] (\n"
+      "  [39] (\n"
+      "  [40] (\n"
+      "  [41] (\n"
+      "  [42] (\n"
+      "  [43] (\n"
+      "  [44] (\n"
+      "  [45] (\n"
+      "  [46] (\n"
+      "  [47] (\n"
+      "  [48] (\n"
+      "  [49] (\n"
+      "  [50] (\n"
+      "  [51] (\n"
+      "  [52] (\n"
+      "  [53] (\n"
+      "  [54] (\n"
+      "  [55] (\n"
+      "  [56] (\n"
+      "  [57] (\n"
+      "  [58] (\n"
+      "  [59] (\n"
+      "  [60] (\n"
+      "  [61] (\n"
+      "  [62] (\n"
+      "  [63] (\n"
+      "bad A1 SEARCH MP_ERR_IMAP_DEPTH @74\n"
+      "command NOOP A2\n"
+      "end\n");
+    /* NOT NOT NOT ... without parentheses hits the search stack bound. */
+    memcpy(in, "A1 SEARCH ", 10);
+    n = 10;
+    for (int i = 0; i < 100; i++) {
+        memcpy(in + n, "NOT ", 4);
+        n += 4;
+    }
+    memcpy(in + n, "ALL\r\nA2 NOOP\r\n", 14);
+    n += 14;
+    run_vec(0, 0, in, n,
+      "command SEARCH A1\n"
+      "  key NOT\n"
+      "  [1] key NOT\n"
+      "  [2] key NOT\n"
+      "  [3] key NOT\n"
+      "  [4] key NOT\n"
+      "  [5] key NOT\n"
+      "  [6] key NOT\n"
+      "  [7] key NOT\n"
+      "  [8] key NOT\n"
+      "  [9] key NOT\n"
+      "  [10] key NOT\n"
+      "  [11] key NOT\n"
+      "  [12] key NOT\n"
+      "  [13] key NOT\n"
+      "  [14] key NOT\n"
+      "  [15] key NOT\n"
+      "  [16] key NOT\n"
+      "  [17] key NOT\n"
+      "  [18] key NOT\n"
+      "  [19] key NOT\n"
+      "  [20] key NOT\n"
+      "  [21] key NOT\n"
+      "  [22] key NOT\n"
+      "  [23] key NOT\n"
+      "  [24] key NOT\n"
+      "  [25] key NOT\n"
+      "  [26] key NOT\n"
+      "  [27] key NOT\n"
+      "  [28] key NOT\n"
+      "  [29] key NOT\n"
+      "  [30] key NOT\n"
+      "  [31] key NOT\n"
+      "  [32] key NOT\n"
+      "  [33] key NOT\n"
+      "  [34] key NOT\n"
+      "  [35] key NOT\n"
+      "  [36] key NOT\n"
+      "  [37] key NOT\n"
+      "  [38] key NOT\n"
+      "  [39] key NOT\n"
+      "  [40] key NOT\n"
+      "  [41] key NOT\n"
+      "  [42] key NOT\n"
+      "  [43] key NOT\n"
+      "  [44] key NOT\n"
+      "  [45] key NOT\n"
+      "  [46] key NOT\n"
+      "  [47] key NOT\n"
+      "  [48] key NOT\n"
+      "  [49] key NOT\n"
+      "  [50] key NOT\n"
+      "  [51] key NOT\n"
+      "  [52] key NOT\n"
+      "  [53] key NOT\n"
+      "  [54] key NOT\n"
+      "  [55] key NOT\n"
+      "  [56] key NOT\n"
+      "  [57] key NOT\n"
+      "  [58] key NOT\n"
+      "  [59] key NOT\n"
+      "  [60] key NOT\n"
+      "  [61] key NOT\n"
+      "  [62] key NOT\n"
+      "  [63] key NOT\n"
+      "  [64] key NOT\n"
+      "bad A1 SEARCH MP_ERR_IMAP_DEPTH @266\n"
+      "command NOOP A2\n"
+      "end\n");
+}
+
+static void test_idle_and_auth_modes(void **st)
+{
+    (void)st;
+    V("I1 IDLE\r\nNOPE\r\nDONE\r\nA1 NOOP\r\n",
+      "command IDLE I1\n"
+      "end\n"
+      "bad * IDLE MP_ERR_IMAP_CMD_NOT_DONE @9\n"
+      "idle-done\n"
+      "command NOOP A1\n"
+      "end\n");
+    fx.auth_more = 1;
+    {
+        static char in[20000];
+        size_t n;
+        memcpy(in, "A1 AUTHENTICATE PLAIN\r\n", 23);
+        n = 23;
+        memset(in + n, 'Q', MP_IMAP_MAX_AUTH_LINE + 4);
+        n += MP_IMAP_MAX_AUTH_LINE + 4;
+        memcpy(in + n, "\r\nA2 NOOP\r\n", 11);
+        n += 11;
+        run_vec(0, 0, in, n,
+      "command AUTHENTICATE A1\n"
+      "  atom PLAIN\n"
+      "end\n"
+      "bad A1 AUTHENTICATE MP_ERR_IMAP_CMD_AUTH_LINE @23\n"
+      "command NOOP A2\n"
+      "end\n");
+    }
+    fx.auth_more = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +1064,12 @@ int main(void)
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_append),
+        cmocka_unit_test(test_bad_commands),
+        cmocka_unit_test(test_literal_lengths),
+        cmocka_unit_test(test_literal_rejection),
+        cmocka_unit_test(test_bytes_and_lines),
+        cmocka_unit_test(test_search_depth),
+        cmocka_unit_test(test_idle_and_auth_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
