@@ -144,6 +144,273 @@ typedef struct mp_imap_token {
     uint8_t flags;   /* MP_IMAP_TOKF_* */
 } mp_imap_token;
 
+/* The shared tokenizer state (lib/imap/lex.h); fields are private.  `buf`
+ * is the host's assembly buffer. */
+typedef struct mp_imap_lex {
+    char *buf;             /* host-owned assembly buffer */
+    size_t cap;
+    size_t len;            /* bytes of a partial token in buf */
+    uint64_t pos;          /* stream offset of the next byte */
+    uint64_t tok_start;    /* stream offset of the current token */
+    uint64_t lit_len;      /* announced literal length */
+    uint64_t lit_left;     /* literal bytes still to deliver / skip */
+    uint64_t max_literal;
+    mp_error err;          /* the last error */
+    uint32_t line_len;     /* bytes of this logical line outside literals */
+    uint32_t max_line;
+    uint32_t max_atom;
+    uint32_t max_quoted;   /* min(limit, cap) */
+    uint16_t depth;        /* open '(' on this line */
+    uint16_t max_depth;
+    uint16_t nliterals;    /* literals on this line */
+    uint16_t max_literals;
+    uint8_t state;         /* private: enum in lex.c */
+    uint8_t sub;           /* private: sub-state (skip literal detection) */
+    uint8_t cls;           /* class of the token being read */
+    uint8_t want;          /* expectation flags */
+    uint8_t flags;         /* MP_IMAP_LEX_* tokenizer flags */
+    uint8_t tflags;        /* flags of the literal being read */
+    uint8_t aux;           /* private: literal length overflowed; sync
+                              literal accepted */
+    uint8_t bol;           /* at the start of a line */
+} mp_imap_lex;
+
+/* ======================================================================= */
+/* Response parser (client side)                                           */
+/* ======================================================================= */
+
+/* Which response a line is (RFC 9051 §7 and the extensions named). */
+#define MP_IMAP_RESP_TABLE(X)                                                 \
+    X(NONE, "")                                                               \
+    X(OK, "OK") X(NO, "NO") X(BAD, "BAD") X(PREAUTH, "PREAUTH") X(BYE, "BYE")  \
+    X(CONTINUE, "+")                                                          \
+    X(CAPABILITY, "CAPABILITY") X(ENABLED, "ENABLED") X(FLAGS, "FLAGS")        \
+    X(LIST, "LIST") X(LSUB, "LSUB") X(STATUS, "STATUS") X(SEARCH, "SEARCH")    \
+    X(ESEARCH, "ESEARCH") X(NAMESPACE, "NAMESPACE") X(ID, "ID")                \
+    X(QUOTA, "QUOTA") X(QUOTAROOT, "QUOTAROOT") X(METADATA, "METADATA")        \
+    X(SORT, "SORT") X(THREAD, "THREAD") X(EXISTS, "EXISTS")                    \
+    X(RECENT, "RECENT") X(EXPUNGE, "EXPUNGE") X(FETCH, "FETCH")                \
+    X(VANISHED, "VANISHED") X(UNKNOWN, "")
+
+typedef enum mp_imap_resp_kind {
+#define MP_IMAP_RESP_ENUM_(name, text) MP_IMAP_RESP_##name,
+    MP_IMAP_RESP_TABLE(MP_IMAP_RESP_ENUM_)
+#undef MP_IMAP_RESP_ENUM_
+    MP_IMAP_RESP_COUNT_
+} mp_imap_resp_kind;
+
+/* Response codes, RFC 9051 §7.1 and extensions (RFC 4315 UIDPLUS, 7162
+ * CONDSTORE/QRESYNC, 5530, 7889 APPENDLIMIT, 5464 METADATA, 8474 ...). */
+#define MP_IMAP_CODE_TABLE(X)                                                 \
+    X(NONE, "") X(UNKNOWN, "")                                                \
+    X(ALERT, "ALERT") X(BADCHARSET, "BADCHARSET")                             \
+    X(CAPABILITY, "CAPABILITY") X(PARSE, "PARSE")                             \
+    X(PERMANENTFLAGS, "PERMANENTFLAGS") X(READ_ONLY, "READ-ONLY")             \
+    X(READ_WRITE, "READ-WRITE") X(TRYCREATE, "TRYCREATE")                     \
+    X(UIDNEXT, "UIDNEXT") X(UIDVALIDITY, "UIDVALIDITY") X(UNSEEN, "UNSEEN")   \
+    X(APPENDUID, "APPENDUID") X(COPYUID, "COPYUID")                           \
+    X(UIDNOTSTICKY, "UIDNOTSTICKY") X(HIGHESTMODSEQ, "HIGHESTMODSEQ")         \
+    X(NOMODSEQ, "NOMODSEQ") X(MODIFIED, "MODIFIED") X(CLOSED, "CLOSED")       \
+    X(UNAVAILABLE, "UNAVAILABLE") X(AUTHENTICATIONFAILED, "AUTHENTICATIONFAILED") \
+    X(AUTHORIZATIONFAILED, "AUTHORIZATIONFAILED") X(EXPIRED, "EXPIRED")       \
+    X(PRIVACYREQUIRED, "PRIVACYREQUIRED") X(CONTACTADMIN, "CONTACTADMIN")     \
+    X(NOPERM, "NOPERM") X(INUSE, "INUSE") X(EXPUNGEISSUED, "EXPUNGEISSUED")   \
+    X(CORRUPTION, "CORRUPTION") X(SERVERBUG, "SERVERBUG")                     \
+    X(CLIENTBUG, "CLIENTBUG") X(CANNOT, "CANNOT") X(LIMIT, "LIMIT")           \
+    X(OVERQUOTA, "OVERQUOTA") X(ALREADYEXISTS, "ALREADYEXISTS")               \
+    X(NONEXISTENT, "NONEXISTENT") X(HASCHILDREN, "HASCHILDREN")               \
+    X(NOTSAVED, "NOTSAVED") X(APPENDLIMIT, "APPENDLIMIT")                     \
+    X(COMPRESSIONACTIVE, "COMPRESSIONACTIVE") X(USEATTR, "USEATTR")           \
+    X(METADATA, "METADATA") X(MAILBOXID, "MAILBOXID")
+
+typedef enum mp_imap_code {
+#define MP_IMAP_CODE_ENUM_(name, text) MP_IMAP_CODE_##name,
+    MP_IMAP_CODE_TABLE(MP_IMAP_CODE_ENUM_)
+#undef MP_IMAP_CODE_ENUM_
+    MP_IMAP_CODE_COUNT_
+} mp_imap_code;
+
+/* Grammar positions of values and lists: what a VALUE / LIST_BEGIN /
+ * LITERAL_* event is.  Names follow RFC 9051 §9. */
+#define MP_IMAP_FIELD_TABLE(X)                                                \
+    X(NONE) X(UNKNOWN) X(EXT)                                                 \
+    X(CODE_TEXT) X(CODE_NUMBER) X(UIDVALIDITY) X(UID_SET) X(UID_SET_DEST)     \
+    X(CHARSETS) X(CHARSET) X(CAPABILITY) X(FLAGS) X(FLAG)                     \
+    X(MBX_ATTRS) X(MBX_ATTR) X(DELIMITER) X(MAILBOX) X(LIST_EXT)              \
+    X(STATUS_ATTS) X(STATUS_ATT) X(STATUS_VALUE)                              \
+    X(NUMBER) X(MODSEQ_KEY) X(MODSEQ) X(SEARCH_CORR) X(CORR_NAME) X(CORR_VALUE) \
+    X(SEARCH_UID) X(SEARCH_RETURN) X(SEARCH_VALUE)                            \
+    X(NS_PERSONAL) X(NS_OTHER) X(NS_SHARED) X(NAMESPACE) X(NS_PREFIX) X(NS_DELIM) \
+    X(ID_PARAMS) X(ID_FIELD) X(ID_VALUE)                                      \
+    X(QUOTA_ROOT) X(QUOTA_LIST) X(QUOTA_RESOURCE) X(QUOTA_USAGE) X(QUOTA_LIMIT) \
+    X(META_LIST) X(META_ENTRY) X(META_VALUE) X(THREAD) X(THREAD_MEMBER)       \
+    X(VANISHED_OPTS) X(EARLIER)                                               \
+    X(FETCH_ATTS) X(FETCH_ITEM) X(SECTION) X(SECTION_HEADER) X(PARTIAL)       \
+    X(BODY_SECTION) X(INTERNALDATE) X(RFC822_SIZE) X(UID) X(EMAILID) X(THREADID) \
+    X(PREVIEW) X(SAVEDATE) X(BINARY_SIZE)                                     \
+    X(ENVELOPE) X(ENV_DATE) X(ENV_SUBJECT) X(ENV_FROM) X(ENV_SENDER)          \
+    X(ENV_REPLY_TO) X(ENV_TO) X(ENV_CC) X(ENV_BCC) X(ENV_IN_REPLY_TO)         \
+    X(ENV_MESSAGE_ID) X(ADDRESS) X(ADDR_NAME) X(ADDR_ADL) X(ADDR_MAILBOX)     \
+    X(ADDR_HOST)                                                              \
+    X(BODY) X(BODY_TYPE) X(BODY_SUBTYPE) X(BODY_PARAMS) X(PARAM_NAME)         \
+    X(PARAM_VALUE) X(BODY_ID) X(BODY_DESCRIPTION) X(BODY_ENCODING)            \
+    X(BODY_SIZE) X(BODY_LINES) X(BODY_MD5) X(BODY_DISPOSITION) X(DISP_TYPE)   \
+    X(BODY_LANGUAGE) X(BODY_LOCATION)
+
+typedef enum mp_imap_field {
+#define MP_IMAP_FIELD_ENUM_(name) MP_IMAP_F_##name,
+    MP_IMAP_FIELD_TABLE(MP_IMAP_FIELD_ENUM_)
+#undef MP_IMAP_FIELD_ENUM_
+    MP_IMAP_F_COUNT_
+} mp_imap_field;
+
+/* Event types. */
+typedef enum mp_imap_ev {
+    MP_IMAP_EV_BEGIN = 1,    /* a response starts: resp, str = tag (empty when
+                                untagged), num = message number (EXISTS,
+                                RECENT, EXPUNGE, FETCH) */
+    MP_IMAP_EV_CODE,         /* "[" resp-text-code: code, str = its atom */
+    MP_IMAP_EV_CODE_END,     /* "]" */
+    MP_IMAP_EV_TEXT,         /* resp-text text, or a continuation's text /
+                                base64 (str, possibly empty) */
+    MP_IMAP_EV_VALUE,        /* a value at `field`: vtype, str, num */
+    MP_IMAP_EV_LIST_BEGIN,   /* "(" opening the list at `field` */
+    MP_IMAP_EV_LIST_END,     /* ")" closing it (same field) */
+    MP_IMAP_EV_LITERAL_BEGIN,/* a literal value at `field` starts: num =
+                                length, flags MP_IMAP_EVF_BINARY */
+    MP_IMAP_EV_LITERAL_CHUNK,/* payload bytes (str), any split */
+    MP_IMAP_EV_LITERAL_END,
+    MP_IMAP_EV_END,          /* the response line is complete and valid */
+    MP_IMAP_EV_ERROR         /* err: the line is malformed; it is skipped to
+                                its end (literals stepped over), no END
+                                follows.  With MP_IMAP_Q_BAD_BODYSTRUCTURE, a
+                                BODYSTRUCTURE error skips only that item
+                                (discard its events) and the FETCH goes on. */
+} mp_imap_ev;
+
+/* Value types of MP_IMAP_EV_VALUE. */
+typedef enum mp_imap_vtype {
+    MP_IMAP_V_NONE = 0,
+    MP_IMAP_V_ATOM,
+    MP_IMAP_V_NUMBER,  /* num holds it; str the digits */
+    MP_IMAP_V_STRING,  /* quoted or literal, unescaped */
+    MP_IMAP_V_NIL,
+    MP_IMAP_V_FLAG,    /* "\Seen", "\*" (backslash included) */
+    MP_IMAP_V_TEXT     /* free text (unknown response-code data) */
+} mp_imap_vtype;
+
+/* Event flags. */
+enum {
+    MP_IMAP_EVF_BINARY = 1u << 0, /* literal8 (~{n}) */
+    MP_IMAP_EVF_MUTF7 = 1u << 1,  /* a mailbox name in modified UTF-7 (rev1
+                                     without UTF8=ACCEPT): decode it with
+                                     mp_mutf7_decode() */
+    MP_IMAP_EVF_LITERAL = 1u << 2 /* the STRING value came as a literal */
+};
+
+/* One event.  Every slice is valid only during the callback. */
+typedef struct mp_imap_resp_event {
+    mp_imap_ev type;
+    mp_imap_resp_kind resp;  /* the response the event belongs to */
+    mp_imap_field field;     /* VALUE, LIST_*, LITERAL_* */
+    mp_imap_code code;       /* CODE, and every event inside the code */
+    mp_imap_vtype vtype;     /* VALUE */
+    mp_slice str;
+    uint64_t num;
+    uint64_t offset;         /* stream offset of the token */
+    unsigned depth;          /* list nesting of the event */
+    unsigned flags;          /* MP_IMAP_EVF_* */
+    const mp_error *err;     /* ERROR */
+} mp_imap_resp_event;
+
+/* Callbacks.  Return 0 to go on, MP_IMAP_CB_PAUSE to make feed return
+ * MP_PAUSED right after this event (call feed again with the rest of the
+ * input), MP_IMAP_CB_ABORT to make it return MP_ERR_ABORTED (the parser is
+ * then unusable until re-initialised). */
+enum { MP_IMAP_CB_CONTINUE = 0, MP_IMAP_CB_PAUSE = 1, MP_IMAP_CB_ABORT = -1 };
+
+typedef struct mp_imap_resp_callbacks {
+    int (*on_event)(void *user, const mp_imap_resp_event *ev);
+} mp_imap_resp_callbacks;
+
+/* Parser configuration: MP_IMAP_REV2/UTF8/LITERAL_MINUS mode bits,
+ * MP_IMAP_Q_* quirks and limits (zeros: defaults; max_depth is capped at
+ * MP_IMAP_MAX_DEPTH, the size of the parser's stack). */
+typedef struct mp_imap_resp_config {
+    unsigned mode;
+    unsigned quirks;
+    mp_imap_limits limits;
+} mp_imap_resp_config;
+
+/* One open list of the grammar (private). */
+typedef struct mp_imap_resp_frame_ {
+    uint8_t ctx, field, sep, sub, flags, item;
+    uint16_t index;
+} mp_imap_resp_frame_;
+
+/* The parser state.  Plain data, place it anywhere; fields are private.
+ * sizeof is about 1 KiB (MP_IMAP_MAX_DEPTH 64), plus the host's assembly
+ * buffer. */
+typedef struct mp_imap_resp_parser {
+    mp_imap_lex lx;
+    const mp_imap_resp_callbacks *cb;
+    void *user;
+    mp_error err;          /* the last error reported */
+    uint64_t msgno;
+    unsigned mode, quirks;
+    unsigned nerrors;
+    uint16_t sp;           /* frames in use */
+    uint16_t bskip;        /* BODYSTRUCTURE skip: 1 + nesting, 0 = off */
+    uint16_t bbase;        /* frame index of the skipped BODYSTRUCTURE */
+    uint16_t max_depth;
+    uint8_t state;
+    uint8_t resp;
+    uint8_t code;
+    uint8_t aborted;       /* 1 pause requested, 2 aborted */
+    uint8_t inlit;         /* inside a streamed literal value */
+    uint8_t litfield;
+    uint8_t taglen;
+    char tag[MP_IMAP_MAX_TAG];
+    mp_imap_resp_frame_ stack[MP_IMAP_MAX_DEPTH + 2];
+} mp_imap_resp_parser;
+
+/*
+ * Prepare `p`.  `buf[0..cap)` is the host's assembly buffer for tokens
+ * that straddle feeds (quoted strings, small literals, text); give it
+ * max(MP_IMAP_MAX_QUOTED, MP_IMAP_MAX_ATOM) bytes, or less to lower those
+ * limits.  `buf`, `cb` and `user` must outlive the parser; `cfg` is copied
+ * and may be NULL (IMAP4rev1, no quirks, default limits).  Returns
+ * MP_ERR_ARG for a NULL pointer, cap < 64 or no on_event callback.
+ */
+mp_status mp_imap_resp_init(mp_imap_resp_parser *p, char *buf, size_t cap,
+                            const mp_imap_resp_config *cfg, const mp_imap_resp_callbacks *cb,
+                            void *user);
+
+/* Switch the protocol mode (MP_IMAP_REV2 / UTF8 / LITERAL_MINUS) after
+ * ENABLE or a capability change; takes effect from the next token. */
+void mp_imap_resp_set_mode(mp_imap_resp_parser *p, unsigned mode);
+
+/*
+ * Parse `in[0..len)` (any fragmentation: the events are the same whatever
+ * the split).  `*used` is set to the bytes consumed.  Returns
+ *  - MP_NEED_MORE: all input consumed (malformed lines were reported with
+ *    MP_IMAP_EV_ERROR and skipped; p->err holds the last error),
+ *  - MP_PAUSED: a callback asked to pause; feed the rest later,
+ *  - MP_ERR_ABORTED: a callback aborted,
+ *  - MP_ERR_ARG: NULL pointers.
+ */
+mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, size_t *used);
+
+/* Bytes of an unfinished token held by the parser (a transport switch
+ * must find none). */
+size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
+
+/* Symbolic names for event dumps ("FETCH", "UIDNEXT", "ENV_SUBJECT"); never
+ * NULL. */
+const char *mp_imap_resp_name(mp_imap_resp_kind k);
+const char *mp_imap_code_name(mp_imap_code c);
+const char *mp_imap_field_name(mp_imap_field f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -484,7 +484,14 @@ mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->tflags = 0;
             lx->aux = 0;
             lx->bol = 0;
-            if (lx->cls == MP_IMAP_LEX_TEXT || lx->cls == MP_IMAP_LEX_CODE_TEXT) {
+            if (lx->cls == MP_IMAP_LEX_RESP_TEXT && c == '[') {
+                i++;
+                lx->line_len++;
+                tok->kind = MP_IMAP_TOK_LBRACKET;
+                DONE_(MP_OK);
+            }
+            if (lx->cls == MP_IMAP_LEX_TEXT || lx->cls == MP_IMAP_LEX_CODE_TEXT ||
+                lx->cls == MP_IMAP_LEX_RESP_TEXT) {
                 zc = i;
                 lx->state = ST_TEXT;
                 continue;

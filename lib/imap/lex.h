@@ -72,6 +72,9 @@ typedef enum mp_imap_lex_class {
     MP_IMAP_LEX_TEXT,         /* the rest of the line (TEXT-CHAR incl. SP),
                                  one TEXT token, possibly empty; the CRLF is
                                  left for the next token */
+    MP_IMAP_LEX_RESP_TEXT,    /* resp-text start: "[" gives LBRACKET (a
+                                 response code follows), anything else is
+                                 read as MP_IMAP_LEX_TEXT */
     MP_IMAP_LEX_CLASS_COUNT_
 } mp_imap_lex_class;
 
@@ -96,36 +99,8 @@ enum {
     MP_IMAP_LEX_LITERAL_MINUS = 1u << 4
 };
 
-/* The tokenizer state.  Plain data; place it anywhere.  `buf` is the
- * host's assembly buffer (see mp_imap_lex_init). */
-typedef struct mp_imap_lex {
-    char *buf;             /* host-owned assembly buffer */
-    size_t cap;
-    size_t len;            /* bytes of a partial token in buf */
-    uint64_t pos;          /* stream offset of the next byte */
-    uint64_t tok_start;    /* stream offset of the current token */
-    uint64_t lit_len;      /* announced literal length */
-    uint64_t lit_left;     /* literal bytes still to deliver / skip */
-    uint64_t max_literal;
-    mp_error err;          /* the last error */
-    uint32_t line_len;     /* bytes of this logical line outside literals */
-    uint32_t max_line;
-    uint32_t max_atom;
-    uint32_t max_quoted;   /* min(limit, cap) */
-    uint16_t depth;        /* open '(' on this line */
-    uint16_t max_depth;
-    uint16_t nliterals;    /* literals on this line */
-    uint16_t max_literals;
-    uint8_t state;         /* private: enum in lex.c */
-    uint8_t sub;           /* private: sub-state (skip literal detection) */
-    uint8_t cls;           /* class of the token being read */
-    uint8_t want;          /* expectation flags */
-    uint8_t flags;         /* MP_IMAP_LEX_* tokenizer flags */
-    uint8_t tflags;        /* flags of the literal being read */
-    uint8_t aux;           /* private: literal length overflowed; sync
-                              literal accepted */
-    uint8_t bol;           /* at the start of a line */
-} mp_imap_lex;
+/* The tokenizer state, struct mp_imap_lex, is in mailproto/imap.h because
+ * the public parser structs embed it; its fields are private. */
 
 /*
  * Prepare `lx` at the start of a stream.  `buf[0..cap)` assembles tokens
