@@ -137,8 +137,8 @@ enum {
 typedef enum mp_imap_arg_kind {
     /* A keyword sent as it is (ALL, UIDNEXT, CHARSET, DEFLATE, a fetch
      * item such as BODY.PEEK[HEADER.FIELDS (From)]<0.100>).  Must be
-     * non-empty printable ASCII without '{', '"', '\\', '%' or '*' and
-     * with balanced "[]" / "()" / "<>"; spaces only inside brackets. */
+     * non-empty printable ASCII without '{'; quotes, backslashes and
+     * spaces only inside "[...]" / "(...)", which must balance. */
     MP_IMAP_ARG_ATOM = 1,
     /* astring: atom when possible, else quoted, else literal.  May hold
      * CR/LF (literal) and 8-bit (literal in rev1, quoted UTF-8 under

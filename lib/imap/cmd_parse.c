@@ -402,6 +402,12 @@ static int emit_mailbox(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_imap_c
     if (memchr(t->text.ptr, 0, t->text.len) != NULL)
         return 0;
     if (p->mode_flags & (MP_IMAP_UTF8 | MP_IMAP_REV2)) {
+        /* Net-Unicode names (RFC 9051 §5.1, RFC 5198): no controls. */
+        for (size_t i = 0; i < t->text.len; i++) {
+            unsigned char c = (unsigned char)t->text.ptr[i];
+            if (c < 0x20 || c == 0x7f)
+                return 0;
+        }
         if (!mp_imap_utf8_valid((const unsigned char *)t->text.ptr, t->text.len))
             return 0;
         a.text = t->text;
@@ -419,6 +425,12 @@ static int emit_mailbox(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_imap_c
 static void emit_flag(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t depth)
 {
     emit_simple(p, MP_IMAP_CA_FLAG, t->text, depth);
+}
+
+/* number64 (RFC 9051 §9): at most 2^63-1. */
+static int number_ok(const mp_imap_token *t)
+{
+    return t->kind == MP_IMAP_TOK_NUMBER && t->num <= (uint64_t)INT64_MAX;
 }
 
 static int flagish(const mp_imap_token *t)
@@ -474,6 +486,10 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         break;
     case MP_IMAP_TOK_NUMBER: {
         mp_imap_cmd_arg a;
+        if (!number_ok(t)) {
+            fail(p, t, MP_ERR_NUMBER, "RFC 9051 number64");
+            return -1;
+        }
         arg_init(&a, MP_IMAP_CA_NUMBER, depth);
         a.num = t->num;
         a.text = t->text;
@@ -498,6 +514,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         emit_string(p, t, depth);
         goto value_done;
     case MP_IMAP_TOK_FLAG:
+        if (!flagish(t))
+            break; /* "\\*" only exists in responses */
         emit_flag(p, t, depth);
         goto value_done;
     default:
@@ -669,7 +687,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         }
         case KA_NUMBER:
         case KA_MODSEQ:
-            if (t->kind == MP_IMAP_TOK_NUMBER) {
+            if (number_ok(t)) {
                 mp_imap_cmd_arg a;
                 arg_init(&a, MP_IMAP_CA_NUMBER, d);
                 a.num = t->num;
@@ -714,7 +732,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 7162 entry-type-req");
         return R_ERR;
     case KS_MODSEQ_NUM:
-        if (t->kind == MP_IMAP_TOK_NUMBER) {
+        if (number_ok(t)) {
             mp_imap_cmd_arg a;
             arg_init(&a, MP_IMAP_CA_NUMBER, d);
             a.num = t->num;

@@ -315,36 +315,54 @@ static void put_mailbox(wr *r, mp_slice s, int list)
     }
 }
 
-/* A keyword or fetch item sent verbatim: printable ASCII, brackets
- * balanced, spaces only inside brackets. */
+/* A keyword or fetch item sent verbatim: printable ASCII without '{';
+ * spaces, '(' and quoted strings only inside "[...]", which then must
+ * balance ("BODY[HEADER.FIELDS (A "B c")]<0.5>"). */
 static int atom_ok(mp_slice s)
 {
     size_t depth = 0;
+    int inq = 0, esc = 0, inner = 0;
     if (s.ptr == NULL || s.len == 0)
         return 0;
     for (size_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        if (c <= 0x20 || c >= 0x7f) {
-            if (c != ' ' || depth == 0)
-                return 0;
+        if (c < 0x20 || c >= 0x7f)
+            return 0;
+        if (inq) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                inq = 0;
             continue;
         }
         switch (c) {
-        case '{': case '"': case '\\': case '%': case '*':
+        case '{':
             return 0;
-        case '[': case '(': case '<':
-            depth++;
-            break;
-        case ']': case ')': case '>':
+        case ' ': case '"': case '(': case ')': case '\\':
             if (depth == 0)
                 return 0;
-            depth--;
+            inner = 1;
+            if (c == '"')
+                inq = 1;
+            else if (c == '(')
+                depth++;
+            else if (c == ')')
+                depth--;
+            break;
+        case '[':
+            depth++;
+            break;
+        case ']':
+            if (depth > 0)
+                depth--;
             break;
         default:
             break;
         }
     }
-    return depth == 0;
+    return !inq && (!inner || depth == 0);
 }
 
 /* flag = "\" atom / keyword (RFC 9051 §9 flag, flag-keyword). */
