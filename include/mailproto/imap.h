@@ -305,7 +305,9 @@ enum {
     MP_IMAP_EVF_MUTF7 = 1u << 1,  /* a mailbox name in modified UTF-7 (rev1
                                      without UTF8=ACCEPT): decode it with
                                      mp_mutf7_decode() */
-    MP_IMAP_EVF_LITERAL = 1u << 2 /* the STRING value came as a literal */
+    MP_IMAP_EVF_LITERAL = 1u << 2, /* the STRING value came as a literal */
+    MP_IMAP_EVF_NUMBERED = 1u << 3 /* BEGIN: the response had a message
+                                      number (num) */
 };
 
 /* One event.  Every slice is valid only during the callback. */
@@ -368,6 +370,7 @@ typedef struct mp_imap_resp_parser {
     uint8_t code;
     uint8_t aborted;       /* 1 pause requested, 2 aborted */
     uint8_t inlit;         /* inside a streamed literal value */
+    uint8_t numbered;      /* the response had a message number */
     uint8_t litfield;
     uint8_t taglen;
     char tag[MP_IMAP_MAX_TAG];
@@ -404,6 +407,84 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
 /* Bytes of an unfinished token held by the parser (a transport switch
  * must find none). */
 size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
+
+
+/* ======================================================================= */
+/* Response writer (server side)                                           */
+/* ======================================================================= */
+
+/*
+ * Serializes responses from the same events the parser produces (a proxy
+ * can pass parsed events straight through; a server builds them).  Every
+ * call appends one whole element to the mp_outbuf or nothing
+ * (MP_ERR_NO_SPACE, ob->need says how much room it wanted: send some
+ * output and call again with the same event).  The writer keeps the
+ * separators, the FETCH section syntax and the list nesting, and chooses
+ * each string's representation:
+ *  - MP_IMAP_V_STRING: quoted when every byte is a TEXT-CHAR (8-bit only
+ *    in UTF-8 mode), a literal {n} otherwise or when MP_IMAP_EVF_LITERAL
+ *    asks for it; NUL is refused (MP_ERR_BAD_VALUE): only a streamed
+ *    literal8 (LITERAL_BEGIN with MP_IMAP_EVF_BINARY) may carry it;
+ *  - atoms, flags and text are checked, never mangled (MP_ERR_BAD_VALUE
+ *    for CR, LF, NUL, a space in an atom, ']' in code text ...).
+ * A response is written element by element, so the buffer may hold a
+ * partial response until END: send it as it comes, in order.
+ * Streamed literals: LITERAL_BEGIN writes "{n}\r\n", then the payload
+ * goes through mp_imap_resp_write_literal_data() (as much as fits) or
+ * LITERAL_CHUNK events (whole chunk or nothing), then LITERAL_END (checks
+ * that exactly n bytes were written: MP_ERR_STATE otherwise).
+ * Events that break the structure (a value before BEGIN, END with a list
+ * open, ...) are MP_ERR_STATE; ERROR events are ignored.
+ */
+typedef struct mp_imap_resp_writer {
+    mp_outbuf *ob;
+    unsigned mode;       /* MP_IMAP_REV2 / MP_IMAP_UTF8 */
+    unsigned quirks;     /* MP_IMAP_Q_8BIT_TEXT: 8-bit text allowed */
+    uint64_t lit_left;   /* payload bytes still owed to a literal */
+    uint16_t sp;         /* open levels (0: outside a response) */
+    uint8_t in_resp;
+    uint8_t in_lit;
+    uint8_t lit_binary;
+    uint8_t fname;       /* FETCH item name state (private) */
+    uint8_t in_code;     /* inside "[" resp-text-code "]" */
+    struct {
+        uint8_t n;       /* elements written at this level (saturating) */
+        uint8_t prev;    /* field of the previous element if it was a
+                            list, else 0 */
+    } lv[MP_IMAP_MAX_DEPTH + 3];
+} mp_imap_resp_writer;
+
+/* Prepare `w` to append to `ob` (which must outlive it). */
+void mp_imap_resp_writer_init(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mode,
+                              unsigned quirks);
+
+/* Append the bytes of one event (see above).  Returns MP_OK,
+ * MP_ERR_NO_SPACE (nothing written), MP_ERR_BAD_VALUE (the value cannot
+ * be sent as it is; nothing written), MP_ERR_STATE (out of order). */
+mp_status mp_imap_resp_write(mp_imap_resp_writer *w, const mp_imap_resp_event *ev);
+
+/* Inside a streamed literal: append as much of p[0..n) as fits (and as the
+ * literal still owes); `*taken` bytes were written.  MP_OK (maybe with
+ * *taken < n: drain and call again), MP_ERR_BAD_VALUE (a NUL in a
+ * non-binary literal, *taken stops before it), MP_ERR_STATE. */
+mp_status mp_imap_resp_write_literal_data(mp_imap_resp_writer *w, const char *p, size_t n,
+                                          size_t *taken);
+
+/*
+ * Convenience: one whole status response, e.g.
+ *   mp_imap_resp_write_status(w, "a1", MP_IMAP_RESP_OK, "UIDNEXT 4392", "done")
+ * gives "a1 OK [UIDNEXT 4392] done\r\n".  `tag` NULL or "" means untagged
+ * ("*"), MP_IMAP_RESP_CONTINUE gives "+ text".  `code` (without brackets)
+ * and `text` are NUL-terminated and may be NULL.  Whole or nothing;
+ * MP_ERR_BAD_VALUE for CR/LF/NUL, a bad tag, a ']' in the code.
+ */
+mp_status mp_imap_resp_write_status(mp_imap_resp_writer *w, const char *tag,
+                                    mp_imap_resp_kind kind, const char *code, const char *text);
+
+/* Append `s` as an IMAP string in the cheapest valid form: quoted, or a
+ * literal when it holds CR, LF, or 8-bit bytes outside UTF-8 mode (`mode`
+ * MP_IMAP_UTF8 / MP_IMAP_REV2).  NUL: MP_ERR_BAD_VALUE.  Whole or nothing. */
+mp_status mp_imap_write_string(mp_outbuf *ob, unsigned mode, mp_slice s);
 
 /* Symbolic names for event dumps ("FETCH", "UIDNEXT", "ENV_SUBJECT"); never
  * NULL. */

@@ -253,6 +253,8 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
         ev.flags |= MP_IMAP_EVF_MUTF7;
     if (type == MP_IMAP_EV_ERROR)
         ev.err = &p->err;
+    if (type == MP_IMAP_EV_BEGIN && p->numbered)
+        ev.flags |= MP_IMAP_EVF_NUMBERED;
     r = p->cb->on_event(p->user, &ev);
     if (r < 0)
         p->aborted = 2;
@@ -1195,6 +1197,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
         p->resp = 0;
         p->code = 0;
         p->msgno = 0;
+        p->numbered = 0;
         p->taglen = 0;
         p->sp = 0;
         p->inlit = 0;
@@ -1231,6 +1234,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
     case L_UNTAGGED_NAME:
         if (t->kind == MP_IMAP_TOK_NUMBER) {
             p->msgno = t->num;
+            p->numbered = 1;
             p->state = L_NUM_SP;
             return;
         }

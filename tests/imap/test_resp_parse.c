@@ -44,6 +44,7 @@ static void test_depth(void **s)
     log = rf_check(big, n, NULL);
     assert_null(strstr(log, "error"));
     assert_non_null(strstr(log, ") FETCH_ATTS\nend\n"));
+    assert_int_equal(rf_roundtrip(big, n), 1);
 }
 
 static void test_literal_lengths(void **s)

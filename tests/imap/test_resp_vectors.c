@@ -58,7 +58,7 @@ static void run_file(const char *path)
     FILE *fp = fopen(path, "rb");
     size_t flen, inlen = 0, wantlen = 0, rlen = 0;
     char *line, *next;
-    int ncase = 0, have = 0;
+    int ncase = 0, have = 0, nround = 0;
     int do_regen = getenv("MP_REGEN") != NULL;
     assert_non_null(fp);
     flen = fread(file_buf, 1, sizeof(file_buf) - 1, fp);
@@ -74,6 +74,7 @@ static void run_file(const char *path)
                 const char *got;
                 want_buf[wantlen] = '\0';
                 got = rf_check(in_buf, inlen, do_regen ? NULL : want_buf);
+                nround += rf_roundtrip(in_buf, inlen);
                 if (do_regen) {
                     const char *g = got;
                     while (*g) {
@@ -128,7 +129,7 @@ static void run_file(const char *path)
         fclose(fp);
     }
     assert_true(ncase > 0);
-    printf("%s: %d cases\n", path, ncase);
+    printf("%s: %d cases, %d round trips\n", path, ncase, nround);
 }
 
 static void test_vector_files(void **s)

@@ -1,0 +1,439 @@
+/* IMAP response writer (server side): the parser's events back to bytes,
+ * one whole element per call (imap.h).  RFC 9051 §4 string forms, §9
+ * separators: SP between elements, none between adjacent lists of
+ * addresses, body parts, namespace descriptors and threads. */
+#include <string.h>
+
+#include "mailproto/imap.h"
+
+static const char *const resp_words[] = {
+#define W_(name, text) text,
+    MP_IMAP_RESP_TABLE(W_)
+#undef W_
+};
+
+/* FETCH item name states: BODY[section]<origin> is several events. */
+enum { FN_NONE = 0, FN_NAME, FN_SECT, FN_HDRS, FN_CLOSED };
+
+void mp_imap_resp_writer_init(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mode,
+                              unsigned quirks)
+{
+    memset(w, 0, sizeof(*w));
+    w->ob = ob;
+    w->mode = mode;
+    w->quirks = quirks;
+}
+
+static int allow_8bit(unsigned mode, unsigned quirks)
+{
+    return (mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)) || (quirks & MP_IMAP_Q_8BIT_TEXT);
+}
+
+/* atom, flag keyword, sequence set, section spec: printable, no specials
+ * that would end or change the token (RFC 9051 atom-specials except the
+ * ones that belong in list-mailbox, sequence-set and resp-text-code). */
+static int atom_ok(mp_slice s, const char *forbid)
+{
+    size_t k;
+    if (s.len == 0)
+        return 0;
+    for (k = 0; k < s.len; k++) {
+        unsigned char c = (unsigned char)s.ptr[k];
+        if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '"' ||
+            (c == '\\' && k > 0) || strchr(forbid, c) != NULL)
+            return 0;
+    }
+    return 1;
+}
+
+static int text_ok(mp_slice s, int eight, int code)
+{
+    size_t k;
+    for (k = 0; k < s.len; k++) {
+        unsigned char c = (unsigned char)s.ptr[k];
+        if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && !eight) || (code && c == ']'))
+            return 0;
+    }
+    return 1;
+}
+
+/* quoted (TEXT-CHAR, escapes for " and \) or literal {n}: RFC 9051 §4.3 */
+static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, int force_literal)
+{
+    size_t k;
+    int quotable = !force_literal;
+    if (memchr(s.ptr, 0, s.len) != NULL)
+        return MP_ERR_BAD_VALUE;
+    for (k = 0; k < s.len && quotable; k++) {
+        unsigned char c = (unsigned char)s.ptr[k];
+        if (c == '\r' || c == '\n' || (c >= 0x80 && !eight))
+            quotable = 0;
+    }
+    if (s.len > MP_IMAP_MAX_QUOTED)
+        quotable = 0;
+    if (quotable) {
+        mp_outbuf_putc(ob, '"');
+        for (k = 0; k < s.len; k++) {
+            if (s.ptr[k] == '"' || s.ptr[k] == '\\')
+                mp_outbuf_putc(ob, '\\');
+            mp_outbuf_putc(ob, s.ptr[k]);
+        }
+        mp_outbuf_putc(ob, '"');
+    } else {
+        mp_outbuf_putc(ob, '{');
+        mp_outbuf_put_u64(ob, s.len);
+        mp_outbuf_puts(ob, "}\r\n");
+        mp_outbuf_put(ob, s.ptr, s.len);
+    }
+    return MP_OK;
+}
+
+mp_status mp_imap_write_string(mp_outbuf *ob, unsigned mode, mp_slice s)
+{
+    size_t m = mp_outbuf_mark(ob);
+    mp_status st = put_string(ob, allow_8bit(mode, 0), s, 0);
+    if (st != MP_OK) {
+        mp_outbuf_rollback(ob, m);
+        return st;
+    }
+    return mp_outbuf_commit(ob, m);
+}
+
+/* Lists that follow one another without SP (RFC 9051 env-* address lists,
+ * body-type-mpart, Namespace-Descr, RFC 5256 thread-list). */
+static int adjacent_field(unsigned f)
+{
+    return f == MP_IMAP_F_ADDRESS || f == MP_IMAP_F_BODY || f == MP_IMAP_F_NAMESPACE ||
+           f == MP_IMAP_F_THREAD;
+}
+
+/* Close a pending BODY[section (headers) before anything else. */
+static void close_section(mp_imap_resp_writer *w)
+{
+    if (w->fname == FN_HDRS)
+        mp_outbuf_puts(w->ob, ")]");
+    else if (w->fname == FN_SECT)
+        mp_outbuf_putc(w->ob, ']');
+    if (w->fname != FN_NONE)
+        w->fname = FN_CLOSED;
+}
+
+/* Separator before an element of the current level. */
+static void separate(mp_imap_resp_writer *w, unsigned field, int is_list)
+{
+    unsigned i = (unsigned)w->sp - 1u;
+    close_section(w);
+    if (w->lv[i].n) {
+        if (!(is_list && w->lv[i].prev == field && adjacent_field(field)))
+            mp_outbuf_putc(w->ob, ' ');
+    }
+    w->lv[i].n = 1;
+    w->lv[i].prev = 0;
+}
+
+static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+{
+    int eight = allow_8bit(w->mode, w->quirks);
+    mp_outbuf *ob = w->ob;
+    switch (ev->field) {
+    case MP_IMAP_F_FETCH_ITEM:
+        if (!atom_ok(ev->str, "[]<") || ev->str.ptr[0] == '\\')
+            return MP_ERR_BAD_VALUE;
+        separate(w, ev->field, 0);
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        w->fname = FN_NAME;
+        return MP_OK;
+    case MP_IMAP_F_SECTION:
+        if (w->fname != FN_NAME || (ev->str.len && !atom_ok(ev->str, "[]<>\\")))
+            return MP_ERR_STATE;
+        mp_outbuf_putc(ob, '[');
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        w->fname = FN_SECT;
+        return MP_OK;
+    case MP_IMAP_F_SECTION_HEADER:
+        if (w->fname != FN_SECT && w->fname != FN_HDRS)
+            return MP_ERR_STATE;
+        mp_outbuf_puts(ob, w->fname == FN_SECT ? " (" : " ");
+        w->fname = FN_HDRS;
+        if (ev->vtype == MP_IMAP_V_STRING)
+            return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
+        if (!atom_ok(ev->str, "[]<>\\"))
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        return MP_OK;
+    case MP_IMAP_F_PARTIAL:
+        if (w->fname != FN_SECT && w->fname != FN_HDRS)
+            return MP_ERR_STATE;
+        close_section(w);
+        mp_outbuf_putc(ob, '<');
+        mp_outbuf_put_u64(ob, ev->num);
+        mp_outbuf_putc(ob, '>');
+        return MP_OK;
+    default:
+        break;
+    }
+    separate(w, ev->field, 0);
+    switch (ev->vtype) {
+    case MP_IMAP_V_NUMBER:
+        mp_outbuf_put_u64(ob, ev->num);
+        return MP_OK;
+    case MP_IMAP_V_NIL:
+        mp_outbuf_puts(ob, "NIL");
+        return MP_OK;
+    case MP_IMAP_V_STRING:
+        return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
+    case MP_IMAP_V_ATOM:
+        if (!atom_ok(ev->str, w->in_code ? "]" : "") || ev->str.ptr[0] == '\\')
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        return MP_OK;
+    case MP_IMAP_V_FLAG:
+        if (ev->str.len < 2 || ev->str.ptr[0] != '\\' || !atom_ok(ev->str, w->in_code ? "]" : ""))
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        return MP_OK;
+    case MP_IMAP_V_TEXT:
+        if (ev->str.len == 0 || !text_ok(ev->str, eight, 1) || ev->str.ptr[0] == ' ')
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        return MP_OK;
+    default:
+        return MP_ERR_BAD_VALUE;
+    }
+}
+
+static mp_status write_begin(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+{
+    mp_outbuf *ob = w->ob;
+    if ((unsigned)ev->resp == MP_IMAP_RESP_NONE || (unsigned)ev->resp >= MP_IMAP_RESP_COUNT_)
+        return MP_ERR_STATE;
+    if (ev->resp == MP_IMAP_RESP_CONTINUE) {
+        mp_outbuf_putc(ob, '+');
+    } else if (ev->str.len > 0) {
+        size_t k;
+        for (k = 0; k < ev->str.len; k++) {
+            unsigned char c = (unsigned char)ev->str.ptr[k];
+            if (c <= 0x20 || c >= 0x7f || c == '+' || c == '(' || c == ')' || c == '{' ||
+                c == '%' || c == '*' || c == '"' || c == '\\')
+                return MP_ERR_BAD_VALUE;
+        }
+        if (ev->resp != MP_IMAP_RESP_OK && ev->resp != MP_IMAP_RESP_NO &&
+            ev->resp != MP_IMAP_RESP_BAD)
+            return MP_ERR_STATE;
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        mp_outbuf_putc(ob, ' ');
+        mp_outbuf_puts(ob, resp_words[ev->resp]);
+    } else {
+        mp_outbuf_putc(ob, '*');
+        if (ev->flags & MP_IMAP_EVF_NUMBERED) {
+            mp_outbuf_putc(ob, ' ');
+            mp_outbuf_put_u64(ob, ev->num);
+        }
+        if (ev->resp != MP_IMAP_RESP_UNKNOWN) {
+            mp_outbuf_putc(ob, ' ');
+            mp_outbuf_puts(ob, resp_words[ev->resp]);
+        }
+    }
+    w->in_resp = 1;
+    w->sp = 1;
+    w->fname = FN_NONE;
+    w->lv[0].n = 1; /* the response name is the first element */
+    w->lv[0].prev = 0;
+    return MP_OK;
+}
+
+static mp_status write_event(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+{
+    mp_outbuf *ob = w->ob;
+    int eight = allow_8bit(w->mode, w->quirks);
+    if (ev->type == MP_IMAP_EV_ERROR)
+        return MP_OK;
+    if (ev->type == MP_IMAP_EV_BEGIN) {
+        if (w->in_resp)
+            return MP_ERR_STATE;
+        return write_begin(w, ev);
+    }
+    if (!w->in_resp)
+        return MP_ERR_STATE;
+    if (w->in_lit && ev->type != MP_IMAP_EV_LITERAL_CHUNK && ev->type != MP_IMAP_EV_LITERAL_END)
+        return MP_ERR_STATE;
+    switch (ev->type) {
+    case MP_IMAP_EV_CODE:
+        if (w->sp != 1 || !atom_ok(ev->str, "]") || ev->str.ptr[0] == '\\')
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_puts(ob, " [");
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        w->lv[1].n = 1;
+        w->lv[1].prev = 0;
+        w->sp = 2;
+        w->in_code = 1;
+        return MP_OK;
+    case MP_IMAP_EV_CODE_END:
+        if (w->sp != 2 || !w->in_code)
+            return MP_ERR_STATE;
+        mp_outbuf_putc(ob, ']');
+        w->sp = 1;
+        w->in_code = 0;
+        return MP_OK;
+    case MP_IMAP_EV_TEXT:
+        if (w->sp != 1 || w->in_code || !text_ok(ev->str, eight, 0))
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_putc(ob, ' ');
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        return MP_OK;
+    case MP_IMAP_EV_VALUE:
+        return write_value(w, ev);
+    case MP_IMAP_EV_LIST_BEGIN:
+        if (w->sp >= MP_IMAP_MAX_DEPTH + 2u)
+            return MP_ERR_STATE;
+        separate(w, ev->field, 1);
+        w->fname = FN_NONE;
+        mp_outbuf_putc(ob, '(');
+        w->lv[w->sp].n = 0;
+        w->lv[w->sp].prev = 0;
+        w->sp++;
+        return MP_OK;
+    case MP_IMAP_EV_LIST_END:
+        if (w->sp < 2)
+            return MP_ERR_STATE;
+        close_section(w);
+        w->fname = FN_NONE;
+        mp_outbuf_putc(ob, ')');
+        w->sp--;
+        w->lv[w->sp - 1].prev = (uint8_t)ev->field;
+        return MP_OK;
+    case MP_IMAP_EV_LITERAL_BEGIN:
+        separate(w, ev->field, 0);
+        w->fname = FN_NONE;
+        if (ev->flags & MP_IMAP_EVF_BINARY)
+            mp_outbuf_putc(ob, '~');
+        mp_outbuf_putc(ob, '{');
+        mp_outbuf_put_u64(ob, ev->num);
+        mp_outbuf_puts(ob, "}\r\n");
+        w->in_lit = 1;
+        w->lit_binary = (ev->flags & MP_IMAP_EVF_BINARY) != 0;
+        w->lit_left = ev->num;
+        return MP_OK;
+    case MP_IMAP_EV_LITERAL_CHUNK:
+        if (!w->in_lit || (uint64_t)ev->str.len > w->lit_left)
+            return MP_ERR_STATE;
+        if (!w->lit_binary && memchr(ev->str.ptr, 0, ev->str.len))
+            return MP_ERR_BAD_VALUE;
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+        w->lit_left -= ev->str.len;
+        return MP_OK;
+    case MP_IMAP_EV_LITERAL_END:
+        if (!w->in_lit || w->lit_left != 0)
+            return MP_ERR_STATE;
+        w->in_lit = 0;
+        return MP_OK;
+    case MP_IMAP_EV_END:
+        if (w->sp != 1)
+            return MP_ERR_STATE;
+        close_section(w);
+        mp_outbuf_puts(ob, "\r\n");
+        w->in_resp = 0;
+        w->sp = 0;
+        w->fname = FN_NONE;
+        return MP_OK;
+    default:
+        return MP_ERR_STATE;
+    }
+}
+
+mp_status mp_imap_resp_write(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+{
+    /* Roll back the writer state too when the element does not fit. */
+    mp_imap_resp_writer saved;
+    size_t m;
+    mp_status st;
+    if (w == NULL || ev == NULL || w->ob == NULL)
+        return MP_ERR_ARG;
+    memcpy(&saved, w, sizeof(saved));
+    m = mp_outbuf_mark(w->ob);
+    st = write_event(w, ev);
+    if (st == MP_OK)
+        st = mp_outbuf_commit(w->ob, m);
+    else
+        mp_outbuf_rollback(w->ob, m);
+    if (st != MP_OK)
+        memcpy(w, &saved, sizeof(saved));
+    return st;
+}
+
+mp_status mp_imap_resp_write_literal_data(mp_imap_resp_writer *w, const char *p, size_t n,
+                                          size_t *taken)
+{
+    size_t k = n, room;
+    const char *nul;
+    *taken = 0;
+    if (!w->in_lit)
+        return MP_ERR_STATE;
+    if ((uint64_t)k > w->lit_left)
+        k = (size_t)w->lit_left;
+    room = mp_outbuf_room(w->ob);
+    if (k > room)
+        k = room;
+    if (!w->lit_binary && k > 0 && (nul = memchr(p, 0, k)) != NULL) {
+        size_t before = (size_t)(nul - p);
+        mp_outbuf_put(w->ob, p, before);
+        w->lit_left -= before;
+        *taken = before;
+        return MP_ERR_BAD_VALUE;
+    }
+    mp_outbuf_put(w->ob, p, k);
+    w->lit_left -= k;
+    *taken = k;
+    return MP_OK;
+}
+
+mp_status mp_imap_resp_write_status(mp_imap_resp_writer *w, const char *tag,
+                                    mp_imap_resp_kind kind, const char *code, const char *text)
+{
+    mp_imap_resp_event ev;
+    mp_outbuf *ob = w->ob;
+    size_t m;
+    mp_status st;
+    if (w->in_resp)
+        return MP_ERR_STATE;
+    if (kind != MP_IMAP_RESP_OK && kind != MP_IMAP_RESP_NO && kind != MP_IMAP_RESP_BAD &&
+        kind != MP_IMAP_RESP_BYE && kind != MP_IMAP_RESP_PREAUTH &&
+        kind != MP_IMAP_RESP_CONTINUE)
+        return MP_ERR_ARG;
+    if (tag && *tag && (kind == MP_IMAP_RESP_BYE || kind == MP_IMAP_RESP_PREAUTH ||
+                        kind == MP_IMAP_RESP_CONTINUE))
+        return MP_ERR_ARG;
+    m = mp_outbuf_mark(ob);
+    memset(&ev, 0, sizeof(ev));
+    ev.type = MP_IMAP_EV_BEGIN;
+    ev.resp = kind;
+    if (tag)
+        ev.str = mp_slice_make(tag, strlen(tag));
+    st = write_event(w, &ev);
+    if (st == MP_OK && code) {
+        mp_slice c = mp_slice_make(code, strlen(code));
+        if (c.len == 0 || !text_ok(c, 0, 1) || c.ptr[0] == ' ' || c.ptr[0] == '\\') {
+            st = MP_ERR_BAD_VALUE;
+        } else {
+            mp_outbuf_puts(ob, " [");
+            mp_outbuf_put(ob, c.ptr, c.len);
+            mp_outbuf_putc(ob, ']');
+        }
+    }
+    if (st == MP_OK && text) {
+        ev.type = MP_IMAP_EV_TEXT;
+        ev.str = mp_slice_make(text, strlen(text));
+        st = write_event(w, &ev);
+    }
+    if (st == MP_OK) {
+        ev.type = MP_IMAP_EV_END;
+        st = write_event(w, &ev);
+    }
+    w->in_resp = 0;
+    w->sp = 0;
+    if (st != MP_OK) {
+        mp_outbuf_rollback(ob, m);
+        return st;
+    }
+    return mp_outbuf_commit(ob, m);
+}
