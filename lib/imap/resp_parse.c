@@ -136,7 +136,7 @@ static mp_imap_resp_kind lookup_resp(mp_slice s)
 {
     unsigned k;
     for (k = 1; k < MP_IMAP_RESP_COUNT_; k++)
-        if (eq_ci(s, resp_words[k]))
+        if (k != MP_IMAP_RESP_CONTINUE && eq_ci(s, resp_words[k]))
             return (mp_imap_resp_kind)k;
     return MP_IMAP_RESP_UNKNOWN;
 }
@@ -249,6 +249,8 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
         if (t->flags & MP_IMAP_TOKF_LITERAL)
             ev.flags |= MP_IMAP_EVF_LITERAL;
     }
+    if (vt == MP_IMAP_V_NIL)
+        ev.str = mp_slice_make("NIL", 3); /* canonical, whatever the case sent */
     if (field == MP_IMAP_F_MAILBOX && !(p->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)))
         ev.flags |= MP_IMAP_EVF_MUTF7;
     if (type == MP_IMAP_EV_ERROR)

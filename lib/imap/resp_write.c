@@ -131,6 +131,16 @@ static void separate(mp_imap_resp_writer *w, unsigned field, int is_list)
     w->lv[i].prev = 0;
 }
 
+/* A number; the peer's digits ("007") are kept when they say the same. */
+static void put_number(mp_outbuf *ob, const mp_imap_resp_event *ev)
+{
+    uint64_t v;
+    if (ev->str.len > 0 && mp_parse_u64(ev->str, UINT64_MAX, &v) == MP_OK && v == ev->num)
+        mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
+    else
+        mp_outbuf_put_u64(ob, ev->num);
+}
+
 static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
 {
     int eight = allow_8bit(w->mode, w->quirks);
@@ -166,7 +176,7 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
             return MP_ERR_STATE;
         close_section(w);
         mp_outbuf_putc(ob, '<');
-        mp_outbuf_put_u64(ob, ev->num);
+        put_number(ob, ev);
         mp_outbuf_putc(ob, '>');
         return MP_OK;
     default:
@@ -175,7 +185,7 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     separate(w, ev->field, 0);
     switch (ev->vtype) {
     case MP_IMAP_V_NUMBER:
-        mp_outbuf_put_u64(ob, ev->num);
+        put_number(ob, ev);
         return MP_OK;
     case MP_IMAP_V_NIL:
         mp_outbuf_puts(ob, "NIL");
@@ -193,7 +203,7 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
         return MP_OK;
     case MP_IMAP_V_TEXT:
-        if (ev->str.len == 0 || !text_ok(ev->str, eight, 1) || ev->str.ptr[0] == ' ')
+        if (ev->str.len == 0 || !text_ok(ev->str, eight, 1))
             return MP_ERR_BAD_VALUE;
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
         return MP_OK;

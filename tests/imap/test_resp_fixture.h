@@ -49,7 +49,7 @@ static int rf_event(void *user, const mp_imap_resp_event *ev)
                      (int)ev->str.len, ev->str.ptr);
         else
             snprintf(head, sizeof(head), "begin %s", mp_imap_resp_name(ev->resp));
-        if (ev->num)
+        if (ev->flags & MP_IMAP_EVF_NUMBERED)
             mp_evlog_add(log, "%s #%llu", head, (unsigned long long)ev->num);
         else
             mp_evlog_add(log, "%s", head);
@@ -177,8 +177,8 @@ static int rf_roundtrip(const char *in, size_t n)
     assert_int_equal(mp_imap_resp_init(&x->p, x->buf, sizeof(x->buf), &x->cfg, &rf_cb, x), MP_OK);
     assert_int_equal(mp_imap_resp_feed(&x->p, rt_buf, rt_ob.len, &used), MP_NEED_MORE);
     if (strcmp(a.text, b.text) != 0) {
-        print_error("round trip differs\n--- wrote\n%.*s\n--- first\n%s--- again\n%s",
-                    (int)rt_ob.len, rt_buf, a.text, b.text);
+        fprintf(stderr, "round trip differs\n--- wrote\n%.*s\n--- first\n%s--- again\n%s",
+                (int)rt_ob.len, rt_buf, a.text, b.text);
         fail();
     }
     return 1;
