@@ -44,6 +44,7 @@ typedef struct rt_cmd {
     int overflow;  /* too big to replay */
     unsigned char canon[RT_CANON];
     size_t canon_len;
+    uint64_t hash;  /* every event of the stream so far (split oracle) */
 } rt_cmd;
 
 /* A whole session's worth of recorded commands is too big; the recorder
@@ -56,8 +57,18 @@ typedef struct rt_recorder {
     unsigned parser_mode;
 } rt_recorder;
 
+static void rt_mix(rt_cmd *c, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        c->hash = (c->hash ^ b[i]) * 1099511628211u;
+}
+
 static void rt_canon(rt_cmd *c, const void *p, size_t n)
 {
+    rt_mix(c, p, n);
+    if (n == 0)
+        return;
     if (n > RT_CANON - c->canon_len) {
         c->overflow = 1;
         return;
@@ -100,7 +111,8 @@ static int rt_on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
     rt_recorder *r = user;
     rt_cmd *c = &r->cur;
     c->cmd = cmd;
-    memcpy(c->tag, tag.ptr, tag.len);
+    if (tag.len)
+        memcpy(c->tag, tag.ptr, tag.len);
     c->tag[tag.len] = '\0';
     c->nargs = c->nranges = c->nflags = c->nmsgs = 0;
     c->arena_len = c->canon_len = 0;
@@ -296,6 +308,8 @@ static int rt_on_lit_end(void *user)
 {
     rt_recorder *r = user;
     rt_canon(&r->cur, "E", 1);
+    if (r->cur.nmsgs + 1 < RT_MAX_MSGS)
+        memset(&r->cur.msgs[r->cur.nmsgs + 1], 0, sizeof(rt_msg));
     r->cur.nmsgs++;
     return 0;
 }
@@ -303,6 +317,7 @@ static int rt_on_lit_end(void *user)
 static int rt_on_end(void *user)
 {
     rt_recorder *r = user;
+    rt_mix(&r->cur, "end", 3);
     r->bad = 0;
     if (r->done)
         r->done(r, &r->cur, 1);
@@ -312,16 +327,36 @@ static int rt_on_end(void *user)
 static int rt_on_bad(void *user, mp_slice tag, mp_imap_cmd_id cmd, const mp_error *err)
 {
     rt_recorder *r = user;
-    (void)tag;
-    (void)cmd;
-    (void)err;
+    uint64_t off = err->offset;
+    unsigned char code = (unsigned char)err->code;
+    rt_mix(&r->cur, "bad", 3);
+    rt_mix(&r->cur, tag.ptr, tag.len);
+    rt_mix(&r->cur, &cmd, sizeof(cmd));
+    rt_mix(&r->cur, &code, 1);
+    rt_mix(&r->cur, &off, sizeof(off));
     r->bad = 1;
     r->cur.cmd = MP_IMAP_CMD_NONE_;
     return 0;
 }
 
+static int rt_on_auth(void *user, mp_slice line, int cancel)
+{
+    rt_recorder *r = user;
+    rt_mix(&r->cur, cancel ? "auth*" : "auth", cancel ? 5 : 4);
+    rt_mix(&r->cur, line.ptr, line.len);
+    return 0;
+}
+
+static int rt_on_idle_done(void *user)
+{
+    rt_recorder *r = user;
+    rt_mix(&r->cur, "done", 4);
+    return 0;
+}
+
 static const mp_imap_cmd_callbacks rt_callbacks = {
-    rt_on_command, rt_on_arg, rt_on_chunk, rt_on_lit_end, rt_on_end, rt_on_bad, NULL, NULL,
+    rt_on_command, rt_on_arg, rt_on_chunk, rt_on_lit_end, rt_on_end, rt_on_bad, rt_on_auth,
+    rt_on_idle_done,
 };
 
 /* Write `c` again into ob; sync literals are continued at once (as if the

@@ -148,8 +148,8 @@ typedef enum mp_imap_arg_kind {
     MP_IMAP_ARG_STRING,
     /* nstring: NIL when s.ptr is NULL, else like STRING. */
     MP_IMAP_ARG_NSTRING,
-    /* A mailbox name in UTF-8: modified UTF-7 in rev1 without UTF8=ACCEPT,
-     * raw UTF-8 otherwise; atom or quoted.  No CR, LF or NUL. */
+    /* A mailbox name in UTF-8 without control characters: modified UTF-7
+     * in rev1 without UTF8=ACCEPT, raw UTF-8 otherwise; atom or quoted. */
     MP_IMAP_ARG_MAILBOX,
     /* A LIST pattern (list-mailbox): like MAILBOX, '%' and '*' stay atoms. */
     MP_IMAP_ARG_LIST_MAILBOX,

@@ -402,12 +402,6 @@ static int emit_mailbox(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_imap_c
     if (memchr(t->text.ptr, 0, t->text.len) != NULL)
         return 0;
     if (p->mode_flags & (MP_IMAP_UTF8 | MP_IMAP_REV2)) {
-        /* Net-Unicode names (RFC 9051 §5.1, RFC 5198): no controls. */
-        for (size_t i = 0; i < t->text.len; i++) {
-            unsigned char c = (unsigned char)t->text.ptr[i];
-            if (c < 0x20 || c == 0x7f)
-                return 0;
-        }
         if (!mp_imap_utf8_valid((const unsigned char *)t->text.ptr, t->text.len))
             return 0;
         a.text = t->text;
@@ -415,6 +409,13 @@ static int emit_mailbox(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_imap_c
         if (mp_mutf7_decode(t->text.ptr, t->text.len, p->dec, p->dec_cap, &n) != MP_OK)
             return 0;
         a.text = mp_slice_make(p->dec, n);
+    }
+    /* Net-Unicode names (RFC 9051 §5.1, RFC 5198): no control characters,
+     * whether sent raw or hidden in modified UTF-7. */
+    for (size_t i = 0; i < a.text.len; i++) {
+        unsigned char c = (unsigned char)a.text.ptr[i];
+        if (c < 0x20 || c == 0x7f)
+            return 0;
     }
     if (k == MP_IMAP_CA_MAILBOX && is_word(a.text, "INBOX"))
         a.text = MP_SLICE_LIT("INBOX");

@@ -252,9 +252,13 @@ static void put_mailbox(wr *r, mp_slice s, int list)
         wr_fail(r, MP_ERR_NUL);
         return;
     }
-    if (sc.crlf) {
-        wr_fail(r, MP_ERR_BAD_VALUE);
-        return;
+    /* No control characters in names (RFC 9051 §5.1, RFC 5198). */
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x20 || c == 0x7f) {
+            wr_fail(r, MP_ERR_BAD_VALUE);
+            return;
+        }
     }
     if (sc.high && !mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)) {
         wr_fail(r, MP_ERR_UTF8);
