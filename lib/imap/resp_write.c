@@ -40,7 +40,7 @@ static int atom_ok(mp_slice s, const char *forbid)
     for (k = 0; k < s.len; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
         if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '"' ||
-            (c == '\\' && k > 0) || strchr(forbid, c) != NULL)
+            (c == '\\' && k > 0) || memchr(forbid, c, strlen(forbid)) != NULL)
             return 0;
     }
     return 1;
