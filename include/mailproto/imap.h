@@ -447,6 +447,7 @@ typedef struct mp_imap_resp_writer {
     uint8_t lit_binary;
     uint8_t fname;       /* FETCH item name state (private) */
     uint8_t in_code;     /* inside "[" resp-text-code "]" */
+    uint8_t coded;       /* this response has had its code */
     struct {
         uint8_t n;       /* elements written at this level (saturating) */
         uint8_t prev;    /* field of the previous element if it was a

@@ -35,7 +35,8 @@ static int allow_8bit(unsigned mode, unsigned quirks)
 static int atom_ok(mp_slice s, const char *forbid)
 {
     size_t k;
-    if (s.len == 0)
+    /* longer atoms are refused by parsers with the default limit */
+    if (s.len == 0 || s.len > MP_IMAP_MAX_ATOM)
         return 0;
     for (k = 0; k < s.len; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
@@ -49,6 +50,8 @@ static int atom_ok(mp_slice s, const char *forbid)
 static int text_ok(mp_slice s, int eight, int code)
 {
     size_t k;
+    if (s.len > MP_IMAP_MAX_QUOTED) /* text cannot be a literal */
+        return 0;
     for (k = 0; k < s.len; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
         if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && !eight) || (code && c == ']'))
@@ -131,6 +134,32 @@ static void separate(mp_imap_resp_writer *w, unsigned field, int is_list)
     w->lv[i].prev = 0;
 }
 
+/* Can `a` be sent as an atom at this event's position?  The parser reads
+ * atoms with the character class of the position (lex.h): ATOM-CHAR
+ * everywhere, "]" only in astrings (mailbox names, quota roots) and, with
+ * MP_IMAP_Q_FLAG_CHARS, flags; sequence sets are digits ":" "," "*" "$". */
+static int value_atom_ok(const mp_imap_resp_writer *w, const mp_imap_resp_event *ev, mp_slice a)
+{
+    unsigned f = ev->field;
+    size_t k;
+    if (f == MP_IMAP_F_UID_SET || f == MP_IMAP_F_UID_SET_DEST || f == MP_IMAP_F_SEARCH_VALUE) {
+        if (a.len == 0)
+            return 0;
+        for (k = 0; k < a.len; k++) {
+            char c = a.ptr[k];
+            if (!((c >= '0' && c <= '9') || c == ':' || c == ',' || c == '*' || c == '$'))
+                return 0;
+        }
+        return 1;
+    }
+    if (!w->in_code && (f == MP_IMAP_F_MAILBOX ||
+                        (f == MP_IMAP_F_QUOTA_ROOT && ev->resp == MP_IMAP_RESP_QUOTAROOT) ||
+                        ((f == MP_IMAP_F_FLAG || f == MP_IMAP_F_MBX_ATTR) &&
+                         (w->quirks & MP_IMAP_Q_FLAG_CHARS))))
+        return atom_ok(a, "%*");
+    return atom_ok(a, "%*]");
+}
+
 /* A number; the peer's digits ("007") are kept when they say the same. */
 static void put_number(mp_outbuf *ob, const mp_imap_resp_event *ev)
 {
@@ -193,12 +222,16 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     case MP_IMAP_V_STRING:
         return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
     case MP_IMAP_V_ATOM:
-        if (!atom_ok(ev->str, w->in_code ? "]" : "") || ev->str.ptr[0] == '\\')
+        if (!value_atom_ok(w, ev, ev->str) || ev->str.ptr[0] == '\\')
             return MP_ERR_BAD_VALUE;
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
         return MP_OK;
     case MP_IMAP_V_FLAG:
-        if (ev->str.len < 2 || ev->str.ptr[0] != '\\' || !atom_ok(ev->str, w->in_code ? "]" : ""))
+        if (ev->str.len < 2 || ev->str.ptr[0] != '\\')
+            return MP_ERR_BAD_VALUE;
+        /* flag-perm "\*", else "\" atom */
+        if (!(ev->str.len == 2 && ev->str.ptr[1] == '*') &&
+            !value_atom_ok(w, ev, mp_slice_make(ev->str.ptr + 1, ev->str.len - 1)))
             return MP_ERR_BAD_VALUE;
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
         return MP_OK;
@@ -246,6 +279,7 @@ static mp_status write_begin(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     }
     w->in_resp = 1;
     w->sp = 1;
+    w->coded = 0;
     w->fname = FN_NONE;
     w->lv[0].n = 1; /* the response name is the first element */
     w->lv[0].prev = 0;
@@ -284,9 +318,14 @@ static mp_status write_event(mp_imap_resp_writer *w, const mp_imap_resp_event *e
         mp_outbuf_putc(ob, ']');
         w->sp = 1;
         w->in_code = 0;
+        w->coded = 1;
         return MP_OK;
     case MP_IMAP_EV_TEXT:
         if (w->sp != 1 || w->in_code || !text_ok(ev->str, eight, 0))
+            return MP_ERR_BAD_VALUE;
+        /* resp-text: a leading "[" would read as a response code, unless
+         * one was written already (RFC 9051 resp-text) */
+        if (ev->str.len > 0 && ev->str.ptr[0] == '[' && !w->coded)
             return MP_ERR_BAD_VALUE;
         mp_outbuf_putc(ob, ' ');
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
