@@ -39,6 +39,7 @@ typedef struct rt_cmd {
     rt_msg msgs[RT_MAX_MSGS];
     size_t nmsgs;
     int in_flags;  /* APPEND: inside the flag list */
+    long stream_arg; /* argument gathering a streamed string, or -1 */
     char arena[RT_ARENA];
     size_t arena_len;
     int overflow;  /* too big to replay */
@@ -118,6 +119,7 @@ static int rt_on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
     c->arena_len = c->canon_len = 0;
     c->overflow = 0;
     c->in_flags = 0;
+    c->stream_arg = -1;
     memset(c->msgs, 0, sizeof(c->msgs));
     rt_canon(c, "C", 1);
     rt_canon_u64(c, (uint64_t)cmd);
@@ -147,6 +149,7 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
     rt_canon(c, &e->dt, sizeof(e->dt));
     rt_canon(c, &e->has_section, 1);
     rt_canon(c, &e->has_partial, 1);
+    rt_canon(c, &e->streamed, 1);
     rt_canon(c, e->section.ptr, e->section.len);
     rt_canon_u64(c, e->partial_origin);
     rt_canon_u64(c, e->partial_len);
@@ -201,6 +204,13 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
         return 0;
     case MP_IMAP_CA_STRING:
         a = rt_arg(c, MP_IMAP_ARG_BINARY_STRING);
+        if (a && e->streamed) {
+            /* the bytes come through rt_on_chunk */
+            a->s.ptr = c->arena + c->arena_len;
+            a->s.len = 0;
+            c->stream_arg = (long)c->nargs - 1;
+            return 0;
+        }
         break;
     case MP_IMAP_CA_NIL:
         rt_arg(c, MP_IMAP_ARG_NIL);
@@ -297,6 +307,11 @@ static int rt_on_chunk(void *user, mp_slice d)
     rt_recorder *r = user;
     rt_cmd *c = &r->cur;
     rt_canon(c, d.ptr, d.len);
+    if (c->stream_arg >= 0) {
+        (void)rt_keep(c, d.ptr, d.len);
+        c->args[c->stream_arg].s.len += d.len;
+        return 0;
+    }
     if (c->nmsgs < RT_MAX_MSGS) {
         (void)rt_keep(c, d.ptr, d.len);
         c->msgs[c->nmsgs].data_len += d.len;
@@ -308,6 +323,10 @@ static int rt_on_lit_end(void *user)
 {
     rt_recorder *r = user;
     rt_canon(&r->cur, "E", 1);
+    if (r->cur.stream_arg >= 0) {
+        r->cur.stream_arg = -1;
+        return 0;
+    }
     if (r->cur.nmsgs + 1 < RT_MAX_MSGS)
         memset(&r->cur.msgs[r->cur.nmsgs + 1], 0, sizeof(rt_msg));
     r->cur.nmsgs++;

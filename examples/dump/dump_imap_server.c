@@ -12,10 +12,13 @@
  *       date YYYY-MM-DD | datetime YYYY-MM-DD hh:mm:ss +zzzz
  *       ( | ) | key NAME | att NAME[SECTION]<ORIGIN.LENGTH>
  *       message N [binary]       an APPEND message follows
+ *       string-streamed N        a string literal too long to hold: its
+ *                                bytes follow as chunk literal lines
  *     + N                        a sync literal of N bytes: the server
  *                                sends "+" (this dump always does)
- *   chunk message BYTES          APPEND message bytes (chunks coalesced)
- *     end-message
+ *   chunk literal BYTES          APPEND message or streamed string bytes
+ *                                (chunks coalesced)
+ *     end-literal
  *   end                          the command is complete
  *   bad TAG|* NAME|- STATUS @OFFSET   a bad command, skipped
  *   auth BYTES | auth-cancel     an AUTHENTICATE response line
@@ -135,6 +138,10 @@ static int on_arg(void *user, const mp_imap_cmd_arg *a)
     }
     if (a->kind == MP_IMAP_CA_BASE64)
         d->had_ir = 1;
+    if (a->kind == MP_IMAP_CA_STRING && a->streamed) {
+        printf("string-streamed %llu\n", (unsigned long long)a->num);
+        return 0;
+    }
     fputs((unsigned)a->kind < sizeof(word) / sizeof(word[0]) && word[a->kind] ? word[a->kind]
                                                                               : "?",
           stdout);
@@ -156,7 +163,7 @@ static int on_chunk(void *user, mp_slice data)
 {
     dumper *d = user;
     if (!d->in_chunk) {
-        fputs("chunk message ", stdout);
+        fputs("chunk literal ", stdout);
         d->in_chunk = 1;
     }
     dump_escaped(data.ptr, data.len);
@@ -167,7 +174,7 @@ static int on_lit_end(void *user)
 {
     dumper *d = user;
     end_chunk(d);
-    puts("  end-message");
+    puts("  end-literal");
     return 0;
 }
 

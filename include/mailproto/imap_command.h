@@ -360,6 +360,9 @@ typedef struct mp_imap_cmd_arg {
     uint8_t binary;         /* literal8 */
     uint8_t has_section;
     uint8_t has_partial;
+    uint8_t streamed;       /* STRING: a literal longer than max_quoted; text
+                               is empty, num is its length, the bytes follow
+                               through on_literal_chunk / on_literal_end */
     mp_slice text;
     mp_slice raw;           /* MAILBOX, PATTERN: the wire form */
     mp_slice section;       /* FETCH_ATT: "1.2.HEADER.FIELDS (DATE FROM)" */
@@ -382,8 +385,9 @@ typedef struct mp_imap_cmd_callbacks {
     int (*on_command)(void *user, mp_slice tag, mp_imap_cmd_id cmd);
     /* One argument (see mp_imap_cmd_arg_kind). */
     int (*on_arg)(void *user, const mp_imap_cmd_arg *arg);
-    /* APPEND message bytes, after the MP_IMAP_CA_APPEND_MSG argument:
-     * chunks of any size (never NUL unless literal8), then end. */
+    /* Literal bytes after an MP_IMAP_CA_APPEND_MSG argument or a streamed
+     * MP_IMAP_CA_STRING: chunks of any size (never NUL unless literal8),
+     * then end.  A bad command may stop the bytes early (on_bad follows). */
     int (*on_literal_chunk)(void *user, mp_slice data);
     int (*on_literal_end)(void *user);
     /* The command line is complete and valid: the host executes it. */
@@ -444,6 +448,8 @@ typedef struct mp_imap_cmd_parser {
     uint16_t seclen;
     uint8_t phase, mode, cmd, op, sub, sp, gdepth, gsub, pending;
     uint8_t kdepth, kargs;       /* search: stack depth, argument kind */
+    uint8_t strpos, lstate, lbinary; /* literal where a string stands */
+    uint64_t llen, loffset;
     uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
     uint8_t taglen;
     uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */

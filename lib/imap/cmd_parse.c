@@ -37,6 +37,13 @@ enum phase {
 
 enum stop { STOP_NONE = 0, STOP_PAUSE, STOP_ABORT };
 
+/* A literal where a string value may stand (p->lstate). */
+enum lstate {
+    LS_NONE = 0,
+    LS_ASSEMBLE, /* small: gathered in the decode buffer, then one STRING */
+    LS_STREAM    /* large: a streamed STRING, bytes through on_literal_chunk */
+};
+
 /* Argument programs (see the file comment).  Ops:
  *  m mailbox   p pattern   M pattern or (patterns)   a astring   A atom
  *  E atoms     S sequence set   G value or list   L list   o optional
@@ -199,6 +206,11 @@ static void emit_string(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d
     a.text = t->text;
     a.literal = (t->flags & MP_IMAP_TOKF_LITERAL) != 0;
     a.binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
+    if (p->lstate == LS_STREAM) {
+        /* The value follows as literal chunks (string_literal_tok). */
+        a.streamed = 1;
+        a.num = p->llen;
+    }
     emit(p, &a);
 }
 
@@ -209,6 +221,7 @@ static void fail(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_status code,
     p->err.code = code;
     p->err.offset = t->offset;
     p->err.rule = rule;
+    p->lstate = LS_NONE;
     if (t->kind == MP_IMAP_TOK_CRLF) {
         /* The command already ended: report it now. */
         p->phase = PH_SKIP;
@@ -1360,6 +1373,75 @@ static void args_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     }
 }
 
+/* ---- literals where a string value stands ----------------------------------- */
+
+static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t);
+
+/* A string value sent as a literal (astring, string, a value in a
+ * parameter list): up to max_quoted bytes it is gathered and handled like
+ * a quoted string; a longer one is reported as a streamed STRING at once
+ * and its bytes go through on_literal_chunk / on_literal_end, so no size
+ * of value needs a buffer.  Returns 1 when the token was taken here. */
+static int string_literal_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    mp_imap_token s;
+    switch (t->kind) {
+    case MP_IMAP_TOK_LITERAL_BEGIN:
+        if (p->lstate != LS_NONE || !p->strpos)
+            return 0;
+        if ((t->flags & MP_IMAP_TOKF_NONSYNC) && !lit_account(p, t))
+            return 1;
+        p->lbinary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
+        p->loffset = t->offset;
+        if (t->num <= p->quoted_max && t->num <= p->dec_cap) {
+            p->lstate = LS_ASSEMBLE;
+            p->llen = 0;
+            return 1;
+        }
+        /* Report the value now, as a string of known length. */
+        p->lstate = LS_STREAM;
+        p->llen = t->num;
+        s = *t;
+        s.kind = MP_IMAP_TOK_STRING;
+        s.text = mp_slice_make(NULL, 0);
+        s.flags = (uint8_t)(MP_IMAP_TOKF_LITERAL | (p->lbinary ? MP_IMAP_TOKF_BINARY : 0));
+        line_tok(p, &s);
+        if (p->phase != PH_ARGS)
+            p->lstate = LS_NONE; /* refused: the tokenizer skips the bytes */
+        return 1;
+    case MP_IMAP_TOK_LITERAL_CHUNK:
+        if (p->lstate == LS_ASSEMBLE) {
+            memcpy(p->dec + (size_t)p->llen, t->text.ptr, t->text.len);
+            p->llen += t->text.len;
+        } else if (p->lstate == LS_STREAM) {
+            if (p->pending != STOP_ABORT && p->cb->on_literal_chunk != NULL)
+                set_stop(p, p->cb->on_literal_chunk(p->user, t->text));
+        } else {
+            return 0;
+        }
+        return 1;
+    case MP_IMAP_TOK_LITERAL_END:
+        if (p->lstate == LS_STREAM) {
+            p->lstate = LS_NONE;
+            if (p->pending != STOP_ABORT && p->cb->on_literal_end != NULL)
+                set_stop(p, p->cb->on_literal_end(p->user));
+            return 1;
+        }
+        if (p->lstate != LS_ASSEMBLE)
+            return 0;
+        p->lstate = LS_NONE;
+        s = *t;
+        s.kind = MP_IMAP_TOK_STRING;
+        s.text = mp_slice_make(p->dec, (size_t)p->llen);
+        s.offset = p->loffset;
+        s.flags = (uint8_t)(MP_IMAP_TOKF_LITERAL | (p->lbinary ? MP_IMAP_TOKF_BINARY : 0));
+        line_tok(p, &s);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* ---- what the next token is made of ----------------------------------------- */
 
 static void expect(mp_imap_cmd_parser *p)
@@ -1370,6 +1452,7 @@ static void expect(mp_imap_cmd_parser *p)
     char op;
     size_t k;
     lx->max_literal = p->max_other_literal;
+    p->strpos = 0;
     switch (p->phase) {
     case PH_TAG:
         cls = MP_IMAP_LEX_TAG;
@@ -1388,17 +1471,23 @@ static void expect(mp_imap_cmd_parser *p)
             op = p->prog[++k];
         switch (op) {
         case 'm':
-        case 'a':
             cls = MP_IMAP_LEX_ASTRING;
             want = MP_IMAP_LEX_WANT_STRING;
             break;
+        case 'a':
+            cls = MP_IMAP_LEX_ASTRING;
+            p->strpos = 1;
+            break;
         case 'p':
         case 'M':
+            cls = MP_IMAP_LEX_LIST_MAILBOX;
+            want = MP_IMAP_LEX_WANT_STRING;
+            break;
         case 'G':
         case 'L':
         case 'o':
             cls = MP_IMAP_LEX_LIST_MAILBOX;
-            want = MP_IMAP_LEX_WANT_STRING;
+            p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
             break;
         case 'S':
             cls = MP_IMAP_LEX_SEQSET;
@@ -1416,12 +1505,12 @@ static void expect(mp_imap_cmd_parser *p)
         case 'k':
             if (p->sub == KS_RET_LIST) {
                 cls = MP_IMAP_LEX_LIST_MAILBOX;
-                want = MP_IMAP_LEX_WANT_STRING;
+                p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
             } else if (p->sub == KS_CS || (p->sub == KS_ARG && (p->kargs == KA_ASTRING ||
                                                                   p->kargs == KA_HEADER ||
                                                                   p->kargs == KA_MODSEQ))) {
                 cls = MP_IMAP_LEX_ASTRING;
-                want = MP_IMAP_LEX_WANT_STRING;
+                p->strpos = 1;
             } else if (p->sub == KS_ARG && (p->kargs == KA_DATE || p->kargs == KA_NUMBER ||
                                             p->kargs == KA_KEYWORD)) {
                 cls = MP_IMAP_LEX_ATOM;
@@ -1499,6 +1588,7 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->gdepth = 0;
     p->gsub = 0;
     p->kdepth = 0;
+    p->lstate = LS_NONE;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));
@@ -1695,7 +1785,16 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
             }
             continue;
         }
-        if (p->phase == PH_SKIP) {
+        if (p->phase == PH_ARGS && (t.flags & MP_IMAP_TOKF_BINARY) &&
+            (t.kind == MP_IMAP_TOK_LITERAL_SYNC || t.kind == MP_IMAP_TOK_LITERAL_BEGIN ||
+             t.kind == MP_IMAP_TOK_STRING) &&
+            p->cmd != MP_IMAP_CMD_APPEND && p->cmd != MP_IMAP_CMD_SETMETADATA &&
+            p->lstate == LS_NONE) {
+            /* literal8 only where RFC 3516 / RFC 5464 allow it: APPEND
+             * messages and metadata values; a sync one is refused before
+             * the "+". */
+            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 3516 literal8 position");
+        } else if (p->phase == PH_SKIP) {
             if (t.kind == MP_IMAP_TOK_CRLF) {
                 if (p->mode == MP_IMAP_CMD_MODE_AUTH)
                     auth_limits(p, 0);
@@ -1711,6 +1810,8 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
                 *used = off;
                 return MP_PAUSED;
             }
+        } else if (p->phase == PH_ARGS && string_literal_tok(p, &t)) {
+            ; /* a string value sent as a literal */
         } else {
             if (t.kind == MP_IMAP_TOK_STRING && (t.flags & MP_IMAP_TOKF_LITERAL) &&
                 (t.flags & MP_IMAP_TOKF_NONSYNC) && !lit_account(p, &t)) {

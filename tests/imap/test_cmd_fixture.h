@@ -52,7 +52,13 @@ static int fx_on_arg(void *user, const mp_imap_cmd_arg *a)
         snprintf(q, room, "number %llu", (unsigned long long)a->num);
         mp_evlog_add(x->log, "%s", pre);
         return 0;
-    case MP_IMAP_CA_STRING: snprintf(q, room, a->literal ? "string{}" : "string"); break;
+    case MP_IMAP_CA_STRING:
+        if (a->streamed) {
+            mp_evlog_add(x->log, "%sstring-streamed %llu", pre, (unsigned long long)a->num);
+            return 0;
+        }
+        snprintf(q, room, a->literal ? "string{}" : "string");
+        break;
     case MP_IMAP_CA_NIL: mp_evlog_add(x->log, "%snil", pre); return 0;
     case MP_IMAP_CA_FLAG: snprintf(q, room, "flag"); break;
     case MP_IMAP_CA_MAILBOX:
@@ -115,14 +121,14 @@ static int fx_on_arg(void *user, const mp_imap_cmd_arg *a)
 static int fx_on_chunk(void *user, mp_slice d)
 {
     cmd_fixture *x = user;
-    mp_evlog_chunk(x->log, "message", d.ptr, d.len);
+    mp_evlog_chunk(x->log, "literal", d.ptr, d.len);
     return 0;
 }
 
 static int fx_on_lit_end(void *user)
 {
     cmd_fixture *x = user;
-    mp_evlog_add(x->log, "  end-message");
+    mp_evlog_add(x->log, "  end-literal");
     return 0;
 }
 

@@ -14,7 +14,8 @@
 #include "test_cmd_fixture.h"
 
 static cmd_fixture fx;
-static uint32_t vec_max_line; /* 0: default */
+static uint32_t vec_max_line;   /* 0: default */
+static uint32_t vec_max_quoted; /* 0: default */
 
 static void run_vec(unsigned mode, unsigned quirks, const char *in, size_t n, const char *want)
 {
@@ -24,6 +25,7 @@ static void run_vec(unsigned mode, unsigned quirks, const char *in, size_t n, co
     fx.cfg.mode = mode;
     fx.cfg.quirks = quirks;
     fx.cfg.limits.max_line = vec_max_line;
+    fx.cfg.limits.max_quoted = vec_max_quoted;
     if (getenv("MP_GEN") != NULL && want[0] == '\0') {
         got = mp_split_check(&t, in, n, NULL);
         printf("----\n%s", got);
@@ -576,8 +578,8 @@ static void test_append(void **st)
       "  )\n"
       "  + 23\n"
       "  message 23\n"
-      "chunk message Date: Mon, 7 Feb 1994\\r\\n\n"
-      "  end-message\n"
+      "chunk literal Date: Mon, 7 Feb 1994\\r\\n\n"
+      "  end-literal\n"
       "end\n");
     V("A004 APPEND INBOX (\\Seen $X) \"07-Feb-1994 21:52:25 -0800\" {5+}\r\nabcde"
       " \" 7-Feb-1994 21:52:25 +0100\" ~{3+}\r\na\0b\r\nA005 NOOP\r\n",
@@ -589,12 +591,12 @@ static void test_append(void **st)
       "  )\n"
       "  datetime 1994-02-07 21:52:25 -0800\n"
       "  message 5\n"
-      "chunk message abcde\n"
-      "  end-message\n"
+      "chunk literal abcde\n"
+      "  end-literal\n"
       "  datetime 1994-02-07 21:52:25 +0100\n"
       "  message 3 binary\n"
-      "chunk message a\\x00b\n"
-      "  end-message\n"
+      "chunk literal a\\x00b\n"
+      "  end-literal\n"
       "end\n"
       "command NOOP A005\n"
       "end\n");
@@ -603,7 +605,7 @@ static void test_append(void **st)
       "  mailbox INBOX\n"
       "  + 0\n"
       "  message 0\n"
-      "  end-message\n"
+      "  end-literal\n"
       "end\n");
 }
 static void test_rfc_extensions(void **st)
@@ -862,6 +864,55 @@ static void test_rfc_extensions(void **st)
       "  [1] att PREVIEW\n"
       "  )\n"
       "end\n");
+}
+
+static void test_streamed_strings(void **st)
+{
+    (void)st;
+    /* A string literal longer than max_quoted (lowered to 64 here) is not
+     * refused: it is reported with its length and streamed. */
+    vec_max_quoted = 64;
+    V("M1 SETMETADATA INBOX (/private/comment {70}\r\n"
+      "0123456789012345678901234567890123456789012345678901234567890123456789"
+      " /shared/x {3}\r\nabc)\r\n"
+      "A2 LOGIN {70+}\r\n"
+      "0123456789012345678901234567890123456789012345678901234567890123456789 pw\r\n"
+      "A3 SEARCH TEXT {66+}\r\n0123456789012345678901234567890123456789012345678901234567890\xc3\xa9xyz"
+      "\r\nA4 SEARCH TEXT ~{3}\r\nA5 SEARCH TEXT ~{3+}\r\na\0b\r\nA6 LOGIN ~{1+}\r\na b\r\n",
+      "command SETMETADATA M1\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom /private/comment\n"
+      "  + 70\n"
+      "  [1] string-streamed 70\n"
+      "chunk literal 0123456789012345678901234567890123456789012345678901234567890123456789\n"
+      "  end-literal\n"
+      "  [1] atom /shared/x\n"
+      "  + 3\n"
+      "  [1] string{} abc\n"
+      "  )\n"
+      "end\n"
+      "command LOGIN A2\n"
+      "  string-streamed 70\n"
+      "chunk literal 0123456789012345678901234567890123456789012345678901234567890123456789\n"
+      "  end-literal\n"
+      "  string pw\n"
+      "end\n"
+      "command SEARCH A3\n"
+      "  key TEXT\n"
+      "  string-streamed 66\n"
+      "chunk literal 0123456789012345678901234567890123456789012345678901234567890\\xc3\\xa9xyz\n"
+      "  end-literal\n"
+      "end\n"
+      "command SEARCH A4\n"
+      "  key TEXT\n"
+      "bad A4 SEARCH MP_ERR_IMAP_CMD_SYNTAX @333\n"
+      "command SEARCH A5\n"
+      "  key TEXT\n"
+      "bad A5 SEARCH MP_ERR_IMAP_CMD_SYNTAX @354\n"
+      "command LOGIN A6\n"
+      "bad A6 LOGIN MP_ERR_IMAP_CMD_SYNTAX @375\n");
+    vec_max_quoted = 0;
 }
 
 static void test_sizes(void **st)
@@ -1333,6 +1384,7 @@ int main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_append),
         cmocka_unit_test(test_rfc_extensions),
+        cmocka_unit_test(test_streamed_strings),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),

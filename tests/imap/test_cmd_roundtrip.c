@@ -121,6 +121,15 @@ static void test_binary_and_utf8(void **st)
     roundtrip(MP_IMAP_UTF8, u1, sizeof(u1) - 1);
     roundtrip(MP_IMAP_REV2, u2, sizeof(u2) - 1);
     roundtrip(0, u3, sizeof(u3) - 1);
+    {
+        /* A value longer than MP_IMAP_MAX_QUOTED: streamed both times. */
+        static char big[20000];
+        size_t n = (size_t)snprintf(big, sizeof(big), "A3 SETMETADATA INBOX (/shared/x {9000}\r\n");
+        memset(big + n, 'v', 9000);
+        n += 9000;
+        memcpy(big + n, ")\r\n", 3);
+        roundtrip(0, big, n + 3);
+    }
 }
 
 int main(void)
