@@ -108,7 +108,8 @@ extern "C" {
     X(MP_ERR_IMAP_CMD_SEARCH_KEY, 233, "IMAP search key unknown or malformed") \
     X(MP_ERR_IMAP_CMD_FETCH_ATT, 234, "IMAP fetch attribute unknown or malformed") \
     X(MP_ERR_IMAP_CMD_SECTION_TOO_LONG, 235, "IMAP BODY[section] longer than MP_IMAP_MAX_SECTION") \
-    X(MP_ERR_IMAP_CMD_NOT_DONE, 236, "IMAP IDLE expects DONE")
+    X(MP_ERR_IMAP_CMD_NOT_DONE, 236, "IMAP IDLE expects DONE")                \
+    X(MP_ERR_IMAP_CMD_ID_LIMIT, 237, "IMAP ID parameters above the RFC 2971 limits")
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,

@@ -313,6 +313,13 @@ mp_status mp_imap_write_append_end(mp_imap_writer *w);
 #ifndef MP_IMAP_MAX_SECTION
 #define MP_IMAP_MAX_SECTION 512u
 #endif
+/* RFC 2971 §3.3: ID field names at most 30 octets, values 1024. */
+#ifndef MP_IMAP_MAX_ID_FIELD
+#define MP_IMAP_MAX_ID_FIELD 30u
+#endif
+#ifndef MP_IMAP_MAX_ID_VALUE
+#define MP_IMAP_MAX_ID_VALUE 1024u
+#endif
 
 /* Kinds of argument events.  Which ones a command produces follows its
  * grammar (RFC 9051 §6, §9); `depth` is the parenthesis / search-key
@@ -393,7 +400,8 @@ typedef struct mp_imap_cmd_callbacks {
     /* The command line is complete and valid: the host executes it. */
     int (*on_end)(void *user);
     /* The command is bad: the host answers "tag BAD ..." (`tag` empty:
-     * "* BAD").  `cmd` is the command when it was recognised, else 0.
+     * "* BAD") and drops whatever events the command produced so far.
+     * `cmd` is the command when it was recognised, else 0.
      * The parser has skipped the rest of the command (over any literal
      * bytes) and goes on with the next line. */
     int (*on_bad)(void *user, mp_slice tag, mp_imap_cmd_id cmd, const mp_error *err);
@@ -447,6 +455,7 @@ typedef struct mp_imap_cmd_parser {
     unsigned mode_flags, quirks;
     uint16_t seclen;
     uint8_t phase, mode, cmd, op, sub, sp, gdepth, gsub, pending;
+    uint16_t idn;                /* ID: values so far */
     uint8_t kdepth, kargs;       /* search: stack depth, argument kind */
     uint8_t strpos, lstate, lbinary; /* literal where a string stands */
     uint64_t llen, loffset;
@@ -483,7 +492,8 @@ mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
  *      for IDLE/AUTHENTICATE call mp_imap_cmd_parser_set_mode() first;
  *    . in MP_IMAP_CMD_MODE_AUTH after each response line;
  *    . a callback returned MP_IMAP_CB_PAUSE.
- *  - MP_ERR_ABORTED: a callback returned another non-zero value.
+ *  - MP_ERR_ABORTED: a callback returned another non-zero value; the
+ *    parser stays aborted (initialise it again to reuse it).
  * Bad commands are not errors of feed: they are reported by on_bad and
  * parsing goes on.
  */

@@ -458,6 +458,31 @@ static int flagish(const mp_imap_token *t)
 /* One value of a parameter list: lists nest (depth counted by gdepth).
  * Returns 1 when the outermost value is complete, 0 when more tokens are
  * needed, -1 on error (already reported). */
+/* ID (RFC 2971 §3.3): "(" *(string SP nstring) ")" / NIL, at most
+ * MP_IMAP_MAX_ID_PAIRS pairs, fields of MP_IMAP_MAX_ID_FIELD octets and
+ * values of MP_IMAP_MAX_ID_VALUE.  Returns 0 after reporting a fault. */
+static int id_ok(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    if (p->gdepth == 0) {
+        if (t->kind == MP_IMAP_TOK_NIL || t->kind == MP_IMAP_TOK_LPAREN)
+            return 1;
+    } else if (t->kind == MP_IMAP_TOK_RPAREN) {
+        if (p->idn % 2u == 0)
+            return 1;
+    } else if (t->kind == MP_IMAP_TOK_STRING ||
+               (t->kind == MP_IMAP_TOK_NIL && p->idn % 2u == 1)) {
+        size_t max = p->idn % 2u == 0 ? MP_IMAP_MAX_ID_FIELD : MP_IMAP_MAX_ID_VALUE;
+        if (++p->idn > 2u * MP_IMAP_MAX_ID_PAIRS || t->text.len > max ||
+            p->lstate == LS_STREAM) {
+            fail(p, t, MP_ERR_IMAP_CMD_ID_LIMIT, "RFC 2971 3.3 (MP_IMAP_MAX_ID_PAIRS)");
+            return 0;
+        }
+        return 1;
+    }
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 2971 id-params-list");
+    return 0;
+}
+
 static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_list)
 {
     uint8_t depth = p->gdepth;
@@ -467,6 +492,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
             return 0;
         }
         if (t->kind == MP_IMAP_TOK_RPAREN) {
+            if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
+                return -1;
             p->gdepth--;
             emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), (uint8_t)(depth - 1));
             p->gsub = GS_SEP;
@@ -479,6 +506,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
         return -1;
     }
+    if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
+        return -1;
     switch (t->kind) {
     case MP_IMAP_TOK_LPAREN:
         if (p->gdepth >= MP_IMAP_MAX_DEPTH) {
@@ -546,6 +575,17 @@ value_done:
 
 enum { R_MORE = 0, R_DONE, R_PASS, R_SKIP, R_ERR };
 
+/* Between commands: a fault on the first token of the next line must not
+ * be reported with this command's tag. */
+static void forget_command(mp_imap_cmd_parser *p)
+{
+    if (p->mode == MP_IMAP_CMD_MODE_COMMAND && p->phase == PH_TAG) {
+        p->taglen = 0;
+        p->cmd = 0;
+        p->lit_total = 0;
+    }
+}
+
 static void command_end(mp_imap_cmd_parser *p)
 {
     mp_imap_cmd_id cmd = (mp_imap_cmd_id)p->cmd;
@@ -557,6 +597,9 @@ static void command_end(mp_imap_cmd_parser *p)
     if (cmd == MP_IMAP_CMD_STARTTLS || cmd == MP_IMAP_CMD_COMPRESS || cmd == MP_IMAP_CMD_IDLE ||
         cmd == MP_IMAP_CMD_AUTHENTICATE)
         set_stop(p, MP_IMAP_CB_PAUSE);
+    /* AUTHENTICATE keeps its tag: a bad response line is answered with it. */
+    if (cmd != MP_IMAP_CMD_AUTHENTICATE)
+        forget_command(p);
 }
 
 /* Account a literal's bytes against the per-command total. */
@@ -1539,6 +1582,7 @@ static void report_bad(mp_imap_cmd_parser *p)
     mp_imap_cmd_id cmd = (mp_imap_cmd_id)p->cmd;
     if (p->mode == MP_IMAP_CMD_MODE_IDLE) {
         tag = mp_slice_make(NULL, 0);
+        cmd = MP_IMAP_CMD_IDLE;
         p->phase = PH_IDLE;
     } else if (p->mode == MP_IMAP_CMD_MODE_AUTH) {
         /* The exchange failed: the host answers the AUTHENTICATE tag. */
@@ -1550,6 +1594,7 @@ static void report_bad(mp_imap_cmd_parser *p)
     }
     if (p->pending != STOP_ABORT && p->cb->on_bad != NULL)
         set_stop(p, p->cb->on_bad(p->user, tag, cmd, &p->err));
+    forget_command(p);
 }
 
 static void auth_limits(mp_imap_cmd_parser *p, int on)
@@ -1589,6 +1634,7 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->gsub = 0;
     p->kdepth = 0;
     p->lstate = LS_NONE;
+    p->idn = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));

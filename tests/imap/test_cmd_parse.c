@@ -915,6 +915,40 @@ static void test_streamed_strings(void **st)
     vec_max_quoted = 0;
 }
 
+static void test_id_limits_and_tags(void **st)
+{
+    (void)st;
+    /* RFC 2971 §3.3 limits; a field must be a string; pairs are complete. */
+    V("a1 ID (\"0123456789012345678901234567890\" \"x\")\r\na2 ID (\"name\")\r\n"
+      "a3 ID (name \"x\")\r\na4 ID (\"a\" NIL \"b\" (\"c\"))\r\na5 ID ()\r\n",
+      "command ID a1\n"
+      "  (\n"
+      "bad a1 ID MP_ERR_IMAP_CMD_ID_LIMIT @7\n"
+      "command ID a2\n"
+      "  (\n"
+      "  [1] string name\n"
+      "bad a2 ID MP_ERR_IMAP_CMD_SYNTAX @60\n"
+      "command ID a3\n"
+      "  (\n"
+      "bad a3 ID MP_ERR_IMAP_CMD_SYNTAX @70\n"
+      "command ID a4\n"
+      "  (\n"
+      "  [1] string a\n"
+      "  [1] nil\n"
+      "  [1] string b\n"
+      "bad a4 ID MP_ERR_IMAP_CMD_SYNTAX @100\n"
+      "command ID a5\n"
+      "  (\n"
+      "  )\n"
+      "end\n");
+    /* A fault on the first byte of a line is never reported with the tag of
+     * the command before. */
+    V("a1 NOOP\r\n\0x NOOP\r\n",
+      "command NOOP a1\n"
+      "end\n"
+      "bad * - MP_ERR_NUL @9\n");
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1385,6 +1419,7 @@ int main(void)
         cmocka_unit_test(test_append),
         cmocka_unit_test(test_rfc_extensions),
         cmocka_unit_test(test_streamed_strings),
+        cmocka_unit_test(test_id_limits_and_tags),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
