@@ -35,32 +35,33 @@ enum skip_sub {
 
 /* RFC 9051 §9: ATOM-CHAR = any CHAR except atom-specials
  * ( "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials /
- * resp-specials ). */
-static int atom_char(unsigned char c)
-{
-    if (c <= 0x20 || c >= 0x7f)
-        return 0;
-    switch (c) {
-    case '(': case ')': case '{': case '%': case '*': case '"': case '\\': case ']':
-        return 0;
-    default:
-        return 1;
-    }
-}
+ * resp-specials ).  One bit per mp_imap_lex_class up to SECTION:
+ * 1 ATOM-CHAR, 2 ASTRING-CHAR (+ "]"), 4 tag (ASTRING-CHAR but "+"),
+ * 8 list-char (+ "%" "*" "]"), 16 sequence-set (digits ":" "," "*" "$"),
+ * 32 fetch attribute (ATOM-CHAR but "[" "<"), 64 section (ATOM-CHAR but
+ * "[" "<" ">"). */
+static const uint8_t class_table[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x6f, 0x00, 0x6f, 0x7f, 0x08, 0x6f, 0x6f, 0x00, 0x00, 0x18, 0x6b, 0x7f, 0x6f, 0x6f, 0x6f,
+    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x6f, 0x0f, 0x6f, 0x2f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x0f, 0x00, 0x0e, 0x6f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x00, 0x6f, 0x6f, 0x6f, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
 
 static int in_class(unsigned cls, unsigned char c)
 {
-    switch (cls) {
-    case MP_IMAP_LEX_ATOM: return atom_char(c);
-    case MP_IMAP_LEX_ASTRING: return c == ']' || atom_char(c);
-    case MP_IMAP_LEX_TAG: return c != '+' && (c == ']' || atom_char(c));
-    case MP_IMAP_LEX_LIST_MAILBOX: return c == '%' || c == '*' || c == ']' || atom_char(c);
-    case MP_IMAP_LEX_SEQSET:
-        return (c >= '0' && c <= '9') || c == ':' || c == ',' || c == '*' || c == '$';
-    case MP_IMAP_LEX_FETCH_ATT: return c != '[' && c != '<' && atom_char(c);
-    case MP_IMAP_LEX_SECTION: return c != '[' && c != '<' && c != '>' && atom_char(c);
-    default: return 0;
-    }
+    return cls <= MP_IMAP_LEX_SECTION && (class_table[c] >> cls) & 1u;
 }
 
 static uint32_t lim32(uint32_t given, uint32_t dflt, size_t cap)
@@ -606,13 +607,22 @@ mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *
                                                      : MP_IMAP_LEX_ATOM)
                                               : lx->cls,
                          c)) {
+                unsigned cc = lx->state == ST_FLAG ? (lx->cls == MP_IMAP_LEX_ASTRING
+                                                          ? MP_IMAP_LEX_ASTRING
+                                                          : MP_IMAP_LEX_ATOM)
+                                                   : lx->cls;
+                size_t n = 1;
                 if (lx->len >= lx->max_atom)
                     FAIL_(MP_ERR_IMAP_ATOM_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_ATOM", ST_SKIP);
+                /* fast path: the rest of the run, within both limits */
+                while (i + n < len && lx->len + n < lx->max_atom &&
+                       lx->line_len + n < lx->max_line && in_class(cc, (unsigned char)in[i + n]))
+                    n++;
                 if (zc == (size_t)-1)
-                    lx->buf[lx->len] = (char)c;
-                lx->len++;
-                lx->line_len++;
-                i++;
+                    memcpy(lx->buf + lx->len, in + i, n);
+                lx->len += n;
+                lx->line_len += (uint32_t)n;
+                i += n;
                 continue;
             }
             if (lx->state == ST_FLAG) {
@@ -656,11 +666,24 @@ mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 quoted", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
-            if (zc == (size_t)-1)
-                lx->buf[lx->len] = (char)c;
-            lx->len++;
-            lx->line_len++;
-            i++;
+            {
+                /* fast path: plain characters, within both limits */
+                size_t n = 1;
+                int eight = (lx->flags & MP_IMAP_LEX_8BIT) != 0;
+                while (i + n < len && lx->len + n < lx->max_quoted &&
+                       lx->line_len + n < lx->max_line) {
+                    unsigned char d = (unsigned char)in[i + n];
+                    if (d == '"' || d == '\\' || d == '\r' || d == '\n' || d == 0 ||
+                        (d >= 0x80 && !eight))
+                        break;
+                    n++;
+                }
+                if (zc == (size_t)-1)
+                    memcpy(lx->buf + lx->len, in + i, n);
+                lx->len += n;
+                lx->line_len += (uint32_t)n;
+                i += n;
+            }
             continue;
 
         case ST_QUOTED_ESC:
@@ -690,11 +713,24 @@ mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 TEXT-CHAR", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
-            if (zc == (size_t)-1)
-                lx->buf[lx->len] = (char)c;
-            lx->len++;
-            lx->line_len++;
-            i++;
+            {
+                size_t n = 1;
+                int eight = (lx->flags & MP_IMAP_LEX_8BIT) != 0;
+                int code = lx->cls == MP_IMAP_LEX_CODE_TEXT;
+                while (i + n < len && lx->len + n < lx->max_quoted &&
+                       lx->line_len + n < lx->max_line) {
+                    unsigned char d = (unsigned char)in[i + n];
+                    if (d == '\r' || d == '\n' || d == 0 || (d == ']' && code) ||
+                        (d >= 0x80 && !eight))
+                        break;
+                    n++;
+                }
+                if (zc == (size_t)-1)
+                    memcpy(lx->buf + lx->len, in + i, n);
+                lx->len += n;
+                lx->line_len += (uint32_t)n;
+                i += n;
+            }
             continue;
 
         case ST_LIT_OPEN:
