@@ -422,7 +422,9 @@ typedef enum mp_imap_cmd_mode {
 /* Parser options. */
 typedef struct mp_imap_cmd_config {
     unsigned mode;            /* MP_IMAP_REV2 | MP_IMAP_UTF8 | MP_IMAP_LITERAL_MINUS */
-    unsigned quirks;          /* MP_IMAP_Q_LF_LINES (others do not apply) */
+    unsigned quirks;          /* MP_IMAP_Q_LF_LINES, MP_IMAP_Q_TRAILING_SPACE
+                                 (a space before CRLF where the command could
+                                 end); the others are response quirks */
     mp_imap_limits limits;    /* zero fields: config.h defaults */
     uint64_t max_append_literal; /* 0: MP_IMAP_MAX_APPEND_LITERAL */
     uint64_t max_other_literal;  /* 0: MP_IMAP_MAX_LITERAL */
@@ -456,6 +458,7 @@ typedef struct mp_imap_cmd_parser {
     uint16_t seclen;
     uint8_t phase, mode, cmd, op, sub, sp, gdepth, gsub, pending;
     uint16_t idn;                /* ID: values so far */
+    uint8_t tsp;                 /* a space where the command could end */
     uint8_t kdepth, kargs;       /* search: stack depth, argument kind */
     uint8_t strpos, lstate, lbinary; /* literal where a string stands */
     uint64_t llen, loffset;

@@ -803,6 +803,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
     case KS_AFTER:
         if (t->kind == MP_IMAP_TOK_SP) {
             p->sub = KS_KEY;
+            p->tsp = d == 0;
             return R_MORE;
         }
         if (t->kind == MP_IMAP_TOK_RPAREN && d > 0 && p->kneed[d - 1] == KFRAME_PAREN) {
@@ -1149,6 +1150,7 @@ static int store_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             return R_PASS;
         if (t->kind == MP_IMAP_TOK_SP && p->fsub == 1) {
             p->fsub = 2;
+            p->tsp = 1;
             return R_MORE;
         }
         if (flagish(t) && p->fsub == 2) {
@@ -1250,6 +1252,7 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             return R_PASS;
         if (t->kind == MP_IMAP_TOK_SP) {
             p->sub = PS_START;
+            p->tsp = 1;
             return R_MORE;
         }
         break;
@@ -1323,6 +1326,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         }
         if (p->sub == 1 && t->kind == MP_IMAP_TOK_SP) {
             p->sub = 0;
+            p->tsp = 1;
             return R_MORE;
         }
         if (p->sub == 1 && t->kind == MP_IMAP_TOK_CRLF)
@@ -1378,6 +1382,14 @@ static void args_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
     /* Each pass either consumes the token or moves to the next op, and
      * programs are short: the loop is bounded. */
+    /* Quirk MP_IMAP_Q_TRAILING_SPACE: "A1 NOOP \r\n", "SEARCH ALL \r\n": a
+     * space where the command could have ended, then CRLF. */
+    int tsp = p->tsp;
+    p->tsp = 0;
+    if (tsp && t->kind == MP_IMAP_TOK_CRLF && (p->quirks & MP_IMAP_Q_TRAILING_SPACE)) {
+        command_end(p);
+        return;
+    }
     for (;;) {
         char op = p->prog[p->op];
         int r;
@@ -1390,6 +1402,12 @@ static void args_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 p->sp = 0;
                 p->op++;
                 p->sub = 0;
+                p->tsp = 1;
+                return;
+            }
+            if (op == '\0' && t->kind == MP_IMAP_TOK_SP &&
+                (p->quirks & MP_IMAP_Q_TRAILING_SPACE)) {
+                p->tsp = 1;
                 return;
             }
             fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, op == '?' ? "RFC 9051 SP or CRLF" : "RFC 9051 CRLF");
@@ -1635,6 +1653,7 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->kdepth = 0;
     p->lstate = LS_NONE;
     p->idn = 0;
+    p->tsp = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));

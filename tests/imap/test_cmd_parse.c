@@ -1198,6 +1198,54 @@ static void test_bytes_and_lines(void **st)
       "end\n"
       "command NOOP A2\n"
       "end\n");
+    {
+        static const char ts[] = "A1 NOOP \r\nA2 SEARCH ALL \r\nA3 ENABLE X \r\nA4 SELECT x \r\n"
+                                 "A5 STORE 1 FLAGS \\Seen \r\nA6 LOGIN a  b\r\nA7 NOOP  \r\n";
+        run_vec(0, 0, ts, sizeof(ts) - 1,
+      "command NOOP A1\n"
+      "bad A1 NOOP MP_ERR_IMAP_CMD_SYNTAX @7\n"
+      "command SEARCH A2\n"
+      "  key ALL\n"
+      "bad A2 SEARCH MP_ERR_IMAP_CMD_SYNTAX @24\n"
+      "command ENABLE A3\n"
+      "  atom X\n"
+      "bad A3 ENABLE MP_ERR_IMAP_CMD_SYNTAX @38\n"
+      "command SELECT A4\n"
+      "  mailbox x\n"
+      "bad A4 SELECT MP_ERR_IMAP_CMD_SYNTAX @52\n"
+      "command STORE A5\n"
+      "  seq 1\n"
+      "  atom FLAGS\n"
+      "  flag \\\\Seen\n"
+      "bad A5 STORE MP_ERR_IMAP_CMD_SYNTAX @77\n"
+      "command LOGIN A6\n"
+      "  string a\n"
+      "bad A6 LOGIN MP_ERR_IMAP_CMD_SYNTAX @90\n"
+      "command NOOP A7\n"
+      "bad A7 NOOP MP_ERR_IMAP_CMD_SYNTAX @101\n");
+        run_vec(0, MP_IMAP_Q_TRAILING_SPACE, ts, sizeof(ts) - 1,
+      "command NOOP A1\n"
+      "end\n"
+      "command SEARCH A2\n"
+      "  key ALL\n"
+      "end\n"
+      "command ENABLE A3\n"
+      "  atom X\n"
+      "end\n"
+      "command SELECT A4\n"
+      "  mailbox x\n"
+      "end\n"
+      "command STORE A5\n"
+      "  seq 1\n"
+      "  atom FLAGS\n"
+      "  flag \\\\Seen\n"
+      "end\n"
+      "command LOGIN A6\n"
+      "  string a\n"
+      "bad A6 LOGIN MP_ERR_IMAP_CMD_SYNTAX @90\n"
+      "command NOOP A7\n"
+      "end\n");
+    }
     /* Over-long line (limit lowered to 64 bytes for the vector). */
     vec_max_line = 64;
     V("A1 LOGIN \"0123456789012345678901234567890123456789\" \"0123456789012345678901\"\r\n"
