@@ -142,6 +142,10 @@
 #ifndef MP_IMAP_MAX_ID_PAIRS
 #define MP_IMAP_MAX_ID_PAIRS 30u
 #endif
+/* BODY[...] section spec text, header list included (command parser). */
+#ifndef MP_IMAP_MAX_SECTION
+#define MP_IMAP_MAX_SECTION 512u
+#endif
 
 /* ---- SASL --------------------------------------------------------------- */
 /* Largest decoded SASL message handled by a mechanism (authzid + authcid +

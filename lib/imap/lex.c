@@ -104,6 +104,16 @@ void mp_imap_lex_set_max_line(mp_imap_lex *lx, uint32_t max_line)
     lx->max_line = max_line ? max_line : MP_IMAP_MAX_LINE;
 }
 
+void mp_imap_lex_set_max_literal(mp_imap_lex *lx, uint64_t max_literal)
+{
+    lx->max_literal = max_literal ? max_literal : UINT64_MAX;
+}
+
+void mp_imap_lex_set_max_quoted(mp_imap_lex *lx, uint32_t max_quoted)
+{
+    lx->max_quoted = lim32(max_quoted, MP_IMAP_MAX_QUOTED, lx->cap);
+}
+
 void mp_imap_lex_expect(mp_imap_lex *lx, mp_imap_lex_class cls, unsigned want)
 {
     if (lx->state != ST_START)

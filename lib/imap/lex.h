@@ -119,6 +119,16 @@ void mp_imap_lex_set_flags(mp_imap_lex *lx, unsigned flags);
 /* Change the line limit (e.g. MP_IMAP_MAX_LINE_PREAUTH before login). */
 void mp_imap_lex_set_max_line(mp_imap_lex *lx, uint32_t max_line);
 
+/* Change the largest literal accepted from the next literal header on
+ * (per grammar position, e.g. APPEND message vs any other literal); 0
+ * means no limit beyond the protocol range. */
+void mp_imap_lex_set_max_literal(mp_imap_lex *lx, uint64_t max_literal);
+
+/* Change the quoted-string / text / assembled-literal limit (e.g. an
+ * AUTHENTICATE line, MP_IMAP_MAX_AUTH_LINE); clamped to the buffer's cap,
+ * 0 restores MP_IMAP_MAX_QUOTED.  Takes effect from the next token. */
+void mp_imap_lex_set_max_quoted(mp_imap_lex *lx, uint32_t max_quoted);
+
 /* Say what the next token is made of: the class of atom-like tokens and
  * MP_IMAP_LEX_WANT_* flags.  Ignored while a token is half read (the class
  * of its first byte stays). */

@@ -350,6 +350,14 @@ static void test_skip_line(void **s)
     assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
     assert_int_equal(t.kind, MP_IMAP_TOK_ATOM);
     assert_memory_equal(t.text.ptr, "c", 1);
+    /* setters: per-position literal limit, quoted limit clamped to cap */
+    mp_imap_lex_set_max_literal(&lx, 3);
+    assert_int_equal(mp_imap_lex_next(&lx, "{4}\r\nabcd", 10, &used, &t), MP_ERR_IMAP_LITERAL_LIMIT);
+    mp_imap_lex_set_max_literal(&lx, 0);
+    mp_imap_lex_set_max_quoted(&lx, 100000);
+    assert_int_equal(lx.max_quoted, sizeof(buf));
+    mp_imap_lex_set_max_quoted(&lx, 2);
+    assert_int_equal(lx.max_quoted, 2);
     {
         mp_imap_token n;
         uint64_t v;
