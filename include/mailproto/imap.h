@@ -426,6 +426,9 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
  *    in UTF-8 mode), a literal {n} otherwise or when MP_IMAP_EVF_LITERAL
  *    asks for it; NUL is refused (MP_ERR_BAD_VALUE): only a streamed
  *    literal8 (LITERAL_BEGIN with MP_IMAP_EVF_BINARY) may carry it;
+ *  - MP_IMAP_F_MAILBOX strings without MP_IMAP_EVF_MUTF7 are UTF-8 from
+ *    the host: modified UTF-7 on the wire in rev1 (RFC 3501 §5.1.3), raw
+ *    under UTF8=ACCEPT / rev2 (parsed names keep their wire form);
  *  - atoms, flags and text are checked, never mangled (MP_ERR_BAD_VALUE
  *    for CR, LF, NUL, a space in an atom, ']' in code text ...).
  * A response is written element by element, so the buffer may hold a

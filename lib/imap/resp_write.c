@@ -91,6 +91,54 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, int force_lite
     return MP_OK;
 }
 
+/* RFC 3501 §5.1.3: without UTF8=ACCEPT a mailbox name (given in UTF-8)
+ * goes out in modified UTF-7, quoted.  Printable ASCII passes through the
+ * encoding unchanged, so the escapes needed are those of the input. */
+static mp_status put_mailbox(mp_outbuf *ob, mp_slice s)
+{
+    size_t k, enc = 0, esc = 0, total, got = 0;
+    char *p;
+    int plain = 1;
+    if (memchr(s.ptr, 0, s.len) != NULL)
+        return MP_ERR_BAD_VALUE;
+    for (k = 0; k < s.len; k++) {
+        unsigned char c = (unsigned char)s.ptr[k];
+        if (c < 0x20 || c > 0x7e || c == '&')
+            plain = 0;
+        if (c == '"' || c == '\\')
+            esc++;
+    }
+    if (plain)
+        return put_string(ob, 0, s, 0);
+    if (mp_mutf7_encode(s.ptr, s.len, NULL, 0, &enc) == MP_ERR_UTF8)
+        return MP_ERR_BAD_VALUE;
+    total = enc + esc + 2;
+    if (ob->want != ob->len || ob->cap - ob->len < total) {
+        /* does not fit: only count (no byte is copied on overflow) */
+        mp_outbuf_put(ob, s.ptr, total);
+        return MP_OK;
+    }
+    p = ob->buf + ob->len;
+    if (mp_mutf7_encode(s.ptr, s.len, p + 1, enc, &got) != MP_OK || got != enc)
+        return MP_ERR_BAD_VALUE;
+    /* escape in place, from the end */
+    k = enc;
+    p[enc + esc + 1] = '"';
+    while (k > 0) {
+        char c = p[k];
+        p[k + esc] = c;
+        if (c == '"' || c == '\\') {
+            esc--;
+            p[k + esc] = '\\';
+        }
+        k--;
+    }
+    p[0] = '"';
+    ob->len += total;
+    ob->want = ob->len;
+    return MP_OK;
+}
+
 mp_status mp_imap_write_string(mp_outbuf *ob, unsigned mode, mp_slice s)
 {
     size_t m = mp_outbuf_mark(ob);
@@ -220,6 +268,11 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
         mp_outbuf_puts(ob, "NIL");
         return MP_OK;
     case MP_IMAP_V_STRING:
+        /* a host's UTF-8 mailbox name in rev1; parsed names carry
+         * MP_IMAP_EVF_MUTF7 and go out as they came */
+        if (ev->field == MP_IMAP_F_MAILBOX && !(w->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)) &&
+            !(ev->flags & (MP_IMAP_EVF_MUTF7 | MP_IMAP_EVF_LITERAL)))
+            return put_mailbox(ob, ev->str);
         return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
     case MP_IMAP_V_ATOM:
         if (!value_atom_ok(w, ev, ev->str) || ev->str.ptr[0] == '\\')

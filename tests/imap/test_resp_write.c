@@ -205,6 +205,54 @@ static void test_refusals(void **s)
     expect_out("* CAPABILITY IMAP4rev2 {3}\r\nab");
 }
 
+/* a host's UTF-8 mailbox name goes out in modified UTF-7 in rev1, raw
+ * under UTF8=ACCEPT */
+static void test_mailbox_names(void **s)
+{
+    mp_imap_resp_event ev;
+    static const char *const names[] = { "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "a\"b&\\c",
+                                         "plain", "caf\xc3\xa9 \"x\"" };
+    static const char *const wire[] = { "\"&ZeVnLIqe-\"", "\"a\\\"b&-\\\\c\"", "\"plain\"",
+                                        "\"caf&AOk- \\\"x\\\"\"" };
+    size_t k;
+    (void)s;
+    for (k = 0; k < 4; k++) {
+        char want[64];
+        reset(0);
+        ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
+        ev.resp = MP_IMAP_RESP_STATUS;
+        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+        ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[k], 0);
+        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+        snprintf(want, sizeof(want), "* STATUS %s", wire[k]);
+        expect_out(want);
+    }
+    /* no room: nothing written, the exact size reported */
+    {
+        char small[12];
+        mp_outbuf sob;
+        mp_imap_resp_writer sw;
+        mp_outbuf_init(&sob, small, sizeof(small));
+        mp_imap_resp_writer_init(&sw, &sob, 0, 0);
+        ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
+        ev.resp = MP_IMAP_RESP_STATUS;
+        assert_int_equal(mp_imap_resp_write(&sw, &ev), MP_OK);
+        ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[0], 0);
+        assert_int_equal(mp_imap_resp_write(&sw, &ev), MP_ERR_NO_SPACE);
+        assert_int_equal(sob.len, 8);
+        assert_int_equal(sob.need, 13);
+        ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, "\xff", 0);
+        assert_int_equal(mp_imap_resp_write(&sw, &ev), MP_ERR_BAD_VALUE);
+    }
+    reset(MP_IMAP_UTF8);
+    ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
+    ev.resp = MP_IMAP_RESP_STATUS;
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[0], 0);
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    expect_out("* STATUS \"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"");
+}
+
 /* writer output for parsed events parses to the same events */
 #define V_(lit) { lit, sizeof(lit) - 1 }
 static void test_roundtrip(void **s)
@@ -236,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_fetch_stream),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_mailbox_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
