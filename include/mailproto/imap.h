@@ -439,6 +439,7 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
  * that exactly n bytes were written: MP_ERR_STATE otherwise).
  * Events that break the structure (a value before BEGIN, END with a list
  * open, ...) are MP_ERR_STATE; ERROR events are ignored.
+ * sizeof(mp_imap_resp_writer) is 168 bytes on x86-64.
  */
 typedef struct mp_imap_resp_writer {
     mp_outbuf *ob;

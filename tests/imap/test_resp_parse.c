@@ -145,6 +145,29 @@ static void test_pause_abort(void **s)
     assert_int_equal(mp_imap_resp_feed(&p, NULL, 1, &used), MP_ERR_ARG);
 }
 
+/* STARTTLS: the host pauses at the END of the tagged OK; feed stops right
+ * after its CRLF, so any byte behind it (a plaintext injection) is left
+ * unparsed and the parser holds nothing (SECURITY.md, CVE-2011-0411). */
+static int pause_on_end(void *user, const mp_imap_resp_event *ev)
+{
+    (void)user;
+    return ev->type == MP_IMAP_EV_END ? MP_IMAP_CB_PAUSE : 0;
+}
+
+static void test_pause_at_line_end(void **s)
+{
+    static const mp_imap_resp_callbacks cb = { pause_on_end };
+    mp_imap_resp_parser p;
+    char buf[256];
+    const char *in = "a1 OK Begin TLS negotiation now\r\n* 1 EXISTS\r\n";
+    size_t used = 0;
+    (void)s;
+    assert_int_equal(mp_imap_resp_init(&p, buf, sizeof(buf), NULL, &cb, NULL), MP_OK);
+    assert_int_equal(mp_imap_resp_feed(&p, in, strlen(in), &used), MP_PAUSED);
+    assert_int_equal(used, strlen("a1 OK Begin TLS negotiation now\r\n"));
+    assert_int_equal(mp_imap_resp_pending(&p), 0);
+}
+
 static void test_names_and_size(void **s)
 {
     (void)s;
@@ -153,8 +176,10 @@ static void test_names_and_size(void **s)
     assert_string_equal(mp_imap_field_name(MP_IMAP_F_ENV_SUBJECT), "ENV_SUBJECT");
     assert_string_equal(mp_imap_field_name((mp_imap_field)9999), "?");
     /* DESIGN.md §7: IMAP state under 4 KiB, host buffers excluded */
-    printf("sizeof(mp_imap_resp_parser) = %zu, sizeof(mp_imap_lex) = %zu\n",
-           sizeof(mp_imap_resp_parser), sizeof(mp_imap_lex));
+    printf("sizeof(mp_imap_resp_parser) = %zu, sizeof(mp_imap_lex) = %zu, "
+           "sizeof(mp_imap_resp_writer) = %zu\n",
+           sizeof(mp_imap_resp_parser), sizeof(mp_imap_lex), sizeof(mp_imap_resp_writer));
+    assert_true(sizeof(mp_imap_resp_writer) < 512);
     assert_true(sizeof(mp_imap_resp_parser) < 4096);
 }
 
@@ -188,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_depth),          cmocka_unit_test(test_literal_lengths),
         cmocka_unit_test(test_bytes_and_lines), cmocka_unit_test(test_pause_abort),
         cmocka_unit_test(test_names_and_size), cmocka_unit_test(test_set_mode),
+        cmocka_unit_test(test_pause_at_line_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
