@@ -1006,9 +1006,13 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 if (p->fsub == 2 && !sec_put(p, t, " ", 1))
                     return R_ERR;
                 {
+                    /* Canonical spelling: quoted unless a plain atom
+                     * without brackets, so the section text never holds an
+                     * unbalanced "[" or "]" outside quotes. */
                     int q = t->text.len == 0;
                     for (size_t i = 0; i < t->text.len; i++)
-                        if (!(mp_imap_cc((unsigned char)t->text.ptr[i]) & MP_IMAP_CC_ASTR))
+                        if (!(mp_imap_cc((unsigned char)t->text.ptr[i]) & MP_IMAP_CC_ATOM) ||
+                            t->text.ptr[i] == '[')
                             q = 1;
                     if (q) {
                         if (!sec_put(p, t, "\"", 1))

@@ -132,11 +132,20 @@ static void test_binary_and_utf8(void **st)
     }
 }
 
+static void test_fuzz_regressions(void **st)
+{
+    (void)st;
+    /* A header field name holding "[" is quoted in the canonical section
+     * text, so the writer can send it back. */
+    roundtrip(0, "A5 FETCH 1 (BODY[HEADER.FIELDS.NOT (RBODY[ed \"X A\" a]b)])\r\n", 59);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc_commands),
         cmocka_unit_test(test_binary_and_utf8),
+        cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
