@@ -876,7 +876,8 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
         }
         break;
     case MP_IMAP_TOK_TEXT:
-        if (acc & A_TEXT)
+        /* resp-text-code: atom [SP 1*<any TEXT-CHAR except "]">] */
+        if ((acc & A_TEXT) && t->text.len > 0)
             vt = MP_IMAP_V_TEXT;
         break;
     default: break;
