@@ -1,5 +1,6 @@
 /* libFuzzer target: IMAP response parser and writer.
- * Byte 0 picks the mode and quirks, byte 1 the piece size; the rest is the
+ * Byte 0 picks the mode (bits 0-2), quirks (bits 3-4) and small limits
+ * (bit 5: every limit path), byte 1 the piece size; the rest is the
  * server's byte stream.  Oracles beyond "no crash":
  *  - split invariance: the events (literal chunks coalesced, offsets
  *    included) of the whole input equal those of the input fed in pieces;
@@ -126,6 +127,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&cfg, 0, sizeof(cfg));
     cfg.mode = data[0] & 7u;
     cfg.quirks = quirk_sets[(data[0] >> 3) & 3u];
+    if ((data[0] & 0x20u) && !(cfg.quirks & MP_IMAP_Q_LF_LINES)) {
+        cfg.limits.max_line = 128;
+        cfg.limits.max_atom = 32;
+        cfg.limits.max_quoted = 64;
+        cfg.limits.max_depth = 8;
+        cfg.limits.max_literals = 4;
+        cfg.limits.max_literal = 100;
+    }
     mp_outbuf_init(&ob, wbuf, sizeof(wbuf));
     mp_imap_resp_writer_init(&w, &ob, cfg.mode, cfg.quirks);
     whole.w = &w;
