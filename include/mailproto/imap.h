@@ -230,8 +230,55 @@ typedef enum mp_imap_code {
     MP_IMAP_CODE_COUNT_
 } mp_imap_code;
 
-/* Grammar positions of values and lists: what a VALUE / LIST_BEGIN /
- * LITERAL_* event is.  Names follow RFC 9051 §9. */
+/*
+ * Grammar positions of values and lists: what a VALUE / LIST_BEGIN /
+ * LITERAL_* event is.  Names follow RFC 9051 §9.  What each response
+ * delivers between BEGIN and END ("(X" is a LIST_BEGIN/LIST_END pair at
+ * field X, "*" repeats, "|" alternatives, NIL is a VALUE of type NIL):
+ *
+ *   status (OK NO BAD BYE PREAUTH, "+"):  [CODE values* CODE_END] [TEXT]
+ *     codes: CAPABILITY CAPABILITY*; PERMANENTFLAGS (FLAGS FLAG*);
+ *     UIDNEXT/UIDVALIDITY/UNSEEN/HIGHESTMODSEQ CODE_NUMBER;
+ *     APPENDUID UIDVALIDITY UID_SET; COPYUID UIDVALIDITY UID_SET
+ *     UID_SET_DEST; MODIFIED UID_SET; BADCHARSET [(CHARSETS CHARSET*)];
+ *     others and unknown codes: [CODE_TEXT] (the code's atom is in CODE's str)
+ *   CAPABILITY, ENABLED  CAPABILITY*
+ *   FLAGS                (FLAGS FLAG*)
+ *   LIST, LSUB           (MBX_ATTRS MBX_ATTR*) DELIMITER MAILBOX [(LIST_EXT EXT*)]
+ *   STATUS               MAILBOX (STATUS_ATTS (STATUS_ATT STATUS_VALUE)*)
+ *   SEARCH, SORT         NUMBER* [(MODSEQ MODSEQ_KEY MODSEQ)]
+ *   ESEARCH              [(SEARCH_CORR CORR_NAME CORR_VALUE)] [SEARCH_UID]
+ *                        (SEARCH_RETURN SEARCH_VALUE|(SEARCH_VALUE ...))*
+ *   NAMESPACE            3 x (NIL | (NS_x (NAMESPACE NS_PREFIX NS_DELIM EXT*)*))
+ *   ID                   NIL | (ID_PARAMS (ID_FIELD ID_VALUE)*)
+ *   QUOTA                QUOTA_ROOT (QUOTA_LIST (QUOTA_RESOURCE QUOTA_USAGE
+ *                        QUOTA_LIMIT)*);  QUOTAROOT  MAILBOX QUOTA_ROOT*
+ *   METADATA             MAILBOX ((META_LIST (META_ENTRY META_VALUE)*) |
+ *                        META_ENTRY*); a META_VALUE literal is streamed
+ *   THREAD               (THREAD THREAD_MEMBER* (THREAD ...)*)*
+ *   VANISHED             [(VANISHED_OPTS EARLIER)] UID_SET
+ *   EXISTS RECENT EXPUNGE  nothing (the number is BEGIN's num)
+ *   FETCH                (FETCH_ATTS (FETCH_ITEM [SECTION SECTION_HEADER*
+ *                        [PARTIAL]] value)*), value by item: FLAGS (FLAGS
+ *                        FLAG*), ENVELOPE (ENVELOPE ENV_DATE ENV_SUBJECT
+ *                        (ENV_FROM (ADDRESS ADDR_NAME ADDR_ADL ADDR_MAILBOX
+ *                        ADDR_HOST)*)|NIL ... ENV_IN_REPLY_TO ENV_MESSAGE_ID),
+ *                        BODY/BODYSTRUCTURE (BODY ...), BODY[..] BINARY[..]
+ *                        RFC822* BODY_SECTION (streamed literal, string or
+ *                        NIL), INTERNALDATE, RFC822_SIZE, UID, (MODSEQ
+ *                        MODSEQ), (EMAILID EMAILID), THREADID NIL|(THREADID
+ *                        THREADID), PREVIEW, SAVEDATE, BINARY_SIZE; unknown
+ *                        items: UNKNOWN values and lists
+ *   BODY part            (BODY BODY_TYPE BODY_SUBTYPE BODY_PARAMS|(BODY_PARAMS
+ *                        (PARAM_NAME PARAM_VALUE)*) BODY_ID BODY_DESCRIPTION
+ *                        BODY_ENCODING BODY_SIZE [ENVELOPE BODY BODY_LINES
+ *                        for MESSAGE/RFC822|GLOBAL] [BODY_LINES for TEXT]
+ *                        ext...) or multipart (BODY (BODY ...)+ BODY_SUBTYPE
+ *                        ext...); ext: BODY_MD5 (single part) or
+ *                        BODY_PARAMS (multipart), BODY_DISPOSITION NIL|(DISP_TYPE
+ *                        BODY_PARAMS), BODY_LANGUAGE, BODY_LOCATION, EXT*
+ *   unknown responses    UNKNOWN values and lists (the name first)
+ */
 #define MP_IMAP_FIELD_TABLE(X)                                                \
     X(NONE) X(UNKNOWN) X(EXT)                                                 \
     X(CODE_TEXT) X(CODE_NUMBER) X(UIDVALIDITY) X(UID_SET) X(UID_SET_DEST)     \
