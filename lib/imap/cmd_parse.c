@@ -1000,9 +1000,12 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 return R_MORE;
             }
             if (stringish(t) && p->fsub != 1) {
-                for (size_t i = 0; i < t->text.len; i++)
-                    if (!(mp_imap_cc((unsigned char)t->text.ptr[i]) & MP_IMAP_CC_TEXT))
+                /* header-fld-name: printable ASCII (RFC 5322 field names) */
+                for (size_t i = 0; i < t->text.len; i++) {
+                    unsigned char c = (unsigned char)t->text.ptr[i];
+                    if (c < 0x20 || c >= 0x7f)
                         goto bad;
+                }
                 if (p->fsub == 2 && !sec_put(p, t, " ", 1))
                     return R_ERR;
                 {
