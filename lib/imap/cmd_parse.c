@@ -441,6 +441,32 @@ static void emit_flag(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t dep
     emit_simple(p, MP_IMAP_CA_FLAG, t->text, depth);
 }
 
+/* The base64 alphabet and padding (RFC 4648 §4); the SASL layer decodes
+ * strictly, this only keeps other bytes out. */
+static int base64_chars(mp_slice s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '='))
+            return 0;
+    }
+    return 1;
+}
+
+/* status-att (RFC 9051 §9, RFC 3501 RECENT, RFC 7162 HIGHESTMODSEQ, RFC
+ * 7889 APPENDLIMIT, RFC 8474 MAILBOXID). */
+static int status_att(mp_slice s)
+{
+    static const char *const atts[] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
+                                        "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ",
+                                        "APPENDLIMIT", "MAILBOXID" };
+    for (size_t i = 0; i < sizeof(atts) / sizeof(atts[0]); i++)
+        if (is_word(s, atts[i]))
+            return 1;
+    return 0;
+}
+
 /* number64 (RFC 9051 §9): at most 2^63-1. */
 static int number_ok(const mp_imap_token *t)
 {
@@ -508,6 +534,12 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
     }
     if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
         return -1;
+    /* STATUS: "(" status-att *(SP status-att) ")" */
+    if (p->cmd == MP_IMAP_CMD_STATUS && t->kind != MP_IMAP_TOK_ATOM &&
+        t->kind != MP_IMAP_TOK_RPAREN && !(t->kind == MP_IMAP_TOK_LPAREN && p->gdepth == 0)) {
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 status-att");
+        return -1;
+    }
     switch (t->kind) {
     case MP_IMAP_TOK_LPAREN:
         if (p->gdepth >= MP_IMAP_MAX_DEPTH) {
@@ -540,6 +572,10 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         goto value_done;
     }
     case MP_IMAP_TOK_ATOM:
+        if (p->cmd == MP_IMAP_CMD_STATUS && (depth != 1 || !status_att(t->text))) {
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 status-att");
+            return -1;
+        }
         if (looks_like_seqset(t->text)) {
             if (!seqset_check(t->text)) {
                 fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
@@ -1341,15 +1377,11 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         break;
     case 'B':
         /* SASL-IR (RFC 4959): base64 or "=" for an empty response */
-        if (t->kind != MP_IMAP_TOK_ATOM)
+        if (t->kind != MP_IMAP_TOK_ATOM && t->kind != MP_IMAP_TOK_NUMBER)
             break;
-        for (size_t i = 0; i < t->text.len; i++) {
-            char c = t->text.ptr[i];
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '+' || c == '/' || c == '=')) {
-                fail(p, t, MP_ERR_BASE64, "RFC 4959 initial-response");
-                return R_ERR;
-            }
+        if (!base64_chars(t->text)) {
+            fail(p, t, MP_ERR_BASE64, "RFC 4959 initial-response");
+            return R_ERR;
         }
         emit_simple(p, MP_IMAP_CA_BASE64, t->text, 0);
         return R_DONE;
@@ -1714,6 +1746,11 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         /* base64 / "*" (RFC 9051 §6.2.2); copied: the slice ends with the
          * token and the line is reported at its CRLF. */
         if (t->kind == MP_IMAP_TOK_TEXT) {
+            int cancel = t->text.len == 1 && t->text.ptr[0] == '*';
+            if (!cancel && !base64_chars(t->text)) {
+                fail(p, t, MP_ERR_BASE64, "RFC 9051 6.2.2 base64");
+                break;
+            }
             if (t->text.len > p->dec_cap) {
                 fail(p, t, MP_ERR_IMAP_CMD_AUTH_LINE, "MP_IMAP_MAX_AUTH_LINE");
                 break;

@@ -949,6 +949,49 @@ static void test_id_limits_and_tags(void **st)
       "bad * - MP_ERR_NUL @9\n");
 }
 
+static void test_status_and_auth_checks(void **st)
+{
+    (void)st;
+    V("A1 STATUS x (MESSAGES FOO)\r\nA2 STATUS x (MESSAGES 5)\r\nA3 STATUS x (UNSEEN (X))\r\n"
+      "A4 STATUS x (mailboxid recent)\r\nA5 AUTHENTICATE PLAIN a$b\r\nA6 NOOP\r\n",
+      "command STATUS A1\n"
+      "  mailbox x\n"
+      "  (\n"
+      "  [1] atom MESSAGES\n"
+      "bad A1 STATUS MP_ERR_IMAP_CMD_SYNTAX @22\n"
+      "command STATUS A2\n"
+      "  mailbox x\n"
+      "  (\n"
+      "  [1] atom MESSAGES\n"
+      "bad A2 STATUS MP_ERR_IMAP_CMD_SYNTAX @50\n"
+      "command STATUS A3\n"
+      "  mailbox x\n"
+      "  (\n"
+      "  [1] atom UNSEEN\n"
+      "bad A3 STATUS MP_ERR_IMAP_CMD_SYNTAX @74\n"
+      "command STATUS A4\n"
+      "  mailbox x\n"
+      "  (\n"
+      "  [1] atom mailboxid\n"
+      "  [1] atom recent\n"
+      "  )\n"
+      "end\n"
+      "command AUTHENTICATE A5\n"
+      "  atom PLAIN\n"
+      "bad A5 AUTHENTICATE MP_ERR_BASE64 @134\n"
+      "command NOOP A6\n"
+      "end\n");
+    fx.auth_more = 1;
+    V("A1 AUTHENTICATE PLAIN\r\nnot base64!\r\nA2 NOOP\r\n",
+      "command AUTHENTICATE A1\n"
+      "  atom PLAIN\n"
+      "end\n"
+      "bad A1 AUTHENTICATE MP_ERR_BASE64 @23\n"
+      "command NOOP A2\n"
+      "end\n");
+    fx.auth_more = 0;
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1468,6 +1511,7 @@ int main(void)
         cmocka_unit_test(test_rfc_extensions),
         cmocka_unit_test(test_streamed_strings),
         cmocka_unit_test(test_id_limits_and_tags),
+        cmocka_unit_test(test_status_and_auth_checks),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
