@@ -6,7 +6,7 @@
  *  - round trip: every command that parsed is written again by the
  *    command writer, and parsing that gives the same events.
  * First byte: mode bits (rev2, UTF8=ACCEPT, LITERAL-, LF quirk, reject
- * sync literals) and the piece size. */
+ * sync literals, trailing-space quirk) and the piece size. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -127,7 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 8u)
         quirks |= MP_IMAP_Q_LF_LINES;
     reject = (data[0] & 16u) != 0;
-    step = 1u + (data[0] >> 5);
+    if (data[0] & 128u)
+        quirks |= MP_IMAP_Q_TRAILING_SPACE;
+    step = 1u + ((data[0] >> 5) & 3u) * 3u;
     check_rt = 1;
     a = run(data + 1, size - 1, size, mode, quirks, reject);
     check_rt = 0;

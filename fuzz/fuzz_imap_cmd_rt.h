@@ -140,7 +140,7 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
     rt_canon(c, &e->depth, 1);
     /* Values carried in num / range / dt: their spelling is not compared. */
     if (e->kind != MP_IMAP_CA_DATE && e->kind != MP_IMAP_CA_DATETIME &&
-        e->kind != MP_IMAP_CA_NUMBER && e->kind != MP_IMAP_CA_SEQ) {
+        e->kind != MP_IMAP_CA_NUMBER && e->kind != MP_IMAP_CA_SEQ && e->kind != MP_IMAP_CA_NIL) {
         rt_canon_u64(c, e->text.len);
         rt_canon(c, e->text.ptr, e->text.len);
     }
