@@ -144,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run(&cfg, data + 2, size - 2, (size_t)data[1] % 17u + 1u, &split);
     if (whole.d.h != split.d.h || whole.d.nevents != split.d.nevents)
         abort(); /* fragmentation changed the events */
-    if (whole.d.errors == 0 && !w.in_resp) {
+    if (whole.d.errors == 0 && !mp_imap_resp_writer_busy(&w)) {
         if (whole.wst != MP_OK)
             abort(); /* the writer refused an event the parser produced */
         run(&cfg, (const uint8_t *)wbuf, ob.len, SIZE_MAX, &again);

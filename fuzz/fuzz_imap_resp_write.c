@@ -69,6 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mp_outbuf ob;
     mp_slice v;
     check c;
+    static char mutf7[8192];
+    size_t mlen = 0;
     mp_status st = MP_OK;
     size_t used, k;
     unsigned slot;
@@ -118,6 +120,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         W_(ev_of(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, v));
         c.type = MP_IMAP_EV_VALUE;
         c.field = MP_IMAP_F_MAILBOX;
+        /* rev1: a UTF-8 name reads back in modified UTF-7 */
+        if (!(cfg.mode & 3u) && mp_mutf7_encode(v.ptr, v.len, mutf7, sizeof(mutf7), &mlen) == MP_OK)
+            c.want = mp_slice_make(mutf7, mlen);
         break;
     case 2: /* CAPABILITY atom */
         ev.resp = MP_IMAP_RESP_CAPABILITY;
@@ -161,6 +166,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int crlf = memchr(v.ptr, '\r', v.len) || memchr(v.ptr, '\n', v.len);
         if (st != MP_ERR_BAD_VALUE)
             abort();
+        if (slot == 1 && !(cfg.mode & 3u) &&
+            mp_mutf7_encode(v.ptr, v.len, mutf7, sizeof(mutf7), &mlen) == MP_ERR_UTF8)
+            return 0; /* rev1 mailbox names must be UTF-8 to be encoded */
         if ((slot == 0 || slot == 1) && !nul)
             abort(); /* any NUL-free string is sendable */
         if (slot == 3 && !nul && !crlf && v.len > 0 && v.ptr[0] != '[' && (cfg.mode & 3u)) {

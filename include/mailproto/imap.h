@@ -463,10 +463,22 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
 
 /*
  * Serializes responses from the same events the parser produces (a proxy
- * can pass parsed events straight through; a server builds them).  Every
- * call appends one whole element to the mp_outbuf or nothing
- * (MP_ERR_NO_SPACE, ob->need says how much room it wanted: send some
- * output and call again with the same event).  The writer keeps the
+ * can pass parsed events straight through; a server builds them).
+ * Whole responses or nothing (the default): events append to the
+ * mp_outbuf and the response is committed at END; when it did not fit,
+ * END returns MP_ERR_NO_SPACE, the buffer is back where BEGIN found it,
+ * ob->need is the response's size: send some output and write the
+ * response again from BEGIN.  A streamed literal splits a response in
+ * units: BEGIN..LITERAL_BEGIN (committed when "{n}\r\n" is written, or
+ * NO_SPACE there), the payload, and LITERAL_END..END or the next literal
+ * (replayed from the event after LITERAL_END).  Any refused event
+ * (MP_ERR_BAD_VALUE, MP_ERR_STATE) drops the whole unit.  With
+ * mp_imap_resp_writer_per_element() every call instead appends one whole
+ * element or nothing (MP_ERR_NO_SPACE right away: call again with the same
+ * event), which suits proxies passing events through.  In whole mode
+ * ob->len includes the unit being written: send output between units
+ * (after END, after LITERAL_BEGIN, during the payload, after LITERAL_END),
+ * never in the middle of one.  The writer keeps the
  * separators, the FETCH section syntax and the list nesting, and chooses
  * each string's representation:
  *  - MP_IMAP_V_STRING: quoted when every byte is a TEXT-CHAR (8-bit only
@@ -478,26 +490,24 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
  *    under UTF8=ACCEPT / rev2 (parsed names keep their wire form);
  *  - atoms, flags and text are checked, never mangled (MP_ERR_BAD_VALUE
  *    for CR, LF, NUL, a space in an atom, ']' in code text ...).
- * A response is written element by element, so the buffer may hold a
- * partial response until END: send it as it comes, in order.
+ * In per-element mode the buffer may hold a partial response until END:
+ * send it as it comes, in order.
  * Streamed literals: LITERAL_BEGIN writes "{n}\r\n", then the payload
  * goes through mp_imap_resp_write_literal_data() (as much as fits) or
  * LITERAL_CHUNK events (whole chunk or nothing), then LITERAL_END (checks
  * that exactly n bytes were written: MP_ERR_STATE otherwise).
  * Events that break the structure (a value before BEGIN, END with a list
  * open, ...) are MP_ERR_STATE; ERROR events are ignored.
- * sizeof(mp_imap_resp_writer) is 168 bytes on x86-64.
+ * sizeof(mp_imap_resp_writer) is about 330 bytes on x86-64.
  */
-typedef struct mp_imap_resp_writer {
-    mp_outbuf *ob;
-    unsigned mode;       /* MP_IMAP_REV2 / MP_IMAP_UTF8 */
-    unsigned quirks;     /* MP_IMAP_Q_8BIT_TEXT: 8-bit text allowed */
+/* The writer's structural state (private). */
+typedef struct mp_imap_resp_wstate_ {
     uint64_t lit_left;   /* payload bytes still owed to a literal */
     uint16_t sp;         /* open levels (0: outside a response) */
     uint8_t in_resp;
     uint8_t in_lit;
     uint8_t lit_binary;
-    uint8_t fname;       /* FETCH item name state (private) */
+    uint8_t fname;       /* FETCH item name state */
     uint8_t in_code;     /* inside "[" resp-text-code "]" */
     uint8_t coded;       /* this response has had its code */
     struct {
@@ -505,11 +515,28 @@ typedef struct mp_imap_resp_writer {
         uint8_t prev;    /* field of the previous element if it was a
                             list, else 0 */
     } lv[MP_IMAP_MAX_DEPTH + 3];
+} mp_imap_resp_wstate_;
+
+typedef struct mp_imap_resp_writer {
+    mp_outbuf *ob;
+    unsigned mode;       /* MP_IMAP_REV2 / MP_IMAP_UTF8 */
+    unsigned quirks;     /* MP_IMAP_Q_8BIT_TEXT: 8-bit text allowed */
+    int whole;           /* 1: whole responses (default), 0: per element */
+    size_t seg_mark;     /* output offset where the current unit began,
+                            (size_t)-1 between a literal and the next unit */
+    mp_imap_resp_wstate_ s;
+    mp_imap_resp_wstate_ seg; /* state at the start of the current unit */
 } mp_imap_resp_writer;
 
 /* Prepare `w` to append to `ob` (which must outlive it). */
 void mp_imap_resp_writer_init(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mode,
                               unsigned quirks);
+
+/* Switch to per-element writing (see above); call right after init. */
+void mp_imap_resp_writer_per_element(mp_imap_resp_writer *w);
+
+/* 1 while a response is open (between BEGIN and END). */
+int mp_imap_resp_writer_busy(const mp_imap_resp_writer *w);
 
 /* Append the bytes of one event (see above).  Returns MP_OK,
  * MP_ERR_NO_SPACE (nothing written), MP_ERR_BAD_VALUE (the value cannot

@@ -550,7 +550,8 @@ static void slot_of(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f, 
                 SL(s, MP_IMAP_F_SEARCH_CORR, C_ESEARCH_CORR, 0);
         } else {
             S(s, MP_IMAP_F_SEARCH_VALUE, A_NUM | A_SEQ);
-            SL(s, MP_IMAP_F_SEARCH_VALUE, C_GENERIC, 0);
+            /* a list value (RFC 9394 PARTIAL): its elements are EXT */
+            SL(s, MP_IMAP_F_SEARCH_VALUE, C_LIST_EXT, 0);
             s->cls = MP_IMAP_LEX_SEQSET;
         }
         break;

@@ -22,6 +22,7 @@ void mp_imap_resp_writer_init(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mo
     w->ob = ob;
     w->mode = mode;
     w->quirks = quirks;
+    w->whole = 1;
 }
 
 static int allow_8bit(unsigned mode, unsigned quirks)
@@ -161,25 +162,25 @@ static int adjacent_field(unsigned f)
 /* Close a pending BODY[section (headers) before anything else. */
 static void close_section(mp_imap_resp_writer *w)
 {
-    if (w->fname == FN_HDRS)
+    if (w->s.fname == FN_HDRS)
         mp_outbuf_puts(w->ob, ")]");
-    else if (w->fname == FN_SECT)
+    else if (w->s.fname == FN_SECT)
         mp_outbuf_putc(w->ob, ']');
-    if (w->fname != FN_NONE)
-        w->fname = FN_CLOSED;
+    if (w->s.fname != FN_NONE)
+        w->s.fname = FN_CLOSED;
 }
 
 /* Separator before an element of the current level. */
 static void separate(mp_imap_resp_writer *w, unsigned field, int is_list)
 {
-    unsigned i = (unsigned)w->sp - 1u;
+    unsigned i = (unsigned)w->s.sp - 1u;
     close_section(w);
-    if (w->lv[i].n) {
-        if (!(is_list && w->lv[i].prev == field && adjacent_field(field)))
+    if (w->s.lv[i].n) {
+        if (!(is_list && w->s.lv[i].prev == field && adjacent_field(field)))
             mp_outbuf_putc(w->ob, ' ');
     }
-    w->lv[i].n = 1;
-    w->lv[i].prev = 0;
+    w->s.lv[i].n = 1;
+    w->s.lv[i].prev = 0;
 }
 
 /* Can `a` be sent as an atom at this event's position?  The parser reads
@@ -200,7 +201,7 @@ static int value_atom_ok(const mp_imap_resp_writer *w, const mp_imap_resp_event 
         }
         return 1;
     }
-    if (!w->in_code && (f == MP_IMAP_F_MAILBOX ||
+    if (!w->s.in_code && (f == MP_IMAP_F_MAILBOX ||
                         (f == MP_IMAP_F_QUOTA_ROOT && ev->resp == MP_IMAP_RESP_QUOTAROOT) ||
                         ((f == MP_IMAP_F_FLAG || f == MP_IMAP_F_MBX_ATTR) &&
                          (w->quirks & MP_IMAP_Q_FLAG_CHARS))))
@@ -228,28 +229,29 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
             return MP_ERR_BAD_VALUE;
         separate(w, ev->field, 0);
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
-        w->fname = FN_NAME;
+        w->s.fname = FN_NAME;
         return MP_OK;
     case MP_IMAP_F_SECTION:
-        if (w->fname != FN_NAME || (ev->str.len && !atom_ok(ev->str, "[]<>\\")))
+        if (w->s.fname != FN_NAME || (ev->str.len && !atom_ok(ev->str, "[]<>\\")))
             return MP_ERR_STATE;
         mp_outbuf_putc(ob, '[');
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
-        w->fname = FN_SECT;
+        w->s.fname = FN_SECT;
         return MP_OK;
     case MP_IMAP_F_SECTION_HEADER:
-        if (w->fname != FN_SECT && w->fname != FN_HDRS)
+        if (w->s.fname != FN_SECT && w->s.fname != FN_HDRS)
             return MP_ERR_STATE;
-        mp_outbuf_puts(ob, w->fname == FN_SECT ? " (" : " ");
-        w->fname = FN_HDRS;
+        mp_outbuf_puts(ob, w->s.fname == FN_SECT ? " (" : " ");
+        w->s.fname = FN_HDRS;
         if (ev->vtype == MP_IMAP_V_STRING)
             return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
-        if (!atom_ok(ev->str, "[]<>\\"))
+        /* header-fld-name = astring (read with the ASTRING class) */
+        if (!atom_ok(ev->str, "%*") || ev->str.ptr[0] == '\\')
             return MP_ERR_BAD_VALUE;
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
         return MP_OK;
     case MP_IMAP_F_PARTIAL:
-        if (w->fname != FN_SECT && w->fname != FN_HDRS)
+        if (w->s.fname != FN_SECT && w->s.fname != FN_HDRS)
             return MP_ERR_STATE;
         close_section(w);
         mp_outbuf_putc(ob, '<');
@@ -330,12 +332,12 @@ static mp_status write_begin(mp_imap_resp_writer *w, const mp_imap_resp_event *e
             mp_outbuf_puts(ob, resp_words[ev->resp]);
         }
     }
-    w->in_resp = 1;
-    w->sp = 1;
-    w->coded = 0;
-    w->fname = FN_NONE;
-    w->lv[0].n = 1; /* the response name is the first element */
-    w->lv[0].prev = 0;
+    w->s.in_resp = 1;
+    w->s.sp = 1;
+    w->s.coded = 0;
+    w->s.fname = FN_NONE;
+    w->s.lv[0].n = 1; /* the response name is the first element */
+    w->s.lv[0].prev = 0;
     return MP_OK;
 }
 
@@ -346,39 +348,39 @@ static mp_status write_event(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     if (ev->type == MP_IMAP_EV_ERROR)
         return MP_OK;
     if (ev->type == MP_IMAP_EV_BEGIN) {
-        if (w->in_resp)
+        if (w->s.in_resp)
             return MP_ERR_STATE;
         return write_begin(w, ev);
     }
-    if (!w->in_resp)
+    if (!w->s.in_resp)
         return MP_ERR_STATE;
-    if (w->in_lit && ev->type != MP_IMAP_EV_LITERAL_CHUNK && ev->type != MP_IMAP_EV_LITERAL_END)
+    if (w->s.in_lit && ev->type != MP_IMAP_EV_LITERAL_CHUNK && ev->type != MP_IMAP_EV_LITERAL_END)
         return MP_ERR_STATE;
     switch (ev->type) {
     case MP_IMAP_EV_CODE:
-        if (w->sp != 1 || !atom_ok(ev->str, "]") || ev->str.ptr[0] == '\\')
+        if (w->s.sp != 1 || !atom_ok(ev->str, "]") || ev->str.ptr[0] == '\\')
             return MP_ERR_BAD_VALUE;
         mp_outbuf_puts(ob, " [");
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
-        w->lv[1].n = 1;
-        w->lv[1].prev = 0;
-        w->sp = 2;
-        w->in_code = 1;
+        w->s.lv[1].n = 1;
+        w->s.lv[1].prev = 0;
+        w->s.sp = 2;
+        w->s.in_code = 1;
         return MP_OK;
     case MP_IMAP_EV_CODE_END:
-        if (w->sp != 2 || !w->in_code)
+        if (w->s.sp != 2 || !w->s.in_code)
             return MP_ERR_STATE;
         mp_outbuf_putc(ob, ']');
-        w->sp = 1;
-        w->in_code = 0;
-        w->coded = 1;
+        w->s.sp = 1;
+        w->s.in_code = 0;
+        w->s.coded = 1;
         return MP_OK;
     case MP_IMAP_EV_TEXT:
-        if (w->sp != 1 || w->in_code || !text_ok(ev->str, eight, 0))
+        if (w->s.sp != 1 || w->s.in_code || !text_ok(ev->str, eight, 0))
             return MP_ERR_BAD_VALUE;
         /* resp-text: a leading "[" would read as a response code, unless
          * one was written already (RFC 9051 resp-text) */
-        if (ev->str.len > 0 && ev->str.ptr[0] == '[' && !w->coded)
+        if (ev->str.len > 0 && ev->str.ptr[0] == '[' && !w->s.coded)
             return MP_ERR_BAD_VALUE;
         mp_outbuf_putc(ob, ' ');
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
@@ -386,82 +388,125 @@ static mp_status write_event(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     case MP_IMAP_EV_VALUE:
         return write_value(w, ev);
     case MP_IMAP_EV_LIST_BEGIN:
-        if (w->sp >= MP_IMAP_MAX_DEPTH + 2u)
+        if (w->s.sp >= MP_IMAP_MAX_DEPTH + 2u)
             return MP_ERR_STATE;
         separate(w, ev->field, 1);
-        w->fname = FN_NONE;
+        w->s.fname = FN_NONE;
         mp_outbuf_putc(ob, '(');
-        w->lv[w->sp].n = 0;
-        w->lv[w->sp].prev = 0;
-        w->sp++;
+        w->s.lv[w->s.sp].n = 0;
+        w->s.lv[w->s.sp].prev = 0;
+        w->s.sp++;
         return MP_OK;
     case MP_IMAP_EV_LIST_END:
-        if (w->sp < 2)
+        if (w->s.sp < 2)
             return MP_ERR_STATE;
         close_section(w);
-        w->fname = FN_NONE;
+        w->s.fname = FN_NONE;
         mp_outbuf_putc(ob, ')');
-        w->sp--;
-        w->lv[w->sp - 1].prev = (uint8_t)ev->field;
+        w->s.sp--;
+        w->s.lv[w->s.sp - 1].prev = (uint8_t)ev->field;
         return MP_OK;
     case MP_IMAP_EV_LITERAL_BEGIN:
         separate(w, ev->field, 0);
-        w->fname = FN_NONE;
+        w->s.fname = FN_NONE;
         if (ev->flags & MP_IMAP_EVF_BINARY)
             mp_outbuf_putc(ob, '~');
         mp_outbuf_putc(ob, '{');
         mp_outbuf_put_u64(ob, ev->num);
         mp_outbuf_puts(ob, "}\r\n");
-        w->in_lit = 1;
-        w->lit_binary = (ev->flags & MP_IMAP_EVF_BINARY) != 0;
-        w->lit_left = ev->num;
+        w->s.in_lit = 1;
+        w->s.lit_binary = (ev->flags & MP_IMAP_EVF_BINARY) != 0;
+        w->s.lit_left = ev->num;
         return MP_OK;
     case MP_IMAP_EV_LITERAL_CHUNK:
-        if (!w->in_lit || (uint64_t)ev->str.len > w->lit_left)
+        if (!w->s.in_lit || (uint64_t)ev->str.len > w->s.lit_left)
             return MP_ERR_STATE;
-        if (!w->lit_binary && memchr(ev->str.ptr, 0, ev->str.len))
+        if (!w->s.lit_binary && memchr(ev->str.ptr, 0, ev->str.len))
             return MP_ERR_BAD_VALUE;
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
-        w->lit_left -= ev->str.len;
+        w->s.lit_left -= ev->str.len;
         return MP_OK;
     case MP_IMAP_EV_LITERAL_END:
-        if (!w->in_lit || w->lit_left != 0)
+        if (!w->s.in_lit || w->s.lit_left != 0)
             return MP_ERR_STATE;
-        w->in_lit = 0;
+        w->s.in_lit = 0;
         return MP_OK;
     case MP_IMAP_EV_END:
-        if (w->sp != 1)
+        if (w->s.sp != 1)
             return MP_ERR_STATE;
         close_section(w);
         mp_outbuf_puts(ob, "\r\n");
-        w->in_resp = 0;
-        w->sp = 0;
-        w->fname = FN_NONE;
+        w->s.in_resp = 0;
+        w->s.sp = 0;
+        w->s.fname = FN_NONE;
         return MP_OK;
     default:
         return MP_ERR_STATE;
     }
 }
 
-mp_status mp_imap_resp_write(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+static mp_status write_per_element(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
 {
     /* Roll back the writer state too when the element does not fit. */
-    mp_imap_resp_writer saved;
-    size_t m;
-    mp_status st;
-    if (w == NULL || ev == NULL || w->ob == NULL)
-        return MP_ERR_ARG;
-    memcpy(&saved, w, sizeof(saved));
-    m = mp_outbuf_mark(w->ob);
-    st = write_event(w, ev);
+    mp_imap_resp_wstate_ saved = w->s;
+    size_t m = mp_outbuf_mark(w->ob);
+    mp_status st = write_event(w, ev);
     if (st == MP_OK)
         st = mp_outbuf_commit(w->ob, m);
     else
         mp_outbuf_rollback(w->ob, m);
     if (st != MP_OK)
-        memcpy(w, &saved, sizeof(saved));
+        w->s = saved;
     return st;
 }
+
+/* Whole units: BEGIN..END, or split at a streamed literal (imap.h). */
+static mp_status write_whole(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+{
+    mp_status st;
+    if (ev->type == MP_IMAP_EV_ERROR)
+        return MP_OK;
+    if (w->s.in_lit)
+        return write_per_element(w, ev); /* payload chunks, LITERAL_END */
+    if ((ev->type == MP_IMAP_EV_BEGIN && !w->s.in_resp) ||
+        (w->s.in_resp && w->seg_mark == (size_t)-1)) {
+        /* a unit starts: at BEGIN, or at the first event after a literal
+         * (the host may have sent output in between) */
+        w->seg = w->s;
+        w->seg_mark = mp_outbuf_mark(w->ob);
+    }
+    st = write_event(w, ev);
+    if (st == MP_OK && ev->type != MP_IMAP_EV_LITERAL_BEGIN && ev->type != MP_IMAP_EV_END)
+        return MP_OK; /* the unit goes on; an overflow is only counted */
+    if (st == MP_OK)
+        st = mp_outbuf_commit(w->ob, w->seg_mark);
+    else
+        mp_outbuf_rollback(w->ob, w->seg_mark);
+    if (st != MP_OK) {
+        w->s = w->seg;
+        return st;
+    }
+    return MP_OK;
+}
+
+mp_status mp_imap_resp_write(mp_imap_resp_writer *w, const mp_imap_resp_event *ev)
+{
+    mp_status st;
+    int was_lit;
+    if (w == NULL || ev == NULL || w->ob == NULL)
+        return MP_ERR_ARG;
+    if (!w->whole)
+        return write_per_element(w, ev);
+    was_lit = w->s.in_lit;
+    st = write_whole(w, ev);
+    if (st == MP_OK && was_lit && ev->type == MP_IMAP_EV_LITERAL_END)
+        w->seg_mark = (size_t)-1; /* the rest of the response is the next unit */
+    return st;
+}
+
+void mp_imap_resp_writer_per_element(mp_imap_resp_writer *w) { w->whole = 0; }
+
+int mp_imap_resp_writer_busy(const mp_imap_resp_writer *w) { return w->s.in_resp; }
 
 mp_status mp_imap_resp_write_literal_data(mp_imap_resp_writer *w, const char *p, size_t n,
                                           size_t *taken)
@@ -469,22 +514,22 @@ mp_status mp_imap_resp_write_literal_data(mp_imap_resp_writer *w, const char *p,
     size_t k = n, room;
     const char *nul;
     *taken = 0;
-    if (!w->in_lit)
+    if (!w->s.in_lit)
         return MP_ERR_STATE;
-    if ((uint64_t)k > w->lit_left)
-        k = (size_t)w->lit_left;
+    if ((uint64_t)k > w->s.lit_left)
+        k = (size_t)w->s.lit_left;
     room = mp_outbuf_room(w->ob);
     if (k > room)
         k = room;
-    if (!w->lit_binary && k > 0 && (nul = memchr(p, 0, k)) != NULL) {
+    if (!w->s.lit_binary && k > 0 && (nul = memchr(p, 0, k)) != NULL) {
         size_t before = (size_t)(nul - p);
         mp_outbuf_put(w->ob, p, before);
-        w->lit_left -= before;
+        w->s.lit_left -= before;
         *taken = before;
         return MP_ERR_BAD_VALUE;
     }
     mp_outbuf_put(w->ob, p, k);
-    w->lit_left -= k;
+    w->s.lit_left -= k;
     *taken = k;
     return MP_OK;
 }
@@ -496,7 +541,7 @@ mp_status mp_imap_resp_write_status(mp_imap_resp_writer *w, const char *tag,
     mp_outbuf *ob = w->ob;
     size_t m;
     mp_status st;
-    if (w->in_resp)
+    if (w->s.in_resp)
         return MP_ERR_STATE;
     if (kind != MP_IMAP_RESP_OK && kind != MP_IMAP_RESP_NO && kind != MP_IMAP_RESP_BAD &&
         kind != MP_IMAP_RESP_BYE && kind != MP_IMAP_RESP_PREAUTH &&
@@ -531,8 +576,8 @@ mp_status mp_imap_resp_write_status(mp_imap_resp_writer *w, const char *tag,
         ev.type = MP_IMAP_EV_END;
         st = write_event(w, &ev);
     }
-    w->in_resp = 0;
-    w->sp = 0;
+    w->s.in_resp = 0;
+    w->s.sp = 0;
     if (st != MP_OK) {
         mp_outbuf_rollback(ob, m);
         return st;

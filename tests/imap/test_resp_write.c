@@ -178,6 +178,7 @@ static void test_refusals(void **s)
     mp_imap_resp_event ev;
     (void)s;
     reset(0);
+    mp_imap_resp_writer_per_element(&w);
     ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_UID, MP_IMAP_V_NUMBER, "", 7);
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_STATE); /* before BEGIN */
     ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
@@ -234,6 +235,7 @@ static void test_mailbox_names(void **s)
         mp_imap_resp_writer sw;
         mp_outbuf_init(&sob, small, sizeof(small));
         mp_imap_resp_writer_init(&sw, &sob, 0, 0);
+        mp_imap_resp_writer_per_element(&sw);
         ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
         ev.resp = MP_IMAP_RESP_STATUS;
         assert_int_equal(mp_imap_resp_write(&sw, &ev), MP_OK);
@@ -251,6 +253,85 @@ static void test_mailbox_names(void **s)
     ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[0], 0);
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
     expect_out("* STATUS \"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"");
+}
+
+/* whole responses or nothing; a streamed literal splits the units */
+static void test_whole(void **s)
+{
+    char small[64];
+    mp_outbuf sob;
+    mp_imap_resp_writer sw;
+    mp_imap_resp_event ev[8], end;
+    size_t k, taken;
+    (void)s;
+    end = E(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0);
+    ev[0] = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
+    ev[0].resp = MP_IMAP_RESP_CAPABILITY;
+    ev[1] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "IMAP4rev2", 0);
+    ev[2] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "IDLE", 0);
+    ev[3] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "LITERAL+", 0);
+    ev[4] = E(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0);
+    mp_outbuf_init(&sob, small, 20);
+    mp_imap_resp_writer_init(&sw, &sob, 0, 0);
+    for (k = 0; k < 4; k++)
+        assert_int_equal(mp_imap_resp_write(&sw, &ev[k]), MP_OK);
+    assert_int_equal(mp_imap_resp_write(&sw, &ev[4]), MP_ERR_NO_SPACE);
+    assert_int_equal(sob.len, 0);
+    assert_int_equal(sob.need, strlen("* CAPABILITY IMAP4rev2 IDLE LITERAL+\r\n"));
+    assert_false(mp_imap_resp_writer_busy(&sw));
+    sob.cap = sizeof(small);
+    for (k = 0; k < 5; k++)
+        assert_int_equal(mp_imap_resp_write(&sw, &ev[k]), MP_OK);
+    assert_int_equal(sob.len, 38);
+    assert_memory_equal(small, "* CAPABILITY IMAP4rev2 IDLE LITERAL+\r\n", 38);
+    /* a refused value drops the unit */
+    mp_outbuf_consume(&sob, sob.len);
+    assert_int_equal(mp_imap_resp_write(&sw, &ev[0]), MP_OK);
+    ev[5] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "A B", 0);
+    assert_int_equal(mp_imap_resp_write(&sw, &ev[5]), MP_ERR_BAD_VALUE);
+    assert_int_equal(sob.len, 0);
+    assert_false(mp_imap_resp_writer_busy(&sw));
+    /* FETCH with a literal: prefix, payload, suffix */
+    mp_outbuf_init(&sob, small, sizeof(small));
+    ev[0] = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 1);
+    ev[0].resp = MP_IMAP_RESP_FETCH;
+    ev[0].flags = MP_IMAP_EVF_NUMBERED;
+    ev[1] = E(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0);
+    ev[2] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "RFC822", 0);
+    ev[3] = E(MP_IMAP_EV_LITERAL_BEGIN, MP_IMAP_F_BODY_SECTION, MP_IMAP_V_NONE, NULL, 4);
+    ev[4] = E(MP_IMAP_EV_LITERAL_END, 0, MP_IMAP_V_NONE, NULL, 0);
+    ev[5] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "INTERNALDATE", 0);
+    ev[6] = E(MP_IMAP_EV_VALUE, MP_IMAP_F_INTERNALDATE, MP_IMAP_V_STRING,
+              "17-Jul-1996 02:44:25 -0700", 0);
+    ev[7] = E(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0);
+    for (k = 0; k < 4; k++)
+        assert_int_equal(mp_imap_resp_write(&sw, &ev[k]), MP_OK);
+    assert_int_equal(sob.len, strlen("* 1 FETCH (RFC822 {4}\r\n"));
+    assert_int_equal(mp_imap_resp_write_literal_data(&sw, "abcd", 4, &taken), MP_OK);
+    assert_int_equal(taken, 4);
+    assert_int_equal(mp_imap_resp_write(&sw, &ev[4]), MP_OK);
+    mp_outbuf_consume(&sob, sob.len); /* sent */
+    sob.cap = 20;
+    for (k = 5; k < 8; k++)
+        assert_int_equal(mp_imap_resp_write(&sw, &ev[k]), MP_OK);
+    assert_int_equal(mp_imap_resp_write(&sw, &end),
+                     MP_ERR_NO_SPACE);
+    assert_int_equal(sob.len, 0);
+    assert_true(mp_imap_resp_writer_busy(&sw)); /* still inside the response */
+    sob.cap = sizeof(small);
+    for (k = 5; k < 8; k++)
+        assert_int_equal(mp_imap_resp_write(&sw, &ev[k]), MP_OK);
+    assert_int_equal(mp_imap_resp_write(&sw, &end),
+                     MP_OK);
+    assert_int_equal(sob.len, strlen(" INTERNALDATE \"17-Jul-1996 02:44:25 -0700\")\r\n"));
+    /* a prefix that does not fit */
+    mp_outbuf_init(&sob, small, 12);
+    for (k = 0; k < 3; k++)
+        assert_int_equal(mp_imap_resp_write(&sw, &ev[k]), MP_OK);
+    assert_int_equal(mp_imap_resp_write(&sw, &ev[3]), MP_ERR_NO_SPACE);
+    assert_int_equal(sob.len, 0);
+    assert_int_equal(sob.need, strlen("* 1 FETCH (RFC822 {4}\r\n"));
+    assert_false(mp_imap_resp_writer_busy(&sw));
 }
 
 /* writer output for parsed events parses to the same events */
@@ -285,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_mailbox_names),
+        cmocka_unit_test(test_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
