@@ -93,6 +93,17 @@ static void test_login_and_strings(void **st)
     /* ']' is an ASTRING-CHAR, '%' is not. */
     assert_int_equal(mp_imap_write_login(&w, "a004", S("a]b"), S("a%b")), MP_OK);
     expect_out("a004 LOGIN a]b \"a%b\"\r\n");
+    /* 8-bit: a literal in rev1, a quoted UTF-8 string under UTF8=ACCEPT /
+     * rev2, a literal again when it is not UTF-8. */
+    assert_int_equal(mp_imap_write_login(&w, "a6", S("J\xc3\xb6rg"), S("x")), MP_PAUSED);
+    expect_out("a6 LOGIN {5}\r\n");
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_login(&w, "a6", S("J\xc3\xb6rg"), S("x")), MP_OK);
+    expect_out("J\xc3\xb6rg x\r\n");
+    w.flags = MP_IMAP_W_REV2 | MP_IMAP_W_LITERAL_PLUS;
+    assert_int_equal(mp_imap_write_login(&w, "a7", S("J\xc3\xb6rg"), S("\xff")), MP_OK);
+    expect_out("a7 LOGIN \"J\xc3\xb6rg\" {1+}\r\n\xff\r\n");
+    w.flags = 0;
     /* NUL is never sent outside literal8. */
     assert_int_equal(mp_imap_write_login(&w, "a005", mp_slice_make("a\0b", 3), S("x")), MP_ERR_NUL);
     assert_int_equal(ob.len, 0);
