@@ -59,8 +59,8 @@ enum {
 };
 
 /* FETCH frame sub-states (msg-att, RFC 9051 §9). */
-enum { FS_NAME = 0, FS_AFTER_NAME, FS_SECTION, FS_SECTION_HDRS, FS_AFTER_SECTION, FS_ORIGIN,
-       FS_ORIGIN_END, FS_AFTER_ORIGIN, FS_VALUE };
+enum { FS_NAME = 0, FS_AFTER_NAME, FS_SECTION, FS_SECTION_SP, FS_SECTION_HDRS, FS_SECTION_END,
+       FS_AFTER_SECTION, FS_ORIGIN, FS_ORIGIN_END, FS_AFTER_ORIGIN, FS_VALUE };
 
 /* FETCH items. */
 enum { IT_UNKNOWN = 0, IT_FLAGS, IT_ENVELOPE, IT_BODYSTRUCTURE, IT_BODY, IT_BINARY,
@@ -1008,10 +1008,9 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
             emit(p, MP_IMAP_EV_VALUE, MP_IMAP_F_SECTION, t, MP_IMAP_V_ATOM);
             return;
         }
-        if (t->kind == MP_IMAP_TOK_SP && (f->flags & FF_LISTFIRST))
-            return;
-        if (t->kind == MP_IMAP_TOK_LPAREN && (f->flags & FF_LISTFIRST)) {
-            f->sub = FS_SECTION_HDRS;
+        /* section-msgtext: "HEADER.FIELDS" [".NOT"] SP header-list */
+        if (t->kind == MP_IMAP_TOK_SP && (f->flags & FF_LISTFIRST)) {
+            f->sub = FS_SECTION_SP;
             return;
         }
         if (t->kind == MP_IMAP_TOK_RBRACKET) {
@@ -1020,6 +1019,18 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
                 e.text = mp_slice_make(t->text.ptr, 0);
                 emit(p, MP_IMAP_EV_VALUE, MP_IMAP_F_SECTION, &e, MP_IMAP_V_ATOM);
             }
+            f->sub = FS_AFTER_SECTION;
+            return;
+        }
+        break;
+    case FS_SECTION_SP:
+        if (t->kind == MP_IMAP_TOK_LPAREN) {
+            f->sub = FS_SECTION_HDRS;
+            return;
+        }
+        break;
+    case FS_SECTION_END:
+        if (t->kind == MP_IMAP_TOK_RBRACKET) {
             f->sub = FS_AFTER_SECTION;
             return;
         }
@@ -1034,7 +1045,7 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
         if (t->kind == MP_IMAP_TOK_SP)
             return;
         if (t->kind == MP_IMAP_TOK_RPAREN) {
-            f->sub = FS_SECTION;
+            f->sub = FS_SECTION_END;
             return;
         }
         break;
