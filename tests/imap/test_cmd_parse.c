@@ -14,6 +14,7 @@
 #include "test_cmd_fixture.h"
 
 static cmd_fixture fx;
+static mp_evlog fx_log;
 static uint32_t vec_max_line;   /* 0: default */
 static uint32_t vec_max_quoted; /* 0: default */
 
@@ -992,6 +993,37 @@ static void test_status_and_auth_checks(void **st)
     fx.auth_more = 0;
 }
 
+static void test_transport_switch_stops(void **st)
+{
+    /* STARTTLS / COMPRESS: feed stops right after the CRLF; the bytes that
+     * follow in the same read are left to the host, never parsed
+     * (SECURITY.md, CVE-2011-0411). */
+    static const char in[] = "a1 STARTTLS\r\na2 LOGIN injected x\r\n";
+    static const char in2[] = "c1 COMPRESS DEFLATE\r\nxyz";
+    size_t used = 0;
+    (void)st;
+    memset(&fx.cfg, 0, sizeof(fx.cfg));
+    fx_reset(&fx);
+    mp_evlog_reset(&fx_log);
+    fx.log = &fx_log;
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in, sizeof(in) - 1, &used), MP_PAUSED);
+    assert_int_equal(used, 13);
+    assert_int_equal(mp_imap_cmd_parser_pending(&fx.p), 0);
+    assert_string_equal(fx_log.text, "command STARTTLS a1\nend\n");
+    fx_reset(&fx);
+    mp_evlog_reset(&fx_log);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in2, sizeof(in2) - 1, &used), MP_PAUSED);
+    assert_int_equal(used, 21);
+    /* Byte by byte: the same stop, nothing held. */
+    fx_reset(&fx);
+    for (size_t i = 0; i < 13; i++) {
+        mp_status r = mp_imap_cmd_parser_feed(&fx.p, in + i, 1, &used);
+        assert_int_equal(used, 1);
+        assert_int_equal(r, i == 12 ? MP_PAUSED : MP_NEED_MORE);
+    }
+    assert_int_equal(mp_imap_cmd_parser_pending(&fx.p), 0);
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1512,6 +1544,7 @@ int main(void)
         cmocka_unit_test(test_streamed_strings),
         cmocka_unit_test(test_id_limits_and_tags),
         cmocka_unit_test(test_status_and_auth_checks),
+        cmocka_unit_test(test_transport_switch_stops),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
