@@ -177,5 +177,14 @@
 #if MP_IMAP_MAX_LINE_PREAUTH > MP_IMAP_MAX_LINE
 #error "MP_IMAP_MAX_LINE_PREAUTH must not exceed MP_IMAP_MAX_LINE"
 #endif
+#if MP_IMAP_MAX_TAG > 255u
+#error "MP_IMAP_MAX_TAG above 255 (the response parser keeps the tag length in a byte)"
+#endif
+#if MP_IMAP_MAX_DEPTH < 8u || MP_IMAP_MAX_DEPTH > 4096u
+#error "MP_IMAP_MAX_DEPTH outside 8..4096 (BODYSTRUCTURE needs 8; parser stacks hold it)"
+#endif
+#if MP_IMAP_MAX_QUOTED < 64u || MP_IMAP_MAX_ATOM < 64u
+#error "MP_IMAP_MAX_QUOTED and MP_IMAP_MAX_ATOM must be at least 64"
+#endif
 
 #endif /* MAILPROTO_CONFIG_H */
