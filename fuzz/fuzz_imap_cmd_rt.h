@@ -215,6 +215,9 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
     case MP_IMAP_CA_NIL:
         rt_arg(c, MP_IMAP_ARG_NIL);
         return 0;
+    case MP_IMAP_CA_SEQ_LAST:
+        rt_arg(c, MP_IMAP_ARG_SEQ_LAST);
+        return 0;
     case MP_IMAP_CA_FLAG:
         a = rt_arg(c, MP_IMAP_ARG_FLAG);
         break;

@@ -9,6 +9,7 @@
  *       number N | nil | flag BYTES | base64 BYTES
  *       mailbox BYTES [(raw BYTES)] | pattern BYTES [(raw BYTES)]
  *       seq LO[:HI] (first range of a set) | seq+ LO[:HI] (next range)
+ *       seq $ (the saved search result)
  *       date YYYY-MM-DD | datetime YYYY-MM-DD hh:mm:ss +zzzz
  *       ( | ) | key NAME | att NAME[SECTION]<ORIGIN.LENGTH>
  *       message N [binary]       an APPEND message follows
@@ -111,6 +112,9 @@ static int on_arg(void *user, const mp_imap_cmd_arg *a)
                z % 60);
         return 0;
     }
+    case MP_IMAP_CA_SEQ_LAST:
+        puts("seq $");
+        return 0;
     case MP_IMAP_CA_LIST_BEGIN:
         puts("(");
         return 0;

@@ -171,7 +171,9 @@ typedef enum mp_imap_arg_kind {
      * literal8 (~{n}) when BINARY was announced (SETMETADATA values). */
     MP_IMAP_ARG_BINARY_STRING,
     /* NIL. */
-    MP_IMAP_ARG_NIL
+    MP_IMAP_ARG_NIL,
+    /* "$": the saved search result as a sequence set (RFC 9051, RFC 5182). */
+    MP_IMAP_ARG_SEQ_LAST
 } mp_imap_arg_kind;
 
 /* One argument.  Pointers are read only during the call. */
@@ -353,9 +355,12 @@ typedef enum mp_imap_cmd_arg_kind {
                                partial (has_partial) */
     MP_IMAP_CA_BASE64,      /* AUTHENTICATE initial response (text, "=" for
                                an empty one) */
-    MP_IMAP_CA_APPEND_MSG   /* APPEND: one message's literal follows (num =
+    MP_IMAP_CA_APPEND_MSG,  /* APPEND: one message's literal follows (num =
                                length, binary); begin/chunk/end events carry
                                its bytes */
+    MP_IMAP_CA_SEQ_LAST     /* "$" where a sequence set stands: the result
+                               saved by SEARCH RETURN (SAVE) (RFC 9051 §6.4.4.1,
+                               RFC 5182) */
 } mp_imap_cmd_arg_kind;
 
 /* One argument.  Slices point into the input or into the parser's buffers

@@ -279,6 +279,9 @@ static int seqset_check(mp_slice s)
     size_t i = 0;
     if (s.len == 0)
         return 0;
+    /* seq-last-command = "$" (RFC 9051 §9, RFC 5182): alone only. */
+    if (s.len == 1 && s.ptr[0] == '$')
+        return 1;
     while (i <= s.len) {
         size_t j = i, k;
         uint32_t v;
@@ -302,6 +305,10 @@ static void emit_seqset(mp_imap_cmd_parser *p, mp_slice s, uint8_t depth)
 {
     size_t i = 0;
     uint32_t index = 0;
+    if (s.len == 1 && s.ptr[0] == '$') {
+        emit_simple(p, MP_IMAP_CA_SEQ_LAST, s, depth);
+        return;
+    }
     while (i < s.len && p->pending != STOP_ABORT) {
         size_t j = i, k;
         mp_imap_cmd_arg a;
@@ -324,7 +331,8 @@ static void emit_seqset(mp_imap_cmd_parser *p, mp_slice s, uint8_t depth)
 
 static int looks_like_seqset(mp_slice s)
 {
-    return s.len > 0 && ((s.ptr[0] >= '0' && s.ptr[0] <= '9') || s.ptr[0] == '*');
+    return s.len > 0 && ((s.ptr[0] >= '0' && s.ptr[0] <= '9') || s.ptr[0] == '*' ||
+                         (s.len == 1 && s.ptr[0] == '$'));
 }
 
 static int digits(const char *s, size_t n, unsigned *out)

@@ -567,6 +567,9 @@ static void wr_arg(wr *r, const mp_imap_arg *a)
     case MP_IMAP_ARG_NIL:
         wr_put(r, "NIL", 3);
         break;
+    case MP_IMAP_ARG_SEQ_LAST:
+        wr_put(r, "$", 1);
+        break;
     default:
         wr_fail(r, MP_ERR_ARG);
         break;

@@ -108,6 +108,7 @@ static int fx_on_arg(void *user, const mp_imap_cmd_arg *a)
         return 0;
     }
     case MP_IMAP_CA_BASE64: snprintf(q, room, "base64"); break;
+    case MP_IMAP_CA_SEQ_LAST: mp_evlog_add(x->log, "%sseq $", pre); return 0;
     case MP_IMAP_CA_APPEND_MSG:
         mp_evlog_add(x->log, "%smessage %llu%s", pre, (unsigned long long)a->num,
                      a->binary ? " binary" : "");

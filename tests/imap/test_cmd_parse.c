@@ -1024,6 +1024,46 @@ static void test_transport_switch_stops(void **st)
     assert_int_equal(mp_imap_cmd_parser_pending(&fx.p), 0);
 }
 
+static void test_saved_result(void **st)
+{
+    (void)st;
+    /* RFC 9051 §6.4.4.1 / RFC 5182: "$" is the saved result; "$" with
+     * anything else is not a sequence set; "$Junk" stays a keyword. */
+    V("A1 UID SEARCH RETURN (SAVE) KEYWORD $Junk\r\nA2 UID FETCH $ (FLAGS)\r\nA3 UID COPY $ Junk\r\n"
+      "A4 SEARCH $ UNSEEN\r\nA5 FETCH $,1 FLAGS\r\nA6 STORE $ +FLAGS ($Junk)\r\n",
+      "command UID SEARCH A1\n"
+      "  atom RETURN\n"
+      "  (\n"
+      "  [1] atom SAVE\n"
+      "  )\n"
+      "  key KEYWORD\n"
+      "  flag $Junk\n"
+      "end\n"
+      "command UID FETCH A2\n"
+      "  seq $\n"
+      "  (\n"
+      "  [1] att FLAGS\n"
+      "  )\n"
+      "end\n"
+      "command UID COPY A3\n"
+      "  seq $\n"
+      "  mailbox Junk\n"
+      "end\n"
+      "command SEARCH A4\n"
+      "  seq $\n"
+      "  key UNSEEN\n"
+      "end\n"
+      "command FETCH A5\n"
+      "bad A5 FETCH MP_ERR_IMAP_CMD_SEQSET @116\n"
+      "command STORE A6\n"
+      "  seq $\n"
+      "  atom +FLAGS\n"
+      "  (\n"
+      "  [1] flag $Junk\n"
+      "  )\n"
+      "end\n");
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1545,6 +1585,7 @@ int main(void)
         cmocka_unit_test(test_id_limits_and_tags),
         cmocka_unit_test(test_status_and_auth_checks),
         cmocka_unit_test(test_transport_switch_stops),
+        cmocka_unit_test(test_saved_result),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),

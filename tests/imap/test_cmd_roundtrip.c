@@ -138,6 +138,8 @@ static void test_fuzz_regressions(void **st)
     /* A header field name holding "[" is quoted in the canonical section
      * text, so the writer can send it back. */
     roundtrip(0, "A5 FETCH 1 (BODY[HEADER.FIELDS.NOT (RBODY[ed \"X A\" a]b)])\r\n", 59);
+    roundtrip(0, "A2 UID FETCH $ (FLAGS)\r\n", 24);
+    roundtrip(0, "A4 SEARCH $ UNSEEN\r\n", 20);
 }
 
 int main(void)
