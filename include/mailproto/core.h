@@ -88,11 +88,12 @@ extern "C" {
     X(MP_ERR_IMAP_DEPTH, 197, "IMAP parenthesis nesting too deep")             \
     X(MP_ERR_IMAP_QUOTED, 198, "IMAP quoted string malformed")                 \
     X(MP_ERR_IMAP_STRING_TOO_LONG, 199, "IMAP literal too long for a string value") \
-    X(MP_ERR_IMAP_TAG, 200, "IMAP tag malformed or too long")                  \
+    X(MP_ERR_IMAP_TAG, 200, "IMAP tag malformed")                  \
     X(MP_ERR_IMAP_RESPONSE, 201, "IMAP response malformed")                    \
     X(MP_ERR_IMAP_BODYSTRUCTURE, 202, "IMAP BODYSTRUCTURE malformed")          \
     X(MP_ERR_IMAP_ATOM_TOO_LONG, 203, "IMAP atom longer than its limit")       \
-    X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit")
+    X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit") \
+    X(MP_ERR_IMAP_TAG_TOO_LONG, 205, "IMAP tag longer than MP_IMAP_MAX_TAG")
 
 /* IMAP commands: 224..255. */
 #define MP_STATUS_TABLE_IMAP_CMD(X)                                           \

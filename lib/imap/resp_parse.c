@@ -1229,7 +1229,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
         if (t->kind == MP_IMAP_TOK_ATOM || t->kind == MP_IMAP_TOK_NUMBER ||
             t->kind == MP_IMAP_TOK_NIL) {
             if (t->text.len > MP_IMAP_MAX_TAG) {
-                gram_error(p, MP_ERR_IMAP_TAG, "MP_IMAP_MAX_TAG", t);
+                gram_error(p, MP_ERR_IMAP_TAG_TOO_LONG, "MP_IMAP_MAX_TAG", t);
                 return;
             }
             memcpy(p->tag, t->text.ptr, t->text.len);

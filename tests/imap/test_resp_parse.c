@@ -105,7 +105,7 @@ static void test_bytes_and_lines(void **s)
     rf_setup(0, 0);
     memset(big, 'a', 100);
     memcpy(big + 100, " OK x\r\n", 7);
-    assert_non_null(strstr(rf_check(big, 107, NULL), "error MP_ERR_IMAP_TAG @0"));
+    assert_non_null(strstr(rf_check(big, 107, NULL), "error MP_ERR_IMAP_TAG_TOO_LONG @0"));
 }
 
 static int pause_count;
