@@ -351,7 +351,9 @@ typedef enum mp_imap_cmd_arg_kind {
                                same depth; a bare sequence-set key is reported
                                as SEQ events alone; groups as LIST_BEGIN/END */
     MP_IMAP_CA_FETCH_ATT,   /* one fetch item: text = name ("BODY.PEEK",
-                               "ALL", "BINARY.SIZE"), section (has_section),
+                               "ALL", "BINARY.SIZE"), section (has_section;
+                               canonical text: one space between header
+                               names, a name quoted unless a plain atom),
                                partial (has_partial) */
     MP_IMAP_CA_BASE64,      /* AUTHENTICATE initial response (text, "=" for
                                an empty one) */
@@ -369,7 +371,8 @@ typedef struct mp_imap_cmd_arg {
     mp_imap_cmd_arg_kind kind;
     uint8_t depth;
     uint8_t literal;        /* STRING came from a literal */
-    uint8_t binary;         /* literal8 */
+    uint8_t binary;         /* literal8 (APPEND messages, SETMETADATA values;
+                               refused anywhere else) */
     uint8_t has_section;
     uint8_t has_partial;
     uint8_t streamed;       /* STRING: a literal longer than max_quoted; text
@@ -443,8 +446,8 @@ typedef struct mp_imap_cmd_config {
     (2u * (MP_IMAP_MAX_AUTH_LINE > MP_IMAP_MAX_QUOTED ? MP_IMAP_MAX_AUTH_LINE   \
                                                       : MP_IMAP_MAX_QUOTED))
 
-/* Parser state: place it anywhere (about 1.3 KiB); every field is
- * private except `err`. */
+/* Parser state: place it anywhere (about 1 KiB, test_cmd_parse checks a
+ * 2 KiB bound); every field is private except `err`. */
 typedef struct mp_imap_cmd_parser {
     uint64_t lx_[24];            /* the tokenizer (lib/imap/lex.h) */
     const mp_imap_cmd_callbacks *cb;
