@@ -433,7 +433,9 @@ typedef struct mp_imap_cmd_config {
     unsigned quirks;          /* MP_IMAP_Q_LF_LINES, MP_IMAP_Q_TRAILING_SPACE
                                  (a space before CRLF where the command could
                                  end); the others are response quirks */
-    mp_imap_limits limits;    /* zero fields: config.h defaults */
+    mp_imap_limits limits;    /* zero fields: config.h defaults, except
+                                 max_line: MP_IMAP_MAX_LINE_PREAUTH until
+                                 mp_imap_cmd_parser_set_max_line() */
     uint64_t max_append_literal; /* 0: MP_IMAP_MAX_APPEND_LITERAL */
     uint64_t max_other_literal;  /* 0: MP_IMAP_MAX_LITERAL */
     uint64_t max_literal_total;  /* literal bytes per command; 0: the APPEND
@@ -528,8 +530,9 @@ mp_status mp_imap_cmd_parser_reject_literal(mp_imap_cmd_parser *p, mp_status rea
 mp_status mp_imap_cmd_parser_set_mode(mp_imap_cmd_parser *p, mp_imap_cmd_mode mode);
 
 /* Protocol mode bits (MP_IMAP_REV2, MP_IMAP_UTF8, MP_IMAP_LITERAL_MINUS),
- * e.g. after ENABLE; and the line limit (MP_IMAP_MAX_LINE_PREAUTH before
- * login).  Take effect from the next token. */
+ * e.g. after ENABLE; and the line limit (the parser starts with
+ * MP_IMAP_MAX_LINE_PREAUTH; after login pass 0 for MP_IMAP_MAX_LINE).
+ * Take effect from the next token. */
 void mp_imap_cmd_parser_set_flags(mp_imap_cmd_parser *p, unsigned mode);
 void mp_imap_cmd_parser_set_max_line(mp_imap_cmd_parser *p, uint32_t max_line);
 

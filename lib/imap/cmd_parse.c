@@ -1837,6 +1837,7 @@ mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
 {
     static const mp_imap_cmd_callbacks none = { 0 };
     mp_imap_cmd_config dflt;
+    mp_imap_limits lim;
     size_t half;
     mp_status st;
     if (p == NULL || buf == NULL || cap < 256)
@@ -1847,7 +1848,13 @@ mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
     }
     memset(p, 0, sizeof(*p));
     half = cap / 2;
-    st = mp_imap_lex_init(LX(p), buf, half, &cfg->limits, lex_flags(cfg->mode, cfg->quirks));
+    /* A server starts unauthenticated: the short line limit until the
+     * host raises it after login (RFC 9051 §4 leaves it to the server;
+     * SECURITY.md: 8192 before login, 65536 after). */
+    lim = cfg->limits;
+    if (lim.max_line == 0)
+        lim.max_line = MP_IMAP_MAX_LINE_PREAUTH;
+    st = mp_imap_lex_init(LX(p), buf, half, &lim, lex_flags(cfg->mode, cfg->quirks));
     if (st != MP_OK)
         return st;
     p->lex_cap = half;

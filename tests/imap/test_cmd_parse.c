@@ -1064,6 +1064,35 @@ static void test_saved_result(void **st)
       "end\n");
 }
 
+static void test_preauth_line_limit(void **st)
+{
+    static char in[12000];
+    size_t used;
+    (void)st;
+    memset(&fx.cfg, 0, sizeof(fx.cfg));
+    fx_reset(&fx);
+    fx.log = &fx_log;
+    /* Before login the parser holds lines to MP_IMAP_MAX_LINE_PREAUTH (8k):
+     * a 1k line passes, a 9k line does not; after the host raises the
+     * limit the 9k line reaches the ID value check. */
+    memcpy(in, "A1 ID (\"x\" \"", 12);
+    memset(in + 12, 'v', 1000);
+    memcpy(in + 1012, "\")\r\n", 4);
+    mp_evlog_reset(&fx_log);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in, 1016, &used), MP_NEED_MORE);
+    assert_non_null(strstr(fx_log.text, "end\n"));
+    memcpy(in, "A2 ID (\"x\" \"", 12);
+    memset(in + 12, 'v', 9000);
+    memcpy(in + 9012, "\")\r\n", 4);
+    mp_evlog_reset(&fx_log);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in, 9016, &used), MP_NEED_MORE);
+    assert_non_null(strstr(fx_log.text, "bad A2 ID MP_ERR_LINE_TOO_LONG"));
+    mp_imap_cmd_parser_set_max_line(&fx.p, 0);
+    mp_evlog_reset(&fx_log);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in, 9016, &used), MP_NEED_MORE);
+    assert_non_null(strstr(fx_log.text, "bad A2 ID MP_ERR_IMAP_TEXT_TOO_LONG"));
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1586,6 +1615,7 @@ int main(void)
         cmocka_unit_test(test_status_and_auth_checks),
         cmocka_unit_test(test_transport_switch_stops),
         cmocka_unit_test(test_saved_result),
+        cmocka_unit_test(test_preauth_line_limit),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
