@@ -518,9 +518,12 @@ int64_t mp_imap_cmd_parser_literal_wait(const mp_imap_cmd_parser *p);
 /* The host sent "+": the literal bytes may come.  MP_ERR_STATE if none
  * waits. */
 mp_status mp_imap_cmd_parser_accept_literal(mp_imap_cmd_parser *p);
-/* Refuse the waiting literal (too large, not authenticated): the next feed
- * reports the command through on_bad with `reason` (e.g.
- * MP_ERR_IMAP_CMD_LITERAL_REJECTED).  MP_ERR_STATE if none waits. */
+/* Refuse the waiting literal (too large, not authenticated, no such
+ * mailbox): the next feed reports the command through on_bad with `reason`
+ * (e.g. MP_ERR_IMAP_CMD_LITERAL_REJECTED) and the host answers as it
+ * decided ("tag NO [TOOBIG]", "tag NO [TRYCREATE]", "tag BAD").  The
+ * client sends no literal bytes after a refusal (RFC 9051 §4.3), so the
+ * next line is a new command.  MP_ERR_STATE if none waits. */
 mp_status mp_imap_cmd_parser_reject_literal(mp_imap_cmd_parser *p, mp_status reason);
 
 /* What the next line is: after "+ challenge" to AUTHENTICATE use
