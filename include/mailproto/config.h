@@ -142,6 +142,13 @@
 #ifndef MP_IMAP_MAX_ID_PAIRS
 #define MP_IMAP_MAX_ID_PAIRS 30u
 #endif
+/* RFC 2971 §3.3: field names at most 30 octets, values at most 1024. */
+#ifndef MP_IMAP_MAX_ID_FIELD
+#define MP_IMAP_MAX_ID_FIELD 30u
+#endif
+#ifndef MP_IMAP_MAX_ID_VALUE
+#define MP_IMAP_MAX_ID_VALUE 1024u
+#endif
 /* BODY[...] section spec text, header list included (command parser). */
 #ifndef MP_IMAP_MAX_SECTION
 #define MP_IMAP_MAX_SECTION 512u
