@@ -93,7 +93,8 @@ extern "C" {
     X(MP_ERR_IMAP_BODYSTRUCTURE, 202, "IMAP BODYSTRUCTURE malformed")          \
     X(MP_ERR_IMAP_ATOM_TOO_LONG, 203, "IMAP atom longer than its limit")       \
     X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit") \
-    X(MP_ERR_IMAP_TAG_TOO_LONG, 205, "IMAP tag longer than MP_IMAP_MAX_TAG")
+    X(MP_ERR_IMAP_TAG_TOO_LONG, 205, "IMAP tag longer than MP_IMAP_MAX_TAG") \
+    X(MP_ERR_IMAP_ID_LIMIT, 206, "IMAP ID data beyond the RFC 2971 limits")
 
 /* IMAP commands: 224..255. */
 #define MP_STATUS_TABLE_IMAP_CMD(X)                                           \

@@ -315,6 +315,14 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
         advance(p, f, field, 0);
         return;
     }
+    /* RFC 2971 §3.3: at most 30 pairs, fields of 30 and values of 1024 */
+    if (f->ctx == C_ID &&
+        (f->index >= 2u * MP_IMAP_MAX_ID_PAIRS ||
+         (field == MP_IMAP_F_ID_FIELD && t->text.len > MP_IMAP_MAX_ID_FIELD) ||
+         (field == MP_IMAP_F_ID_VALUE && t->text.len > MP_IMAP_MAX_ID_VALUE))) {
+        gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
+        return;
+    }
     mp_imap_rg_value_hook(f, field, t);
     emit(p, MP_IMAP_EV_VALUE, field, t, vt);
     advance(p, f, field, 0);
