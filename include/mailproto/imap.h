@@ -528,6 +528,61 @@ typedef struct mp_imap_resp_writer {
     mp_imap_resp_wstate_ seg; /* state at the start of the current unit */
 } mp_imap_resp_writer;
 
+/* Event builders for hosts that write responses (every other field zero).
+ * Slices must live until the event is written. */
+static inline mp_imap_resp_event mp_imap_ev_make(mp_imap_ev type, mp_imap_field field)
+{
+    mp_imap_resp_event e = { 0 };
+    e.type = type;
+    e.field = field;
+    return e;
+}
+/* BEGIN: `tag` NULL or "" for untagged; `numbered` for "* n EXISTS/FETCH". */
+static inline mp_imap_resp_event mp_imap_ev_begin(mp_imap_resp_kind resp, mp_slice tag,
+                                                  int numbered, uint64_t msgno)
+{
+    mp_imap_resp_event e = mp_imap_ev_make(MP_IMAP_EV_BEGIN, MP_IMAP_F_NONE);
+    e.resp = resp;
+    e.str = tag;
+    e.num = msgno;
+    e.flags = numbered ? MP_IMAP_EVF_NUMBERED : 0u;
+    return e;
+}
+/* A VALUE of the given type at `field`. */
+static inline mp_imap_resp_event mp_imap_ev_value(mp_imap_field field, mp_imap_vtype vt,
+                                                  mp_slice str, uint64_t num)
+{
+    mp_imap_resp_event e = mp_imap_ev_make(MP_IMAP_EV_VALUE, field);
+    e.vtype = vt;
+    e.str = str;
+    e.num = num;
+    return e;
+}
+static inline mp_imap_resp_event mp_imap_ev_number(mp_imap_field field, uint64_t n)
+{
+    return mp_imap_ev_value(field, MP_IMAP_V_NUMBER, mp_slice_make(NULL, 0), n);
+}
+static inline mp_imap_resp_event mp_imap_ev_string(mp_imap_field field, mp_slice s)
+{
+    return mp_imap_ev_value(field, MP_IMAP_V_STRING, s, 0);
+}
+static inline mp_imap_resp_event mp_imap_ev_atom(mp_imap_field field, mp_slice s)
+{
+    return mp_imap_ev_value(field, MP_IMAP_V_ATOM, s, 0);
+}
+static inline mp_imap_resp_event mp_imap_ev_nil(mp_imap_field field)
+{
+    return mp_imap_ev_value(field, MP_IMAP_V_NIL, mp_slice_make(NULL, 0), 0);
+}
+/* A streamed literal of n bytes (binary: literal8). */
+static inline mp_imap_resp_event mp_imap_ev_literal(mp_imap_field field, uint64_t n, int binary)
+{
+    mp_imap_resp_event e = mp_imap_ev_make(MP_IMAP_EV_LITERAL_BEGIN, field);
+    e.num = n;
+    e.flags = binary ? MP_IMAP_EVF_BINARY : 0u;
+    return e;
+}
+
 /* Prepare `w` to append to `ob` (which must outlive it). */
 void mp_imap_resp_writer_init(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mode,
                               unsigned quirks);

@@ -334,6 +334,37 @@ static void test_whole(void **s)
     assert_false(mp_imap_resp_writer_busy(&sw));
 }
 
+/* the event builders: a server writes "* 3 FETCH (UID 9 ENVELOPE ...)" */
+static void test_builders(void **s)
+{
+    mp_imap_resp_event ev[20];
+    size_t n = 0, k;
+    (void)s;
+    reset(0);
+    ev[n++] = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, MP_SLICE_LIT(""), 1, 3);
+    ev[n++] = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
+    ev[n++] = mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM, MP_SLICE_LIT("UID"));
+    ev[n++] = mp_imap_ev_number(MP_IMAP_F_UID, 9);
+    ev[n++] = mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM, MP_SLICE_LIT("ENVELOPE"));
+    ev[n++] = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_ENVELOPE);
+    ev[n++] = mp_imap_ev_nil(MP_IMAP_F_ENV_DATE);
+    ev[n++] = mp_imap_ev_string(MP_IMAP_F_ENV_SUBJECT, MP_SLICE_LIT("two\r\nlines"));
+    for (k = 2; k < 10; k++)
+        ev[n++] = mp_imap_ev_nil((mp_imap_field)(MP_IMAP_F_ENV_SUBJECT + k - 1));
+    ev[n++] = mp_imap_ev_make(MP_IMAP_EV_LIST_END, MP_IMAP_F_ENVELOPE);
+    ev[n++] = mp_imap_ev_make(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS);
+    ev[n++] = mp_imap_ev_make(MP_IMAP_EV_END, MP_IMAP_F_NONE);
+    for (k = 0; k < n; k++)
+        assert_int_equal(mp_imap_resp_write(&w, &ev[k]), MP_OK);
+    expect_out("* 3 FETCH (UID 9 ENVELOPE (NIL {10}\r\ntwo\r\nlines NIL NIL NIL NIL NIL NIL "
+               "NIL NIL))\r\n");
+    {
+        mp_imap_resp_event l = mp_imap_ev_literal(MP_IMAP_F_BODY_SECTION, 2, 1);
+        assert_int_equal(l.flags, MP_IMAP_EVF_BINARY);
+        assert_int_equal(l.num, 2);
+    }
+}
+
 /* writer output for parsed events parses to the same events */
 #define V_(lit) { lit, sizeof(lit) - 1 }
 static void test_roundtrip(void **s)
@@ -367,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_mailbox_names),
         cmocka_unit_test(test_whole),
+        cmocka_unit_test(test_builders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
