@@ -313,6 +313,7 @@ typedef enum mp_imap_field {
 
 /* Event types. */
 typedef enum mp_imap_ev {
+    MP_IMAP_EV_NONE = 0,     /* never delivered */
     MP_IMAP_EV_BEGIN = 1,    /* a response starts: resp, str = tag (empty when
                                 untagged), num = message number (EXISTS,
                                 RECENT, EXPUNGE, FETCH) */
@@ -532,9 +533,18 @@ typedef struct mp_imap_resp_writer {
  * Slices must live until the event is written. */
 static inline mp_imap_resp_event mp_imap_ev_make(mp_imap_ev type, mp_imap_field field)
 {
-    mp_imap_resp_event e = { 0 };
+    mp_imap_resp_event e;
     e.type = type;
+    e.resp = MP_IMAP_RESP_NONE;
     e.field = field;
+    e.code = MP_IMAP_CODE_NONE;
+    e.vtype = MP_IMAP_V_NONE;
+    e.str = mp_slice_make(NULL, 0);
+    e.num = 0;
+    e.offset = 0;
+    e.depth = 0;
+    e.flags = 0;
+    e.err = NULL;
     return e;
 }
 /* BEGIN: `tag` NULL or "" for untagged; `numbered` for "* n EXISTS/FETCH". */
@@ -545,7 +555,7 @@ static inline mp_imap_resp_event mp_imap_ev_begin(mp_imap_resp_kind resp, mp_sli
     e.resp = resp;
     e.str = tag;
     e.num = msgno;
-    e.flags = numbered ? MP_IMAP_EVF_NUMBERED : 0u;
+    e.flags = numbered ? (unsigned)MP_IMAP_EVF_NUMBERED : 0u;
     return e;
 }
 /* A VALUE of the given type at `field`. */
@@ -579,7 +589,7 @@ static inline mp_imap_resp_event mp_imap_ev_literal(mp_imap_field field, uint64_
 {
     mp_imap_resp_event e = mp_imap_ev_make(MP_IMAP_EV_LITERAL_BEGIN, field);
     e.num = n;
-    e.flags = binary ? MP_IMAP_EVF_BINARY : 0u;
+    e.flags = binary ? (unsigned)MP_IMAP_EVF_BINARY : 0u;
     return e;
 }
 
