@@ -351,7 +351,9 @@ typedef enum mp_imap_cmd_arg_kind {
                                same depth; a bare sequence-set key is reported
                                as SEQ events alone; groups as LIST_BEGIN/END */
     MP_IMAP_CA_FETCH_ATT,   /* one fetch item: text = name ("BODY.PEEK",
-                               "ALL", "BINARY.SIZE"), section (has_section;
+                               "ALL", "BINARY.SIZE"; PREVIEW (LAZY) inside an
+                               item list is followed by its own ( atom ) list),
+                               section (has_section;
                                canonical text: one space between header
                                names, a name quoted unless a plain atom),
                                partial (has_partial) */

@@ -150,7 +150,9 @@ enum fs {
     FS_HDR,       /* inside the header list */
     FS_AFTER_SEC, /* "<" or the end of the item */
     FS_PARTIAL, FS_PARTIAL_END,
-    FS_AFTER      /* SP or ")" inside the list */
+    FS_AFTER,     /* SP or ")" inside the list */
+    FS_PMOD,      /* PREVIEW modifiers: "LAZY" (RFC 8970) */
+    FS_PMOD_SEP   /* SP or ")" */
 };
 
 /* ---- APPEND, STORE, generic lists --------------------------------------- */
@@ -989,6 +991,15 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             /* fall through */
         case FS_ATT: {
             size_t i;
+            /* "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"] (RFC 8970
+             * §7), recognised inside a parenthesised item list only: after a
+             * lone PREVIEW a list is the fetch modifiers. */
+            if (t->kind == MP_IMAP_TOK_LPAREN && p->fsub == 3) {
+                emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 1);
+                p->fsub = 4;
+                p->sub = FS_PMOD;
+                return R_MORE;
+            }
             if (!atomish(t))
                 goto bad;
             for (i = 0; i < sizeof(fetch_atts) / sizeof(fetch_atts[0]); i++)
@@ -998,6 +1009,7 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 (fetch_atts[i].sec == FSEC_MACRO && p->fparen))
                 goto bad;
             p->fatt = (uint8_t)i;
+            p->fsub = is_word(MP_SLICE_LIT("PREVIEW"), fetch_atts[i].name) ? 3 : 0;
             p->fpart = 0;
             p->seclen = 0;
             p->porigin = 0;
@@ -1133,6 +1145,24 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             if (t->kind == MP_IMAP_TOK_RPAREN) {
                 emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 0);
                 return R_DONE;
+            }
+            goto bad;
+        case FS_PMOD:
+            if (!atomish(t) || !is_word(t->text, "LAZY"))
+                goto bad;
+            emit_simple(p, MP_IMAP_CA_ATOM, t->text, 2);
+            p->sub = FS_PMOD_SEP;
+            return R_MORE;
+        case FS_PMOD_SEP:
+            if (t->kind == MP_IMAP_TOK_SP) {
+                p->sub = FS_PMOD;
+                return R_MORE;
+            }
+            if (t->kind == MP_IMAP_TOK_RPAREN) {
+                emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 1);
+                p->fsub = 0;
+                p->sub = FS_AFTER;
+                return R_MORE;
             }
             goto bad;
         default:

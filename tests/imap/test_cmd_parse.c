@@ -1093,6 +1093,53 @@ static void test_preauth_line_limit(void **st)
     assert_non_null(strstr(fx_log.text, "bad A2 ID MP_ERR_IMAP_TEXT_TOO_LONG"));
 }
 
+static void test_preview_modifiers(void **st)
+{
+    (void)st;
+    /* RFC 8970 §7 inside an item list; LAZY only; once per PREVIEW. */
+    V("a FETCH 1 (PREVIEW (LAZY) FLAGS)\r\nb FETCH 1 (FLAGS PREVIEW (LAZY))\r\n"
+      "c FETCH 1 (PREVIEW (EAGER))\r\nd FETCH 1 (FLAGS (LAZY))\r\ne FETCH 1 (PREVIEW (LAZY) (LAZY))\r\n",
+      "command FETCH a\n"
+      "  seq 1\n"
+      "  (\n"
+      "  [1] att PREVIEW\n"
+      "  [1] (\n"
+      "  [2] atom LAZY\n"
+      "  [1] )\n"
+      "  [1] att FLAGS\n"
+      "  )\n"
+      "end\n"
+      "command FETCH b\n"
+      "  seq 1\n"
+      "  (\n"
+      "  [1] att FLAGS\n"
+      "  [1] att PREVIEW\n"
+      "  [1] (\n"
+      "  [2] atom LAZY\n"
+      "  [1] )\n"
+      "  )\n"
+      "end\n"
+      "command FETCH c\n"
+      "  seq 1\n"
+      "  (\n"
+      "  [1] att PREVIEW\n"
+      "  [1] (\n"
+      "bad c FETCH MP_ERR_IMAP_CMD_FETCH_ATT @88\n"
+      "command FETCH d\n"
+      "  seq 1\n"
+      "  (\n"
+      "  [1] att FLAGS\n"
+      "bad d FETCH MP_ERR_IMAP_CMD_FETCH_ATT @114\n"
+      "command FETCH e\n"
+      "  seq 1\n"
+      "  (\n"
+      "  [1] att PREVIEW\n"
+      "  [1] (\n"
+      "  [2] atom LAZY\n"
+      "  [1] )\n"
+      "bad e FETCH MP_ERR_IMAP_CMD_FETCH_ATT @149\n");
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1616,6 +1663,7 @@ int main(void)
         cmocka_unit_test(test_transport_switch_stops),
         cmocka_unit_test(test_saved_result),
         cmocka_unit_test(test_preauth_line_limit),
+        cmocka_unit_test(test_preview_modifiers),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),

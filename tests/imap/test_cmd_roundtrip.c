@@ -140,6 +140,7 @@ static void test_fuzz_regressions(void **st)
     roundtrip(0, "A5 FETCH 1 (BODY[HEADER.FIELDS.NOT (RBODY[ed \"X A\" a]b)])\r\n", 59);
     roundtrip(0, "A2 UID FETCH $ (FLAGS)\r\n", 24);
     roundtrip(0, "A4 SEARCH $ UNSEEN\r\n", 20);
+    roundtrip(0, "a FETCH 1 (PREVIEW (LAZY) FLAGS)\r\n", 34);
 }
 
 int main(void)
