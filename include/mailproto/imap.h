@@ -85,7 +85,10 @@ enum {
  */
 typedef struct mp_imap_limits {
     uint32_t max_line;      /* bytes per line outside literals, CRLF included
-                               (MP_IMAP_MAX_LINE) */
+                               (MP_IMAP_MAX_LINE).  A client that expects
+                               SEARCH/SORT/THREAD answers over large
+                               mailboxes raises it (a 100000-message SEARCH
+                               ALL is ~600 KB on one line) or uses ESEARCH */
     uint32_t max_atom;      /* atom, tag, number (MP_IMAP_MAX_ATOM) */
     uint32_t max_quoted;    /* quoted string, text, or a literal assembled as
                                a string (MP_IMAP_MAX_QUOTED) */
