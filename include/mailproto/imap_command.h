@@ -349,7 +349,8 @@ typedef enum mp_imap_cmd_arg_kind {
     MP_IMAP_CA_SEARCH_KEY,  /* a search key name (text, e.g. "OR", "FROM");
                                its arguments follow as their own events at the
                                same depth; a bare sequence-set key is reported
-                               as SEQ events alone; groups as LIST_BEGIN/END */
+                               as SEQ events alone ("$": SEQ_LAST); groups
+                               as LIST_BEGIN/END */
     MP_IMAP_CA_FETCH_ATT,   /* one fetch item: text = name ("BODY.PEEK",
                                "ALL", "BINARY.SIZE"; PREVIEW (LAZY) inside an
                                item list is followed by its own ( atom ) list),
