@@ -472,6 +472,7 @@ typedef struct mp_imap_cmd_parser {
     uint8_t phase, mode, cmd, op, sub, sp, gdepth, gsub, pending;
     uint16_t idn;                /* ID: values so far */
     uint8_t tsp;                 /* a space where the command could end */
+    uint8_t qstate, qpos;        /* SELECT QRESYNC parameter */
     uint8_t kdepth, kargs;       /* search: stack depth, argument kind */
     uint8_t strpos, lstate, lbinary; /* literal where a string stands */
     uint64_t llen, loffset;

@@ -519,8 +519,93 @@ static int id_ok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     return 0;
 }
 
+/* SELECT / EXAMINE parameters (RFC 7162 §3.2.5): CONDSTORE, or
+ *   "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids]
+ *   [SP "(" known-sequence-set SP known-uid-set ")"] ")"
+ * and other select-param atoms as extensions.  qstate: 0 outside QRESYNC,
+ * 1 after the QRESYNC atom, 2 in its list (qpos = values seen), 3 in the
+ * seq-match list (idn = sets seen).  A known-uids set written as a lone
+ * number is still a set (*as_seq).  Returns 0 after reporting a fault. */
+static int qresync_close(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    if (p->qstate == 3 && p->gdepth == 3) {
+        if (p->idn != 2)
+            goto bad;
+        p->qstate = 2;
+    } else if (p->qstate == 2 && p->gdepth == 2) {
+        if (p->qpos < 2)
+            goto bad;
+        p->qstate = 0;
+    } else if (p->qstate == 1) {
+        goto bad;
+    }
+    return 1;
+bad:
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 7162 3.2.5 QRESYNC parameter");
+    return 0;
+}
+
+static int qresync_value(mp_imap_cmd_parser *p, const mp_imap_token *t, int *as_seq)
+{
+    uint64_t v;
+    *as_seq = 0;
+    if (t->kind == MP_IMAP_TOK_RPAREN)
+        return qresync_close(p, t);
+    switch (p->qstate) {
+    case 0:
+        if (p->gdepth == 1 && atomish(t) && is_word(t->text, "QRESYNC"))
+            p->qstate = 1;
+        return 1;
+    case 1:
+        if (t->kind != MP_IMAP_TOK_LPAREN || p->gdepth != 1)
+            break;
+        p->qstate = 2;
+        p->qpos = 0;
+        return 1;
+    case 2:
+        if (t->kind == MP_IMAP_TOK_LPAREN && (p->qpos == 2 || p->qpos == 3)) {
+            p->qstate = 3;
+            p->qpos = 4;
+            p->idn = 0;
+            return 1;
+        }
+        if (p->qpos < 2) {
+            /* uidvalidity = nz-number (32 bits), mod-sequence-value >= 1 */
+            if (mp_imap_lex_number(t, p->qpos == 0 ? UINT32_MAX : (uint64_t)INT64_MAX, &v) !=
+                    MP_OK ||
+                v == 0)
+                break;
+            p->qpos++;
+            return 1;
+        }
+        if (p->qpos == 2 && (t->kind == MP_IMAP_TOK_NUMBER || t->kind == MP_IMAP_TOK_ATOM)) {
+            *as_seq = 1;
+            p->qpos = 3;
+            return 1;
+        }
+        break;
+    case 3:
+        if (p->idn < 2 && (t->kind == MP_IMAP_TOK_NUMBER || t->kind == MP_IMAP_TOK_ATOM)) {
+            *as_seq = 1;
+            p->idn++;
+            return 1;
+        }
+        break;
+    default:
+        break;
+    }
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 7162 3.2.5 QRESYNC parameter");
+    return 0;
+}
+
+static int is_select(const mp_imap_cmd_parser *p)
+{
+    return p->cmd == MP_IMAP_CMD_SELECT || p->cmd == MP_IMAP_CMD_EXAMINE;
+}
+
 static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_list)
 {
+    int as_seq = 0;
     uint8_t depth = p->gdepth;
     if (p->gdepth > 0 && p->gsub == GS_SEP) {
         if (t->kind == MP_IMAP_TOK_SP) {
@@ -529,6 +614,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         }
         if (t->kind == MP_IMAP_TOK_RPAREN) {
             if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
+                return -1;
+            if (is_select(p) && !qresync_close(p, t))
                 return -1;
             p->gdepth--;
             emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), (uint8_t)(depth - 1));
@@ -543,6 +630,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         return -1;
     }
     if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
+        return -1;
+    if (is_select(p) && !qresync_value(p, t, &as_seq))
         return -1;
     /* STATUS: "(" status-att *(SP status-att) ")" */
     if (p->cmd == MP_IMAP_CMD_STATUS && t->kind != MP_IMAP_TOK_ATOM &&
@@ -571,6 +660,14 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         break;
     case MP_IMAP_TOK_NUMBER: {
         mp_imap_cmd_arg a;
+        if (as_seq) {
+            if (!seqset_check(t->text)) {
+                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
+                return -1;
+            }
+            emit_seqset(p, t->text, depth);
+            goto value_done;
+        }
         if (!number_ok(t)) {
             fail(p, t, MP_ERR_NUMBER, "RFC 9051 number64");
             return -1;
@@ -586,7 +683,7 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
             fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 status-att");
             return -1;
         }
-        if (looks_like_seqset(t->text)) {
+        if (as_seq || looks_like_seqset(t->text)) {
             if (!seqset_check(t->text)) {
                 fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
                 return -1;
@@ -1731,6 +1828,7 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->lstate = LS_NONE;
     p->idn = 0;
     p->tsp = 0;
+    p->qstate = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));

@@ -1140,6 +1140,92 @@ static void test_preview_modifiers(void **st)
       "bad e FETCH MP_ERR_IMAP_CMD_FETCH_ATT @149\n");
 }
 
+static void test_qresync_params(void **st)
+{
+    (void)st;
+    /* RFC 7162 §3.2.5: a lone known UID is still a set; the structure is
+     * checked; other select-param atoms pass as extensions. */
+    V("A1 SELECT INBOX (QRESYNC (67890007 20050715194045000 41))\r\n"
+      "A2 EXAMINE INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000 7)))\r\n"
+      "A3 SELECT INBOX (QRESYNC (0 5))\r\nA4 SELECT INBOX (QRESYNC (1))\r\n"
+      "A5 SELECT INBOX (QRESYNC (1 2 abc))\r\nA6 SELECT INBOX (QRESYNC (1 2 3 (4)))\r\n"
+      "A7 SELECT INBOX (QRESYNC 1)\r\nA8 SELECT INBOX (CONDSTORE X-FOO (1 2))\r\n",
+      "command SELECT A1\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "  [1] (\n"
+      "  [2] number 67890007\n"
+      "  [2] number 20050715194045000\n"
+      "  [2] seq 41\n"
+      "  [1] )\n"
+      "  )\n"
+      "end\n"
+      "command EXAMINE A2\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "  [1] (\n"
+      "  [2] number 67890007\n"
+      "  [2] number 90060115194045000\n"
+      "  [2] seq 1:29997\n"
+      "  [2] (\n"
+      "  [3] seq 5000\n"
+      "  [3] seq 7\n"
+      "  [2] )\n"
+      "  [1] )\n"
+      "  )\n"
+      "end\n"
+      "command SELECT A3\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "  [1] (\n"
+      "bad A3 SELECT MP_ERR_IMAP_CMD_SYNTAX @159\n"
+      "command SELECT A4\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "  [1] (\n"
+      "  [2] number 1\n"
+      "bad A4 SELECT MP_ERR_IMAP_CMD_SYNTAX @193\n"
+      "command SELECT A5\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "  [1] (\n"
+      "  [2] number 1\n"
+      "  [2] number 2\n"
+      "bad A5 SELECT MP_ERR_IMAP_CMD_SEQSET @227\n"
+      "command SELECT A6\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "  [1] (\n"
+      "  [2] number 1\n"
+      "  [2] number 2\n"
+      "  [2] seq 3\n"
+      "  [2] (\n"
+      "  [3] seq 4\n"
+      "bad A6 SELECT MP_ERR_IMAP_CMD_SYNTAX @268\n"
+      "command SELECT A7\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom QRESYNC\n"
+      "bad A7 SELECT MP_ERR_IMAP_CMD_SYNTAX @298\n"
+      "command SELECT A8\n"
+      "  mailbox INBOX\n"
+      "  (\n"
+      "  [1] atom CONDSTORE\n"
+      "  [1] atom X-FOO\n"
+      "  [1] (\n"
+      "  [2] number 1\n"
+      "  [2] number 2\n"
+      "  [1] )\n"
+      "  )\n"
+      "end\n");
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1664,6 +1750,7 @@ int main(void)
         cmocka_unit_test(test_saved_result),
         cmocka_unit_test(test_preauth_line_limit),
         cmocka_unit_test(test_preview_modifiers),
+        cmocka_unit_test(test_qresync_params),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
