@@ -310,18 +310,9 @@ mp_status mp_imap_write_append_end(mp_imap_writer *w);
 /* Command parser (server side)                                             */
 /* ======================================================================= */
 
-/* The canonical text of one BODY[...] / BINARY[...] section spec kept while
- * its header list is read (RFC 9051 §9 section-spec). */
-#ifndef MP_IMAP_MAX_SECTION
-#define MP_IMAP_MAX_SECTION 512u
-#endif
-/* RFC 2971 §3.3: ID field names at most 30 octets, values 1024. */
-#ifndef MP_IMAP_MAX_ID_FIELD
-#define MP_IMAP_MAX_ID_FIELD 30u
-#endif
-#ifndef MP_IMAP_MAX_ID_VALUE
-#define MP_IMAP_MAX_ID_VALUE 1024u
-#endif
+/* Limits used here, in config.h: MP_IMAP_MAX_SECTION (the canonical text of
+ * one BODY[...] section spec with its header list), MP_IMAP_MAX_ID_PAIRS /
+ * _FIELD / _VALUE (RFC 2971 §3.3), and the shared IMAP limits. */
 
 /* Kinds of argument events.  Which ones a command produces follows its
  * grammar (RFC 9051 §6, §9); `depth` is the parenthesis / search-key
