@@ -450,7 +450,6 @@ typedef struct mp_imap_cmd_parser {
     void *user;
     char *dec;                   /* decode buffer (second half of the host's) */
     size_t dec_cap;
-    size_t lex_cap;
     const char *prog;            /* argument program of the command */
     mp_error err;                /* the error last reported through on_bad */
     uint64_t max_append_literal, max_other_literal, max_literal_total;

@@ -1686,7 +1686,8 @@ static void expect(mp_imap_cmd_parser *p)
     unsigned want = 0;
     char op;
     size_t k;
-    lx->max_literal = p->max_other_literal;
+    /* One literal limit per position: APPEND messages vs any other. */
+    mp_imap_lex_set_max_literal(lx, p->max_other_literal);
     p->strpos = 0;
     switch (p->phase) {
     case PH_TAG:
@@ -1754,7 +1755,7 @@ static void expect(mp_imap_cmd_parser *p)
             }
             break;
         case 'P':
-            lx->max_literal = p->max_append_literal;
+            mp_imap_lex_set_max_literal(lx, p->max_append_literal);
             break;
         default:
             break;
@@ -1793,13 +1794,14 @@ static void auth_limits(mp_imap_cmd_parser *p, int on)
 {
     mp_imap_lex *lx = LX(p);
     if (on) {
-        lx->max_line = MP_IMAP_MAX_AUTH_LINE + 2u;
-        lx->max_quoted = MP_IMAP_MAX_AUTH_LINE < p->lex_cap ? MP_IMAP_MAX_AUTH_LINE
-                                                            : (uint32_t)p->lex_cap;
+        /* One AUTHENTICATE response line, CRLF included in the line. */
+        mp_imap_lex_set_max_line(lx, MP_IMAP_MAX_AUTH_LINE + 2u);
+        mp_imap_lex_set_max_quoted(lx, MP_IMAP_MAX_AUTH_LINE);
     } else {
-        lx->max_line = p->max_line;
-        lx->max_quoted = p->quoted_max;
+        mp_imap_lex_set_max_line(lx, p->max_line);
+        mp_imap_lex_set_max_quoted(lx, p->quoted_max);
     }
+}
 }
 
 static mp_imap_cmd_id find_command(mp_slice s, int uid)
@@ -1985,7 +1987,6 @@ mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
     st = mp_imap_lex_init(LX(p), buf, half, &lim, lex_flags(cfg->mode, cfg->quirks));
     if (st != MP_OK)
         return st;
-    p->lex_cap = half;
     p->dec = buf + half;
     p->dec_cap = cap - half;
     p->cb = cb != NULL ? cb : &none;
