@@ -1802,7 +1802,6 @@ static void auth_limits(mp_imap_cmd_parser *p, int on)
         mp_imap_lex_set_max_quoted(lx, p->quoted_max);
     }
 }
-}
 
 static mp_imap_cmd_id find_command(mp_slice s, int uid)
 {
