@@ -1226,6 +1226,31 @@ static void test_qresync_params(void **st)
       "end\n");
 }
 
+static void test_auth_line_boundary(void **st)
+{
+    static char in[MP_IMAP_MAX_AUTH_LINE + 64];
+    size_t used, n;
+    (void)st;
+    memset(&fx.cfg, 0, sizeof(fx.cfg));
+    fx_reset(&fx);
+    fx.log = &fx_log;
+    /* Exactly MP_IMAP_MAX_AUTH_LINE base64 characters: accepted. */
+    memcpy(in, "A1 AUTHENTICATE X\r\n", 19);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in, 19, &used), MP_PAUSED);
+    assert_int_equal(mp_imap_cmd_parser_set_mode(&fx.p, MP_IMAP_CMD_MODE_AUTH), MP_OK);
+    memset(in, 'Q', MP_IMAP_MAX_AUTH_LINE);
+    memcpy(in + MP_IMAP_MAX_AUTH_LINE, "\r\n", 2);
+    n = MP_IMAP_MAX_AUTH_LINE + 2;
+    mp_evlog_reset(&fx_log);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, in, n, &used), MP_PAUSED);
+    assert_int_equal(used, n);
+    assert_int_equal(strncmp(fx_log.text, "auth QQQQ", 9), 0);
+    /* Back in command mode with the normal limits. */
+    mp_evlog_reset(&fx_log);
+    assert_int_equal(mp_imap_cmd_parser_feed(&fx.p, "A2 NOOP\r\n", 9, &used), MP_NEED_MORE);
+    assert_string_equal(fx_log.text, "command NOOP A2\nend\n");
+}
+
 static void test_sizes(void **st)
 {
     (void)st;
@@ -1751,6 +1776,7 @@ int main(void)
         cmocka_unit_test(test_preauth_line_limit),
         cmocka_unit_test(test_preview_modifiers),
         cmocka_unit_test(test_qresync_params),
+        cmocka_unit_test(test_auth_line_boundary),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
