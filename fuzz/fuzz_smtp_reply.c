@@ -32,9 +32,9 @@ static void mix_line(digest *d, const mp_smtp_reply_line *l)
     unsigned v[5];
     v[0] = l->code;
     v[1] = (unsigned)l->last;
-    v[2] = l->esc_class;
-    v[3] = l->esc_subject;
-    v[4] = l->esc_detail;
+    v[2] = l->esc.cls;
+    v[3] = l->esc.subject;
+    v[4] = l->esc.detail;
     mix(d, v, sizeof(v));
     mix(d, l->enhanced.ptr, l->enhanced.len);
     mix(d, l->text.ptr, l->text.len);

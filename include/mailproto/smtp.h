@@ -8,8 +8,9 @@
  * (STARTTLS), RFC 4954 (AUTH), RFC 3461 (DSN), RFC 6531 (SMTPUTF8),
  * RFC 8689 (REQUIRETLS), RFC 6710 (MT-PRIORITY).
  *
- * The client side (reply parser, command writer, client session) is in
- * smtp_client.h.  Nothing here allocates; every slice handed out points
+ * This header is the single home of every type both sides use; the
+ * client side (reply parser, command writer, client session) is in
+ * smtp_client.h, which includes this one.  Nothing here allocates; every slice handed out points
  * into the caller's input or into the session's line buffer and is valid
  * only for the duration of the call or callback that returned it, unless
  * stated otherwise.
@@ -103,7 +104,7 @@ typedef enum mp_smtp_ret {
     MP_SMTP_RET_HDRS
 } mp_smtp_ret;
 
-/* NOTIFY= bits (RFC 3461 §4.1). */
+/* NOTIFY= bits (RFC 3461 §4.1).  NEVER excludes the others. */
 enum {
     MP_SMTP_NOTIFY_NEVER = 1u << 0,
     MP_SMTP_NOTIFY_SUCCESS = 1u << 1,

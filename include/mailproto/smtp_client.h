@@ -8,9 +8,9 @@
  *     mp_outbuf, refusing values that cannot be sent);
  *  3. the client session (sans-I/O engine, DESIGN.md §3).
  *
- * Self-contained: it does not need smtp.h (the server side).  The few
- * types both sides could share (capability bits, ESMTP parameter values)
- * are client-side here and may be unified with smtp.h later.
+ * Every type both sides use (verbs, BODY/RET/NOTIFY values, paths,
+ * enhanced status codes, reply-code helpers) lives in smtp.h, included
+ * here; the two headers may be included in any order.
  */
 #ifndef MAILPROTO_SMTP_CLIENT_H
 #define MAILPROTO_SMTP_CLIENT_H
@@ -19,67 +19,11 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "smtp.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ======================================================================= */
-/* Types shared with smtp.h (server side)                                  */
-/* ======================================================================= */
-/*
- * Defined identically in smtp.h; the guard lets one program include both
- * headers in either order (smtp.h needs the same MP_SMTP_SHARED_TYPES
- * guard around its copy; to be moved into one shared header later).
- */
-#if !defined(MAILPROTO_SMTP_H) && !defined(MP_SMTP_SHARED_TYPES)
-#define MP_SMTP_SHARED_TYPES
-
-/* Command verbs (RFC 5321 §4.1.1).  0 is never a command. */
-typedef enum mp_smtp_verb {
-    MP_SMTP_NONE = 0,
-    MP_SMTP_HELO,
-    MP_SMTP_EHLO,
-    MP_SMTP_LHLO,     /* RFC 2033 */
-    MP_SMTP_MAIL,
-    MP_SMTP_RCPT,
-    MP_SMTP_DATA,
-    MP_SMTP_BDAT,     /* RFC 3030 */
-    MP_SMTP_RSET,
-    MP_SMTP_NOOP,
-    MP_SMTP_QUIT,
-    MP_SMTP_VRFY,
-    MP_SMTP_EXPN,
-    MP_SMTP_HELP,
-    MP_SMTP_STARTTLS, /* RFC 3207 */
-    MP_SMTP_AUTH,     /* RFC 4954 */
-    MP_SMTP_VERB_COUNT_
-} mp_smtp_verb;
-
-/* BODY= values (RFC 6152, RFC 3030). */
-typedef enum mp_smtp_body {
-    MP_SMTP_BODY_NONE = 0,
-    MP_SMTP_BODY_7BIT,
-    MP_SMTP_BODY_8BITMIME,
-    MP_SMTP_BODY_BINARYMIME
-} mp_smtp_body;
-
-/* RET= values (RFC 3461 §4.3). */
-typedef enum mp_smtp_ret {
-    MP_SMTP_RET_NONE = 0,
-    MP_SMTP_RET_FULL,
-    MP_SMTP_RET_HDRS
-} mp_smtp_ret;
-
-/* NOTIFY= bits (RFC 3461 §4.1).  NEVER excludes the others. */
-enum {
-    MP_SMTP_NOTIFY_NEVER = 1u << 0,
-    MP_SMTP_NOTIFY_SUCCESS = 1u << 1,
-    MP_SMTP_NOTIFY_FAILURE = 1u << 2,
-    MP_SMTP_NOTIFY_DELAY = 1u << 3
-};
-
-#endif /* MP_SMTP_SHARED_TYPES */
 
 /* ======================================================================= */
 /* Reply parser                                                            */
@@ -103,10 +47,11 @@ typedef struct mp_smtp_reply_line {
     unsigned line_no;     /* 0 for the first line of a reply */
     int last;             /* 1 on the final line ("NNN SP" or "NNN") */
     /* RFC 2034/3463 enhanced status code at the start of the text, when
-     * present and its class equals the reply's first digit: class,
-     * subject, detail; `enhanced` is its text ("2.1.0"), else empty. */
+     * present (mp_smtp_esc_parse) and its class equals the reply's first
+     * digit: `esc` holds it and `enhanced` its text ("2.1.0"); else
+     * esc.cls is 0 and `enhanced` is empty. */
     mp_slice enhanced;
-    uint16_t esc_class, esc_subject, esc_detail;
+    mp_smtp_esc esc;
     mp_slice text;        /* the text after the code, separator and the
                            * enhanced code (may be empty) */
 } mp_smtp_reply_line;

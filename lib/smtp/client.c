@@ -8,7 +8,8 @@
 #include "mailproto/sasl.h"
 #include "client_internal.h"
 
-static int is2xx(unsigned code) { return code >= 200 && code < 300; }
+/* Positive completion (RFC 5321 §4.2.1), via the shared class helper. */
+static int is2xx(unsigned code) { return mp_smtp_code_class(code) == 2u; }
 
 int mp_smtpc_pipelining(const mp_smtp_client *c)
 {
@@ -279,7 +280,7 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
             body_ready(c, l);
             return MP_OK;
         }
-        if (l->code >= 300 && l->code < 400)
+        if (mp_smtp_code_class(l->code) == 3u)
             break;
         c->txn_failed = 1;
         return progress(c, l);
