@@ -367,8 +367,11 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
             h.sent = 1;
             st = mp_smtp_client_send(&h.c, &h.env);
             if (st != MP_OK)
-                die(st == MP_ERR_ARG || st == MP_ERR_SMTP_BAD_MAILBOX || st == MP_ERR_8BIT ||
-                            st == MP_ERR_SMTP_MAILBOX_TOO_LONG
+                die(st == MP_ERR_ARG || st == MP_ERR_SMTP_PATH || st == MP_ERR_8BIT ||
+                            st == MP_ERR_SMTP_UTF8_PATH || st == MP_ERR_UTF8 ||
+                            st == MP_ERR_SMTP_PATH_TOO_LONG ||
+                            st == MP_ERR_SMTP_LOCAL_TOO_LONG ||
+                            st == MP_ERR_SMTP_DOMAIN_TOO_LONG
                         ? EX_USAGE
                         : EX_PROTO,
                     "cannot send: %s", mp_strerror(st));

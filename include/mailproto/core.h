@@ -101,9 +101,7 @@ extern "C" {
     X(MP_ERR_SMTP_GREETING_REFUSED, 150, "SMTP server refused the session")   \
     X(MP_ERR_SMTP_CLOSING, 151, "SMTP server closing the session (421)")      \
     X(MP_ERR_SMTP_HELLO_REJECTED, 152, "SMTP server rejected EHLO/HELO/LHLO")  \
-    X(MP_ERR_SMTP_MAILBOX_TOO_LONG, 153, "mailbox longer than its limit")     \
-    X(MP_ERR_SMTP_BAD_MAILBOX, 154, "not a valid RFC 5321 mailbox")           \
-    X(MP_ERR_SMTP_SIZE_EXCEEDED, 155, "message larger than the server's SIZE")
+    X(MP_ERR_SMTP_SIZE_EXCEEDED, 153, "message larger than the server's SIZE")
 
 /* POP3: 160..191. */
 #define MP_STATUS_TABLE_POP3(X)

@@ -235,12 +235,11 @@ typedef struct mp_smtp_rcpt_params {
 /*
  * MAIL FROM:<from> [params].  `from` is the mailbox without angle
  * brackets; empty means the null reverse-path "<>".  `params` may be NULL.
- * Errors: MP_ERR_SMTP_MAILBOX_TOO_LONG (path with brackets above
- * MP_SMTP_MAX_PATH, local part above MP_SMTP_MAX_LOCAL_PART or domain
- * above MP_SMTP_MAX_DOMAIN), MP_ERR_SMTP_BAD_MAILBOX (not an RFC 5321
- * Mailbox: missing '@', bad local part, malformed domain, control
- * characters), MP_ERR_8BIT (8-bit address without params->smtputf8),
- * MP_ERR_BAD_VALUE (ENVID not printable ASCII, MT-PRIORITY out of range,
+ * Errors: the path errors of mp_smtp_cmd_parse() (MP_ERR_SMTP_PATH,
+ * MP_ERR_SMTP_PATH_TOO_LONG, MP_ERR_SMTP_LOCAL_TOO_LONG,
+ * MP_ERR_SMTP_DOMAIN_TOO_LONG, MP_ERR_SMTP_UTF8_PATH for an 8-bit address
+ * without params->smtputf8), MP_ERR_BAD_VALUE (ENVID not printable ASCII,
+ * MT-PRIORITY out of range,
  * unknown enum value), MP_ERR_TOKEN_TOO_LONG (ENVID too long).
  */
 mp_status mp_smtp_write_mail(mp_outbuf *ob, mp_slice from, const mp_smtp_mail_params *params);

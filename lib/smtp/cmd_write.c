@@ -51,34 +51,34 @@ static mp_status check_domain(const char *d, size_t n, int utf8)
 {
     size_t i, label = 0;
     if (n == 0)
-        return MP_ERR_SMTP_BAD_MAILBOX;
+        return MP_ERR_SMTP_PATH;
     if (n > MP_SMTP_MAX_DOMAIN)
-        return MP_ERR_SMTP_MAILBOX_TOO_LONG;
+        return MP_ERR_SMTP_DOMAIN_TOO_LONG;
     if (d[0] == '[') {
         if (n < 3 || d[n - 1] != ']')
-            return MP_ERR_SMTP_BAD_MAILBOX;
+            return MP_ERR_SMTP_PATH;
         for (i = 1; i + 1 < n; i++)
             if (!(cls((unsigned char)d[i]) & C_DCONT))
-                return MP_ERR_SMTP_BAD_MAILBOX;
+                return MP_ERR_SMTP_PATH;
         return MP_OK;
     }
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)d[i];
         if (c == '.') {
             if (label == 0 || d[i - 1] == '-')
-                return MP_ERR_SMTP_BAD_MAILBOX;
+                return MP_ERR_SMTP_PATH;
             label = 0;
             continue;
         }
         if (c >= 0x80 && !utf8)
-            return MP_ERR_8BIT;
+            return MP_ERR_SMTP_UTF8_PATH;
         if (!(cls(c) & (C_ALPHA | C_DIGIT)) && !ok8(c, utf8) && !(c == '-' && label > 0))
-            return MP_ERR_SMTP_BAD_MAILBOX;
+            return MP_ERR_SMTP_PATH;
         if (++label > 63)
-            return MP_ERR_SMTP_BAD_MAILBOX;
+            return MP_ERR_SMTP_PATH;
     }
     if (label == 0 || d[n - 1] == '-')
-        return MP_ERR_SMTP_BAD_MAILBOX;
+        return MP_ERR_SMTP_PATH;
     return MP_OK;
 }
 
@@ -93,15 +93,15 @@ static mp_status check_local(const char *s, size_t n, int utf8, size_t *llen)
             unsigned char c = (unsigned char)s[i];
             if (c == '\\') {
                 if (++i == n || (unsigned char)s[i] < 32 || (unsigned char)s[i] > 126)
-                    return MP_ERR_SMTP_BAD_MAILBOX;
+                    return MP_ERR_SMTP_PATH;
             } else if (c >= 0x80) {
                 eight = 1;
             } else if (!(cls(c) & C_QTEXT)) {
-                return MP_ERR_SMTP_BAD_MAILBOX;
+                return MP_ERR_SMTP_PATH;
             }
         }
         if (i == n)
-            return MP_ERR_SMTP_BAD_MAILBOX;
+            return MP_ERR_SMTP_PATH;
         i++;
     } else {
         int atom = 0;
@@ -109,7 +109,7 @@ static mp_status check_local(const char *s, size_t n, int utf8, size_t *llen)
             unsigned char c = (unsigned char)s[i];
             if (c == '.') {
                 if (atom == 0)
-                    return MP_ERR_SMTP_BAD_MAILBOX;
+                    return MP_ERR_SMTP_PATH;
                 atom = 0;
             } else if (c >= 0x80) {
                 eight = 1;
@@ -117,16 +117,16 @@ static mp_status check_local(const char *s, size_t n, int utf8, size_t *llen)
             } else if (cls(c) & C_ATEXT) {
                 atom++;
             } else {
-                return MP_ERR_SMTP_BAD_MAILBOX;
+                return MP_ERR_SMTP_PATH;
             }
         }
         if (atom == 0)
-            return MP_ERR_SMTP_BAD_MAILBOX;
+            return MP_ERR_SMTP_PATH;
     }
     if (eight && !utf8)
-        return MP_ERR_8BIT;
+        return MP_ERR_SMTP_UTF8_PATH;
     if (i > MP_SMTP_MAX_LOCAL_PART)
-        return MP_ERR_SMTP_MAILBOX_TOO_LONG;
+        return MP_ERR_SMTP_LOCAL_TOO_LONG;
     *llen = i;
     return MP_OK;
 }
@@ -136,16 +136,16 @@ mp_status mp_smtp_check_mailbox(mp_slice box, int allow_null, int utf8)
     size_t llen = 0;
     mp_status st;
     if (box.len == 0)
-        return allow_null ? MP_OK : MP_ERR_SMTP_BAD_MAILBOX;
+        return allow_null ? MP_OK : MP_ERR_SMTP_PATH;
     if (box.ptr == NULL)
         return MP_ERR_ARG;
     if (box.len + 2 > MP_SMTP_MAX_PATH)
-        return MP_ERR_SMTP_MAILBOX_TOO_LONG;
+        return MP_ERR_SMTP_PATH_TOO_LONG;
     st = check_local(box.ptr, box.len, utf8, &llen);
     if (st != MP_OK)
         return st;
     if (llen + 1 >= box.len || box.ptr[llen] != '@')
-        return MP_ERR_SMTP_BAD_MAILBOX;
+        return MP_ERR_SMTP_PATH;
     return check_domain(box.ptr + llen + 1, box.len - llen - 1, utf8);
 }
 
@@ -223,7 +223,7 @@ mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_verb verb, mp_slice domain)
         (domain.ptr == NULL && domain.len != 0))
         return MP_ERR_ARG;
     st = check_domain(domain.ptr, domain.len, 0);
-    if (st == MP_ERR_SMTP_MAILBOX_TOO_LONG)
+    if (st == MP_ERR_SMTP_DOMAIN_TOO_LONG)
         return MP_ERR_TOKEN_TOO_LONG;
     if (st != MP_OK)
         return MP_ERR_BAD_VALUE;
