@@ -623,11 +623,13 @@ int main(int argc, char **argv)
      * (RFC 6531), which send() then requires from the server. */
     for (i = -1; i < (int)h.env.nrcpts; i++) {
         mp_slice a = i < 0 ? h.env.from : h.rcpts[i].address;
+        mp_smtp_path pa;
+        mp_error pe;
         size_t k;
-        st = (i >= 0 && mp_slice_eq_ci(a, "postmaster", 10)) ? MP_OK
-                                                               : mp_smtp_check_mailbox(a, i < 0, 1);
+        st = mp_smtp_mailbox_parse(a.ptr, a.len, i < 0, i >= 0, 1, &pa, &pe);
         if (st != MP_OK)
-            die(EX_USAGE, "<%.*s>: %s", (int)a.len, a.ptr, mp_strerror(st));
+            die(EX_USAGE, "<%.*s>: %s at byte %zu (%s)", (int)a.len, a.ptr, mp_strerror(st),
+                (size_t)pe.offset, pe.rule ? pe.rule : "");
         for (k = 0; k < a.len; k++)
             if ((unsigned char)a.ptr[k] >= 0x80)
                 h.env.smtputf8 = 1;

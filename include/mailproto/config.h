@@ -71,8 +71,9 @@
 #ifndef MP_SMTP_MAX_DOMAIN
 #define MP_SMTP_MAX_DOMAIN 255u
 #endif
-/* ENVID= value, 100 characters (RFC 3461 §4.4); ORCPT= value, 500
- * characters (RFC 3461 §4.2). */
+/* ENVID= value, 100 characters decoded (RFC 3461 §4.4); ORCPT= value,
+ * 500 characters as sent (RFC 3461 §4.2).  Both sides: the client writer
+ * refuses what the server parser would. */
 #ifndef MP_SMTP_MAX_ENVID
 #define MP_SMTP_MAX_ENVID 100u
 #endif
@@ -117,14 +118,6 @@
  * pipelining; more waits for replies).  At most 255. */
 #ifndef MP_SMTP_CLIENT_MAX_PIPELINE
 #define MP_SMTP_CLIENT_MAX_PIPELINE 32u
-#endif
-/* Client: ENVID value, 100 characters (RFC 3461 §4.4). */
-#ifndef MP_SMTP_CLIENT_MAX_ENVID
-#define MP_SMTP_CLIENT_MAX_ENVID 100u
-#endif
-/* Client: ORCPT value, 500 characters (RFC 3461 §4.2). */
-#ifndef MP_SMTP_CLIENT_MAX_ORCPT
-#define MP_SMTP_CLIENT_MAX_ORCPT 500u
 #endif
 
 /* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */

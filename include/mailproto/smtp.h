@@ -222,6 +222,21 @@ mp_status mp_smtp_cmd_parse(const char *line, size_t len, unsigned flags, mp_smt
 mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
                              int utf8, mp_smtp_path *path, size_t *used, mp_error *err);
 
+/*
+ * Parse a mailbox as a host holds it, without angle brackets
+ * ("local@domain"): exactly what mp_smtp_path_parse() accepts between "<"
+ * and ">" except a source route, with the same limits (MP_SMTP_MAX_PATH
+ * counts the two brackets) and errors (err->offset counted from `p`).
+ * Empty is the null path when `allow_null` (else MP_ERR_SMTP_PATH);
+ * "Postmaster" (any case) stands alone when `allow_postmaster`.  `utf8`
+ * permits RFC 6531 UTF-8 (else MP_ERR_SMTP_UTF8_PATH).  The SMTP client
+ * checks every address it sends with this, so what it sends is what the
+ * server accepts.  Slices in `*path` point into `p`.  MP_ERR_ARG for a
+ * NULL `p` with n > 0.
+ */
+mp_status mp_smtp_mailbox_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
+                                int utf8, mp_smtp_path *path, mp_error *err);
+
 /* Check a domain (sub-domain *("." sub-domain), labels <= MP_SMTP_MAX_LABEL,
  * whole <= MP_SMTP_MAX_DOMAIN) or an address literal "[...]"; `utf8`
  * allows U-labels.  Sets the MP_SMTP_PATH_LITERAL_* / _UTF8 bits in
@@ -248,6 +263,14 @@ int mp_smtp_xtext_valid(mp_slice s);
  * (`*outlen` = offset of the bad byte), MP_ERR_NO_SPACE when cap is too
  * small (`*outlen` = size needed). */
 mp_status mp_smtp_xtext_decode(mp_slice s, char *out, size_t cap, size_t *outlen);
+
+/* Length of `s` encoded as xtext: xchar bytes stay, every other byte
+ * becomes "+" 2HEXDIG. */
+size_t mp_smtp_xtext_encoded_len(mp_slice s);
+/* Append `s` encoded as xtext (upper-case hex) to the element being
+ * written into `ob` (between mp_outbuf_mark and _commit, which reports a
+ * lack of room).  The inverse of mp_smtp_xtext_decode(). */
+void mp_smtp_xtext_put(mp_outbuf *ob, mp_slice s);
 
 /* 1 when `p[0..n)` is well-formed UTF-8 (no overlong forms, surrogates or
  * values above U+10FFFF), else 0; `*bad` gets the offset of the first bad

@@ -188,8 +188,10 @@ uint32_t mp_smtp_auth_mech_bit(mp_slice name);
 /*
  * `verb` (MP_SMTP_HELO, MP_SMTP_EHLO or MP_SMTP_LHLO, else MP_ERR_ARG) and
  * `domain`: a domain name (RFC 5321 §4.1.2 Domain) or an address literal
- * ("[192.0.2.1]", "[IPv6:...]").  MP_ERR_BAD_VALUE when it is neither;
- * MP_ERR_TOKEN_TOO_LONG above MP_SMTP_MAX_DOMAIN.
+ * ("[192.0.2.1]", "[IPv6:...]"), checked by mp_smtp_domain_check() as the
+ * server checks it (ASCII only).  MP_ERR_BAD_VALUE when it is neither;
+ * MP_ERR_TOKEN_TOO_LONG above MP_SMTP_MAX_DOMAIN or a label above
+ * MP_SMTP_MAX_LABEL.
  */
 mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_verb verb, mp_slice domain);
 
@@ -218,7 +220,7 @@ typedef struct mp_smtp_mail_params {
     int8_t mt_priority;     /* MT-PRIORITY= -9..9 (RFC 6710) */
     mp_slice envid;         /* ENVID= raw value, xtext-encoded by the
                              * writer; printable ASCII, at most
-                             * MP_SMTP_CLIENT_MAX_ENVID bytes */
+                             * MP_SMTP_MAX_ENVID bytes */
 } mp_smtp_mail_params;
 
 /* ESMTP parameters of RCPT TO (RFC 3461 DSN).  Zero = omitted. */
@@ -226,7 +228,7 @@ typedef struct mp_smtp_rcpt_params {
     unsigned notify;        /* MP_SMTP_NOTIFY_* */
     mp_slice orcpt;         /* ORCPT= address, written "rfc822;" + xtext;
                              * ASCII only (the RFC 6533 "utf-8" type is not
-                             * written); at most MP_SMTP_CLIENT_MAX_ORCPT
+                             * written); at most MP_SMTP_MAX_ORCPT
                              * bytes encoded */
     uint8_t utf8;           /* allows 8-bit bytes in the path and ORCPT
                              * (the transaction uses SMTPUTF8) */
@@ -273,12 +275,8 @@ mp_status mp_smtp_write_auth_response(mp_outbuf *ob, const void *data, size_t le
 /* "*\r\n": cancel the AUTH exchange (RFC 4954 §4). */
 mp_status mp_smtp_write_auth_cancel(mp_outbuf *ob);
 
-/*
- * Check a mailbox the way the writers do (without angle brackets; empty
- * is accepted only when `allow_null`).  Returns MP_OK or the errors of
- * mp_smtp_write_mail.  `utf8`: 8-bit bytes allowed (SMTPUTF8).
- */
-mp_status mp_smtp_check_mailbox(mp_slice box, int allow_null, int utf8);
+/* A host checks an address the way the writers do with
+ * mp_smtp_mailbox_parse() (smtp.h): the server's own grammar. */
 
 /* ======================================================================= */
 /* Client session                                                          */

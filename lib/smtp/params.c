@@ -79,6 +79,36 @@ mp_status mp_smtp_xtext_decode(mp_slice s, char *out, size_t cap, size_t *outlen
     return MP_OK;
 }
 
+size_t mp_smtp_xtext_encoded_len(mp_slice s)
+{
+    size_t i, k = 0;
+    for (i = 0; i < s.len; i++)
+        k += is_xchar((unsigned char)s.ptr[i]) ? 1u : 3u;
+    return k;
+}
+
+void mp_smtp_xtext_put(mp_outbuf *ob, mp_slice s)
+{
+    static const char hexdig[] = "0123456789ABCDEF";
+    size_t i = 0;
+    while (i < s.len) {
+        size_t j = i;
+        while (j < s.len && is_xchar((unsigned char)s.ptr[j]))
+            j++;
+        mp_outbuf_put(ob, s.ptr + i, j - i);
+        if (j < s.len) {
+            unsigned c = (unsigned char)s.ptr[j];
+            char h[3];
+            h[0] = '+';
+            h[1] = hexdig[c >> 4];
+            h[2] = hexdig[c & 15u];
+            mp_outbuf_put(ob, h, 3);
+            j++;
+        }
+        i = j;
+    }
+}
+
 /* Decoded length of valid xtext. */
 static size_t xtext_len(mp_slice s)
 {

@@ -296,18 +296,90 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
     }
 }
 
+/*
+ * Mailbox (or Postmaster) from p[i], after the "<" and any source route.
+ * `bare`: p holds the mailbox alone (a host's address, no brackets) and
+ * ends at n; otherwise it ends at the ">" of the path.  Limits count the
+ * brackets either way, so both forms accept exactly the same addresses.
+ * `*used` gets the offset just past the ">" (bare: n).
+ */
+static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int allow_postmaster,
+                               int utf8, unsigned flags, mp_smtp_path *path, size_t *used,
+                               mp_error *err)
+{
+    size_t mb = i, ll, dl, end;
+    mp_status st;
+
+    ll = local_span(p + i, n - i, &flags, err, i);
+    if (ll == 0)
+        return err->code;
+    if (ll > MP_SMTP_MAX_LOCAL_PART)
+        return fail(err, MP_ERR_SMTP_LOCAL_TOO_LONG, i + MP_SMTP_MAX_LOCAL_PART,
+                    "MP_SMTP_MAX_LOCAL_PART");
+    i += ll;
+    if ((bare ? i == n : (i < n && p[i] == '>')) && allow_postmaster &&
+        !(flags & MP_SMTP_PATH_QUOTED) &&
+        mp_slice_eq_ci(mp_slice_make(p + mb, ll), "Postmaster", 10)) {
+        path->kind = MP_SMTP_PATH_POSTMASTER;
+        path->mailbox = path->local = mp_slice_make(p + mb, ll);
+        path->domain = mp_slice_make(p + i, 0);
+        path->flags = (uint8_t)flags;
+        *used = bare ? n : i + 1;
+        return MP_OK;
+    }
+    if (i >= n || p[i] != '@')
+        return fail(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
+    i++;
+    dl = domain_span(p + i, n - i);
+    end = i + dl; /* where the ">" must be (bare: the end) */
+    /* The whole path with both brackets: `end` bytes plus ">" (plus "<"
+     * when bare). */
+    if (bare ? end != n : (end >= n || p[end] != '>'))
+        return fail(err, end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH ? MP_ERR_SMTP_PATH_TOO_LONG
+                                                                     : MP_ERR_SMTP_PATH,
+                    end, "RFC 5321 4.1.2 Path");
+    if (end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH)
+        return fail(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH - (unsigned)bare,
+                    "MP_SMTP_MAX_PATH");
+    st = mp_smtp_domain_check(p + i, dl, utf8, &flags, err);
+    if (st != MP_OK) {
+        err->offset += i;
+        return st;
+    }
+    /* 8-bit bytes in the local part: only under SMTPUTF8 and valid UTF-8. */
+    {
+        size_t k, bad = 0;
+        for (k = mb; k < mb + ll; k++)
+            if ((unsigned char)p[k] >= 0x80)
+                break;
+        if (k < mb + ll) {
+            if (!utf8)
+                return fail(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
+            if (!mp_utf8_valid(p + mb, ll, &bad))
+                return fail(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
+            flags |= MP_SMTP_PATH_UTF8;
+        }
+    }
+    path->kind = MP_SMTP_PATH_MAILBOX;
+    path->mailbox = mp_slice_make(p + mb, end - mb);
+    path->local = mp_slice_make(p + mb, ll);
+    path->domain = mp_slice_make(p + i, dl);
+    path->flags = (uint8_t)flags;
+    *used = bare ? n : end + 1;
+    return MP_OK;
+}
+
 mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
                              int utf8, mp_smtp_path *path, size_t *used, mp_error *err)
 {
-    const char *rule = "RFC 5321 4.1.2 Path";
-    size_t i = 1, mb, ll, dl;
+    size_t i = 1;
     unsigned flags = 0;
     mp_status st;
 
     memset(path, 0, sizeof(*path));
     *used = 0;
     if (n == 0 || p[0] != '<')
-        return fail(err, MP_ERR_SMTP_PATH, 0, rule);
+        return fail(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Path");
     if (n >= 2 && p[1] == '>') {
         if (!allow_null)
             return fail(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.2 Forward-path");
@@ -339,56 +411,22 @@ mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_
         }
         flags = MP_SMTP_PATH_SOURCE_ROUTE;
     }
-    mb = i;
-    ll = local_span(p + i, n - i, &flags, err, i);
-    if (ll == 0)
-        return err->code;
-    if (ll > MP_SMTP_MAX_LOCAL_PART)
-        return fail(err, MP_ERR_SMTP_LOCAL_TOO_LONG, i + MP_SMTP_MAX_LOCAL_PART,
-                    "MP_SMTP_MAX_LOCAL_PART");
-    i += ll;
-    if (i < n && p[i] == '>' && allow_postmaster && !(flags & MP_SMTP_PATH_QUOTED) &&
-        mp_slice_eq_ci(mp_slice_make(p + mb, ll), "Postmaster", 10)) {
-        path->kind = MP_SMTP_PATH_POSTMASTER;
-        path->mailbox = path->local = mp_slice_make(p + mb, ll);
-        path->domain = mp_slice_make(p + i, 0);
-        path->flags = (uint8_t)flags;
-        *used = i + 1;
+    return mailbox_parse(p, n, i, 0, allow_postmaster, utf8, flags, path, used, err);
+}
+
+mp_status mp_smtp_mailbox_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
+                                int utf8, mp_smtp_path *path, mp_error *err)
+{
+    size_t used;
+    memset(path, 0, sizeof(*path));
+    if (p == NULL && n != 0)
+        return fail(err, MP_ERR_ARG, 0, "mp_smtp_mailbox_parse");
+    if (n == 0) {
+        if (!allow_null)
+            return fail(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Forward-path");
+        path->kind = MP_SMTP_PATH_NULL;
+        path->mailbox = path->local = path->domain = mp_slice_make(p, 0);
         return MP_OK;
     }
-    if (i >= n || p[i] != '@')
-        return fail(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
-    i++;
-    dl = domain_span(p + i, n - i);
-    if (i + dl >= n || p[i + dl] != '>')
-        return fail(err, i + dl > MP_SMTP_MAX_PATH ? MP_ERR_SMTP_PATH_TOO_LONG : MP_ERR_SMTP_PATH,
-                    i + dl, "RFC 5321 4.1.2 Path");
-    if (i + dl + 1 > MP_SMTP_MAX_PATH)
-        return fail(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH, "MP_SMTP_MAX_PATH");
-    st = mp_smtp_domain_check(p + i, dl, utf8, &flags, err);
-    if (st != MP_OK) {
-        err->offset += i;
-        return st;
-    }
-    /* 8-bit bytes in the local part: only under SMTPUTF8 and valid UTF-8. */
-    {
-        size_t k, bad = 0;
-        for (k = mb; k < mb + ll; k++)
-            if ((unsigned char)p[k] >= 0x80)
-                break;
-        if (k < mb + ll) {
-            if (!utf8)
-                return fail(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
-            if (!mp_utf8_valid(p + mb, ll, &bad))
-                return fail(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
-            flags |= MP_SMTP_PATH_UTF8;
-        }
-    }
-    path->kind = MP_SMTP_PATH_MAILBOX;
-    path->mailbox = mp_slice_make(p + mb, i + dl - mb);
-    path->local = mp_slice_make(p + mb, ll);
-    path->domain = mp_slice_make(p + i, dl);
-    path->flags = (uint8_t)flags;
-    *used = i + dl + 1;
-    return MP_OK;
+    return mailbox_parse(p, n, 0, 1, allow_postmaster, utf8, 0, path, &used, err);
 }
