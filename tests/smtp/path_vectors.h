@@ -1,0 +1,96 @@
+/* Path vectors of the server's path parser (RFC 5321 §4.1.2, §4.1.3 and
+ * RFC 6531), shared by test_cmd_parse.c (the server accepts / refuses them
+ * with these results) and test_path_agree.c (the client writer accepts and
+ * refuses exactly the same addresses).  Static data only; include once per
+ * test program. */
+#ifndef MP_TEST_SMTP_PATH_VECTORS_H
+#define MP_TEST_SMTP_PATH_VECTORS_H
+
+#include <stddef.h>
+
+#include "mailproto/smtp.h"
+
+/* Accepted: path, allow_null, allow_postmaster, utf8, expected local part,
+ * domain and MP_SMTP_PATH_* flags. */
+typedef struct path_ok_vec {
+    const char *path;
+    int allow_null, postmaster, utf8;
+    const char *local, *domain;
+    unsigned flags;
+} path_ok_vec;
+
+static const path_ok_vec path_ok_vecs[] = {
+    { "<a@b>", 0, 0, 0, "a", "b", 0 },
+    { "<first.last+tag@sub.example.com>", 0, 0, 0, "first.last+tag", "sub.example.com", 0 },
+    { "<\"john doe\"@example.com>", 0, 0, 0, "\"john doe\"", "example.com", MP_SMTP_PATH_QUOTED },
+    { "<\"a\\\"b>\"@x.y>", 0, 0, 0, "\"a\\\"b>\"", "x.y", MP_SMTP_PATH_QUOTED },
+    { "<!#$%&'*+-/=?^_`{|}~@x>", 0, 0, 0, "!#$%&'*+-/=?^_`{|}~", "x", 0 },
+    { "<u@[192.0.2.1]>", 0, 0, 0, "u", "[192.0.2.1]", MP_SMTP_PATH_LITERAL_V4 },
+    { "<u@[IPv6:2001:db8::1]>", 0, 0, 0, "u", "[IPv6:2001:db8::1]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[IPv6:::]>", 0, 0, 0, "u", "[IPv6:::]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[IPv6:::1]>", 0, 0, 0, "u", "[IPv6:::1]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[IPv6:1:2:3:4:5:6:7:8]>", 0, 0, 0, "u", "[IPv6:1:2:3:4:5:6:7:8]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[IPv6:1:2:3:4:5:6::]>", 0, 0, 0, "u", "[IPv6:1:2:3:4:5:6::]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[IPv6:::ffff:192.0.2.1]>", 0, 0, 0, "u", "[IPv6:::ffff:192.0.2.1]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[IPv6:1:2:3:4:5:6:1.2.3.4]>", 0, 0, 0, "u", "[IPv6:1:2:3:4:5:6:1.2.3.4]", MP_SMTP_PATH_LITERAL_V6 },
+    { "<u@[x-tag:any-thing]>", 0, 0, 0, "u", "[x-tag:any-thing]", MP_SMTP_PATH_LITERAL_GEN },
+    { "<@a.example,@b.example:u@c.example>", 0, 0, 0, "u", "c.example", MP_SMTP_PATH_SOURCE_ROUTE },
+    { "<>", 1, 0, 0, "", "", 0 },
+    { "<postMaster>", 0, 1, 0, "postMaster", "", 0 },
+    { "<Postmaster@example.com>", 0, 1, 0, "Postmaster", "example.com", 0 },
+    { "<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", 0, 0, 1, "j\xc3\xb6rg", "b\xc3\xbc" "cher.example", MP_SMTP_PATH_UTF8 },
+    { "<\"\xe2\x82\xac\"@x>", 0, 0, 1, "\"\xe2\x82\xac\"", "x", MP_SMTP_PATH_QUOTED | MP_SMTP_PATH_UTF8 },
+};
+
+/* Refused (with allow_null and allow_postmaster): path, its length (may
+ * hold NUL), utf8, status and offset. */
+typedef struct path_bad_vec {
+    const char *path;
+    size_t len;
+    int utf8;
+    mp_status want;
+    size_t off;
+} path_bad_vec;
+
+#define PATH_BAD_VEC(lit, utf8, want, off) { (lit), sizeof(lit) - 1, (utf8), (want), (off) }
+static const path_bad_vec path_bad_vecs[] = {
+    PATH_BAD_VEC("a@b", 0, MP_ERR_SMTP_PATH, 0),
+    PATH_BAD_VEC("<a@b", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<a>", 0, MP_ERR_SMTP_PATH, 2),
+    PATH_BAD_VEC("<@a>", 0, MP_ERR_SMTP_PATH, 3),
+    PATH_BAD_VEC("<.a@b>", 0, MP_ERR_SMTP_PATH, 1),
+    PATH_BAD_VEC("<a.@b>", 0, MP_ERR_SMTP_PATH, 3),
+    PATH_BAD_VEC("<a..b@c>", 0, MP_ERR_SMTP_PATH, 3),
+    PATH_BAD_VEC("<a b@c>", 0, MP_ERR_SMTP_PATH, 2),
+    PATH_BAD_VEC("<\"ab@c>", 0, MP_ERR_SMTP_PATH, 7),
+    PATH_BAD_VEC("<\"a\x01\"@c>", 0, MP_ERR_SMTP_PATH, 3),
+    PATH_BAD_VEC("<a@-b>", 0, MP_ERR_SMTP_PATH, 3),
+    PATH_BAD_VEC("<a@b->", 0, MP_ERR_SMTP_PATH, 5),
+    PATH_BAD_VEC("<a@b..c>", 0, MP_ERR_SMTP_PATH, 5),
+    PATH_BAD_VEC("<a@b_c>", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<a@[1.2.3]>", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<a@[1.2.3.256]>", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<a@[1.2.3.4.5]>", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<a@[IPv6:1:2:3:4:5:6:7]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6:1:2:3:4:5:6:7:8:9]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6:1::2::3]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6:1:2:3:4:5:6:7::]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6:12345::]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6:1:2:3:4:5::1.2.3.4]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6::1]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[IPv6:1:]>", 0, MP_ERR_SMTP_PATH, 9),
+    PATH_BAD_VEC("<a@[tag-:x]>", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<a@[a\\b]>", 0, MP_ERR_SMTP_PATH, 5),
+    PATH_BAD_VEC("<@a:@b:c@d>", 0, MP_ERR_SMTP_PATH, 4),
+    PATH_BAD_VEC("<@a,b:c@d>", 0, MP_ERR_SMTP_PATH, 3),
+    PATH_BAD_VEC("<j\xc3\xb6rg@x>", 0, MP_ERR_SMTP_UTF8_PATH, 2),
+    PATH_BAD_VEC("<u@b\xc3\xbc" "cher>", 0, MP_ERR_SMTP_UTF8_PATH, 4),
+    PATH_BAD_VEC("<j\xc3rg@x>", 1, MP_ERR_UTF8, 2),
+    PATH_BAD_VEC("<j\xc0\x80@x>", 1, MP_ERR_UTF8, 2),
+    PATH_BAD_VEC("<j\xed\xa0\x80@x>", 1, MP_ERR_UTF8, 2),
+};
+#undef PATH_BAD_VEC
+
+#define PATH_VEC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
