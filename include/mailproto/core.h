@@ -88,7 +88,8 @@ extern "C" {
     X(MP_ERR_SMTP_BAD_SEQUENCE, 139, "SMTP command out of sequence")          \
     X(MP_ERR_SMTP_TOO_MANY_RCPTS, 140, "too many recipients")                 \
     X(MP_ERR_SMTP_MESSAGE_TOO_BIG, 141, "message larger than the size limit") \
-    X(MP_ERR_SMTP_NOT_IMPLEMENTED, 142, "SMTP command or extension not offered")
+    X(MP_ERR_SMTP_NOT_IMPLEMENTED, 142, "SMTP command or extension not offered")                   \
+    X(MP_ERR_SMTP_TEXT_LINE_TOO_LONG, 143, "SMTP DATA text line longer than its limit")
 
 /* SMTP client side and reply codec: 144..159. */
 #define MP_STATUS_TABLE_SMTP_CLIENT(X)                                        \

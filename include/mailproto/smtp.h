@@ -369,7 +369,15 @@ enum {
     MP_SMTP_SRV_LAX = 1u << 15,
     /* Offer no AUTH mechanism at all before TLS (not even CRAM-MD5 or
      * SCRAM); AUTH then gets 538 5.7.11.  Overrides AUTH_PLAINTEXT. */
-    MP_SMTP_SRV_AUTH_TLS_ONLY = 1u << 16
+    MP_SMTP_SRV_AUTH_TLS_ONLY = 1u << 16,
+    /* Enforce the text line limit in DATA (RFC 5321 §4.5.3.1.6:
+     * MP_SMTP_MAX_TEXT_LINE octets with CRLF, counted on the unstuffed
+     * content).  A longer line stops delivery there (on_body never sees
+     * the rest); the session reads on to the real end of data, then
+     * on_message_end gets MP_ERR_SMTP_TEXT_LINE_TOO_LONG and the client
+     * "550 5.6.0"; the session stays open.  Off by default: real mail
+     * exceeds the limit. */
+    MP_SMTP_SRV_TEXT_LINE_LIMIT = 1u << 17
 };
 
 /* Which host decision the session waits for (mp_smtp_server_pending). */
@@ -417,7 +425,8 @@ typedef struct mp_smtp_server_callbacks {
     int (*on_body)(void *user, mp_smtp_server *s, const char *p, size_t n);
     /* The body ended.  `status` MP_OK: decide (DECIDE_MESSAGE).  Otherwise
      * the body is rejected (MP_ERR_BARE_CR/LF, MP_ERR_NUL,
-     * MP_ERR_SMTP_MESSAGE_TOO_BIG): the host discards what it received,
+     * MP_ERR_SMTP_MESSAGE_TOO_BIG, MP_ERR_SMTP_TEXT_LINE_TOO_LONG): the
+     * host discards what it received,
      * the session already replied, and this is no decision.  In LMTP a
      * host whose replies do not all fit the output answers what fits
      * (MP_ERR_NO_SPACE), sends, and answers the rest later. */
@@ -493,7 +502,7 @@ typedef enum mp_smtp_server_state {
 /* The session.  Place it anywhere; it holds no pointer into itself, but
  * a copy would share the host's buffers, so use one copy only.  Fields are
  * private except where a comment says otherwise (injected, last_error,
- * tls, authed, ehlo are readable).  sizeof is 264 bytes on x86-64
+ * tls, authed, ehlo are readable).  sizeof is 272 bytes on x86-64
  * (tests/smtp/test_server_session.c checks < 1024); the host adds its
  * output buffer (>= MP_SMTP_SERVER_MIN_OUT), its line buffer
  * (MP_SMTP_SERVER_LINE_BUF, or MP_SMTP_SERVER_LINE_BUF_AUTH with AUTH) and,
@@ -529,6 +538,7 @@ struct mp_smtp_server {
     uint8_t auth_early;      /* a SASL response arrived before its challenge */
     uint8_t soft_warned;     /* the soft error limit was reported */
     uint32_t auth_set;       /* mp_sasl_mech_set advertised */
+    size_t text_line;        /* DATA: octets of the current content line */
 };
 
 /* Smallest output buffer the session accepts: room for the longest reply

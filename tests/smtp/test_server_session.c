@@ -1139,6 +1139,66 @@ static void test_vectors(void **st)
     assert_true(count >= 6 || getenv("MP_DUMP_VECTORS"));
 }
 
+/* RFC 5321 §4.5.3.1.6, opt-in (MP_SMTP_SRV_TEXT_LINE_LIMIT): a content
+ * line of MP_SMTP_MAX_TEXT_LINE octets with its CRLF passes, one more
+ * octet stops delivery there; the session reads to the real end of data,
+ * answers 550 5.6.0 and the pipelined commands behind still run.  Without
+ * the flag the same body is delivered whole. */
+static void test_text_line_limit(void **st)
+{
+    static char in[8192], want[16384], body1[2048], body2[2048];
+    const size_t L = MP_SMTP_MAX_TEXT_LINE - 2u; /* longest line without CRLF */
+    const char *head = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
+    const char *log_head = "S: 220 mx.example.org ESMTP ready\n"
+                           "EHLO a\n"
+                           "S: 250-mx.example.org\n"
+                           "S: 250-PIPELINING\n"
+                           "S: 250-SIZE\n"
+                           "S: 250 ENHANCEDSTATUSCODES\n"
+                           "mail <a@b>\n"
+                           "S: 250 2.1.0 Ok\n"
+                           "rcpt <c@d>\n"
+                           "S: 250 2.1.5 Ok\n"
+                           "data\n"
+                           "S: 354 End data with <CR><LF>.<CR><LF>\n";
+    size_t n = 0, w = 0, k, over;
+    (void)st;
+    defaults();
+    /* body1: a line of exactly the limit (with a stuffed dot on the wire
+     * that does not count) and a short one; body2: one octet too many. */
+    memset(body1, 'a', L);
+    body1[0] = '.';
+    memcpy(body1 + L, "\r\nx\r\n", 5);
+    memset(body2, 'b', L + 1);
+    memcpy(body2 + L + 1, "\r\ntail\r\n", 8);
+    n += (size_t)snprintf(in + n, sizeof(in) - n, "%s.%.*s.\r\n", head, (int)(L + 5), body1);
+    n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%.*s.\r\nNOOP\r\nQUIT\r\n",
+                          head + 8, (int)(L + 9), body2);
+    /* The first byte not delivered: the LF that makes the second body's
+     * first line one octet too long (its CR was the 1000th). */
+    over = strlen(head) + 1u + L + 5u + 3u + strlen(head + 8) + L + 2u;
+    w += (size_t)snprintf(want + w, sizeof(want) - w,
+                          "%schunk body %.*s\\r\\nx\\r\\n\nend MP_OK\nS: 250 2.6.0 Ok: queued\n",
+                          log_head, (int)L, body1);
+    w += (size_t)snprintf(want + w, sizeof(want) - w,
+                          "%schunk body %.*s\\r\nerror MP_ERR_SMTP_TEXT_LINE_TOO_LONG @%llu\n"
+                          "end MP_ERR_SMTP_TEXT_LINE_TOO_LONG\n"
+                          "S: 550 5.6.0 Message has a text line that is too long\n"
+                          "S: 250 2.0.0 Ok\n"
+                          "S: 221 2.0.0 mx.example.org Bye\nclosed\nstate 10\n",
+                          strstr(log_head, "mail <a@b>"), (int)(L + 1), body2,
+                          (unsigned long long)over);
+    for (k = 0; k < w; k++)
+        assert_true(want[k] != '\0');
+    run(MP_SMTP_SRV_TEXT_LINE_LIMIT, in, n, want);
+    /* Off: delivered whole and accepted. */
+    {
+        const char *got = run(0, in, n, NULL);
+        assert_non_null(strstr(got, "end MP_OK\nS: 250 2.6.0 Ok: queued\nS: 250 2.0.0 Ok\nS: 221"));
+        assert_null(strstr(got, "TEXT_LINE"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1148,7 +1208,7 @@ int main(void)
         cmocka_unit_test(test_lmtp),          cmocka_unit_test(test_starttls_split),
         cmocka_unit_test(test_starttls_injection), cmocka_unit_test(test_host_events),
         cmocka_unit_test(test_abort),         cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_extensions),    cmocka_unit_test(test_lmtp_many),
+        cmocka_unit_test(test_text_line_limit), cmocka_unit_test(test_extensions),    cmocka_unit_test(test_lmtp_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
