@@ -325,6 +325,14 @@ static const char *run(unsigned flags, const char *in, size_t n, const char *wan
 }
 #define RUN(flags, lit, want) run((flags), (lit), sizeof(lit) - 1, (want))
 
+/* Log fragments many transcripts share: the greeting and the reply to
+ * "EHLO a" (head only, or whole with the default SIZE), and an accepted
+ * MAIL FROM:<a@b> / RCPT TO:<c@d>. */
+#define LOG_EHLO_A_HEAD                                                                            \
+    "S: 220 mx.example.org ESMTP ready\nEHLO a\nS: 250-mx.example.org\nS: 250-PIPELINING\n"
+#define LOG_EHLO_A LOG_EHLO_A_HEAD "S: 250-SIZE\nS: 250 ENHANCEDSTATUSCODES\n"
+#define LOG_TXN_A_C "mail <a@b>\nS: 250 2.1.0 Ok\nrcpt <c@d>\nS: 250 2.1.5 Ok\n"
+
 static void defaults(void)
 {
     H.max_size = 0;
@@ -460,12 +468,7 @@ static void test_limits(void **st)
     memset(big + n, 'x', 1030);
     n += 1030;
     n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\nNOOP\nRSET\r\nNO\rOP\r\nQUIT\r\n");
-    run(0, big, n, "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
+    run(0, big, n, LOG_EHLO_A
         "error MP_ERR_LINE_TOO_LONG @1030\n"
         "S: 500 5.5.2 Line too long\n"
         "error MP_ERR_BARE_LF @1049\n"
@@ -489,10 +492,7 @@ static void test_limits(void **st)
         ".\r\n"
         "MAIL FROM:<a@b>\r\n"
         "QUIT\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE 20\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
         "error MP_ERR_SMTP_MESSAGE_TOO_BIG @8\n"
@@ -518,16 +518,8 @@ static void test_limits(void **st)
     RUN(0,
         "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<defer@d>\r\nRCPT TO:<e@d>\r\n"
         "RCPT TO:<f@d>\r\nRSET\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_EHLO_A
+        LOG_TXN_A_C
         "rcpt <defer@d>\n"
         "S: 450 4.2.1 Try later\n"
         "rcpt <e@d>\n"
@@ -631,20 +623,14 @@ static void test_bdat(void **st)
         "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
         "BDAT 2 LAST\r\nhi"
         "QUIT\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE\n"
         "S: 250-CHUNKING\n"
         "S: 250-BINARYMIME\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
         "error MP_ERR_SMTP_BAD_SEQUENCE @8\n"
         "S: 503 5.5.1 Need RCPT before BDAT\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "error MP_ERR_SMTP_BAD_SEQUENCE @75\n"
         "S: 503 5.5.1 BINARYMIME needs BDAT\n"
         "chunk body ab\\r\\n.\\r\\nx\\x00\n"
@@ -655,10 +641,7 @@ static void test_bdat(void **st)
         "S: 250 2.0.0 3 octets received\n"
         "end MP_OK\n"
         "S: 250 2.6.0 Ok: queued\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "chunk body hi\n"
         "end MP_OK\n"
         "S: 250 2.6.0 Ok: queued\n"
@@ -666,12 +649,7 @@ static void test_bdat(void **st)
         "closed\n"
         "state 10\n");
     /* Without CHUNKING: 502 and the chunk still skipped. */
-    RUN(0, "EHLO a\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n", "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
+    RUN(0, "EHLO a\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n", LOG_EHLO_A
         "error MP_ERR_SMTP_NOT_IMPLEMENTED @8\n"
         "S: 502 5.5.1 CHUNKING not offered\n"
         "S: 250 2.0.0 Ok\n"
@@ -680,17 +658,11 @@ static void test_bdat(void **st)
     H.max_size = 8;
     RUN(MP_SMTP_SRV_CHUNKING,
         "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 5\r\n12345BDAT 4 LAST\r\n6789NOOP\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE 8\n"
         "S: 250-CHUNKING\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "chunk body 12345\n"
         "S: 250 2.0.0 5 octets received\n"
         "error MP_ERR_SMTP_MESSAGE_TOO_BIG @53\n"
@@ -700,17 +672,11 @@ static void test_bdat(void **st)
         "state 1\n");
     /* A bad chunk size: the stream cannot be followed, close. */
     RUN(MP_SMTP_SRV_CHUNKING, "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT x\r\nNOOP\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE 8\n"
         "S: 250-CHUNKING\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "error MP_ERR_SYNTAX @45\n"
         "S: 501 5.5.4 Bad BDAT chunk size, closing\n"
         "closed\n"
@@ -788,10 +754,7 @@ static void test_starttls_split(void **st)
 {
     (void)st;
     defaults();
-    RUN(MP_SMTP_SRV_STARTTLS, "EHLO a\r\nMAIL FROM:<a@b>\r\nRSET\r\nSTARTTLS\r\n", "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+    RUN(MP_SMTP_SRV_STARTTLS, "EHLO a\r\nMAIL FROM:<a@b>\r\nRSET\r\nSTARTTLS\r\n", LOG_EHLO_A_HEAD
         "S: 250-SIZE\n"
         "S: 250-ENHANCEDSTATUSCODES\n"
         "S: 250 STARTTLS\n"
@@ -1015,10 +978,7 @@ static void test_extensions(void **st)
     log = RUN(MP_SMTP_SRV_DSN | MP_SMTP_SRV_MT_PRIORITY | MP_SMTP_SRV_REQUIRETLS |
                   MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_UNKNOWN_PARAMS,
               in,
-              "S: 220 mx.example.org ESMTP ready\n"
-              "EHLO a\n"
-              "S: 250-mx.example.org\n"
-              "S: 250-PIPELINING\n"
+              LOG_EHLO_A_HEAD
               "S: 250-SIZE\n"
               "S: 250-DSN\n"
               "S: 250-ENHANCEDSTATUSCODES\n"
@@ -1037,12 +997,7 @@ static void test_extensions(void **st)
         "EHLO a\r\nMAIL FROM:<a@b> REQUIRETLS\r\nMAIL FROM:<a@b> RET=FULL\r\n"
         "MAIL FROM:<a@b> X-VENDOR=1\r\nMAIL FROM:<a@b> SMTPUTF8\r\nMAIL FROM:<a@b>\r\n"
         "RCPT TO:<c@d> NOTIFY=NEVER\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
+        LOG_EHLO_A
         "error MP_ERR_SMTP_PARAM @8\n"
         "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n"
         "error MP_ERR_SMTP_PARAM @36\n"
@@ -1149,16 +1104,7 @@ static void test_text_line_limit(void **st)
     static char in[8192], want[16384], body1[2048], body2[2048];
     const size_t L = MP_SMTP_MAX_TEXT_LINE - 2u; /* longest line without CRLF */
     const char *head = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
-    const char *log_head = "S: 220 mx.example.org ESMTP ready\n"
-                           "EHLO a\n"
-                           "S: 250-mx.example.org\n"
-                           "S: 250-PIPELINING\n"
-                           "S: 250-SIZE\n"
-                           "S: 250 ENHANCEDSTATUSCODES\n"
-                           "mail <a@b>\n"
-                           "S: 250 2.1.0 Ok\n"
-                           "rcpt <c@d>\n"
-                           "S: 250 2.1.5 Ok\n"
+    const char *log_head = LOG_EHLO_A LOG_TXN_A_C
                            "data\n"
                            "S: 354 End data with <CR><LF>.<CR><LF>\n";
     size_t n = 0, w = 0, k, over;
