@@ -13,7 +13,7 @@
 
 #include "mailproto/smtp.h"
 #include "split.h"
-#include "path_vectors.h"
+#include "smtp_harness.h"
 
 /* ---- one parsed command as a log line ---------------------------------- */
 

@@ -2,7 +2,7 @@
  * accepts, the client writer sends unchanged (and the server parses the
  * command it wrote back to the same mailbox); every one it refuses, the
  * writer refuses with the same status.  Sources: the path vectors of
- * test_cmd_parse.c (path_vectors.h), the limits, and every MAIL/RCPT line
+ * test_cmd_parse.c (smtp_harness.h), the limits, and every MAIL/RCPT line
  * of the server session vectors (MP_VECTORS/smtp/server/\*.in).
  * Includes smtp.h before smtp_client.h (test_headers.c does the reverse). */
 #include <dirent.h>
@@ -18,7 +18,7 @@
 
 #include "mailproto/smtp.h"
 #include "mailproto/smtp_client.h"
-#include "path_vectors.h"
+#include "smtp_harness.h"
 
 static char wbuf[4096];
 
@@ -163,17 +163,6 @@ static void test_limits(void **s)
     assert_int_equal(client_writes(big + 1, 66, 0, 0), MP_ERR_SMTP_DOMAIN_TOO_LONG);
 }
 
-static size_t read_file(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    assert_non_null(f);
-    n = fread(buf, 1, cap, f);
-    fclose(f);
-    assert_true(n < cap);
-    return n;
-}
-
 /* Every MAIL/RCPT path of the server session vectors (real transcripts and
  * RFC examples), as the server's command parser judges it. */
 static void test_session_vectors(void **s)
@@ -194,7 +183,7 @@ static void test_session_vectors(void **s)
         if (n < 4 || strcmp(de->d_name + n - 3, ".in") != 0)
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        len = read_file(path, in, sizeof(in));
+        len = smtp_read_file(path, in, sizeof(in));
         while (i < len) {
             const char *eol = memchr(in + i, '\n', len - i);
             size_t ll = eol ? (size_t)(eol - (in + i)) : len - i;

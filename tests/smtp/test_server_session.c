@@ -18,6 +18,7 @@
 
 #include "mailproto/smtp.h"
 #include "split.h"
+#include "smtp_harness.h"
 
 typedef struct host {
     mp_smtp_server s;
@@ -1026,18 +1027,6 @@ static const struct {
     { "LAX", MP_SMTP_SRV_LAX },
 };
 
-static size_t read_file(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    assert_non_null(f);
-    n = fread(buf, 1, cap - 1, f);
-    assert_true(n < cap - 1);
-    fclose(f);
-    buf[n] = '\0';
-    return n;
-}
-
 /* Each NAME.log starts with "# ..." comment lines, one of them
  * "# flags: WORD ...", then the expected event log.  With MP_DUMP_VECTORS
  * set, a log without events is filled in from the run (review it!). */
@@ -1062,9 +1051,9 @@ static void test_vectors(void **st)
         if (n < 4 || strcmp(e->d_name + n - 3, ".in") != 0)
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        inlen = read_file(path, in, sizeof(in));
+        inlen = smtp_read_file(path, in, sizeof(in));
         snprintf(path + strlen(path) - 3, 5, ".log");
-        read_file(path, log, sizeof(log));
+        smtp_read_file(path, log, sizeof(log));
         fl = strstr(log, "# flags:");
         assert_non_null(fl);
         for (k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++) {

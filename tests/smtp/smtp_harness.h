@@ -1,12 +1,20 @@
-/* Path vectors of the server's path parser (RFC 5321 §4.1.2, §4.1.3 and
- * RFC 6531), shared by test_cmd_parse.c (the server accepts / refuses them
- * with these results) and test_path_agree.c (the client writer accepts and
- * refuses exactly the same addresses).  Static data only; include once per
- * test program. */
-#ifndef MP_TEST_SMTP_PATH_VECTORS_H
-#define MP_TEST_SMTP_PATH_VECTORS_H
+/* Test scaffolding shared by the SMTP tests (tests/smtp/ has no
+ * CMakeLists.txt: every test_*.c is its own program, so this header holds
+ * static data and static inline functions, included once per program):
+ *  - the path vectors of the server's path parser (RFC 5321 §4.1.2,
+ *    §4.1.3, RFC 6531): test_cmd_parse.c checks the server's results,
+ *    test_path_agree.c that the client writer agrees;
+ *  - smtp_read_file: a vector file into a buffer. */
+#ifndef MP_TEST_SMTP_HARNESS_H
+#define MP_TEST_SMTP_HARNESS_H
 
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
 
 #include "mailproto/smtp.h"
 
@@ -92,5 +100,19 @@ static const path_bad_vec path_bad_vecs[] = {
 #undef PATH_BAD_VEC
 
 #define PATH_VEC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read `path` into buf[0..cap) and NUL-terminate it; the file must fit
+ * (with its NUL).  Returns its length. */
+static inline size_t smtp_read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    assert_non_null(f);
+    n = fread(buf, 1, cap - 1, f);
+    assert_true(n < cap - 1);
+    fclose(f);
+    buf[n] = '\0';
+    return n;
+}
 
 #endif
