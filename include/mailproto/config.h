@@ -119,6 +119,11 @@
 #ifndef MP_SMTP_CLIENT_MAX_PIPELINE
 #define MP_SMTP_CLIENT_MAX_PIPELINE 32u
 #endif
+/* Client: text kept of the first failure of a transaction, reported with
+ * its MESSAGE event after later replies were read (longer text is cut). */
+#ifndef MP_SMTP_CLIENT_FAIL_TEXT
+#define MP_SMTP_CLIENT_FAIL_TEXT 64u
+#endif
 
 /* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */
 #ifndef MP_POP3_MAX_COMMAND_LINE

@@ -389,7 +389,11 @@ typedef enum mp_smtp_client_event_type {
                                 * BDAT: again after each chunk's reply
                                 * while the body is open (MP_PAUSED ends) */
     MP_SMTP_EV_RCPT_DATA,      /* LMTP: one recipient's message reply */
-    MP_SMTP_EV_MESSAGE,        /* the transaction ended (accepted, reply) */
+    MP_SMTP_EV_MESSAGE,        /* the transaction ended (accepted, reply:
+                                * when MAIL, DATA or a BDAT chunk failed,
+                                * that first failure, its text cut to
+                                * MP_SMTP_CLIENT_FAIL_TEXT, not the replies
+                                * to the commands pipelined behind it) */
     MP_SMTP_EV_CLOSED          /* 221 to QUIT, or 421 (reply) */
 } mp_smtp_client_event_type;
 
@@ -443,7 +447,7 @@ typedef enum mp_smtp_client_phase {
 } mp_smtp_client_phase;
 
 /*
- * The session.  All fields are private.  sizeof(mp_smtp_client) is 912
+ * The session.  All fields are private.  sizeof(mp_smtp_client) is 984
  * bytes on x86-64 with the default limits (tested < 1024): the reply line
  * buffer of MP_SMTP_CLIENT_MAX_REPLY_LINE - 2 bytes and the reply queue of
  * MP_SMTP_CLIENT_MAX_PIPELINE bytes are inside; the output buffer and the
@@ -484,6 +488,10 @@ typedef struct mp_smtp_client {
     uint8_t mail_written;
     uint8_t auth_wait;       /* a 334 waits for mp_smtp_client_auth_respond */
     uint8_t need_rset;       /* a BDAT failed: RSET after the last reply */
+    uint16_t fail_code;      /* first failed MAIL/DATA/BDAT reply, 0: none */
+    mp_smtp_esc fail_esc;
+    uint8_t fail_len;
+    char fail_text[MP_SMTP_CLIENT_FAIL_TEXT];
     uint64_t reply_start;    /* stream offset of the reply line being handled */
     char line[MP_SMTP_CLIENT_MAX_REPLY_LINE - 2];
 } mp_smtp_client;

@@ -160,11 +160,38 @@ static mp_status fill(mp_smtp_client *c)
     return MP_OK;
 }
 
-/* The transaction is over: report it, and RSET when the server may still
- * hold an open transaction (MAIL accepted, the body never completed). */
-static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
+/* Keep the first failure of the transaction: the replies to what was
+ * pipelined behind it (503 "no valid transaction", the last BDAT chunk's)
+ * only echo it. */
+static void note_failure(mp_smtp_client *c, const mp_smtp_reply_line *l)
+{
+    size_t n = l->text.len < sizeof(c->fail_text) ? l->text.len : sizeof(c->fail_text);
+    if (c->fail_code != 0)
+        return;
+    c->fail_code = (uint16_t)l->code;
+    c->fail_esc = l->esc;
+    memcpy(c->fail_text, l->text.ptr, n);
+    c->fail_len = (uint8_t)n;
+}
+
+/* The transaction is over: report it (with its first failure, if any),
+ * and RSET when the server may still hold an open transaction (MAIL
+ * accepted, the body never completed). */
+static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *last)
 {
     int rset = c->mail_ok && (!c->body_ended || c->need_rset);
+    mp_smtp_reply_line first;
+    const mp_smtp_reply_line *l = last;
+    char esc[MP_SMTP_ESC_MAX + 1];
+    if (c->fail_code != 0 && c->msg_accepted == 0) {
+        memset(&first, 0, sizeof(first));
+        first.code = c->fail_code;
+        first.last = 1;
+        first.esc = c->fail_esc;
+        first.enhanced = mp_slice_make(esc, mp_smtp_esc_format(c->fail_esc, esc));
+        first.text = mp_slice_make(c->fail_text, c->fail_len);
+        l = &first;
+    }
     c->env = NULL;
     if (rset) {
         mp_status st;
@@ -179,7 +206,7 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
     c->phase = MP_SMTP_PH_READY;
     emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
     if (c->phase == MP_SMTP_PH_READY && !c->aborted)
-        ready(c, l);
+        ready(c, last);
     return MP_OK;
 }
 
@@ -241,10 +268,12 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
     mp_smtp_client_envelope *e = c->env;
     switch (kind) {
     case K_MAIL:
-        if (is2xx(l->code))
+        if (is2xx(l->code)) {
             c->mail_ok = 1;
-        else
+        } else {
             c->txn_failed = 1;
+            note_failure(c, l);
+        }
         emit_simple(c, MP_SMTP_EV_MAIL_RESULT, l, 0, is2xx(l->code));
         return progress(c, l);
     case K_RCPT: {
@@ -283,6 +312,7 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
         if (mp_smtp_code_class(l->code) == 3u)
             break;
         c->txn_failed = 1;
+        note_failure(c, l);
         return progress(c, l);
     case K_BDAT:
         if (!is2xx(l->code)) {
@@ -290,6 +320,7 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
              * server may hold the transaction, so RSET afterwards. */
             c->txn_failed = 1;
             c->need_rset = 1;
+            note_failure(c, l);
             if (c->phase == MP_SMTP_PH_BODY)
                 c->phase = MP_SMTP_PH_TXN; /* body() now says MP_ERR_STATE */
         } else if (c->phase == MP_SMTP_PH_BODY) {
@@ -616,6 +647,7 @@ mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *e)
     c->next_rcpt = c->rcpt_replies = c->accepted = c->msg_accepted = c->lmtp_cursor = 0;
     c->mail_written = c->mail_ok = c->txn_failed = c->data_written = c->body_ended = 0;
     c->need_rset = 0;
+    c->fail_code = 0;
     c->use_bdat = (f & MP_SMTP_CAP_CHUNKING) && !(c->cfg.flags & MP_SMTP_CLIENT_NO_CHUNKING);
     c->phase = MP_SMTP_PH_TXN;
     return fill(c);

@@ -259,7 +259,13 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
         assert_int_equal(x->rcpts[ev->index].data_code, code);
         break;
     case MP_SMTP_EV_MESSAGE:
-        mp_evlog_add(log, "message %u accepted=%d", code, ev->accepted);
+        /* A failed transaction: which reply was reported, in full. */
+        if (ev->accepted == 0 && ev->reply != NULL)
+            mp_evlog_add(log, "message %u accepted=0 [%.*s|%.*s]", code,
+                         (int)ev->reply->enhanced.len, ev->reply->enhanced.ptr,
+                         (int)ev->reply->text.len, ev->reply->text.ptr);
+        else
+            mp_evlog_add(log, "message %u accepted=%d", code, ev->accepted);
         break;
     case MP_SMTP_EV_CLOSED:
         mp_evlog_add(log, "closed %u", code);
@@ -438,7 +444,7 @@ static void test_pipelined_two_transactions(void **s)
         "RCPT TO:<y@c.example> NOTIFY=FAILURE,DELAY\\r\\nDATA\\r\\n\n"
         "mail 250\nrcpt 0 250\nrcpt 1 250\nbody-ready 354\n"
         "chunk out Subject: hi\\r\\n\\r\\nline\\r\\n.\\r\\n\n"
-        "message 554 accepted=0\n"
+        "message 554 accepted=0 [5.7.1|rejected]\n"
         LOG_QUIT);
 }
 
@@ -465,7 +471,7 @@ static void test_all_rcpts_refused(void **s)
         "chunk out MAIL FROM:<a@b.example>\\r\\nRCPT TO:<x@c.example>\\r\\n"
         "RCPT TO:<y@c.example>\\r\\nDATA\\r\\n\n"
         "mail 250\nrcpt 0 550\nrcpt 1 551\n"
-        "message 554 accepted=0\n"
+        "message 554 accepted=0 [5.5.1|no valid recipients]\n"
         "chunk out RSET\\r\\n\n"
         LOG_QUIT);
     /* Without pipelining: no DATA is sent at all. */
@@ -478,7 +484,7 @@ static void test_all_rcpts_refused(void **s)
         "mail 250\n"
         "chunk out RCPT TO:<x@c.example>\\r\\n\n"
         "rcpt 0 550\n"
-        "message 550 accepted=0\n"
+        "message 550 accepted=0 [|no]\n"
         "chunk out RSET\\r\\n\n"
         LOG_QUIT);
 }
@@ -496,7 +502,7 @@ static void test_mail_refused(void **s)
         "ready\n"
         "chunk out MAIL FROM:<>\\r\\n\n"
         "mail 553\n"
-        "message 553 accepted=0\n"
+        "message 553 accepted=0 [5.7.1|sender refused]\n"
         LOG_QUIT);
 }
 
@@ -643,7 +649,7 @@ static void test_bdat(void **s)
         "chunk out MAIL FROM:<a@b.example>\\r\\nRCPT TO:<x@c.example>\\r\\n\n"
         "mail 250\nrcpt 0 250\nbody-ready 250\n"
         "chunk out BDAT 4\\r\\n0123BDAT 4\\r\\n4567BDAT 2\\r\\n89BDAT 0 LAST\\r\\n\n"
-        "message 503 accepted=0\n"
+        "message 552 accepted=0 [5.3.4|too big]\n"
         "chunk out RSET\\r\\n\n"
         LOG_QUIT);
 }
@@ -1144,7 +1150,7 @@ static void test_data_refused_and_rset(void **s)
         "chunk out RCPT TO:<x@c.example>\\r\\n\n"
         "rcpt 0 250\n"
         "chunk out DATA\\r\\n\n"
-        "message 451 accepted=0\n"
+        "message 451 accepted=0 [4.3.0|try later]\n"
         "chunk out RSET\\r\\n\n"
         "ready\n"
         "chunk out RSET\\r\\n\n"
