@@ -371,6 +371,11 @@ typedef struct mp_smtp_client_envelope {
     uint8_t has_mt_priority;       /* MT-PRIORITY= (RFC 6710), sent only
                                     * when offered */
     int8_t mt_priority;            /* -9..9 */
+    uint8_t last;                  /* no transaction follows: with
+                                    * PIPELINING, QUIT is written right
+                                    * after the end of the body (RFC 2920
+                                    * §3.1) and MESSAGE is followed by
+                                    * CLOSED instead of READY (no RSET) */
 } mp_smtp_client_envelope;
 
 /* Events (mp_smtp_client_event.type). */
@@ -488,6 +493,7 @@ typedef struct mp_smtp_client {
     uint8_t mail_written;
     uint8_t auth_wait;       /* a 334 waits for mp_smtp_client_auth_respond */
     uint8_t need_rset;       /* a BDAT failed: RSET after the last reply */
+    uint8_t quit_queued;     /* QUIT pipelined behind the body (env->last) */
     uint16_t fail_code;      /* first failed MAIL/DATA/BDAT reply, 0: none */
     mp_smtp_esc fail_esc;
     uint8_t fail_len;

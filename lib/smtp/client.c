@@ -193,6 +193,12 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *last)
         l = &first;
     }
     c->env = NULL;
+    if (c->quit_queued) {
+        /* QUIT is on its way: no RSET, no READY; its reply closes. */
+        c->phase = MP_SMTP_PH_QUIT;
+        emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
+        return MP_OK;
+    }
     if (rset) {
         mp_status st;
         c->phase = MP_SMTP_PH_TXN; /* not READY until RSET is answered */
@@ -215,7 +221,7 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *last)
 static mp_status progress(mp_smtp_client *c, const mp_smtp_reply_line *l)
 {
     if (c->txn_failed)
-        return c->qlen == 0 ? end_txn(c, l) : MP_OK;
+        return c->qlen == c->quit_queued ? end_txn(c, l) : MP_OK;
     return fill(c);
 }
 
@@ -648,6 +654,7 @@ mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *e)
     c->mail_written = c->mail_ok = c->txn_failed = c->data_written = c->body_ended = 0;
     c->need_rset = 0;
     c->fail_code = 0;
+    c->quit_queued = 0;
     c->use_bdat = (f & MP_SMTP_CAP_CHUNKING) && !(c->cfg.flags & MP_SMTP_CLIENT_NO_CHUNKING);
     c->phase = MP_SMTP_PH_TXN;
     return fill(c);

@@ -136,6 +136,15 @@ mp_status mp_smtp_client_body_end(mp_smtp_client *c)
     }
     c->body_ended = 1;
     c->phase = MP_SMTP_PH_TXN;
+    /* The host's last transaction: QUIT rides along with the end of the
+     * body.  Without room it is simply not pipelined: READY comes and the
+     * host quits as usual. */
+    if (c->env != NULL && c->env->last && mp_smtpc_pipelining(c) &&
+        c->qlen < MP_SMTP_CLIENT_MAX_PIPELINE &&
+        mp_smtp_write_simple(&c->out, MP_SMTP_QUIT) == MP_OK) {
+        mp_smtpc_push(c, K_QUIT);
+        c->quit_queued = 1;
+    }
     return MP_OK;
 }
 

@@ -22,7 +22,8 @@
 /* What the host does, one letter per READY: A = AUTH with scripted
  * answers, P = AUTH through the SASL client (sasl_mech, user "user",
  * password "pencil", chosen by mp_sasl_choose when sasl_mech is NONE),
- * S = send the envelope, R = RSET, Q = QUIT. */
+ * S = send the envelope, L = send it as the last one (env.last: QUIT is
+ * pipelined behind the body), R = RSET, Q = QUIT. */
 typedef struct scenario {
     const char *name;
     unsigned flags;
@@ -177,9 +178,10 @@ static void host_action(fixture *x)
             st = mp_sasl_client_set_nonce(&x->sasl, sc->sasl_nonce, strlen(sc->sasl_nonce));
         if (st == MP_OK)
             st = mp_smtp_client_auth_sasl(&x->c, &x->sasl);
-    } else if (a == 'S') {
+    } else if (a == 'S' || a == 'L') {
         size_t i;
         memset(&x->env, 0, sizeof(x->env));
+        x->env.last = a == 'L';
         memset(x->rcpts, 0, sizeof(x->rcpts));
         x->env.from = mp_slice_make(sc->from, strlen(sc->from));
         for (i = 0; i < MAXR && sc->rcpts[i]; i++) {
@@ -651,6 +653,58 @@ static void test_bdat(void **s)
         "chunk out BDAT 4\\r\\n0123BDAT 4\\r\\n4567BDAT 2\\r\\n89BDAT 0 LAST\\r\\n\n"
         "message 552 accepted=0 [5.3.4|too big]\n"
         "chunk out RSET\\r\\n\n"
+        LOG_QUIT);
+}
+
+/* The host's last transaction (env.last): with PIPELINING, QUIT goes out
+ * with the end of the body and the session closes after MESSAGE, without
+ * READY or RSET, whether the message was taken or a chunk refused. */
+static void test_last_transaction(void **s)
+{
+    static const scenario data = {
+        .actions = "L", .from = "a@b.example", .rcpts = {"x@c.example"}, .body = "x\r\n",
+    };
+    static const scenario bdat = {
+        .actions = "L", .from = "a@b.example", .rcpts = {"x@c.example"}, .body = "0123456789",
+        .body_chunk = 4,
+    };
+    static const scenario nopipe = {
+        .actions = "LQ", .flags = MP_SMTP_CLIENT_NO_PIPELINING, .from = "a@b.example",
+        .rcpts = {"x@c.example"}, .body = "x\r\n",
+    };
+    (void)s;
+    run(&data, "220 mx\r\n" EHLO_PIPE "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n",
+        LOG_HELLO LOG_EXT_PIPE "ext 8BITMIME bit=8\n"
+        "ready\n"
+        "chunk out MAIL FROM:<a@b.example>\\r\\nRCPT TO:<x@c.example>\\r\\nDATA\\r\\n\n"
+        "mail 250\nrcpt 0 250\nbody-ready 354\n"
+        "chunk out x\\r\\n.\\r\\nQUIT\\r\\n\n"
+        "message 250 accepted=1\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    run(&bdat,
+        "220 mx\r\n" EHLO_CHUNK "250 ok\r\n250 ok\r\n552 5.3.4 too big\r\n503 no\r\n503 no\r\n"
+        "503 no\r\n221 bye\r\n",
+        LOG_HELLO
+        "ext PIPELINING bit=4\next CHUNKING bit=40\next BINARYMIME bit=80\next 8BITMIME bit=8\n"
+        "ready\n"
+        "chunk out MAIL FROM:<a@b.example>\\r\\nRCPT TO:<x@c.example>\\r\\n\n"
+        "mail 250\nrcpt 0 250\nbody-ready 250\n"
+        "chunk out BDAT 4\\r\\n0123BDAT 4\\r\\n4567BDAT 2\\r\\n89BDAT 0 LAST\\r\\nQUIT\\r\\n\n"
+        "message 552 accepted=0 [5.3.4|too big]\n"
+        "closed 221\nstatus MP_CLOSED @0\nend phase=9\n");
+    /* Without pipelining nothing changes: READY, then the host's QUIT. */
+    run(&nopipe,
+        "220 mx\r\n" EHLO_PIPE "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n",
+        LOG_HELLO LOG_EXT_PIPE "ext 8BITMIME bit=8\n"
+        "ready\n"
+        "chunk out MAIL FROM:<a@b.example>\\r\\n\n"
+        "mail 250\n"
+        "chunk out RCPT TO:<x@c.example>\\r\\n\n"
+        "rcpt 0 250\n"
+        "chunk out DATA\\r\\n\n"
+        "body-ready 354\n"
+        "chunk out x\\r\\n.\\r\\n\n"
+        "message 250 accepted=1\n"
         LOG_QUIT);
 }
 
@@ -1289,7 +1343,7 @@ int main(void)
         cmocka_unit_test(test_helo_fallback),
         cmocka_unit_test(test_body_line_ends),
         cmocka_unit_test(test_bdat),
-        cmocka_unit_test(test_lmtp),
+        cmocka_unit_test(test_last_transaction), cmocka_unit_test(test_lmtp),
         cmocka_unit_test(test_rfc2033_example),
         cmocka_unit_test(test_rfc2920_example),
         cmocka_unit_test(test_421),
