@@ -4,15 +4,19 @@
  *  - the path vectors of the server's path parser (RFC 5321 §4.1.2,
  *    §4.1.3, RFC 6531): test_cmd_parse.c checks the server's results,
  *    test_path_agree.c that the client writer agrees;
- *  - smtp_read_file: a vector file into a buffer. */
+ *  - smtp_read_file and smtp_vec_*: the transcript files under
+ *    MP_VECTORS. */
 #ifndef MP_TEST_SMTP_HARNESS_H
 #define MP_TEST_SMTP_HARNESS_H
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -113,6 +117,41 @@ static inline size_t smtp_read_file(const char *path, char *buf, size_t cap)
     fclose(f);
     buf[n] = '\0';
     return n;
+}
+
+/* The "*.in" files of MP_VECTORS/<sub>, in directory order. */
+typedef struct smtp_vec_iter {
+    DIR *d;
+    char dir[512];
+    char path[1024];
+    const char *name; /* the file name of the current path */
+} smtp_vec_iter;
+
+static inline void smtp_vec_open(smtp_vec_iter *it, const char *sub)
+{
+    const char *root = getenv("MP_VECTORS");
+    assert_non_null(root);
+    snprintf(it->dir, sizeof(it->dir), "%s/%s", root, sub);
+    it->d = opendir(it->dir);
+    assert_non_null(it->d);
+}
+
+/* The path of the next file (valid until the next call), or NULL at the
+ * end (the directory is then closed). */
+static inline const char *smtp_vec_next(smtp_vec_iter *it)
+{
+    struct dirent *e;
+    while ((e = readdir(it->d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 4 || strcmp(e->d_name + n - 3, ".in") != 0)
+            continue;
+        snprintf(it->path, sizeof(it->path), "%s/%s", it->dir, e->d_name);
+        it->name = it->path + strlen(it->dir) + 1;
+        return it->path;
+    }
+    closedir(it->d);
+    it->d = NULL;
+    return NULL;
 }
 
 #endif

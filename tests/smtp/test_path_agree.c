@@ -5,7 +5,6 @@
  * test_cmd_parse.c (smtp_harness.h), the limits, and every MAIL/RCPT line
  * of the server session vectors (MP_VECTORS/smtp/server/\*.in).
  * Includes smtp.h before smtp_client.h (test_headers.c does the reverse). */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,23 +166,14 @@ static void test_limits(void **s)
  * RFC examples), as the server's command parser judges it. */
 static void test_session_vectors(void **s)
 {
-    const char *root = getenv("MP_VECTORS");
-    char dir[512];
-    DIR *d;
-    struct dirent *de;
+    smtp_vec_iter it;
+    const char *vec;
     size_t lines = 0;
     (void)s;
-    assert_non_null(root);
-    snprintf(dir, sizeof(dir), "%s/smtp/server", root);
-    d = opendir(dir);
-    assert_non_null(d);
-    while ((de = readdir(d)) != NULL) {
-        static char in[65536], path[1024];
-        size_t n = strlen(de->d_name), len, i = 0;
-        if (n < 4 || strcmp(de->d_name + n - 3, ".in") != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        len = smtp_read_file(path, in, sizeof(in));
+    smtp_vec_open(&it, "smtp/server");
+    while ((vec = smtp_vec_next(&it)) != NULL) {
+        static char in[65536];
+        size_t len = smtp_read_file(vec, in, sizeof(in)), i = 0;
         while (i < len) {
             const char *eol = memchr(in + i, '\n', len - i);
             size_t ll = eol ? (size_t)(eol - (in + i)) : len - i;
@@ -209,7 +199,6 @@ static void test_session_vectors(void **s)
             }
         }
     }
-    closedir(d);
     assert_true(lines >= 15);
 }
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <dirent.h>
 
 #include <cmocka.h>
 
@@ -1032,27 +1031,19 @@ static const struct {
  * set, a log without events is filled in from the run (review it!). */
 static void test_vectors(void **st)
 {
-    const char *root = getenv("MP_VECTORS");
-    char dir[512];
-    DIR *d;
-    struct dirent *e;
+    smtp_vec_iter it;
+    const char *vec;
     int count = 0;
     (void)st;
     defaults();
-    assert_non_null(root);
-    snprintf(dir, sizeof(dir), "%s/smtp/server", root);
-    d = opendir(dir);
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
+    smtp_vec_open(&it, "smtp/server");
+    while ((vec = smtp_vec_next(&it)) != NULL) {
         static char in[65536], log[65536], path[1024];
-        size_t n = strlen(e->d_name), inlen, k;
+        size_t inlen, k;
         unsigned flags = 0;
         const char *body, *fl, *got;
-        if (n < 4 || strcmp(e->d_name + n - 3, ".in") != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        inlen = smtp_read_file(path, in, sizeof(in));
-        snprintf(path + strlen(path) - 3, 5, ".log");
+        inlen = smtp_read_file(vec, in, sizeof(in));
+        snprintf(path, sizeof(path), "%.*s.log", (int)(strlen(vec) - 3), vec);
         smtp_read_file(path, log, sizeof(log));
         fl = strstr(log, "# flags:");
         assert_non_null(fl);
@@ -1074,12 +1065,11 @@ static void test_vectors(void **st)
             fclose(f);
             continue;
         }
-        print_message("vector %s\n", e->d_name);
+        print_message("vector %s\n", it.name);
         assert_true(*body != '\0');
         run(flags, in, inlen, body);
         count++;
     }
-    closedir(d);
     assert_true(count >= 6 || getenv("MP_DUMP_VECTORS"));
 }
 
