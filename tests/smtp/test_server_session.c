@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include <cmocka.h>
 
 #include "mailproto/smtp.h"
