@@ -618,6 +618,7 @@ int main(int argc, char **argv)
     if (h.msg == NULL)
         die(EX_USAGE, "cannot open %s: %s", file, strerror(errno));
     h.env.from = mp_slice_make(from, strlen(from));
+    h.env.last = 1; /* one message: with PIPELINING, QUIT rides along with its end */
     h.env.rcpts = h.rcpts;
     /* Check the addresses before connecting; 8-bit ones need SMTPUTF8
      * (RFC 6531), which send() then requires from the server. */
