@@ -1,6 +1,7 @@
 /* libFuzzer target: an SMTP/LMTP client session against fuzzed server
  * bytes.  The first byte picks the configuration and the split size; a
- * scripted host authenticates, sends two transactions and quits.
+ * scripted host authenticates, sends two transactions (the second marked
+ * last: QUIT pipelined behind its body) and quits.
  * Oracles beyond "no crash":
  *  - split invariance: the events and every byte the client wrote are the
  *    same whole and in pieces;
@@ -108,7 +109,9 @@ static void pump(host *x)
 
 static void act(host *x)
 {
-    static const char *const script = "ASSQ";
+    /* AUTH, a transaction, one marked last (QUIT pipelined behind its
+     * body), then QUIT (refused when already queued). */
+    static const char *const script = "ASLQ";
     char a = script[x->action];
     mp_status st = MP_OK;
     if (a == '\0')
@@ -118,8 +121,9 @@ static void act(host *x)
         st = mp_smtp_client_auth(&x->c, MP_SLICE_LIT("PLAIN"), "\0u\0p", 4, 1);
         if (st != MP_OK)
             act(x); /* no AUTH offered: go on (no recursion in lib/) */
-    } else if (a == 'S') {
+    } else if (a == 'S' || a == 'L') {
         memset(&x->env, 0, sizeof(x->env));
+        x->env.last = a == 'L';
         memset(x->rcpts, 0, sizeof(x->rcpts));
         x->rcpts[0].address = MP_SLICE_LIT("a@x.example");
         x->rcpts[1].address = MP_SLICE_LIT("b@x.example");

@@ -56,8 +56,7 @@
 #define MP_SMTP_MAX_REPLY_LINE 512u
 #endif
 /* Text line in DATA incl. CRLF (§4.5.3.1.6); only enforced on request
- * (MP_SMTP_SRV_TEXT_LINE_LIMIT),
- * real mail exceeds it. */
+ * (MP_SMTP_SRV_TEXT_LINE_LIMIT): real mail exceeds it. */
 #ifndef MP_SMTP_MAX_TEXT_LINE
 #define MP_SMTP_MAX_TEXT_LINE 1000u
 #endif
