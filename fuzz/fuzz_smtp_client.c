@@ -1,5 +1,6 @@
 /* libFuzzer target: an SMTP/LMTP client session against fuzzed server
- * bytes.  The first byte picks the configuration and the split size; a
+ * bytes.  The first byte picks the configuration, the second the split
+ * (fuzz_split.h knob); a
  * scripted host authenticates, sends two transactions (the second marked
  * last: QUIT pipelined behind its body) and quits.
  * Oracles beyond "no crash":
