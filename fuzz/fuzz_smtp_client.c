@@ -1,8 +1,8 @@
 /* libFuzzer target: an SMTP/LMTP client session against fuzzed server
  * bytes.  The first byte picks the configuration, the second the split
- * (fuzz_split.h knob); a
- * scripted host authenticates, sends two transactions (the second marked
- * last: QUIT pipelined behind its body) and quits.
+ * (fuzz_split.h knob); a scripted host authenticates, sends two
+ * transactions (the second marked last: QUIT pipelined behind its body)
+ * and quits.
  * Oracles beyond "no crash":
  *  - split invariance: the events and every byte the client wrote are the
  *    same whole and in pieces;
