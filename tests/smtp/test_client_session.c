@@ -450,20 +450,22 @@ static void test_pipelined_two_transactions(void **s)
         LOG_QUIT);
 }
 
+/* One transaction to two recipients, then QUIT (several tests). */
+static const scenario two_rcpts = {
+    .actions = "SQ", .from = "a@b.example", .rcpts = {"x@c.example", "y@c.example"},
+    .body = "x\r\n",
+};
+
 /* Every recipient refused under PIPELINING: the server refuses DATA; the
  * client resets the open transaction (MAIL was accepted). */
 static void test_all_rcpts_refused(void **s)
 {
-    static const scenario sc = {
-        .actions = "SQ", .from = "a@b.example", .rcpts = {"x@c.example", "y@c.example"},
-        .body = "x\r\n",
-    };
     static const scenario np = {
         .actions = "SQ", .flags = MP_SMTP_CLIENT_NO_PIPELINING, .from = "a@b.example",
         .rcpts = {"x@c.example"}, .body = "x\r\n",
     };
     (void)s;
-    run(&sc,
+    run(&two_rcpts,
         "220 mx\r\n" EHLO_PIPE
         "250 ok\r\n550 no\r\n551 no\r\n554 5.5.1 no valid recipients\r\n250 reset\r\n221 bye\r\n",
         LOG_HELLO
@@ -797,12 +799,8 @@ static void test_rfc2920_example(void **s)
 /* 421 at any point ends the session. */
 static void test_421(void **s)
 {
-    static const scenario sc = {
-        .actions = "SQ", .from = "a@b.example", .rcpts = {"x@c.example", "y@c.example"},
-        .body = "x\r\n",
-    };
     (void)s;
-    run(&sc,
+    run(&two_rcpts,
         "220 mx\r\n" EHLO_PIPE "250 ok\r\n421 4.3.2 shutting down\r\n",
         LOG_HELLO
         LOG_EXT_PIPE
@@ -840,11 +838,11 @@ static void test_421(void **s)
             "closed 421\n"
             "status MP_ERR_SMTP_CLOSING @40\nend phase=10\n");
     }
-    run(&sc, "421 4.3.2 busy, try later\r\n",
+    run(&two_rcpts, "421 4.3.2 busy, try later\r\n",
         "closed 421\nstatus MP_ERR_SMTP_CLOSING @0\nend phase=10\n");
-    run(&sc, "554 no SMTP service here\r\n",
+    run(&two_rcpts, "554 no SMTP service here\r\n",
         "chunk out QUIT\\r\\n\nstatus MP_ERR_SMTP_GREETING_REFUSED @0\nend phase=10\n");
-    run(&sc, "500 Error: command failed\r\n",
+    run(&two_rcpts, "500 Error: command failed\r\n",
         "chunk out QUIT\\r\\n\nstatus MP_ERR_SMTP_GREETING_REFUSED @0\nend phase=10\n");
 }
 
