@@ -367,8 +367,11 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
             h.sent = 1;
             st = mp_smtp_client_send(&h.c, &h.env);
             if (st != MP_OK)
-                die(st == MP_ERR_ARG || st == MP_ERR_SMTP_BAD_MAILBOX || st == MP_ERR_8BIT ||
-                            st == MP_ERR_SMTP_MAILBOX_TOO_LONG
+                die(st == MP_ERR_ARG || st == MP_ERR_SMTP_PATH || st == MP_ERR_8BIT ||
+                            st == MP_ERR_SMTP_UTF8_PATH || st == MP_ERR_UTF8 ||
+                            st == MP_ERR_SMTP_PATH_TOO_LONG ||
+                            st == MP_ERR_SMTP_LOCAL_TOO_LONG ||
+                            st == MP_ERR_SMTP_DOMAIN_TOO_LONG
                         ? EX_USAGE
                         : EX_PROTO,
                     "cannot send: %s", mp_strerror(st));
@@ -615,16 +618,19 @@ int main(int argc, char **argv)
     if (h.msg == NULL)
         die(EX_USAGE, "cannot open %s: %s", file, strerror(errno));
     h.env.from = mp_slice_make(from, strlen(from));
+    h.env.last = 1; /* one message: with PIPELINING, QUIT rides along with its end */
     h.env.rcpts = h.rcpts;
     /* Check the addresses before connecting; 8-bit ones need SMTPUTF8
      * (RFC 6531), which send() then requires from the server. */
     for (i = -1; i < (int)h.env.nrcpts; i++) {
         mp_slice a = i < 0 ? h.env.from : h.rcpts[i].address;
+        mp_smtp_path pa;
+        mp_error pe;
         size_t k;
-        st = (i >= 0 && mp_slice_eq_ci(a, "postmaster", 10)) ? MP_OK
-                                                               : mp_smtp_check_mailbox(a, i < 0, 1);
+        st = mp_smtp_mailbox_parse(a.ptr, a.len, i < 0, i >= 0, 1, &pa, &pe);
         if (st != MP_OK)
-            die(EX_USAGE, "<%.*s>: %s", (int)a.len, a.ptr, mp_strerror(st));
+            die(EX_USAGE, "<%.*s>: %s at byte %zu (%s)", (int)a.len, a.ptr, mp_strerror(st),
+                (size_t)pe.offset, pe.rule ? pe.rule : "");
         for (k = 0; k < a.len; k++)
             if ((unsigned char)a.ptr[k] >= 0x80)
                 h.env.smtputf8 = 1;

@@ -5,7 +5,7 @@
  *   mailproto-smtpd --listen 127.0.0.1:2525 --maildir DIR [--lmtp]
  *                   [--tls-cert F --tls-key F] [--implicit-tls]
  *                   [--passwd F] [--auth-plaintext] [--max-size N]
- *                   [--max-conns N]
+ *                   [--max-conns N] [--line-limit]
  *
  * Storage: each message is written once into DIR/tmp/ and renamed into
  * DIR/new/ (Maildir, unique names "time.Ppid_Qn.host"), with line ends
@@ -96,7 +96,7 @@ static struct {
     const char *listen;
     const char *maildir;
     const char *cert, *key, *passwd;
-    int lmtp, implicit_tls, auth_plaintext;
+    int lmtp, implicit_tls, auth_plaintext, line_limit;
     uint64_t max_size;
     unsigned max_conns;
     char hostname[65];
@@ -141,6 +141,8 @@ static void usage(FILE *f)
           "  --auth-plaintext     allow AUTH without TLS (cleartext passwords)\n"
           "  --max-size N         message size limit in bytes (SIZE; 0 = none)\n"
           "  --max-conns N        concurrent connections (default 32, at most 256)\n"
+          "  --line-limit         refuse DATA messages with a text line over 1000 octets\n"
+          "                       (RFC 5321 4.5.3.1.6; off: real mail has them)\n"
           "  --help               this text\n",
           f);
 }
@@ -322,7 +324,8 @@ static int cb_end(void *u, mp_smtp_server *s, mp_status st)
     conn *c = u;
     (void)s;
     if (st != MP_OK) {
-        /* Rejected by the session (smuggling attempt, too big). */
+        /* Rejected by the session (smuggling attempt, too big, a text
+         * line over the limit). */
         msg_discard(c);
         fprintf(stderr, "mailproto-smtpd: %s: message rejected: %s\n", c->peer, mp_strerror(st));
         return 0;
@@ -786,6 +789,8 @@ static int parse_args(int argc, char **argv)
             G.implicit_tls = 1;
         } else if (strcmp(a, "--auth-plaintext") == 0) {
             G.auth_plaintext = 1;
+        } else if (strcmp(a, "--line-limit") == 0) {
+            G.line_limit = 1;
         } else if (v == NULL) {
             fprintf(stderr, "mailproto-smtpd: unknown option or missing value: %s\n", a);
             return -1;
@@ -890,6 +895,8 @@ int main(int argc, char **argv)
         G.flags |= MP_SMTP_SRV_TLS_ACTIVE;
     if (G.nusers > 0)
         G.flags |= MP_SMTP_SRV_AUTH;
+    if (G.line_limit)
+        G.flags |= MP_SMTP_SRV_TEXT_LINE_LIMIT;
     if (G.auth_plaintext)
         G.flags |= MP_SMTP_SRV_AUTH_PLAINTEXT;
     else

@@ -17,16 +17,7 @@
 
 #include "mailproto/sasl.h"
 
-static int det_random(void *user, uint8_t *out, size_t len)
-{
-    uint32_t *x = user;
-    size_t i;
-    for (i = 0; i < len; i++) {
-        *x = *x * 1103515245u + 12345u;
-        out[i] = (uint8_t)(*x >> 16);
-    }
-    return 0;
-}
+#include "fuzz_split.h"
 
 static const uint8_t mech_pick[] = {
     MP_SASL_PLAIN, MP_SASL_LOGIN, MP_SASL_CRAM_MD5, MP_SASL_SCRAM_SHA_1, MP_SASL_SCRAM_SHA_256,
@@ -39,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static mp_sasl_client c;
     static char out[MP_SASL_MAX_MESSAGE];
     uint32_t seed = 3;
-    mp_crypto_provider cp = mp_crypto_builtin(det_random, &seed);
+    mp_crypto_provider cp = mp_crypto_builtin(fuzz_det_random, &seed);
     mp_sasl_credentials cr;
     mp_sasl_mech mech;
     const uint8_t *p;

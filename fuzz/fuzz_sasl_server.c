@@ -19,6 +19,8 @@
 
 #include "mailproto/sasl.h"
 
+#include "fuzz_split.h"
+
 enum {
     F_IR = 1u << 0,           /* the first message is an initial response */
     F_SUCCESS_DATA = 1u << 1,
@@ -31,17 +33,6 @@ enum {
 
 static const char host_pass[] = "pencil";
 static const uint8_t host_salt[] = { 0x41, 0x25, 0xc2, 0x47, 0xe4, 0x3a, 0xb1, 0xe9, 0x3c, 0x6d, 0xff, 0x76 };
-
-static int det_random(void *user, uint8_t *out, size_t len)
-{
-    uint32_t *x = user;
-    size_t i;
-    for (i = 0; i < len; i++) {
-        *x = *x * 1103515245u + 12345u;
-        out[i] = (uint8_t)(*x >> 16);
-    }
-    return 0;
-}
 
 typedef struct host {
     int accepted;  /* the host let this exchange succeed */
@@ -103,7 +94,7 @@ static void fuzz_messages(mp_sasl_mech mech, unsigned flags, const uint8_t *p, s
     static mp_sasl_server s;
     static char out[MP_SASL_MAX_MESSAGE];
     uint32_t seed = 1;
-    mp_crypto_provider cp = mp_crypto_builtin(det_random, &seed);
+    mp_crypto_provider cp = mp_crypto_builtin(fuzz_det_random, &seed);
     mp_sasl_server_config cfg;
     host h = { 0 };
     size_t on;
@@ -195,7 +186,7 @@ static mp_status roundtrip(mp_sasl_mech mech, const char *user, size_t ulen, con
     static mp_sasl_server s;
     static char cout[MP_SASL_MAX_MESSAGE], sout[MP_SASL_MAX_MESSAGE];
     uint32_t seed = 7;
-    mp_crypto_provider cp = mp_crypto_builtin(det_random, &seed);
+    mp_crypto_provider cp = mp_crypto_builtin(fuzz_det_random, &seed);
     mp_sasl_credentials cr;
     mp_sasl_server_config cfg;
     size_t cn, sn;

@@ -1,6 +1,8 @@
 /* libFuzzer target: an SMTP/LMTP client session against fuzzed server
- * bytes.  The first byte picks the configuration and the split size; a
- * scripted host authenticates, sends two transactions and quits.
+ * bytes.  The first byte picks the configuration, the second the split
+ * (fuzz_split.h knob); a scripted host authenticates, sends two
+ * transactions (the second marked last: QUIT pipelined behind its body)
+ * and quits.
  * Oracles beyond "no crash":
  *  - split invariance: the events and every byte the client wrote are the
  *    same whole and in pieces;
@@ -18,19 +20,7 @@
 
 #include "mailproto/smtp_client.h"
 
-typedef struct digest {
-    uint64_t h;
-    uint64_t n;
-} digest;
-
-static void mix(digest *d, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    size_t i;
-    for (i = 0; i < n; i++)
-        d->h = (d->h ^ b[i]) * 1099511628211u;
-    d->n += n;
-}
+#include "fuzz_split.h"
 
 typedef struct host {
     mp_smtp_client c;
@@ -41,7 +31,12 @@ typedef struct host {
     char out[4096];
     char authbuf[600];
     size_t outcap;
-    digest d;
+    fuzz_digest *d;        /* the digest of the current feed */
+    const uint8_t *base;   /* the input, to place the "<TLS>" marker */
+    size_t tls_at;         /* offset of the marker, SIZE_MAX when none */
+    size_t tls_skipped;    /* marker bytes consumed so far */
+    uint8_t cfgbyte;
+    int dead;              /* the session ended: the host closes */
     size_t action, body_off;
     int body_active, body_started;
     /* output checker state */
@@ -78,8 +73,7 @@ static void drain(host *x)
     const char *p;
     while ((p = mp_smtp_client_output(&x->c, &n)), n > 0) {
         check_out(x, p, n);
-        mix(&x->d, "O", 1);
-        mix(&x->d, p, n);
+        fuzz_digest_event(x->d, "O", p, n);
         if (mp_smtp_client_output_done(&x->c, n) != MP_OK)
             abort();
     }
@@ -97,7 +91,7 @@ static void pump(host *x)
                 return;
             x->body_active = 0;
             x->in_body = 0;
-            mix(&x->d, &st, sizeof(st));
+            fuzz_digest_u64(x->d, "st", (uint64_t)st);
             drain(x);
             return;
         }
@@ -107,7 +101,7 @@ static void pump(host *x)
         if (st == MP_PAUSED)
             return;
         if (st != MP_OK && st != MP_ERR_NO_SPACE) {
-            mix(&x->d, &st, sizeof(st));
+            fuzz_digest_u64(x->d, "st", (uint64_t)st);
             x->body_active = 0;
             return;
         }
@@ -116,7 +110,9 @@ static void pump(host *x)
 
 static void act(host *x)
 {
-    static const char *const script = "ASSQ";
+    /* AUTH, a transaction, one marked last (QUIT pipelined behind its
+     * body), then QUIT (refused when already queued). */
+    static const char *const script = "ASLQ";
     char a = script[x->action];
     mp_status st = MP_OK;
     if (a == '\0')
@@ -126,8 +122,9 @@ static void act(host *x)
         st = mp_smtp_client_auth(&x->c, MP_SLICE_LIT("PLAIN"), "\0u\0p", 4, 1);
         if (st != MP_OK)
             act(x); /* no AUTH offered: go on (no recursion in lib/) */
-    } else if (a == 'S') {
+    } else if (a == 'S' || a == 'L') {
         memset(&x->env, 0, sizeof(x->env));
+        x->env.last = a == 'L';
         memset(x->rcpts, 0, sizeof(x->rcpts));
         x->rcpts[0].address = MP_SLICE_LIT("a@x.example");
         x->rcpts[1].address = MP_SLICE_LIT("b@x.example");
@@ -146,7 +143,7 @@ static void act(host *x)
     } else {
         st = mp_smtp_client_quit(&x->c);
     }
-    mix(&x->d, &st, sizeof(st));
+    fuzz_digest_u64(x->d, "st", (uint64_t)st);
 }
 
 static int on_event(void *user, const mp_smtp_client_event *ev)
@@ -160,8 +157,8 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
     v[2] = (unsigned)ev->index;
     if (ev->type == MP_SMTP_EV_REPLY_LINE)
         return MP_SMTP_CB_CONTINUE;
-    mix(&x->d, v, sizeof(v));
-    mix(&x->d, ev->data.ptr, ev->data.len);
+    fuzz_digest_event(x->d, "ev", v, sizeof(v));
+    fuzz_digest_event(x->d, "data", ev->data.ptr, ev->data.len);
     switch (ev->type) {
     case MP_SMTP_EV_READY:
         act(x);
@@ -191,81 +188,85 @@ static size_t find_tls(const uint8_t *data, size_t size)
     return SIZE_MAX;
 }
 
-static void run(const uint8_t *data, size_t size, size_t step, unsigned cfgbyte, host *x)
+/* fuzz_target.reset: a fresh session with the configuration byte. */
+static void reset(void *state)
 {
-    size_t off = 0, tls_at = find_tls(data, size);
+    host *x = state;
     memset(&x->c, 0, sizeof(x->c));
-    x->d.h = 14695981039346656037u;
-    x->d.n = 0;
     x->action = x->body_off = 0;
-    x->body_active = x->prev_cr = x->in_body = 0;
-    x->line_len = 0;
+    x->body_active = x->prev_cr = x->in_body = x->dead = 0;
+    x->line_len = x->tls_skipped = 0;
     x->cfg.helo_name = MP_SLICE_LIT("client.example");
-    x->cfg.tls = (mp_smtp_client_tls)(cfgbyte & 3u);
-    x->cfg.flags = (cfgbyte >> 2) & 0x1fu;
+    x->cfg.tls = (mp_smtp_client_tls)(x->cfgbyte & 3u);
+    x->cfg.flags = (x->cfgbyte >> 2) & 0x1fu;
     x->cfg.max_reply_lines = 0;
     x->cfg.auth_buf = x->authbuf;
     x->cfg.auth_cap = sizeof(x->authbuf);
     x->cb.on_event = on_event;
-    x->outcap = (cfgbyte & 0x80u) ? MP_SMTP_MAX_COMMAND_LINE : sizeof(x->out);
+    x->outcap = (x->cfgbyte & 0x80u) ? MP_SMTP_MAX_COMMAND_LINE : sizeof(x->out);
     if (mp_smtp_client_init(&x->c, &x->cfg, &x->cb, x, x->out, x->outcap) != MP_OK)
         abort();
-    while (off < size) {
-        size_t piece = size - off < step ? size - off : step;
-        const char *in = (const char *)data + off;
-        size_t used = 0;
-        mp_status st;
-        if (off == tls_at) {
-            /* The handshake: its marker bytes are never fed. */
-            if (mp_smtp_client_phase_of(&x->c) == MP_SMTP_PH_TLS_SWITCH) {
-                if (mp_smtp_client_tls_started(&x->c) != MP_OK)
-                    abort();
-                mix(&x->d, "S", 1);
-                drain(x);
-            }
-            off += 5;
-            continue;
-        }
-        if (off < tls_at && tls_at - off < piece)
-            piece = tls_at - off;
-        st = mp_smtp_client_feed(&x->c, in, piece, &used);
-        if (used > piece)
-            abort();
-        pump(x);
-        drain(x);
-        if (st == MP_TRANSPORT_SWITCH && off + used == tls_at) {
-            off += used;
-            continue;
-        }
-        if (st == MP_TRANSPORT_SWITCH || st == MP_ERR_TLS_INJECTION) {
-            /* Whole: injection; split exactly there: a switch.  The same
-             * outcome for the host: no plaintext after the go-ahead. */
-            mix(&x->d, "T", 1);
-            return;
-        }
-        if (st == MP_NEED_MORE || st == MP_PAUSED) {
-            if (st == MP_NEED_MORE && used != piece)
-                abort();
-            off += used;
-            if (used == 0 && st == MP_PAUSED)
-                abort();
-            continue;
-        }
-        mix(&x->d, &st, sizeof(st));
-        mix(&x->d, &mp_smtp_client_error(&x->c)->offset, sizeof(uint64_t));
-        return;
-    }
 }
 
-static host h1, h2;
+/* fuzz_target.step: one feed up to the "<TLS>" marker, or the marker
+ * itself (the handshake: its bytes are never fed, and a piece may cut it).
+ * A dead session swallows the rest: the host has closed. */
+static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
+{
+    host *x = state;
+    size_t off = (size_t)(p - x->base), used = 0;
+    mp_status st;
+    x->d = d;
+    if (x->dead)
+        return n;
+    if (off >= x->tls_at && off < x->tls_at + 5) {
+        size_t k = x->tls_at + 5 - off < n ? x->tls_at + 5 - off : n;
+        if (x->tls_skipped == 0 && mp_smtp_client_phase_of(&x->c) == MP_SMTP_PH_TLS_SWITCH) {
+            if (mp_smtp_client_tls_started(&x->c) != MP_OK)
+                abort();
+            fuzz_digest_event(d, "S", NULL, 0);
+            drain(x);
+        }
+        x->tls_skipped += k;
+        return k;
+    }
+    if (off < x->tls_at && x->tls_at - off < n)
+        n = x->tls_at - off;
+    st = mp_smtp_client_feed(&x->c, (const char *)p, n, &used);
+    if (used > n)
+        abort();
+    pump(x);
+    drain(x);
+    if (st == MP_TRANSPORT_SWITCH && off + used == x->tls_at)
+        return used;
+    if (st == MP_TRANSPORT_SWITCH || st == MP_ERR_TLS_INJECTION) {
+        /* Whole: injection; split exactly there: a switch.  The same
+         * outcome for the host: no plaintext after the go-ahead. */
+        fuzz_digest_event(d, "T", NULL, 0);
+        x->dead = 1;
+        return n;
+    }
+    if (st == MP_NEED_MORE || st == MP_PAUSED) {
+        if (st == MP_NEED_MORE && used != n)
+            abort();
+        return used;
+    }
+    fuzz_digest_u64(d, "st", (uint64_t)st);
+    fuzz_digest_u64(d, "off", mp_smtp_client_error(&x->c)->offset);
+    x->dead = 1;
+    return n;
+}
+
+static host h;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    const fuzz_target t = { reset, step, NULL, &h };
     if (size < 2)
         return 0;
-    run(data + 2, size - 2, SIZE_MAX, data[0], &h1);
-    run(data + 2, size - 2, (size_t)(data[1] & 0x1fu) + 1u, data[0], &h2);
-    if (h1.d.h != h2.d.h || h1.d.n != h2.d.n)
-        abort();
+    h.cfgbyte = data[0];
+    h.base = data + 2;
+    h.tls_at = find_tls(data + 2, size - 2);
+    fuzz_split_check(&t, data + 2, size - 2, data[1]);
     return 0;
 }

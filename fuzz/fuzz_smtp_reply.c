@@ -13,31 +13,22 @@
 
 #include "mailproto/smtp_client.h"
 
-typedef struct digest {
-    uint64_t h;
-    uint64_t n;
-} digest;
+#include "fuzz_split.h"
 
-static void mix(digest *d, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    size_t i;
-    for (i = 0; i < n; i++)
-        d->h = (d->h ^ b[i]) * 1099511628211u;
-    d->n++;
-}
-
-static void mix_line(digest *d, const mp_smtp_reply_line *l)
+/* The digests are fuzz_split.h's; the feed loop stays here because it
+ * keeps two of them (every event, and complete replies only) plus the
+ * round-trip copy. */
+static void mix_line(fuzz_digest *d, const mp_smtp_reply_line *l)
 {
     unsigned v[5];
     v[0] = l->code;
     v[1] = (unsigned)l->last;
-    v[2] = l->esc_class;
-    v[3] = l->esc_subject;
-    v[4] = l->esc_detail;
-    mix(d, v, sizeof(v));
-    mix(d, l->enhanced.ptr, l->enhanced.len);
-    mix(d, l->text.ptr, l->text.len);
+    v[2] = l->esc.cls;
+    v[3] = l->esc.subject;
+    v[4] = l->esc.detail;
+    fuzz_digest_event(d, "line", v, sizeof(v));
+    fuzz_digest_event(d, "esc", l->enhanced.ptr, l->enhanced.len);
+    fuzz_digest_event(d, "text", l->text.ptr, l->text.len);
 }
 
 /* Complete replies re-serialized ("code sep [enhanced SP] text CRLF"). */
@@ -81,14 +72,15 @@ static char linebuf[MP_SMTP_MAX_REPLY_LINE];
 
 /* Feeds `data` in pieces of `step`; the digest covers complete replies
  * (`whole`) or everything (`all`). */
-static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, digest *all,
-                digest *replies, rt *r)
+static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, fuzz_digest *all,
+                fuzz_digest *replies, rt *r)
 {
     mp_smtp_reply_parser p;
     size_t off = 0;
-    digest pend;
-    all->h = replies->h = pend.h = 14695981039346656037u;
-    all->n = replies->n = pend.n = 0;
+    fuzz_digest pend;
+    fuzz_digest_init(all);
+    fuzz_digest_init(replies);
+    fuzz_digest_init(&pend);
     if (r) {
         r->len = r->reply_start = 0;
         r->overflow = 0;
@@ -121,13 +113,13 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, d
                 if (r)
                     rt_line(r, &l);
                 if (l.last) {
-                    mix(replies, &pend.h, sizeof(pend.h));
-                    pend.h = 14695981039346656037u;
+                    fuzz_digest_event(replies, "reply", &pend.h, sizeof(pend.h));
+                    fuzz_digest_init(&pend);
                 }
             } else if (st != MP_NEED_MORE) {
-                mix(all, &st, sizeof(st));
-                mix(all, &p.err.offset, sizeof(p.err.offset));
-                pend.h = 14695981039346656037u;
+                fuzz_digest_u64(all, "st", (uint64_t)st);
+                fuzz_digest_u64(all, "off", p.err.offset);
+                fuzz_digest_init(&pend);
                 if (r)
                     r->len = r->reply_start; /* drop the broken reply */
             } else if (used != left) {
@@ -146,14 +138,14 @@ static rt rt1;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    digest whole, split, wr, sr, rr, dummy;
+    fuzz_digest whole, split, wr, sr, rr, dummy;
     unsigned flags;
     if (size < 1)
         return 0;
     flags = (data[0] & 0x80u) ? MP_SMTP_REPLY_ALLOW_LF : 0u;
     run(data + 1, size - 1, SIZE_MAX, flags, &whole, &wr, &rt1);
     run(data + 1, size - 1, (size_t)(data[0] & 0x0fu) + 1u, flags, &split, &sr, NULL);
-    if (whole.h != split.h || whole.n != split.n)
+    if (whole.h != split.h || whole.events != split.events)
         abort(); /* fragmentation changed the events */
     if (!rt1.overflow) {
         /* The re-serialized replies parse to the same complete replies. */
@@ -161,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = rt1.len;
         memcpy(copy, rt1.buf, n);
         run(copy, n, SIZE_MAX, 0, &dummy, &rr, NULL);
-        if (rr.h != wr.h || rr.n != wr.n)
+        if (rr.h != wr.h || rr.events != wr.events)
             abort();
     }
     return 0;

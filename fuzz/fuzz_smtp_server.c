@@ -18,19 +18,7 @@
 #include "mailproto/sasl.h"
 #include "mailproto/smtp.h"
 
-typedef struct digest {
-    uint64_t h;
-    uint64_t n;
-} digest;
-
-static void mix(digest *d, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    size_t i;
-    for (i = 0; i < n; i++)
-        d->h = (d->h ^ b[i]) * 1099511628211u;
-    d->n += n;
-}
+#include "fuzz_split.h"
 
 typedef struct fx {
     mp_smtp_server s;
@@ -41,14 +29,21 @@ typedef struct fx {
     mp_sasl_server sasl;
     mp_sasl_server_config sasl_cfg;
     mp_crypto_provider crypto;
-    digest d;
+    fuzz_digest *d;    /* the digest of the current feed (fuzz_feed's) */
     int async;
+    int closed;        /* the session ended; the host reads no more */
     int strict;
     int in_data;       /* the current body is a DATA body */
     unsigned char last[2]; /* last two body bytes, for CR/LF pairing */
 } fx;
 
 static fx F;
+
+/* What a run is: set before fuzz_feed(), kept across reset. */
+static struct {
+    unsigned flags;
+    int async;
+} mode;
 
 static void drain(fx *x)
 {
@@ -71,7 +66,8 @@ static void drain(fx *x)
             abort();
         i = e + 1;
     }
-    mix(&x->d, o, n);
+    /* Bytes only: when output is drained depends on the host's timing. */
+    fuzz_digest_chunk(x->d, o, n);
     mp_smtp_server_output_done(&x->s, n);
 }
 
@@ -106,8 +102,7 @@ static int on_cmd(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
     fx *x = u;
     (void)s;
     drain(x); /* replies so far come before this event, whatever the split */
-    mix(&x->d, "C", 1);
-    mix(&x->d, &c->verb, sizeof(c->verb));
+    fuzz_digest_u64(x->d, "C", (uint64_t)c->verb);
     return decide(u);
 }
 
@@ -118,7 +113,7 @@ static int on_data(void *u, mp_smtp_server *s)
     drain(x);
     x->in_data = 1;
     x->last[0] = x->last[1] = '\n';
-    mix(&x->d, "D", 1);
+    fuzz_digest_event(x->d, "D", NULL, 0);
     return decide(u);
 }
 
@@ -140,7 +135,7 @@ static int on_body(void *u, mp_smtp_server *s, const char *p, size_t n)
         }
     }
     /* Bytes only: chunk boundaries depend on the split. */
-    mix(&x->d, p, n);
+    fuzz_digest_chunk(x->d, p, n);
     return 0;
 }
 
@@ -149,8 +144,7 @@ static int on_end(void *u, mp_smtp_server *s, mp_status st)
     fx *x = u;
     (void)s;
     drain(x);
-    mix(&x->d, "E", 1);
-    mix(&x->d, &st, sizeof(st));
+    fuzz_digest_u64(x->d, "E", (uint64_t)st);
     if (st == MP_OK && x->in_data) {
         /* Content ends with the CRLF before the terminating "." CRLF. */
         if (x->strict && x->last[1] != '\n')
@@ -190,25 +184,24 @@ static int on_auth(void *u, mp_smtp_server *s)
     fx *x = u;
     (void)s;
     drain(x);
-    mix(&x->d, "A", 1);
+    fuzz_digest_event(x->d, "A", NULL, 0);
     if (!x->async)
         answer_auth(x);
     return 0;
 }
 
-static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, int async,
-                digest *out)
+/* fuzz_target.reset: a fresh session in the current mode.  Its greeting
+ * is drained at the first step (the digest is only live then). */
+static void reset(void *state)
 {
-    fx *x = &F;
-    size_t off = 0;
+    fx *x = state;
     memset(x, 0, sizeof(*x));
-    x->async = async;
-    x->strict = !(flags & MP_SMTP_SRV_NORMALIZE_LF);
-    x->d.h = 14695981039346656037u;
+    x->async = mode.async;
+    x->strict = !(mode.flags & MP_SMTP_SRV_NORMALIZE_LF);
     x->cfg.hostname = "fuzz.example";
-    x->cfg.flags = flags;
-    x->cfg.max_size = (flags & 0x100000u) ? 64 : 0;
-    x->cfg.max_rcpts = (flags & 0x200000u) ? 3 : 0;
+    x->cfg.flags = mode.flags;
+    x->cfg.max_size = (mode.flags & 0x100000u) ? 64 : 0;
+    x->cfg.max_rcpts = (mode.flags & 0x200000u) ? 3 : 0;
     x->cfg.flags &= 0xfffffu;
     x->cfg.line_buf = x->line;
     x->cfg.line_cap = sizeof(x->line);
@@ -221,7 +214,7 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
     x->cb.on_data = on_data;
     x->cb.on_body = on_body;
     x->cb.on_message_end = on_end;
-    if (flags & MP_SMTP_SRV_AUTH) {
+    if (mode.flags & MP_SMTP_SRV_AUTH) {
         x->crypto = mp_crypto_builtin(rnd, NULL);
         x->sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
         x->sasl_cfg.cram_challenge = MP_SLICE_LIT("<1896.697170952@postoffice.reston.mci.net>");
@@ -233,61 +226,55 @@ static void run(const uint8_t *data, size_t size, size_t step, unsigned flags, i
     }
     if (mp_smtp_server_init(&x->s, &x->cfg, &x->cb, x, x->out, sizeof(x->out)) != MP_OK)
         abort();
+}
+
+/* fuzz_target.step: one feed; the host answers what the session asks
+ * (async: only now that feed paused) and drains the output. */
+static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
+{
+    fx *x = state;
+    size_t used = 0;
+    mp_status st;
+    x->d = d;
+    if (x->closed)
+        return n;
     drain(x);
-    while (off < size) {
-        size_t piece = size - off < step ? size - off : step;
-        const char *p = (const char *)data + off;
-        size_t left = piece;
-        int guard = 0;
-        while (left > 0) {
-            size_t used = 0;
-            mp_status st = mp_smtp_server_feed(&x->s, p, left, &used);
-            if (used > left)
-                abort();
-            drain(x);
-            p += used;
-            left -= used;
-            if (st == MP_CLOSED) {
-                mix(&x->d, "X", 1);
-                off = size;
-                break;
-            }
-            if (st == MP_TRANSPORT_SWITCH) {
-                /* Pretend TLS started and the rest is TLS payload. */
-                mix(&x->d, "T", 1);
-                if (mp_smtp_server_tls_started(&x->s) != MP_OK)
-                    abort();
-                continue;
-            }
-            if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) == MP_SMTP_DECIDE_AUTH) {
-                answer_auth(x);
-                drain(x);
-                continue;
-            }
-            if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE) {
-                accept_all(x);
-                drain(x);
-                continue;
-            }
-            if (st != MP_OK && st != MP_PAUSED)
-                abort();
-            if (used == 0 && ++guard > 4)
-                abort(); /* no progress although output was drained */
-        }
-        if (off < size)
-            off += piece;
+    st = mp_smtp_server_feed(&x->s, (const char *)p, n, &used);
+    drain(x);
+    if (st == MP_CLOSED) {
+        /* The host closes: the rest is never read.  Not fuzz_digest_stop:
+         * where a line that ends the session is cut may change how much
+         * of it was consumed (e.g. a bare CR that hits the error limit),
+         * though never the replies. */
+        fuzz_digest_event(d, "X", NULL, 0);
+        x->closed = 1;
+        return n;
+    } else if (st == MP_TRANSPORT_SWITCH) {
+        /* Pretend TLS started and the rest is TLS payload. */
+        fuzz_digest_event(d, "T", NULL, 0);
+        if (mp_smtp_server_tls_started(&x->s) != MP_OK)
+            abort();
+    } else if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) == MP_SMTP_DECIDE_AUTH) {
+        answer_auth(x);
+        drain(x);
+    } else if (st == MP_PAUSED && mp_smtp_server_pending(&x->s) != MP_SMTP_DECIDE_NONE) {
+        accept_all(x);
+        drain(x);
+    } else if (st != MP_OK && st != MP_PAUSED) {
+        abort();
     }
-    *out = x->d;
+    return used;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned choices[10] = {
         0,
-        MP_SMTP_SRV_CHUNKING | MP_SMTP_SRV_BINARYMIME | MP_SMTP_SRV_8BITMIME,
+        MP_SMTP_SRV_CHUNKING | MP_SMTP_SRV_BINARYMIME | MP_SMTP_SRV_8BITMIME |
+            MP_SMTP_SRV_TEXT_LINE_LIMIT,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_CHUNKING,
         MP_SMTP_SRV_STARTTLS | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_DSN,
-        MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_LAX,
+        MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_LAX | MP_SMTP_SRV_TEXT_LINE_LIMIT,
         MP_SMTP_SRV_CHUNKING | 0x100000u,
         MP_SMTP_SRV_UNKNOWN_PARAMS | 0x200000u | 0x100000u,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_MT_PRIORITY,
@@ -296,16 +283,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MP_SMTP_SRV_AUTH | MP_SMTP_SRV_AUTH_PLAINTEXT,
         MP_SMTP_SRV_AUTH | MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED | 0x100000u,
     };
-    digest whole, split;
-    unsigned flags;
-    size_t step;
+    const fuzz_target t = { reset, step, NULL, &F };
+    fuzz_digest whole, split;
+    size_t a, b;
     if (size < 2)
         return 0;
-    flags = choices[data[0] % 10u];
-    step = (flags & MP_SMTP_SRV_AUTH) ? SIZE_MAX : (size_t)data[1] % 64u + 1u;
-    run(data + 2, size - 2, SIZE_MAX, flags, 0, &whole);
-    run(data + 2, size - 2, step, flags, 1, &split);
-    if (whole.h != split.h || whole.n != split.n)
+    mode.flags = choices[data[0] % 10u];
+    /* Whole and answered synchronously, then in pieces (fuzz_split.h's
+     * knob) and answered after feed paused. */
+    mode.async = 0;
+    a = fuzz_feed(&t, data + 2, size - 2, 0, data[1], &whole);
+    mode.async = 1;
+    b = fuzz_feed(&t, data + 2, size - 2, !(mode.flags & MP_SMTP_SRV_AUTH), data[1], &split);
+    if (a != b || whole.h != split.h || whole.events != split.events)
         abort(); /* fragmentation or host timing changed the replies */
     return 0;
 }

@@ -166,4 +166,18 @@ static inline void fuzz_split_check(const fuzz_target *t, const uint8_t *data, s
         abort(); /* fragmentation changed the events */
 }
 
+/* A deterministic random source for crypto providers in fuzz targets
+ * (mp_crypto_builtin(fuzz_det_random, &seed)): a linear congruential
+ * generator over *(uint32_t *)user, so every run of an input is the same. */
+static inline int fuzz_det_random(void *user, uint8_t *out, size_t len)
+{
+    uint32_t *x = (uint32_t *)user;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        *x = *x * 1103515245u + 12345u;
+        out[i] = (uint8_t)(*x >> 16);
+    }
+    return 0;
+}
+
 #endif

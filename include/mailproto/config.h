@@ -55,8 +55,8 @@
 #ifndef MP_SMTP_MAX_REPLY_LINE
 #define MP_SMTP_MAX_REPLY_LINE 512u
 #endif
-/* Text line in DATA incl. CRLF (§4.5.3.1.6); only enforced on request,
- * real mail exceeds it. */
+/* Text line in DATA incl. CRLF (§4.5.3.1.6); only enforced on request
+ * (MP_SMTP_SRV_TEXT_LINE_LIMIT): real mail exceeds it. */
 #ifndef MP_SMTP_MAX_TEXT_LINE
 #define MP_SMTP_MAX_TEXT_LINE 1000u
 #endif
@@ -71,8 +71,9 @@
 #ifndef MP_SMTP_MAX_DOMAIN
 #define MP_SMTP_MAX_DOMAIN 255u
 #endif
-/* ENVID= value, 100 characters (RFC 3461 §4.4); ORCPT= value, 500
- * characters (RFC 3461 §4.2). */
+/* ENVID= value, 100 characters decoded (RFC 3461 §4.4); ORCPT= value,
+ * 500 characters as sent (RFC 3461 §4.2).  Both sides: the client writer
+ * refuses what the server parser would. */
 #ifndef MP_SMTP_MAX_ENVID
 #define MP_SMTP_MAX_ENVID 100u
 #endif
@@ -118,13 +119,10 @@
 #ifndef MP_SMTP_CLIENT_MAX_PIPELINE
 #define MP_SMTP_CLIENT_MAX_PIPELINE 32u
 #endif
-/* Client: ENVID value, 100 characters (RFC 3461 §4.4). */
-#ifndef MP_SMTP_CLIENT_MAX_ENVID
-#define MP_SMTP_CLIENT_MAX_ENVID 100u
-#endif
-/* Client: ORCPT value, 500 characters (RFC 3461 §4.2). */
-#ifndef MP_SMTP_CLIENT_MAX_ORCPT
-#define MP_SMTP_CLIENT_MAX_ORCPT 500u
+/* Client: text kept of the first failure of a transaction, reported with
+ * its MESSAGE event after later replies were read (longer text is cut). */
+#ifndef MP_SMTP_CLIENT_FAIL_TEXT
+#define MP_SMTP_CLIENT_FAIL_TEXT 64u
 #endif
 
 /* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */

@@ -88,7 +88,8 @@ extern "C" {
     X(MP_ERR_SMTP_BAD_SEQUENCE, 139, "SMTP command out of sequence")          \
     X(MP_ERR_SMTP_TOO_MANY_RCPTS, 140, "too many recipients")                 \
     X(MP_ERR_SMTP_MESSAGE_TOO_BIG, 141, "message larger than the size limit") \
-    X(MP_ERR_SMTP_NOT_IMPLEMENTED, 142, "SMTP command or extension not offered")
+    X(MP_ERR_SMTP_NOT_IMPLEMENTED, 142, "SMTP command or extension not offered")                   \
+    X(MP_ERR_SMTP_TEXT_LINE_TOO_LONG, 143, "SMTP DATA text line longer than its limit")
 
 /* SMTP client side and reply codec: 144..159. */
 #define MP_STATUS_TABLE_SMTP_CLIENT(X)                                        \
@@ -101,9 +102,7 @@ extern "C" {
     X(MP_ERR_SMTP_GREETING_REFUSED, 150, "SMTP server refused the session")   \
     X(MP_ERR_SMTP_CLOSING, 151, "SMTP server closing the session (421)")      \
     X(MP_ERR_SMTP_HELLO_REJECTED, 152, "SMTP server rejected EHLO/HELO/LHLO")  \
-    X(MP_ERR_SMTP_MAILBOX_TOO_LONG, 153, "mailbox longer than its limit")     \
-    X(MP_ERR_SMTP_BAD_MAILBOX, 154, "not a valid RFC 5321 mailbox")           \
-    X(MP_ERR_SMTP_SIZE_EXCEEDED, 155, "message larger than the server's SIZE")
+    X(MP_ERR_SMTP_SIZE_EXCEEDED, 153, "message larger than the server's SIZE")
 
 /* POP3: 160..191. */
 #define MP_STATUS_TABLE_POP3(X)

@@ -8,8 +8,9 @@
  * (STARTTLS), RFC 4954 (AUTH), RFC 3461 (DSN), RFC 6531 (SMTPUTF8),
  * RFC 8689 (REQUIRETLS), RFC 6710 (MT-PRIORITY).
  *
- * The client side (reply parser, command writer, client session) is in
- * smtp_client.h.  Nothing here allocates; every slice handed out points
+ * This header is the single home of every type both sides use; the
+ * client side (reply parser, command writer, client session) is in
+ * smtp_client.h, which includes this one.  Nothing here allocates; every slice handed out points
  * into the caller's input or into the session's line buffer and is valid
  * only for the duration of the call or callback that returned it, unless
  * stated otherwise.
@@ -103,7 +104,7 @@ typedef enum mp_smtp_ret {
     MP_SMTP_RET_HDRS
 } mp_smtp_ret;
 
-/* NOTIFY= bits (RFC 3461 §4.1). */
+/* NOTIFY= bits (RFC 3461 §4.1).  NEVER excludes the others. */
 enum {
     MP_SMTP_NOTIFY_NEVER = 1u << 0,
     MP_SMTP_NOTIFY_SUCCESS = 1u << 1,
@@ -221,6 +222,21 @@ mp_status mp_smtp_cmd_parse(const char *line, size_t len, unsigned flags, mp_smt
 mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
                              int utf8, mp_smtp_path *path, size_t *used, mp_error *err);
 
+/*
+ * Parse a mailbox as a host holds it, without angle brackets
+ * ("local@domain"): exactly what mp_smtp_path_parse() accepts between "<"
+ * and ">" except a source route, with the same limits (MP_SMTP_MAX_PATH
+ * counts the two brackets) and errors (err->offset counted from `p`).
+ * Empty is the null path when `allow_null` (else MP_ERR_SMTP_PATH);
+ * "Postmaster" (any case) stands alone when `allow_postmaster`.  `utf8`
+ * permits RFC 6531 UTF-8 (else MP_ERR_SMTP_UTF8_PATH).  The SMTP client
+ * checks every address it sends with this, so what it sends is what the
+ * server accepts.  Slices in `*path` point into `p`.  MP_ERR_ARG for a
+ * NULL `p` with n > 0.
+ */
+mp_status mp_smtp_mailbox_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
+                                int utf8, mp_smtp_path *path, mp_error *err);
+
 /* Check a domain (sub-domain *("." sub-domain), labels <= MP_SMTP_MAX_LABEL,
  * whole <= MP_SMTP_MAX_DOMAIN) or an address literal "[...]"; `utf8`
  * allows U-labels.  Sets the MP_SMTP_PATH_LITERAL_* / _UTF8 bits in
@@ -247,6 +263,14 @@ int mp_smtp_xtext_valid(mp_slice s);
  * (`*outlen` = offset of the bad byte), MP_ERR_NO_SPACE when cap is too
  * small (`*outlen` = size needed). */
 mp_status mp_smtp_xtext_decode(mp_slice s, char *out, size_t cap, size_t *outlen);
+
+/* Length of `s` encoded as xtext: xchar bytes stay, every other byte
+ * becomes "+" 2HEXDIG. */
+size_t mp_smtp_xtext_encoded_len(mp_slice s);
+/* Append `s` encoded as xtext (upper-case hex) to the element being
+ * written into `ob` (between mp_outbuf_mark and _commit, which reports a
+ * lack of room).  The inverse of mp_smtp_xtext_decode(). */
+void mp_smtp_xtext_put(mp_outbuf *ob, mp_slice s);
 
 /* 1 when `p[0..n)` is well-formed UTF-8 (no overlong forms, surrogates or
  * values above U+10FFFF), else 0; `*bad` gets the offset of the first bad
@@ -345,7 +369,15 @@ enum {
     MP_SMTP_SRV_LAX = 1u << 15,
     /* Offer no AUTH mechanism at all before TLS (not even CRAM-MD5 or
      * SCRAM); AUTH then gets 538 5.7.11.  Overrides AUTH_PLAINTEXT. */
-    MP_SMTP_SRV_AUTH_TLS_ONLY = 1u << 16
+    MP_SMTP_SRV_AUTH_TLS_ONLY = 1u << 16,
+    /* Enforce the text line limit in DATA (RFC 5321 §4.5.3.1.6:
+     * MP_SMTP_MAX_TEXT_LINE octets with CRLF, counted on the unstuffed
+     * content).  A longer line stops delivery there (on_body never sees
+     * the rest); the session reads on to the real end of data, then
+     * on_message_end gets MP_ERR_SMTP_TEXT_LINE_TOO_LONG and the client
+     * "550 5.6.0"; the session stays open.  Off by default: real mail
+     * exceeds the limit. */
+    MP_SMTP_SRV_TEXT_LINE_LIMIT = 1u << 17
 };
 
 /* Which host decision the session waits for (mp_smtp_server_pending). */
@@ -393,7 +425,8 @@ typedef struct mp_smtp_server_callbacks {
     int (*on_body)(void *user, mp_smtp_server *s, const char *p, size_t n);
     /* The body ended.  `status` MP_OK: decide (DECIDE_MESSAGE).  Otherwise
      * the body is rejected (MP_ERR_BARE_CR/LF, MP_ERR_NUL,
-     * MP_ERR_SMTP_MESSAGE_TOO_BIG): the host discards what it received,
+     * MP_ERR_SMTP_MESSAGE_TOO_BIG, MP_ERR_SMTP_TEXT_LINE_TOO_LONG): the
+     * host discards what it received,
      * the session already replied, and this is no decision.  In LMTP a
      * host whose replies do not all fit the output answers what fits
      * (MP_ERR_NO_SPACE), sends, and answers the rest later. */
@@ -469,7 +502,7 @@ typedef enum mp_smtp_server_state {
 /* The session.  Place it anywhere; it holds no pointer into itself, but
  * a copy would share the host's buffers, so use one copy only.  Fields are
  * private except where a comment says otherwise (injected, last_error,
- * tls, authed, ehlo are readable).  sizeof is 264 bytes on x86-64
+ * tls, authed, ehlo are readable).  sizeof is 272 bytes on x86-64
  * (tests/smtp/test_server_session.c checks < 1024); the host adds its
  * output buffer (>= MP_SMTP_SERVER_MIN_OUT), its line buffer
  * (MP_SMTP_SERVER_LINE_BUF, or MP_SMTP_SERVER_LINE_BUF_AUTH with AUTH) and,
@@ -505,6 +538,7 @@ struct mp_smtp_server {
     uint8_t auth_early;      /* a SASL response arrived before its challenge */
     uint8_t soft_warned;     /* the soft error limit was reported */
     uint32_t auth_set;       /* mp_sasl_mech_set advertised */
+    size_t text_line;        /* DATA: octets of the current content line */
 };
 
 /* Smallest output buffer the session accepts: room for the longest reply

@@ -8,9 +8,9 @@
  *     mp_outbuf, refusing values that cannot be sent);
  *  3. the client session (sans-I/O engine, DESIGN.md §3).
  *
- * Self-contained: it does not need smtp.h (the server side).  The few
- * types both sides could share (capability bits, ESMTP parameter values)
- * are client-side here and may be unified with smtp.h later.
+ * Every type both sides use (verbs, BODY/RET/NOTIFY values, paths,
+ * enhanced status codes, reply-code helpers) lives in smtp.h, included
+ * here; the two headers may be included in any order.
  */
 #ifndef MAILPROTO_SMTP_CLIENT_H
 #define MAILPROTO_SMTP_CLIENT_H
@@ -19,67 +19,11 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "smtp.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ======================================================================= */
-/* Types shared with smtp.h (server side)                                  */
-/* ======================================================================= */
-/*
- * Defined identically in smtp.h; the guard lets one program include both
- * headers in either order (smtp.h needs the same MP_SMTP_SHARED_TYPES
- * guard around its copy; to be moved into one shared header later).
- */
-#if !defined(MAILPROTO_SMTP_H) && !defined(MP_SMTP_SHARED_TYPES)
-#define MP_SMTP_SHARED_TYPES
-
-/* Command verbs (RFC 5321 §4.1.1).  0 is never a command. */
-typedef enum mp_smtp_verb {
-    MP_SMTP_NONE = 0,
-    MP_SMTP_HELO,
-    MP_SMTP_EHLO,
-    MP_SMTP_LHLO,     /* RFC 2033 */
-    MP_SMTP_MAIL,
-    MP_SMTP_RCPT,
-    MP_SMTP_DATA,
-    MP_SMTP_BDAT,     /* RFC 3030 */
-    MP_SMTP_RSET,
-    MP_SMTP_NOOP,
-    MP_SMTP_QUIT,
-    MP_SMTP_VRFY,
-    MP_SMTP_EXPN,
-    MP_SMTP_HELP,
-    MP_SMTP_STARTTLS, /* RFC 3207 */
-    MP_SMTP_AUTH,     /* RFC 4954 */
-    MP_SMTP_VERB_COUNT_
-} mp_smtp_verb;
-
-/* BODY= values (RFC 6152, RFC 3030). */
-typedef enum mp_smtp_body {
-    MP_SMTP_BODY_NONE = 0,
-    MP_SMTP_BODY_7BIT,
-    MP_SMTP_BODY_8BITMIME,
-    MP_SMTP_BODY_BINARYMIME
-} mp_smtp_body;
-
-/* RET= values (RFC 3461 §4.3). */
-typedef enum mp_smtp_ret {
-    MP_SMTP_RET_NONE = 0,
-    MP_SMTP_RET_FULL,
-    MP_SMTP_RET_HDRS
-} mp_smtp_ret;
-
-/* NOTIFY= bits (RFC 3461 §4.1).  NEVER excludes the others. */
-enum {
-    MP_SMTP_NOTIFY_NEVER = 1u << 0,
-    MP_SMTP_NOTIFY_SUCCESS = 1u << 1,
-    MP_SMTP_NOTIFY_FAILURE = 1u << 2,
-    MP_SMTP_NOTIFY_DELAY = 1u << 3
-};
-
-#endif /* MP_SMTP_SHARED_TYPES */
 
 /* ======================================================================= */
 /* Reply parser                                                            */
@@ -103,10 +47,11 @@ typedef struct mp_smtp_reply_line {
     unsigned line_no;     /* 0 for the first line of a reply */
     int last;             /* 1 on the final line ("NNN SP" or "NNN") */
     /* RFC 2034/3463 enhanced status code at the start of the text, when
-     * present and its class equals the reply's first digit: class,
-     * subject, detail; `enhanced` is its text ("2.1.0"), else empty. */
+     * present (mp_smtp_esc_parse) and its class equals the reply's first
+     * digit: `esc` holds it and `enhanced` its text ("2.1.0"); else
+     * esc.cls is 0 and `enhanced` is empty. */
     mp_slice enhanced;
-    uint16_t esc_class, esc_subject, esc_detail;
+    mp_smtp_esc esc;
     mp_slice text;        /* the text after the code, separator and the
                            * enhanced code (may be empty) */
 } mp_smtp_reply_line;
@@ -243,8 +188,10 @@ uint32_t mp_smtp_auth_mech_bit(mp_slice name);
 /*
  * `verb` (MP_SMTP_HELO, MP_SMTP_EHLO or MP_SMTP_LHLO, else MP_ERR_ARG) and
  * `domain`: a domain name (RFC 5321 §4.1.2 Domain) or an address literal
- * ("[192.0.2.1]", "[IPv6:...]").  MP_ERR_BAD_VALUE when it is neither;
- * MP_ERR_TOKEN_TOO_LONG above MP_SMTP_MAX_DOMAIN.
+ * ("[192.0.2.1]", "[IPv6:...]"), checked by mp_smtp_domain_check() as the
+ * server checks it (ASCII only).  MP_ERR_BAD_VALUE when it is neither;
+ * MP_ERR_TOKEN_TOO_LONG above MP_SMTP_MAX_DOMAIN or a label above
+ * MP_SMTP_MAX_LABEL.
  */
 mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_verb verb, mp_slice domain);
 
@@ -273,7 +220,7 @@ typedef struct mp_smtp_mail_params {
     int8_t mt_priority;     /* MT-PRIORITY= -9..9 (RFC 6710) */
     mp_slice envid;         /* ENVID= raw value, xtext-encoded by the
                              * writer; printable ASCII, at most
-                             * MP_SMTP_CLIENT_MAX_ENVID bytes */
+                             * MP_SMTP_MAX_ENVID bytes */
 } mp_smtp_mail_params;
 
 /* ESMTP parameters of RCPT TO (RFC 3461 DSN).  Zero = omitted. */
@@ -281,7 +228,7 @@ typedef struct mp_smtp_rcpt_params {
     unsigned notify;        /* MP_SMTP_NOTIFY_* */
     mp_slice orcpt;         /* ORCPT= address, written "rfc822;" + xtext;
                              * ASCII only (the RFC 6533 "utf-8" type is not
-                             * written); at most MP_SMTP_CLIENT_MAX_ORCPT
+                             * written); at most MP_SMTP_MAX_ORCPT
                              * bytes encoded */
     uint8_t utf8;           /* allows 8-bit bytes in the path and ORCPT
                              * (the transaction uses SMTPUTF8) */
@@ -290,12 +237,11 @@ typedef struct mp_smtp_rcpt_params {
 /*
  * MAIL FROM:<from> [params].  `from` is the mailbox without angle
  * brackets; empty means the null reverse-path "<>".  `params` may be NULL.
- * Errors: MP_ERR_SMTP_MAILBOX_TOO_LONG (path with brackets above
- * MP_SMTP_MAX_PATH, local part above MP_SMTP_MAX_LOCAL_PART or domain
- * above MP_SMTP_MAX_DOMAIN), MP_ERR_SMTP_BAD_MAILBOX (not an RFC 5321
- * Mailbox: missing '@', bad local part, malformed domain, control
- * characters), MP_ERR_8BIT (8-bit address without params->smtputf8),
- * MP_ERR_BAD_VALUE (ENVID not printable ASCII, MT-PRIORITY out of range,
+ * Errors: the path errors of mp_smtp_cmd_parse() (MP_ERR_SMTP_PATH,
+ * MP_ERR_SMTP_PATH_TOO_LONG, MP_ERR_SMTP_LOCAL_TOO_LONG,
+ * MP_ERR_SMTP_DOMAIN_TOO_LONG, MP_ERR_SMTP_UTF8_PATH for an 8-bit address
+ * without params->smtputf8), MP_ERR_BAD_VALUE (ENVID not printable ASCII,
+ * MT-PRIORITY out of range,
  * unknown enum value), MP_ERR_TOKEN_TOO_LONG (ENVID too long).
  */
 mp_status mp_smtp_write_mail(mp_outbuf *ob, mp_slice from, const mp_smtp_mail_params *params);
@@ -329,12 +275,8 @@ mp_status mp_smtp_write_auth_response(mp_outbuf *ob, const void *data, size_t le
 /* "*\r\n": cancel the AUTH exchange (RFC 4954 §4). */
 mp_status mp_smtp_write_auth_cancel(mp_outbuf *ob);
 
-/*
- * Check a mailbox the way the writers do (without angle brackets; empty
- * is accepted only when `allow_null`).  Returns MP_OK or the errors of
- * mp_smtp_write_mail.  `utf8`: 8-bit bytes allowed (SMTPUTF8).
- */
-mp_status mp_smtp_check_mailbox(mp_slice box, int allow_null, int utf8);
+/* A host checks an address the way the writers do with
+ * mp_smtp_mailbox_parse() (smtp.h): the server's own grammar. */
 
 /* ======================================================================= */
 /* Client session                                                          */
@@ -429,6 +371,11 @@ typedef struct mp_smtp_client_envelope {
     uint8_t has_mt_priority;       /* MT-PRIORITY= (RFC 6710), sent only
                                     * when offered */
     int8_t mt_priority;            /* -9..9 */
+    uint8_t last;                  /* no transaction follows: with
+                                    * PIPELINING, QUIT is written right
+                                    * after the end of the body (RFC 2920
+                                    * §3.1) and MESSAGE is followed by
+                                    * CLOSED instead of READY (no RSET) */
 } mp_smtp_client_envelope;
 
 /* Events (mp_smtp_client_event.type). */
@@ -447,7 +394,11 @@ typedef enum mp_smtp_client_event_type {
                                 * BDAT: again after each chunk's reply
                                 * while the body is open (MP_PAUSED ends) */
     MP_SMTP_EV_RCPT_DATA,      /* LMTP: one recipient's message reply */
-    MP_SMTP_EV_MESSAGE,        /* the transaction ended (accepted, reply) */
+    MP_SMTP_EV_MESSAGE,        /* the transaction ended (accepted, reply:
+                                * when MAIL, DATA or a BDAT chunk failed,
+                                * that first failure, its text cut to
+                                * MP_SMTP_CLIENT_FAIL_TEXT, not the replies
+                                * to the commands pipelined behind it) */
     MP_SMTP_EV_CLOSED          /* 221 to QUIT, or 421 (reply) */
 } mp_smtp_client_event_type;
 
@@ -501,7 +452,7 @@ typedef enum mp_smtp_client_phase {
 } mp_smtp_client_phase;
 
 /*
- * The session.  All fields are private.  sizeof(mp_smtp_client) is 912
+ * The session.  All fields are private.  sizeof(mp_smtp_client) is 984
  * bytes on x86-64 with the default limits (tested < 1024): the reply line
  * buffer of MP_SMTP_CLIENT_MAX_REPLY_LINE - 2 bytes and the reply queue of
  * MP_SMTP_CLIENT_MAX_PIPELINE bytes are inside; the output buffer and the
@@ -542,6 +493,11 @@ typedef struct mp_smtp_client {
     uint8_t mail_written;
     uint8_t auth_wait;       /* a 334 waits for mp_smtp_client_auth_respond */
     uint8_t need_rset;       /* a BDAT failed: RSET after the last reply */
+    uint8_t quit_queued;     /* QUIT pipelined behind the body (env->last) */
+    uint16_t fail_code;      /* first failed MAIL/DATA/BDAT reply, 0: none */
+    mp_smtp_esc fail_esc;
+    uint8_t fail_len;
+    char fail_text[MP_SMTP_CLIENT_FAIL_TEXT];
     uint64_t reply_start;    /* stream offset of the reply line being handled */
     char line[MP_SMTP_CLIENT_MAX_REPLY_LINE - 2];
 } mp_smtp_client;

@@ -8,7 +8,8 @@
 #include "mailproto/sasl.h"
 #include "client_internal.h"
 
-static int is2xx(unsigned code) { return code >= 200 && code < 300; }
+/* Positive completion (RFC 5321 §4.2.1), via the shared class helper. */
+static int is2xx(unsigned code) { return mp_smtp_code_class(code) == 2u; }
 
 int mp_smtpc_pipelining(const mp_smtp_client *c)
 {
@@ -159,12 +160,45 @@ static mp_status fill(mp_smtp_client *c)
     return MP_OK;
 }
 
-/* The transaction is over: report it, and RSET when the server may still
- * hold an open transaction (MAIL accepted, the body never completed). */
-static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
+/* Keep the first failure of the transaction: the replies to what was
+ * pipelined behind it (503 "no valid transaction", the last BDAT chunk's)
+ * only echo it. */
+static void note_failure(mp_smtp_client *c, const mp_smtp_reply_line *l)
+{
+    size_t n = l->text.len < sizeof(c->fail_text) ? l->text.len : sizeof(c->fail_text);
+    if (c->fail_code != 0)
+        return;
+    c->fail_code = (uint16_t)l->code;
+    c->fail_esc = l->esc;
+    memcpy(c->fail_text, l->text.ptr, n);
+    c->fail_len = (uint8_t)n;
+}
+
+/* The transaction is over: report it (with its first failure, if any),
+ * and RSET when the server may still hold an open transaction (MAIL
+ * accepted, the body never completed). */
+static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *last)
 {
     int rset = c->mail_ok && (!c->body_ended || c->need_rset);
+    mp_smtp_reply_line first;
+    const mp_smtp_reply_line *l = last;
+    char esc[MP_SMTP_ESC_MAX + 1];
+    if (c->fail_code != 0 && c->msg_accepted == 0) {
+        memset(&first, 0, sizeof(first));
+        first.code = c->fail_code;
+        first.last = 1;
+        first.esc = c->fail_esc;
+        first.enhanced = mp_slice_make(esc, mp_smtp_esc_format(c->fail_esc, esc));
+        first.text = mp_slice_make(c->fail_text, c->fail_len);
+        l = &first;
+    }
     c->env = NULL;
+    if (c->quit_queued) {
+        /* QUIT is on its way: no RSET, no READY; its reply closes. */
+        c->phase = MP_SMTP_PH_QUIT;
+        emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
+        return MP_OK;
+    }
     if (rset) {
         mp_status st;
         c->phase = MP_SMTP_PH_TXN; /* not READY until RSET is answered */
@@ -178,7 +212,7 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
     c->phase = MP_SMTP_PH_READY;
     emit_simple(c, MP_SMTP_EV_MESSAGE, l, 0, (int)c->msg_accepted);
     if (c->phase == MP_SMTP_PH_READY && !c->aborted)
-        ready(c, l);
+        ready(c, last);
     return MP_OK;
 }
 
@@ -187,7 +221,7 @@ static mp_status end_txn(mp_smtp_client *c, const mp_smtp_reply_line *l)
 static mp_status progress(mp_smtp_client *c, const mp_smtp_reply_line *l)
 {
     if (c->txn_failed)
-        return c->qlen == 0 ? end_txn(c, l) : MP_OK;
+        return c->qlen == c->quit_queued ? end_txn(c, l) : MP_OK;
     return fill(c);
 }
 
@@ -240,10 +274,12 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
     mp_smtp_client_envelope *e = c->env;
     switch (kind) {
     case K_MAIL:
-        if (is2xx(l->code))
+        if (is2xx(l->code)) {
             c->mail_ok = 1;
-        else
+        } else {
             c->txn_failed = 1;
+            note_failure(c, l);
+        }
         emit_simple(c, MP_SMTP_EV_MAIL_RESULT, l, 0, is2xx(l->code));
         return progress(c, l);
     case K_RCPT: {
@@ -279,9 +315,10 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
             body_ready(c, l);
             return MP_OK;
         }
-        if (l->code >= 300 && l->code < 400)
+        if (mp_smtp_code_class(l->code) == 3u)
             break;
         c->txn_failed = 1;
+        note_failure(c, l);
         return progress(c, l);
     case K_BDAT:
         if (!is2xx(l->code)) {
@@ -289,6 +326,7 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
              * server may hold the transaction, so RSET afterwards. */
             c->txn_failed = 1;
             c->need_rset = 1;
+            note_failure(c, l);
             if (c->phase == MP_SMTP_PH_BODY)
                 c->phase = MP_SMTP_PH_TXN; /* body() now says MP_ERR_STATE */
         } else if (c->phase == MP_SMTP_PH_BODY) {
@@ -615,6 +653,8 @@ mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *e)
     c->next_rcpt = c->rcpt_replies = c->accepted = c->msg_accepted = c->lmtp_cursor = 0;
     c->mail_written = c->mail_ok = c->txn_failed = c->data_written = c->body_ended = 0;
     c->need_rset = 0;
+    c->fail_code = 0;
+    c->quit_queued = 0;
     c->use_bdat = (f & MP_SMTP_CAP_CHUNKING) && !(c->cfg.flags & MP_SMTP_CLIENT_NO_CHUNKING);
     c->phase = MP_SMTP_PH_TXN;
     return fill(c);

@@ -18,9 +18,10 @@ static mp_status bdat_xform(const mp_smtp_client *c, uint8_t *cr, const unsigned
     mp_status st = MP_OK;
     while (i < len) {
         unsigned char b = in[i];
-        if (*cr) {
-            if (b != '\n' && !norm) {
-                st = MP_ERR_BARE_CR;
+        /* A line end: CR LF, or (normalizing) a bare CR or bare LF. */
+        if (*cr || b == '\n') {
+            if (!norm && (*cr == 0 || b != '\n')) {
+                st = *cr ? MP_ERR_BARE_CR : MP_ERR_BARE_LF;
                 break;
             }
             if (o + 2 > limit)
@@ -38,18 +39,9 @@ static mp_status bdat_xform(const mp_smtp_client *c, uint8_t *cr, const unsigned
             i++;
             continue;
         }
-        if (b == '\n' || b == 0) {
-            if (b == 0 || !norm) {
-                st = b == 0 ? MP_ERR_NUL : MP_ERR_BARE_LF;
-                break;
-            }
-            if (o + 2 > limit)
-                break;
-            if (ob != NULL)
-                mp_outbuf_put(ob, "\r\n", 2);
-            o += 2;
-            i++;
-            continue;
+        if (b == 0) {
+            st = MP_ERR_NUL;
+            break;
         }
         {
             size_t j = i;
@@ -144,6 +136,15 @@ mp_status mp_smtp_client_body_end(mp_smtp_client *c)
     }
     c->body_ended = 1;
     c->phase = MP_SMTP_PH_TXN;
+    /* The host's last transaction: QUIT rides along with the end of the
+     * body.  Without room it is simply not pipelined: READY comes and the
+     * host quits as usual. */
+    if (c->env != NULL && c->env->last && mp_smtpc_pipelining(c) &&
+        c->qlen < MP_SMTP_CLIENT_MAX_PIPELINE &&
+        mp_smtp_write_simple(&c->out, MP_SMTP_QUIT) == MP_OK) {
+        mp_smtpc_push(c, K_QUIT);
+        c->quit_queued = 1;
+    }
     return MP_OK;
 }
 

@@ -1,5 +1,5 @@
-/* Internal to lib/smtp (server codec): shared between cmd_parse.c and
- * params.c.  Not installed. */
+/* Internal to lib/smtp (the command codec): shared by cmd_parse.c,
+ * params.c and path.c.  Not installed. */
 #ifndef MP_SMTP_CMD_INTERNAL_H
 #define MP_SMTP_CMD_INTERNAL_H
 
@@ -10,5 +10,16 @@
  * `base` is the offset of p in the line (for err->offset). */
 mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mail,
                                 unsigned flags, mp_smtp_params *out, mp_error *err);
+
+/* Record an error (offset within the parsed text, static rule string)
+ * and return its code. */
+static inline mp_status mp_smtp_fail_(mp_error *err, mp_status code, size_t off,
+                                      const char *rule)
+{
+    err->code = code;
+    err->offset = off;
+    err->rule = rule;
+    return code;
+}
 
 #endif

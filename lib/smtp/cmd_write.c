@@ -6,147 +6,14 @@
 
 #include "mailproto/smtp_client.h"
 
-/* ----------------------------------------------------------------------- */
-/* Character classes                                                       */
-/* ----------------------------------------------------------------------- */
+/* Addresses and domains are checked by the server's own parsers
+ * (mp_smtp_mailbox_parse, mp_smtp_domain_check in path.c) and ENVID/ORCPT
+ * encoded by the shared xtext encoder (params.c): what this writer sends
+ * is exactly what our server accepts. */
 
-enum {
-    C_ALPHA = 1u << 0,
-    C_DIGIT = 1u << 1,
-    C_ATEXT = 1u << 2, /* RFC 5322 atext */
-    C_QTEXT = 1u << 3, /* RFC 5321 qtextSMTP */
-    C_DCONT = 1u << 4, /* RFC 5321 dcontent */
-    C_XCHAR = 1u << 5  /* RFC 3461 xchar other than "+" and "=" */
-};
-
-static unsigned cls(unsigned char c)
+static int is_alnum(unsigned char c)
 {
-    unsigned m = 0;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
-        m |= C_ALPHA | C_ATEXT;
-    if (c >= '0' && c <= '9')
-        m |= C_DIGIT | C_ATEXT;
-    if (c != 0 && memchr("!#$%&'*+-/=?^_`{|}~", c, 19) != NULL)
-        m |= C_ATEXT;
-    if (c == 32 || c == 33 || (c >= 35 && c <= 91) || (c >= 93 && c <= 126))
-        m |= C_QTEXT;
-    if ((c >= 33 && c <= 90) || (c >= 94 && c <= 126))
-        m |= C_DCONT;
-    if (c >= 0x21 && c <= 0x7e && c != '+' && c != '=')
-        m |= C_XCHAR;
-    return m;
-}
-
-/* 8-bit bytes stand for UTF-8 in SMTPUTF8 addresses (RFC 6531 §3.3). */
-static int ok8(unsigned char c, int utf8) { return c >= 0x80 && utf8; }
-
-/* ----------------------------------------------------------------------- */
-/* Domains and mailboxes                                                   */
-/* ----------------------------------------------------------------------- */
-
-/* RFC 5321 §4.1.2 Domain = sub-domain *("." sub-domain), sub-domain =
- * Let-dig [Ldh-str]; or address-literal = "[" 1*dcontent "]" (the forms
- * inside are the server's to judge).  8-bit only with `utf8` (U-labels). */
-static mp_status check_domain(const char *d, size_t n, int utf8)
-{
-    size_t i, label = 0;
-    if (n == 0)
-        return MP_ERR_SMTP_BAD_MAILBOX;
-    if (n > MP_SMTP_MAX_DOMAIN)
-        return MP_ERR_SMTP_MAILBOX_TOO_LONG;
-    if (d[0] == '[') {
-        if (n < 3 || d[n - 1] != ']')
-            return MP_ERR_SMTP_BAD_MAILBOX;
-        for (i = 1; i + 1 < n; i++)
-            if (!(cls((unsigned char)d[i]) & C_DCONT))
-                return MP_ERR_SMTP_BAD_MAILBOX;
-        return MP_OK;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)d[i];
-        if (c == '.') {
-            if (label == 0 || d[i - 1] == '-')
-                return MP_ERR_SMTP_BAD_MAILBOX;
-            label = 0;
-            continue;
-        }
-        if (c >= 0x80 && !utf8)
-            return MP_ERR_8BIT;
-        if (!(cls(c) & (C_ALPHA | C_DIGIT)) && !ok8(c, utf8) && !(c == '-' && label > 0))
-            return MP_ERR_SMTP_BAD_MAILBOX;
-        if (++label > 63)
-            return MP_ERR_SMTP_BAD_MAILBOX;
-    }
-    if (label == 0 || d[n - 1] == '-')
-        return MP_ERR_SMTP_BAD_MAILBOX;
-    return MP_OK;
-}
-
-/* Local-part = Dot-string / Quoted-string (RFC 5321 §4.1.2).  Returns the
- * length of the local part in `*llen`. */
-static mp_status check_local(const char *s, size_t n, int utf8, size_t *llen)
-{
-    size_t i = 0;
-    int eight = 0;
-    if (n > 0 && s[0] == '"') {
-        for (i = 1; i < n && s[i] != '"'; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c == '\\') {
-                if (++i == n || (unsigned char)s[i] < 32 || (unsigned char)s[i] > 126)
-                    return MP_ERR_SMTP_BAD_MAILBOX;
-            } else if (c >= 0x80) {
-                eight = 1;
-            } else if (!(cls(c) & C_QTEXT)) {
-                return MP_ERR_SMTP_BAD_MAILBOX;
-            }
-        }
-        if (i == n)
-            return MP_ERR_SMTP_BAD_MAILBOX;
-        i++;
-    } else {
-        int atom = 0;
-        for (; i < n && s[i] != '@'; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c == '.') {
-                if (atom == 0)
-                    return MP_ERR_SMTP_BAD_MAILBOX;
-                atom = 0;
-            } else if (c >= 0x80) {
-                eight = 1;
-                atom++;
-            } else if (cls(c) & C_ATEXT) {
-                atom++;
-            } else {
-                return MP_ERR_SMTP_BAD_MAILBOX;
-            }
-        }
-        if (atom == 0)
-            return MP_ERR_SMTP_BAD_MAILBOX;
-    }
-    if (eight && !utf8)
-        return MP_ERR_8BIT;
-    if (i > MP_SMTP_MAX_LOCAL_PART)
-        return MP_ERR_SMTP_MAILBOX_TOO_LONG;
-    *llen = i;
-    return MP_OK;
-}
-
-mp_status mp_smtp_check_mailbox(mp_slice box, int allow_null, int utf8)
-{
-    size_t llen = 0;
-    mp_status st;
-    if (box.len == 0)
-        return allow_null ? MP_OK : MP_ERR_SMTP_BAD_MAILBOX;
-    if (box.ptr == NULL)
-        return MP_ERR_ARG;
-    if (box.len + 2 > MP_SMTP_MAX_PATH)
-        return MP_ERR_SMTP_MAILBOX_TOO_LONG;
-    st = check_local(box.ptr, box.len, utf8, &llen);
-    if (st != MP_OK)
-        return st;
-    if (llen + 1 >= box.len || box.ptr[llen] != '@')
-        return MP_ERR_SMTP_BAD_MAILBOX;
-    return check_domain(box.ptr + llen + 1, box.len - llen - 1, utf8);
+    return (c >= '0' && c <= '9') || ((c | 0x20u) >= 'a' && (c | 0x20u) <= 'z');
 }
 
 /* ----------------------------------------------------------------------- */
@@ -161,38 +28,6 @@ static mp_status finish(mp_outbuf *ob, size_t mark, size_t limit)
         return MP_ERR_LINE_TOO_LONG;
     }
     return mp_outbuf_commit(ob, mark);
-}
-
-static const char hexdig[] = "0123456789ABCDEF";
-
-/* RFC 3461 §4: xtext = *( xchar / hexchar ), hexchar = "+" 2HEXDIG. */
-static void put_xtext(mp_outbuf *ob, const char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && (cls((unsigned char)p[j]) & C_XCHAR))
-            j++;
-        mp_outbuf_put(ob, p + i, j - i);
-        if (j < n) {
-            unsigned char c = (unsigned char)p[j];
-            char h[3];
-            h[0] = '+';
-            h[1] = hexdig[c >> 4];
-            h[2] = hexdig[c & 15u];
-            mp_outbuf_put(ob, h, 3);
-            j++;
-        }
-        i = j;
-    }
-}
-
-static size_t xtext_len(const char *p, size_t n)
-{
-    size_t i, k = 0;
-    for (i = 0; i < n; i++)
-        k += (cls((unsigned char)p[i]) & C_XCHAR) ? 1u : 3u;
-    return k;
 }
 
 /* Base64 of `data`, streamed in small blocks (no large stack buffer). */
@@ -218,12 +53,16 @@ static void put_base64(mp_outbuf *ob, const void *data, size_t n)
 mp_status mp_smtp_write_hello(mp_outbuf *ob, mp_smtp_verb verb, mp_slice domain)
 {
     size_t m;
+    unsigned flags = 0;
+    mp_error err;
     mp_status st;
     if ((verb != MP_SMTP_HELO && verb != MP_SMTP_EHLO && verb != MP_SMTP_LHLO) ||
         (domain.ptr == NULL && domain.len != 0))
         return MP_ERR_ARG;
-    st = check_domain(domain.ptr, domain.len, 0);
-    if (st == MP_ERR_SMTP_MAILBOX_TOO_LONG)
+    if (domain.len == 0)
+        return MP_ERR_BAD_VALUE;
+    st = mp_smtp_domain_check(domain.ptr, domain.len, 0, &flags, &err);
+    if (st == MP_ERR_SMTP_DOMAIN_TOO_LONG)
         return MP_ERR_TOKEN_TOO_LONG;
     if (st != MP_OK)
         return MP_ERR_BAD_VALUE;
@@ -291,10 +130,13 @@ mp_status mp_smtp_write_mail(mp_outbuf *ob, mp_slice from, const mp_smtp_mail_pa
     static const char *const bodies[] = {"", " BODY=7BIT", " BODY=8BITMIME",
                                          " BODY=BINARYMIME"};
     static const char *const rets[] = {"", " RET=FULL", " RET=HDRS"};
+    mp_smtp_path path;
+    mp_error err;
     mp_status st;
     size_t m, i;
 
-    st = mp_smtp_check_mailbox(from, 1, pr != NULL && pr->smtputf8);
+    st = mp_smtp_mailbox_parse(from.ptr, from.len, 1, 0, pr != NULL && pr->smtputf8, &path,
+                               &err);
     if (st != MP_OK)
         return st;
     if (pr != NULL) {
@@ -302,7 +144,7 @@ mp_status mp_smtp_write_mail(mp_outbuf *ob, mp_slice from, const mp_smtp_mail_pa
             return MP_ERR_BAD_VALUE;
         if (pr->has_mt_priority && (pr->mt_priority < -9 || pr->mt_priority > 9))
             return MP_ERR_BAD_VALUE;
-        if (pr->envid.len > MP_SMTP_CLIENT_MAX_ENVID)
+        if (pr->envid.len > MP_SMTP_MAX_ENVID)
             return MP_ERR_TOKEN_TOO_LONG;
         /* RFC 3461 §4.4: ENVID is printable US-ASCII. */
         for (i = 0; i < pr->envid.len; i++)
@@ -324,7 +166,7 @@ mp_status mp_smtp_write_mail(mp_outbuf *ob, mp_slice from, const mp_smtp_mail_pa
         mp_outbuf_puts(ob, rets[pr->ret]);
         if (pr->envid.len > 0) {
             mp_outbuf_puts(ob, " ENVID=");
-            put_xtext(ob, pr->envid.ptr, pr->envid.len);
+            mp_smtp_xtext_put(ob, pr->envid);
         }
         if (pr->requiretls)
             mp_outbuf_puts(ob, " REQUIRETLS");
@@ -344,15 +186,14 @@ mp_status mp_smtp_write_rcpt(mp_outbuf *ob, mp_slice to, const mp_smtp_rcpt_para
 {
     static const char *const notes[] = {"NEVER", "SUCCESS", "FAILURE", "DELAY"};
     int utf8 = pr != NULL && pr->utf8;
+    mp_smtp_path path;
+    mp_error err;
     mp_status st;
     size_t m, i;
     unsigned sep;
 
     /* RFC 5321 §4.1.1.3: "<Postmaster>" needs no domain. */
-    if (mp_slice_eq_ci(to, "postmaster", 10))
-        st = MP_OK;
-    else
-        st = mp_smtp_check_mailbox(to, 0, utf8);
+    st = mp_smtp_mailbox_parse(to.ptr, to.len, 0, 1, utf8, &path, &err);
     if (st != MP_OK)
         return st;
     if (pr != NULL) {
@@ -368,8 +209,8 @@ mp_status mp_smtp_write_rcpt(mp_outbuf *ob, mp_slice to, const mp_smtp_rcpt_para
             if ((unsigned char)pr->orcpt.ptr[i] < 0x20)
                 return MP_ERR_BAD_VALUE;
         }
-        if (pr->orcpt.len > 0 && 7u + xtext_len(pr->orcpt.ptr, pr->orcpt.len) >
-                                     MP_SMTP_CLIENT_MAX_ORCPT)
+        if (pr->orcpt.len > 0 && 7u + mp_smtp_xtext_encoded_len(pr->orcpt) >
+                                     MP_SMTP_MAX_ORCPT)
             return MP_ERR_TOKEN_TOO_LONG;
     }
     m = mp_outbuf_mark(ob);
@@ -389,7 +230,7 @@ mp_status mp_smtp_write_rcpt(mp_outbuf *ob, mp_slice to, const mp_smtp_rcpt_para
         }
         if (pr->orcpt.len > 0) {
             mp_outbuf_puts(ob, " ORCPT=rfc822;");
-            put_xtext(ob, pr->orcpt.ptr, pr->orcpt.len);
+            mp_smtp_xtext_put(ob, pr->orcpt);
         }
     }
     mp_outbuf_put(ob, "\r\n", 2);
@@ -419,7 +260,7 @@ mp_status mp_smtp_write_auth(mp_outbuf *ob, mp_slice mech, const void *initial,
         return MP_ERR_ARG;
     for (i = 0; i < mech.len; i++) {
         char c = mech.ptr[i];
-        if (!(cls((unsigned char)c) & (C_ALPHA | C_DIGIT)) && c != '-' && c != '_')
+        if (!is_alnum((unsigned char)c) && c != '-' && c != '_')
             return MP_ERR_BAD_VALUE;
     }
     m = mp_outbuf_mark(ob);

@@ -3,7 +3,7 @@
  * command line: every result is a slice of it. */
 #include <string.h>
 
-#include "mailproto/smtp.h"
+#include "cmd_internal.h"
 
 static int is_alpha(unsigned c) { return (c | 0x20u) >= 'a' && (c | 0x20u) <= 'z'; }
 static int is_digit(unsigned c) { return c >= '0' && c <= '9'; }
@@ -21,13 +21,6 @@ static int is_atext(unsigned c)
 /* RFC 5321 §4.1.3 dcontent: %d33-90 / %d94-126. */
 static int is_dcontent(unsigned c) { return (c >= 33 && c <= 90) || (c >= 94 && c <= 126); }
 
-static mp_status fail(mp_error *err, mp_status code, size_t off, const char *rule)
-{
-    err->code = code;
-    err->offset = off;
-    err->rule = rule;
-    return code;
-}
 
 int mp_utf8_valid(const char *p, size_t n, size_t *bad)
 {
@@ -161,34 +154,34 @@ static mp_status literal_check(const char *p, size_t n, unsigned *flags, mp_erro
     const char *rule = "RFC 5321 4.1.3 address-literal";
     size_t i, colon = 0;
     if (n < 3 || p[0] != '[' || p[n - 1] != ']')
-        return fail(err, MP_ERR_SMTP_PATH, 0, rule);
+        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, rule);
     p++;
     n -= 2;
     for (i = 0; i < n; i++) {
         if (!is_dcontent((unsigned char)p[i]))
-            return fail(err, MP_ERR_SMTP_PATH, i + 1, rule);
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i + 1, rule);
         if (p[i] == ':' && colon == 0)
             colon = i;
     }
     if (n > 5 && mp_slice_eq_ci(mp_slice_make(p, 5), "IPv6:", 5)) {
         if (!ipv6_ok(p + 5, n - 5))
-            return fail(err, MP_ERR_SMTP_PATH, 6, "RFC 5321 4.1.3 IPv6-addr");
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 6, "RFC 5321 4.1.3 IPv6-addr");
         *flags |= MP_SMTP_PATH_LITERAL_V6;
         return MP_OK;
     }
     if (is_digit((unsigned char)p[0]) && colon == 0) {
         if (!ipv4_ok(p, n))
-            return fail(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 IPv4-address-literal");
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 IPv4-address-literal");
         *flags |= MP_SMTP_PATH_LITERAL_V4;
         return MP_OK;
     }
     /* General-address-literal = Standardized-tag ":" 1*dcontent, where
      * Standardized-tag = Ldh-str (ends in a letter or digit). */
     if (colon == 0 || colon + 1 == n || p[colon - 1] == '-')
-        return fail(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 General-address-literal");
+        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 General-address-literal");
     for (i = 0; i < colon; i++)
         if (!is_alpha((unsigned char)p[i]) && !is_digit((unsigned char)p[i]) && p[i] != '-')
-            return fail(err, MP_ERR_SMTP_PATH, i + 1, "RFC 5321 4.1.3 Standardized-tag");
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i + 1, "RFC 5321 4.1.3 Standardized-tag");
     *flags |= MP_SMTP_PATH_LITERAL_GEN;
     return MP_OK;
 }
@@ -203,34 +196,35 @@ mp_status mp_smtp_domain_check(const char *p, size_t n, int utf8, unsigned *flag
     if (n > 0 && p[0] == '[')
         return literal_check(p, n, flags, err);
     if (n == 0)
-        return fail(err, MP_ERR_SMTP_PATH, 0, rule);
+        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, rule);
     if (n > MP_SMTP_MAX_DOMAIN)
-        return fail(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, MP_SMTP_MAX_DOMAIN, "MP_SMTP_MAX_DOMAIN");
+        return mp_smtp_fail_(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, MP_SMTP_MAX_DOMAIN,
+                             "MP_SMTP_MAX_DOMAIN");
     /* sub-domain = Let-dig [Ldh-str]: letters, digits, inner hyphens; a
      * byte >= 0x80 belongs to a U-label (RFC 6531 §3.3). */
     for (i = 0; i <= n; i++) {
         unsigned c = i < n ? (unsigned char)p[i] : '.';
         if (c == '.') {
             if (label == 0 || p[i - 1] == '-')
-                return fail(err, MP_ERR_SMTP_PATH, i, rule);
+                return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, rule);
             if (label > MP_SMTP_MAX_LABEL)
-                return fail(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, i, "MP_SMTP_MAX_LABEL");
+                return mp_smtp_fail_(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, i, "MP_SMTP_MAX_LABEL");
             label = 0;
             continue;
         }
         if (c >= 0x80) {
             if (!utf8)
-                return fail(err, MP_ERR_SMTP_UTF8_PATH, i, "RFC 6531 3.3");
+                return mp_smtp_fail_(err, MP_ERR_SMTP_UTF8_PATH, i, "RFC 6531 3.3");
             eightbit = 1;
         } else if (!is_alpha(c) && !is_digit(c) && !(c == '-' && label > 0)) {
-            return fail(err, MP_ERR_SMTP_PATH, i, rule);
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, rule);
         }
         label++;
     }
     if (eightbit) {
         size_t bad = 0;
         if (!mp_utf8_valid(p, n, &bad))
-            return fail(err, MP_ERR_UTF8, bad, "RFC 3629");
+            return mp_smtp_fail_(err, MP_ERR_UTF8, bad, "RFC 3629");
         *flags |= MP_SMTP_PATH_UTF8;
     }
     return MP_OK;
@@ -276,7 +270,7 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
             if (c < 32 || c == 127)
                 break;
         }
-        fail(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Quoted-string");
+        mp_smtp_fail_(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Quoted-string");
         return 0;
     }
     /* Dot-string = Atom *("." Atom) */
@@ -285,7 +279,7 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
         while (i < n && (is_atext((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80))
             i++;
         if (i == a) {
-            fail(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Dot-string");
+            mp_smtp_fail_(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Dot-string");
             return 0;
         }
         if (i < n && p[i] == '.') {
@@ -296,21 +290,95 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
     }
 }
 
+/*
+ * Mailbox (or Postmaster) from p[i], after the "<" and any source route.
+ * `bare`: p holds the mailbox alone (a host's address, no brackets) and
+ * ends at n; otherwise it ends at the ">" of the path.  Limits count the
+ * brackets either way, so both forms accept exactly the same addresses.
+ * `*used` gets the offset just past the ">" (bare: n).
+ */
+static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int allow_postmaster,
+                               int utf8, unsigned flags, mp_smtp_path *path, size_t *used,
+                               mp_error *err)
+{
+    size_t mb = i, ll, dl, end;
+    mp_status st;
+
+    ll = local_span(p + i, n - i, &flags, err, i);
+    if (ll == 0)
+        return err->code;
+    if (ll > MP_SMTP_MAX_LOCAL_PART)
+        return mp_smtp_fail_(err, MP_ERR_SMTP_LOCAL_TOO_LONG, i + MP_SMTP_MAX_LOCAL_PART,
+                             "MP_SMTP_MAX_LOCAL_PART");
+    i += ll;
+    if ((bare ? i == n : (i < n && p[i] == '>')) && allow_postmaster &&
+        !(flags & MP_SMTP_PATH_QUOTED) &&
+        mp_slice_eq_ci(mp_slice_make(p + mb, ll), "Postmaster", 10)) {
+        path->kind = MP_SMTP_PATH_POSTMASTER;
+        path->mailbox = path->local = mp_slice_make(p + mb, ll);
+        path->domain = mp_slice_make(p + i, 0);
+        path->flags = (uint8_t)flags;
+        *used = bare ? n : i + 1;
+        return MP_OK;
+    }
+    if (i >= n || p[i] != '@')
+        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
+    i++;
+    dl = domain_span(p + i, n - i);
+    end = i + dl; /* where the ">" must be (bare: the end) */
+    /* The whole path with both brackets: `end` bytes plus ">" (plus "<"
+     * when bare). */
+    if (bare ? end != n : (end >= n || p[end] != '>'))
+        return mp_smtp_fail_(err,
+                             end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH
+                                 ? MP_ERR_SMTP_PATH_TOO_LONG
+                                 : MP_ERR_SMTP_PATH,
+                             end, "RFC 5321 4.1.2 Path");
+    if (end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH)
+        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH - (unsigned)bare,
+                             "MP_SMTP_MAX_PATH");
+    st = mp_smtp_domain_check(p + i, dl, utf8, &flags, err);
+    if (st != MP_OK) {
+        err->offset += i;
+        return st;
+    }
+    /* 8-bit bytes in the local part: only under SMTPUTF8 and valid UTF-8. */
+    {
+        size_t k, bad = 0;
+        for (k = mb; k < mb + ll; k++)
+            if ((unsigned char)p[k] >= 0x80)
+                break;
+        if (k < mb + ll) {
+            if (!utf8)
+                return mp_smtp_fail_(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
+            if (!mp_utf8_valid(p + mb, ll, &bad))
+                return mp_smtp_fail_(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
+            flags |= MP_SMTP_PATH_UTF8;
+        }
+    }
+    path->kind = MP_SMTP_PATH_MAILBOX;
+    path->mailbox = mp_slice_make(p + mb, end - mb);
+    path->local = mp_slice_make(p + mb, ll);
+    path->domain = mp_slice_make(p + i, dl);
+    path->flags = (uint8_t)flags;
+    *used = bare ? n : end + 1;
+    return MP_OK;
+}
+
 mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
                              int utf8, mp_smtp_path *path, size_t *used, mp_error *err)
 {
-    const char *rule = "RFC 5321 4.1.2 Path";
-    size_t i = 1, mb, ll, dl;
+    size_t i = 1;
     unsigned flags = 0;
     mp_status st;
 
     memset(path, 0, sizeof(*path));
     *used = 0;
     if (n == 0 || p[0] != '<')
-        return fail(err, MP_ERR_SMTP_PATH, 0, rule);
+        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Path");
     if (n >= 2 && p[1] == '>') {
         if (!allow_null)
-            return fail(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.2 Forward-path");
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.2 Forward-path");
         path->kind = MP_SMTP_PATH_NULL;
         path->mailbox = path->local = path->domain = mp_slice_make(p + 1, 0);
         *used = 2;
@@ -335,60 +403,26 @@ mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_
                 i++;
                 break;
             }
-            return fail(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 A-d-l");
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 A-d-l");
         }
         flags = MP_SMTP_PATH_SOURCE_ROUTE;
     }
-    mb = i;
-    ll = local_span(p + i, n - i, &flags, err, i);
-    if (ll == 0)
-        return err->code;
-    if (ll > MP_SMTP_MAX_LOCAL_PART)
-        return fail(err, MP_ERR_SMTP_LOCAL_TOO_LONG, i + MP_SMTP_MAX_LOCAL_PART,
-                    "MP_SMTP_MAX_LOCAL_PART");
-    i += ll;
-    if (i < n && p[i] == '>' && allow_postmaster && !(flags & MP_SMTP_PATH_QUOTED) &&
-        mp_slice_eq_ci(mp_slice_make(p + mb, ll), "Postmaster", 10)) {
-        path->kind = MP_SMTP_PATH_POSTMASTER;
-        path->mailbox = path->local = mp_slice_make(p + mb, ll);
-        path->domain = mp_slice_make(p + i, 0);
-        path->flags = (uint8_t)flags;
-        *used = i + 1;
+    return mailbox_parse(p, n, i, 0, allow_postmaster, utf8, flags, path, used, err);
+}
+
+mp_status mp_smtp_mailbox_parse(const char *p, size_t n, int allow_null, int allow_postmaster,
+                                int utf8, mp_smtp_path *path, mp_error *err)
+{
+    size_t used;
+    memset(path, 0, sizeof(*path));
+    if (p == NULL && n != 0)
+        return mp_smtp_fail_(err, MP_ERR_ARG, 0, "mp_smtp_mailbox_parse");
+    if (n == 0) {
+        if (!allow_null)
+            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Forward-path");
+        path->kind = MP_SMTP_PATH_NULL;
+        path->mailbox = path->local = path->domain = mp_slice_make(p, 0);
         return MP_OK;
     }
-    if (i >= n || p[i] != '@')
-        return fail(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
-    i++;
-    dl = domain_span(p + i, n - i);
-    if (i + dl >= n || p[i + dl] != '>')
-        return fail(err, i + dl > MP_SMTP_MAX_PATH ? MP_ERR_SMTP_PATH_TOO_LONG : MP_ERR_SMTP_PATH,
-                    i + dl, "RFC 5321 4.1.2 Path");
-    if (i + dl + 1 > MP_SMTP_MAX_PATH)
-        return fail(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH, "MP_SMTP_MAX_PATH");
-    st = mp_smtp_domain_check(p + i, dl, utf8, &flags, err);
-    if (st != MP_OK) {
-        err->offset += i;
-        return st;
-    }
-    /* 8-bit bytes in the local part: only under SMTPUTF8 and valid UTF-8. */
-    {
-        size_t k, bad = 0;
-        for (k = mb; k < mb + ll; k++)
-            if ((unsigned char)p[k] >= 0x80)
-                break;
-        if (k < mb + ll) {
-            if (!utf8)
-                return fail(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
-            if (!mp_utf8_valid(p + mb, ll, &bad))
-                return fail(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
-            flags |= MP_SMTP_PATH_UTF8;
-        }
-    }
-    path->kind = MP_SMTP_PATH_MAILBOX;
-    path->mailbox = mp_slice_make(p + mb, i + dl - mb);
-    path->local = mp_slice_make(p + mb, ll);
-    path->domain = mp_slice_make(p + i, dl);
-    path->flags = (uint8_t)flags;
-    *used = i + dl + 1;
-    return MP_OK;
+    return mailbox_parse(p, n, 0, 1, allow_postmaster, utf8, 0, path, &used, err);
 }

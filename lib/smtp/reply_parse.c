@@ -45,37 +45,18 @@ static mp_status rp_fail(mp_smtp_reply_parser *p, mp_status code, uint64_t offse
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* RFC 3463 §2 status-code = class "." subject "." detail, class 2/4/5,
- * subject and detail 1*3digit; followed by SP or the end of the text.
- * Returns the length of the code, 0 when the text does not start with one. */
+/* The enhanced status code (RFC 3463 §2, via the shared
+ * mp_smtp_esc_parse) at the start of the text, counted only when its class
+ * is the reply's.  Returns its length, 0 when there is none. */
 static size_t parse_enhanced(const char *t, size_t n, unsigned cls, mp_smtp_reply_line *l)
 {
-    size_t i = 0, k;
-    unsigned part[2];
-    int j;
-    if (n < 5 || t[0] != (char)('0' + cls) || t[1] != '.')
+    mp_smtp_esc e;
+    size_t k = mp_smtp_esc_parse(t, n, &e);
+    if (k == 0 || e.cls != cls)
         return 0;
-    i = 2;
-    for (j = 0; j < 2; j++) {
-        unsigned v = 0;
-        for (k = 0; k < 3 && i < n && is_digit(t[i]); k++, i++)
-            v = v * 10u + (unsigned)(t[i] - '0');
-        if (k == 0)
-            return 0;
-        part[j] = v;
-        if (j == 0) {
-            if (i >= n || t[i] != '.')
-                return 0;
-            i++;
-        }
-    }
-    if (i < n && t[i] != ' ')
-        return 0;
-    l->esc_class = (uint16_t)cls;
-    l->esc_subject = (uint16_t)part[0];
-    l->esc_detail = (uint16_t)part[1];
-    l->enhanced = mp_slice_make(t, i);
-    return i;
+    l->esc = e;
+    l->enhanced = mp_slice_make(t, k);
+    return k;
 }
 
 /* RFC 5321 §4.2: Reply-line = *( Reply-code "-" [ textstring ] CRLF )
@@ -109,7 +90,7 @@ static mp_status parse_line(mp_smtp_reply_parser *p, mp_slice s, uint64_t start,
     l->line_no = p->nlines;
     l->last = s.len == 3 || s.ptr[3] == ' ';
     l->enhanced = mp_slice_make(s.ptr + s.len, 0);
-    l->esc_class = l->esc_subject = l->esc_detail = 0;
+    memset(&l->esc, 0, sizeof(l->esc));
     t = s.len > 4 ? s.ptr + 4 : s.ptr + s.len;
     skip = parse_enhanced(t, s.len > 4 ? s.len - 4 : 0, code / 100u, l);
     if (skip != 0 && skip < s.len - 4)

@@ -273,6 +273,7 @@ mp_status mp_smtp_server_reply(mp_smtp_server *s, unsigned code, const char *esc
         if (accept) {
             s->state = MP_SMTP_SS_DATA;
             s->body_bad = 0;
+            s->text_line = 0;
             mp_dot_decoder_init(&s->dot, (s->cfg->flags & MP_SMTP_SRV_NORMALIZE_LF)
                                              ? MP_DOT_NORMALIZE_LF
                                              : MP_DOT_STRICT);

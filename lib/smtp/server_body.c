@@ -15,8 +15,13 @@ void mp_smtp_srv_message_end_(mp_smtp_server *s)
             s->in_callback = 1;
             mp_smtp_srv_call_(s, s->cb->on_message_end(s->user, s, bad));
         }
-        if (bad == MP_ERR_SMTP_MESSAGE_TOO_BIG) {
-            mp_smtp_srv_say_(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+        /* Limits: the whole body was read, the stream is in sync. */
+        if (bad == MP_ERR_SMTP_MESSAGE_TOO_BIG || bad == MP_ERR_SMTP_TEXT_LINE_TOO_LONG) {
+            if (bad == MP_ERR_SMTP_MESSAGE_TOO_BIG)
+                mp_smtp_srv_say_(s, 552, "5.3.4",
+                                 "Message size exceeds fixed maximum message size");
+            else
+                mp_smtp_srv_say_(s, 550, "5.6.0", "Message has a text line that is too long");
             s->state = MP_SMTP_SS_READY;
             mp_smtp_srv_reset_txn_(s, 0);
             return;
@@ -62,6 +67,23 @@ void mp_smtp_srv_bdat_done_(mp_smtp_server *s)
     }
 }
 
+/* How many of the `n` content bytes at `p` keep every text line within
+ * MP_SMTP_MAX_TEXT_LINE (CRLF included); s->text_line carries the length
+ * of the current line across chunks. */
+static size_t text_line_fit(mp_smtp_server *s, const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *lf = memchr(p + i, '\n', n - i);
+        size_t seg = lf ? (size_t)(lf - (p + i)) + 1u : n - i;
+        if (seg > MP_SMTP_MAX_TEXT_LINE - s->text_line)
+            return i + (MP_SMTP_MAX_TEXT_LINE - s->text_line);
+        s->text_line = lf ? 0 : s->text_line + seg;
+        i += seg;
+    }
+    return n;
+}
+
 size_t mp_smtp_srv_data_step_(mp_smtp_server *s, const char *in, size_t len)
 {
     size_t u = 0;
@@ -75,21 +97,32 @@ size_t mp_smtp_srv_data_step_(mp_smtp_server *s, const char *in, size_t len)
             /* Deliver up to the limit, then keep reading to the real end and
              * deliver nothing more: the same bytes whatever the split. */
             size_t give = chunk.len;
-            uint64_t over = 0;
+            mp_status why = MP_OK;
+            const char *rule = "max_size";
             if (s->cfg->max_size && chunk.len > s->cfg->max_size - s->msg_size) {
                 give = (size_t)(s->cfg->max_size - s->msg_size);
-                over = (chunk.ptr >= in && chunk.ptr < in + len)
-                           ? s->framer.pos + (uint64_t)(chunk.ptr - in) + give
-                           : s->framer.pos + u - 1u;
+                why = MP_ERR_SMTP_MESSAGE_TOO_BIG;
+            }
+            if (s->cfg->flags & MP_SMTP_SRV_TEXT_LINE_LIMIT) {
+                size_t fit = text_line_fit(s, chunk.ptr, give);
+                if (fit < give) {
+                    give = fit;
+                    why = MP_ERR_SMTP_TEXT_LINE_TOO_LONG;
+                    rule = "RFC 5321 4.5.3.1.6 MP_SMTP_MAX_TEXT_LINE";
+                }
             }
             s->msg_size += give;
             if (give > 0 && s->cb->on_body) {
                 s->in_callback = 1;
                 mp_smtp_srv_call_(s, s->cb->on_body(s->user, s, chunk.ptr, give));
             }
-            if (give < chunk.len) {
-                s->body_bad = (uint8_t)MP_ERR_SMTP_MESSAGE_TOO_BIG;
-                mp_smtp_srv_report_(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, over, "max_size");
+            if (why != MP_OK) {
+                /* The first byte not delivered. */
+                uint64_t over = (chunk.ptr >= in && chunk.ptr < in + len)
+                                    ? s->framer.pos + (uint64_t)(chunk.ptr - in) + give
+                                    : s->framer.pos + u - 1u;
+                s->body_bad = (uint8_t)why;
+                mp_smtp_srv_report_(s, why, over, rule);
             }
         }
         break;

@@ -30,48 +30,22 @@
 #include <cmocka.h>
 
 #include "mailproto/mbedtls.h"
+#include "tls_fixture.h"
 
-static char data_dir[1024];
-static mp_tls_config client_cfg, server_cfg;
 static mp_tls_pump pump;
 static pid_t child = -1;
 static int sock = -1, child_in = -1, child_out = -1;
-
-static const char *data_path(const char *name)
-{
-    static char path[4][1200];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(path[k], sizeof path[k], "%s/%s", data_dir, name);
-    return path[k];
-}
 
 static int have_openssl(void)
 {
     return system("openssl version >/dev/null 2>&1") == 0;
 }
 
+/* The shared setup, and no SIGPIPE when openssl goes away early. */
 static int group_setup(void **s)
 {
-    const char *d = getenv("MP_TLS_DATA");
-    (void)s;
     signal(SIGPIPE, SIG_IGN);
-    snprintf(data_dir, sizeof data_dir, "%s", d != NULL ? d : "tests/mbedtls/data");
-    if (mp_tls_config_init(&client_cfg, MP_TLS_CLIENT) != MP_OK) return -1;
-    if (mp_tls_config_ca_file(&client_cfg, data_path("ca.pem")) != MP_OK) return -1;
-    if (mp_tls_config_init(&server_cfg, MP_TLS_SERVER) != MP_OK) return -1;
-    if (mp_tls_config_own_cert_file(&server_cfg, data_path("server.pem"), data_path("server.key"),
-                                    NULL) != MP_OK)
-        return -1;
-    return 0;
-}
-
-static int group_teardown(void **s)
-{
-    (void)s;
-    mp_tls_config_free(&client_cfg);
-    mp_tls_config_free(&server_cfg);
-    return 0;
+    return tls_group_setup(s);
 }
 
 /* Kill and reap the child we started (by its pid only), close our fds. */
@@ -323,5 +297,5 @@ int main(void)
         cmocka_unit_test_teardown(test_client_vs_openssl_server, cleanup),
         cmocka_unit_test_teardown(test_openssl_client_vs_server, cleanup),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, tls_group_teardown);
 }

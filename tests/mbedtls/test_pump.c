@@ -19,45 +19,11 @@
 
 #include "mailproto/mbedtls.h"
 #include "split.h"
+#include "tls_fixture.h"
 
 /* ---- Fixtures ----------------------------------------------------------- */
 
-static char data_dir[1024];
-
-static const char *data_path(const char *name)
-{
-    static char path[2][1200];
-    static int k;
-    k ^= 1;
-    snprintf(path[k], sizeof path[k], "%s/%s", data_dir, name);
-    return path[k];
-}
-
-/* The configs are big and must not move: static storage. */
-static mp_tls_config client_cfg, server_cfg;
 static mp_tls_pump cli, srv;
-
-static int group_setup(void **s)
-{
-    const char *d = getenv("MP_TLS_DATA");
-    (void)s;
-    snprintf(data_dir, sizeof data_dir, "%s", d != NULL ? d : "tests/mbedtls/data");
-    if (mp_tls_config_init(&client_cfg, MP_TLS_CLIENT) != MP_OK) return -1;
-    if (mp_tls_config_ca_file(&client_cfg, data_path("ca.pem")) != MP_OK) return -1;
-    if (mp_tls_config_init(&server_cfg, MP_TLS_SERVER) != MP_OK) return -1;
-    if (mp_tls_config_own_cert_file(&server_cfg, data_path("server.pem"), data_path("server.key"),
-                                    NULL) != MP_OK)
-        return -1;
-    return 0;
-}
-
-static int group_teardown(void **s)
-{
-    (void)s;
-    mp_tls_config_free(&client_cfg);
-    mp_tls_config_free(&server_cfg);
-    return 0;
-}
 
 static int pumps_free(void **s)
 {
@@ -846,5 +812,5 @@ int main(void)
         cmocka_unit_test_teardown(test_starttls, pumps_free),
         cmocka_unit_test_teardown(test_data_right_after_handshake, pumps_free),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, tls_group_setup, tls_group_teardown);
 }

@@ -12,16 +12,10 @@
 
 #include "mailproto/sasl.h"
 #include "split.h"
+#include "sasl_harness.h"
 
 #define S(lit) lit, (sizeof(lit) - 1)
 
-static int fake_random(void *user, uint8_t *out, size_t len)
-{
-    unsigned *ctr = user;
-    size_t i;
-    for (i = 0; i < len; i++) out[i] = (uint8_t)(++*ctr * 131u);
-    return 0;
-}
 static unsigned rnd;
 
 /* The server host's account database: one user. */
@@ -77,7 +71,7 @@ static mp_status loop(mp_sasl_mech mech, const char *user, const char *pass, int
 {
     static mp_sasl_client c;
     static mp_sasl_server s;
-    mp_crypto_provider cp = mp_crypto_builtin(fake_random, &rnd);
+    mp_crypto_provider cp = mp_crypto_builtin(sasl_counter_random, &rnd);
     mp_sasl_credentials cr;
     char msg[MP_SASL_MAX_MESSAGE], line[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE)];
     char dec[MP_SASL_MAX_MESSAGE];
@@ -162,7 +156,7 @@ static void test_every_mechanism(void **st)
 static void test_async_host(void **st)
 {
     static mp_sasl_server a, b;
-    mp_crypto_provider cp = mp_crypto_builtin(fake_random, &rnd);
+    mp_crypto_provider cp = mp_crypto_builtin(sasl_counter_random, &rnd);
     char out[MP_SASL_MAX_MESSAGE];
     size_t n;
     uint8_t sk[20], svk[20];
@@ -192,84 +186,33 @@ static void test_async_host(void **st)
 /* ---- server transcripts through the line framer ------------------------ */
 
 typedef struct fx {
-    mp_line_framer f;
-    char fbuf[MP_SMTP_MAX_AUTH_LINE];
-    mp_sasl_server s;
+    sasl_server_fx sv; /* first: its `paused` callback casts back */
     mp_crypto_provider cp;
     mp_sasl_server_config cfg;
     mp_sasl_mech mech;
-    int ir;      /* the first line is the initial response */
-    int lines;
-    int over;
 } fx;
 
-static void fx_out(fx *x, mp_status st, const char *out, size_t n, mp_evlog *log)
+static void fx_paused(sasl_server_fx *sv, mp_evlog *log)
 {
-    char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE) + 1];
-    size_t bn;
-    while (st == MP_PAUSED) {
-        mp_evlog_add(log, "paused want=%d authcid=%.*s", (int)x->s.want, (int)x->s.authcid.len,
-                     x->s.authcid.ptr);
-        host_answer(&x->s, &x->cp);
-        st = mp_sasl_server_step(&x->s, NULL, 0, (char *)out, MP_SASL_MAX_MESSAGE, &n);
-    }
-    if (st == MP_NEED_MORE || st == MP_DONE) {
-        assert_int_equal(mp_sasl_encode(out, n, b64, sizeof b64, &bn), MP_OK);
-        mp_evlog_add(log, "%s %.*s", st == MP_DONE ? "done" : "challenge", (int)bn, b64);
-        if (st == MP_DONE) x->over = 1;
-    } else {
-        mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->s.err.offset);
-        x->over = 1;
-    }
+    fx *x = (fx *)sv;
+    mp_evlog_add(log, "paused want=%d authcid=%.*s", (int)sv->s.want, (int)sv->s.authcid.len,
+                 sv->s.authcid.ptr);
+    host_answer(&sv->s, &x->cp);
 }
 
 static void fx_reset(void *state)
 {
     fx *x = state;
-    static char out[MP_SASL_MAX_MESSAGE];
-    size_t n;
     rnd = 0;
-    x->cp = mp_crypto_builtin(fake_random, &rnd);
-    assert_int_equal(mp_line_framer_init(&x->f, x->fbuf, sizeof x->fbuf, MP_SMTP_MAX_AUTH_LINE, 0), MP_OK);
-    assert_int_equal(mp_sasl_server_start(&x->s, x->mech, &x->cp, &x->cfg), MP_OK);
-    x->lines = 0;
-    x->over = 0;
-    if (!x->ir) {
-        mp_status st = mp_sasl_server_step(&x->s, NULL, 0, out, sizeof out, &n);
-        assert_int_equal(st, MP_NEED_MORE);
-    }
+    x->cp = mp_crypto_builtin(sasl_counter_random, &rnd);
+    x->sv.paused = fx_paused;
+    sasl_server_fx_start(&x->sv, x->mech, &x->cp, &x->cfg);
 }
 
 static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
 {
     fx *x = state;
-    static char out[MP_SASL_MAX_MESSAGE], dec[MP_SASL_MAX_MESSAGE];
-    while (n > 0) {
-        size_t used = 0, dn, on;
-        mp_slice line;
-        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
-        p += used;
-        n -= used;
-        if (st == MP_NEED_MORE) break;
-        if (st != MP_OK) {
-            mp_evlog_add(log, "line-error %s", mp_status_name(st));
-            continue;
-        }
-        if (x->over) {
-            mp_evlog_text(log, "ignored", line.ptr, line.len);
-            continue;
-        }
-        st = (x->ir && x->lines == 0) ? mp_sasl_decode_initial(line.ptr, line.len, dec, sizeof dec, &dn)
-                                      : mp_sasl_decode_response(line.ptr, line.len, dec, sizeof dec, &dn);
-        x->lines++;
-        if (st != MP_OK) {
-            mp_evlog_add(log, "decode %s", mp_status_name(st));
-            x->over = 1;
-            continue;
-        }
-        st = mp_sasl_server_step(&x->s, dec, dn, out, sizeof out, &on);
-        fx_out(x, st, out, on, log);
-    }
+    sasl_server_fx_feed(&x->sv, p, n, log);
 }
 
 static void run_transcript(mp_sasl_mech mech, int ir, const char *snonce, const char *in,
@@ -281,7 +224,7 @@ static void run_transcript(mp_sasl_mech mech, int ir, const char *snonce, const 
     x.cfg.scram_nonce = mp_slice_make(snonce, strlen(snonce));
     x.cfg.cram_challenge = MP_SLICE_LIT("<1896.697170952@postoffice.reston.mci.net>");
     x.mech = mech;
-    x.ir = ir;
+    x.sv.ir = ir;
     mp_split_check(&t, in, strlen(in), want);
 }
 
@@ -320,71 +263,17 @@ static void test_transcripts(void **st)
 
 /* ---- client transcripts: server challenges through the line framer ---- */
 
-typedef struct cfx {
-    mp_line_framer f;
-    char fbuf[MP_SMTP_MAX_AUTH_LINE];
-    mp_sasl_client c;
-    mp_sasl_credentials cr;
-    mp_crypto_provider cp;
-    mp_sasl_mech mech;
-    int over;
-} cfx;
-
-static void cfx_reset(void *state)
-{
-    cfx *x = state;
-    rnd = 0;
-    x->cp = mp_crypto_builtin(fake_random, &rnd);
-    assert_int_equal(mp_line_framer_init(&x->f, x->fbuf, sizeof x->fbuf, MP_SMTP_MAX_AUTH_LINE, 0), MP_OK);
-    assert_int_equal(mp_sasl_client_start(&x->c, x->mech, &x->cr, &x->cp), MP_OK);
-    if (mp_sasl_mech_get(x->mech)->flags & MP_SASL_MECH_MUTUAL)
-        assert_int_equal(mp_sasl_client_set_nonce(&x->c, S("fyko+d2lbbFgONRv9qkxdawL")), MP_OK);
-    x->over = 0;
-}
-
-static void cfx_feed(void *state, const char *p, size_t n, mp_evlog *log)
-{
-    cfx *x = state;
-    static char dec[MP_SASL_MAX_MESSAGE], out[MP_SASL_MAX_MESSAGE];
-    static char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE)];
-    while (n > 0) {
-        size_t used = 0, dn, on, bn;
-        mp_slice line;
-        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
-        p += used;
-        n -= used;
-        if (st == MP_NEED_MORE) break;
-        if (st != MP_OK || x->over) {
-            mp_evlog_add(log, "skipped");
-            continue;
-        }
-        st = mp_sasl_decode_challenge(line.ptr, line.len, dec, sizeof dec, &dn);
-        if (st == MP_OK) st = mp_sasl_client_step(&x->c, dec, dn, out, sizeof out, &on);
-        if (st == MP_NEED_MORE || st == MP_DONE) {
-            assert_int_equal(mp_sasl_encode(out, on, b64, sizeof b64, &bn), MP_OK);
-            mp_evlog_add(log, "%s %.*s", st == MP_DONE ? "last" : "response", (int)bn, b64);
-        } else {
-            mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->c.err.offset);
-            x->over = 1;
-        }
-    }
-}
-
-static void cfx_finish(void *state, mp_evlog *log)
-{
-    cfx *x = state;
-    mp_evlog_add(log, "finish %s", mp_status_name(mp_sasl_client_finish(&x->c)));
-}
-
 static void run_client_transcript(mp_sasl_mech mech, const char *user, const char *pass,
                                   const char *in, const char *want)
 {
-    static cfx x;
-    mp_split_target t = { cfx_reset, cfx_feed, cfx_finish, &x };
+    static sasl_client_fx x;
+    mp_split_target t = { sasl_client_fx_reset, sasl_client_fx_feed, sasl_client_fx_finish, &x };
     memset(&x.cr, 0, sizeof x.cr);
     x.cr.username = mp_slice_make(user, strlen(user));
     x.cr.password = mp_slice_make(pass, strlen(pass));
     x.mech = mech;
+    x.nonce = NULL;
+    x.nonce_n = 0;
     if (mp_sasl_mech_get(mech)->flags & MP_SASL_MECH_MUTUAL) {
         /* The RFC's SaltedPassword through the cache: one PBKDF2 here,
          * not one per split. */
@@ -400,6 +289,8 @@ static void run_client_transcript(mp_sasl_mech mech, const char *user, const cha
         x.cr.scram_salt = salt;
         x.cr.scram_salt_len = saltlen;
         x.cr.scram_iterations = 4096;
+        x.nonce = "fyko+d2lbbFgONRv9qkxdawL";
+        x.nonce_n = 24;
     }
     mp_split_check(&t, in, strlen(in), want);
 }

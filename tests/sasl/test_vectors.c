@@ -32,6 +32,7 @@
 
 #include "mailproto/sasl.h"
 #include "split.h"
+#include "sasl_harness.h"
 
 #define VAL_MAX 512
 
@@ -74,25 +75,14 @@ static size_t unescape(const char *s, const char *end, char *out)
 /* ---- host and fixtures ------------------------------------------------- */
 
 static unsigned rnd;
-static int fake_random(void *user, uint8_t *out, size_t len)
-{
-    unsigned *ctr = user;
-    size_t i;
-    for (i = 0; i < len; i++) out[i] = (uint8_t)(++*ctr * 131u);
-    return 0;
-}
 
 typedef struct fx {
+    sasl_server_fx sv; /* first: its `paused` callback casts back */
     const opts *o;
-    mp_line_framer f;
-    char fbuf[MP_SMTP_MAX_AUTH_LINE];
-    mp_sasl_server s;
-    mp_sasl_client c;
-    mp_sasl_credentials cr;
+    sasl_client_fx cl; /* the client runs (sasl_harness.h) */
     mp_sasl_server_config cfg;
     mp_crypto_provider cp;
     uint8_t sk[32], svk[32], sp[32]; /* the host's SCRAM data, derived once */
-    int lines, over;
 } fx;
 
 static int eq(mp_slice a, const char *b, size_t n)
@@ -102,7 +92,7 @@ static int eq(mp_slice a, const char *b, size_t n)
 
 static void host_answer(fx *x)
 {
-    mp_sasl_server *s = &x->s;
+    mp_sasl_server *s = &x->sv.s;
     const opts *o = x->o;
     int known = eq(s->authcid, o->dbuser, o->dbuser_n);
     switch (s->want) {
@@ -135,122 +125,33 @@ static void host_answer(fx *x)
     }
 }
 
+static void srv_paused(sasl_server_fx *sv, mp_evlog *log)
+{
+    mp_evlog_add(log, "paused want=%d authzid=%.*s authcid=%.*s", (int)sv->s.want,
+                 (int)sv->s.authzid.len, sv->s.authzid.ptr, (int)sv->s.authcid.len, sv->s.authcid.ptr);
+    host_answer((fx *)sv);
+}
+
 static void srv_reset(void *state)
 {
     fx *x = state;
     const opts *o = x->o;
-    static char out[MP_SASL_MAX_MESSAGE];
-    size_t n;
     rnd = 0;
-    x->cp = mp_crypto_builtin(fake_random, &rnd);
+    x->cp = mp_crypto_builtin(sasl_counter_random, &rnd);
     memset(&x->cfg, 0, sizeof x->cfg);
     x->cfg.flags = o->flags;
     x->cfg.scram_nonce = mp_slice_make(o->snonce, o->snonce_n);
     x->cfg.cram_challenge = mp_slice_make(o->cram, o->cram_n);
     x->cfg.hostname = MP_SLICE_LIT("mx.example.org");
-    assert_int_equal(mp_line_framer_init(&x->f, x->fbuf, sizeof x->fbuf, MP_SMTP_MAX_AUTH_LINE, 0), MP_OK);
-    assert_int_equal(mp_sasl_server_start(&x->s, o->mech, &x->cp, &x->cfg), MP_OK);
-    x->lines = 0;
-    x->over = 0;
-    if (!o->ir) assert_int_equal(mp_sasl_server_step(&x->s, NULL, 0, out, sizeof out, &n), MP_NEED_MORE);
-}
-
-static void srv_result(fx *x, mp_status st, char *out, size_t n, mp_evlog *log)
-{
-    static char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE)];
-    size_t bn;
-    while (st == MP_PAUSED) {
-        mp_evlog_add(log, "paused want=%d authzid=%.*s authcid=%.*s", (int)x->s.want,
-                     (int)x->s.authzid.len, x->s.authzid.ptr, (int)x->s.authcid.len, x->s.authcid.ptr);
-        host_answer(x);
-        st = mp_sasl_server_step(&x->s, NULL, 0, out, MP_SASL_MAX_MESSAGE, &n);
-    }
-    if (st == MP_NEED_MORE || st == MP_DONE) {
-        assert_int_equal(mp_sasl_encode(out, n, b64, sizeof b64, &bn), MP_OK);
-        mp_evlog_add(log, "%s %.*s", st == MP_DONE ? "done" : "challenge", (int)bn, b64);
-        if (st == MP_DONE) x->over = 1;
-    } else {
-        mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->s.err.offset);
-        x->over = 1;
-    }
+    x->sv.ir = o->ir;
+    x->sv.paused = srv_paused;
+    sasl_server_fx_start(&x->sv, o->mech, &x->cp, &x->cfg);
 }
 
 static void srv_feed(void *state, const char *p, size_t n, mp_evlog *log)
 {
     fx *x = state;
-    static char out[MP_SASL_MAX_MESSAGE], dec[MP_SASL_MAX_MESSAGE];
-    while (n > 0) {
-        size_t used = 0, dn, on = 0;
-        mp_slice line;
-        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
-        p += used;
-        n -= used;
-        if (st == MP_NEED_MORE) break;
-        if (st != MP_OK) {
-            mp_evlog_add(log, "line-error %s", mp_status_name(st));
-            continue;
-        }
-        if (x->over) {
-            mp_evlog_text(log, "ignored", line.ptr, line.len);
-            continue;
-        }
-        st = (x->o->ir && x->lines == 0) ? mp_sasl_decode_initial(line.ptr, line.len, dec, sizeof dec, &dn)
-                                         : mp_sasl_decode_response(line.ptr, line.len, dec, sizeof dec, &dn);
-        x->lines++;
-        if (st != MP_OK) {
-            mp_evlog_add(log, "decode %s", mp_status_name(st));
-            x->over = 1;
-            continue;
-        }
-        st = mp_sasl_server_step(&x->s, dec, dn, out, sizeof out, &on);
-        srv_result(x, st, out, on, log);
-    }
-}
-
-static void cli_reset(void *state)
-{
-    fx *x = state;
-    const opts *o = x->o;
-    rnd = 0;
-    x->cp = mp_crypto_builtin(fake_random, &rnd);
-    assert_int_equal(mp_line_framer_init(&x->f, x->fbuf, sizeof x->fbuf, MP_SMTP_MAX_AUTH_LINE, 0), MP_OK);
-    assert_int_equal(mp_sasl_client_start(&x->c, o->mech, &x->cr, &x->cp), MP_OK);
-    if (o->nonce_n > 0) assert_int_equal(mp_sasl_client_set_nonce(&x->c, o->nonce, o->nonce_n), MP_OK);
-    x->over = 0;
-}
-
-static void cli_feed(void *state, const char *p, size_t n, mp_evlog *log)
-{
-    fx *x = state;
-    static char dec[MP_SASL_MAX_MESSAGE], out[MP_SASL_MAX_MESSAGE];
-    static char b64[MP_BASE64_ENCODED_LEN(MP_SASL_MAX_MESSAGE)];
-    while (n > 0) {
-        size_t used = 0, dn, on = 0, bn;
-        mp_slice line;
-        mp_status st = mp_line_framer_next(&x->f, p, n, &used, &line);
-        p += used;
-        n -= used;
-        if (st == MP_NEED_MORE) break;
-        if (st != MP_OK || x->over) {
-            mp_evlog_add(log, "skipped");
-            continue;
-        }
-        st = mp_sasl_decode_challenge(line.ptr, line.len, dec, sizeof dec, &dn);
-        if (st == MP_OK) st = mp_sasl_client_step(&x->c, dec, dn, out, sizeof out, &on);
-        if (st == MP_NEED_MORE || st == MP_DONE) {
-            assert_int_equal(mp_sasl_encode(out, on, b64, sizeof b64, &bn), MP_OK);
-            mp_evlog_add(log, "%s %.*s", st == MP_DONE ? "last" : "response", (int)bn, b64);
-        } else {
-            mp_evlog_add(log, "error %s @%llu", mp_status_name(st), (unsigned long long)x->c.err.offset);
-            x->over = 1;
-        }
-    }
-}
-
-static void cli_finish(void *state, mp_evlog *log)
-{
-    fx *x = state;
-    mp_evlog_add(log, "finish %s", mp_status_name(mp_sasl_client_finish(&x->c)));
+    sasl_server_fx_feed(&x->sv, p, n, log);
 }
 
 static void run_case(const opts *o, const char *in, size_t inlen, const char *want)
@@ -266,22 +167,25 @@ static void run_case(const opts *o, const char *in, size_t inlen, const char *wa
                                               o->dbsalt_n, o->iter, x.sk, x.svk, x.sp),
                          MP_OK);
     }
-    x.cr.username = mp_slice_make(o->user, o->user_n);
-    x.cr.password = mp_slice_make(o->pass, o->pass_n);
-    x.cr.authzid = mp_slice_make(o->authzid, o->authzid_n);
-    x.cr.token = mp_slice_make(o->token, o->token_n);
-    x.cr.oauth_host = mp_slice_make(o->host, o->host_n);
-    x.cr.oauth_port = (uint16_t)o->port;
+    x.cl.cr.username = mp_slice_make(o->user, o->user_n);
+    x.cl.cr.password = mp_slice_make(o->pass, o->pass_n);
+    x.cl.cr.authzid = mp_slice_make(o->authzid, o->authzid_n);
+    x.cl.cr.token = mp_slice_make(o->token, o->token_n);
+    x.cl.cr.oauth_host = mp_slice_make(o->host, o->host_n);
+    x.cl.cr.oauth_port = (uint16_t)o->port;
     if (o->cache) {
-        x.cr.scram_salted_password = x.sp;
-        x.cr.scram_salt = (const uint8_t *)o->dbsalt;
-        x.cr.scram_salt_len = o->dbsalt_n;
-        x.cr.scram_iterations = o->iter;
+        x.cl.cr.scram_salted_password = x.sp;
+        x.cl.cr.scram_salt = (const uint8_t *)o->dbsalt;
+        x.cl.cr.scram_salt_len = o->dbsalt_n;
+        x.cl.cr.scram_iterations = o->iter;
     }
-    t.reset = o->server ? srv_reset : cli_reset;
-    t.feed = o->server ? srv_feed : cli_feed;
-    t.finish = o->server ? NULL : cli_finish;
-    t.state = &x;
+    x.cl.mech = o->mech;
+    x.cl.nonce = o->nonce;
+    x.cl.nonce_n = o->nonce_n;
+    t.reset = o->server ? srv_reset : sasl_client_fx_reset;
+    t.feed = o->server ? srv_feed : sasl_client_fx_feed;
+    t.finish = o->server ? NULL : sasl_client_fx_finish;
+    t.state = o->server ? (void *)&x : (void *)&x.cl;
     mp_split_check(&t, in, inlen, want);
 }
 

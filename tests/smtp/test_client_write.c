@@ -71,7 +71,7 @@ static void test_hello_and_simple(void **s)
                          MP_OK);
         reset();
         assert_int_equal(mp_smtp_write_hello(&ob, MP_SMTP_EHLO, mp_slice_make(longd, 64)),
-                         MP_ERR_BAD_VALUE);
+                         MP_ERR_TOKEN_TOO_LONG);
     }
     assert_int_equal(ob.len, 0);
 
@@ -145,32 +145,32 @@ static void test_mail(void **s)
     expect("MAIL FROM:<a.b+tag@x-y.example> BODY=7BIT\r\n");
 
     /* Refusals. */
-    assert_int_equal(mp_smtp_write_mail(&ob, S("no-at-sign"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a@"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("@b.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a..b@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S(".a@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a.@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a b@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a@b@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a>@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("no-at-sign"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a@"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("@b.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a..b@c.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S(".a@c.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a.@c.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a b@c.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a@b@c.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a>@c.example"), NULL), MP_ERR_SMTP_PATH);
     assert_int_equal(mp_smtp_write_mail(&ob, S("a@c.example> SIZE=1"), NULL),
-                     MP_ERR_SMTP_BAD_MAILBOX);
+                     MP_ERR_SMTP_PATH);
     assert_int_equal(mp_smtp_write_mail(&ob, S("a@c.example\r\nRCPT TO:<x@y.example>"), NULL),
-                     MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a\0@c.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
+                     MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a\0@c.example"), NULL), MP_ERR_SMTP_PATH);
     assert_int_equal(mp_smtp_write_mail(&ob, S("\"a\rb\"@c.example"), NULL),
-                     MP_ERR_SMTP_BAD_MAILBOX);
+                     MP_ERR_SMTP_PATH);
     assert_int_equal(mp_smtp_write_mail(&ob, S("\"unclosed@c.example"), NULL),
-                     MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a@c_d.example"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_mail(&ob, S("a@[1.2.3.4"), NULL), MP_ERR_SMTP_BAD_MAILBOX);
+                     MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a@c_d.example"), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("a@[1.2.3.4"), NULL), MP_ERR_SMTP_PATH);
     /* 8-bit without SMTPUTF8. */
-    assert_int_equal(mp_smtp_write_mail(&ob, S("j\xc3\xb6rg@example.org"), NULL), MP_ERR_8BIT);
+    assert_int_equal(mp_smtp_write_mail(&ob, S("j\xc3\xb6rg@example.org"), NULL), MP_ERR_SMTP_UTF8_PATH);
     assert_int_equal(mp_smtp_write_mail(&ob, S("jorg@b\xc3\xbc" "cher.example"), NULL),
-                     MP_ERR_8BIT);
+                     MP_ERR_SMTP_UTF8_PATH);
     assert_int_equal(mp_smtp_write_mail(&ob, S("\"j\xc3\xb6rg\"@example.org"), NULL),
-                     MP_ERR_8BIT);
+                     MP_ERR_SMTP_UTF8_PATH);
     /* Lengths: local part 64, path 256 with brackets. */
     {
         static char box[400];
@@ -182,7 +182,7 @@ static void test_mail(void **s)
         memset(box, 'a', 65);
         memcpy(box + 65, "@b.example", 10);
         assert_int_equal(mp_smtp_write_mail(&ob, mp_slice_make(box, 75), NULL),
-                         MP_ERR_SMTP_MAILBOX_TOO_LONG);
+                         MP_ERR_SMTP_LOCAL_TOO_LONG);
         /* 60 + "@" + a 194-byte domain: 255 bytes, 257 with brackets. */
         memset(box, 'a', 60);
         box[60] = '@';
@@ -191,7 +191,7 @@ static void test_mail(void **s)
         assert_int_equal(mp_smtp_write_mail(&ob, mp_slice_make(box, 254), NULL), MP_OK);
         reset();
         assert_int_equal(mp_smtp_write_mail(&ob, mp_slice_make(box, 255), NULL),
-                         MP_ERR_SMTP_MAILBOX_TOO_LONG);
+                         MP_ERR_SMTP_PATH_TOO_LONG);
     }
     /* Parameter values. */
     memset(&p, 0, sizeof(p));
@@ -201,7 +201,7 @@ static void test_mail(void **s)
     assert_int_equal(mp_smtp_write_mail(&ob, S("a@b.example"), &p), MP_ERR_BAD_VALUE);
     p.envid = mp_slice_make("0123456789012345678901234567890123456789012345678901234567890123456789"
                             "0123456789012345678901234567890123456789",
-                            MP_SMTP_CLIENT_MAX_ENVID + 1);
+                            MP_SMTP_MAX_ENVID + 1);
     assert_int_equal(mp_smtp_write_mail(&ob, S("a@b.example"), &p), MP_ERR_TOKEN_TOO_LONG);
     memset(&p, 0, sizeof(p));
     p.has_mt_priority = 1;
@@ -250,8 +250,8 @@ static void test_rcpt(void **s)
         reset();
     }
     memset(&p, 0, sizeof(p));
-    assert_int_equal(mp_smtp_write_rcpt(&ob, S(""), NULL), MP_ERR_SMTP_BAD_MAILBOX);
-    assert_int_equal(mp_smtp_write_rcpt(&ob, S("b\xc3\xb6@example.com"), &p), MP_ERR_8BIT);
+    assert_int_equal(mp_smtp_write_rcpt(&ob, S(""), NULL), MP_ERR_SMTP_PATH);
+    assert_int_equal(mp_smtp_write_rcpt(&ob, S("b\xc3\xb6@example.com"), &p), MP_ERR_SMTP_UTF8_PATH);
     p.utf8 = 1;
     assert_int_equal(mp_smtp_write_rcpt(&ob, S("b\xc3\xb6@example.com"), &p), MP_OK);
     expect("RCPT TO:<b\xc3\xb6@example.com>\r\n");
@@ -309,8 +309,13 @@ static void test_no_space(void **s)
     assert_int_equal(mp_smtp_write_auth(&o, S("PLAIN"), "abcdefghijkl", 12, 1),
                      MP_ERR_NO_SPACE);
     assert_int_equal(o.len, 6);
-    assert_int_equal(mp_smtp_check_mailbox(S(""), 1, 0), MP_OK);
-    assert_int_equal(mp_smtp_check_mailbox(S(""), 0, 0), MP_ERR_SMTP_BAD_MAILBOX);
+    {
+        mp_smtp_path pa;
+        mp_error e;
+        assert_int_equal(mp_smtp_mailbox_parse("", 0, 1, 0, 0, &pa, &e), MP_OK);
+        assert_int_equal(pa.kind, MP_SMTP_PATH_NULL);
+        assert_int_equal(mp_smtp_mailbox_parse("", 0, 0, 0, 0, &pa, &e), MP_ERR_SMTP_PATH);
+    }
 }
 
 int main(void)

@@ -45,7 +45,7 @@ static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
                      l.enhanced.len ? "[" : "", (int)l.enhanced.len,
                      l.enhanced.len ? l.enhanced.ptr : "", l.enhanced.len ? "]" : "");
             if (l.enhanced.len)
-                assert_true(l.esc_class == l.code / 100);
+                assert_true(l.esc.cls == l.code / 100);
             mp_evlog_text(log, head, l.text.ptr, l.text.len);
             if (x->ehlo && l.code == 250 && l.line_no > 0) {
                 uint32_t bit = 9999;

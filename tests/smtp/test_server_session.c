@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <dirent.h>
-
 #include <cmocka.h>
 
 #include "mailproto/smtp.h"
 #include "split.h"
+#include "smtp_harness.h"
 
 typedef struct host {
     mp_smtp_server s;
@@ -325,6 +324,14 @@ static const char *run(unsigned flags, const char *in, size_t n, const char *wan
 }
 #define RUN(flags, lit, want) run((flags), (lit), sizeof(lit) - 1, (want))
 
+/* Log fragments many transcripts share: the greeting and the reply to
+ * "EHLO a" (head only, or whole with the default SIZE), and an accepted
+ * MAIL FROM:<a@b> / RCPT TO:<c@d>. */
+#define LOG_EHLO_A_HEAD                                                                            \
+    "S: 220 mx.example.org ESMTP ready\nEHLO a\nS: 250-mx.example.org\nS: 250-PIPELINING\n"
+#define LOG_EHLO_A LOG_EHLO_A_HEAD "S: 250-SIZE\nS: 250 ENHANCEDSTATUSCODES\n"
+#define LOG_TXN_A_C "mail <a@b>\nS: 250 2.1.0 Ok\nrcpt <c@d>\nS: 250 2.1.5 Ok\n"
+
 static void defaults(void)
 {
     H.max_size = 0;
@@ -460,12 +467,7 @@ static void test_limits(void **st)
     memset(big + n, 'x', 1030);
     n += 1030;
     n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\nNOOP\nRSET\r\nNO\rOP\r\nQUIT\r\n");
-    run(0, big, n, "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
+    run(0, big, n, LOG_EHLO_A
         "error MP_ERR_LINE_TOO_LONG @1030\n"
         "S: 500 5.5.2 Line too long\n"
         "error MP_ERR_BARE_LF @1049\n"
@@ -489,10 +491,7 @@ static void test_limits(void **st)
         ".\r\n"
         "MAIL FROM:<a@b>\r\n"
         "QUIT\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE 20\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
         "error MP_ERR_SMTP_MESSAGE_TOO_BIG @8\n"
@@ -518,16 +517,8 @@ static void test_limits(void **st)
     RUN(0,
         "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<defer@d>\r\nRCPT TO:<e@d>\r\n"
         "RCPT TO:<f@d>\r\nRSET\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_EHLO_A
+        LOG_TXN_A_C
         "rcpt <defer@d>\n"
         "S: 450 4.2.1 Try later\n"
         "rcpt <e@d>\n"
@@ -631,20 +622,14 @@ static void test_bdat(void **st)
         "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
         "BDAT 2 LAST\r\nhi"
         "QUIT\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE\n"
         "S: 250-CHUNKING\n"
         "S: 250-BINARYMIME\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
         "error MP_ERR_SMTP_BAD_SEQUENCE @8\n"
         "S: 503 5.5.1 Need RCPT before BDAT\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "error MP_ERR_SMTP_BAD_SEQUENCE @75\n"
         "S: 503 5.5.1 BINARYMIME needs BDAT\n"
         "chunk body ab\\r\\n.\\r\\nx\\x00\n"
@@ -655,10 +640,7 @@ static void test_bdat(void **st)
         "S: 250 2.0.0 3 octets received\n"
         "end MP_OK\n"
         "S: 250 2.6.0 Ok: queued\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "chunk body hi\n"
         "end MP_OK\n"
         "S: 250 2.6.0 Ok: queued\n"
@@ -666,12 +648,7 @@ static void test_bdat(void **st)
         "closed\n"
         "state 10\n");
     /* Without CHUNKING: 502 and the chunk still skipped. */
-    RUN(0, "EHLO a\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n", "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
+    RUN(0, "EHLO a\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n", LOG_EHLO_A
         "error MP_ERR_SMTP_NOT_IMPLEMENTED @8\n"
         "S: 502 5.5.1 CHUNKING not offered\n"
         "S: 250 2.0.0 Ok\n"
@@ -680,17 +657,11 @@ static void test_bdat(void **st)
     H.max_size = 8;
     RUN(MP_SMTP_SRV_CHUNKING,
         "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 5\r\n12345BDAT 4 LAST\r\n6789NOOP\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE 8\n"
         "S: 250-CHUNKING\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "chunk body 12345\n"
         "S: 250 2.0.0 5 octets received\n"
         "error MP_ERR_SMTP_MESSAGE_TOO_BIG @53\n"
@@ -700,17 +671,11 @@ static void test_bdat(void **st)
         "state 1\n");
     /* A bad chunk size: the stream cannot be followed, close. */
     RUN(MP_SMTP_SRV_CHUNKING, "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT x\r\nNOOP\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+        LOG_EHLO_A_HEAD
         "S: 250-SIZE 8\n"
         "S: 250-CHUNKING\n"
         "S: 250 ENHANCEDSTATUSCODES\n"
-        "mail <a@b>\n"
-        "S: 250 2.1.0 Ok\n"
-        "rcpt <c@d>\n"
-        "S: 250 2.1.5 Ok\n"
+        LOG_TXN_A_C
         "error MP_ERR_SYNTAX @45\n"
         "S: 501 5.5.4 Bad BDAT chunk size, closing\n"
         "closed\n"
@@ -788,10 +753,7 @@ static void test_starttls_split(void **st)
 {
     (void)st;
     defaults();
-    RUN(MP_SMTP_SRV_STARTTLS, "EHLO a\r\nMAIL FROM:<a@b>\r\nRSET\r\nSTARTTLS\r\n", "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
+    RUN(MP_SMTP_SRV_STARTTLS, "EHLO a\r\nMAIL FROM:<a@b>\r\nRSET\r\nSTARTTLS\r\n", LOG_EHLO_A_HEAD
         "S: 250-SIZE\n"
         "S: 250-ENHANCEDSTATUSCODES\n"
         "S: 250 STARTTLS\n"
@@ -1015,10 +977,7 @@ static void test_extensions(void **st)
     log = RUN(MP_SMTP_SRV_DSN | MP_SMTP_SRV_MT_PRIORITY | MP_SMTP_SRV_REQUIRETLS |
                   MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_UNKNOWN_PARAMS,
               in,
-              "S: 220 mx.example.org ESMTP ready\n"
-              "EHLO a\n"
-              "S: 250-mx.example.org\n"
-              "S: 250-PIPELINING\n"
+              LOG_EHLO_A_HEAD
               "S: 250-SIZE\n"
               "S: 250-DSN\n"
               "S: 250-ENHANCEDSTATUSCODES\n"
@@ -1037,12 +996,7 @@ static void test_extensions(void **st)
         "EHLO a\r\nMAIL FROM:<a@b> REQUIRETLS\r\nMAIL FROM:<a@b> RET=FULL\r\n"
         "MAIL FROM:<a@b> X-VENDOR=1\r\nMAIL FROM:<a@b> SMTPUTF8\r\nMAIL FROM:<a@b>\r\n"
         "RCPT TO:<c@d> NOTIFY=NEVER\r\n",
-        "S: 220 mx.example.org ESMTP ready\n"
-        "EHLO a\n"
-        "S: 250-mx.example.org\n"
-        "S: 250-PIPELINING\n"
-        "S: 250-SIZE\n"
-        "S: 250 ENHANCEDSTATUSCODES\n"
+        LOG_EHLO_A
         "error MP_ERR_SMTP_PARAM @8\n"
         "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n"
         "error MP_ERR_SMTP_PARAM @36\n"
@@ -1071,45 +1025,25 @@ static const struct {
     { "LAX", MP_SMTP_SRV_LAX },
 };
 
-static size_t read_file(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    assert_non_null(f);
-    n = fread(buf, 1, cap - 1, f);
-    assert_true(n < cap - 1);
-    fclose(f);
-    buf[n] = '\0';
-    return n;
-}
-
 /* Each NAME.log starts with "# ..." comment lines, one of them
  * "# flags: WORD ...", then the expected event log.  With MP_DUMP_VECTORS
  * set, a log without events is filled in from the run (review it!). */
 static void test_vectors(void **st)
 {
-    const char *root = getenv("MP_VECTORS");
-    char dir[512];
-    DIR *d;
-    struct dirent *e;
+    smtp_vec_iter it;
+    const char *vec;
     int count = 0;
     (void)st;
     defaults();
-    assert_non_null(root);
-    snprintf(dir, sizeof(dir), "%s/smtp/server", root);
-    d = opendir(dir);
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
+    smtp_vec_open(&it, "smtp/server");
+    while ((vec = smtp_vec_next(&it)) != NULL) {
         static char in[65536], log[65536], path[1024];
-        size_t n = strlen(e->d_name), inlen, k;
+        size_t inlen, k;
         unsigned flags = 0;
         const char *body, *fl, *got;
-        if (n < 4 || strcmp(e->d_name + n - 3, ".in") != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        inlen = read_file(path, in, sizeof(in));
-        snprintf(path + strlen(path) - 3, 5, ".log");
-        read_file(path, log, sizeof(log));
+        inlen = smtp_read_file(vec, in, sizeof(in));
+        snprintf(path, sizeof(path), "%.*s.log", (int)(strlen(vec) - 3), vec);
+        smtp_read_file(path, log, sizeof(log));
         fl = strstr(log, "# flags:");
         assert_non_null(fl);
         for (k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++) {
@@ -1130,13 +1064,63 @@ static void test_vectors(void **st)
             fclose(f);
             continue;
         }
-        print_message("vector %s\n", e->d_name);
+        print_message("vector %s\n", it.name);
         assert_true(*body != '\0');
         run(flags, in, inlen, body);
         count++;
     }
-    closedir(d);
     assert_true(count >= 6 || getenv("MP_DUMP_VECTORS"));
+}
+
+/* RFC 5321 §4.5.3.1.6, opt-in (MP_SMTP_SRV_TEXT_LINE_LIMIT): a content
+ * line of MP_SMTP_MAX_TEXT_LINE octets with its CRLF passes, one more
+ * octet stops delivery there; the session reads to the real end of data,
+ * answers 550 5.6.0 and the pipelined commands behind still run.  Without
+ * the flag the same body is delivered whole. */
+static void test_text_line_limit(void **st)
+{
+    static char in[8192], want[16384], body1[2048], body2[2048];
+    const size_t L = MP_SMTP_MAX_TEXT_LINE - 2u; /* longest line without CRLF */
+    const char *head = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
+    const char *log_head = LOG_EHLO_A LOG_TXN_A_C
+                           "data\n"
+                           "S: 354 End data with <CR><LF>.<CR><LF>\n";
+    size_t n = 0, w = 0, k, over;
+    (void)st;
+    defaults();
+    /* body1: a line of exactly the limit (with a stuffed dot on the wire
+     * that does not count) and a short one; body2: one octet too many. */
+    memset(body1, 'a', L);
+    body1[0] = '.';
+    memcpy(body1 + L, "\r\nx\r\n", 5);
+    memset(body2, 'b', L + 1);
+    memcpy(body2 + L + 1, "\r\ntail\r\n", 8);
+    n += (size_t)snprintf(in + n, sizeof(in) - n, "%s.%.*s.\r\n", head, (int)(L + 5), body1);
+    n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%.*s.\r\nNOOP\r\nQUIT\r\n",
+                          head + 8, (int)(L + 9), body2);
+    /* The first byte not delivered: the LF that makes the second body's
+     * first line one octet too long (its CR was the 1000th). */
+    over = strlen(head) + 1u + L + 5u + 3u + strlen(head + 8) + L + 2u;
+    w += (size_t)snprintf(want + w, sizeof(want) - w,
+                          "%schunk body %.*s\\r\\nx\\r\\n\nend MP_OK\nS: 250 2.6.0 Ok: queued\n",
+                          log_head, (int)L, body1);
+    w += (size_t)snprintf(want + w, sizeof(want) - w,
+                          "%schunk body %.*s\\r\nerror MP_ERR_SMTP_TEXT_LINE_TOO_LONG @%llu\n"
+                          "end MP_ERR_SMTP_TEXT_LINE_TOO_LONG\n"
+                          "S: 550 5.6.0 Message has a text line that is too long\n"
+                          "S: 250 2.0.0 Ok\n"
+                          "S: 221 2.0.0 mx.example.org Bye\nclosed\nstate 10\n",
+                          strstr(log_head, "mail <a@b>"), (int)(L + 1), body2,
+                          (unsigned long long)over);
+    for (k = 0; k < w; k++)
+        assert_true(want[k] != '\0');
+    run(MP_SMTP_SRV_TEXT_LINE_LIMIT, in, n, want);
+    /* Off: delivered whole and accepted. */
+    {
+        const char *got = run(0, in, n, NULL);
+        assert_non_null(strstr(got, "end MP_OK\nS: 250 2.6.0 Ok: queued\nS: 250 2.0.0 Ok\nS: 221"));
+        assert_null(strstr(got, "TEXT_LINE"));
+    }
 }
 
 int main(void)
@@ -1148,7 +1132,7 @@ int main(void)
         cmocka_unit_test(test_lmtp),          cmocka_unit_test(test_starttls_split),
         cmocka_unit_test(test_starttls_injection), cmocka_unit_test(test_host_events),
         cmocka_unit_test(test_abort),         cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_extensions),    cmocka_unit_test(test_lmtp_many),
+        cmocka_unit_test(test_text_line_limit), cmocka_unit_test(test_extensions),    cmocka_unit_test(test_lmtp_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
