@@ -175,6 +175,17 @@ typedef struct mp_error {
     const char *rule;
 } mp_error;
 
+/* Record an error in `e` and return its code: the one way every parser and
+ * session in lib/ reports a failure (`rule` is a static string or NULL). */
+static inline mp_status mp_error_set(mp_error *e, mp_status code, uint64_t offset,
+                                     const char *rule)
+{
+    e->code = code;
+    e->offset = offset;
+    e->rule = rule;
+    return code;
+}
+
 /* ======================================================================= */
 /* Byte slices                                                             */
 /* ======================================================================= */

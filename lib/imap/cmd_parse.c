@@ -220,9 +220,7 @@ static void emit_string(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d
 static void fail(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_status code,
                  const char *rule)
 {
-    p->err.code = code;
-    p->err.offset = t->offset;
-    p->err.rule = rule;
+    mp_error_set(&p->err, code, t->offset, rule);
     p->lstate = LS_NONE;
     if (t->kind == MP_IMAP_TOK_CRLF) {
         /* The command already ended: report it now. */

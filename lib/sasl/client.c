@@ -84,25 +84,25 @@ mp_status mp_sasl_client_start(mp_sasl_client *c, mp_sasl_mech mech,
     mp_status st;
     if (c == NULL || creds == NULL) return MP_ERR_ARG;
     memset(c, 0, sizeof *c);
-    if (mi == NULL) return mp_sasl_fail(&c->err, MP_ERR_SASL_MECH, 0, NULL);
+    if (mi == NULL) return mp_error_set(&c->err, MP_ERR_SASL_MECH, 0, NULL);
     if (mi->hash != MP_SASL_HASH_NONE) {
         c->hc = mp_sasl_mech_hash(mech, crypto);
         if (c->hc == NULL || c->hc->digest_size > MP_HASH_MAX_DIGEST)
-            return mp_sasl_fail(&c->err, MP_ERR_UNSUPPORTED, 0, "crypto provider hash");
+            return mp_error_set(&c->err, MP_ERR_UNSUPPORTED, 0, "crypto provider hash");
     }
     st = check_creds(mech, creds);
-    if (st != MP_OK) return mp_sasl_fail(&c->err, st, 0, "credentials");
+    if (st != MP_OK) return mp_error_set(&c->err, st, 0, "credentials");
     if (mi->flags & MP_SASL_MECH_CHANNEL_BINDING) {
         if (creds->cb_type.len == 0 || creds->cb_data.len == 0 ||
             !mp_sasl_scram_printable(creds->cb_type.ptr, creds->cb_type.len) ||
             creds->cb_type.len > MP_SASL_MAX_NAME || creds->cb_data.len > MP_SASL_MAX_NAME)
-            return mp_sasl_fail(&c->err, MP_ERR_UNSUPPORTED, 0, "channel binding data");
+            return mp_error_set(&c->err, MP_ERR_UNSUPPORTED, 0, "channel binding data");
     }
     if (mi->flags & MP_SASL_MECH_MUTUAL) {
         /* 24 characters = 144 bits of the random source. */
         c->nonce_len = 24;
         st = mp_sasl_random_nonce(crypto, c->nonce, c->nonce_len);
-        if (st != MP_OK) return mp_sasl_fail(&c->err, st, 0, "random");
+        if (st != MP_OK) return mp_error_set(&c->err, st, 0, "random");
     }
     c->creds = creds;
     c->crypto = crypto;
@@ -325,45 +325,45 @@ static mp_status parse_server_first(mp_sasl_client *c, const char *m, size_t n, 
     size_t saltlen;
 
     if ((at = mp_sasl_find_nul(m, n)) < n)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'r') {
         /* "m=" is a mandatory extension we do not know: fail (§5.1). */
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0,
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0,
                             name == 'm' ? "RFC 5802 §5.1 m= extension" : RULE_SCRAM_FIRST);
     }
     if (v.len <= c->nonce_len || memcmp(v.ptr, c->nonce, c->nonce_len) != 0 ||
         !mp_sasl_scram_printable(v.ptr, v.len))
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_NONCE, 2, "RFC 5802 §5.1 r= nonce");
+        return mp_error_set(&c->err, MP_ERR_SASL_NONCE, 2, "RFC 5802 §5.1 r= nonce");
     if (v.len - c->nonce_len > MP_SASL_MAX_NONCE)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_TOO_LONG, 2, "MP_SASL_MAX_NONCE");
+        return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, 2, "MP_SASL_MAX_NONCE");
     *nonce = v;
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 's' ||
         v.len == 0)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §5.1 s= salt");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §5.1 s= salt");
     if (MP_BASE64_DECODED_MAX(v.len) > MP_SASL_MAX_SALT + 2u)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_SALT");
+        return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_SALT");
     st = mp_base64_decode(v.ptr, v.len, c->salt, sizeof c->salt, &saltlen);
     if (st == MP_ERR_NO_SPACE)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_SALT");
+        return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_SALT");
     if (st != MP_OK || saltlen == 0)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §5.1 s= base64");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §5.1 s= base64");
     c->salt_len = (uint8_t)saltlen;
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'i')
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §5.1 i= count");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §5.1 i= count");
     st = mp_parse_u64(v, MP_SASL_SCRAM_MAX_ITERATIONS, &iter);
     if (st == MP_ERR_SYNTAX || (v.len > 1 && v.ptr[0] == '0'))
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §7 posit-number");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §7 posit-number");
     if (st != MP_OK || iter < MP_SASL_SCRAM_MIN_ITERATIONS)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_ITERATIONS, at + 2,
+        return mp_error_set(&c->err, MP_ERR_SASL_ITERATIONS, at + 2,
                             "MP_SASL_SCRAM_MIN_ITERATIONS..MP_SASL_SCRAM_MAX_ITERATIONS");
     c->iterations = (uint32_t)iter;
     /* Extensions: well-formed attributes, ignored. */
     while (pos < n) {
         at = pos;
         if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK)
-            return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 extensions");
+            return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 extensions");
     }
     return MP_OK;
 }
@@ -411,10 +411,10 @@ static mp_status scram_final(mp_sasl_client *c, const char *m, size_t n, mp_outb
         memcpy(c->salted_password, cr->scram_salted_password, dlen);
     } else {
         if (cr->password.len == 0)
-            return mp_sasl_fail(&c->err, MP_ERR_ARG, 0, "password (cache did not match)");
+            return mp_error_set(&c->err, MP_ERR_ARG, 0, "password (cache did not match)");
         st = mp_pbkdf2_hmac(c->hc, cr->password.ptr, cr->password.len, c->salt, c->salt_len,
                             c->iterations, c->salted_password, dlen);
-        if (st != MP_OK) return mp_sasl_fail(&c->err, MP_ERR_CRYPTO, 0, "PBKDF2");
+        if (st != MP_OK) return mp_error_set(&c->err, MP_ERR_CRYPTO, 0, "PBKDF2");
     }
     /* ClientProof = ClientKey XOR HMAC(StoredKey, AuthMessage) */
     mp_sasl_scram_keys(c->hc, c->salted_password, ck, key, NULL);
@@ -443,17 +443,17 @@ static mp_status scram_verify(mp_sasl_client *c, const char *m, size_t n)
     uint8_t sig[MP_HASH_MAX_DIGEST + 3];
     int ok;
     if ((siglen = mp_sasl_find_nul(m, n)) < n)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, siglen, "RFC 5802 §7 value-char");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, siglen, "RFC 5802 §7 value-char");
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || (name != 'v' && name != 'e'))
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, RULE_SCRAM_FINAL);
-    if (name == 'e') return mp_sasl_fail(&c->err, MP_ERR_SASL_AUTH_FAILED, 2, "RFC 5802 §7 server-error");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, RULE_SCRAM_FINAL);
+    if (name == 'e') return mp_error_set(&c->err, MP_ERR_SASL_AUTH_FAILED, 2, "RFC 5802 §7 server-error");
     if (v.len != MP_BASE64_ENCODED_LEN(c->hc->digest_size) ||
         mp_base64_decode(v.ptr, v.len, sig, sizeof sig, &siglen) != MP_OK ||
         siglen != c->hc->digest_size)
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 2, "RFC 5802 §7 verifier");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 2, "RFC 5802 §7 verifier");
     ok = mp_ct_equal(sig, c->server_signature, siglen);
     mp_wipe(sig, sizeof sig);
-    if (!ok) return mp_sasl_fail(&c->err, MP_ERR_SASL_SERVER_PROOF, 2, "RFC 5802 §3 ServerSignature");
+    if (!ok) return mp_error_set(&c->err, MP_ERR_SASL_SERVER_PROOF, 2, "RFC 5802 §3 ServerSignature");
     return MP_OK;
 }
 
@@ -467,7 +467,7 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
         if (info(c)->flags & MP_SASL_MECH_CLIENT_FIRST) {
             /* No SASL-IR: the server's empty challenge asks for it. */
             if (len != 0)
-                return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §5 empty challenge");
+                return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §5 empty challenge");
             return initial(c, ob, outlen);
         }
         if (c->mech == MP_SASL_LOGIN) {
@@ -475,7 +475,7 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
             return emit(c, ob, outlen, MP_NEED_MORE, C_LOGIN_PASSWORD);
         }
         /* CRAM-MD5 (RFC 2195 §2): user SP hex(HMAC-MD5(password, challenge)) */
-        if (len == 0) return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 2195 challenge");
+        if (len == 0) return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 2195 challenge");
         {
             uint8_t mac[MP_HASH_MAX_DIGEST];
             mp_outbuf_put(ob, cr->username.ptr, cr->username.len);
@@ -501,12 +501,12 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
             if (c->mech == MP_SASL_OAUTHBEARER) mp_outbuf_putc(ob, '\001');
             return emit(c, ob, outlen, MP_DONE, C_OAUTH_FAILED);
         }
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
     case C_VERIFIED:
         /* The server speaks out of turn. */
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
     default:
-        return mp_sasl_fail(&c->err, MP_ERR_STATE, 0, "no challenge expected");
+        return mp_error_set(&c->err, MP_ERR_STATE, 0, "no challenge expected");
     }
 }
 
@@ -520,7 +520,7 @@ mp_status mp_sasl_client_step(mp_sasl_client *c, const void *chal, size_t len, c
     *outlen = 0;
     if (len > MP_SASL_MAX_MESSAGE) {
         c->state = C_FAILED;
-        return mp_sasl_fail(&c->err, MP_ERR_SASL_TOO_LONG, MP_SASL_MAX_MESSAGE,
+        return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, MP_SASL_MAX_MESSAGE,
                             "MP_SASL_MAX_MESSAGE");
     }
     mp_outbuf_init(&ob, out, cap);

@@ -54,14 +54,4 @@ static inline size_t mp_sasl_find_nul(const char *p, size_t n)
 /* Lowercase hex of `n` bytes. */
 void mp_sasl_put_hex(mp_outbuf *ob, const uint8_t *p, size_t n);
 
-/* Record a failure and return its code. */
-static inline mp_status mp_sasl_fail(mp_error *e, mp_status code, size_t offset,
-                                     const char *rule)
-{
-    e->code = code;
-    e->offset = offset;
-    e->rule = rule;
-    return code;
-}
-
 #endif

@@ -49,7 +49,7 @@ static const mp_sasl_server_config *conf(const mp_sasl_server *s)
 
 static mp_status fail(mp_sasl_server *s, mp_status code, size_t off, const char *rule)
 {
-    return mp_sasl_fail(&s->err, code, off, rule);
+    return mp_error_set(&s->err, code, off, rule);
 }
 
 mp_status mp_sasl_server_start(mp_sasl_server *s, mp_sasl_mech mech,

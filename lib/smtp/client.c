@@ -19,11 +19,8 @@ int mp_smtpc_pipelining(const mp_smtp_client *c)
 
 static mp_status fail(mp_smtp_client *c, mp_status code, uint64_t offset, const char *rule)
 {
-    c->err.code = code;
-    c->err.offset = offset;
-    c->err.rule = rule;
     c->phase = MP_SMTP_PH_FAILED;
-    return code;
+    return mp_error_set(&c->err, code, offset, rule);
 }
 
 void mp_smtpc_push(mp_smtp_client *c, uint8_t kind)

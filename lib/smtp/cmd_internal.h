@@ -11,15 +11,4 @@
 mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mail,
                                 unsigned flags, mp_smtp_params *out, mp_error *err);
 
-/* Record an error (offset within the parsed text, static rule string)
- * and return its code. */
-static inline mp_status mp_smtp_fail_(mp_error *err, mp_status code, size_t off,
-                                      const char *rule)
-{
-    err->code = code;
-    err->offset = off;
-    err->rule = rule;
-    return code;
-}
-
 #endif

@@ -154,34 +154,34 @@ static mp_status literal_check(const char *p, size_t n, unsigned *flags, mp_erro
     const char *rule = "RFC 5321 4.1.3 address-literal";
     size_t i, colon = 0;
     if (n < 3 || p[0] != '[' || p[n - 1] != ']')
-        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, rule);
+        return mp_error_set(err, MP_ERR_SMTP_PATH, 0, rule);
     p++;
     n -= 2;
     for (i = 0; i < n; i++) {
         if (!is_dcontent((unsigned char)p[i]))
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i + 1, rule);
+            return mp_error_set(err, MP_ERR_SMTP_PATH, i + 1, rule);
         if (p[i] == ':' && colon == 0)
             colon = i;
     }
     if (n > 5 && mp_slice_eq_ci(mp_slice_make(p, 5), "IPv6:", 5)) {
         if (!ipv6_ok(p + 5, n - 5))
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 6, "RFC 5321 4.1.3 IPv6-addr");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 6, "RFC 5321 4.1.3 IPv6-addr");
         *flags |= MP_SMTP_PATH_LITERAL_V6;
         return MP_OK;
     }
     if (is_digit((unsigned char)p[0]) && colon == 0) {
         if (!ipv4_ok(p, n))
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 IPv4-address-literal");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 IPv4-address-literal");
         *flags |= MP_SMTP_PATH_LITERAL_V4;
         return MP_OK;
     }
     /* General-address-literal = Standardized-tag ":" 1*dcontent, where
      * Standardized-tag = Ldh-str (ends in a letter or digit). */
     if (colon == 0 || colon + 1 == n || p[colon - 1] == '-')
-        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 General-address-literal");
+        return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 General-address-literal");
     for (i = 0; i < colon; i++)
         if (!is_alpha((unsigned char)p[i]) && !is_digit((unsigned char)p[i]) && p[i] != '-')
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i + 1, "RFC 5321 4.1.3 Standardized-tag");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, i + 1, "RFC 5321 4.1.3 Standardized-tag");
     *flags |= MP_SMTP_PATH_LITERAL_GEN;
     return MP_OK;
 }
@@ -196,9 +196,9 @@ mp_status mp_smtp_domain_check(const char *p, size_t n, int utf8, unsigned *flag
     if (n > 0 && p[0] == '[')
         return literal_check(p, n, flags, err);
     if (n == 0)
-        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, rule);
+        return mp_error_set(err, MP_ERR_SMTP_PATH, 0, rule);
     if (n > MP_SMTP_MAX_DOMAIN)
-        return mp_smtp_fail_(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, MP_SMTP_MAX_DOMAIN,
+        return mp_error_set(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, MP_SMTP_MAX_DOMAIN,
                              "MP_SMTP_MAX_DOMAIN");
     /* sub-domain = Let-dig [Ldh-str]: letters, digits, inner hyphens; a
      * byte >= 0x80 belongs to a U-label (RFC 6531 §3.3). */
@@ -206,25 +206,25 @@ mp_status mp_smtp_domain_check(const char *p, size_t n, int utf8, unsigned *flag
         unsigned c = i < n ? (unsigned char)p[i] : '.';
         if (c == '.') {
             if (label == 0 || p[i - 1] == '-')
-                return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, rule);
+                return mp_error_set(err, MP_ERR_SMTP_PATH, i, rule);
             if (label > MP_SMTP_MAX_LABEL)
-                return mp_smtp_fail_(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, i, "MP_SMTP_MAX_LABEL");
+                return mp_error_set(err, MP_ERR_SMTP_DOMAIN_TOO_LONG, i, "MP_SMTP_MAX_LABEL");
             label = 0;
             continue;
         }
         if (c >= 0x80) {
             if (!utf8)
-                return mp_smtp_fail_(err, MP_ERR_SMTP_UTF8_PATH, i, "RFC 6531 3.3");
+                return mp_error_set(err, MP_ERR_SMTP_UTF8_PATH, i, "RFC 6531 3.3");
             eightbit = 1;
         } else if (!is_alpha(c) && !is_digit(c) && !(c == '-' && label > 0)) {
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, rule);
+            return mp_error_set(err, MP_ERR_SMTP_PATH, i, rule);
         }
         label++;
     }
     if (eightbit) {
         size_t bad = 0;
         if (!mp_utf8_valid(p, n, &bad))
-            return mp_smtp_fail_(err, MP_ERR_UTF8, bad, "RFC 3629");
+            return mp_error_set(err, MP_ERR_UTF8, bad, "RFC 3629");
         *flags |= MP_SMTP_PATH_UTF8;
     }
     return MP_OK;
@@ -270,7 +270,7 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
             if (c < 32 || c == 127)
                 break;
         }
-        mp_smtp_fail_(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Quoted-string");
+        mp_error_set(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Quoted-string");
         return 0;
     }
     /* Dot-string = Atom *("." Atom) */
@@ -279,7 +279,7 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
         while (i < n && (is_atext((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80))
             i++;
         if (i == a) {
-            mp_smtp_fail_(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Dot-string");
+            mp_error_set(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Dot-string");
             return 0;
         }
         if (i < n && p[i] == '.') {
@@ -308,7 +308,7 @@ static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int 
     if (ll == 0)
         return err->code;
     if (ll > MP_SMTP_MAX_LOCAL_PART)
-        return mp_smtp_fail_(err, MP_ERR_SMTP_LOCAL_TOO_LONG, i + MP_SMTP_MAX_LOCAL_PART,
+        return mp_error_set(err, MP_ERR_SMTP_LOCAL_TOO_LONG, i + MP_SMTP_MAX_LOCAL_PART,
                              "MP_SMTP_MAX_LOCAL_PART");
     i += ll;
     if ((bare ? i == n : (i < n && p[i] == '>')) && allow_postmaster &&
@@ -322,20 +322,20 @@ static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int 
         return MP_OK;
     }
     if (i >= n || p[i] != '@')
-        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
+        return mp_error_set(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
     i++;
     dl = domain_span(p + i, n - i);
     end = i + dl; /* where the ">" must be (bare: the end) */
     /* The whole path with both brackets: `end` bytes plus ">" (plus "<"
      * when bare). */
     if (bare ? end != n : (end >= n || p[end] != '>'))
-        return mp_smtp_fail_(err,
+        return mp_error_set(err,
                              end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH
                                  ? MP_ERR_SMTP_PATH_TOO_LONG
                                  : MP_ERR_SMTP_PATH,
                              end, "RFC 5321 4.1.2 Path");
     if (end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH)
-        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH - (unsigned)bare,
+        return mp_error_set(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH - (unsigned)bare,
                              "MP_SMTP_MAX_PATH");
     st = mp_smtp_domain_check(p + i, dl, utf8, &flags, err);
     if (st != MP_OK) {
@@ -350,9 +350,9 @@ static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int 
                 break;
         if (k < mb + ll) {
             if (!utf8)
-                return mp_smtp_fail_(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
+                return mp_error_set(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
             if (!mp_utf8_valid(p + mb, ll, &bad))
-                return mp_smtp_fail_(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
+                return mp_error_set(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
             flags |= MP_SMTP_PATH_UTF8;
         }
     }
@@ -375,10 +375,10 @@ mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_
     memset(path, 0, sizeof(*path));
     *used = 0;
     if (n == 0 || p[0] != '<')
-        return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Path");
+        return mp_error_set(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Path");
     if (n >= 2 && p[1] == '>') {
         if (!allow_null)
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.2 Forward-path");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.2 Forward-path");
         path->kind = MP_SMTP_PATH_NULL;
         path->mailbox = path->local = path->domain = mp_slice_make(p + 1, 0);
         *used = 2;
@@ -403,7 +403,7 @@ mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_
                 i++;
                 break;
             }
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 A-d-l");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 A-d-l");
         }
         flags = MP_SMTP_PATH_SOURCE_ROUTE;
     }
@@ -416,10 +416,10 @@ mp_status mp_smtp_mailbox_parse(const char *p, size_t n, int allow_null, int all
     size_t used;
     memset(path, 0, sizeof(*path));
     if (p == NULL && n != 0)
-        return mp_smtp_fail_(err, MP_ERR_ARG, 0, "mp_smtp_mailbox_parse");
+        return mp_error_set(err, MP_ERR_ARG, 0, "mp_smtp_mailbox_parse");
     if (n == 0) {
         if (!allow_null)
-            return mp_smtp_fail_(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Forward-path");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Forward-path");
         path->kind = MP_SMTP_PATH_NULL;
         path->mailbox = path->local = path->domain = mp_slice_make(p, 0);
         return MP_OK;

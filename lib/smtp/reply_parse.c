@@ -35,12 +35,9 @@ int mp_smtp_reply_parser_busy(const mp_smtp_reply_parser *p)
 static mp_status rp_fail(mp_smtp_reply_parser *p, mp_status code, uint64_t offset,
                          const char *rule)
 {
-    p->err.code = code;
-    p->err.offset = offset;
-    p->err.rule = rule;
     p->code = 0;
     p->nlines = 0;
-    return code;
+    return mp_error_set(&p->err, code, offset, rule);
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
