@@ -1,0 +1,375 @@
+"""Real peers for the interop tests: Postfix smtp-sink, a private Postfix
+instance, our mailproto-smtpd, and the clients (swaks, mailproto-smtp-send).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from iop import CERT, KEY, Fail, Skip, expect, free_port, log, need, read
+
+NO_TLS = 'built without TLS'
+
+
+# ------------------------------------------------------------ smtp-sink
+
+class SmtpSink:
+    """Postfix smtp-sink dumping every transaction into <tmp>/sink/."""
+
+    def __init__(self, run, flags=()):
+        need('smtp-sink')
+        self.run = run
+        self.dump = run.mkdir('sink', mode=0o777)  # written as user nobody
+        self.port = free_port()
+        self.proc = run.spawn(['smtp-sink', '-u', 'nobody', *flags,
+                               '-d', self.dump + '/%H%M%S.',
+                               '127.0.0.1:%d' % self.port, '64'], 'smtp-sink')
+        run.wait_listening(self.port, proc=self.proc)
+
+
+# ------------------------------------------------------------ Postfix
+
+POSTFIX_MASTER_CF = """\
+127.0.0.1:{port} inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+# Everything lives under the case's temp dir; delivery for example.net
+# goes to one virtual Maildir (box/) owned by nobody.  Header rewriting,
+# MIME processing and local aliases are off so the stored bytes are the
+# sent bytes plus trace fields.
+POSTFIX_MAIN_CF = """\
+compatibility_level = 3.6
+queue_directory = {d}/queue
+data_directory = {d}/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = {d}/maillog
+maillog_file_prefixes = {d}
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.interop.test
+mydomain = interop.test
+myorigin = $mydomain
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains =
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_header_rewrite_clients =
+append_dot_mydomain = no
+biff = no
+smtpd_relay_restrictions = reject_unauth_destination
+virtual_mailbox_domains = example.net
+virtual_mailbox_base = {d}/mail
+virtual_mailbox_maps = static:box/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+virtual_mailbox_limit = 0
+disable_mime_input_processing = yes
+message_size_limit = 40000000
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = {d}/tls.crt
+smtpd_tls_key_file = {d}/tls.key
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+"""
+
+
+class Postfix:
+    """A private Postfix instance (postfix -c DIR) on 127.0.0.1:port.
+
+    Mail for @example.net lands in self.box (a Maildir).  stop() is
+    registered as a clean-up and leaves no process behind.
+    """
+
+    def __init__(self, run, extra_main=''):
+        need('postfix', 'postconf')
+        self.run = run
+        self.dir = run.mkdir('postfix')
+        d = self.dir
+        self.conf = run.mkdir('postfix', 'conf')
+        run.mkdir('postfix', 'queue')
+        mail = run.mkdir('postfix', 'mail')
+        os.chown(mail, 65534, 65534)
+        self.box = os.path.join(mail, 'box')
+        self.port = free_port()
+        self.maillog = os.path.join(d, 'maillog')
+        run.logs.append(self.maillog)
+        shutil.copy(CERT, os.path.join(d, 'tls.crt'))
+        shutil.copy(KEY, os.path.join(d, 'tls.key'))
+        with open(os.path.join(self.conf, 'main.cf'), 'w') as f:
+            f.write(POSTFIX_MAIN_CF.format(d=d) + extra_main)
+        with open(os.path.join(self.conf, 'master.cf'), 'w') as f:
+            f.write(POSTFIX_MASTER_CF.format(port=self.port))
+        self.master = None
+        run.at_exit(self.stop)
+        r = run.cmd(['postfix', '-c', self.conf, 'start'], ok=None)
+        if r.returncode != 0:
+            raise Fail('postfix start failed (%d): %s\n%s' % (
+                r.returncode, r.stdout.decode(errors='replace'),
+                read(self.maillog).decode(errors='replace')))
+        self.master = self._master_pid(10)
+        run.wait_listening(self.port, timeout=15)
+
+    def _master_pid(self, timeout):
+        pidfile = os.path.join(self.dir, 'queue', 'pid', 'master.pid')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with open(pidfile) as f:
+                    return int(f.read().strip())
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        raise Fail('Postfix master wrote no %s' % pidfile)
+
+    def _group(self):
+        """Pids of the master's process group (its daemons)."""
+        pids = []
+        for n in os.listdir('/proc'):
+            if not n.isdigit():
+                continue
+            try:
+                with open('/proc/%s/stat' % n) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(')') + 2:].split()
+            if fields[0] != 'Z' and int(fields[2]) == self.master:
+                pids.append(int(n))
+        return pids
+
+    def stop(self):
+        """postfix stop; then make sure the master and its daemons are gone."""
+        subprocess.run(['postfix', '-c', self.conf, 'stop'], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
+        if self.master is None:
+            return
+        deadline = time.monotonic() + 10
+        while self._group() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = self._group()
+        if left:
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            raise Fail('Postfix processes survived "postfix stop": %r' % left)
+
+
+# ------------------------------------------------------------ our server
+
+class Smtpd:
+    """mailproto-smtpd on 127.0.0.1:port storing into the Maildir self.box."""
+
+    def __init__(self, run, prog, tls=False, implicit_tls=False, lmtp=False,
+                 passwd=None, max_size=None):
+        self.run = run
+        self.port = free_port()
+        self.box = run.mkdir('maildir')
+        argv = [prog, '--listen', '127.0.0.1:%d' % self.port, '--maildir', self.box]
+        if lmtp:
+            argv.append('--lmtp')
+        if tls or implicit_tls:
+            argv += ['--tls-cert', CERT, '--tls-key', KEY]
+        if implicit_tls:
+            argv.append('--implicit-tls')
+        if passwd:
+            lines = ''.join('%s:%s\n' % up for up in passwd.items())
+            argv += ['--passwd', run.write('passwd', lines.encode())]
+        if max_size is not None:
+            argv += ['--max-size', str(max_size)]
+        self.proc = run.spawn(argv, 'smtpd')
+        try:
+            run.wait_output(self.proc, 'listening on')
+        except Fail:
+            out = read(self.proc.log).decode(errors='replace')
+            if (tls or implicit_tls) and self.proc.returncode == 2 and NO_TLS in out:
+                raise Skip('mailproto-smtpd ' + NO_TLS)
+            raise
+
+    def alive(self):
+        expect(self.proc.poll() is None, 'mailproto-smtpd exited with %s'
+               % self.proc.returncode)
+
+
+# ------------------------------------------------------------ clients
+
+def swaks_send(run, port, sender, rcpts, msg, starttls=False, auth=None, mech=None,
+               pipeline=False, extra=(), ok=(0,)):
+    """Send msg (wire form, ends with CRLF) with swaks.
+
+    swaks ends the data with CRLF . CRLF itself, so it gets the message
+    without its final CRLF.
+    """
+    need('swaks')
+    expect(msg.endswith(b'\r\n'), 'test message must end with CRLF')
+    data = run.write('swaks-data.eml', msg[:-2])
+    argv = ['swaks', '--server', '127.0.0.1:%d' % port, '--from', sender,
+            '--to', ','.join(rcpts), '--data', '@' + data, '--helo', 'client.interop.test']
+    if starttls:
+        argv.append('--tls')
+    if auth:
+        user, password = auth
+        argv += ['--auth', mech or 'PLAIN', '--auth-user', user,
+                 '--auth-password', password]
+    if pipeline:
+        argv.append('--pipeline')
+    return run.cmd(argv + list(extra), ok=ok, name='swaks')
+
+
+def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
+            auth=None, mech=None, ok=(0,)):
+    """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks')."""
+    if os.path.basename(prog) == 'swaks':
+        expect(not tls, 'swaks stand-in: no implicit TLS here')
+        return swaks_send(run, port, sender, rcpts, msg, starttls=starttls,
+                          auth=auth, mech=mech, pipeline=True, ok=ok)
+    argv = [prog, '--server', '127.0.0.1:%d' % port, '--from', sender]
+    for r in rcpts:
+        argv += ['--to', r]
+    if starttls:
+        argv.append('--starttls')
+    if tls:
+        argv.append('--tls')
+    if auth:
+        argv += ['--auth', '%s:%s' % auth]
+    if mech:
+        argv += ['--mech', mech]
+    argv.append(run.write('send.eml', msg))
+    r = run.cmd(argv, ok=None, name='smtp-send')
+    out = r.stdout.decode(errors='replace')
+    if (starttls or tls) and r.returncode == 2 and NO_TLS in out:
+        raise Skip('mailproto-smtp-send ' + NO_TLS)
+    if ok is not None and r.returncode not in ok:
+        raise Fail('mailproto-smtp-send exited with %d:\n%s' % (r.returncode, out))
+    return r
+
+
+# ------------------------------------------------------------ observing the wire
+
+class HoldProxy:
+    """A TCP proxy in front of a server that holds every server reply back
+    for `hold` seconds and records both directions in arrival order.
+
+    A client that pipelines (RFC 2920) sends its whole group of commands
+    while the first reply is held back; one that waits sends one command
+    per round.  rounds() gives what the client sent between two replies.
+    """
+
+    def __init__(self, run, upstream_port, hold=0.3):
+        self.upstream = upstream_port
+        self.hold = hold
+        self.events = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.threads = []
+        self.closing = False
+        t = threading.Thread(target=self._accept, daemon=True)
+        t.start()
+        run.at_exit(self.close)
+
+    def _accept(self):
+        while not self.closing:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            s = socket.create_connection(('127.0.0.1', self.upstream))
+            for src, dst, tag in ((c, s, 'c'), (s, c, 's')):
+                t = threading.Thread(target=self._pump, args=(src, dst, tag), daemon=True)
+                t.start()
+                self.threads.append(t)
+
+    def _pump(self, src, dst, tag):
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                data = b''
+            if not data:
+                try:
+                    dst.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                return
+            if tag == 's' and self.hold:
+                time.sleep(self.hold)
+            with self.lock:
+                self.events.append((tag, data))
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def close(self):
+        self.closing = True
+        self.sock.close()
+
+    def client_bytes(self):
+        with self.lock:
+            return b''.join(d for t, d in self.events if t == 'c')
+
+    def rounds(self):
+        """What the client sent between consecutive server replies."""
+        out = []
+        cur = b''
+        with self.lock:
+            for tag, data in self.events:
+                if tag == 'c':
+                    cur += data
+                elif cur:
+                    out.append(cur)
+                    cur = b''
+        if cur:
+            out.append(cur)
+        return out
+
+    def pipelined(self):
+        """True if MAIL and a RCPT went out in one round."""
+        return any(b'MAIL FROM:' in r.upper() and b'RCPT TO:' in r.upper()
+                   for r in self.rounds())
+
+    def lockstep(self):
+        """True if, before the message data, every round held one command."""
+        for r in self.rounds():
+            head = r.upper().split(b'\r\n')
+            cmds = [ln for ln in head if ln[:5] in (b'MAIL ', b'RCPT ', b'DATA', b'BDAT ')]
+            if len(cmds) > 1 and not cmds[0].startswith(b'BDAT'):
+                return False
+        return True
+
+
+def log_transcript(r):
+    log(r.stdout.decode(errors='replace')[-2000:])
