@@ -371,9 +371,12 @@ def _on_signal(signum, frame):
 def main(cases, nprogs, usage):
     """Run the cases named on the command line (all without names).
 
-    argv: nprogs program paths, then case names.
+    argv: nprogs program paths, then case names; or --list.
     """
     args = sys.argv[1:]
+    if args == ['--list']:  # for tests/interop/CMakeLists.txt
+        print('\n'.join(cases))
+        sys.exit(0)
     if len(args) < nprogs or any(a in ('-h', '--help') for a in args):
         sys.stderr.write('usage: %s %s [CASE...]\ncases: %s\n'
                          % (sys.argv[0], usage, ' '.join(cases)))

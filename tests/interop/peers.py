@@ -233,7 +233,7 @@ def swaks_send(run, port, sender, rcpts, msg, starttls=False, auth=None, mech=No
     expect(msg.endswith(b'\r\n'), 'test message must end with CRLF')
     data = run.write('swaks-data.eml', msg[:-2])
     argv = ['swaks', '--server', '127.0.0.1:%d' % port, '--from', sender,
-            '--to', ','.join(rcpts), '--data', '@' + data, '--helo', 'client.interop.test']
+            '--to', ','.join(rcpts), '--data', '@' + data, '--helo', 'client.interop.test', '--timeout', '15']
     if starttls:
         argv.append('--tls')
     if auth:
@@ -373,3 +373,31 @@ class HoldProxy:
 
 def log_transcript(r):
     log(r.stdout.decode(errors='replace')[-2000:])
+
+
+def stored_copies(box, rcpts, timeout=10):
+    """Messages our server stored under box for one transaction to rcpts.
+
+    mailproto-smtpd keeps one shared copy or one copy per recipient
+    (subfolders): accept 1 or len(rcpts) files in any new/ or cur/ below box.
+    """
+    deadline = time.monotonic() + timeout
+    while not maildir_files(box):
+        if time.monotonic() > deadline:
+            raise Fail('nothing stored under %s within %ds' % (box, timeout))
+        time.sleep(0.05)
+    time.sleep(0.3)
+    names = maildir_files(box)
+    expect(len(names) in (1, len(rcpts)), '%d files stored for %d recipients: %r'
+           % (len(names), len(rcpts), names))
+    return [read(n) for n in names]
+
+
+def maildir_files(box):
+    """Every file in a new/ or cur/ folder below box."""
+    out = []
+    for root, dirs, files in os.walk(box):
+        dirs.sort()
+        if os.path.basename(root) in ('new', 'cur'):
+            out += [os.path.join(root, f) for f in sorted(files)]
+    return out

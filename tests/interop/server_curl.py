@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Our SMTP server (mailproto-smtpd) against curl's smtp:// client.
+
+usage: server_curl.py /path/to/mailproto-smtpd [CASE...]
+"""
+
+import iop
+from iop import check_delivered, expect, message, need
+from peers import Smtpd, stored_copies
+
+FROM = 'alice@example.org'
+RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
+USERS = {'alice': 'S3cret-pass'}
+
+
+def curl(run, srv, msg, rcpts, extra=()):
+    need('curl')
+    argv = ['curl', '--silent', '--show-error', '--max-time', '30',
+            '--url', 'smtp://127.0.0.1:%d' % srv.port, '--mail-from', FROM]
+    for r in rcpts:
+        argv += ['--mail-rcpt', r]
+    argv += ['--upload-file', run.write('curl.eml', msg), '--verbose']
+    return run.cmd(argv + list(extra), name='curl')
+
+
+def check(srv, msg, rcpts):
+    for data in stored_copies(srv.box, rcpts):
+        check_delivered(data, msg)
+    srv.alive()
+
+
+def case_three_rcpts(run, prog):
+    """--mail-rcpt x3 and a dot-stuffed body."""
+    srv = Smtpd(run, prog)
+    msg = message('dots.eml')
+    curl(run, srv, msg, RCPTS)
+    check(srv, msg, RCPTS)
+
+
+def case_starttls(run, prog):
+    """--ssl-reqd: STARTTLS required by curl (self-signed, -k)."""
+    srv = Smtpd(run, prog, tls=True)
+    msg = message('plain.eml')
+    r = curl(run, srv, msg, RCPTS, ['--ssl-reqd', '--insecure'])
+    expect(b'> STARTTLS' in r.stdout, 'curl did not use STARTTLS')
+    check(srv, msg, RCPTS)
+
+
+def case_starttls_auth(run, prog):
+    """STARTTLS then AUTH PLAIN with curl --user."""
+    srv = Smtpd(run, prog, tls=True, passwd=USERS)
+    msg = message('plain.eml')
+    user, password = next(iter(USERS.items()))
+    r = curl(run, srv, msg, RCPTS[:1], ['--ssl-reqd', '--insecure', '--user',
+                                        '%s:%s' % (user, password),
+                                        '--login-options', 'AUTH=PLAIN'])
+    expect(b'> AUTH PLAIN' in r.stdout, 'curl did not authenticate with PLAIN')
+    check(srv, msg, RCPTS[:1])
+
+
+CASES = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith('case_')}
+
+if __name__ == '__main__':
+    iop.main(CASES, 1, 'MAILPROTO_SMTPD')
