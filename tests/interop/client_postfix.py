@@ -7,7 +7,8 @@ a virtual Maildir, sends with the client, waits for delivery and compares
 the stored bytes with the sent message (Postfix adds Return-Path,
 X-Original-To, Delivered-To and Received).  Postfix offers PIPELINING,
 SIZE, 8BITMIME, SMTPUTF8, CHUNKING, DSN and STARTTLS (self-signed
-certificate); AUTH is not configured (Postfix needs Dovecot or Cyrus SASL).
+certificate), implicit TLS on a second port, and for the AUTH cases
+PLAIN/LOGIN through a private auth-only Dovecot.
 
 usage: client_postfix.py /path/to/mailproto-smtp-send [CASE...]
        (the program 'swaks' checks the harness itself)
@@ -18,21 +19,24 @@ import time
 import iop
 from iop import (check_delivered, dir_messages, expect, field_values,
                  maildir_messages, message)
-from peers import HoldProxy, Postfix, mp_send
+from peers import Dovecot, HoldProxy, Postfix, mp_send
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.net']
+USERS = {'alice': 'S3cret-pass'}
 
 
-def deliver(run, prog, msg, rcpts, sender=FROM, starttls=False, hold=None):
+def deliver(run, prog, msg, rcpts, sender=FROM, starttls=False, tls=False, hold=None,
+            auth=None, mech=None):
     """Send through Postfix; check every copy; return (fields per copy, proxy)."""
-    pf = Postfix(run)
-    port = pf.port
+    pf = Postfix(run, sasl=Dovecot(run, USERS) if auth else None)
+    port = pf.tls_port if tls else pf.port
     proxy = None
     if hold is not None:
         proxy = HoldProxy(run, pf.port, hold=hold)
         port = proxy.port
-    mp_send(run, prog, port, sender, rcpts, msg, starttls=starttls)
+    mp_send(run, prog, port, sender, rcpts, msg, starttls=starttls, tls=tls, auth=auth,
+            mech=mech)
     copies = maildir_messages(pf.box, len(rcpts))
     seen = []
     for i, data in enumerate(copies):
@@ -96,10 +100,50 @@ def case_starttls(run, prog):
     """STARTTLS with Postfix's self-signed certificate: Postfix records the
     TLS session in its Received field."""
     copies, _ = deliver(run, prog, message('plain.eml'), RCPTS[:2], starttls=True)
+    tls_in_received(copies)
+
+
+def tls_in_received(copies):
     for fields in copies:
         rec = ' '.join(field_values(fields, 'received'))
         expect('using TLS' in rec and 'ESMTPS' in rec,
                'Received does not show a TLS session: %r' % rec)
+        return rec
+
+
+def case_implicit_tls(run, prog):
+    """--tls to Postfix's wrapper-mode port (RFC 8314 implicit TLS)."""
+    copies, _ = deliver(run, prog, message('plain.eml'), RCPTS[:1], tls=True)
+    tls_in_received(copies)
+
+
+def _auth(run, prog, mech):
+    user = next(iter(USERS))
+    copies, _ = deliver(run, prog, message('plain.eml'), RCPTS[:2], starttls=True,
+                        auth=(user, USERS[user]), mech=mech)
+    rec = tls_in_received(copies)
+    expect('Authenticated sender: %s' % user in rec and 'ESMTPSA' in rec,
+           'Received does not show the authenticated session: %r' % rec)
+
+
+def case_starttls_auth_plain(run, prog):
+    """AUTH PLAIN after STARTTLS; Postfix (Dovecot SASL) refuses every
+    recipient without it."""
+    _auth(run, prog, 'PLAIN')
+
+
+def case_starttls_auth_login(run, prog):
+    _auth(run, prog, 'LOGIN')
+
+
+def case_auth_bad_password(run, prog):
+    """A wrong password: 535, exit status non-zero, nothing delivered."""
+    pf = Postfix(run, sasl=Dovecot(run, USERS))
+    r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
+                auth=('alice', 'wrong'), mech='PLAIN', ok=None)
+    expect(r.returncode != 0, 'exit status 0 with a wrong password')
+    time.sleep(1)
+    expect(dir_messages(pf.box) == [], 'a message was delivered')
 
 
 def case_rejected_rcpt(run, prog):

@@ -169,6 +169,16 @@ class Run:
                     raise Fail('nothing listens on 127.0.0.1:%d' % port)
                 time.sleep(0.05)
 
+    def daemon(self, argv, timeout=60):
+        """Run a command that starts a background daemon; its status.
+
+        All its standard streams go to /dev/null: a daemon that inherits a
+        pipe would keep it open and hang the reader.
+        """
+        log('+ ' + ' '.join(argv))
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=timeout).returncode
+
     def cmd(self, argv, input=None, timeout=60, ok=(0,), name=None):
         """Run a client to completion; Fail unless its status is in ok."""
         log('+ ' + ' '.join(argv))

@@ -15,6 +15,38 @@ from iop import CERT, KEY, Fail, Skip, expect, free_port, log, need, read
 NO_TLS = 'built without TLS'
 
 
+def process_group(pgid):
+    """Live pids in process group pgid (a daemon's master and its children)."""
+    pids = []
+    for n in os.listdir('/proc'):
+        if not n.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % n) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(')') + 2:].split()
+        if fields[0] != 'Z' and int(fields[2]) == pgid:
+            pids.append(int(n))
+    return pids
+
+
+def reap_group(pgid, what, timeout=10):
+    """Wait for group pgid to vanish; SIGKILL what is left and Fail."""
+    deadline = time.monotonic() + timeout
+    while process_group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = process_group(pgid)
+    if left:
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        raise Fail('%s processes survived their stop command: %r' % (what, left))
+
+
 # ------------------------------------------------------------ smtp-sink
 
 class SmtpSink:
@@ -35,6 +67,9 @@ class SmtpSink:
 
 POSTFIX_MASTER_CF = """\
 127.0.0.1:{port} inet n - n - - smtpd
+127.0.0.1:{tls_port} inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -102,14 +137,96 @@ smtpd_tls_received_header = yes
 """
 
 
-class Postfix:
-    """A private Postfix instance (postfix -c DIR) on 127.0.0.1:port.
+POSTFIX_SASL_CF = """\
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {socket}
+smtpd_tls_auth_only = yes
+smtpd_sasl_authenticated_header = yes
+smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+"""
 
-    Mail for @example.net lands in self.box (a Maildir).  stop() is
-    registered as a clean-up and leaves no process behind.
+
+class Dovecot:
+    """A private Dovecot serving only SASL (auth-only, no mail protocols)
+    for Postfix, on a UNIX socket, with users from a passwd-file."""
+
+    CONF = """\
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/log
+protocols = none
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+default_login_user = dovenull
+default_internal_user = dovecot
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=65534 gid=65534 home=/nonexistent
+}}
+service auth {{
+  unix_listener {d}/auth-postfix {{
+    mode = 0666
+  }}
+}}
+"""
+
+    def __init__(self, run, users):
+        need('dovecot')
+        d = run.mkdir('dovecot')
+        run.mkdir('dovecot', 'run')
+        run.mkdir('dovecot', 'state')
+        self.socket = os.path.join(d, 'auth-postfix')
+        self.pidfile = os.path.join(d, 'run', 'master.pid')
+        self.log = os.path.join(d, 'log')
+        run.logs.append(self.log)
+        with open(os.path.join(d, 'users'), 'w') as f:
+            f.write(''.join('%s:{PLAIN}%s\n' % up for up in users.items()))
+        conf = os.path.join(d, 'dovecot.conf')
+        with open(conf, 'w') as f:
+            f.write(self.CONF.format(d=d))
+        run.at_exit(self.stop)
+        run.daemon(['dovecot', '-c', conf])
+        deadline = time.monotonic() + 10
+        while not (os.path.exists(self.socket) and self._master()):
+            if time.monotonic() > deadline:
+                raise Fail('dovecot did not create %s' % self.socket)
+            time.sleep(0.05)
+
+    def _master(self):
+        try:
+            with open(self.pidfile) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self):
+        self.master = self._master()
+        if self.master is None:
+            return
+        try:
+            os.kill(self.master, signal.SIGTERM)
+        except OSError:
+            pass
+        reap_group(self.master, 'Dovecot')
+
+
+class Postfix:
+    """A private Postfix instance (postfix -c DIR) on 127.0.0.1:port
+    (STARTTLS offered) and 127.0.0.1:tls_port (implicit TLS, RFC 8314).
+
+    Mail for @example.net lands in self.box (a Maildir).  With a Dovecot
+    (auth only) for SASL, AUTH PLAIN/LOGIN is offered after STARTTLS.
+    stop() is registered as a clean-up and leaves no process behind.
     """
 
-    def __init__(self, run, extra_main=''):
+    def __init__(self, run, sasl=None, extra_main=''):
         need('postfix', 'postconf')
         self.run = run
         self.dir = run.mkdir('postfix')
@@ -120,25 +237,28 @@ class Postfix:
         os.chown(mail, 65534, 65534)
         self.box = os.path.join(mail, 'box')
         self.port = free_port()
+        self.tls_port = free_port()
         self.maillog = os.path.join(d, 'maillog')
+        if sasl is not None:
+            extra_main += POSTFIX_SASL_CF.format(socket=sasl.socket)
         run.logs.append(self.maillog)
         shutil.copy(CERT, os.path.join(d, 'tls.crt'))
         shutil.copy(KEY, os.path.join(d, 'tls.key'))
         with open(os.path.join(self.conf, 'main.cf'), 'w') as f:
             f.write(POSTFIX_MAIN_CF.format(d=d) + extra_main)
         with open(os.path.join(self.conf, 'master.cf'), 'w') as f:
-            f.write(POSTFIX_MASTER_CF.format(port=self.port))
+            f.write(POSTFIX_MASTER_CF.format(port=self.port, tls_port=self.tls_port))
         self.master = None
         run.at_exit(self.stop)
-        r = run.cmd(['postfix', '-c', self.conf, 'start'], ok=None)
-        if r.returncode != 0:
-            raise Fail('postfix start failed (%d): %s\n%s' % (
-                r.returncode, r.stdout.decode(errors='replace'),
-                read(self.maillog).decode(errors='replace')))
+        rc = run.daemon(['postfix', '-c', self.conf, 'start'])
+        if rc != 0:
+            raise Fail('postfix start failed (%d):\n%s' % (
+                rc, read(self.maillog).decode(errors='replace')))
         self.master = self._master_pid(10)
         run.wait_listening(self.port, timeout=15)
+        run.wait_listening(self.tls_port, timeout=15)
 
-    def _master_pid(self, timeout):
+    def _master_pid(self, timeout, must=True):
         pidfile = os.path.join(self.dir, 'queue', 'pid', 'master.pid')
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -147,41 +267,18 @@ class Postfix:
                     return int(f.read().strip())
             except (OSError, ValueError):
                 time.sleep(0.05)
-        raise Fail('Postfix master wrote no %s' % pidfile)
-
-    def _group(self):
-        """Pids of the master's process group (its daemons)."""
-        pids = []
-        for n in os.listdir('/proc'):
-            if not n.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % n) as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(')') + 2:].split()
-            if fields[0] != 'Z' and int(fields[2]) == self.master:
-                pids.append(int(n))
-        return pids
+        if must:
+            raise Fail('Postfix master wrote no %s' % pidfile)
+        return None
 
     def stop(self):
         """postfix stop; then make sure the master and its daemons are gone."""
         subprocess.run(['postfix', '-c', self.conf, 'stop'], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=30)
         if self.master is None:
-            return
-        deadline = time.monotonic() + 10
-        while self._group() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = self._group()
-        if left:
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            raise Fail('Postfix processes survived "postfix stop": %r' % left)
+            self.master = self._master_pid(0.5, must=False)
+        if self.master is not None:
+            reap_group(self.master, 'Postfix')
 
 
 # ------------------------------------------------------------ our server
@@ -222,8 +319,8 @@ class Smtpd:
 
 # ------------------------------------------------------------ clients
 
-def swaks_send(run, port, sender, rcpts, msg, starttls=False, auth=None, mech=None,
-               pipeline=False, extra=(), ok=(0,)):
+def swaks_send(run, port, sender, rcpts, msg, starttls=False, tls=False, auth=None,
+               mech=None, pipeline=False, extra=(), ok=(0,)):
     """Send msg (wire form, ends with CRLF) with swaks.
 
     swaks ends the data with CRLF . CRLF itself, so it gets the message
@@ -236,6 +333,8 @@ def swaks_send(run, port, sender, rcpts, msg, starttls=False, auth=None, mech=No
             '--to', ','.join(rcpts), '--data', '@' + data, '--helo', 'client.interop.test', '--timeout', '15']
     if starttls:
         argv.append('--tls')
+    if tls:
+        argv.append('--tls-on-connect')
     if auth:
         user, password = auth
         argv += ['--auth', mech or 'PLAIN', '--auth-user', user,
@@ -249,8 +348,7 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
             auth=None, mech=None, ok=(0,)):
     """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks')."""
     if os.path.basename(prog) == 'swaks':
-        expect(not tls, 'swaks stand-in: no implicit TLS here')
-        return swaks_send(run, port, sender, rcpts, msg, starttls=starttls,
+        return swaks_send(run, port, sender, rcpts, msg, starttls=starttls, tls=tls,
                           auth=auth, mech=mech, pipeline=True, ok=ok)
     argv = [prog, '--server', '127.0.0.1:%d' % port, '--from', sender]
     for r in rcpts:

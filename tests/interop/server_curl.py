@@ -13,10 +13,10 @@ RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
 USERS = {'alice': 'S3cret-pass'}
 
 
-def curl(run, srv, msg, rcpts, extra=()):
+def curl(run, srv, msg, rcpts, extra=(), scheme='smtp'):
     need('curl')
     argv = ['curl', '--silent', '--show-error', '--max-time', '30',
-            '--url', 'smtp://127.0.0.1:%d' % srv.port, '--mail-from', FROM]
+            '--url', '%s://127.0.0.1:%d' % (scheme, srv.port), '--mail-from', FROM]
     for r in rcpts:
         argv += ['--mail-rcpt', r]
     argv += ['--upload-file', run.write('curl.eml', msg), '--verbose']
@@ -56,6 +56,15 @@ def case_starttls_auth(run, prog):
                                         '--login-options', 'AUTH=PLAIN'])
     expect(b'> AUTH PLAIN' in r.stdout, 'curl did not authenticate with PLAIN')
     check(srv, msg, RCPTS[:1])
+
+
+def case_implicit_tls(run, prog):
+    """smtps:// against --implicit-tls (RFC 8314)."""
+    srv = Smtpd(run, prog, implicit_tls=True)
+    msg = message('plain.eml')
+    r = curl(run, srv, msg, RCPTS[:2], ['--insecure'], scheme='smtps')
+    expect(b'SSL connection using' in r.stdout, 'curl did not report a TLS session')
+    check(srv, msg, RCPTS[:2])
 
 
 CASES = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith('case_')}

@@ -26,7 +26,10 @@ def insecure():
     return ctx
 
 
-def connect(srv, lmtp=False):
+def connect(srv, lmtp=False, tls=False):
+    if tls:
+        return smtplib.SMTP_SSL('127.0.0.1', srv.port, local_hostname='client.interop.test',
+                                timeout=TIMEOUT, context=insecure())
     if lmtp:
         s = smtplib.LMTP('127.0.0.1', srv.port, timeout=TIMEOUT)
     else:
@@ -74,6 +77,20 @@ def case_starttls_auth_plain(run, prog):
 def case_starttls_auth_login(run, prog):
     """AUTH LOGIN without initial response: two 334 challenges."""
     _auth(run, prog, 'LOGIN')
+
+
+def case_implicit_tls_auth(run, prog):
+    """SMTP_SSL to --implicit-tls: AUTH offered at once, PLAIN accepted."""
+    srv = Smtpd(run, prog, implicit_tls=True, passwd=USERS)
+    msg = message('dots.eml')
+    user, password = next(iter(USERS.items()))
+    with connect(srv, tls=True) as s:
+        s.ehlo()
+        expect('PLAIN' in s.esmtp_features.get('auth', '').upper().split(),
+               'AUTH PLAIN not offered over implicit TLS')
+        s.login(user, password)
+        s.sendmail(FROM, RCPTS, msg)
+    check(srv, msg, RCPTS)
 
 
 def case_auth_needs_tls(run, prog):

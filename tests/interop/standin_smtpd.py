@@ -72,7 +72,7 @@ def main():
     kw = dict(data_size_limit=a.max_size, enable_SMTPUTF8=True, hostname='standin')
     if not a.lmtp:
         kw.update(tls_context=None if a.implicit_tls else ctx, authenticator=auth,
-                  auth_require_tls=True)
+                  auth_require_tls=not a.implicit_tls)
 
     async def serve():
         loop = asyncio.get_running_loop()
