@@ -14,7 +14,7 @@ usage: client_sink.py /path/to/mailproto-smtp-send [CASE...]
 """
 
 import iop
-from iop import Fail, check_delivered, expect, field_values, files_in, message
+from iop import check_delivered, expect, field_values, files_in, message
 from peers import HoldProxy, SmtpSink, mp_send
 
 FROM = 'alice@example.org'

@@ -10,7 +10,8 @@ import subprocess
 import threading
 import time
 
-from iop import CERT, KEY, Fail, Skip, expect, free_port, log, need, read
+from iop import (CERT, KEY, Fail, Skip, check_delivered, expect, field_values, free_port,
+                 log, need, read)
 
 NO_TLS = 'built without TLS'
 
@@ -489,6 +490,17 @@ def stored_copies(box, rcpts, timeout=10):
     expect(len(names) in (1, len(rcpts)), '%d files stored for %d recipients: %r'
            % (len(names), len(rcpts), names))
     return [read(n) for n in names]
+
+
+def check_stored(data, msg, sender='alice@example.org', what='stored message'):
+    """A copy stored by mailproto-smtpd: the sent message after trace fields,
+    with a Received field (RFC 5321 §4.4) and, if any, Return-Path <sender>."""
+    fields = check_delivered(data, msg, what=what)
+    expect(field_values(fields, 'received'), '%s: no Received field' % what)
+    rp = field_values(fields, 'return-path')
+    expect(rp in ([], ['<%s>' % sender]), '%s: Return-Path %r, expected <%s>'
+           % (what, rp, sender))
+    return fields
 
 
 def maildir_files(box):

@@ -5,8 +5,8 @@ usage: server_curl.py /path/to/mailproto-smtpd [CASE...]
 """
 
 import iop
-from iop import check_delivered, expect, message, need
-from peers import Smtpd, stored_copies
+from iop import expect, message, need
+from peers import Smtpd, check_stored, stored_copies
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
@@ -25,7 +25,7 @@ def curl(run, srv, msg, rcpts, extra=(), scheme='smtp'):
 
 def check(srv, msg, rcpts):
     for data in stored_copies(srv.box, rcpts):
-        check_delivered(data, msg)
+        check_stored(data, msg)
     srv.alive()
 
 

@@ -10,8 +10,8 @@ import ssl
 import time
 
 import iop
-from iop import Fail, check_delivered, expect, log, message, sha256
-from peers import Smtpd, maildir_files, stored_copies
+from iop import Fail, expect, log, message, sha256
+from peers import Smtpd, check_stored, maildir_files, stored_copies
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
@@ -40,7 +40,7 @@ def connect(srv, lmtp=False, tls=False):
 
 def check(srv, msg, rcpts):
     for data in stored_copies(srv.box, rcpts):
-        check_delivered(data, msg)
+        check_stored(data, msg)
     srv.alive()
 
 
@@ -140,7 +140,7 @@ def case_big_20mb(run, prog):
     dt = time.monotonic() - t0
     log('20 MB sent and accepted in %.2fs (%.1f MB/s)' % (dt, len(msg) / dt / 1e6))
     copy, = stored_copies(srv.box, RCPTS[:1])
-    check_delivered(copy, msg)
+    check_stored(copy, msg)
     body = copy.replace(b'\r\n', b'\n')
     body = body[body.index(b'\n\n') + 2:]
     want = msg.replace(b'\r\n', b'\n')
@@ -216,6 +216,85 @@ def case_lmtp(run, prog):
         code, _ = s.noop()
         expect(code == 250, 'NOOP after the data got %d: replies out of step' % code)
     check(srv, msg, RCPTS)
+
+
+def case_two_transactions(run, prog):
+    """Two messages on one connection (RSET in between): both stored."""
+    srv = Smtpd(run, prog)
+    msgs = [message('plain.eml'), message('dots.eml')]
+    with connect(srv) as s:
+        s.sendmail(FROM, RCPTS[:1], msgs[0])
+        s.rset()
+        s.sendmail(FROM, RCPTS[1:2], msgs[1])
+    time.sleep(0.3)
+    files = maildir_files(srv.box)
+    expect(len(files) == 2, '%d files stored for two messages: %r' % (len(files), files))
+    stored = sorted(iop.read(f) for f in files)
+    sizes = sorted(len(x) for x in stored)
+    for m in msgs:
+        matches = [x for x in stored if x.replace(b'\r\n', b'\n').endswith(m.replace(b'\r\n', b'\n'))]
+        expect(len(matches) == 1, 'message %r stored %d times (sizes %r)'
+               % (m[:40], len(matches), sizes))
+        check_stored(matches[0], m)
+    srv.alive()
+
+
+def case_starttls_injection(run, prog):
+    """Bytes pipelined after STARTTLS in the same packet (CVE-2011-0411):
+    the server must not answer them in plaintext; they are discarded or
+    taken as the start of the TLS handshake.  The server keeps serving."""
+    srv = Smtpd(run, prog, tls=True)
+    sock = socket.create_connection(('127.0.0.1', srv.port), timeout=TIMEOUT)
+    try:
+        got = b''
+        while b'\r\n' not in got:
+            got += sock.recv(4096)
+        expect(got.startswith(b'220'), 'greeting %r' % got)
+        sock.sendall(b'EHLO client.interop.test\r\n')
+        got = b''
+        while not (b'\r\n250 ' in b'\r\n' + got and got.endswith(b'\r\n')):
+            more = sock.recv(4096)
+            expect(more, 'connection closed during EHLO')
+            got += more
+        sock.sendall(b'STARTTLS\r\nEHLO injected.example\r\n')
+        got = b''
+        while b'\r\n' not in got:
+            more = sock.recv(4096)
+            expect(more, 'connection closed after STARTTLS')
+            got += more
+        line, _, rest = got.partition(b'\r\n')
+        expect(line.startswith(b'220'), 'STARTTLS answered %r' % line)
+        sock.settimeout(1.5)
+        try:
+            rest += sock.recv(4096)
+        except socket.timeout:
+            pass
+        log('after the 220: %r' % rest[:80])
+        expect(not rest[:1].isdigit(), 'the injected command was answered in plaintext: %r'
+               % rest[:80])
+        try:
+            sock.settimeout(TIMEOUT)
+            tls = insecure().wrap_socket(sock, server_hostname='localhost')
+        except (ssl.SSLError, OSError) as e:
+            log('TLS handshake after the injected bytes failed (acceptable): %r' % e)
+        else:
+            tls.sendall(b'EHLO client.interop.test\r\n')
+            got = b''
+            while not (b'\r\n250 ' in b'\r\n' + got and got.endswith(b'\r\n')):
+                more = tls.recv(4096)
+                expect(more, 'TLS connection closed during EHLO')
+                got += more
+            expect(got.count(b'\r\n250 ') + got.startswith(b'250 ') == 1,
+                   'more than one EHLO reply inside TLS: %r' % got)
+            tls.close()
+    finally:
+        sock.close()
+    # The server still works.
+    msg = message('plain.eml')
+    with connect(srv) as s:
+        s.starttls(context=insecure())
+        s.sendmail(FROM, RCPTS[:1], msg)
+    check(srv, msg, RCPTS[:1])
 
 
 def case_smuggling(run, prog):

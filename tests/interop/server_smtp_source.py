@@ -12,8 +12,8 @@ import os
 import time
 
 import iop
-from iop import check_delivered, expect, log, message, need
-from peers import Smtpd, maildir_files
+from iop import expect, log, message, need
+from peers import Smtpd, check_stored, maildir_files
 
 
 def load(run, prog, name, count, sessions, rcpts, lmtp=False):
@@ -41,7 +41,7 @@ def load(run, prog, name, count, sessions, rcpts, lmtp=False):
            'recipients' % (len(files), count, rcpts))
     for f in files:
         with open(f, 'rb') as fh:
-            check_delivered(fh.read(), msg, what=f)
+            check_stored(fh.read(), msg, what=f)
     srv.alive()
 
 
