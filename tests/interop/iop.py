@@ -91,13 +91,23 @@ def message(name):
         return crlf(f.read())
 
 
+def _tmp_base():
+    """$TMPDIR if the unprivileged peers (postfix, nobody) can reach it."""
+    base = os.path.realpath(tempfile.gettempdir())
+    d = base
+    while d != '/':
+        if not os.stat(d).st_mode & 0o001:
+            return '/tmp'
+        d = os.path.dirname(d)
+    return base
+
+
 class Run:
     """Resources of one case: temp dir, processes, clean-up callbacks."""
 
     def __init__(self, name):
         self.name = name
-        base = os.environ.get('TMPDIR') or None
-        self.tmp = tempfile.mkdtemp(prefix='mp-iop-%s-' % name, dir=base)
+        self.tmp = tempfile.mkdtemp(prefix='mp-iop-%s-' % name, dir=_tmp_base())
         # Postfix daemons (user postfix, nobody) must reach their files.
         os.chmod(self.tmp, 0o755)
         self.procs = []
