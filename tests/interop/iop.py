@@ -189,13 +189,19 @@ class Run:
         return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, timeout=timeout).returncode
 
-    def cmd(self, argv, input=None, timeout=60, ok=(0,), name=None):
-        """Run a client to completion; Fail unless its status is in ok."""
+    def cmd(self, argv, input=None, timeout=60, ok=(0,), name=None, env=None):
+        """Run a client to completion; Fail unless its status is in ok.
+
+        env: variables added to the environment."""
         log('+ ' + ' '.join(argv))
+        full = None
+        if env:
+            full = dict(os.environ)
+            full.update(env)
         try:
             r = subprocess.run(argv, input=input, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, timeout=timeout,
-                               preexec_fn=_die_with_parent)
+                               preexec_fn=_die_with_parent, env=full)
         except subprocess.TimeoutExpired as e:
             raise Fail('%s: no exit within %ds:\n%s' % (
                 argv[0], timeout, (e.output or b'').decode(errors='replace')))

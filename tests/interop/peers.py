@@ -345,6 +345,34 @@ def swaks_send(run, port, sender, rcpts, msg, starttls=False, tls=False, auth=No
     return run.cmd(argv + list(extra), ok=ok, name='swaks')
 
 
+# Options by which a client may be told to trust our self-signed
+# certificate (data/localhost.crt, valid for localhost and 127.0.0.1), in
+# order of preference; without any, SSL_CERT_FILE points at it.
+CA_OPTIONS = ('--ca-file', '--cafile', '--ca', '--tls-ca', '--trust')
+INSECURE_OPTIONS = ('--insecure', '--no-verify', '--tls-no-verify')
+_help_cache = {}
+
+
+def tls_trust_args(prog):
+    """Arguments that make prog trust data/localhost.crt, from its --help."""
+    if prog not in _help_cache:
+        try:
+            r = subprocess.run([prog, '--help'], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=10)
+            _help_cache[prog] = r.stdout.decode(errors='replace')
+        except (OSError, subprocess.TimeoutExpired):
+            _help_cache[prog] = ''
+    words = set(_help_cache[prog].replace('=', ' ').replace(',', ' ').replace('[', ' ')
+                .replace(']', ' ').split())
+    for opt in CA_OPTIONS:
+        if opt in words:
+            return [opt, CERT]
+    for opt in INSECURE_OPTIONS:
+        if opt in words:
+            return [opt]
+    return []
+
+
 def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
             auth=None, mech=None, ok=(0,)):
     """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks')."""
@@ -358,12 +386,14 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
         argv.append('--starttls')
     if tls:
         argv.append('--tls')
+    if starttls or tls:
+        argv += tls_trust_args(prog)
     if auth:
         argv += ['--auth', '%s:%s' % auth]
     if mech:
         argv += ['--mech', mech]
     argv.append(run.write('send.eml', msg))
-    r = run.cmd(argv, ok=None, name='smtp-send')
+    r = run.cmd(argv, ok=None, name='smtp-send', env={'SSL_CERT_FILE': CERT})
     out = r.stdout.decode(errors='replace')
     if (starttls or tls) and r.returncode == 2 and NO_TLS in out:
         raise Skip('mailproto-smtp-send ' + NO_TLS)
