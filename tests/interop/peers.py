@@ -353,8 +353,7 @@ INSECURE_OPTIONS = ('--insecure', '--no-verify', '--tls-no-verify')
 _help_cache = {}
 
 
-def tls_trust_args(prog):
-    """Arguments that make prog trust data/localhost.crt, from its --help."""
+def _help_words(prog):
     if prog not in _help_cache:
         try:
             r = subprocess.run([prog, '--help'], stdout=subprocess.PIPE,
@@ -362,8 +361,13 @@ def tls_trust_args(prog):
             _help_cache[prog] = r.stdout.decode(errors='replace')
         except (OSError, subprocess.TimeoutExpired):
             _help_cache[prog] = ''
-    words = set(_help_cache[prog].replace('=', ' ').replace(',', ' ').replace('[', ' ')
-                .replace(']', ' ').split())
+    return set(_help_cache[prog].replace('=', ' ').replace(',', ' ').replace('[', ' ')
+               .replace(']', ' ').split())
+
+
+def tls_trust_args(prog):
+    """Arguments that make prog trust data/localhost.crt, from its --help."""
+    words = _help_words(prog)
     for opt in CA_OPTIONS:
         if opt in words:
             return [opt, CERT]
@@ -380,6 +384,8 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
         return swaks_send(run, port, sender, rcpts, msg, starttls=starttls, tls=tls,
                           auth=auth, mech=mech, pipeline=True, ok=ok)
     argv = [prog, '--server', '127.0.0.1:%d' % port, '--from', sender]
+    if '--verbose' in _help_words(prog):  # the dialogue, for the log
+        argv.append('--verbose')
     for r in rcpts:
         argv += ['--to', r]
     if starttls:
