@@ -83,6 +83,7 @@ verify    unix  -       -       n       -       1       verify
 flush     unix  n       -       n       1000?   0       flush
 proxymap  unix  -       -       n       -       -       proxymap
 smtp      unix  -       -       n       -       -       smtp
+lmtp      unix  -       -       n       -       -       lmtp
 showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
@@ -218,6 +219,15 @@ service auth {{
         reap_group(self.master, 'Dovecot')
 
 
+def _override(base, extra):
+    """main.cf text: base without the parameters extra sets, then extra
+    (Postfix warns about parameters set twice)."""
+    keys = {ln.split('=')[0].strip() for ln in extra.splitlines() if '=' in ln}
+    kept = [ln for ln in base.splitlines(True)
+            if '=' not in ln or ln.split('=')[0].strip() not in keys]
+    return ''.join(kept) + extra
+
+
 class Postfix:
     """A private Postfix instance (postfix -c DIR) on 127.0.0.1:port
     (STARTTLS offered) and 127.0.0.1:tls_port (implicit TLS, RFC 8314).
@@ -246,7 +256,7 @@ class Postfix:
         shutil.copy(CERT, os.path.join(d, 'tls.crt'))
         shutil.copy(KEY, os.path.join(d, 'tls.key'))
         with open(os.path.join(self.conf, 'main.cf'), 'w') as f:
-            f.write(POSTFIX_MAIN_CF.format(d=d) + extra_main)
+            f.write(_override(POSTFIX_MAIN_CF.format(d=d), extra_main))
         with open(os.path.join(self.conf, 'master.cf'), 'w') as f:
             f.write(POSTFIX_MASTER_CF.format(port=self.port, tls_port=self.tls_port))
         self.master = None
