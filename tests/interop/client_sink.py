@@ -13,6 +13,9 @@ usage: client_sink.py /path/to/mailproto-smtp-send [CASE...]
        (the program 'swaks' checks the harness itself)
 """
 
+import os
+import time
+
 import iop
 from iop import check_delivered, expect, field_values, files_in, message
 from peers import HoldProxy, SmtpSink, mp_send
@@ -21,17 +24,18 @@ FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
 
 
-def deliver(run, prog, msg, rcpts, flags=(), sender=FROM, proxy=False):
+def deliver(run, prog, msg, rcpts, flags=(), sender=FROM, proxy=False, sent=None, **kw):
+    """Send msg through smtp-sink; the dump must equal sent (default msg)."""
     sink = SmtpSink(run, flags)
     port = sink.port
     hold = None
     if proxy:
         hold = HoldProxy(run, sink.port)
         port = hold.port
-    mp_send(run, prog, port, sender, rcpts, msg)
-    dump, = files_in(sink.dump, 1)
-    fields = check_delivered(dump, msg, trace=iop.SINK_TRACE, sink=True,
-                             what='smtp-sink dump')
+    mp_send(run, prog, port, sender, rcpts, msg, **kw)
+    dump, = files_in(sink.dump, 1, timeout=30)
+    fields = check_delivered(dump, msg if sent is None else sent, trace=iop.SINK_TRACE,
+                             sink=True, what='smtp-sink dump')
     mail = field_values(fields, 'x-mail-args')
     expect(len(mail) == 1 and mail[0].split()[0] == '<%s>' % sender,
            'MAIL arguments %r, expected <%s>' % (mail, sender))
@@ -82,6 +86,38 @@ def case_helo_fallback(run, prog):
     fields, _ = deliver(run, prog, message('plain.eml'), RCPTS[:2], flags=['-e'])
     proto = field_values(fields, 'x-client-proto')
     expect(proto == ['SMTP'], 'client protocol %r, expected SMTP (HELO)' % proto)
+
+
+def case_lmtp(run, prog):
+    """--lmtp against smtp-sink -L: LHLO, one reply per recipient."""
+    fields, _ = deliver(run, prog, message('plain.eml'), RCPTS, flags=['-L'], lmtp=True)
+    proto = field_values(fields, 'x-client-proto')
+    expect(proto == ['LMTP'], 'client protocol %r, expected LMTP' % proto)
+
+
+def case_lf_input(run, prog):
+    """A message file with LF line ends goes out with CRLF (the client's
+    documented normalization) and arrives as the CRLF form."""
+    with open(os.path.join(iop.DATA, 'dots.eml'), 'rb') as f:
+        lf = f.read()
+    deliver(run, prog, lf, RCPTS[:1], sent=iop.crlf(lf))
+
+
+def case_stdin(run, prog):
+    """The message on standard input (no FILE argument)."""
+    deliver(run, prog, message('plain.eml'), RCPTS[:1], stdin=True)
+
+
+def case_big_20mb(run, prog):
+    """A 20 MB body through the client's flow control; the dump's sha256
+    must be the sent one's."""
+    line = b'%08d ' + b'abcdefghijklmnopqrstuvwxyz0123456789' * 2 + b'\r\n'
+    body = b''.join((b'.' if n % 97 == 0 else b'') + line % n for n in range(240000))
+    msg = message('plain.eml') + body
+    t0 = time.monotonic()
+    deliver(run, prog, msg, RCPTS[:1])
+    iop.log('%.1f MB sent and dumped in %.2fs; sha256 %s'
+            % (len(msg) / 1e6, time.monotonic() - t0, iop.sha256(msg)))
 
 
 def case_rejected_rcpt(run, prog):

@@ -388,8 +388,13 @@ def tls_trust_args(prog):
 
 
 def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
-            auth=None, mech=None, ok=(0,)):
-    """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks')."""
+            auth=None, mech=None, ok=(0,), lmtp=False, stdin=False):
+    """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks').
+
+    msg goes as the FILE argument, or on standard input with stdin=True.
+    """
+    if lmtp and '--lmtp' not in _help_words(prog):
+        raise Skip('%s has no --lmtp' % prog)
     if os.path.basename(prog) == 'swaks':
         return swaks_send(run, port, sender, rcpts, msg, starttls=starttls, tls=tls,
                           auth=auth, mech=mech, pipeline=True, ok=ok)
@@ -408,8 +413,12 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
         argv += ['--auth', '%s:%s' % auth]
     if mech:
         argv += ['--mech', mech]
-    argv.append(run.write('send.eml', msg))
-    r = run.cmd(argv, ok=None, name='smtp-send', env={'SSL_CERT_FILE': CERT})
+    if lmtp:
+        argv.append('--lmtp')
+    if not stdin:
+        argv.append(run.write('send.eml', msg))
+    r = run.cmd(argv, ok=None, name='smtp-send', env={'SSL_CERT_FILE': CERT},
+                input=msg if stdin else None)
     out = r.stdout.decode(errors='replace')
     if (starttls or tls) and r.returncode == 2 and NO_TLS in out:
         raise Skip('mailproto-smtp-send ' + NO_TLS)
