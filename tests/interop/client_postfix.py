@@ -19,7 +19,7 @@ import time
 import iop
 from iop import (check_delivered, dir_messages, expect, field_values,
                  maildir_messages, message)
-from peers import Dovecot, HoldProxy, Postfix, mp_send
+from peers import UNTRUSTED_CA, Dovecot, HoldProxy, Postfix, mp_send
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.net']
@@ -142,6 +142,29 @@ def case_auth_bad_password(run, prog):
     r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
                 auth=('alice', 'wrong'), mech='PLAIN', ok=None)
     expect(r.returncode != 0, 'exit status 0 with a wrong password')
+    time.sleep(1)
+    expect(dir_messages(pf.box) == [], 'a message was delivered')
+
+
+def case_untrusted_cert(run, prog):
+    """STARTTLS with a CA file that did not sign Postfix's certificate: the
+    handshake fails, nothing is sent in the clear, nothing is delivered."""
+    pf = Postfix(run)
+    r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
+                ca=UNTRUSTED_CA, ok=None)
+    expect(r.returncode != 0, 'exit status 0 with an untrusted certificate')
+    time.sleep(1)
+    expect(dir_messages(pf.box) == [], 'a message was delivered')
+
+
+def case_too_big(run, prog):
+    """message_size_limit 2000 and a 5000-byte message: 552 (at MAIL with
+    SIZE=, or after the data), exit status non-zero, nothing delivered."""
+    pf = Postfix(run, extra_main='message_size_limit = 2000\n')
+    msg = message('plain.eml') + b'x' * 70 + b'\r\n'
+    msg += (b'y' * 70 + b'\r\n') * 70
+    r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], msg, ok=None)
+    expect(r.returncode != 0, 'exit status 0 for a message over the size limit')
     time.sleep(1)
     expect(dir_messages(pf.box) == [], 'a message was delivered')
 

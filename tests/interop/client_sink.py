@@ -120,6 +120,36 @@ def case_big_20mb(run, prog):
             % (len(msg) / 1e6, time.monotonic() - t0, iop.sha256(msg)))
 
 
+def case_rejected_data(run, prog):
+    """The message refused at the end of data (smtp-sink -f .): exit status
+    non-zero."""
+    sink = SmtpSink(run, ['-f', '.'])
+    r = mp_send(run, prog, sink.port, FROM, RCPTS[:1], message('plain.eml'), ok=None)
+    expect(r.returncode != 0, 'exit status 0 although the message was refused')
+
+
+def case_421_after_rcpt(run, prog):
+    """421 and disconnect after RCPT (smtp-sink -Q RCPT): the client reports
+    failure and does not hang."""
+    sink = SmtpSink(run, ['-Q', 'RCPT'])
+    r = mp_send(run, prog, sink.port, FROM, RCPTS[:2], message('plain.eml'), ok=None)
+    expect(r.returncode != 0, 'exit status 0 after a 421')
+    expect(files_in(sink.dump, 0) == [], 'something was delivered')
+
+
+def case_starttls_required(run, prog):
+    """--starttls to a server that offers no STARTTLS (smtp-sink): the client
+    gives up before any MAIL command goes out in cleartext (SECURITY.md)."""
+    sink = SmtpSink(run)
+    hold = HoldProxy(run, sink.port, hold=0)
+    r = mp_send(run, prog, hold.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
+                ok=None)
+    expect(r.returncode != 0, 'exit status 0 without STARTTLS')
+    sent = hold.client_bytes().upper()
+    expect(b'MAIL FROM' not in sent and b'AUTH' not in sent,
+           'commands sent in cleartext although --starttls: %r' % sent)
+
+
 def case_rejected_rcpt(run, prog):
     """RCPT rejected with 5xx: exit status non-zero, nothing delivered."""
     sink = SmtpSink(run, ['-f', 'RCPT'])

@@ -10,10 +10,12 @@ import subprocess
 import threading
 import time
 
-from iop import (CERT, KEY, Fail, Skip, check_delivered, expect, field_values, free_port,
+from iop import (CERT, DATA, KEY, Fail, Skip, check_delivered, expect, field_values, free_port,
                  log, need, read)
 
 NO_TLS = 'built without TLS'
+# A certificate that signed nothing here: trusting only it must fail.
+UNTRUSTED_CA = os.path.join(DATA, 'untrusted-ca.crt')
 
 
 def process_group(pgid):
@@ -375,12 +377,15 @@ def _help_words(prog):
                .replace(']', ' ').split())
 
 
-def tls_trust_args(prog):
-    """Arguments that make prog trust data/localhost.crt, from its --help."""
+def tls_trust_args(prog, ca=CERT):
+    """Arguments that make prog trust ca (default data/localhost.crt), from
+    its --help."""
     words = _help_words(prog)
     for opt in CA_OPTIONS:
         if opt in words:
-            return [opt, CERT]
+            return [opt, ca]
+    if ca != CERT:
+        raise Skip('%s has no option naming trusted CAs' % prog)
     for opt in INSECURE_OPTIONS:
         if opt in words:
             return [opt]
@@ -388,7 +393,7 @@ def tls_trust_args(prog):
 
 
 def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
-            auth=None, mech=None, ok=(0,), lmtp=False, stdin=False):
+            auth=None, mech=None, ok=(0,), lmtp=False, stdin=False, ca=CERT):
     """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks').
 
     msg goes as the FILE argument, or on standard input with stdin=True.
@@ -408,7 +413,7 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
     if tls:
         argv.append('--tls')
     if starttls or tls:
-        argv += tls_trust_args(prog)
+        argv += tls_trust_args(prog, ca)
     if auth:
         argv += ['--auth', '%s:%s' % auth]
     if mech:
@@ -417,7 +422,7 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
         argv.append('--lmtp')
     if not stdin:
         argv.append(run.write('send.eml', msg))
-    r = run.cmd(argv, ok=None, name='smtp-send', env={'SSL_CERT_FILE': CERT},
+    r = run.cmd(argv, ok=None, name='smtp-send', env={'SSL_CERT_FILE': ca},
                 input=msg if stdin else None)
     out = r.stdout.decode(errors='replace')
     if (starttls or tls) and r.returncode == 2 and NO_TLS in out:
