@@ -60,7 +60,9 @@ class SmtpSink:
         self.run = run
         self.dump = run.mkdir('sink', mode=0o777)  # written as user nobody
         self.port = free_port()
-        self.proc = run.spawn(['smtp-sink', '-u', 'nobody', *flags,
+        # As root smtp-sink refuses to run without dropping privileges.
+        user = ['-u', 'nobody'] if os.geteuid() == 0 else []
+        self.proc = run.spawn(['smtp-sink', *user, *flags,
                                '-d', self.dump + '/%H%M%S.',
                                '127.0.0.1:%d' % self.port, '64'], 'smtp-sink')
         run.wait_listening(self.port, proc=self.proc)
@@ -183,6 +185,8 @@ service auth {{
 
     def __init__(self, run, users):
         need('dovecot')
+        if os.geteuid() != 0:
+            raise Skip('a private Dovecot instance needs root')
         d = run.mkdir('dovecot')
         run.mkdir('dovecot', 'run')
         run.mkdir('dovecot', 'state')
@@ -241,6 +245,8 @@ class Postfix:
 
     def __init__(self, run, sasl=None, extra_main=''):
         need('postfix', 'postconf')
+        if os.geteuid() != 0:
+            raise Skip('a private Postfix instance needs root')
         self.run = run
         self.dir = run.mkdir('postfix')
         d = self.dir
