@@ -308,28 +308,34 @@ class Smtpd:
     def __init__(self, run, prog, tls=False, implicit_tls=False, lmtp=False,
                  passwd=None, max_size=None):
         self.run = run
-        self.port = free_port()
         self.box = run.mkdir('maildir')
-        argv = [prog, '--listen', '127.0.0.1:%d' % self.port, '--maildir', self.box]
+        opts = ['--maildir', self.box]
         if lmtp:
-            argv.append('--lmtp')
+            opts.append('--lmtp')
         if tls or implicit_tls:
-            argv += ['--tls-cert', CERT, '--tls-key', KEY]
+            opts += ['--tls-cert', CERT, '--tls-key', KEY]
         if implicit_tls:
-            argv.append('--implicit-tls')
+            opts.append('--implicit-tls')
         if passwd:
             lines = ''.join('%s:%s\n' % up for up in passwd.items())
-            argv += ['--passwd', run.write('passwd', lines.encode())]
+            opts += ['--passwd', run.write('passwd', lines.encode())]
         if max_size is not None:
-            argv += ['--max-size', str(max_size)]
-        self.proc = run.spawn(argv, 'smtpd')
-        try:
-            run.wait_output(self.proc, 'listening on')
-        except Fail:
-            out = read(self.proc.log).decode(errors='replace')
-            if (tls or implicit_tls) and self.proc.returncode == 2 and NO_TLS in out:
-                raise Skip('mailproto-smtpd ' + NO_TLS)
-            raise
+            opts += ['--max-size', str(max_size)]
+        for attempt in range(3):
+            # The free port may be taken between free_port() and bind().
+            self.port = free_port()
+            self.proc = run.spawn([prog, '--listen', '127.0.0.1:%d' % self.port] + opts,
+                                  'smtpd')
+            try:
+                run.wait_output(self.proc, 'listening on')
+                return
+            except Fail:
+                out = read(self.proc.log).decode(errors='replace')
+                if (tls or implicit_tls) and self.proc.returncode == 2 and NO_TLS in out:
+                    raise Skip('mailproto-smtpd ' + NO_TLS)
+                busy = any(w in out.lower() for w in ('in use', 'cannot listen', 'bind'))
+                if not busy or attempt == 2:
+                    raise
 
     def alive(self):
         expect(self.proc.poll() is None, 'mailproto-smtpd exited with %s'
