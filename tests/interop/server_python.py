@@ -297,48 +297,114 @@ def case_starttls_injection(run, prog):
     check(srv, msg, RCPTS[:1])
 
 
+class Raw:
+    """A plain socket speaking SMTP by hand, for what smtplib will not send."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(('127.0.0.1', port), timeout=TIMEOUT)
+        self.buf = b''
+
+    def reply(self):
+        """One reply (all its lines); [] when the server closed."""
+        lines = []
+        while True:
+            while b'\r\n' not in self.buf:
+                try:
+                    more = self.sock.recv(4096)
+                except ConnectionResetError:  # closed with our bytes unread
+                    more = b''
+                if not more:
+                    return lines
+                self.buf += more
+            ln, _, self.buf = self.buf.partition(b'\r\n')
+            lines.append(ln)
+            if ln[3:4] != b'-':
+                return lines
+
+    def closed_within(self, seconds):
+        """True if the server closes within seconds (replies before are read)."""
+        self.sock.settimeout(seconds)
+        try:
+            while self.reply():
+                pass
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def case_http_verb(run, prog):
+    """An HTTP request on the SMTP port (cross-protocol attack): the server
+    closes the connection (SECURITY.md) and keeps serving others."""
+    srv = Smtpd(run, prog)
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'POST /cgi-bin/x HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                         b'Content-Length: 40\r\n\r\nMAIL FROM:<a@example.org>\r\n')
+        expect(raw.closed_within(5), 'connection still open after an HTTP request')
+    finally:
+        raw.close()
+    with connect(srv) as s:
+        expect(s.noop()[0] == 250, 'server unusable after the HTTP request')
+    srv.alive()
+
+
+def case_error_limit(run, prog):
+    """Unknown commands get 500 and the session goes on; past the error
+    limit the server answers 421 and closes."""
+    srv = Smtpd(run, prog)
+    raw = Raw(srv.port)
+    codes = []
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        raw.reply()
+        for i in range(40):
+            raw.sock.sendall(b'XYZZY%d\r\n' % i)
+            r = raw.reply()
+            if not r:
+                break
+            codes.append(int(r[-1][:3]))
+            if codes[-1] == 421:
+                break
+        log('replies to bad commands: %r' % codes)
+        expect(codes and codes[0] == 500, 'unknown command answered %r' % codes[:1])
+        expect(421 in codes, 'no 421 after %d bad commands: %r' % (len(codes), codes))
+        expect(raw.closed_within(5), 'connection still open after 421')
+    finally:
+        raw.close()
+    srv.alive()
+
+
 def case_smuggling(run, prog):
     """SMTP smuggling (SECURITY.md): a bare-LF end-of-data lookalike followed
     by a forged transaction.  The server must not end the data early; it
     answers 5xx at the real CRLF.CRLF and closes; nothing is stored."""
     srv = Smtpd(run, prog)
-    sock = socket.create_connection(('127.0.0.1', srv.port), timeout=TIMEOUT)
-    buf = [b'']
-
-    def reply():
-        """One reply (all its lines); [] when the server closed."""
-        lines = []
-        while True:
-            while b'\r\n' not in buf[0]:
-                more = sock.recv(4096)
-                if not more:
-                    return lines
-                buf[0] += more
-            ln, _, buf[0] = buf[0].partition(b'\r\n')
-            lines.append(ln)
-            if ln[3:4] != b'-':
-                return lines
-
+    raw = Raw(srv.port)
     try:
-        expect(reply()[0].startswith(b'220'), 'no greeting')
-        sock.sendall(b'EHLO client.interop.test\r\n')
-        reply()
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        raw.reply()
         for cmd in (b'MAIL FROM:<alice@example.org>\r\n', b'RCPT TO:<bob@example.net>\r\n',
                     b'DATA\r\n'):
-            sock.sendall(cmd)
-            r = reply()
+            raw.sock.sendall(cmd)
+            r = raw.reply()
             expect(r and r[0][:1] in (b'2', b'3'), '%r answered %r' % (cmd, r))
-        sock.sendall(b'Subject: first\r\n\r\nbody\n.\nMAIL FROM:<admin@example.org>\r\n'
-                     b'RCPT TO:<bob@example.net>\r\nDATA\r\nSubject: forged\r\n\r\n'
-                     b'forged\r\n.\r\n')
-        r = reply()
+        raw.sock.sendall(b'Subject: first\r\n\r\nbody\n.\nMAIL FROM:<admin@example.org>\r\n'
+                         b'RCPT TO:<bob@example.net>\r\nDATA\r\nSubject: forged\r\n\r\n'
+                         b'forged\r\n.\r\n')
+        r = raw.reply()
         log('reply to the poisoned data: %r' % r)
         expect(r and r[0][:1] == b'5', 'poisoned data answered %r, expected 5xx' % r)
-        sock.settimeout(5)
+        raw.sock.settimeout(5)
         rest = []
         try:
             while True:
-                r = reply()
+                r = raw.reply()
                 if not r:
                     break
                 rest.append(r)
@@ -346,7 +412,7 @@ def case_smuggling(run, prog):
             raise Fail('connection still open after the poisoned data; then %r' % rest)
         expect(rest == [], 'replies after the 5xx (forged commands executed?): %r' % rest)
     finally:
-        sock.close()
+        raw.close()
     time.sleep(0.3)
     expect(maildir_files(srv.box) == [], 'stored: %r' % maildir_files(srv.box))
     srv.alive()
