@@ -19,7 +19,7 @@ import time
 import iop
 from iop import (check_delivered, dir_messages, expect, field_values,
                  maildir_messages, message)
-from peers import UNTRUSTED_CA, Dovecot, HoldProxy, Postfix, mp_send
+from peers import UNTRUSTED_CA, Dovecot, HoldProxy, Postfix, mp_send, need_client_tls
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.net']
@@ -29,6 +29,8 @@ USERS = {'alice': 'S3cret-pass'}
 def deliver(run, prog, msg, rcpts, sender=FROM, starttls=False, tls=False, hold=None,
             auth=None, mech=None):
     """Send through Postfix; check every copy; return (fields per copy, proxy)."""
+    if starttls or tls:
+        need_client_tls(prog)
     pf = Postfix(run, sasl=Dovecot(run, USERS) if auth else None)
     port = pf.tls_port if tls else pf.port
     proxy = None
@@ -138,6 +140,7 @@ def case_starttls_auth_login(run, prog):
 
 def case_auth_bad_password(run, prog):
     """A wrong password: 535, exit status non-zero, nothing delivered."""
+    need_client_tls(prog)
     pf = Postfix(run, sasl=Dovecot(run, USERS))
     r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
                 auth=('alice', 'wrong'), mech='PLAIN', ok=None)
@@ -149,6 +152,7 @@ def case_auth_bad_password(run, prog):
 def case_untrusted_cert(run, prog):
     """STARTTLS with a CA file that did not sign Postfix's certificate: the
     handshake fails, nothing is sent in the clear, nothing is delivered."""
+    need_client_tls(prog)
     pf = Postfix(run)
     r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
                 ca=UNTRUSTED_CA, ok=None)

@@ -18,7 +18,7 @@ import time
 
 import iop
 from iop import check_delivered, expect, field_values, files_in, message
-from peers import HoldProxy, SmtpSink, mp_send
+from peers import HoldProxy, SmtpSink, mp_send, need_client_tls
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
@@ -140,6 +140,7 @@ def case_421_after_rcpt(run, prog):
 def case_starttls_required(run, prog):
     """--starttls to a server that offers no STARTTLS (smtp-sink): the client
     gives up before any MAIL command goes out in cleartext (SECURITY.md)."""
+    need_client_tls(prog)
     sink = SmtpSink(run)
     hold = HoldProxy(run, sink.port, hold=0)
     r = mp_send(run, prog, hold.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,

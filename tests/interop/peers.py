@@ -404,6 +404,25 @@ def tls_trust_args(prog, ca=CERT):
     return []
 
 
+_tls_cache = {}
+
+
+def need_client_tls(prog):
+    """Skip unless the client was built with TLS: asked before starting
+    peers (a private Postfix takes seconds) with a connection to a closed
+    port, which a TLS-capable build tries and a build without refuses."""
+    if os.path.basename(prog) == 'swaks':
+        return
+    if prog not in _tls_cache:
+        port = free_port()  # nothing listens there
+        r = subprocess.run([prog, '--server', '127.0.0.1:%d' % port, '--from', 'a@example.org',
+                            '--to', 'b@example.org', '--starttls', os.devnull],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
+        _tls_cache[prog] = not (r.returncode == 2 and NO_TLS in r.stdout.decode(errors='replace'))
+    if not _tls_cache[prog]:
+        raise Skip('mailproto-smtp-send ' + NO_TLS)
+
+
 def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
             auth=None, mech=None, ok=(0,), lmtp=False, stdin=False, ca=CERT):
     """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks').
