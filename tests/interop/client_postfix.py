@@ -18,7 +18,7 @@ import time
 
 import iop
 from iop import (check_delivered, dir_messages, expect, field_values,
-                 maildir_messages, message)
+                 maildir_messages, message, read)
 from peers import UNTRUSTED_CA, Dovecot, HoldProxy, Postfix, mp_send, need_client_tls
 
 FROM = 'alice@example.org'
@@ -31,7 +31,7 @@ def deliver(run, prog, msg, rcpts, sender=FROM, starttls=False, tls=False, hold=
     """Send through Postfix; check every copy; return (fields per copy, proxy)."""
     if starttls or tls:
         need_client_tls(prog)
-    pf = Postfix(run, sasl=Dovecot(run, USERS) if auth else None)
+    pf = run.postfix = Postfix(run, sasl=Dovecot(run, USERS) if auth else None)
     port = pf.tls_port if tls else pf.port
     proxy = None
     if hold is not None:
@@ -126,6 +126,9 @@ def _auth(run, prog, mech):
     rec = tls_in_received(copies)
     expect('Authenticated sender: %s' % user in rec and 'ESMTPSA' in rec,
            'Received does not show the authenticated session: %r' % rec)
+    log = read(run.postfix.maillog).decode(errors='replace')
+    expect('sasl_method=%s, sasl_username=%s' % (mech, user) in log,
+           'Postfix logged no %s authentication of %s' % (mech, user))
 
 
 def case_starttls_auth_plain(run, prog):
@@ -136,6 +139,20 @@ def case_starttls_auth_plain(run, prog):
 
 def case_starttls_auth_login(run, prog):
     _auth(run, prog, 'LOGIN')
+
+
+def case_starttls_auth_cram_md5(run, prog):
+    _auth(run, prog, 'CRAM-MD5')
+
+
+def case_starttls_auth_scram_sha_1(run, prog):
+    """SCRAM-SHA-1 (RFC 5802) against Dovecot's server side."""
+    _auth(run, prog, 'SCRAM-SHA-1')
+
+
+def case_starttls_auth_scram_sha_256(run, prog):
+    """SCRAM-SHA-256 (RFC 7677) against Dovecot's server side."""
+    _auth(run, prog, 'SCRAM-SHA-256')
 
 
 def case_auth_bad_password(run, prog):

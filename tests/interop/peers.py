@@ -167,7 +167,7 @@ ssl = no
 disable_plaintext_auth = no
 default_login_user = dovenull
 default_internal_user = dovecot
-auth_mechanisms = plain login
+auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {d}/users
