@@ -34,13 +34,29 @@ lmtp_lhlo_name = relay.interop.test
 """
 
 
-def relay(run, prog, msg, rcpts, sender=FROM, lmtp=False, tls=False):
+# Postfix's SMTP client authenticates with Cyrus SASL (libsasl2-modules),
+# limited to one mechanism; a failed AUTH defers the mail.
+RELAY_SASL_CF = """
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = inline:{{ [127.0.0.1]:{port}={user}:{password} }}
+smtp_sasl_mechanism_filter = {mech}
+smtp_sasl_security_options = noanonymous
+smtp_sasl_tls_security_options = noanonymous
+"""
+USERS = {'alice': 'S3cret-pass'}
+
+
+def relay(run, prog, msg, rcpts, sender=FROM, lmtp=False, tls=False, mech=None):
     """smtplib -> Postfix -> mailproto-smtpd; check the stored copies and the
     Postfix log; return the Postfix maillog text."""
-    srv = Smtpd(run, prog, lmtp=lmtp, tls=tls)
+    srv = Smtpd(run, prog, lmtp=lmtp, tls=tls, passwd=USERS if mech else None)
     transport = ('lmtp:inet:127.0.0.1:%d' if lmtp else 'smtp:[127.0.0.1]:%d') % srv.port
-    pf = Postfix(run, extra_main=RELAY_CF.format(transport=transport,
-                                                 tls='encrypt' if tls else 'none'))
+    cf = RELAY_CF.format(transport=transport, tls='encrypt' if tls else 'none')
+    if mech:
+        user = next(iter(USERS))
+        cf += RELAY_SASL_CF.format(port=srv.port, user=user, password=USERS[user],
+                                   mech=mech.lower())
+    pf = Postfix(run, extra_main=cf)
     with smtplib.SMTP('127.0.0.1', pf.port, timeout=30) as s:
         opts = ['SMTPUTF8'] if any(ord(c) > 127 for c in sender + ''.join(rcpts)) else []
         refused = s.sendmail(sender, rcpts, msg, mail_options=opts)
@@ -65,6 +81,7 @@ def relay(run, prog, msg, rcpts, sender=FROM, lmtp=False, tls=False):
         expect(any(b'Postfix' in v for v in received),
                'no Received field from Postfix in the stored copy')
     srv.alive()
+    run.stored = stored_copies(srv.box, rcpts)
     return log
 
 
@@ -96,6 +113,35 @@ def case_relay_starttls(run, prog):
     log = relay(run, prog, message('plain.eml'), RCPTS[:2], tls=True)
     if 'TLS connection established to' not in log:
         raise Fail('Postfix logged no TLS connection to the server')
+
+
+def _relay_auth(run, prog, mech):
+    log = relay(run, prog, message('plain.eml'), RCPTS[:1], tls=True, mech=mech)
+    expect('SASL authentication failed' not in log, 'Postfix: SASL authentication failed')
+    for data in run.stored:
+        first = (b'\n' + data).split(b'\nReceived:', 1)[1].split(b';', 1)[0]
+        expect(b'ESMTPSA' in first, 'the server\'s Received does not say ESMTPSA '
+               '(RFC 3848): %r' % first)
+
+
+def case_relay_auth_plain(run, prog):
+    """Postfix's SMTP client (Cyrus SASL) authenticates with PLAIN after
+    STARTTLS; a failure would defer the mail."""
+    _relay_auth(run, prog, 'PLAIN')
+
+
+def case_relay_auth_cram_md5(run, prog):
+    _relay_auth(run, prog, 'CRAM-MD5')
+
+
+def case_relay_auth_scram_sha_1(run, prog):
+    """SCRAM-SHA-1 (RFC 5802) with Cyrus SASL's client."""
+    _relay_auth(run, prog, 'SCRAM-SHA-1')
+
+
+def case_relay_auth_scram_sha_256(run, prog):
+    """SCRAM-SHA-256 (RFC 7677) with Cyrus SASL's client."""
+    _relay_auth(run, prog, 'SCRAM-SHA-256')
 
 
 CASES = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith('case_')}

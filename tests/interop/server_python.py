@@ -63,7 +63,7 @@ def _auth(run, prog, mech):
         offered = s.esmtp_features.get('auth', '').upper().split()
         expect(mech in offered, 'AUTH %s not offered after STARTTLS: %r' % (mech, offered))
         s.user, s.password = user, password
-        code, text = s.auth(mech, getattr(s, 'auth_' + mech.lower()),
+        code, text = s.auth(mech, getattr(s, 'auth_' + mech.lower().replace('-', '_')),
                             initial_response_ok=(mech == 'PLAIN'))
         expect(code == 235, 'AUTH %s: %d %r' % (mech, code, text))
         s.sendmail(FROM, RCPTS[:1], msg)
@@ -91,6 +91,10 @@ def case_implicit_tls_auth(run, prog):
         s.login(user, password)
         s.sendmail(FROM, RCPTS, msg)
     check(srv, msg, RCPTS)
+
+
+def case_starttls_auth_cram_md5(run, prog):
+    _auth(run, prog, 'CRAM-MD5')
 
 
 def case_auth_needs_tls(run, prog):

@@ -75,6 +75,10 @@ def case_starttls_auth_login(run, prog):
     _auth(run, prog, 'LOGIN')
 
 
+def case_starttls_auth_cram_md5(run, prog):
+    _auth(run, prog, 'CRAM-MD5')
+
+
 def case_auth_bad_password(run, prog):
     """A wrong password gets 535 and nothing is stored."""
     srv = Smtpd(run, prog, tls=True, passwd=USERS)
