@@ -79,7 +79,7 @@ def case_chunking(run, prog):
 
 
 def case_8bitmime(run, prog):
-    """An 8-bit body: MAIL carries BODY=8BITMIME (or BDAT's BINARYMIME) and
+    """An 8-bit body: MAIL carries BODY=8BITMIME (RFC 6152) and
     the body arrives unchanged."""
     _, proxy = deliver(run, prog, message('utf8.eml'), RCPTS[:1], hold=0)
     mail = [ln for ln in proxy.client_bytes().split(b'\r\n') if ln.upper().startswith(b'MAIL ')]
