@@ -383,6 +383,36 @@ def case_error_limit(run, prog):
     srv.alive()
 
 
+def case_bdat(run, prog):
+    """CHUNKING (RFC 3030) by hand (no client at hand sends BDAT): the
+    message in three chunks, split inside a line and inside a CRLF, lines
+    starting with '.' not unstuffed, then BDAT 0 LAST; stored unchanged."""
+    srv = Smtpd(run, prog)
+    msg = message('dots.eml')
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        ehlo = b'\n'.join(raw.reply()).upper()
+        expect(b'CHUNKING' in ehlo, 'CHUNKING not offered')
+        a, b = 37, msg.index(b'\r\n', 120) + 1   # mid-line, then between CR and LF
+        chunks = [msg[:a], msg[a:b], msg[b:]]
+        raw.sock.sendall(b'MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n')
+        expect(raw.reply()[0][:1] == b'2' and raw.reply()[0][:1] == b'2', 'MAIL/RCPT refused')
+        for c in chunks:
+            raw.sock.sendall(b'BDAT %d\r\n' % len(c) + c)
+            r = raw.reply()
+            expect(r and r[0][:3] == b'250', 'BDAT %d answered %r' % (len(c), r))
+        raw.sock.sendall(b'BDAT 0 LAST\r\n')
+        r = raw.reply()
+        expect(r and r[0][:3] == b'250', 'BDAT 0 LAST answered %r' % r)
+        raw.sock.sendall(b'QUIT\r\n')
+        raw.reply()
+    finally:
+        raw.close()
+    check(srv, msg, RCPTS[:1])
+
+
 def case_smuggling(run, prog):
     """SMTP smuggling (SECURITY.md): a bare-LF end-of-data lookalike followed
     by a forged transaction.  The server must not end the data early; it
