@@ -1,0 +1,458 @@
+#!/usr/bin/python3
+"""Our SMTP/LMTP server (mailproto-smtpd) against Python's smtplib.
+
+usage: server_python.py /path/to/mailproto-smtpd [CASE...]
+"""
+
+import smtplib
+import socket
+import ssl
+import time
+
+import iop
+from iop import Fail, expect, log, message, sha256
+from peers import Smtpd, check_stored, maildir_files, stored_copies
+
+FROM = 'alice@example.org'
+RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
+USERS = {'alice': 'S3cret-pass'}
+TIMEOUT = 30
+
+
+def insecure():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def connect(srv, lmtp=False, tls=False):
+    if tls:
+        return smtplib.SMTP_SSL('127.0.0.1', srv.port, local_hostname='client.interop.test',
+                                timeout=TIMEOUT, context=insecure())
+    if lmtp:
+        s = smtplib.LMTP('127.0.0.1', srv.port, timeout=TIMEOUT)
+    else:
+        s = smtplib.SMTP('127.0.0.1', srv.port, local_hostname='client.interop.test',
+                         timeout=TIMEOUT)
+    return s
+
+
+def check(srv, msg, rcpts):
+    for data in stored_copies(srv.box, rcpts):
+        check_stored(data, msg)
+    srv.alive()
+
+
+def case_multi_rcpt(run, prog):
+    srv = Smtpd(run, prog)
+    msg = message('plain.eml')
+    with connect(srv) as s:
+        refused = s.sendmail(FROM, RCPTS, msg)
+        expect(refused == {}, 'refused recipients: %r' % refused)
+    check(srv, msg, RCPTS)
+
+
+def _auth(run, prog, mech):
+    srv = Smtpd(run, prog, tls=True, passwd=USERS)
+    msg = message('plain.eml')
+    user, password = next(iter(USERS.items()))
+    with connect(srv) as s:
+        s.starttls(context=insecure())
+        s.ehlo()
+        offered = s.esmtp_features.get('auth', '').upper().split()
+        expect(mech in offered, 'AUTH %s not offered after STARTTLS: %r' % (mech, offered))
+        s.user, s.password = user, password
+        code, text = s.auth(mech, getattr(s, 'auth_' + mech.lower().replace('-', '_')),
+                            initial_response_ok=(mech == 'PLAIN'))
+        expect(code == 235, 'AUTH %s: %d %r' % (mech, code, text))
+        s.sendmail(FROM, RCPTS[:1], msg)
+    check(srv, msg, RCPTS[:1])
+
+
+def case_starttls_auth_plain(run, prog):
+    _auth(run, prog, 'PLAIN')
+
+
+def case_starttls_auth_login(run, prog):
+    """AUTH LOGIN without initial response: two 334 challenges."""
+    _auth(run, prog, 'LOGIN')
+
+
+def case_implicit_tls_auth(run, prog):
+    """SMTP_SSL to --implicit-tls: AUTH offered at once, PLAIN accepted."""
+    srv = Smtpd(run, prog, implicit_tls=True, passwd=USERS)
+    msg = message('dots.eml')
+    user, password = next(iter(USERS.items()))
+    with connect(srv, tls=True) as s:
+        s.ehlo()
+        expect('PLAIN' in s.esmtp_features.get('auth', '').upper().split(),
+               'AUTH PLAIN not offered over implicit TLS')
+        s.login(user, password)
+        s.sendmail(FROM, RCPTS, msg)
+    check(srv, msg, RCPTS)
+
+
+def case_starttls_auth_cram_md5(run, prog):
+    _auth(run, prog, 'CRAM-MD5')
+
+
+def case_auth_needs_tls(run, prog):
+    """AUTH is offered only after STARTTLS; AUTH in cleartext is refused."""
+    srv = Smtpd(run, prog, tls=True, passwd=USERS)
+    with connect(srv) as s:
+        s.ehlo()
+        expect('starttls' in s.esmtp_features, 'STARTTLS not offered')
+        expect('auth' not in s.esmtp_features, 'AUTH offered in cleartext: %r'
+               % s.esmtp_features.get('auth'))
+        code, text = s.docmd('AUTH', 'PLAIN AGFsaWNlAFMzY3JldC1wYXNz')
+        expect(500 <= code < 600, 'cleartext AUTH answered %d %r' % (code, text))
+        code, _ = s.noop()
+        expect(code == 250, 'session unusable after the refused AUTH')
+    srv.alive()
+
+
+def big_message(size):
+    """A message of about size bytes: 76-character lines, some starting with '.'."""
+    head = crlf_text('From: alice@example.org\nTo: bob@example.net\n'
+                     'Subject: big message\nMessage-ID: <big.1@example.org>\n\n')
+    line = b'%08d ' + b'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ+/=-' + b'\r\n'
+    out = [head]
+    n = 0
+    total = len(head)
+    while total < size:
+        ln = line % n
+        if n % 97 == 0:
+            ln = b'.' + ln
+        out.append(ln)
+        total += len(ln)
+        n += 1
+    return b''.join(out)
+
+
+def crlf_text(s):
+    return s.replace('\n', '\r\n').encode()
+
+
+def case_big_20mb(run, prog):
+    """A 20 MB message: the stored body has the sha256 of the sent one."""
+    srv = Smtpd(run, prog, max_size=64 * 1024 * 1024)
+    msg = big_message(20 * 1000 * 1000)
+    t0 = time.monotonic()
+    with connect(srv) as s:
+        s.sendmail(FROM, RCPTS[:1], msg)
+    dt = time.monotonic() - t0
+    log('20 MB sent and accepted in %.2fs (%.1f MB/s)' % (dt, len(msg) / dt / 1e6))
+    copy, = stored_copies(srv.box, RCPTS[:1])
+    check_stored(copy, msg)
+    body = copy.replace(b'\r\n', b'\n')
+    body = body[body.index(b'\n\n') + 2:]
+    want = msg.replace(b'\r\n', b'\n')
+    want = want[want.index(b'\n\n') + 2:]
+    expect(sha256(body) == sha256(want), 'body sha256 %s, sent %s' % (sha256(body), sha256(want)))
+    srv.alive()
+
+
+def case_rejected_rcpt(run, prog):
+    """A malformed recipient gets 5xx, the others are accepted, the
+    message is stored for them and the session goes on."""
+    srv = Smtpd(run, prog)
+    msg = message('plain.eml')
+    with connect(srv) as s:
+        s.ehlo()
+        code, text = s.mail(FROM)
+        expect(code == 250, 'MAIL: %d %r' % (code, text))
+        code, text = s.rcpt(RCPTS[0])
+        expect(code == 250, 'RCPT: %d %r' % (code, text))
+        code, text = s.docmd('RCPT', 'TO:<bad address@example.net>')
+        expect(500 <= code < 600, 'malformed RCPT answered %d %r' % (code, text))
+        code, text = s.data(msg)
+        expect(code == 250, 'DATA: %d %r' % (code, text))
+        code, _ = s.noop()
+        expect(code == 250, 'session unusable after the transaction')
+    check(srv, msg, RCPTS[:1])
+
+
+def case_max_size(run, prog):
+    """--max-size: a bigger message gets 552 (at MAIL with SIZE=, or after
+    the data); a small one on the same connection is then stored."""
+    limit = 100000
+    srv = Smtpd(run, prog, max_size=limit)
+    big = big_message(3 * limit)
+    small = message('plain.eml')
+    with connect(srv) as s:
+        s.ehlo()
+        size = s.esmtp_features.get('size')
+        expect(size == str(limit), 'EHLO SIZE %r, expected %d' % (size, limit))
+        try:
+            s.sendmail(FROM, RCPTS[:1], big)
+            raise Fail('a %d-byte message was accepted with --max-size %d' % (len(big), limit))
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
+            expect(e.smtp_code == 552, 'over-size message answered %d %r'
+                   % (e.smtp_code, e.smtp_error))
+        # The same over-size message without SIZE=: the server must read
+        # to the end of the data and then answer 552.
+        code, text = s.mail(FROM)
+        expect(code == 250, 'MAIL after the refusal: %d %r' % (code, text))
+        s.rcpt(RCPTS[0])
+        code, text = s.data(big)
+        expect(code == 552, 'over-size DATA answered %d %r' % (code, text))
+        s.sendmail(FROM, RCPTS[:1], small)
+    check(srv, small, RCPTS[:1])
+
+
+def case_lmtp(run, prog):
+    """LMTP (RFC 2033): LHLO, then one reply per accepted recipient after the data."""
+    srv = Smtpd(run, prog, lmtp=True)
+    msg = message('plain.eml')
+    with connect(srv, lmtp=True) as s:
+        code, text = s.ehlo('client.interop.test')   # smtplib.LMTP sends LHLO
+        expect(code == 250, 'LHLO: %d %r' % (code, text))
+        expect(s.mail(FROM)[0] == 250, 'MAIL refused')
+        for r in RCPTS:
+            code, text = s.rcpt(r)
+            expect(code == 250, 'RCPT %s: %d %r' % (r, code, text))
+        replies = [s.data(msg)]
+        for _ in RCPTS[1:]:
+            replies.append(s.getreply())
+        expect([c for c, _ in replies] == [250] * len(RCPTS),
+               'per-recipient replies %r' % replies)
+        code, _ = s.noop()
+        expect(code == 250, 'NOOP after the data got %d: replies out of step' % code)
+    check(srv, msg, RCPTS)
+
+
+def case_two_transactions(run, prog):
+    """Two messages on one connection (RSET in between): both stored."""
+    srv = Smtpd(run, prog)
+    msgs = [message('plain.eml'), message('dots.eml')]
+    with connect(srv) as s:
+        s.sendmail(FROM, RCPTS[:1], msgs[0])
+        s.rset()
+        s.sendmail(FROM, RCPTS[1:2], msgs[1])
+    time.sleep(0.3)
+    files = maildir_files(srv.box)
+    expect(len(files) == 2, '%d files stored for two messages: %r' % (len(files), files))
+    stored = sorted(iop.read(f) for f in files)
+    sizes = sorted(len(x) for x in stored)
+    for m in msgs:
+        matches = [x for x in stored if x.replace(b'\r\n', b'\n').endswith(m.replace(b'\r\n', b'\n'))]
+        expect(len(matches) == 1, 'message %r stored %d times (sizes %r)'
+               % (m[:40], len(matches), sizes))
+        check_stored(matches[0], m)
+    srv.alive()
+
+
+def case_starttls_injection(run, prog):
+    """Bytes pipelined after STARTTLS in the same packet (CVE-2011-0411):
+    the server must not answer them in plaintext; they are discarded or
+    taken as the start of the TLS handshake.  The server keeps serving."""
+    srv = Smtpd(run, prog, tls=True)
+    sock = socket.create_connection(('127.0.0.1', srv.port), timeout=TIMEOUT)
+    try:
+        got = b''
+        while b'\r\n' not in got:
+            got += sock.recv(4096)
+        expect(got.startswith(b'220'), 'greeting %r' % got)
+        sock.sendall(b'EHLO client.interop.test\r\n')
+        got = b''
+        while not (b'\r\n250 ' in b'\r\n' + got and got.endswith(b'\r\n')):
+            more = sock.recv(4096)
+            expect(more, 'connection closed during EHLO')
+            got += more
+        sock.sendall(b'STARTTLS\r\nEHLO injected.example\r\n')
+        got = b''
+        while b'\r\n' not in got:
+            more = sock.recv(4096)
+            expect(more, 'connection closed after STARTTLS')
+            got += more
+        line, _, rest = got.partition(b'\r\n')
+        expect(line.startswith(b'220'), 'STARTTLS answered %r' % line)
+        sock.settimeout(1.5)
+        try:
+            rest += sock.recv(4096)
+        except socket.timeout:
+            pass
+        log('after the 220: %r' % rest[:80])
+        expect(not rest[:1].isdigit(), 'the injected command was answered in plaintext: %r'
+               % rest[:80])
+        try:
+            sock.settimeout(TIMEOUT)
+            tls = insecure().wrap_socket(sock, server_hostname='localhost')
+        except (ssl.SSLError, OSError) as e:
+            log('TLS handshake after the injected bytes failed (acceptable): %r' % e)
+        else:
+            tls.sendall(b'EHLO client.interop.test\r\n')
+            got = b''
+            while not (b'\r\n250 ' in b'\r\n' + got and got.endswith(b'\r\n')):
+                more = tls.recv(4096)
+                expect(more, 'TLS connection closed during EHLO')
+                got += more
+            expect(got.count(b'\r\n250 ') + got.startswith(b'250 ') == 1,
+                   'more than one EHLO reply inside TLS: %r' % got)
+            tls.close()
+    finally:
+        sock.close()
+    # The server still works.
+    msg = message('plain.eml')
+    with connect(srv) as s:
+        s.starttls(context=insecure())
+        s.sendmail(FROM, RCPTS[:1], msg)
+    check(srv, msg, RCPTS[:1])
+
+
+class Raw:
+    """A plain socket speaking SMTP by hand, for what smtplib will not send."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(('127.0.0.1', port), timeout=TIMEOUT)
+        self.buf = b''
+
+    def reply(self):
+        """One reply (all its lines); [] when the server closed."""
+        lines = []
+        while True:
+            while b'\r\n' not in self.buf:
+                try:
+                    more = self.sock.recv(4096)
+                except ConnectionResetError:  # closed with our bytes unread
+                    more = b''
+                if not more:
+                    return lines
+                self.buf += more
+            ln, _, self.buf = self.buf.partition(b'\r\n')
+            lines.append(ln)
+            if ln[3:4] != b'-':
+                return lines
+
+    def closed_within(self, seconds):
+        """True if the server closes within seconds (replies before are read)."""
+        self.sock.settimeout(seconds)
+        try:
+            while self.reply():
+                pass
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def case_http_verb(run, prog):
+    """An HTTP request on the SMTP port (cross-protocol attack): the server
+    closes the connection (SECURITY.md) and keeps serving others."""
+    srv = Smtpd(run, prog)
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'POST /cgi-bin/x HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                         b'Content-Length: 40\r\n\r\nMAIL FROM:<a@example.org>\r\n')
+        expect(raw.closed_within(5), 'connection still open after an HTTP request')
+    finally:
+        raw.close()
+    with connect(srv) as s:
+        expect(s.noop()[0] == 250, 'server unusable after the HTTP request')
+    srv.alive()
+
+
+def case_error_limit(run, prog):
+    """Unknown commands get 500 and the session goes on; past the error
+    limit the server answers 421 and closes."""
+    srv = Smtpd(run, prog)
+    raw = Raw(srv.port)
+    codes = []
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        raw.reply()
+        for i in range(40):
+            raw.sock.sendall(b'XYZZY%d\r\n' % i)
+            r = raw.reply()
+            if not r:
+                break
+            codes.append(int(r[-1][:3]))
+            if codes[-1] == 421:
+                break
+        log('replies to bad commands: %r' % codes)
+        expect(codes and codes[0] == 500, 'unknown command answered %r' % codes[:1])
+        expect(421 in codes, 'no 421 after %d bad commands: %r' % (len(codes), codes))
+        expect(raw.closed_within(5), 'connection still open after 421')
+    finally:
+        raw.close()
+    srv.alive()
+
+
+def case_bdat(run, prog):
+    """CHUNKING (RFC 3030) by hand (no client at hand sends BDAT): the
+    message in three chunks, split inside a line and inside a CRLF, lines
+    starting with '.' not unstuffed, then BDAT 0 LAST; stored unchanged."""
+    srv = Smtpd(run, prog)
+    msg = message('dots.eml')
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        ehlo = b'\n'.join(raw.reply()).upper()
+        expect(b'CHUNKING' in ehlo, 'CHUNKING not offered')
+        a, b = 37, msg.index(b'\r\n', 120) + 1   # mid-line, then between CR and LF
+        chunks = [msg[:a], msg[a:b], msg[b:]]
+        raw.sock.sendall(b'MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n')
+        expect(raw.reply()[0][:1] == b'2' and raw.reply()[0][:1] == b'2', 'MAIL/RCPT refused')
+        for c in chunks:
+            raw.sock.sendall(b'BDAT %d\r\n' % len(c) + c)
+            r = raw.reply()
+            expect(r and r[0][:3] == b'250', 'BDAT %d answered %r' % (len(c), r))
+        raw.sock.sendall(b'BDAT 0 LAST\r\n')
+        r = raw.reply()
+        expect(r and r[0][:3] == b'250', 'BDAT 0 LAST answered %r' % r)
+        raw.sock.sendall(b'QUIT\r\n')
+        raw.reply()
+    finally:
+        raw.close()
+    check(srv, msg, RCPTS[:1])
+
+
+def case_smuggling(run, prog):
+    """SMTP smuggling (SECURITY.md): a bare-LF end-of-data lookalike followed
+    by a forged transaction.  The server must not end the data early; it
+    answers 5xx at the real CRLF.CRLF and closes; nothing is stored."""
+    srv = Smtpd(run, prog)
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        raw.reply()
+        for cmd in (b'MAIL FROM:<alice@example.org>\r\n', b'RCPT TO:<bob@example.net>\r\n',
+                    b'DATA\r\n'):
+            raw.sock.sendall(cmd)
+            r = raw.reply()
+            expect(r and r[0][:1] in (b'2', b'3'), '%r answered %r' % (cmd, r))
+        raw.sock.sendall(b'Subject: first\r\n\r\nbody\n.\nMAIL FROM:<admin@example.org>\r\n'
+                         b'RCPT TO:<bob@example.net>\r\nDATA\r\nSubject: forged\r\n\r\n'
+                         b'forged\r\n.\r\n')
+        r = raw.reply()
+        log('reply to the poisoned data: %r' % r)
+        expect(r and r[0][:1] == b'5', 'poisoned data answered %r, expected 5xx' % r)
+        raw.sock.settimeout(5)
+        rest = []
+        try:
+            while True:
+                r = raw.reply()
+                if not r:
+                    break
+                rest.append(r)
+        except socket.timeout:
+            raise Fail('connection still open after the poisoned data; then %r' % rest)
+        expect(rest == [], 'replies after the 5xx (forged commands executed?): %r' % rest)
+    finally:
+        raw.close()
+    time.sleep(0.3)
+    expect(maildir_files(srv.box) == [], 'stored: %r' % maildir_files(srv.box))
+    srv.alive()
+
+
+CASES = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith('case_')}
+
+if __name__ == '__main__':
+    iop.main(CASES, 1, 'MAILPROTO_SMTPD')
