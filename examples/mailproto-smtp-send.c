@@ -365,6 +365,11 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
             start_auth();
         } else if (!h.sent) {
             h.sent = 1;
+            /* The message is not scanned ahead (stdin streams): declare
+             * 8BITMIME whenever the server offers it, harmless for 7-bit
+             * text and required for 8-bit (RFC 6152 §3). */
+            if (mp_smtp_client_caps(&h.c)->flags & MP_SMTP_CAP_8BITMIME)
+                h.env.body = MP_SMTP_BODY_8BITMIME;
             st = mp_smtp_client_send(&h.c, &h.env);
             if (st != MP_OK)
                 die(st == MP_ERR_ARG || st == MP_ERR_SMTP_PATH || st == MP_ERR_8BIT ||

@@ -362,7 +362,7 @@ typedef struct mp_smtp_client_envelope {
     mp_smtp_client_rcpt *rcpts;
     size_t nrcpts;                 /* 1..MP_SMTP_MAX_RCPTS */
     uint64_t size;                 /* estimated size for SIZE=, 0 = omit */
-    mp_smtp_body body;             /* BODY=, sent when the server offers it */
+    mp_smtp_body body;             /* BODY=; MP_ERR_UNSUPPORTED unless offered */
     uint8_t smtputf8;              /* needs SMTPUTF8 (refused otherwise) */
     mp_smtp_ret ret;               /* RET=, only with DSN */
     mp_slice envid;                /* ENVID=, only with DSN */
