@@ -786,7 +786,10 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         size_t u = 0;
         mp_status st;
         set_expect(p);
-        st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
+        u = mp_imap_lex_fast(&p->lx, in + off, len - off, &t);
+        st = MP_OK;
+        if (u == 0)
+            st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
         off += u;
         if (st == MP_NEED_MORE) {
             *used = off;
