@@ -443,6 +443,22 @@ size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_tok
     return fast_token(lx, in, len, tok);
 }
 
+int mp_imap_lex_fast_sp(mp_imap_lex *lx, const char *in, size_t len)
+{
+    /* the conditions under which fast_token() reads an SP */
+    if (lx->state != ST_START || len < 2 || in[0] != ' ' || lx->line_len >= lx->max_line ||
+        lx->max_line - lx->line_len < 2u || lx->cls > MP_IMAP_LEX_SECTION)
+        return 0;
+    lx->tok_start = lx->pos;
+    lx->pos++;
+    lx->line_len++;
+    lx->len = 0;
+    lx->tflags = 0;
+    lx->aux = 0;
+    lx->bol = 0;
+    return 1;
+}
+
 mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
                            mp_imap_token *tok)
 {

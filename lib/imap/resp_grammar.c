@@ -48,8 +48,12 @@ const char *mp_imap_field_name(mp_imap_field f)
 
 int mp_imap_rg_eq_ci(mp_slice s, const char *w)
 {
-    size_t n = strlen(w);
-    return n > 0 && mp_slice_eq_ci(s, w, n);
+    /* Keyword tables are scanned linearly: reject on the first letter
+     * (every keyword starts with one, so a case-insensitive match differs
+     * at most in bit 0x20) before measuring the word. */
+    if (s.len == 0 || w[0] == '\0' || (((unsigned char)s.ptr[0] ^ (unsigned char)w[0]) & 0xdfu) != 0)
+        return 0;
+    return mp_slice_eq_ci(s, w, strlen(w));
 }
 
 mp_imap_resp_kind mp_imap_rg_lookup_resp(mp_slice s)

@@ -97,21 +97,26 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
 {
     mp_imap_resp_event ev;
     int r;
-    memset(&ev, 0, sizeof(ev));
+    /* every field set once, no memset: this runs for every value */
     ev.type = type;
     ev.resp = (mp_imap_resp_kind)p->resp;
     ev.field = (mp_imap_field)field;
     ev.code = (mp_imap_code)p->code;
     ev.vtype = vt;
     ev.depth = p->sp > 0 ? (unsigned)p->sp - 1u : 0u;
+    ev.flags = 0;
+    ev.err = NULL;
     if (t) {
         ev.str = t->text;
         ev.num = t->num;
         ev.offset = t->offset;
-        if (t->flags & MP_IMAP_TOKF_BINARY)
-            ev.flags |= MP_IMAP_EVF_BINARY;
-        if (t->flags & MP_IMAP_TOKF_LITERAL)
-            ev.flags |= MP_IMAP_EVF_LITERAL;
+        if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+            ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
+                       ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+    } else {
+        ev.str = mp_slice_make(NULL, 0);
+        ev.num = 0;
+        ev.offset = 0;
     }
     if (vt == MP_IMAP_V_NIL)
         ev.str = mp_slice_make("NIL", 3); /* canonical, whatever the case sent */
@@ -224,8 +229,9 @@ static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned fie
 static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
                  const mp_imap_token *t);
 
-/* Handle one element token (value, "(" or literal begin) in frame f. */
-static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
+/* Handle one element token (value, "(" or literal begin) in frame f.
+ * `known` is the slot set_expect() derived for this position, or NULL. */
+static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
 {
     mp_imap_resp_frame_ *f = top(p);
     mp_imap_rg_slot s;
@@ -244,7 +250,10 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
         fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 lists without SP", t);
         return;
     }
-    mp_imap_rg_slot_of(p, f, &s);
+    if (known != NULL)
+        s = *known;
+    else
+        mp_imap_rg_slot_of(p, f, &s);
     acc = s.acc;
     field = s.field;
     switch (t->kind) {
@@ -510,7 +519,7 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
 
 /* The frame walker: data responses (ends at CRLF) and response codes (ends
  * at "]"). */
-static void walk(mp_imap_resp_parser *p, const mp_imap_token *t)
+static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
 {
     mp_imap_resp_frame_ *f = top(p);
     if (p->inlit) {
@@ -571,7 +580,7 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t)
         }
         return;
     default:
-        element(p, t);
+        element(p, t, known);
         return;
     }
 }
@@ -579,7 +588,8 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t)
 /* ---- lines ------------------------------------------------------------- */
 
 
-static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
+static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
+                       const mp_imap_rg_slot *known)
 {
     mp_imap_resp_kind k;
     switch (p->state) {
@@ -724,7 +734,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
         return;
     case L_CODE:
     case L_DATA:
-        walk(p, t);
+        walk(p, t, known);
         return;
     default:
         break;
@@ -732,9 +742,12 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
     gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 response", t);
 }
 
-/* Tell the tokenizer what the next token is made of. */
-static void set_expect(mp_imap_resp_parser *p)
+/* Tell the tokenizer what the next token is made of.  Returns the slot of
+ * the next element position in `*s` when it derived one (the walker reuses
+ * it for the token that follows), else NULL. */
+static const mp_imap_rg_slot *set_expect(mp_imap_resp_parser *p, mp_imap_rg_slot *s)
 {
+    const mp_imap_rg_slot *known = NULL;
     mp_imap_lex_class cls = MP_IMAP_LEX_ATOM;
     unsigned want = 0;
     switch (p->state) {
@@ -744,7 +757,6 @@ static void set_expect(mp_imap_resp_parser *p)
     case L_CODE:
     case L_DATA: {
         mp_imap_resp_frame_ *f;
-        mp_imap_rg_slot s;
         if (p->inlit || p->bskip || p->sp == 0)
             break;
         f = top(p);
@@ -760,14 +772,46 @@ static void set_expect(mp_imap_resp_parser *p)
         }
         if (f->sep == S_AFTER)
             break;
-        mp_imap_rg_slot_of(p, f, &s);
-        cls = (mp_imap_lex_class)s.cls;
-        want = s.want;
+        mp_imap_rg_slot_of(p, f, s);
+        known = s;
+        cls = (mp_imap_lex_class)s->cls;
+        want = s->want;
         break;
     }
     default: break;
     }
     mp_imap_lex_expect(&p->lx, cls, want);
+    return known;
+}
+
+/* The SP after an element of a data response or code (the commonest
+ * token): when the walker would only note it, read and note it here
+ * without the token round trip.  Returns 1 when it did. */
+static int sp_shortcut(mp_imap_resp_parser *p, const char *in, size_t len)
+{
+    mp_imap_resp_frame_ *f;
+    if ((p->state != L_DATA && p->state != L_CODE) || p->inlit || p->bskip || p->sp == 0 ||
+        len < 2 || in[0] != ' ')
+        return 0;
+    f = top(p);
+    if (f->ctx == C_FETCH && f->sub != FS_VALUE && f->sub != FS_NAME) {
+        /* msg-att name, section or origin done: SP and the value */
+        if (f->sub != FS_AFTER_NAME && f->sub != FS_AFTER_SECTION && f->sub != FS_AFTER_ORIGIN)
+            return 0;
+        mp_imap_lex_expect(&p->lx, MP_IMAP_LEX_FETCH_ATT, 0);
+        if (!mp_imap_lex_fast_sp(&p->lx, in, len))
+            return 0;
+        f->sub = FS_VALUE;
+        f->sep = S_NEED;
+        return 1;
+    }
+    if (f->sep != S_AFTER)
+        return 0;
+    mp_imap_lex_expect(&p->lx, MP_IMAP_LEX_ATOM, 0);
+    if (!mp_imap_lex_fast_sp(&p->lx, in, len))
+        return 0;
+    f->sep = S_NEED;
+    return 1;
 }
 
 mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, size_t *used)
@@ -783,9 +827,15 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         in = "";
     for (;;) {
         mp_imap_token t;
+        mp_imap_rg_slot slot;
+        const mp_imap_rg_slot *known;
         size_t u = 0;
         mp_status st;
-        set_expect(p);
+        if (sp_shortcut(p, in + off, len - off)) {
+            off++;
+            continue;
+        }
+        known = set_expect(p, &slot);
         u = mp_imap_lex_fast(&p->lx, in + off, len - off, &t);
         st = MP_OK;
         if (u == 0)
@@ -810,7 +860,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
             p->bskip = 0;
             p->inlit = 0;
         } else {
-            line_token(p, &t);
+            line_token(p, &t, known);
         }
         if (p->aborted == 2) {
             *used = off;
