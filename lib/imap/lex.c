@@ -2,7 +2,7 @@
  * when a token lies in one input, the host's buffer when it straddles. */
 #include <string.h>
 
-#include "lex.h"
+#include "lex_fast.h"
 
 enum lex_state {
     ST_START = 0,  /* between tokens */
@@ -33,31 +33,8 @@ enum skip_sub {
 #define U32_MAX_ 4294967295u
 #define U63_MAX_ 9223372036854775807u
 
-/* RFC 9051 §9: ATOM-CHAR = any CHAR except atom-specials
- * ( "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials /
- * resp-specials ).  One bit per mp_imap_lex_class up to SECTION:
- * 1 ATOM-CHAR, 2 ASTRING-CHAR (+ "]"), 4 tag (ASTRING-CHAR but "+"),
- * 8 list-char (+ "%" "*" "]"), 16 sequence-set (digits ":" "," "*" "$"),
- * 32 fetch attribute (ATOM-CHAR but "[" "<"), 64 section (ATOM-CHAR but
- * "[" "<" ">"). */
-static const uint8_t class_table[256] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x6f, 0x00, 0x6f, 0x7f, 0x08, 0x6f, 0x6f, 0x00, 0x00, 0x18, 0x6b, 0x7f, 0x6f, 0x6f, 0x6f,
-    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x6f, 0x0f, 0x6f, 0x2f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x0f, 0x00, 0x0e, 0x6f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x00, 0x6f, 0x6f, 0x6f, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-};
+#define class_table mp_imap_lex_class_table_
+#define finish_atom mp_imap_lex_finish_atom_
 
 static int in_class(unsigned cls, unsigned char c)
 {
@@ -198,35 +175,6 @@ static mp_status fail(mp_imap_lex *lx, mp_status code, uint64_t offset, const ch
     return code;
 }
 
-static int is_nil(const char *p, size_t n)
-{
-    return n == 3 && (p[0] == 'N' || p[0] == 'n') && (p[1] == 'I' || p[1] == 'i') &&
-           (p[2] == 'L' || p[2] == 'l');
-}
-
-/* Classify a finished atom: NUMBER (all digits, fits 64 bits), NIL, ATOM. */
-static void finish_atom(mp_imap_token *tok, const char *p, size_t n)
-{
-    uint64_t v = 0;
-    size_t k;
-    tok->kind = MP_IMAP_TOK_ATOM;
-    tok->text = mp_slice_make(p, n);
-    if (is_nil(p, n)) {
-        tok->kind = MP_IMAP_TOK_NIL;
-        return;
-    }
-    for (k = 0; k < n; k++) {
-        unsigned d = (unsigned char)p[k] - (unsigned)'0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10u)
-            return;
-        v = v * 10u + d;
-    }
-    if (n > 0) {
-        tok->kind = MP_IMAP_TOK_NUMBER;
-        tok->num = v;
-    }
-}
-
 /* What follows a rejected literal header: its payload when the peer sends
  * it (non-sync, or a client reading a server), else the line is over. */
 static enum lex_state after_bad_literal(mp_imap_lex *lx, int representable)
@@ -295,138 +243,6 @@ static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
     return 1;
 }
 
-/* ---- the fast path ------------------------------------------------------ */
-
-/* Bytes that end a quoted string's plain run (QS_*), one bit each. */
-enum { QS_END = 1, QS_8BIT = 2 };
-
-/* QS_END for DQUOTE "\" CR LF NUL (quoted-specials and what a quoted
- * string may not hold), QS_8BIT for 0x80..0xff (RFC 9051 §9 QUOTED-CHAR). */
-static const uint8_t quoted_table[256] = {
-    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-};
-
-/* Length of the run of class-`mask` bytes in p[0..n). */
-static size_t class_run(const char *p, size_t n, unsigned mask)
-{
-    size_t k = 0;
-    while (k < n && (class_table[(unsigned char)p[k]] & mask))
-        k++;
-    return k;
-}
-
-/*
- * A token that starts at in[0] and lies wholly in in[0..len) with a common
- * shape (SP, CRLF, parentheses, an atom, a flag, a quoted string without
- * escapes), read in place.  Returns the bytes consumed, or 0 to let the
- * byte-level path below read it (anything else, anything near a limit, any
- * error); nothing in `lx` changes then.  Both paths give the same tokens
- * (the split tests and fuzz_imap_resp compare them).
- */
-static size_t fast_token(mp_imap_lex *lx, const char *in, size_t len, mp_imap_token *tok)
-{
-    /* bytes this line may still take, keeping one for the check that
-     * follows the token in the byte-level path */
-    size_t room, n;
-    unsigned cls = lx->cls, mask;
-    unsigned char c;
-    size_t k;
-
-    if (lx->line_len >= lx->max_line || cls > MP_IMAP_LEX_SECTION)
-        return 0;
-    room = (size_t)(lx->max_line - lx->line_len);
-    n = len < room ? len : room;
-    if (n < 2)
-        return 0;
-    n--;
-    c = (unsigned char)in[0];
-    switch (c) {
-    case ' ':
-        tok->kind = MP_IMAP_TOK_SP;
-        k = 1;
-        break;
-    case '(':
-        if (lx->depth >= lx->max_depth)
-            return 0;
-        lx->depth++;
-        tok->kind = MP_IMAP_TOK_LPAREN;
-        k = 1;
-        break;
-    case ')':
-        if (lx->depth > 0)
-            lx->depth--;
-        tok->kind = MP_IMAP_TOK_RPAREN;
-        k = 1;
-        break;
-    case '\r':
-        if (in[1] != '\n' || n < 2)
-            return 0;
-        tok->kind = MP_IMAP_TOK_CRLF;
-        tok->offset = lx->pos;
-        lx->pos += 2;
-        lx->tok_start = tok->offset;
-        lx->len = 0;
-        lx->tflags = 0;
-        lx->aux = 0;
-        end_of_line(lx);
-        return 2;
-    case '"': {
-        /* quoted = DQUOTE *QUOTED-CHAR DQUOTE, no escapes here */
-        unsigned stop = QS_END | ((lx->flags & MP_IMAP_LEX_8BIT) ? 0u : QS_8BIT);
-        size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
-        for (k = 1; k < m && !(quoted_table[(unsigned char)in[k]] & stop); k++)
-            ;
-        if (k >= m || in[k] != '"')
-            return 0;
-        tok->kind = MP_IMAP_TOK_STRING;
-        tok->text = mp_slice_make(in + 1, k - 1);
-        k++;
-        break;
-    }
-    case '\\': {
-        /* flag = "\" atom; flag-perm "\*" */
-        if (in[1] == '*') {
-            if (n < 2)
-                return 0;
-            k = 2;
-        } else {
-            mask = 1u << (cls == MP_IMAP_LEX_ASTRING ? MP_IMAP_LEX_ASTRING : MP_IMAP_LEX_ATOM);
-            k = 1 + class_run(in + 1, n - 1, mask);
-            if (k == 1 || k >= n || k > lx->max_atom)
-                return 0;
-        }
-        tok->kind = MP_IMAP_TOK_FLAG;
-        tok->text = mp_slice_make(in, k);
-        break;
-    }
-    default:
-        mask = 1u << cls;
-        if (!(class_table[c] & mask) || c == '~')
-            return 0;
-        k = class_run(in, n, mask);
-        if (k >= n || k > lx->max_atom)
-            return 0;
-        finish_atom(tok, in, k);
-        break;
-    }
-    tok->offset = lx->pos;
-    lx->tok_start = lx->pos;
-    lx->pos += k;
-    lx->line_len += (uint32_t)k;
-    lx->len = 0;
-    lx->tflags = 0;
-    lx->aux = 0;
-    lx->bol = 0;
-    return k;
-}
-
 /* ---- the tokenizer ---------------------------------------------------- */
 
 static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
@@ -436,27 +252,15 @@ size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_tok
 {
     if (lx->state != ST_START)
         return 0;
-    tok->text = mp_slice_make(NULL, 0);
-    tok->num = 0;
-    tok->punct = 0;
-    tok->flags = 0;
-    return fast_token(lx, in, len, tok);
+    return mp_imap_lex_fast_token_(lx, in, len, lx->cls, tok);
 }
 
 int mp_imap_lex_fast_sp(mp_imap_lex *lx, const char *in, size_t len)
 {
-    /* the conditions under which fast_token() reads an SP */
-    if (lx->state != ST_START || len < 2 || in[0] != ' ' || lx->line_len >= lx->max_line ||
-        lx->max_line - lx->line_len < 2u || lx->cls > MP_IMAP_LEX_SECTION)
+    /* an SP is a token of its own in every atom-like class */
+    if (lx->cls > MP_IMAP_LEX_SECTION)
         return 0;
-    lx->tok_start = lx->pos;
-    lx->pos++;
-    lx->line_len++;
-    lx->len = 0;
-    lx->tflags = 0;
-    lx->aux = 0;
-    lx->bol = 0;
-    return 1;
+    return mp_imap_lex_fast_sp_(lx, in, len);
 }
 
 mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
@@ -469,7 +273,7 @@ mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *
     tok->punct = 0;
     tok->flags = 0;
     if (lx->state == ST_START) {
-        size_t k = fast_token(lx, in, len, tok);
+        size_t k = mp_imap_lex_fast_token_(lx, in, len, lx->cls, tok);
         if (k > 0) {
             *used = k;
             return MP_OK;

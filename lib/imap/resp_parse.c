@@ -11,6 +11,7 @@
  * list, so the grammar reads as a table of positions. */
 #include <string.h>
 
+#include "lex_fast.h"
 #include "resp_grammar.h"
 
 /* Line states. */
@@ -742,10 +743,12 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
     gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 response", t);
 }
 
-/* Tell the tokenizer what the next token is made of.  Returns the slot of
- * the next element position in `*s` when it derived one (the walker reuses
- * it for the token that follows), else NULL. */
-static const mp_imap_rg_slot *set_expect(mp_imap_resp_parser *p, mp_imap_rg_slot *s)
+/* What the next token is made of: the lexer class in `*cls_out`, the
+ * MP_IMAP_LEX_WANT_* flags in `*want_out`.  Returns the slot of the next
+ * element position in `*s` when it derived one (the walker reuses it for
+ * the token that follows), else NULL. */
+static const mp_imap_rg_slot *expectation(mp_imap_resp_parser *p, mp_imap_rg_slot *s,
+                                          unsigned *cls_out, unsigned *want_out)
 {
     const mp_imap_rg_slot *known = NULL;
     mp_imap_lex_class cls = MP_IMAP_LEX_ATOM;
@@ -780,7 +783,8 @@ static const mp_imap_rg_slot *set_expect(mp_imap_resp_parser *p, mp_imap_rg_slot
     }
     default: break;
     }
-    mp_imap_lex_expect(&p->lx, cls, want);
+    *cls_out = (unsigned)cls;
+    *want_out = want;
     return known;
 }
 
@@ -798,8 +802,7 @@ static int sp_shortcut(mp_imap_resp_parser *p, const char *in, size_t len)
         /* msg-att name, section or origin done: SP and the value */
         if (f->sub != FS_AFTER_NAME && f->sub != FS_AFTER_SECTION && f->sub != FS_AFTER_ORIGIN)
             return 0;
-        mp_imap_lex_expect(&p->lx, MP_IMAP_LEX_FETCH_ATT, 0);
-        if (!mp_imap_lex_fast_sp(&p->lx, in, len))
+        if (!mp_imap_lex_fast_sp_(&p->lx, in, len))
             return 0;
         f->sub = FS_VALUE;
         f->sep = S_NEED;
@@ -807,8 +810,7 @@ static int sp_shortcut(mp_imap_resp_parser *p, const char *in, size_t len)
     }
     if (f->sep != S_AFTER)
         return 0;
-    mp_imap_lex_expect(&p->lx, MP_IMAP_LEX_ATOM, 0);
-    if (!mp_imap_lex_fast_sp(&p->lx, in, len))
+    if (!mp_imap_lex_fast_sp_(&p->lx, in, len))
         return 0;
     f->sep = S_NEED;
     return 1;
@@ -829,17 +831,21 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         mp_imap_token t;
         mp_imap_rg_slot slot;
         const mp_imap_rg_slot *known;
+        unsigned cls, want;
         size_t u = 0;
         mp_status st;
         if (sp_shortcut(p, in + off, len - off)) {
             off++;
             continue;
         }
-        known = set_expect(p, &slot);
-        u = mp_imap_lex_fast(&p->lx, in + off, len - off, &t);
+        known = expectation(p, &slot, &cls, &want);
         st = MP_OK;
-        if (u == 0)
+        if (p->lx.state == MP_IMAP_LEX_ST_START_)
+            u = mp_imap_lex_fast_token_(&p->lx, in + off, len - off, cls, &t);
+        if (u == 0) {
+            mp_imap_lex_expect(&p->lx, (mp_imap_lex_class)cls, want);
             st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
+        }
         off += u;
         if (st == MP_NEED_MORE) {
             *used = off;
