@@ -169,8 +169,16 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
         unsigned stop = MP_IMAP_LEX_QS_END_ |
                         ((lx->flags & MP_IMAP_LEX_8BIT) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
         size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
-        for (k = 1; k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop); k++)
-            ;
+        k = 1;
+        /* four bytes a step while they are plain (one branch), then one */
+        while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
+                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
+                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
+                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
+                                 stop))
+            k += 4u;
+        while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
+            k++;
         if (k >= m || in[k] != '"')
             return 0;
         tok->kind = MP_IMAP_TOK_STRING;

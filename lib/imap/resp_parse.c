@@ -135,6 +135,36 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
     return r;
 }
 
+/* emit() for a VALUE inside a list (p->sp > 0, t != NULL): the commonest
+ * event, built without the checks that concern other events. */
+static void emit_value(mp_imap_resp_parser *p, unsigned field, const mp_imap_token *t,
+                       mp_imap_vtype vt)
+{
+    mp_imap_resp_event ev;
+    int r;
+    ev.type = MP_IMAP_EV_VALUE;
+    ev.resp = (mp_imap_resp_kind)p->resp;
+    ev.field = (mp_imap_field)field;
+    ev.code = (mp_imap_code)p->code;
+    ev.vtype = vt;
+    ev.depth = (unsigned)p->sp - 1u;
+    ev.str = vt == MP_IMAP_V_NIL ? mp_slice_make("NIL", 3) : t->text;
+    ev.num = t->num;
+    ev.offset = t->offset;
+    ev.err = NULL;
+    ev.flags = 0;
+    if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+        ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
+                   ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+    if (field == MP_IMAP_F_MAILBOX && !(p->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)))
+        ev.flags |= MP_IMAP_EVF_MUTF7;
+    r = p->cb->on_event(p->user, &ev);
+    if (r < 0)
+        p->aborted = 2;
+    else if (r > 0 && p->aborted == 0)
+        p->aborted = 1;
+}
+
 static void emit_begin(mp_imap_resp_parser *p, mp_imap_resp_kind k, uint64_t off)
 {
     mp_imap_token t;
@@ -195,7 +225,8 @@ static int in_body(const mp_imap_resp_parser *p, uint16_t *base)
 static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
 {
     (void)p;
-    if (f->ctx == C_BODY) {
+    switch (f->ctx) {
+    case C_BODY:
         if (!(f->flags & BF_DECIDED)) {
             f->flags |= BF_DECIDED;
             if (list)
@@ -208,15 +239,25 @@ static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned fie
         } else if ((f->flags & BF_MULTI) && (f->flags & BF_SUBTYPE)) {
             f->sub++;
         }
-    }
-    if (f->ctx == C_TOP_METADATA && f->index == 1 && list)
-        f->flags |= FF_LISTFIRST;
-    if (f->ctx == C_TOP_VANISHED && f->index == 0 && list)
-        f->flags |= FF_LISTFIRST;
-    if (f->ctx == C_FETCH)
+        break;
+    case C_TOP_METADATA:
+        if (f->index == 1 && list)
+            f->flags |= FF_LISTFIRST;
+        break;
+    case C_TOP_VANISHED:
+        if (f->index == 0 && list)
+            f->flags |= FF_LISTFIRST;
+        break;
+    case C_FETCH:
         f->sub = FS_NAME;
-    if (f->ctx == C_TOP_ESEARCH && list)
-        f->sub = 0; /* a list closes a name/value pair, or is the correlator */
+        break;
+    case C_TOP_ESEARCH:
+        if (list)
+            f->sub = 0; /* a list closes a name/value pair, or is the correlator */
+        break;
+    default:
+        break;
+    }
     if (f->index < 0xffffu)
         f->index++;
     f->sep = S_AFTER;
@@ -333,8 +374,9 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
         gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
         return;
     }
-    mp_imap_rg_value_hook(f, field, t);
-    emit(p, MP_IMAP_EV_VALUE, field, t, vt);
+    if (f->ctx == C_BODY || f->ctx == C_TOP_ESEARCH)
+        mp_imap_rg_value_hook(f, field, t);
+    emit_value(p, field, t, vt);
     advance(p, f, field, 0);
 }
 
@@ -794,8 +836,8 @@ static const mp_imap_rg_slot *expectation(mp_imap_resp_parser *p, mp_imap_rg_slo
 static int sp_shortcut(mp_imap_resp_parser *p, const char *in, size_t len)
 {
     mp_imap_resp_frame_ *f;
-    if ((p->state != L_DATA && p->state != L_CODE) || p->inlit || p->bskip || p->sp == 0 ||
-        len < 2 || in[0] != ' ')
+    if (len < 2 || in[0] != ' ' || (p->state != L_DATA && p->state != L_CODE) || p->inlit ||
+        p->bskip || p->sp == 0)
         return 0;
     f = top(p);
     if (f->ctx == C_FETCH && f->sub != FS_VALUE && f->sub != FS_NAME) {
