@@ -276,7 +276,8 @@ static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
 static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
 {
     mp_imap_resp_frame_ *f = top(p);
-    mp_imap_rg_slot s;
+    mp_imap_rg_slot own;
+    const mp_imap_rg_slot *s = known;
     unsigned acc, field;
     mp_imap_vtype vt = MP_IMAP_V_NONE;
     int is_list = t->kind == MP_IMAP_TOK_LPAREN;
@@ -292,12 +293,13 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
         fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 lists without SP", t);
         return;
     }
-    if (known != NULL)
-        s = *known;
-    else
-        mp_imap_rg_slot_of(p, f, &s);
-    acc = s.acc;
-    field = s.field;
+    /* read in place: a copy of the bytes slot_of() just stored stalls */
+    if (s == NULL) {
+        mp_imap_rg_slot_of(p, f, &own);
+        s = &own;
+    }
+    acc = s->acc;
+    field = s->field;
     switch (t->kind) {
     case MP_IMAP_TOK_LPAREN:
         if (!(acc & A_LIST))
@@ -307,8 +309,8 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
             return;
         }
         f->sep = S_AFTER; /* restored by advance() at ")" */
-        emit(p, MP_IMAP_EV_LIST_BEGIN, s.lfield, t, MP_IMAP_V_NONE);
-        push(p, s.child, s.lfield, S_OPEN);
+        emit(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
+        push(p, s->child, s->lfield, S_OPEN);
         return;
     case MP_IMAP_TOK_LITERAL_BEGIN:
         if (!(acc & A_LIT))
