@@ -2,7 +2,7 @@
  * when a token lies in one input, the host's buffer when it straddles. */
 #include <string.h>
 
-#include "lex.h"
+#include "lex_fast.h"
 
 enum lex_state {
     ST_START = 0,  /* between tokens */
@@ -33,31 +33,8 @@ enum skip_sub {
 #define U32_MAX_ 4294967295u
 #define U63_MAX_ 9223372036854775807u
 
-/* RFC 9051 §9: ATOM-CHAR = any CHAR except atom-specials
- * ( "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials /
- * resp-specials ).  One bit per mp_imap_lex_class up to SECTION:
- * 1 ATOM-CHAR, 2 ASTRING-CHAR (+ "]"), 4 tag (ASTRING-CHAR but "+"),
- * 8 list-char (+ "%" "*" "]"), 16 sequence-set (digits ":" "," "*" "$"),
- * 32 fetch attribute (ATOM-CHAR but "[" "<"), 64 section (ATOM-CHAR but
- * "[" "<" ">"). */
-static const uint8_t class_table[256] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x6f, 0x00, 0x6f, 0x7f, 0x08, 0x6f, 0x6f, 0x00, 0x00, 0x18, 0x6b, 0x7f, 0x6f, 0x6f, 0x6f,
-    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x6f, 0x0f, 0x6f, 0x2f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x0f, 0x00, 0x0e, 0x6f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
-    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x00, 0x6f, 0x6f, 0x6f, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-};
+#define class_table mp_imap_lex_class_table_
+#define finish_atom mp_imap_lex_finish_atom_
 
 static int in_class(unsigned cls, unsigned char c)
 {
@@ -198,35 +175,6 @@ static mp_status fail(mp_imap_lex *lx, mp_status code, uint64_t offset, const ch
     return code;
 }
 
-static int is_nil(const char *p, size_t n)
-{
-    return n == 3 && (p[0] == 'N' || p[0] == 'n') && (p[1] == 'I' || p[1] == 'i') &&
-           (p[2] == 'L' || p[2] == 'l');
-}
-
-/* Classify a finished atom: NUMBER (all digits, fits 64 bits), NIL, ATOM. */
-static void finish_atom(mp_imap_token *tok, const char *p, size_t n)
-{
-    uint64_t v = 0;
-    size_t k;
-    tok->kind = MP_IMAP_TOK_ATOM;
-    tok->text = mp_slice_make(p, n);
-    if (is_nil(p, n)) {
-        tok->kind = MP_IMAP_TOK_NIL;
-        return;
-    }
-    for (k = 0; k < n; k++) {
-        unsigned d = (unsigned char)p[k] - (unsigned)'0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10u)
-            return;
-        v = v * 10u + d;
-    }
-    if (n > 0) {
-        tok->kind = MP_IMAP_TOK_NUMBER;
-        tok->num = v;
-    }
-}
-
 /* What follows a rejected literal header: its payload when the peer sends
  * it (non-sync, or a client reading a server), else the line is over. */
 static enum lex_state after_bad_literal(mp_imap_lex *lx, int representable)
@@ -297,19 +245,51 @@ static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
 
 /* ---- the tokenizer ---------------------------------------------------- */
 
+static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
+                           mp_imap_token *tok);
+
+size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_token *tok)
+{
+    if (lx->state != ST_START)
+        return 0;
+    return mp_imap_lex_fast_token_(lx, in, len, lx->cls, tok);
+}
+
+int mp_imap_lex_fast_sp(mp_imap_lex *lx, const char *in, size_t len)
+{
+    /* an SP is a token of its own in every atom-like class */
+    if (lx->cls > MP_IMAP_LEX_SECTION)
+        return 0;
+    return mp_imap_lex_fast_sp_(lx, in, len);
+}
+
 mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
                            mp_imap_token *tok)
 {
-    size_t i = 0;
-    size_t zc = (size_t)-1; /* content start in `in` (zero copy), or buf */
-    mp_status st = MP_OK;
-
     tok->kind = MP_IMAP_TOK_NONE;
     tok->text = mp_slice_make(NULL, 0);
     tok->num = 0;
     tok->offset = lx->pos;
     tok->punct = 0;
     tok->flags = 0;
+    if (lx->state == ST_START) {
+        size_t k = mp_imap_lex_fast_token_(lx, in, len, lx->cls, tok);
+        if (k > 0) {
+            *used = k;
+            return MP_OK;
+        }
+    }
+    return lex_bytes(lx, in, len, used, tok);
+}
+
+/* The byte-level path: any token, any split, every error.  `tok` has been
+ * cleared by mp_imap_lex_next(). */
+static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
+                           mp_imap_token *tok)
+{
+    size_t i = 0;
+    size_t zc = (size_t)-1; /* content start in `in` (zero copy), or buf */
+    mp_status st = MP_OK;
 
 #define DONE_(status)                                                         \
     do {                                                                      \

@@ -148,6 +148,21 @@ mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *
                            mp_imap_token *tok);
 
 /*
+ * The in-place path of mp_imap_lex_next() alone, for hot loops: when the
+ * next token is a common one (SP, CRLF, parentheses, an atom, a flag, a
+ * quoted string without escapes) wholly inside `in[0..len)` and far from
+ * every limit, fill `*tok` as mp_imap_lex_next() would and return the
+ * bytes consumed (> 0).  Otherwise return 0 and change nothing but `*tok`;
+ * call mp_imap_lex_next() then.  Never reports an error.
+ */
+size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_token *tok);
+
+/* The in-place path for one SP token: when in[0] is SP and
+ * mp_imap_lex_fast() would return it, consume it and return 1 (the caller
+ * takes it as an SP token); else return 0 and change nothing. */
+int mp_imap_lex_fast_sp(mp_imap_lex *lx, const char *in, size_t len);
+
+/*
  * Give up the current logical line (a grammar error or a rejected
  * literal): the tokenizer skips to its end, over announced literal
  * payloads, and then returns a CRLF token flagged MP_IMAP_TOKF_SKIPPED.

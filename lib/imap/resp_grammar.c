@@ -48,8 +48,12 @@ const char *mp_imap_field_name(mp_imap_field f)
 
 int mp_imap_rg_eq_ci(mp_slice s, const char *w)
 {
-    size_t n = strlen(w);
-    return n > 0 && mp_slice_eq_ci(s, w, n);
+    /* Keyword tables are scanned linearly: reject on the first letter
+     * (every keyword starts with one, so a case-insensitive match differs
+     * at most in bit 0x20) before measuring the word. */
+    if (s.len == 0 || w[0] == '\0' || (((unsigned char)s.ptr[0] ^ (unsigned char)w[0]) & 0xdfu) != 0)
+        return 0;
+    return mp_slice_eq_ci(s, w, strlen(w));
 }
 
 mp_imap_resp_kind mp_imap_rg_lookup_resp(mp_slice s)
@@ -70,23 +74,29 @@ mp_imap_code mp_imap_rg_lookup_code(mp_slice s)
     return MP_IMAP_CODE_UNKNOWN;
 }
 
+/* With their lengths: the lookup runs for every msg-att name. */
+#define FI_(word, item) { word, sizeof(word) - 1u, item }
 static const struct {
     const char *name;
+    uint8_t len;
     uint8_t item;
 } fetch_items[] = {
-    {"FLAGS", IT_FLAGS},       {"ENVELOPE", IT_ENVELOPE},       {"BODYSTRUCTURE", IT_BODYSTRUCTURE},
-    {"BODY", IT_BODY},         {"BINARY", IT_BINARY},           {"BINARY.SIZE", IT_BINARY_SIZE},
-    {"RFC822", IT_RFC822_TEXT}, {"RFC822.HEADER", IT_RFC822_TEXT}, {"RFC822.TEXT", IT_RFC822_TEXT},
-    {"INTERNALDATE", IT_INTERNALDATE}, {"RFC822.SIZE", IT_RFC822_SIZE}, {"UID", IT_UID},
-    {"MODSEQ", IT_MODSEQ},     {"EMAILID", IT_EMAILID},         {"THREADID", IT_THREADID},
-    {"PREVIEW", IT_PREVIEW},   {"SAVEDATE", IT_SAVEDATE},
+    FI_("FLAGS", IT_FLAGS),       FI_("ENVELOPE", IT_ENVELOPE),
+    FI_("BODYSTRUCTURE", IT_BODYSTRUCTURE),
+    FI_("BODY", IT_BODY),         FI_("BINARY", IT_BINARY),        FI_("BINARY.SIZE", IT_BINARY_SIZE),
+    FI_("RFC822", IT_RFC822_TEXT), FI_("RFC822.HEADER", IT_RFC822_TEXT),
+    FI_("RFC822.TEXT", IT_RFC822_TEXT), FI_("INTERNALDATE", IT_INTERNALDATE),
+    FI_("RFC822.SIZE", IT_RFC822_SIZE), FI_("UID", IT_UID),
+    FI_("MODSEQ", IT_MODSEQ),     FI_("EMAILID", IT_EMAILID),      FI_("THREADID", IT_THREADID),
+    FI_("PREVIEW", IT_PREVIEW),   FI_("SAVEDATE", IT_SAVEDATE),
 };
+#undef FI_
 
 uint8_t mp_imap_rg_lookup_item(mp_slice s)
 {
     size_t k;
     for (k = 0; k < sizeof(fetch_items) / sizeof(fetch_items[0]); k++)
-        if (mp_imap_rg_eq_ci(s, fetch_items[k].name))
+        if (s.len == fetch_items[k].len && mp_slice_eq_ci(s, fetch_items[k].name, s.len))
             return fetch_items[k].item;
     return IT_UNKNOWN;
 }
@@ -520,14 +530,14 @@ int mp_imap_rg_adjacent(const mp_imap_resp_frame_ *f)
 void mp_imap_rg_value_hook(mp_imap_resp_frame_ *f, unsigned field, const mp_imap_token *t)
 {
     if (f->ctx == C_BODY && field == MP_IMAP_F_BODY_TYPE) {
-        if (mp_imap_rg_eq_ci(t->text, "TEXT"))
+        if (mp_slice_eq_ci(t->text, "TEXT", 4))
             f->flags |= BF_TEXT;
-        else if (mp_imap_rg_eq_ci(t->text, "MESSAGE"))
+        else if (mp_slice_eq_ci(t->text, "MESSAGE", 7))
             f->flags |= BF_MSG;
     } else if (f->ctx == C_BODY && field == MP_IMAP_F_BODY_SUBTYPE && (f->flags & BF_MSG) &&
                !(f->flags & BF_MULTI)) {
         /* RFC 9051 media-message: MESSAGE/RFC822 and MESSAGE/GLOBAL */
-        if (mp_imap_rg_eq_ci(t->text, "RFC822") || mp_imap_rg_eq_ci(t->text, "GLOBAL"))
+        if (mp_slice_eq_ci(t->text, "RFC822", 6) || mp_slice_eq_ci(t->text, "GLOBAL", 6))
             f->flags |= BF_RFC822;
     } else if (f->ctx == C_TOP_ESEARCH && f->sub == 0 && field == MP_IMAP_F_SEARCH_RETURN) {
         f->sub = 1;

@@ -11,6 +11,7 @@
  * list, so the grammar reads as a table of positions. */
 #include <string.h>
 
+#include "lex_fast.h"
 #include "resp_grammar.h"
 
 /* Line states. */
@@ -97,21 +98,26 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
 {
     mp_imap_resp_event ev;
     int r;
-    memset(&ev, 0, sizeof(ev));
+    /* every field set once, no memset: this runs for every value */
     ev.type = type;
     ev.resp = (mp_imap_resp_kind)p->resp;
     ev.field = (mp_imap_field)field;
     ev.code = (mp_imap_code)p->code;
     ev.vtype = vt;
     ev.depth = p->sp > 0 ? (unsigned)p->sp - 1u : 0u;
+    ev.flags = 0;
+    ev.err = NULL;
     if (t) {
         ev.str = t->text;
         ev.num = t->num;
         ev.offset = t->offset;
-        if (t->flags & MP_IMAP_TOKF_BINARY)
-            ev.flags |= MP_IMAP_EVF_BINARY;
-        if (t->flags & MP_IMAP_TOKF_LITERAL)
-            ev.flags |= MP_IMAP_EVF_LITERAL;
+        if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+            ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
+                       ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+    } else {
+        ev.str = mp_slice_make(NULL, 0);
+        ev.num = 0;
+        ev.offset = 0;
     }
     if (vt == MP_IMAP_V_NIL)
         ev.str = mp_slice_make("NIL", 3); /* canonical, whatever the case sent */
@@ -127,6 +133,36 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
     else if (r > 0 && p->aborted == 0)
         p->aborted = 1;
     return r;
+}
+
+/* emit() for a VALUE inside a list (p->sp > 0, t != NULL): the commonest
+ * event, built without the checks that concern other events. */
+static void emit_value(mp_imap_resp_parser *p, unsigned field, const mp_imap_token *t,
+                       mp_imap_vtype vt)
+{
+    mp_imap_resp_event ev;
+    int r;
+    ev.type = MP_IMAP_EV_VALUE;
+    ev.resp = (mp_imap_resp_kind)p->resp;
+    ev.field = (mp_imap_field)field;
+    ev.code = (mp_imap_code)p->code;
+    ev.vtype = vt;
+    ev.depth = (unsigned)p->sp - 1u;
+    ev.str = vt == MP_IMAP_V_NIL ? mp_slice_make("NIL", 3) : t->text;
+    ev.num = t->num;
+    ev.offset = t->offset;
+    ev.err = NULL;
+    ev.flags = 0;
+    if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+        ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
+                   ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+    if (field == MP_IMAP_F_MAILBOX && !(p->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)))
+        ev.flags |= MP_IMAP_EVF_MUTF7;
+    r = p->cb->on_event(p->user, &ev);
+    if (r < 0)
+        p->aborted = 2;
+    else if (r > 0 && p->aborted == 0)
+        p->aborted = 1;
 }
 
 static void emit_begin(mp_imap_resp_parser *p, mp_imap_resp_kind k, uint64_t off)
@@ -189,7 +225,8 @@ static int in_body(const mp_imap_resp_parser *p, uint16_t *base)
 static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
 {
     (void)p;
-    if (f->ctx == C_BODY) {
+    switch (f->ctx) {
+    case C_BODY:
         if (!(f->flags & BF_DECIDED)) {
             f->flags |= BF_DECIDED;
             if (list)
@@ -202,15 +239,25 @@ static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned fie
         } else if ((f->flags & BF_MULTI) && (f->flags & BF_SUBTYPE)) {
             f->sub++;
         }
-    }
-    if (f->ctx == C_TOP_METADATA && f->index == 1 && list)
-        f->flags |= FF_LISTFIRST;
-    if (f->ctx == C_TOP_VANISHED && f->index == 0 && list)
-        f->flags |= FF_LISTFIRST;
-    if (f->ctx == C_FETCH)
+        break;
+    case C_TOP_METADATA:
+        if (f->index == 1 && list)
+            f->flags |= FF_LISTFIRST;
+        break;
+    case C_TOP_VANISHED:
+        if (f->index == 0 && list)
+            f->flags |= FF_LISTFIRST;
+        break;
+    case C_FETCH:
         f->sub = FS_NAME;
-    if (f->ctx == C_TOP_ESEARCH && list)
-        f->sub = 0; /* a list closes a name/value pair, or is the correlator */
+        break;
+    case C_TOP_ESEARCH:
+        if (list)
+            f->sub = 0; /* a list closes a name/value pair, or is the correlator */
+        break;
+    default:
+        break;
+    }
     if (f->index < 0xffffu)
         f->index++;
     f->sep = S_AFTER;
@@ -224,11 +271,13 @@ static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned fie
 static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
                  const mp_imap_token *t);
 
-/* Handle one element token (value, "(" or literal begin) in frame f. */
-static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
+/* Handle one element token (value, "(" or literal begin) in frame f.
+ * `known` is the slot set_expect() derived for this position, or NULL. */
+static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
 {
     mp_imap_resp_frame_ *f = top(p);
-    mp_imap_rg_slot s;
+    mp_imap_rg_slot own;
+    const mp_imap_rg_slot *s = known;
     unsigned acc, field;
     mp_imap_vtype vt = MP_IMAP_V_NONE;
     int is_list = t->kind == MP_IMAP_TOK_LPAREN;
@@ -244,9 +293,13 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
         fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 lists without SP", t);
         return;
     }
-    mp_imap_rg_slot_of(p, f, &s);
-    acc = s.acc;
-    field = s.field;
+    /* read in place: a copy of the bytes slot_of() just stored stalls */
+    if (s == NULL) {
+        mp_imap_rg_slot_of(p, f, &own);
+        s = &own;
+    }
+    acc = s->acc;
+    field = s->field;
     switch (t->kind) {
     case MP_IMAP_TOK_LPAREN:
         if (!(acc & A_LIST))
@@ -256,8 +309,8 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
             return;
         }
         f->sep = S_AFTER; /* restored by advance() at ")" */
-        emit(p, MP_IMAP_EV_LIST_BEGIN, s.lfield, t, MP_IMAP_V_NONE);
-        push(p, s.child, s.lfield, S_OPEN);
+        emit(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
+        push(p, s->child, s->lfield, S_OPEN);
         return;
     case MP_IMAP_TOK_LITERAL_BEGIN:
         if (!(acc & A_LIT))
@@ -323,8 +376,9 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t)
         gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
         return;
     }
-    mp_imap_rg_value_hook(f, field, t);
-    emit(p, MP_IMAP_EV_VALUE, field, t, vt);
+    if (f->ctx == C_BODY || f->ctx == C_TOP_ESEARCH)
+        mp_imap_rg_value_hook(f, field, t);
+    emit_value(p, field, t, vt);
     advance(p, f, field, 0);
 }
 
@@ -510,7 +564,7 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
 
 /* The frame walker: data responses (ends at CRLF) and response codes (ends
  * at "]"). */
-static void walk(mp_imap_resp_parser *p, const mp_imap_token *t)
+static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
 {
     mp_imap_resp_frame_ *f = top(p);
     if (p->inlit) {
@@ -571,7 +625,7 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t)
         }
         return;
     default:
-        element(p, t);
+        element(p, t, known);
         return;
     }
 }
@@ -579,7 +633,8 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t)
 /* ---- lines ------------------------------------------------------------- */
 
 
-static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
+static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
+                       const mp_imap_rg_slot *known)
 {
     mp_imap_resp_kind k;
     switch (p->state) {
@@ -724,7 +779,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
         return;
     case L_CODE:
     case L_DATA:
-        walk(p, t);
+        walk(p, t, known);
         return;
     default:
         break;
@@ -732,9 +787,14 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t)
     gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 response", t);
 }
 
-/* Tell the tokenizer what the next token is made of. */
-static void set_expect(mp_imap_resp_parser *p)
+/* What the next token is made of: the lexer class in `*cls_out`, the
+ * MP_IMAP_LEX_WANT_* flags in `*want_out`.  Returns the slot of the next
+ * element position in `*s` when it derived one (the walker reuses it for
+ * the token that follows), else NULL. */
+static const mp_imap_rg_slot *expectation(mp_imap_resp_parser *p, mp_imap_rg_slot *s,
+                                          unsigned *cls_out, unsigned *want_out)
 {
+    const mp_imap_rg_slot *known = NULL;
     mp_imap_lex_class cls = MP_IMAP_LEX_ATOM;
     unsigned want = 0;
     switch (p->state) {
@@ -744,7 +804,6 @@ static void set_expect(mp_imap_resp_parser *p)
     case L_CODE:
     case L_DATA: {
         mp_imap_resp_frame_ *f;
-        mp_imap_rg_slot s;
         if (p->inlit || p->bskip || p->sp == 0)
             break;
         f = top(p);
@@ -760,14 +819,45 @@ static void set_expect(mp_imap_resp_parser *p)
         }
         if (f->sep == S_AFTER)
             break;
-        mp_imap_rg_slot_of(p, f, &s);
-        cls = (mp_imap_lex_class)s.cls;
-        want = s.want;
+        mp_imap_rg_slot_of(p, f, s);
+        known = s;
+        cls = (mp_imap_lex_class)s->cls;
+        want = s->want;
         break;
     }
     default: break;
     }
-    mp_imap_lex_expect(&p->lx, cls, want);
+    *cls_out = (unsigned)cls;
+    *want_out = want;
+    return known;
+}
+
+/* The SP after an element of a data response or code (the commonest
+ * token): when the walker would only note it, read and note it here
+ * without the token round trip.  Returns 1 when it did. */
+static int sp_shortcut(mp_imap_resp_parser *p, const char *in, size_t len)
+{
+    mp_imap_resp_frame_ *f;
+    if (len < 2 || in[0] != ' ' || (p->state != L_DATA && p->state != L_CODE) || p->inlit ||
+        p->bskip || p->sp == 0)
+        return 0;
+    f = top(p);
+    if (f->ctx == C_FETCH && f->sub != FS_VALUE && f->sub != FS_NAME) {
+        /* msg-att name, section or origin done: SP and the value */
+        if (f->sub != FS_AFTER_NAME && f->sub != FS_AFTER_SECTION && f->sub != FS_AFTER_ORIGIN)
+            return 0;
+        if (!mp_imap_lex_fast_sp_(&p->lx, in, len))
+            return 0;
+        f->sub = FS_VALUE;
+        f->sep = S_NEED;
+        return 1;
+    }
+    if (f->sep != S_AFTER)
+        return 0;
+    if (!mp_imap_lex_fast_sp_(&p->lx, in, len))
+        return 0;
+    f->sep = S_NEED;
+    return 1;
 }
 
 mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, size_t *used)
@@ -783,10 +873,23 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         in = "";
     for (;;) {
         mp_imap_token t;
+        mp_imap_rg_slot slot;
+        const mp_imap_rg_slot *known;
+        unsigned cls, want;
         size_t u = 0;
         mp_status st;
-        set_expect(p);
-        st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
+        if (sp_shortcut(p, in + off, len - off)) {
+            off++;
+            continue;
+        }
+        known = expectation(p, &slot, &cls, &want);
+        st = MP_OK;
+        if (p->lx.state == MP_IMAP_LEX_ST_START_)
+            u = mp_imap_lex_fast_token_(&p->lx, in + off, len - off, cls, &t);
+        if (u == 0) {
+            mp_imap_lex_expect(&p->lx, (mp_imap_lex_class)cls, want);
+            st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
+        }
         off += u;
         if (st == MP_NEED_MORE) {
             *used = off;
@@ -807,7 +910,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
             p->bskip = 0;
             p->inlit = 0;
         } else {
-            line_token(p, &t);
+            line_token(p, &t, known);
         }
         if (p->aborted == 2) {
             *used = off;

@@ -315,6 +315,40 @@ static void test_limits_and_bytes(void **s)
     CHECK("a\nb {1}\nx\n", "atom a\ncrlf\natom b\nsp\nlit 1 @4\nchunk lit x\nend\ncrlf\npending 0\n");
 }
 
+/* The in-place path (lex_fast.h) declines tokens near a limit and the
+ * byte-level path reads them: sweep every limit across the token ends so
+ * that each token lands exactly on, before and after it.  Fed whole, the
+ * fast path reads what it can; byte by byte, only the byte-level path
+ * runs; mp_split_check asserts that all the logs are the same. */
+static void test_fast_path_limits(void **s)
+{
+    static const char *const lines[] = {
+        "ab \"cd\" (x) \\Seen \\* NIL 123 ~\r\nok\r\n",
+        "abcd \"abcd\" ((y)) \\Flag0 12345\r\nok\r\n",
+        "\"\" \"a\\\\b\" a\rb\r\n\"x\xff\"\r\nok\r\n",
+        "(((\"q\")))\r\n\\ \\\\\r\nok\r\n",
+    };
+    unsigned li, line, atom, quoted, depth;
+    (void)s;
+    for (li = 0; li < sizeof(lines) / sizeof(lines[0]); li++)
+        for (line = 2; line <= 40; line += 1)
+            for (atom = 2; atom <= 6; atom += 2)
+                for (quoted = 1; quoted <= 5; quoted += 2)
+                    for (depth = 1; depth <= 3; depth++) {
+                        setup(0, MP_IMAP_LEX_ATOM, 0);
+                        fx.lim.max_line = line;
+                        fx.lim.max_atom = atom;
+                        fx.lim.max_quoted = quoted;
+                        fx.lim.max_depth = (uint16_t)depth;
+                        check(lines[li], strlen(lines[li]), NULL);
+                    }
+    /* and the limits far away: the expected tokens */
+    setup(0, MP_IMAP_LEX_ASTRING, 0);
+    CHECK("\\Seen \\* ab] \"x y\" (1)\r\n",
+          "flag \\\\Seen\nsp\nflag \\\\*\nsp\natom ab]\nsp\nstr x y\nsp\n(\nnum 1\n)\ncrlf\n"
+          "pending 0\n");
+}
+
 static void test_skip_line(void **s)
 {
     mp_imap_lex lx;
@@ -377,7 +411,7 @@ int main(void)
         cmocka_unit_test(test_basic_tokens),   cmocka_unit_test(test_text),
         cmocka_unit_test(test_literals),       cmocka_unit_test(test_literal_errors),
         cmocka_unit_test(test_sync_wait),      cmocka_unit_test(test_limits_and_bytes),
-        cmocka_unit_test(test_skip_line),
+        cmocka_unit_test(test_skip_line),      cmocka_unit_test(test_fast_path_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,13 +207,43 @@ static void test_set_mode(void **s)
     }
 }
 
+/* The in-place token path and the walker's SP shortcut decline anything
+ * near a limit: sweep the line, atom, quoted and depth limits across a
+ * FETCH line so that every token end meets each of them; mp_split_check
+ * asserts that whole input (fast path) and every split (byte-level path)
+ * give the same events, errors and offsets included. */
+static void test_fast_path_limits(void **s)
+{
+    static const char line[] =
+        "* 12 FETCH (UID 7 FLAGS (\\Seen $Junk) ENVELOPE (\"Mon, 7 Feb 1994\" \"ab\" "
+        "((\"A\" NIL \"a\" \"b.c\")) NIL NIL NIL NIL NIL NIL \"<i@d>\") BODYSTRUCTURE "
+        "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"x\") NIL NIL \"7BIT\" 3 1) BODY[1] \"abc\")\r\n"
+        "* OK [UIDNEXT 9] x\r\n";
+    unsigned max_line, atom, quoted, depth;
+    (void)s;
+    for (max_line = 8; max_line <= sizeof(line); max_line += 3)
+        for (atom = 3; atom <= 13; atom += 10)
+            for (quoted = 2; quoted <= 17; quoted += 15)
+                for (depth = 2; depth <= 4; depth += 2) {
+                    rf_setup(0, 0);
+                    rfx.cfg.limits.max_line = max_line;
+                    rfx.cfg.limits.max_atom = atom;
+                    rfx.cfg.limits.max_quoted = quoted;
+                    rfx.cfg.limits.max_depth = (uint16_t)depth;
+                    rf_check(line, sizeof(line) - 1, NULL);
+                }
+    /* no limit near: the whole line parses */
+    rf_setup(0, 0);
+    assert_null(strstr(rf_check(line, sizeof(line) - 1, NULL), "error"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depth),          cmocka_unit_test(test_literal_lengths),
         cmocka_unit_test(test_bytes_and_lines), cmocka_unit_test(test_pause_abort),
         cmocka_unit_test(test_names_and_size), cmocka_unit_test(test_set_mode),
-        cmocka_unit_test(test_pause_at_line_end),
+        cmocka_unit_test(test_pause_at_line_end), cmocka_unit_test(test_fast_path_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
