@@ -35,7 +35,7 @@ typedef struct host {
     int async;
     int closed;
     unsigned flags;
-    char arg[128];
+    char arg[320];
 } host;
 
 static host H;
