@@ -849,6 +849,333 @@ static void test_8bit_body(void **st)
 }
 
 /* ----------------------------------------------------------------------- */
+/* AUTH data                                                               */
+/* ----------------------------------------------------------------------- */
+
+typedef struct auth_host {
+    mp_smtp_server s;
+    mp_smtp_server_config cfg;
+    mp_smtp_server_callbacks cb;
+    mp_sasl_server sasl;
+    mp_sasl_server_config sasl_cfg;
+    mp_crypto_provider crypto;
+    char out[MP_SMTP_SERVER_MIN_OUT];
+    char line[MP_SMTP_SERVER_LINE_BUF_AUTH];
+    char got[4096];
+    size_t gn;
+} auth_host;
+
+static auth_host A;
+
+static int a_rnd(void *u, uint8_t *out, size_t n)
+{
+    (void)u;
+    memset(out, 0x42, n);
+    return 0;
+}
+
+/* tim / tanstaaftanstaaf. */
+static int a_on_auth_cb(void *u, mp_smtp_server *s)
+{
+    auth_host *a = u;
+    mp_sasl_server *x = &a->sasl;
+    if (x->want == MP_SASL_WANT_VERIFY)
+        mp_sasl_server_verify(x, mp_slice_eq_ci(x->authcid, "tim", 3) && x->password.len == 16 &&
+                                     memcmp(x->password.ptr, "tanstaaftanstaaf", 16) == 0);
+    else
+        mp_sasl_server_verify(x, 0);
+    assert_int_equal(mp_smtp_server_auth_resume(s), MP_OK);
+    return 0;
+}
+
+static void a_setup(void)
+{
+    size_t n;
+    memset(&A, 0, sizeof(A));
+    A.crypto = mp_crypto_builtin(a_rnd, NULL);
+    A.cfg.hostname = "mx";
+    A.cfg.flags = MP_SMTP_SRV_AUTH | MP_SMTP_SRV_AUTH_PLAINTEXT;
+    A.cfg.line_buf = A.line;
+    A.cfg.line_cap = sizeof(A.line);
+    A.cfg.auth_mechs = "PLAIN LOGIN";
+    A.cfg.sasl = &A.sasl;
+    A.cfg.sasl_cfg = &A.sasl_cfg;
+    A.cfg.crypto = &A.crypto;
+    A.cb.on_auth = a_on_auth_cb;
+    assert_int_equal(mp_smtp_server_init(&A.s, &A.cfg, &A.cb, &A, A.out, sizeof(A.out)), MP_OK);
+    mp_smtp_server_output(&A.s, &n);
+    mp_smtp_server_output_done(&A.s, n);
+}
+
+/* Feeds one client read (whole or byte by byte), collecting the output. */
+static void a_feed(const char *p, size_t n, int bytewise)
+{
+    size_t k = 0;
+    A.gn = 0;
+    A.got[0] = '\0';
+    while (k < n) {
+        size_t used = 0, on, piece = bytewise ? 1 : n - k;
+        const char *o;
+        mp_status st = mp_smtp_server_feed(&A.s, p + k, piece, &used);
+        assert_true(st == MP_OK || st == MP_PAUSED || st == MP_CLOSED);
+        k += used;
+        o = mp_smtp_server_output(&A.s, &on);
+        assert_true(A.gn + on < sizeof(A.got));
+        memcpy(A.got + A.gn, o, on);
+        A.gn += on;
+        A.got[A.gn] = '\0';
+        mp_smtp_server_output_done(&A.s, on);
+        if (st == MP_CLOSED)
+            break;
+    }
+}
+
+static void a_say(const char *p, size_t n, int bytewise, const char *want)
+{
+    a_feed(p, n, bytewise);
+    if (getenv("MP_DUMP_EXPECT")) {
+        printf("-- %s: %s", want, A.got);
+        return;
+    }
+    if (strcmp(A.got, want) != 0)
+        fail_msg("bytewise=%d after %.40s\nwant %s\ngot  %s", bytewise, p, want, A.got);
+}
+#define SAY(lit, bw, want) a_say((lit), sizeof(lit) - 1, (bw), (want))
+
+/* MP_SMTP_MAX_AUTH_LINE counts the CRLF: a response that long is read
+ * (and refused by SASL's own size limit), one byte more is a line error;
+ * "*" cancels; garbage base64 ends the exchange; after each the session
+ * takes commands and a good AUTH still works. */
+static void test_auth_data(void **st)
+{
+    static char resp[MP_SMTP_MAX_AUTH_LINE + 16];
+    int bw;
+    (void)st;
+    for (bw = 0; bw < 2; bw++) {
+        a_setup();
+        SAY("EHLO a\r\n", bw, "250-mx\r\n250-PIPELINING\r\n250-SIZE\r\n250-ENHANCEDSTATUSCODES\r\n"
+                              "250 AUTH PLAIN LOGIN\r\n");
+        /* Exactly at the limit: valid base64, too big for SASL. */
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        memset(resp, 'A', MP_SMTP_MAX_AUTH_LINE - 2);
+        memcpy(resp + MP_SMTP_MAX_AUTH_LINE - 2, "\r\n", 2);
+        a_say(resp, MP_SMTP_MAX_AUTH_LINE, bw, "500 5.5.6 Authentication exchange line is too long\r\n");
+        SAY("NOOP\r\n", bw, "250 2.0.0 Ok\r\n");
+        /* One byte over the line limit. */
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        memset(resp, 'A', MP_SMTP_MAX_AUTH_LINE - 1);
+        memcpy(resp + MP_SMTP_MAX_AUTH_LINE - 1, "\r\nNOOP\r\n", 8);
+        a_say(resp, MP_SMTP_MAX_AUTH_LINE + 7, bw, "500 5.5.6 Authentication exchange line is too long\r\n250 2.0.0 Ok\r\n");
+        /* An over-long initial response on the AUTH line itself (the
+         * command line limit applies). */
+        memcpy(resp, "AUTH PLAIN ", 11);
+        memset(resp + 11, 'A', 2000);
+        memcpy(resp + 2011, "\r\nNOOP\r\n", 8);
+        a_say(resp, 2019, bw, "500 5.5.2 Line too long\r\n250 2.0.0 Ok\r\n");
+        /* Cancel, and garbage. */
+        SAY("AUTH LOGIN\r\n", bw, "334 VXNlcm5hbWU6\r\n");
+        SAY("*\r\n", bw, "501 5.0.0 Authentication cancelled\r\n");
+        SAY("AUTH LOGIN\r\n", bw, "334 VXNlcm5hbWU6\r\n");
+        SAY("dGlt\r\n", bw, "334 UGFzc3dvcmQ6\r\n");
+        SAY("*\r\n", bw, "501 5.0.0 Authentication cancelled\r\n");
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        SAY("AHRpbQB0YW5zdGFhZnRhbnN0YWFm=\r\n", bw, "501 5.5.2 Cannot decode response\r\n");
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        SAY("AHRpbQB0YW5z dGFhZnRhbnN0YWFm\r\n", bw, "501 5.5.2 Cannot decode response\r\n");
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        SAY("\xff\xfe\r\n", bw, "501 5.5.2 Cannot decode response\r\n");
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        SAY("AHRp\0bQ==\r\n", bw, "501 5.5.2 Cannot decode response\r\n");
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        SAY("AHRpbQ\n", bw, "501 5.5.2 Cannot decode response\r\n");
+        /* The state is clean: a good exchange still succeeds. */
+        SAY("AUTH PLAIN\r\n", bw, "334 \r\n");
+        SAY("AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n", bw, "235 2.7.0 Authentication successful\r\n");
+        assert_int_equal(A.s.authed, 1);
+    }
+}
+
+/* ----------------------------------------------------------------------- */
+/* 10,000 recipients                                                       */
+/* ----------------------------------------------------------------------- */
+
+typedef struct rcpt_host {
+    mp_smtp_server s;
+    mp_smtp_server_config cfg;
+    mp_smtp_server_callbacks cb;
+    char out[MP_SMTP_SERVER_MIN_OUT]; /* the smallest allowed: many drains */
+    char line[MP_SMTP_SERVER_LINE_BUF];
+    unsigned rcpts, ok, full, other, drains, bye, queued, errors;
+    uint64_t body;
+    char partial[600];
+    size_t plen;
+} rcpt_host;
+
+static rcpt_host R;
+
+static int r_on_rcpt(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
+{
+    rcpt_host *r = u;
+    (void)c;
+    r->rcpts++;
+    assert_int_equal(mp_smtp_server_accept(s), MP_OK);
+    return 0;
+}
+
+static int r_on_body(void *u, mp_smtp_server *s, const char *p, size_t n)
+{
+    rcpt_host *r = u;
+    (void)s;
+    (void)p;
+    r->body += n;
+    return 0;
+}
+
+static void r_on_error(void *u, mp_smtp_server *s, const mp_error *e)
+{
+    rcpt_host *r = u;
+    (void)s;
+    (void)e;
+    r->errors++;
+}
+
+/* Counts the reply lines in the output and drains it. */
+static void r_drain(rcpt_host *r)
+{
+    size_t n, i;
+    const char *o = mp_smtp_server_output(&r->s, &n);
+    assert_true(n <= sizeof(r->out));
+    for (i = 0; i < n; i++) {
+        assert_true(r->plen < sizeof(r->partial));
+        r->partial[r->plen++] = o[i];
+        if (r->plen >= 2 && r->partial[r->plen - 2] == '\r' && o[i] == '\n') {
+            if (strncmp(r->partial, "250 2.1.5 ", 10) == 0)
+                r->ok++;
+            else if (strncmp(r->partial, "452 4.5.3 ", 10) == 0)
+                r->full++;
+            else if (strncmp(r->partial, "221 ", 4) == 0)
+                r->bye++;
+            else if (strncmp(r->partial, "250 2.6.0 ", 10) == 0)
+                r->queued++;
+            else
+                r->other++;
+            r->plen = 0;
+        }
+    }
+    mp_smtp_server_output_done(&r->s, n);
+    r->drains++;
+}
+
+static char many[300000];
+
+/* RFC 5321 §4.5.3.1.8: recipients beyond the limit get 452 4.5.3, the
+ * accepted ones stay, DATA goes through for them; a 1 KiB output buffer
+ * is drained whenever the session pauses for room; nothing lost, no error
+ * limit hit (452 is not a client error). */
+static void test_10000_rcpts(void **st)
+{
+    static const size_t steps[] = { 0, 1, 7, 4096 };
+    size_t n = 0, k, si;
+    unsigned i;
+    (void)st;
+    n += (size_t)snprintf(many + n, sizeof(many) - n, "EHLO a\r\nMAIL FROM:<a@b>\r\n");
+    for (i = 0; i < 10000; i++)
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "RCPT TO:<u%u@example.org>\r\n", i);
+    n += (size_t)snprintf(many + n, sizeof(many) - n, "DATA\r\nSubject: x\r\n\r\nhello\r\n.\r\nQUIT\r\n");
+    for (si = 0; si < sizeof(steps) / sizeof(steps[0]); si++) {
+        memset(&R, 0, sizeof(R));
+        R.cfg.hostname = "mx";
+        R.cfg.line_buf = R.line;
+        R.cfg.line_cap = sizeof(R.line);
+        R.cb.on_rcpt = r_on_rcpt;
+        R.cb.on_body = r_on_body;
+        R.cb.on_error = r_on_error;
+        assert_int_equal(mp_smtp_server_init(&R.s, &R.cfg, &R.cb, &R, R.out, sizeof(R.out)),
+                         MP_OK);
+        r_drain(&R);
+        R.other = 0; /* the greeting */
+        k = 0;
+        while (k < n) {
+            size_t used = 0, piece = steps[si] ? steps[si] : n - k;
+            mp_status st2;
+            if (piece > n - k)
+                piece = n - k;
+            st2 = mp_smtp_server_feed(&R.s, many + k, piece, &used);
+            k += used;
+            r_drain(&R);
+            if (st2 == MP_CLOSED)
+                break;
+            assert_true(st2 == MP_OK || st2 == MP_PAUSED);
+            /* A pause leaves nothing pending here: it asked for room. */
+            assert_int_equal(mp_smtp_server_pending(&R.s), MP_SMTP_DECIDE_NONE);
+        }
+        assert_int_equal(k, n);
+        assert_int_equal(R.rcpts, MP_SMTP_MAX_RCPTS);
+        assert_int_equal(R.ok, MP_SMTP_MAX_RCPTS);
+        assert_int_equal(R.full, 10000 - MP_SMTP_MAX_RCPTS);
+        assert_int_equal(R.queued, 1);
+        assert_int_equal(R.bye, 1);
+        assert_int_equal(R.other, 4 + 1 + 1); /* EHLO's 4 lines, MAIL 250, DATA 354 */
+        assert_int_equal(R.body, strlen("Subject: x\r\n\r\nhello\r\n") + 0u);
+        assert_int_equal(R.errors, 10000 - MP_SMTP_MAX_RCPTS); /* each one reported */
+        if (steps[si] == 0)
+            assert_true(R.drains > 200); /* the output really filled up */
+    }
+}
+
+/* ----------------------------------------------------------------------- */
+/* The error limit                                                         */
+/* ----------------------------------------------------------------------- */
+
+/* Bad commands of every kind count (unknown verb, syntax, sequence, long
+ * line, bare LF, NUL); good ones in between do not reset the count; the
+ * MP_SMTP_MAX_ERRORS_HARD-th gets 421 4.7.0 and the session closes, the
+ * rest of the input is never parsed. */
+static void test_error_limit(void **st)
+{
+    static const char *const bad[] = {
+        "FOO\r\n", "MAIL FROM:a@b\r\n", "RCPT TO:<a@b>\r\n", "NOOP\n", "NO\0OP\r\n",
+        "DATA\r\n", "MAIL FROM:<\xff@b>\r\n", "HELO\r\n",
+    };
+    size_t n = 0, k;
+    unsigned i;
+    const char *log;
+    (void)st;
+    n += (size_t)snprintf(big, sizeof(big), "EHLO a\r\n");
+    for (i = 0; i < MP_SMTP_MAX_ERRORS_HARD - 1; i++) {
+        const char *b = bad[i % (sizeof(bad) / sizeof(bad[0]))];
+        k = strlen(b) + (strncmp(b, "NO\0", 3) == 0 ? 5 : 0);
+        memcpy(big + n, b, k);
+        n += k;
+        memcpy(big + n, "NOOP\r\n", 6);
+        n += 6;
+    }
+    memset(big + n, 'x', 2000); /* the last one: an over-long line */
+    n += 2000;
+    n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\nMAIL FROM:<evil@x>\r\nQUIT\r\n");
+    log = run(0, big, n, NULL);
+    if (getenv("MP_DUMP_EXPECT"))
+        puts(log);
+    /* Each bad command, plus MP_ERR_TOO_MANY_ERRORS at the soft limit
+     * (reported once, the session goes on) and at the hard one. */
+    assert_int_equal(count(log, "\nerror "), MP_SMTP_MAX_ERRORS_HARD + 2);
+    assert_int_equal(count(log, "\nerror MP_ERR_TOO_MANY_ERRORS "), 2);
+    assert_int_equal(count(log, "S: 250 2.0.0 Ok\n"), MP_SMTP_MAX_ERRORS_HARD - 1);
+    assert_int_equal(count(log, "S: 421 "), 1);
+    assert_non_null(strstr(log, "error MP_ERR_LINE_TOO_LONG"));
+    assert_non_null(strstr(log, "S: 500 5.5.2 Line too long\nerror MP_ERR_TOO_MANY_ERRORS @1331\n"
+                                "S: 421 4.7.0 mx.example.org Too many errors, closing connection\n"
+                                "closed\nstate 10\n"));
+    assert_null(strstr(log, "mail <evil@x>"));
+    assert_null(strstr(log, "S: 221"));
+    /* One fewer: no 421, the session goes on. */
+    log = run(0, big, n - 2000 - strlen("\r\nMAIL FROM:<evil@x>\r\nQUIT\r\n") - 6, NULL);
+    assert_null(strstr(log, "S: 421 "));
+    assert_int_equal(count(log, "\nerror MP_ERR_TOO_MANY_ERRORS "), 1);
+    assert_non_null(strstr(log, "state 1\n"));
+}
+
+/* ----------------------------------------------------------------------- */
 
 int main(void)
 {
@@ -863,6 +1190,9 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_8bit),
         cmocka_unit_test(test_8bit_body),
+        cmocka_unit_test(test_auth_data),
+        cmocka_unit_test(test_10000_rcpts),
+        cmocka_unit_test(test_error_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
