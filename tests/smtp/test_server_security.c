@@ -428,8 +428,8 @@ static void test_smuggling_normalize(void **st)
             assert_null(strstr(log, "\\n\\n")); /* no bare LF reaches the host */
         }
     }
-    /* Exact: "\n.\n" is the content line "." (unstuffed to ""? no: a lone
-     * dot line that is not the end stays a dot line). */
+    /* Exact: in "x\n.\n" the lone dot line is not the end (its line ends
+     * are bare LF), so it is content and delivered as ".\r\n". */
     RUN(MP_SMTP_SRV_NORMALIZE_LF,
         "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\n.\nMAIL FROM:<evil@x>\r\n.\r\n"
         "NOOP\r\n",
