@@ -306,6 +306,7 @@ typedef struct mp_line_framer {
     size_t len;     /* bytes of a partial line in buf */
     size_t max_line;
     uint64_t pos;   /* stream offset of the next byte to be fed */
+    uint64_t line_start; /* stream offset of the line last returned (MP_OK) */
     mp_error err;   /* the last error reported */
     uint8_t state;  /* private */
     uint8_t flags;

@@ -22,6 +22,7 @@ mp_status mp_line_framer_init(mp_line_framer *f, char *buf, size_t cap, size_t m
     f->len = 0;
     f->max_line = max_line;
     f->pos = 0;
+    f->line_start = 0;
     f->err.code = MP_OK;
     f->err.offset = 0;
     f->err.rule = NULL;
@@ -86,6 +87,7 @@ mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, siz
             return fr_fail(f, MP_ERR_BARE_CR, base - 1u, "CRLF", FR_DISCARD);
         }
         f->state = FR_NORMAL;
+        f->line_start = base - 1u - f->len;
         f->pos += 1;
         *used = 1;
         *line = mp_slice_make(f->buf, f->len);
@@ -136,6 +138,8 @@ mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, siz
         return fr_fail(f, MP_ERR_BARE_LF, base + end, "CRLF", FR_NORMAL);
     }
     seg = content;
+    /* Known only now: a discarded bad line before it may end in this input. */
+    f->line_start = base + i - f->len;
     if (f->len == 0) {
         *line = mp_slice_make(in + i, seg);
     } else {

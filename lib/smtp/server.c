@@ -364,11 +364,10 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
         default: {
             size_t u = 0;
             mp_slice line;
-            uint64_t start = s->framer.pos - mp_line_framer_pending(&s->framer);
             mp_status st = mp_line_framer_next(&s->framer, in + i, len - i, &u, &line);
             i += u;
             if (st == MP_OK)
-                mp_smtp_srv_on_line_(s, line, start);
+                mp_smtp_srv_on_line_(s, line, s->framer.line_start);
             else if (st != MP_NEED_MORE)
                 framer_error(s, st);
             if (s->state == MP_SMTP_SS_AUTH && s->auth_early == 2 && i < len)
