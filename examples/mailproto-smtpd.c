@@ -216,8 +216,10 @@ static void msg_write(conn *c, const char *p, size_t n)
     if (n > 0)
         c->held_cr = 0;
     for (i = 0; i < n; i++) {
-        if (p[i] != '\r')
-            continue;
+        const char *cr = memchr(p + i, '\r', n - i);
+        if (cr == NULL)
+            break;
+        i = (size_t)(cr - p);
         fwrite(p + start, 1, i - start, c->msg);
         start = i + 1;
         if (i + 1 == n)
