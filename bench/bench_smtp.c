@@ -44,35 +44,43 @@
 #define BODY_TOTAL (6u << 20)  /* unstuffed body bytes over all transactions */
 #define CMD_TOTAL (2u << 20)   /* command-only stream */
 #define REPLY_TOTAL (2u << 20) /* reply-only stream */
-#define MAX_TXN 256u
+#define MAX_TXN 400u
+#define SMALL_TXN 300u
 #define MAX_RCPT_TXN 50u
 #define OUT_CAP (64u * 1024u)
 
 /* ---- generated corpora ---------------------------------------------------- */
 
-static char content[BODY_TOTAL + (1u << 20) + 4096]; /* bodies, unstuffed */
-static size_t content_len;
-static char session_in[BODY_TOTAL + (2u << 20)];     /* server session input */
-static size_t session_len;
 static char cmds[CMD_TOTAL + 8192];                  /* commands only */
 static size_t cmds_len;
 static char replies[REPLY_TOTAL + 8192];             /* reply parser input */
 static size_t replies_len;
-static char client_in[1u << 20];                     /* replies for the client */
-static size_t client_in_len;
 
 typedef struct txn {
     size_t body_off, body_len; /* in content[] */
     size_t rcpt0, nrcpt;       /* in rcpts[] */
     unsigned id;
 } txn;
-static txn txns[MAX_TXN];
-static size_t ntxn;
-static mp_smtp_client_rcpt rcpts[MAX_TXN * MAX_RCPT_TXN];
-static mp_smtp_client_envelope envs[MAX_TXN];
-static char pool[MAX_TXN * (MAX_RCPT_TXN + 1u) * 64u]; /* client addresses */
-static size_t pool_len;
-static size_t body_lines, body_dot_lines;
+
+/* A set of transactions and the streams both sessions see for it. */
+typedef struct txset {
+    char content[BODY_TOTAL + (1u << 20) + 4096]; /* bodies, unstuffed */
+    size_t content_len;
+    char session_in[BODY_TOTAL + (2u << 20)];     /* server session input */
+    size_t session_len;
+    char client_in[1u << 20];                     /* replies for the client */
+    size_t client_in_len;
+    txn txns[MAX_TXN];
+    size_t ntxn;
+    mp_smtp_client_rcpt rcpts[MAX_TXN * MAX_RCPT_TXN];
+    mp_smtp_client_envelope envs[MAX_TXN];
+    char pool[MAX_TXN * (MAX_RCPT_TXN + 1u) * 64u]; /* client addresses */
+    size_t pool_len;
+    size_t body_lines, body_dot_lines;
+} txset;
+static txset mixed; /* bodies 4 KiB..1 MiB */
+static txset small; /* 4 KiB bodies: the commands weigh more */
+static size_t body_lines, body_dot_lines; /* counted by make_body */
 
 static uint32_t rng = 0x2545f491u;
 static uint32_t next_rand(void)
@@ -234,48 +242,66 @@ static size_t txn_replies(char *dst, size_t at, size_t cap, unsigned id, size_t 
     return put(dst, at, cap, q);
 }
 
+/* `n_small`: that many transactions with 4 KiB bodies; 0: bodies of
+ * 4 KiB..1 MiB until BODY_TOTAL. */
+static void make_set(txset *x, size_t n_small)
+{
+    size_t i;
+    body_lines = body_dot_lines = 0;
+    x->session_len = put(x->session_in, 0, sizeof(x->session_in), "EHLO client.example.org\r\n");
+    x->client_in_len = put(x->client_in, 0, sizeof(x->client_in),
+                           "220 mx.example.net ESMTP ready\r\n");
+    x->client_in_len = put(x->client_in, x->client_in_len, sizeof(x->client_in), ehlo_reply);
+    for (i = 0; i < MAX_TXN; i++) {
+        txn *t = &x->txns[i];
+        mp_smtp_client_envelope *e = &x->envs[i];
+        size_t r;
+        if (n_small ? i >= n_small : i >= 2 && x->content_len >= BODY_TOTAL)
+            break;
+        t->id = (unsigned)i + 1u;
+        t->nrcpt = 1u + next_rand() % MAX_RCPT_TXN;
+        t->body_off = x->content_len;
+        t->body_len = make_body(x->content + x->content_len,
+                                n_small ? 4096u : body_size((unsigned)i), t->id);
+        x->content_len += t->body_len;
+        t->rcpt0 = i * MAX_RCPT_TXN;
+        x->session_len = txn_cmds(x->session_in, x->session_len, sizeof(x->session_in), t->id,
+                                  t->nrcpt, t->body_len);
+        x->session_len = stuff(x->session_in, x->session_len, sizeof(x->session_in),
+                               x->content + t->body_off, t->body_len);
+        x->client_in_len = txn_replies(x->client_in, x->client_in_len, sizeof(x->client_in),
+                                       t->id, t->nrcpt, 0);
+        /* the client's envelope for the same transaction */
+        memset(e, 0, sizeof(*e));
+        e->from.ptr = x->pool + x->pool_len;
+        e->from.len = (size_t)snprintf(x->pool + x->pool_len, 64, "sender%u@mail%u.example.org",
+                                       t->id, t->id % 7u);
+        x->pool_len += e->from.len;
+        for (r = 0; r < t->nrcpt; r++) {
+            mp_smtp_client_rcpt *rc = &x->rcpts[t->rcpt0 + r];
+            memset(rc, 0, sizeof(*rc));
+            rc->address.ptr = x->pool + x->pool_len;
+            rc->address.len = (size_t)addr_rcpt(x->pool + x->pool_len, 64, t->id, (unsigned)r);
+            x->pool_len += rc->address.len;
+        }
+        e->rcpts = &x->rcpts[t->rcpt0];
+        e->nrcpts = t->nrcpt;
+        e->size = t->body_len;
+        e->body = MP_SMTP_BODY_8BITMIME;
+    }
+    x->ntxn = i;
+    x->session_len = put(x->session_in, x->session_len, sizeof(x->session_in), "QUIT\r\n");
+    x->client_in_len = put(x->client_in, x->client_in_len, sizeof(x->client_in),
+                           "221 2.0.0 Bye\r\n");
+    x->body_lines = body_lines;
+    x->body_dot_lines = body_dot_lines;
+}
+
 static void make_corpora(void)
 {
     size_t i;
-    /* transactions with bodies */
-    session_len = put(session_in, 0, sizeof(session_in), "EHLO client.example.org\r\n");
-    client_in_len = put(client_in, 0, sizeof(client_in), "220 mx.example.net ESMTP ready\r\n");
-    client_in_len = put(client_in, client_in_len, sizeof(client_in), ehlo_reply);
-    for (ntxn = 0; ntxn < MAX_TXN && (ntxn < 2 || content_len < BODY_TOTAL); ntxn++) {
-        txn *t = &txns[ntxn];
-        size_t r;
-        t->id = (unsigned)ntxn + 1u;
-        t->nrcpt = 1u + next_rand() % MAX_RCPT_TXN;
-        t->body_off = content_len;
-        t->body_len = make_body(content + content_len, body_size((unsigned)ntxn), t->id);
-        content_len += t->body_len;
-        t->rcpt0 = ntxn * MAX_RCPT_TXN;
-        session_len = txn_cmds(session_in, session_len, sizeof(session_in), t->id, t->nrcpt,
-                               t->body_len);
-        session_len = stuff(session_in, session_len, sizeof(session_in),
-                            content + t->body_off, t->body_len);
-        client_in_len = txn_replies(client_in, client_in_len, sizeof(client_in), t->id,
-                                    t->nrcpt, 0);
-        /* the client's envelope for the same transaction */
-        memset(&envs[ntxn], 0, sizeof(envs[ntxn]));
-        envs[ntxn].from.ptr = pool + pool_len;
-        envs[ntxn].from.len = (size_t)snprintf(pool + pool_len, 64, "sender%u@mail%u.example.org",
-                                               t->id, t->id % 7u);
-        pool_len += envs[ntxn].from.len;
-        for (r = 0; r < t->nrcpt; r++) {
-            mp_smtp_client_rcpt *rc = &rcpts[t->rcpt0 + r];
-            memset(rc, 0, sizeof(*rc));
-            rc->address.ptr = pool + pool_len;
-            rc->address.len = (size_t)addr_rcpt(pool + pool_len, 64, t->id, (unsigned)r);
-            pool_len += rc->address.len;
-        }
-        envs[ntxn].rcpts = &rcpts[t->rcpt0];
-        envs[ntxn].nrcpts = t->nrcpt;
-        envs[ntxn].size = t->body_len;
-        envs[ntxn].body = MP_SMTP_BODY_8BITMIME;
-    }
-    session_len = put(session_in, session_len, sizeof(session_in), "QUIT\r\n");
-    client_in_len = put(client_in, client_in_len, sizeof(client_in), "221 2.0.0 Bye\r\n");
+    make_set(&mixed, 0);
+    make_set(&small, SMALL_TXN);
 
     /* commands alone, new addresses every round */
     for (i = 0; cmds_len < CMD_TOTAL; i++) {
@@ -423,14 +449,14 @@ static const mp_smtp_server_callbacks srv_cb = {
     NULL, NULL, NULL, NULL, NULL, srv_on_error,
 };
 
-static void run_server(size_t piece)
+static void run_server(const txset *x, size_t piece)
 {
     static char line[MP_SMTP_SERVER_LINE_BUF];
     static char out[OUT_CAP];
     static mp_smtp_server s;
     mp_smtp_server_config cfg;
-    const char *p = session_in;
-    size_t n = session_len, sent = 0, olen;
+    const char *p = x->session_in;
+    size_t n = x->session_len, sent = 0, olen;
     mp_status st;
     memset(&cfg, 0, sizeof(cfg));
     cfg.hostname = "mx.example.net";
@@ -461,13 +487,16 @@ static void run_server(size_t piece)
             fail("server: no QUIT", st);
         }
     }
-    if (n != 0 || srv_msgs != ntxn || srv_body != content_len)
+    if (n != 0 || srv_msgs != x->ntxn || srv_body != x->content_len)
         fail("server result", MP_ERR_STATE);
     sink = sent;
 }
-static void pass_server_whole(void) { run_server(0); }
-static void pass_server_64(void) { run_server(64); }
-static void pass_server_1(void) { run_server(1); }
+static void pass_server_whole(void) { run_server(&mixed, 0); }
+static void pass_server_64(void) { run_server(&mixed, 64); }
+static void pass_server_1(void) { run_server(&mixed, 1); }
+static void pass_server_small_whole(void) { run_server(&small, 0); }
+static void pass_server_small_64(void) { run_server(&small, 64); }
+static void pass_server_small_1(void) { run_server(&small, 1); }
 
 /* ---- reply parser ------------------------------------------------------------- */
 
@@ -501,6 +530,7 @@ static void pass_reply_1(void) { run_reply_parse(1); }
 /* ---- client session --------------------------------------------------------------- */
 
 typedef struct cl_host {
+    txset *x; /* the session writes results into its envelopes */
     size_t next_txn, done_txn;
     int body_ready, closed;
 } cl_host;
@@ -515,8 +545,8 @@ static int cl_event(void *user, const mp_smtp_client_event *ev)
     mp_status st;
     switch (ev->type) {
     case MP_SMTP_EV_READY:
-        if (h->next_txn < ntxn)
-            st = mp_smtp_client_send(&cl, &envs[h->next_txn++]);
+        if (h->next_txn < h->x->ntxn)
+            st = mp_smtp_client_send(&cl, &h->x->envs[h->next_txn++]);
         else
             st = mp_smtp_client_quit(&cl);
         if (st != MP_OK)
@@ -550,9 +580,9 @@ static void cl_drain(void)
     }
 }
 
-static void cl_push_body(const txn *t, size_t piece)
+static void cl_push_body(const txset *x, const txn *t, size_t piece)
 {
-    const char *p = content + t->body_off;
+    const char *p = x->content + t->body_off;
     size_t n = t->body_len;
     mp_status st;
     while (n > 0) {
@@ -572,16 +602,17 @@ static void cl_push_body(const txn *t, size_t piece)
     cl_drain();
 }
 
-static void run_client(size_t piece)
+static void run_client(txset *x, size_t piece)
 {
     static char out[OUT_CAP];
     mp_smtp_client_config cfg;
     cl_host h;
-    const char *p = client_in;
-    size_t n = client_in_len;
+    const char *p = x->client_in;
+    size_t n = x->client_in_len;
     mp_status st;
     memset(&cfg, 0, sizeof(cfg));
     memset(&h, 0, sizeof(h));
+    h.x = x;
     cfg.helo_name = mp_slice_make("client.example.org", 18);
     cfg.tls = MP_SMTP_TLS_NONE;
     cl_sent = 0;
@@ -596,20 +627,23 @@ static void run_client(size_t piece)
         cl_drain();
         if (h.body_ready) {
             h.body_ready = 0;
-            cl_push_body(&txns[h.next_txn - 1], piece);
+            cl_push_body(x, &x->txns[h.next_txn - 1], piece);
         }
         if (st == MP_CLOSED)
             break;
         if (st != MP_NEED_MORE && st != MP_PAUSED)
             fail("client feed", st);
     }
-    if (!h.closed || n != 0 || h.done_txn != ntxn)
+    if (!h.closed || n != 0 || h.done_txn != x->ntxn)
         fail("client result", MP_ERR_STATE);
     sink = cl_sent;
 }
-static void pass_client_whole(void) { run_client(0); }
-static void pass_client_64(void) { run_client(64); }
-static void pass_client_1(void) { run_client(1); }
+static void pass_client_whole(void) { run_client(&mixed, 0); }
+static void pass_client_64(void) { run_client(&mixed, 64); }
+static void pass_client_1(void) { run_client(&mixed, 1); }
+static void pass_client_small_whole(void) { run_client(&small, 0); }
+static void pass_client_small_64(void) { run_client(&small, 64); }
+static void pass_client_small_1(void) { run_client(&small, 1); }
 
 /* ---- dot encoder over the bodies ---------------------------------------------------- */
 
@@ -618,8 +652,8 @@ static void run_dot_encode(size_t piece)
     static char out[4096];
     mp_dot_encoder e;
     mp_outbuf ob;
-    const char *p = content;
-    size_t n = content_len, sent = 0;
+    const char *p = mixed.content;
+    size_t n = mixed.content_len, sent = 0;
     mp_dot_encoder_init(&e, 0);
     mp_outbuf_init(&ob, out, sizeof(out));
     while (n > 0) {
@@ -694,10 +728,12 @@ int main(int argc, char **argv)
         runs = 10;
     make_corpora();
     printf("corpus: %zu transactions (1..%u RCPT, bodies 4 KiB..1 MiB, %zu body bytes in "
-           "%zu lines, %zu starting with '.'); server input %zu bytes; %zu bytes of commands "
-           "alone; %zu bytes of replies alone; client: %zu reply bytes + %zu body bytes\n",
-           ntxn, MAX_RCPT_TXN, content_len, body_lines, body_dot_lines, session_len, cmds_len,
-           replies_len, client_in_len, content_len);
+           "%zu lines, %zu starting with '.'): server input %zu bytes, client %zu reply bytes + "
+           "%zu body bytes; %zu transactions with 4 KiB bodies: server input %zu bytes, client "
+           "%zu + %zu; %zu bytes of commands alone; %zu bytes of replies alone\n",
+           mixed.ntxn, MAX_RCPT_TXN, mixed.content_len, mixed.body_lines, mixed.body_dot_lines,
+           mixed.session_len, mixed.client_in_len, mixed.content_len, small.ntxn,
+           small.session_len, small.client_in_len, small.content_len, cmds_len, replies_len);
     if (!once)
         printf("best of %d runs (%d for 1-byte feeding); MB/s of input; memchr('\\n') over "
                "the same bytes is the ceiling\n",
@@ -705,23 +741,35 @@ int main(int argc, char **argv)
     measure("cmd parser, whole", pass_cmd_whole, 0, cmds, cmds_len, NULL, 0, once);
     measure("cmd parser, 64-byte", pass_cmd_64, 0, cmds, cmds_len, NULL, 0, once);
     measure("cmd parser, 1-byte", pass_cmd_1, 1, cmds, cmds_len, NULL, 0, once);
-    measure("server session, whole", pass_server_whole, 0, session_in, session_len, NULL, 0,
+    measure("server session, whole", pass_server_whole, 0, mixed.session_in, mixed.session_len, NULL, 0,
             once);
-    measure("server session, 64-byte", pass_server_64, 0, session_in, session_len, NULL, 0,
+    measure("server session, 64-byte", pass_server_64, 0, mixed.session_in, mixed.session_len, NULL, 0,
             once);
-    measure("server session, 1-byte", pass_server_1, 1, session_in, session_len, NULL, 0, once);
+    measure("server session, 1-byte", pass_server_1, 1, mixed.session_in, mixed.session_len, NULL, 0, once);
+    measure("server 4K bodies, whole", pass_server_small_whole, 0, small.session_in,
+            small.session_len, NULL, 0, once);
+    measure("server 4K bodies, 64-byte", pass_server_small_64, 0, small.session_in,
+            small.session_len, NULL, 0, once);
+    measure("server 4K bodies, 1-byte", pass_server_small_1, 1, small.session_in,
+            small.session_len, NULL, 0, once);
     measure("reply parser, whole", pass_reply_whole, 0, replies, replies_len, NULL, 0, once);
     measure("reply parser, 64-byte", pass_reply_64, 0, replies, replies_len, NULL, 0, once);
     measure("reply parser, 1-byte", pass_reply_1, 1, replies, replies_len, NULL, 0, once);
-    measure("client session, whole", pass_client_whole, 0, client_in, client_in_len, content,
-            content_len, once);
-    measure("client session, 64-byte", pass_client_64, 0, client_in, client_in_len, content,
-            content_len, once);
-    measure("client session, 1-byte", pass_client_1, 1, client_in, client_in_len, content,
-            content_len, once);
-    measure("dot encoder, whole", pass_dot_whole, 0, content, content_len, NULL, 0, once);
-    measure("dot encoder, 64-byte", pass_dot_64, 0, content, content_len, NULL, 0, once);
-    measure("dot encoder, 1-byte", pass_dot_1, 1, content, content_len, NULL, 0, once);
+    measure("client session, whole", pass_client_whole, 0, mixed.client_in, mixed.client_in_len, mixed.content,
+            mixed.content_len, once);
+    measure("client session, 64-byte", pass_client_64, 0, mixed.client_in, mixed.client_in_len, mixed.content,
+            mixed.content_len, once);
+    measure("client session, 1-byte", pass_client_1, 1, mixed.client_in, mixed.client_in_len, mixed.content,
+            mixed.content_len, once);
+    measure("client 4K bodies, whole", pass_client_small_whole, 0, small.client_in,
+            small.client_in_len, small.content, small.content_len, once);
+    measure("client 4K bodies, 64-byte", pass_client_small_64, 0, small.client_in,
+            small.client_in_len, small.content, small.content_len, once);
+    measure("client 4K bodies, 1-byte", pass_client_small_1, 1, small.client_in,
+            small.client_in_len, small.content, small.content_len, once);
+    measure("dot encoder, whole", pass_dot_whole, 0, mixed.content, mixed.content_len, NULL, 0, once);
+    measure("dot encoder, 64-byte", pass_dot_64, 0, mixed.content, mixed.content_len, NULL, 0, once);
+    measure("dot encoder, 1-byte", pass_dot_1, 1, mixed.content, mixed.content_len, NULL, 0, once);
     if (once)
         printf("instructions/byte = callgrind Ir (inclusive) of each pass_ function / its "
                "input bytes (bench/callgrind-ipb does the division)\n");
