@@ -13,7 +13,9 @@
  *    RCPT TO (some with NOTIFY/ORCPT), DATA, a 4 KiB..1 MiB mail body
  *    (header block, text lines of 0..90 bytes, lines starting with '.',
  *    lines that are a lone '.') dot-stuffed by the core encoder, ".";
- *    QUIT at the end.  The server session eats this stream.
+ *    QUIT at the end.  The server session eats this stream.  A second
+ *    set of 300 such transactions with 4 KiB bodies weighs the commands
+ *    and replies more ("server/client 4K bodies").
  *  - the same transactions' commands without bodies, repeated with new
  *    addresses: the command parser (line framer + mp_smtp_cmd_parse).
  *  - reply streams: greeting, a multi-line EHLO reply, per transaction
