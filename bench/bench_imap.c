@@ -24,8 +24,8 @@
  * (per-element mode, a proxy passing events through: input MB/s);
  * command parser; command writer (MB/s of output).
  *
- *   bench/bench_imap [runs]     best of `runs` (default 10; 1-byte feeding
- *                               takes max(runs/2, 3)) per pass
+ *   bench/bench_imap [runs]     best of `runs` (default 20; 1-byte feeding
+ *                               takes max(runs/4, 3)) per pass
  *   bench/bench_imap --once     one pass each, for instruction counts:
  *     bench/callgrind-ipb build/bench/bench/bench_imap
  */
@@ -591,7 +591,7 @@ static void pass_write_append(void) { run_cmd_write(&cmd_append, CMD_TOTAL, 1); 
 
 /* ---- driver -------------------------------------------------------------------------- */
 
-static int runs = 10;
+static int runs = 20;
 
 static double best_time(void (*fn)(void), int reps)
 {
@@ -620,7 +620,7 @@ static void measure_(const char *name, const char *fname, void (*fn)(void), int 
     }
     ceil_p = in;
     ceil_n = n;
-    t = best_time(fn, slow ? (runs / 2 > 3 ? runs / 2 : 3) : runs);
+    t = best_time(fn, slow ? (runs / 4 > 3 ? runs / 4 : 3) : runs);
     c = best_time(pass_memchr, runs);
     printf("%-28s %8.1f MB/s   memchr %8.0f MB/s   %5.1f%% of ceiling\n", name,
            (double)n / t / 1e6, (double)n / c / 1e6, 100.0 * c / t);
@@ -634,7 +634,7 @@ int main(int argc, char **argv)
 {
     int once = argc > 1 && strcmp(argv[1], "--once") == 0;
     if (argc > 1 && !once && (runs = atoi(argv[1])) < 1)
-        runs = 10;
+        runs = 20;
     rng = 0x1234567u;
     make_msgs();
     make_responses(&resp_meta, RESP_TOTAL / 2u, 0);
@@ -651,7 +651,7 @@ int main(int argc, char **argv)
     if (!once)
         printf("best of %d runs (%d for 1-byte feeding); MB/s of input (the command writer: "
                "of output); memchr('\\n') over the same bytes is the ceiling\n",
-               runs, runs / 2 > 3 ? runs / 2 : 3);
+               runs, runs / 4 > 3 ? runs / 4 : 3);
     measure("resp meta, whole", pass_meta_whole, 0, &resp_meta, once);
     measure("resp meta, 64-byte", pass_meta_64, 0, &resp_meta, once);
     measure("resp meta, 1-byte", pass_meta_1, 1, &resp_meta, once);

@@ -25,8 +25,8 @@
  *    the transactions above and pushes their unstuffed bodies; its input
  *    is reply bytes + body bytes.
  *
- *   bench/bench_smtp [runs]     best of `runs` (default 10; 1-byte feeding
- *                               takes max(runs/2, 3)) per pass, MB/s of input
+ *   bench/bench_smtp [runs]     best of `runs` (default 20; 1-byte feeding
+ *                               takes max(runs/4, 3)) per pass, MB/s of input
  *   bench/bench_smtp --once     one pass each, for instruction counts:
  *     bench/callgrind-ipb build/bench/bench/bench_smtp
  */
@@ -682,7 +682,7 @@ static void pass_dot_1(void) { run_dot_encode(1); }
 
 /* ---- driver ----------------------------------------------------------------------- */
 
-static int runs = 10;
+static int runs = 20;
 
 static double best_time(void (*fn)(void), int reps)
 {
@@ -711,7 +711,7 @@ static void measure_(const char *name, const char *fname, void (*fn)(void), int 
     ceil_n[0] = n;
     ceil_p[1] = in2;
     ceil_n[1] = n2;
-    t = best_time(fn, slow ? (runs / 2 > 3 ? runs / 2 : 3) : runs);
+    t = best_time(fn, slow ? (runs / 4 > 3 ? runs / 4 : 3) : runs);
     c = best_time(pass_memchr, runs);
     printf("%-28s %8.1f MB/s   memchr %8.0f MB/s   %5.1f%% of ceiling\n", name,
            (double)(n + n2) / t / 1e6, (double)(n + n2) / c / 1e6, 100.0 * c / t);
@@ -727,7 +727,7 @@ int main(int argc, char **argv)
 {
     int once = argc > 1 && strcmp(argv[1], "--once") == 0;
     if (argc > 1 && !once && (runs = atoi(argv[1])) < 1)
-        runs = 10;
+        runs = 20;
     make_corpora();
     printf("corpus: %zu transactions (1..%u RCPT, bodies 4 KiB..1 MiB, %zu body bytes in "
            "%zu lines, %zu starting with '.'): server input %zu bytes, client %zu reply bytes + "
@@ -739,7 +739,7 @@ int main(int argc, char **argv)
     if (!once)
         printf("best of %d runs (%d for 1-byte feeding); MB/s of input; memchr('\\n') over "
                "the same bytes is the ceiling\n",
-               runs, runs / 2 > 3 ? runs / 2 : 3);
+               runs, runs / 4 > 3 ? runs / 4 : 3);
     measure("cmd parser, whole", pass_cmd_whole, 0, cmds, cmds_len, NULL, 0, once);
     measure("cmd parser, 64-byte", pass_cmd_64, 0, cmds, cmds_len, NULL, 0, once);
     measure("cmd parser, 1-byte", pass_cmd_1, 1, cmds, cmds_len, NULL, 0, once);
