@@ -39,8 +39,8 @@
 #include "mailproto/imap_command.h"
 
 #define SL(s) { (s), sizeof(s) - 1 } /* an mp_slice initializer */
-#define RESP_TOTAL (8u << 20)
-#define CMD_TOTAL (4u << 20)
+#define RESP_TOTAL (4u << 20) /* BODY[] stream; the metadata stream is half */
+#define CMD_TOTAL (2u << 20)  /* with APPEND; without, half */
 #define OUT_CAP (64u * 1024u)
 
 /* One corpus and what parsing it must give. */
