@@ -52,7 +52,7 @@ typedef struct corpus {
     size_t lit_bytes; /* their bytes */
 } corpus;
 
-static char resp_meta_buf[RESP_TOTAL / 2u + 8192];
+static char resp_meta_buf[RESP_TOTAL / 2u + 65536]; /* a batch of 20 may overshoot */
 static char resp_lit_buf[RESP_TOTAL + (2u << 20)];
 static char cmd_plain_buf[CMD_TOTAL / 2u + 8192];
 static char cmd_append_buf[CMD_TOTAL + (2u << 20)];
