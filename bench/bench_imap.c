@@ -155,8 +155,8 @@ static void make_responses(corpus *c, size_t target, int lits)
     while (n < target) {
         unsigned k, i;
         size_t l;
-        /* a batch of 20 messages, then the tagged completion */
-        for (i = 0; i < 20u; i++) {
+        /* a batch of up to 20 messages, then the tagged completion */
+        for (i = 0; i < 20u && n < target; i++) {
             msn++;
             l = fetch_meta(line, sizeof(line), msn, 1000u + msn * 3u);
             n = put(resp, n, c->cap, line, l);
