@@ -165,6 +165,35 @@ static void emit_value(mp_imap_resp_parser *p, unsigned field, const mp_imap_tok
         p->aborted = 1;
 }
 
+/* emit() for LIST_BEGIN / LIST_END (p->sp > 0, t != NULL), one per list. */
+static void emit_list(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field,
+                      const mp_imap_token *t)
+{
+    mp_imap_resp_event ev;
+    int r;
+    ev.type = type;
+    ev.resp = (mp_imap_resp_kind)p->resp;
+    ev.field = (mp_imap_field)field;
+    ev.code = (mp_imap_code)p->code;
+    ev.vtype = MP_IMAP_V_NONE;
+    ev.depth = (unsigned)p->sp - 1u;
+    ev.str = t->text;
+    ev.num = t->num;
+    ev.offset = t->offset;
+    ev.err = NULL;
+    ev.flags = 0;
+    if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+        ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
+                   ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+    if (field == MP_IMAP_F_MAILBOX && !(p->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)))
+        ev.flags |= MP_IMAP_EVF_MUTF7;
+    r = p->cb->on_event(p->user, &ev);
+    if (r < 0)
+        p->aborted = 2;
+    else if (r > 0 && p->aborted == 0)
+        p->aborted = 1;
+}
+
 static void emit_begin(mp_imap_resp_parser *p, mp_imap_resp_kind k, uint64_t off)
 {
     mp_imap_token t;
@@ -309,7 +338,7 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
             return;
         }
         f->sep = S_AFTER; /* restored by advance() at ")" */
-        emit(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
+        emit_list(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t);
         push(p, s->child, s->lfield, S_OPEN);
         return;
     case MP_IMAP_TOK_LITERAL_BEGIN:
@@ -376,7 +405,9 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
         gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
         return;
     }
-    if (f->ctx == C_BODY || f->ctx == C_TOP_ESEARCH)
+    /* only body types and ESEARCH pairs tell the frame anything */
+    if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
+        f->ctx == C_TOP_ESEARCH)
         mp_imap_rg_value_hook(f, field, t);
     emit_value(p, field, t, vt);
     advance(p, f, field, 0);
@@ -447,7 +478,7 @@ static void close_list(mp_imap_resp_parser *p, const mp_imap_token *t)
         return;
     }
     p->sp--;
-    emit(p, MP_IMAP_EV_LIST_END, field, t, MP_IMAP_V_NONE);
+    emit_list(p, MP_IMAP_EV_LIST_END, field, t);
     advance(p, top(p), field, 1);
 }
 
