@@ -251,9 +251,8 @@ static int in_body(const mp_imap_resp_parser *p, uint16_t *base)
 }
 
 /* An element of frame f ended (value, literal or list). */
-static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
+static void advance_ctx(mp_imap_resp_frame_ *f, unsigned field, int list)
 {
-    (void)p;
     switch (f->ctx) {
     case C_BODY:
         if (!(f->flags & BF_DECIDED)) {
@@ -287,6 +286,18 @@ static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned fie
     default:
         break;
     }
+}
+
+/* Contexts whose frames note something when an element ends. */
+#define ADVANCE_CTX_ ((UINT64_C(1) << C_BODY) | (UINT64_C(1) << C_TOP_METADATA) | \
+                      (UINT64_C(1) << C_TOP_VANISHED) | (UINT64_C(1) << C_FETCH) |  \
+                      (UINT64_C(1) << C_TOP_ESEARCH))
+
+static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
+{
+    (void)p;
+    if ((UINT64_C(1) << f->ctx) & ADVANCE_CTX_)
+        advance_ctx(f, field, list);
     if (f->index < 0xffffu)
         f->index++;
     f->sep = S_AFTER;
@@ -909,11 +920,23 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         unsigned cls, want;
         size_t u = 0;
         mp_status st;
-        if (sp_shortcut(p, in + off, len - off)) {
-            off++;
-            continue;
+        /* The walker's commonest position, an element of a list in a data
+         * response: the slot straight away, without the checks that
+         * sp_shortcut() (which declines here) and expectation() (which
+         * derives the same slot) would repeat. */
+        if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip &&
+            top(p)->sep != S_AFTER && (top(p)->ctx != C_FETCH || top(p)->sub == FS_VALUE)) {
+            mp_imap_rg_slot_of(p, top(p), &slot);
+            known = &slot;
+            cls = slot.cls;
+            want = slot.want;
+        } else {
+            if (sp_shortcut(p, in + off, len - off)) {
+                off++;
+                continue;
+            }
+            known = expectation(p, &slot, &cls, &want);
         }
-        known = expectation(p, &slot, &cls, &want);
         st = MP_OK;
         if (p->lx.state == MP_IMAP_LEX_ST_START_)
             u = mp_imap_lex_fast_token_(&p->lx, in + off, len - off, cls, &t);
