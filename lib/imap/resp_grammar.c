@@ -105,7 +105,9 @@ uint8_t mp_imap_rg_lookup_item(mp_slice s)
     for (k = 0; k < sizeof(fetch_items) / sizeof(fetch_items[0]); k++)
         if (s.len == fetch_items[k].len &&
             (((unsigned char)s.ptr[0] ^ (unsigned char)fetch_items[k].name[0]) & 0xdfu) == 0 &&
-            mp_slice_eq_ci(s, fetch_items[k].name, s.len))
+            /* servers send them in upper case: exact bytes first */
+            (memcmp(s.ptr, fetch_items[k].name, s.len) == 0 ||
+             mp_slice_eq_ci(s, fetch_items[k].name, s.len)))
             return fetch_items[k].item;
     return IT_UNKNOWN;
 }

@@ -293,7 +293,7 @@ static void advance_ctx(mp_imap_resp_frame_ *f, unsigned field, int list)
                       (UINT64_C(1) << C_TOP_VANISHED) | (UINT64_C(1) << C_FETCH) |  \
                       (UINT64_C(1) << C_TOP_ESEARCH))
 
-static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
+static inline void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
 {
     (void)p;
     if ((UINT64_C(1) << f->ctx) & ADVANCE_CTX_)
