@@ -920,17 +920,27 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         unsigned cls, want;
         size_t u = 0;
         mp_status st;
-        /* The walker's commonest position, an element of a list in a data
-         * response: the slot straight away, without the checks that
-         * sp_shortcut() (which declines here) and expectation() (which
-         * derives the same slot) would repeat. */
-        if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip &&
-            top(p)->sep != S_AFTER && (top(p)->ctx != C_FETCH || top(p)->sub == FS_VALUE)) {
-            mp_imap_rg_slot_of(p, top(p), &slot);
-            known = &slot;
-            cls = slot.cls;
-            want = slot.want;
-        } else {
+        /* The walker's commonest positions, in a list of a data response:
+         * an element (its slot straight away) or the SP after one, without
+         * the checks that sp_shortcut() and expectation() would repeat
+         * (both give the same answer here). */
+        known = NULL;
+        if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip) {
+            mp_imap_resp_frame_ *f = top(p);
+            if (f->ctx != C_FETCH || f->sub == FS_VALUE) {
+                if (f->sep != S_AFTER) {
+                    mp_imap_rg_slot_of(p, f, &slot);
+                    known = &slot;
+                    cls = slot.cls;
+                    want = slot.want;
+                } else if (mp_imap_lex_fast_sp_(&p->lx, in + off, len - off)) {
+                    f->sep = S_NEED;
+                    off++;
+                    continue;
+                }
+            }
+        }
+        if (known == NULL) {
             if (sp_shortcut(p, in + off, len - off)) {
                 off++;
                 continue;
