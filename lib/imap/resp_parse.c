@@ -606,27 +606,31 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
 
 /* The frame walker: data responses (ends at CRLF) and response codes (ends
  * at "]"). */
-static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
+static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known,
+                 int plain)
 {
     mp_imap_resp_frame_ *f = top(p);
-    if (p->inlit) {
-        if (t->kind == MP_IMAP_TOK_LITERAL_CHUNK) {
-            emit(p, MP_IMAP_EV_LITERAL_CHUNK, p->litfield, t, MP_IMAP_V_NONE);
-        } else if (t->kind == MP_IMAP_TOK_LITERAL_END) {
-            p->inlit = 0;
-            emit(p, MP_IMAP_EV_LITERAL_END, p->litfield, t, MP_IMAP_V_NONE);
-            advance(p, f, p->litfield, 0);
+    /* plain: the caller saw no literal, no body skip, no msg-att name */
+    if (!plain) {
+        if (p->inlit) {
+            if (t->kind == MP_IMAP_TOK_LITERAL_CHUNK) {
+                emit(p, MP_IMAP_EV_LITERAL_CHUNK, p->litfield, t, MP_IMAP_V_NONE);
+            } else if (t->kind == MP_IMAP_TOK_LITERAL_END) {
+                p->inlit = 0;
+                emit(p, MP_IMAP_EV_LITERAL_END, p->litfield, t, MP_IMAP_V_NONE);
+                advance(p, f, p->litfield, 0);
+            }
+            return;
         }
-        return;
-    }
-    if (p->bskip) {
-        body_skip(p, t);
-        return;
-    }
-    if (f->ctx == C_FETCH && f->sub != FS_VALUE &&
-        !(f->sub == FS_NAME && (t->kind == MP_IMAP_TOK_SP || t->kind == MP_IMAP_TOK_RPAREN))) {
-        fetch_att(p, f, t);
-        return;
+        if (p->bskip) {
+            body_skip(p, t);
+            return;
+        }
+        if (f->ctx == C_FETCH && f->sub != FS_VALUE &&
+            !(f->sub == FS_NAME && (t->kind == MP_IMAP_TOK_SP || t->kind == MP_IMAP_TOK_RPAREN))) {
+            fetch_att(p, f, t);
+            return;
+        }
     }
     switch (t->kind) {
     case MP_IMAP_TOK_SP:
@@ -676,9 +680,13 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
 
 
 static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
-                       const mp_imap_rg_slot *known)
+                       const mp_imap_rg_slot *known, int plain)
 {
     mp_imap_resp_kind k;
+    if (plain || p->state == L_DATA || p->state == L_CODE) {
+        walk(p, t, known, plain);
+        return;
+    }
     switch (p->state) {
     case L_SKIP:
         if (t->kind == MP_IMAP_TOK_CRLF) {
@@ -819,10 +827,6 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
         emit(p, MP_IMAP_EV_END, 0, t, MP_IMAP_V_NONE);
         p->state = L_START;
         return;
-    case L_CODE:
-    case L_DATA:
-        walk(p, t, known);
-        return;
     default:
         break;
     }
@@ -918,6 +922,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         mp_imap_rg_slot slot;
         const mp_imap_rg_slot *known;
         unsigned cls, want;
+        int plain;
         size_t u = 0;
         mp_status st;
         /* The walker's commonest positions, in a list of a data response:
@@ -925,6 +930,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
          * the checks that sp_shortcut() and expectation() would repeat
          * (both give the same answer here). */
         known = NULL;
+        plain = 0;
         if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip) {
             mp_imap_resp_frame_ *f = top(p);
             if (f->ctx != C_FETCH || f->sub == FS_VALUE) {
@@ -933,6 +939,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
                     known = &slot;
                     cls = slot.cls;
                     want = slot.want;
+                    plain = 1;
                 } else if (mp_imap_lex_fast_sp_(&p->lx, in + off, len - off)) {
                     f->sep = S_NEED;
                     off++;
@@ -974,7 +981,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
             p->bskip = 0;
             p->inlit = 0;
         } else {
-            line_token(p, &t, known);
+            line_token(p, &t, known, plain);
         }
         if (p->aborted == 2) {
             *used = off;
