@@ -926,7 +926,7 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         size_t u = 0;
         mp_status st;
         /* The walker's commonest positions, in a list of a data response:
-         * an element (its slot straight away) or the SP after one, without
+         * an element (its slot straight away), with the SP before it, without
          * the checks that sp_shortcut() and expectation() would repeat
          * (both give the same answer here). */
         known = NULL;
@@ -934,16 +934,17 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip) {
             mp_imap_resp_frame_ *f = top(p);
             if (f->ctx != C_FETCH || f->sub == FS_VALUE) {
+                /* the SP and the element after it in one step */
+                if (f->sep == S_AFTER && mp_imap_lex_fast_sp_(&p->lx, in + off, len - off)) {
+                    f->sep = S_NEED;
+                    off++;
+                }
                 if (f->sep != S_AFTER) {
                     mp_imap_rg_slot_of(p, f, &slot);
                     known = &slot;
                     cls = slot.cls;
                     want = slot.want;
                     plain = 1;
-                } else if (mp_imap_lex_fast_sp_(&p->lx, in + off, len - off)) {
-                    f->sep = S_NEED;
-                    off++;
-                    continue;
                 }
             }
         }
