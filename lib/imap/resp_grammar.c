@@ -250,6 +250,16 @@ void mp_imap_rg_slot_of(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
     memset(s, 0, sizeof(*s));
     s->cls = MP_IMAP_LEX_ATOM;
     s->want = MP_IMAP_LEX_WANT_STRING;
+    /* the commonest in a FETCH sync before the general switch */
+    if (f->ctx == C_ADDRESS) {
+        if (i < 4)
+            S(s, MP_IMAP_F_ADDR_NAME + i, A_NSTR);
+        return;
+    }
+    if (f->ctx == C_BODY) {
+        body_slot(p, f, s);
+        return;
+    }
     switch (f->ctx) {
     case C_TOP_CAPABILITY:
     case C_CODE_CAPABILITY: S(s, MP_IMAP_F_CAPABILITY, A_ATOM | A_NUM); break;
@@ -462,11 +472,6 @@ void mp_imap_rg_slot_of(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
         }
         break;
     case C_ADDR_LIST: SL(s, MP_IMAP_F_ADDRESS, C_ADDRESS, 0); break;
-    case C_ADDRESS:
-        if (i < 4)
-            S(s, MP_IMAP_F_ADDR_NAME + i, A_NSTR);
-        break;
-    case C_BODY: body_slot(p, f, s); break;
     case C_PARAMS:
         if (i & 1)
             S(s, MP_IMAP_F_PARAM_VALUE,

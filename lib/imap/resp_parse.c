@@ -984,13 +984,11 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         } else {
             line_token(p, &t, known, plain);
         }
-        if (p->aborted == 2) {
+        if (p->aborted != 0) {
             *used = off;
-            return MP_ERR_ABORTED;
-        }
-        if (p->aborted == 1) {
+            if (p->aborted == 2)
+                return MP_ERR_ABORTED;
             p->aborted = 0;
-            *used = off;
             return MP_PAUSED;
         }
     }
