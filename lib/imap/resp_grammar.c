@@ -85,13 +85,14 @@ static const struct {
     uint8_t len;
     uint8_t item;
 } fetch_items[] = {
-    FI_("FLAGS", IT_FLAGS),       FI_("ENVELOPE", IT_ENVELOPE),
-    FI_("BODYSTRUCTURE", IT_BODYSTRUCTURE),
-    FI_("BODY", IT_BODY),         FI_("BINARY", IT_BINARY),        FI_("BINARY.SIZE", IT_BINARY_SIZE),
+    /* the names of a typical sync first (the names are distinct, so the
+     * order changes only the time) */
+    FI_("UID", IT_UID),           FI_("FLAGS", IT_FLAGS),          FI_("RFC822.SIZE", IT_RFC822_SIZE),
+    FI_("INTERNALDATE", IT_INTERNALDATE), FI_("ENVELOPE", IT_ENVELOPE),
+    FI_("BODYSTRUCTURE", IT_BODYSTRUCTURE), FI_("BODY", IT_BODY), FI_("MODSEQ", IT_MODSEQ),
+    FI_("BINARY", IT_BINARY),     FI_("BINARY.SIZE", IT_BINARY_SIZE),
     FI_("RFC822", IT_RFC822_TEXT), FI_("RFC822.HEADER", IT_RFC822_TEXT),
-    FI_("RFC822.TEXT", IT_RFC822_TEXT), FI_("INTERNALDATE", IT_INTERNALDATE),
-    FI_("RFC822.SIZE", IT_RFC822_SIZE), FI_("UID", IT_UID),
-    FI_("MODSEQ", IT_MODSEQ),     FI_("EMAILID", IT_EMAILID),      FI_("THREADID", IT_THREADID),
+    FI_("RFC822.TEXT", IT_RFC822_TEXT), FI_("EMAILID", IT_EMAILID), FI_("THREADID", IT_THREADID),
     FI_("PREVIEW", IT_PREVIEW),   FI_("SAVEDATE", IT_SAVEDATE),
 };
 #undef FI_

@@ -166,7 +166,7 @@ static void emit_value(mp_imap_resp_parser *p, unsigned field, const mp_imap_tok
 }
 
 /* emit() for LIST_BEGIN / LIST_END (p->sp > 0, t != NULL), one per list. */
-static void emit_list(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field,
+static inline void emit_list(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field,
                       const mp_imap_token *t)
 {
     mp_imap_resp_event ev;
