@@ -126,7 +126,6 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
         return 0;
     n--;
     c = (unsigned char)in[0];
-    tok->text = mp_slice_make(NULL, 0);
     tok->num = 0;
     tok->punct = 0;
     tok->flags = 0;
@@ -160,6 +159,7 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
             return 0;
         mp_imap_lex_finish_atom_(tok, in, k);
     } else {
+        tok->text = mp_slice_make(NULL, 0);
         switch (c) {
         case ' ':
             tok->kind = MP_IMAP_TOK_SP;

@@ -313,9 +313,9 @@ static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
 
 /* Handle one element token (value, "(" or literal begin) in frame f.
  * `known` is the slot set_expect() derived for this position, or NULL. */
-static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
+static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_imap_token *t,
+                    const mp_imap_rg_slot *known)
 {
-    mp_imap_resp_frame_ *f = top(p);
     mp_imap_rg_slot own;
     const mp_imap_rg_slot *s = known;
     unsigned acc, field;
@@ -671,7 +671,7 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
         }
         return;
     default:
-        element(p, t, known);
+        element(p, f, t, known);
         return;
     }
 }
