@@ -81,7 +81,8 @@ static inline void mp_imap_lex_finish_atom_(mp_imap_token *tok, const char *p, s
     }
     for (k = 0; k < n; k++) {
         unsigned d = (unsigned char)p[k] - (unsigned)'0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10u)
+        /* up to 19 digits cannot pass UINT64_MAX (20 digits) */
+        if (d > 9 || (n > 19u && v > (UINT64_MAX - d) / 10u))
             return;
         v = v * 10u + d;
     }
