@@ -177,6 +177,17 @@
 #ifndef MP_IMAP_MAX_ID_PAIRS
 #define MP_IMAP_MAX_ID_PAIRS 30u
 #endif
+/* RFC 2971 §3.3: field names at most 30 octets, values at most 1024. */
+#ifndef MP_IMAP_MAX_ID_FIELD
+#define MP_IMAP_MAX_ID_FIELD 30u
+#endif
+#ifndef MP_IMAP_MAX_ID_VALUE
+#define MP_IMAP_MAX_ID_VALUE 1024u
+#endif
+/* BODY[...] section spec text, header list included (command parser). */
+#ifndef MP_IMAP_MAX_SECTION
+#define MP_IMAP_MAX_SECTION 512u
+#endif
 
 /* ---- SASL --------------------------------------------------------------- */
 /* Largest decoded SASL message handled by a mechanism (authzid + authcid +
@@ -238,6 +249,15 @@
 #endif
 #if MP_IMAP_MAX_LINE_PREAUTH > MP_IMAP_MAX_LINE
 #error "MP_IMAP_MAX_LINE_PREAUTH must not exceed MP_IMAP_MAX_LINE"
+#endif
+#if MP_IMAP_MAX_TAG > 255u
+#error "MP_IMAP_MAX_TAG above 255 (the response parser keeps the tag length in a byte)"
+#endif
+#if MP_IMAP_MAX_DEPTH < 8u || MP_IMAP_MAX_DEPTH > 4096u
+#error "MP_IMAP_MAX_DEPTH outside 8..4096 (BODYSTRUCTURE needs 8; parser stacks hold it)"
+#endif
+#if MP_IMAP_MAX_QUOTED < 64u || MP_IMAP_MAX_ATOM < 64u
+#error "MP_IMAP_MAX_QUOTED and MP_IMAP_MAX_ATOM must be at least 64"
 #endif
 
 #endif /* MAILPROTO_CONFIG_H */

@@ -109,10 +109,39 @@ extern "C" {
 #define MP_STATUS_TABLE_POP3(X)
 
 /* IMAP lexer (literals, depth, tokens) and responses: 192..223. */
-#define MP_STATUS_TABLE_IMAP_RESP(X)
+#define MP_STATUS_TABLE_IMAP_RESP(X)                                          \
+    X(MP_ERR_IMAP_LITERAL_SYNTAX, 192, "IMAP literal length malformed")       \
+    X(MP_ERR_IMAP_LITERAL_RANGE, 193, "IMAP literal length above the protocol maximum") \
+    X(MP_ERR_IMAP_LITERAL_LIMIT, 194, "IMAP literal larger than the configured limit") \
+    X(MP_ERR_IMAP_NONSYNC_TOO_BIG, 195, "IMAP non-synchronizing literal above 4096 (LITERAL-)") \
+    X(MP_ERR_IMAP_TOO_MANY_LITERALS, 196, "too many IMAP literals in one line") \
+    X(MP_ERR_IMAP_DEPTH, 197, "IMAP parenthesis nesting too deep")             \
+    X(MP_ERR_IMAP_QUOTED, 198, "IMAP quoted string malformed")                 \
+    X(MP_ERR_IMAP_STRING_TOO_LONG, 199, "IMAP literal too long for a string value") \
+    X(MP_ERR_IMAP_TAG, 200, "IMAP tag malformed")                  \
+    X(MP_ERR_IMAP_RESPONSE, 201, "IMAP response malformed")                    \
+    X(MP_ERR_IMAP_BODYSTRUCTURE, 202, "IMAP BODYSTRUCTURE malformed")          \
+    X(MP_ERR_IMAP_ATOM_TOO_LONG, 203, "IMAP atom longer than its limit")       \
+    X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit") \
+    X(MP_ERR_IMAP_TAG_TOO_LONG, 205, "IMAP tag longer than MP_IMAP_MAX_TAG") \
+    X(MP_ERR_IMAP_ID_LIMIT, 206, "IMAP ID data beyond the RFC 2971 limits")
 
 /* IMAP commands: 224..255. */
-#define MP_STATUS_TABLE_IMAP_CMD(X)
+#define MP_STATUS_TABLE_IMAP_CMD(X)                                           \
+    X(MP_ERR_IMAP_CMD_UNKNOWN, 224, "unknown IMAP command")                   \
+    X(MP_ERR_IMAP_CMD_SYNTAX, 225, "IMAP command arguments malformed")        \
+    X(MP_ERR_IMAP_CMD_TAG, 226, "IMAP command tag missing or malformed")      \
+    X(MP_ERR_IMAP_CMD_LITERAL_REJECTED, 227, "IMAP literal rejected by the server") \
+    X(MP_ERR_IMAP_CMD_LITERAL_TOTAL, 228, "IMAP literal bytes in one command above the limit") \
+    X(MP_ERR_IMAP_CMD_AUTH_LINE, 229, "IMAP AUTHENTICATE response line too long") \
+    X(MP_ERR_IMAP_CMD_MAILBOX, 230, "IMAP mailbox name not valid modified UTF-7 / UTF-8") \
+    X(MP_ERR_IMAP_CMD_SEQSET, 231, "IMAP sequence set malformed")             \
+    X(MP_ERR_IMAP_CMD_DATETIME, 232, "IMAP date or date-time malformed")      \
+    X(MP_ERR_IMAP_CMD_SEARCH_KEY, 233, "IMAP search key unknown or malformed") \
+    X(MP_ERR_IMAP_CMD_FETCH_ATT, 234, "IMAP fetch attribute unknown or malformed") \
+    X(MP_ERR_IMAP_CMD_SECTION_TOO_LONG, 235, "IMAP BODY[section] longer than MP_IMAP_MAX_SECTION") \
+    X(MP_ERR_IMAP_CMD_NOT_DONE, 236, "IMAP IDLE expects DONE")                \
+    X(MP_ERR_IMAP_CMD_ID_LIMIT, 237, "IMAP ID parameters above the RFC 2971 limits")
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,

@@ -1,0 +1,135 @@
+/*
+ * mailproto-dump --proto imap --side client|server
+ *
+ * side "client": the server's responses as a client reads them
+ * (mp_imap_resp_parser), one event per line:
+ *
+ *   begin RESP[ tag=TAG][ #N]      a response starts (RESP: OK NO BAD BYE
+ *                                  PREAUTH CONTINUE CAPABILITY ... FETCH
+ *                                  UNKNOWN); N = message number
+ *   code NAME | code UNKNOWN ATOM  "[" response code
+ *   code_end                       "]"
+ *   text BYTES                     human-readable text / continuation data
+ *   FIELD:TYPE[:mutf7][:lit] BYTES a value at grammar position FIELD
+ *                                  (ENV_SUBJECT, UID, FLAG, ...); TYPE is
+ *                                  atom num str nil flag text
+ *   ( FIELD / ) FIELD              a list opens / closes
+ *   lit FIELD N[ binary]           a streamed literal of N bytes starts
+ *   chunk BYTES                    literal payload (one line per chunk)
+ *   lit_end
+ *   end                            the response is complete
+ *   error MP_STATUS_NAME @OFFSET   a malformed line (skipped to its end)
+ *
+ * BYTES are escaped with \r \n \\ \xHH.  Exit status 0 without errors, 1
+ * with.  side "server" (commands) is dump_imap_server(), in
+ * dump_imap_server.c when that mode is built.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dump.h"
+#include "mailproto/imap.h"
+
+#ifdef MP_DUMP_HAVE_IMAP_SERVER
+int dump_imap_server(FILE *in);
+#endif
+
+static const char *vtype_name(mp_imap_vtype v)
+{
+    static const char *const names[] = { "?", "atom", "num", "str", "nil", "flag", "text" };
+    return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+static int on_event(void *user, const mp_imap_resp_event *ev)
+{
+    int *failed = user;
+    switch (ev->type) {
+    case MP_IMAP_EV_BEGIN:
+        printf("begin %s", mp_imap_resp_name(ev->resp));
+        if (ev->str.len) {
+            fputs(" tag=", stdout);
+            dump_escaped(ev->str.ptr, ev->str.len);
+        }
+        if (ev->flags & MP_IMAP_EVF_NUMBERED)
+            printf(" #%llu", (unsigned long long)ev->num);
+        break;
+    case MP_IMAP_EV_CODE:
+        printf("code %s", mp_imap_code_name(ev->code));
+        if (ev->code == MP_IMAP_CODE_UNKNOWN) {
+            putchar(' ');
+            dump_escaped(ev->str.ptr, ev->str.len);
+        }
+        break;
+    case MP_IMAP_EV_CODE_END: fputs("code_end", stdout); break;
+    case MP_IMAP_EV_TEXT:
+        fputs("text ", stdout);
+        dump_escaped(ev->str.ptr, ev->str.len);
+        break;
+    case MP_IMAP_EV_VALUE:
+        printf("%s:%s%s%s ", mp_imap_field_name(ev->field), vtype_name(ev->vtype),
+               (ev->flags & MP_IMAP_EVF_MUTF7) ? ":mutf7" : "",
+               (ev->flags & MP_IMAP_EVF_LITERAL) ? ":lit" : "");
+        dump_escaped(ev->str.ptr, ev->str.len);
+        break;
+    case MP_IMAP_EV_LIST_BEGIN: printf("( %s", mp_imap_field_name(ev->field)); break;
+    case MP_IMAP_EV_LIST_END: printf(") %s", mp_imap_field_name(ev->field)); break;
+    case MP_IMAP_EV_LITERAL_BEGIN:
+        printf("lit %s %llu%s", mp_imap_field_name(ev->field), (unsigned long long)ev->num,
+               (ev->flags & MP_IMAP_EVF_BINARY) ? " binary" : "");
+        break;
+    case MP_IMAP_EV_LITERAL_CHUNK:
+        fputs("chunk ", stdout);
+        dump_escaped(ev->str.ptr, ev->str.len);
+        break;
+    case MP_IMAP_EV_LITERAL_END: fputs("lit_end", stdout); break;
+    case MP_IMAP_EV_END: fputs("end", stdout); break;
+    case MP_IMAP_EV_ERROR:
+        printf("error %s @%llu", mp_status_name(ev->err->code),
+               (unsigned long long)ev->err->offset);
+        *failed = 1;
+        break;
+    default: fputs("?", stdout); break;
+    }
+    putchar('\n');
+    return MP_IMAP_CB_CONTINUE;
+}
+
+static int dump_imap_client(FILE *in)
+{
+    static const mp_imap_resp_callbacks cb = { on_event };
+    static char abuf[MP_IMAP_MAX_QUOTED];
+    static char chunk[16384];
+    mp_imap_resp_parser p;
+    int failed = 0;
+    size_t n;
+    if (mp_imap_resp_init(&p, abuf, sizeof(abuf), NULL, &cb, &failed) != MP_OK)
+        return 2;
+    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+        size_t used = 0;
+        if (mp_imap_resp_feed(&p, chunk, n, &used) != MP_NEED_MORE)
+            return 2;
+    }
+    if (mp_imap_resp_pending(&p) != 0) {
+        printf("end pending=%zu\n", mp_imap_resp_pending(&p));
+        failed = 1;
+    }
+    return failed;
+}
+
+int dump_imap(const char *side, FILE *in)
+{
+    if (strcmp(side, "client") == 0)
+        return dump_imap_client(in);
+#ifdef MP_DUMP_HAVE_IMAP_SERVER
+    if (strcmp(side, "server") == 0)
+        return dump_imap_server(in);
+#endif
+    fprintf(stderr, "mailproto-dump: imap side must be client%s\n",
+#ifdef MP_DUMP_HAVE_IMAP_SERVER
+            " or server"
+#else
+            ""
+#endif
+    );
+    return 2;
+}

@@ -1,0 +1,276 @@
+/*
+ * mailproto-dump --proto imap --side server: IMAP commands as a server
+ * reads them (mp_imap_cmd_parser), one event per line:
+ *
+ *   command NAME TAG             a command starts ("UID FETCH a1")
+ *     ARG                        one argument, indented; "[d] " before it
+ *                                when nested d deep (lists, search keys):
+ *       atom BYTES | string BYTES | string{} BYTES (came as a literal)
+ *       number N | nil | flag BYTES | base64 BYTES
+ *       mailbox BYTES [(raw BYTES)] | pattern BYTES [(raw BYTES)]
+ *       seq LO[:HI] (first range of a set) | seq+ LO[:HI] (next range)
+ *       seq $ (the saved search result)
+ *       date YYYY-MM-DD | datetime YYYY-MM-DD hh:mm:ss +zzzz
+ *       ( | ) | key NAME | att NAME[SECTION]<ORIGIN.LENGTH>
+ *       message N [binary]       an APPEND message follows
+ *       string-streamed N        a string literal too long to hold: its
+ *                                bytes follow as chunk literal lines
+ *     + N                        a sync literal of N bytes: the server
+ *                                sends "+" (this dump always does)
+ *   chunk literal BYTES          APPEND message or streamed string bytes
+ *                                (chunks coalesced)
+ *     end-literal
+ *   end                          the command is complete
+ *   bad TAG|* NAME|- STATUS @OFFSET   a bad command, skipped
+ *   auth BYTES | auth-cancel     an AUTHENTICATE response line
+ *   idle-done                    DONE after IDLE
+ *
+ * As a host would: after AUTHENTICATE without an initial response the
+ * next line is read as the client's response; after IDLE the next line is
+ * expected to be DONE.  BYTES are escaped with \r \n \\ \xHH.
+ * Exit status 0 when no command was bad, 1 otherwise.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dump.h"
+#include "mailproto/imap_command.h"
+
+int dump_imap_server(FILE *in);
+
+typedef struct dumper {
+    mp_imap_cmd_id last;
+    int had_ir;
+    int bad;
+    int in_chunk;
+} dumper;
+
+static void end_chunk(dumper *d)
+{
+    if (d->in_chunk) {
+        putchar('\n');
+        d->in_chunk = 0;
+    }
+}
+
+static void seqnum(uint32_t v)
+{
+    if (v == MP_IMAP_SEQ_STAR)
+        putchar('*');
+    else
+        printf("%u", v);
+}
+
+static int on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
+{
+    dumper *d = user;
+    end_chunk(d);
+    d->last = cmd;
+    d->had_ir = 0;
+    printf("command %s ", mp_imap_cmd_name(cmd));
+    dump_escaped(tag.ptr, tag.len);
+    putchar('\n');
+    return 0;
+}
+
+static int on_arg(void *user, const mp_imap_cmd_arg *a)
+{
+    dumper *d = user;
+    static const char *const word[] = {
+        [MP_IMAP_CA_ATOM] = "atom",     [MP_IMAP_CA_STRING] = "string",
+        [MP_IMAP_CA_FLAG] = "flag",     [MP_IMAP_CA_MAILBOX] = "mailbox",
+        [MP_IMAP_CA_PATTERN] = "pattern", [MP_IMAP_CA_SEARCH_KEY] = "key",
+        [MP_IMAP_CA_BASE64] = "base64",
+    };
+    end_chunk(d);
+    fputs("  ", stdout);
+    if (a->depth)
+        printf("[%u] ", a->depth);
+    switch (a->kind) {
+    case MP_IMAP_CA_NUMBER:
+        printf("number %llu\n", (unsigned long long)a->num);
+        return 0;
+    case MP_IMAP_CA_NIL:
+        puts("nil");
+        return 0;
+    case MP_IMAP_CA_SEQ:
+        fputs(a->index ? "seq+ " : "seq ", stdout);
+        seqnum(a->range.lo);
+        if (a->range.hi != a->range.lo || memchr(a->text.ptr, ':', a->text.len) != NULL) {
+            putchar(':');
+            seqnum(a->range.hi);
+        }
+        putchar('\n');
+        return 0;
+    case MP_IMAP_CA_DATE:
+        printf("date %04u-%02u-%02u\n", a->dt.year, a->dt.month, a->dt.day);
+        return 0;
+    case MP_IMAP_CA_DATETIME: {
+        int z = a->dt.zone < 0 ? -a->dt.zone : a->dt.zone;
+        printf("datetime %04u-%02u-%02u %02u:%02u:%02u %c%02d%02d\n", a->dt.year, a->dt.month,
+               a->dt.day, a->dt.hour, a->dt.min, a->dt.sec, a->dt.zone < 0 ? '-' : '+', z / 60,
+               z % 60);
+        return 0;
+    }
+    case MP_IMAP_CA_SEQ_LAST:
+        puts("seq $");
+        return 0;
+    case MP_IMAP_CA_LIST_BEGIN:
+        puts("(");
+        return 0;
+    case MP_IMAP_CA_LIST_END:
+        puts(")");
+        return 0;
+    case MP_IMAP_CA_FETCH_ATT:
+        fputs("att ", stdout);
+        dump_escaped(a->text.ptr, a->text.len);
+        if (a->has_section) {
+            putchar('[');
+            dump_escaped(a->section.ptr, a->section.len);
+            putchar(']');
+        }
+        if (a->has_partial)
+            printf("<%llu.%llu>", (unsigned long long)a->partial_origin,
+                   (unsigned long long)a->partial_len);
+        putchar('\n');
+        return 0;
+    case MP_IMAP_CA_APPEND_MSG:
+        printf("message %llu%s\n", (unsigned long long)a->num, a->binary ? " binary" : "");
+        return 0;
+    default:
+        break;
+    }
+    if (a->kind == MP_IMAP_CA_BASE64)
+        d->had_ir = 1;
+    if (a->kind == MP_IMAP_CA_STRING && a->streamed) {
+        printf("string-streamed %llu\n", (unsigned long long)a->num);
+        return 0;
+    }
+    fputs((unsigned)a->kind < sizeof(word) / sizeof(word[0]) && word[a->kind] ? word[a->kind]
+                                                                              : "?",
+          stdout);
+    if (a->kind == MP_IMAP_CA_STRING && a->literal)
+        fputs("{}", stdout);
+    putchar(' ');
+    dump_escaped(a->text.ptr, a->text.len);
+    if ((a->kind == MP_IMAP_CA_MAILBOX || a->kind == MP_IMAP_CA_PATTERN) &&
+        (a->raw.len != a->text.len || memcmp(a->raw.ptr, a->text.ptr, a->raw.len) != 0)) {
+        fputs(" (raw ", stdout);
+        dump_escaped(a->raw.ptr, a->raw.len);
+        putchar(')');
+    }
+    putchar('\n');
+    return 0;
+}
+
+static int on_chunk(void *user, mp_slice data)
+{
+    dumper *d = user;
+    if (!d->in_chunk) {
+        fputs("chunk literal ", stdout);
+        d->in_chunk = 1;
+    }
+    dump_escaped(data.ptr, data.len);
+    return 0;
+}
+
+static int on_lit_end(void *user)
+{
+    dumper *d = user;
+    end_chunk(d);
+    puts("  end-literal");
+    return 0;
+}
+
+static int on_end(void *user)
+{
+    dumper *d = user;
+    end_chunk(d);
+    puts("end");
+    return 0;
+}
+
+static int on_bad(void *user, mp_slice tag, mp_imap_cmd_id cmd, const mp_error *err)
+{
+    dumper *d = user;
+    end_chunk(d);
+    d->bad = 1;
+    d->last = MP_IMAP_CMD_NONE_;
+    fputs("bad ", stdout);
+    if (tag.len)
+        dump_escaped(tag.ptr, tag.len);
+    else
+        putchar('*');
+    printf(" %s %s @%llu\n", cmd ? mp_imap_cmd_name(cmd) : "-", mp_status_name(err->code),
+           (unsigned long long)err->offset);
+    return 0;
+}
+
+static int on_auth(void *user, mp_slice line, int cancel)
+{
+    dumper *d = user;
+    end_chunk(d);
+    d->last = MP_IMAP_CMD_NONE_;
+    if (cancel) {
+        puts("auth-cancel");
+        return 0;
+    }
+    fputs("auth ", stdout);
+    dump_escaped(line.ptr, line.len);
+    putchar('\n');
+    return 0;
+}
+
+static int on_idle_done(void *user)
+{
+    dumper *d = user;
+    end_chunk(d);
+    puts("idle-done");
+    return 0;
+}
+
+int dump_imap_server(FILE *in)
+{
+    static const mp_imap_cmd_callbacks cb = {
+        on_command, on_arg, on_chunk, on_lit_end, on_end, on_bad, on_auth, on_idle_done,
+    };
+    static mp_imap_cmd_parser p;
+    static char buf[MP_IMAP_CMD_PARSER_BUF];
+    static char chunk[16384];
+    dumper d;
+    size_t n;
+    memset(&d, 0, sizeof(d));
+    if (mp_imap_cmd_parser_init(&p, buf, sizeof(buf), NULL, &cb, &d) != MP_OK)
+        return 2;
+    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+        const char *q = chunk;
+        for (;;) {
+            size_t used = 0;
+            mp_status st = mp_imap_cmd_parser_feed(&p, q, n, &used);
+            q += used;
+            n -= used;
+            if (st == MP_NEED_MORE)
+                break;
+            if (st != MP_PAUSED) {
+                end_chunk(&d);
+                printf("error %s\n", mp_status_name(st));
+                return 1;
+            }
+            if (mp_imap_cmd_parser_literal_wait(&p) >= 0) {
+                end_chunk(&d);
+                printf("  + %lld\n", (long long)mp_imap_cmd_parser_literal_wait(&p));
+                mp_imap_cmd_parser_accept_literal(&p);
+            } else if (d.last == MP_IMAP_CMD_AUTHENTICATE && !d.had_ir) {
+                d.last = MP_IMAP_CMD_NONE_;
+                mp_imap_cmd_parser_set_mode(&p, MP_IMAP_CMD_MODE_AUTH);
+            } else if (d.last == MP_IMAP_CMD_IDLE) {
+                d.last = MP_IMAP_CMD_NONE_;
+                mp_imap_cmd_parser_set_mode(&p, MP_IMAP_CMD_MODE_IDLE);
+            }
+            if (n == 0 && mp_imap_cmd_parser_literal_wait(&p) < 0)
+                break;
+        }
+    }
+    end_chunk(&d);
+    return d.bad;
+}

@@ -1,0 +1,1038 @@
+/* IMAP command writer (client side): RFC 3501 / RFC 9051 §6, with the
+ * string representations of §4.3 chosen per value.
+ *
+ * A command is rendered from its arguments in one pass.  Synchronizing
+ * literals split it into segments: the writer queues one segment (ending
+ * in "{n}\r\n"), returns MP_PAUSED, and on the next call with the same
+ * arguments renders again, skipping the segments already queued.  So no
+ * argument pointer is kept between calls and every segment is whole or
+ * nothing in the output buffer. */
+#include <stdint.h>
+#include <string.h>
+
+#include "mailproto/imap_command.h"
+#include "cmd_chars.h"
+
+enum w_state {
+    W_IDLE = 0,
+    W_WAIT_CONT,   /* a segment ended in a sync literal; waiting for "+" */
+    W_READY,       /* "+" came: the next call writes the next segment */
+    W_IDLING,      /* IDLE sent; only DONE may follow */
+    W_APPEND_WAIT, /* APPEND message literal announced (sync), no "+" yet */
+    W_APPEND_DATA  /* APPEND message bytes being streamed */
+};
+
+static const char *const cmd_names[MP_IMAP_CMD_COUNT_] = {
+    NULL,
+#define NAME_(id, name) name,
+    MP_IMAP_CMD_TABLE(NAME_)
+#undef NAME_
+};
+
+const char *mp_imap_cmd_name(mp_imap_cmd_id id)
+{
+    if ((unsigned)id == 0 || (unsigned)id >= (unsigned)MP_IMAP_CMD_COUNT_)
+        return NULL;
+    return cmd_names[id];
+}
+
+void mp_imap_writer_init(mp_imap_writer *w, mp_outbuf *out, unsigned flags)
+{
+    memset(w, 0, sizeof(*w));
+    w->out = out;
+    w->flags = flags;
+}
+
+mp_status mp_imap_writer_continue(mp_imap_writer *w)
+{
+    if (w->state == W_WAIT_CONT)
+        w->state = W_READY;
+    else if (w->state == W_APPEND_WAIT)
+        w->state = W_APPEND_DATA;
+    else
+        return MP_ERR_STATE;
+    return MP_OK;
+}
+
+void mp_imap_writer_cancel(mp_imap_writer *w)
+{
+    w->state = W_IDLE;
+    w->seg_done = 0;
+    w->cmd = 0;
+    w->lit_left = 0;
+}
+
+/* ---- rendering context ------------------------------------------------ */
+
+typedef struct wr {
+    mp_imap_writer *w;
+    mp_outbuf *ob;
+    size_t mark;
+    mp_status err;     /* first invalid argument */
+    uint16_t seg;      /* segment being rendered */
+    uint8_t stopped;   /* the active segment ended at a sync literal */
+    uint8_t open;      /* just after "(" or the start: no SP before the next arg */
+    uint8_t depth;     /* open LIST_BEGINs */
+} wr;
+
+/* Bytes go out only for the first segment not yet queued. */
+static int wr_active(const wr *r) { return !r->stopped && r->seg >= r->w->seg_done; }
+
+static void wr_put(wr *r, const void *p, size_t n)
+{
+    if (wr_active(r))
+        mp_outbuf_put(r->ob, p, n);
+}
+
+static void wr_puts(wr *r, const char *s) { wr_put(r, s, strlen(s)); }
+
+static void wr_u64(wr *r, uint64_t v)
+{
+    if (wr_active(r))
+        mp_outbuf_put_u64(r->ob, v);
+}
+
+static void wr_fail(wr *r, mp_status st)
+{
+    if (r->err == MP_OK)
+        r->err = st;
+}
+
+/* Count `n` bytes the element needs without writing them (what
+ * mp_outbuf_put does on overflow), so the commit reports the real need. */
+static void ob_overflow(mp_outbuf *ob, size_t n)
+{
+    ob->want = (n > SIZE_MAX - ob->want) ? SIZE_MAX : ob->want + n;
+}
+
+/* Room to write `n` bytes in place, or 0 after recording the overflow. */
+static char *wr_reserve(wr *r, size_t n)
+{
+    mp_outbuf *ob = r->ob;
+    if (ob->want == ob->len && n <= ob->cap - ob->len)
+        return ob->buf + ob->len;
+    ob_overflow(ob, n);
+    return NULL;
+}
+
+static void wr_advance(wr *r, size_t n)
+{
+    r->ob->len += n;
+    r->ob->want = r->ob->len;
+}
+
+/* A segment boundary: the literal data that follows needs "+" first. */
+static void wr_sync_point(wr *r)
+{
+    if (r->stopped)
+        return;
+    if (wr_active(r))
+        r->stopped = 1;
+    else
+        r->seg++;
+}
+
+/* ---- value checks ------------------------------------------------------- */
+
+typedef struct scan {
+    size_t nesc;      /* '"' and '\\' to escape in a quoted string */
+    uint8_t nul, crlf, high, all;  /* all: every byte has the asked class */
+} scan;
+
+static void scan_bytes(const char *p, size_t n, unsigned cls, scan *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->all = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == 0)
+            s->nul = 1;
+        else if (c == '\r' || c == '\n')
+            s->crlf = 1;
+        else if (c >= 0x80)
+            s->high = 1;
+        else if (c == '"' || c == '\\')
+            s->nesc++;
+        if (!(mp_imap_cc(c) & cls))
+            s->all = 0;
+    }
+}
+
+static int utf8_mode(const wr *r)
+{
+    return (r->w->flags & (MP_IMAP_W_REV2 | MP_IMAP_W_UTF8_ACCEPT)) != 0;
+}
+
+/* ---- string representations (RFC 9051 §4.3) ------------------------------ */
+
+static void put_quoted(wr *r, const char *p, size_t n)
+{
+    size_t i, start = 0;
+    wr_put(r, "\"", 1);
+    for (i = 0; i < n; i++) {
+        if (p[i] == '"' || p[i] == '\\') {
+            wr_put(r, p + start, i - start);
+            wr_put(r, "\\", 1);
+            start = i;
+        }
+    }
+    wr_put(r, p + start, n - start);
+    wr_put(r, "\"", 1);
+}
+
+/* literal / literal8, non-synchronizing when LITERAL+ or LITERAL- allow. */
+static int literal_nonsync(const wr *r, uint64_t n)
+{
+    unsigned f = r->w->flags;
+    return (f & MP_IMAP_W_LITERAL_PLUS) ||
+           ((f & MP_IMAP_W_LITERAL_MINUS) && n <= MP_IMAP_MAX_NONSYNC_LITERAL);
+}
+
+static void put_literal_header(wr *r, uint64_t n, int binary)
+{
+    int nonsync = literal_nonsync(r, n);
+    wr_puts(r, binary ? "~{" : "{");
+    wr_u64(r, n);
+    wr_puts(r, nonsync ? "+}\r\n" : "}\r\n");
+    if (!nonsync)
+        wr_sync_point(r);
+}
+
+enum { S_ASTRING, S_STRING, S_BINARY };
+
+/* Quoted strings stay short so a server's line limit never bites;
+ * anything longer goes as a literal. */
+#define QUOTED_MAX MP_IMAP_MAX_ATOM
+
+static void put_string(wr *r, mp_slice s, int mode)
+{
+    scan sc;
+    if (s.ptr == NULL && s.len != 0) {
+        wr_fail(r, MP_ERR_ARG);
+        return;
+    }
+    scan_bytes(s.ptr, s.len, MP_IMAP_CC_ASTR, &sc);
+    if (sc.nul) {
+        if (mode == S_BINARY && (r->w->flags & MP_IMAP_W_BINARY)) {
+            put_literal_header(r, s.len, 1);
+            wr_put(r, s.ptr, s.len);
+        } else {
+            wr_fail(r, MP_ERR_NUL);
+        }
+        return;
+    }
+    if (mode == S_ASTRING && sc.all) {
+        wr_put(r, s.ptr, s.len);
+        return;
+    }
+    if (!sc.crlf && s.len <= QUOTED_MAX &&
+        (!sc.high || (utf8_mode(r) && mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)))) {
+        put_quoted(r, s.ptr, s.len);
+        return;
+    }
+    put_literal_header(r, s.len, 0);
+    wr_put(r, s.ptr, s.len);
+}
+
+/* Mailbox names and LIST patterns: atom or quoted, never a literal, so a
+ * name never needs a "+" round trip.  Rev1 without UTF8=ACCEPT sends
+ * modified UTF-7 (RFC 3501 §5.1.3), even for ASCII names ('&' is "&-"). */
+static void put_mailbox(wr *r, mp_slice s, int list)
+{
+    unsigned cls = list ? MP_IMAP_CC_LIST : MP_IMAP_CC_ASTR;
+    scan sc;
+    size_t enc, total;
+    char *dst;
+    if (s.ptr == NULL && s.len != 0) {
+        wr_fail(r, MP_ERR_ARG);
+        return;
+    }
+    scan_bytes(s.ptr, s.len, cls, &sc);
+    if (sc.nul) {
+        wr_fail(r, MP_ERR_NUL);
+        return;
+    }
+    /* No control characters in names (RFC 9051 §5.1, RFC 5198). */
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x20 || c == 0x7f) {
+            wr_fail(r, MP_ERR_BAD_VALUE);
+            return;
+        }
+    }
+    if (sc.high && !mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)) {
+        wr_fail(r, MP_ERR_UTF8);
+        return;
+    }
+    if (utf8_mode(r) || s.len == 0) {
+        if (s.len > MP_IMAP_MAX_QUOTED)
+            wr_fail(r, MP_ERR_TOKEN_TOO_LONG);
+        else if (sc.all)
+            wr_put(r, s.ptr, s.len);
+        else
+            put_quoted(r, s.ptr, s.len);
+        return;
+    }
+    /* mUTF-7: the encoder only adds [A-Za-z0-9+,&-], all atom chars, so
+     * whether quotes and escapes are needed follows from the ASCII input. */
+    if (mp_mutf7_encode(s.ptr, s.len, NULL, 0, &enc) == MP_ERR_UTF8) {
+        wr_fail(r, MP_ERR_UTF8);
+        return;
+    }
+    /* 8-bit bytes are not atom chars but become atom chars once encoded. */
+    {
+        int needq = 0;
+        for (size_t i = 0; i < s.len; i++) {
+            unsigned char c = (unsigned char)s.ptr[i];
+            if (c < 0x80 && !(mp_imap_cc(c) & cls))
+                needq = 1;
+        }
+        total = needq ? enc + 2 + sc.nesc : enc;
+        if (enc > MP_IMAP_MAX_QUOTED) {
+            wr_fail(r, MP_ERR_TOKEN_TOO_LONG);
+            return;
+        }
+        if (!wr_active(r) || r->err != MP_OK)
+            return;
+        dst = wr_reserve(r, total);
+        if (dst == NULL)
+            return;
+        if (mp_mutf7_encode(s.ptr, s.len, dst + (needq ? 1 : 0), enc, &enc) != MP_OK) {
+            wr_fail(r, MP_ERR_UTF8);
+            return;
+        }
+        if (needq) {
+            /* Escape in place from the right: the destination never
+             * overtakes the source. */
+            size_t from = enc, to = total - 1;
+            dst[to] = '"';
+            while (from > 0) {
+                char c = dst[from]; /* dst[1 + from - 1] */
+                dst[--to] = c;
+                if (c == '"' || c == '\\')
+                    dst[--to] = '\\';
+                from--;
+            }
+            dst[0] = '"';
+        }
+        wr_advance(r, total);
+    }
+}
+
+/* A keyword or fetch item sent verbatim: printable ASCII without '{';
+ * spaces, '(' and quoted strings only inside "[...]", which then must
+ * balance ("BODY[HEADER.FIELDS (A "B c")]<0.5>"). */
+static int atom_ok(mp_slice s)
+{
+    size_t depth = 0;
+    int inq = 0, esc = 0, inner = 0;
+    if (s.ptr == NULL || s.len == 0)
+        return 0;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x20 || c >= 0x7f)
+            return 0;
+        if (inq) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                inq = 0;
+            continue;
+        }
+        switch (c) {
+        case '{':
+            return 0;
+        case ' ': case '"': case '(': case ')': case '\\':
+            if (depth == 0)
+                return 0;
+            inner = 1;
+            if (c == '"')
+                inq = 1;
+            else if (c == '(')
+                depth++;
+            else if (c == ')')
+                depth--;
+            break;
+        case '[':
+            depth++;
+            break;
+        case ']':
+            if (depth > 0)
+                depth--;
+            break;
+        default:
+            break;
+        }
+    }
+    return !inq && (!inner || depth == 0);
+}
+
+/* flag = "\" atom / keyword (RFC 9051 §9 flag, flag-keyword). */
+static int flag_ok(mp_slice s)
+{
+    size_t i = 0;
+    if (s.ptr == NULL || s.len == 0)
+        return 0;
+    if (s.ptr[0] == '\\')
+        i = 1;
+    if (i == s.len)
+        return 0;
+    for (; i < s.len; i++)
+        if (!(mp_imap_cc((unsigned char)s.ptr[i]) & MP_IMAP_CC_ATOM))
+            return 0;
+    return 1;
+}
+
+static int datetime_ok(const mp_imap_datetime *dt, int with_time)
+{
+    if (dt == NULL || dt->month < 1 || dt->month > 12 || dt->day < 1 || dt->day > 31 ||
+        dt->year > 9999)
+        return 0;
+    if (!with_time)
+        return 1;
+    /* zone = ("+" / "-") 4DIGIT: at most 99 hours 59 minutes. */
+    return dt->hour < 24 && dt->min < 60 && dt->sec < 61 && dt->zone <= 5999 &&
+           dt->zone >= -5999;
+}
+
+static void put_2digit(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10u);
+    p[1] = (char)('0' + v % 10u);
+}
+
+/* date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time
+ * SP zone DQUOTE; the day is written as two digits. */
+static void put_datetime(wr *r, const mp_imap_datetime *dt, int with_time)
+{
+    char b[32];
+    size_t n = 0;
+    unsigned z;
+    if (!datetime_ok(dt, with_time)) {
+        wr_fail(r, MP_ERR_BAD_VALUE);
+        return;
+    }
+    if (with_time) {
+        b[n++] = '"';
+        put_2digit(b + n, dt->day);
+        n += 2;
+    } else if (dt->day >= 10) {
+        put_2digit(b + n, dt->day);
+        n += 2;
+    } else {
+        b[n++] = (char)('0' + dt->day);
+    }
+    b[n++] = '-';
+    memcpy(b + n, mp_imap_months[dt->month - 1], 3);
+    n += 3;
+    b[n++] = '-';
+    put_2digit(b + n, dt->year / 100u);
+    put_2digit(b + n + 2, dt->year % 100u);
+    n += 4;
+    if (with_time) {
+        b[n++] = ' ';
+        put_2digit(b + n, dt->hour);
+        b[n + 2] = ':';
+        put_2digit(b + n + 3, dt->min);
+        b[n + 5] = ':';
+        put_2digit(b + n + 6, dt->sec);
+        n += 8;
+        b[n++] = ' ';
+        b[n++] = dt->zone < 0 ? '-' : '+';
+        z = (unsigned)(dt->zone < 0 ? -dt->zone : dt->zone);
+        put_2digit(b + n, z / 60u);
+        put_2digit(b + n + 2, z % 60u);
+        n += 4;
+        b[n++] = '"';
+    }
+    wr_put(r, b, n);
+}
+
+static void put_seqset(wr *r, const mp_imap_seq_range *set, size_t n)
+{
+    if (set == NULL || n == 0) {
+        wr_fail(r, MP_ERR_BAD_VALUE);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            wr_put(r, ",", 1);
+        if (set[i].lo == MP_IMAP_SEQ_STAR)
+            wr_put(r, "*", 1);
+        else
+            wr_u64(r, set[i].lo);
+        if (set[i].hi != set[i].lo) {
+            wr_put(r, ":", 1);
+            if (set[i].hi == MP_IMAP_SEQ_STAR)
+                wr_put(r, "*", 1);
+            else
+                wr_u64(r, set[i].hi);
+        }
+    }
+}
+
+static void put_base64(wr *r, const void *data, size_t n)
+{
+    size_t need = MP_BASE64_ENCODED_LEN(n), got;
+    char *dst;
+    if (n == 0) {
+        wr_put(r, "=", 1);
+        return;
+    }
+    if (!wr_active(r) || r->err != MP_OK)
+        return;
+    dst = wr_reserve(r, need);
+    if (dst == NULL)
+        return;
+    (void)mp_base64_encode(data, n, dst, need, &got);
+    wr_advance(r, got);
+}
+
+/* ---- arguments ------------------------------------------------------- */
+
+static void wr_arg(wr *r, const mp_imap_arg *a)
+{
+    if (a->kind == MP_IMAP_ARG_LIST_END) {
+        if (r->depth == 0) {
+            wr_fail(r, MP_ERR_ARG);
+            return;
+        }
+        r->depth--;
+        wr_put(r, ")", 1);
+        r->open = 0;
+        return;
+    }
+    if (!r->open)
+        wr_put(r, " ", 1);
+    r->open = 0;
+    switch (a->kind) {
+    case MP_IMAP_ARG_ATOM:
+        if (!atom_ok(a->s))
+            wr_fail(r, MP_ERR_BAD_VALUE);
+        else
+            wr_put(r, a->s.ptr, a->s.len);
+        break;
+    case MP_IMAP_ARG_ASTRING:
+        put_string(r, a->s, S_ASTRING);
+        break;
+    case MP_IMAP_ARG_STRING:
+        put_string(r, a->s, S_STRING);
+        break;
+    case MP_IMAP_ARG_NSTRING:
+        if (a->s.ptr == NULL)
+            wr_put(r, "NIL", 3);
+        else
+            put_string(r, a->s, S_STRING);
+        break;
+    case MP_IMAP_ARG_BINARY_STRING:
+        put_string(r, a->s, S_BINARY);
+        break;
+    case MP_IMAP_ARG_MAILBOX:
+        put_mailbox(r, a->s, 0);
+        break;
+    case MP_IMAP_ARG_LIST_MAILBOX:
+        put_mailbox(r, a->s, 1);
+        break;
+    case MP_IMAP_ARG_NUMBER:
+        if (a->num > (uint64_t)INT64_MAX)
+            wr_fail(r, MP_ERR_BAD_VALUE);
+        wr_u64(r, a->num);
+        break;
+    case MP_IMAP_ARG_SEQSET:
+        put_seqset(r, a->ranges, a->nranges);
+        break;
+    case MP_IMAP_ARG_FLAG:
+        if (!flag_ok(a->s))
+            wr_fail(r, MP_ERR_BAD_VALUE);
+        else
+            wr_put(r, a->s.ptr, a->s.len);
+        break;
+    case MP_IMAP_ARG_DATETIME:
+        put_datetime(r, a->dt, 1);
+        break;
+    case MP_IMAP_ARG_DATE:
+        put_datetime(r, a->dt, 0);
+        break;
+    case MP_IMAP_ARG_LIST_BEGIN:
+        if (r->depth >= MP_IMAP_MAX_DEPTH) {
+            wr_fail(r, MP_ERR_ARG);
+            return;
+        }
+        r->depth++;
+        wr_put(r, "(", 1);
+        r->open = 1;
+        break;
+    case MP_IMAP_ARG_NIL:
+        wr_put(r, "NIL", 3);
+        break;
+    case MP_IMAP_ARG_SEQ_LAST:
+        wr_put(r, "$", 1);
+        break;
+    default:
+        wr_fail(r, MP_ERR_ARG);
+        break;
+    }
+}
+
+static int tag_ok(const char *tag)
+{
+    size_t n;
+    if (tag == NULL)
+        return 0;
+    n = strlen(tag);
+    if (n == 0 || n > MP_IMAP_MAX_TAG)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(mp_imap_cc((unsigned char)tag[i]) & MP_IMAP_CC_TAG))
+            return 0;
+    return 1;
+}
+
+/* Start (or resume) a command: state and tag checks, then "tag NAME". */
+static mp_status wr_begin(wr *r, mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd)
+{
+    memset(r, 0, sizeof(*r));
+    r->w = w;
+    r->ob = w->out;
+    if (w->state == W_READY) {
+        if (w->cmd != (uint8_t)cmd)
+            return MP_ERR_STATE;
+    } else if (w->state != W_IDLE) {
+        return MP_ERR_STATE;
+    } else {
+        w->seg_done = 0;
+    }
+    if (mp_imap_cmd_name(cmd) == NULL || !tag_ok(tag))
+        return MP_ERR_ARG;
+    r->mark = mp_outbuf_mark(r->ob);
+    wr_puts(r, tag);
+    wr_put(r, " ", 1);
+    wr_puts(r, mp_imap_cmd_name(cmd));
+    return MP_OK;
+}
+
+/* Finish: CRLF (unless `crlf` is 0), then commit the active segment. */
+static mp_status wr_end(wr *r, mp_imap_cmd_id cmd, int crlf)
+{
+    mp_imap_writer *w = r->w;
+    mp_status st;
+    if (r->err == MP_OK && r->depth != 0)
+        r->err = MP_ERR_ARG;
+    if (r->err != MP_OK) {
+        mp_outbuf_rollback(r->ob, r->mark);
+        return r->err;
+    }
+    if (crlf)
+        wr_put(r, "\r\n", 2);
+    st = mp_outbuf_commit(r->ob, r->mark);
+    if (st != MP_OK)
+        return st;
+    if (r->stopped) {
+        w->seg_done = (uint16_t)(r->seg + 1);
+        w->cmd = (uint8_t)cmd;
+        w->state = W_WAIT_CONT;
+        return MP_PAUSED;
+    }
+    w->seg_done = 0;
+    w->cmd = 0;
+    w->state = cmd == MP_IMAP_CMD_IDLE ? W_IDLING : W_IDLE;
+    return MP_OK;
+}
+
+mp_status mp_imap_write_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
+                                const mp_imap_arg *args, size_t nargs)
+{
+    wr r;
+    mp_status st;
+    if (cmd == MP_IMAP_CMD_APPEND || (args == NULL && nargs != 0))
+        return MP_ERR_ARG;
+    st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    for (size_t i = 0; i < nargs && r.err == MP_OK; i++)
+        wr_arg(&r, &args[i]);
+    return wr_end(&r, cmd, 1);
+}
+
+/* ---- typed wrappers ---------------------------------------------------- */
+
+static void arg_kind(wr *r, mp_imap_arg_kind k)
+{
+    mp_imap_arg a;
+    memset(&a, 0, sizeof(a));
+    a.kind = k;
+    wr_arg(r, &a);
+}
+
+static void arg_slice(wr *r, mp_imap_arg_kind k, mp_slice s)
+{
+    mp_imap_arg a;
+    memset(&a, 0, sizeof(a));
+    a.kind = k;
+    a.s = s;
+    wr_arg(r, &a);
+}
+
+static void arg_atom(wr *r, const char *s)
+{
+    arg_slice(r, MP_IMAP_ARG_ATOM, mp_slice_make(s, s ? strlen(s) : 0));
+}
+
+static void arg_num(wr *r, uint64_t v)
+{
+    mp_imap_arg a;
+    memset(&a, 0, sizeof(a));
+    a.kind = MP_IMAP_ARG_NUMBER;
+    a.num = v;
+    wr_arg(r, &a);
+}
+
+static void arg_seq(wr *r, const mp_imap_seq_range *set, size_t n)
+{
+    mp_imap_arg a;
+    memset(&a, 0, sizeof(a));
+    a.kind = MP_IMAP_ARG_SEQSET;
+    a.ranges = set;
+    a.nranges = n;
+    wr_arg(r, &a);
+}
+
+static void arg_flags(wr *r, const mp_slice *flags, size_t n)
+{
+    if (flags == NULL && n != 0) {
+        wr_fail(r, MP_ERR_ARG);
+        return;
+    }
+    arg_kind(r, MP_IMAP_ARG_LIST_BEGIN);
+    for (size_t i = 0; i < n; i++)
+        arg_slice(r, MP_IMAP_ARG_FLAG, flags[i]);
+    arg_kind(r, MP_IMAP_ARG_LIST_END);
+}
+
+mp_status mp_imap_write_login(mp_imap_writer *w, const char *tag, mp_slice user,
+                              mp_slice password)
+{
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, MP_IMAP_CMD_LOGIN);
+    if (st != MP_OK)
+        return st;
+    arg_slice(&r, MP_IMAP_ARG_ASTRING, user);
+    arg_slice(&r, MP_IMAP_ARG_ASTRING, password);
+    return wr_end(&r, MP_IMAP_CMD_LOGIN, 1);
+}
+
+mp_status mp_imap_write_mailbox_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
+                                        mp_slice mailbox)
+{
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    arg_slice(&r, MP_IMAP_ARG_MAILBOX, mailbox);
+    return wr_end(&r, cmd, 1);
+}
+
+mp_status mp_imap_write_select(mp_imap_writer *w, const char *tag, int examine, mp_slice mailbox,
+                               int condstore, uint32_t qresync_uidvalidity,
+                               uint64_t qresync_modseq, const mp_imap_seq_range *known_uids,
+                               size_t nknown)
+{
+    mp_imap_cmd_id cmd = examine ? MP_IMAP_CMD_EXAMINE : MP_IMAP_CMD_SELECT;
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    arg_slice(&r, MP_IMAP_ARG_MAILBOX, mailbox);
+    if (qresync_uidvalidity != 0) {
+        /* RFC 7162 §3.2.5: QRESYNC (uidvalidity mod-sequence [known-uids]) */
+        arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
+        arg_atom(&r, "QRESYNC");
+        arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
+        arg_num(&r, qresync_uidvalidity);
+        if (qresync_modseq == 0)
+            wr_fail(&r, MP_ERR_BAD_VALUE);
+        arg_num(&r, qresync_modseq);
+        if (known_uids != NULL && nknown != 0)
+            arg_seq(&r, known_uids, nknown);
+        arg_kind(&r, MP_IMAP_ARG_LIST_END);
+        arg_kind(&r, MP_IMAP_ARG_LIST_END);
+    } else if (condstore) {
+        arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
+        arg_atom(&r, "CONDSTORE");
+        arg_kind(&r, MP_IMAP_ARG_LIST_END);
+    }
+    return wr_end(&r, cmd, 1);
+}
+
+mp_status mp_imap_write_fetch(mp_imap_writer *w, const char *tag, int uid,
+                              const mp_imap_seq_range *set, size_t nset, const char *const *items,
+                              size_t nitems, uint64_t changedsince, int vanished)
+{
+    mp_imap_cmd_id cmd = uid ? MP_IMAP_CMD_UID_FETCH : MP_IMAP_CMD_FETCH;
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    arg_seq(&r, set, nset);
+    if (items == NULL || nitems == 0) {
+        wr_fail(&r, MP_ERR_ARG);
+    } else if (nitems == 1) {
+        arg_atom(&r, items[0]);
+    } else {
+        arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
+        for (size_t i = 0; i < nitems; i++)
+            arg_atom(&r, items[i]);
+        arg_kind(&r, MP_IMAP_ARG_LIST_END);
+    }
+    if (changedsince != 0 || vanished) {
+        /* RFC 7162 §3.1.4.1 CHANGEDSINCE, §3.2.6 VANISHED (UID FETCH only) */
+        if (vanished && (!uid || changedsince == 0))
+            wr_fail(&r, MP_ERR_ARG);
+        arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
+        arg_atom(&r, "CHANGEDSINCE");
+        arg_num(&r, changedsince);
+        if (vanished)
+            arg_atom(&r, "VANISHED");
+        arg_kind(&r, MP_IMAP_ARG_LIST_END);
+    }
+    return wr_end(&r, cmd, 1);
+}
+
+mp_status mp_imap_write_store(mp_imap_writer *w, const char *tag, int uid,
+                              const mp_imap_seq_range *set, size_t nset, char op, int silent,
+                              const mp_slice *flags, size_t nflags, uint64_t unchangedsince)
+{
+    mp_imap_cmd_id cmd = uid ? MP_IMAP_CMD_UID_STORE : MP_IMAP_CMD_STORE;
+    const char *item;
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    arg_seq(&r, set, nset);
+    if (unchangedsince != UINT64_MAX) {
+        arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
+        arg_atom(&r, "UNCHANGEDSINCE");
+        arg_num(&r, unchangedsince);
+        arg_kind(&r, MP_IMAP_ARG_LIST_END);
+    }
+    if (op == '+')
+        item = silent ? "+FLAGS.SILENT" : "+FLAGS";
+    else if (op == '-')
+        item = silent ? "-FLAGS.SILENT" : "-FLAGS";
+    else if (op == 0)
+        item = silent ? "FLAGS.SILENT" : "FLAGS";
+    else {
+        item = "FLAGS";
+        wr_fail(&r, MP_ERR_ARG);
+    }
+    arg_atom(&r, item);
+    arg_flags(&r, flags, nflags);
+    return wr_end(&r, cmd, 1);
+}
+
+mp_status mp_imap_write_copy(mp_imap_writer *w, const char *tag, int uid, int move,
+                             const mp_imap_seq_range *set, size_t nset, mp_slice mailbox)
+{
+    mp_imap_cmd_id cmd = move ? (uid ? MP_IMAP_CMD_UID_MOVE : MP_IMAP_CMD_MOVE)
+                              : (uid ? MP_IMAP_CMD_UID_COPY : MP_IMAP_CMD_COPY);
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    arg_seq(&r, set, nset);
+    arg_slice(&r, MP_IMAP_ARG_MAILBOX, mailbox);
+    return wr_end(&r, cmd, 1);
+}
+
+mp_status mp_imap_write_authenticate(mp_imap_writer *w, const char *tag, const char *mech,
+                                     const void *ir, size_t ir_len)
+{
+    wr r;
+    mp_status st = wr_begin(&r, w, tag, MP_IMAP_CMD_AUTHENTICATE);
+    if (st != MP_OK)
+        return st;
+    arg_atom(&r, mech);
+    if (mech != NULL && (memchr(mech, '[', strlen(mech)) || memchr(mech, '(', strlen(mech))))
+        wr_fail(&r, MP_ERR_BAD_VALUE);
+    if (ir != NULL) {
+        wr_put(&r, " ", 1);
+        put_base64(&r, ir, ir_len);
+    }
+    return wr_end(&r, MP_IMAP_CMD_AUTHENTICATE, 1);
+}
+
+static mp_status write_line(mp_imap_writer *w, const void *data, size_t len, int b64)
+{
+    wr r;
+    if (w->state != W_IDLE && w->state != W_IDLING)
+        return MP_ERR_STATE;
+    memset(&r, 0, sizeof(r));
+    r.w = w;
+    r.ob = w->out;
+    r.mark = mp_outbuf_mark(r.ob);
+    if (b64) {
+        /* An empty response is an empty line, not "=" (RFC 9051 §6.2.2). */
+        if (len != 0)
+            put_base64(&r, data, len);
+    } else {
+        wr_put(&r, data, len);
+    }
+    wr_put(&r, "\r\n", 2);
+    return mp_outbuf_commit(r.ob, r.mark);
+}
+
+mp_status mp_imap_write_auth_response(mp_imap_writer *w, const void *data, size_t len)
+{
+    if (data == NULL && len != 0)
+        return MP_ERR_ARG;
+    return write_line(w, data, len, 1);
+}
+
+mp_status mp_imap_write_auth_cancel(mp_imap_writer *w) { return write_line(w, "*", 1, 0); }
+
+mp_status mp_imap_write_done(mp_imap_writer *w)
+{
+    mp_status st;
+    if (w->state != W_IDLING)
+        return MP_ERR_STATE;
+    st = write_line(w, "DONE", 4, 0);
+    if (st == MP_OK)
+        w->state = W_IDLE;
+    return st;
+}
+
+/* ---- APPEND ---------------------------------------------------------- */
+
+/* [SP flag-list] [SP date-time] SP literal-header: the part of APPEND that
+ * repeats per message (MULTIAPPEND). */
+static void append_message(wr *r, const mp_slice *flags, size_t nflags,
+                           const mp_imap_datetime *dt, uint64_t size, int binary)
+{
+    if (flags != NULL)
+        arg_flags(r, flags, nflags);
+    if (dt != NULL) {
+        mp_imap_arg a;
+        memset(&a, 0, sizeof(a));
+        a.kind = MP_IMAP_ARG_DATETIME;
+        a.dt = dt;
+        wr_arg(r, &a);
+    }
+    if (binary && !(r->w->flags & MP_IMAP_W_BINARY))
+        wr_fail(r, MP_ERR_UNSUPPORTED);
+    /* literal lengths are number (u32) in rev1, number64 in rev2 and for
+     * literal8 (RFC 9051 §9, RFC 3516 §4.1). */
+    if (!binary && !(r->w->flags & MP_IMAP_W_REV2) && size > UINT32_MAX)
+        wr_fail(r, MP_ERR_BAD_VALUE);
+    if (size > (uint64_t)INT64_MAX)
+        wr_fail(r, MP_ERR_BAD_VALUE);
+    wr_put(r, " ", 1);
+    put_literal_header(r, size, binary);
+}
+
+static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int binary)
+{
+    mp_status st;
+    if (r->err != MP_OK) {
+        mp_outbuf_rollback(r->ob, r->mark);
+        return r->err;
+    }
+    st = mp_outbuf_commit(r->ob, r->mark);
+    if (st != MP_OK)
+        return st;
+    w->seg_done = 0;
+    w->cmd = 0;
+    w->lit_left = size;
+    w->lit_binary = (uint8_t)(binary != 0);
+    if (r->stopped) {
+        w->state = W_APPEND_WAIT;
+        return MP_PAUSED;
+    }
+    w->state = W_APPEND_DATA;
+    return MP_OK;
+}
+
+mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
+                                     const mp_slice *flags, size_t nflags,
+                                     const mp_imap_datetime *dt, uint64_t size, int binary)
+{
+    wr r;
+    mp_status st;
+    if (w->state != W_IDLE)
+        return MP_ERR_STATE;
+    st = wr_begin(&r, w, tag, MP_IMAP_CMD_APPEND);
+    if (st != MP_OK)
+        return st;
+    arg_slice(&r, MP_IMAP_ARG_MAILBOX, mailbox);
+    append_message(&r, flags, nflags, dt, size, binary);
+    return append_started(w, &r, size, binary);
+}
+
+mp_status mp_imap_write_append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
+                                    const mp_imap_datetime *dt, uint64_t size, int binary)
+{
+    wr r;
+    if (w->state != W_APPEND_DATA || w->lit_left != 0)
+        return MP_ERR_STATE;
+    memset(&r, 0, sizeof(r));
+    r.w = w;
+    r.ob = w->out;
+    r.mark = mp_outbuf_mark(r.ob);
+    append_message(&r, flags, nflags, dt, size, binary);
+    return append_started(w, &r, size, binary);
+}
+
+mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t len,
+                                    size_t *used)
+{
+    mp_outbuf *ob = w->out;
+    size_t n = len, room;
+    *used = 0;
+    if (w->state != W_APPEND_DATA)
+        return MP_ERR_STATE;
+    if (data == NULL && len != 0)
+        return MP_ERR_ARG;
+    if ((uint64_t)len > w->lit_left)
+        return MP_ERR_ARG;
+    if (len == 0)
+        return MP_OK;
+    room = mp_outbuf_room(ob);
+    if (n > room)
+        n = room;
+    if (n == 0) {
+        ob->need = 1;
+        return MP_ERR_NO_SPACE;
+    }
+    if (!w->lit_binary) {
+        const char *z = memchr(data, 0, n);
+        if (z != NULL) {
+            n = (size_t)(z - (const char *)data);
+            (void)mp_outbuf_mark(ob);
+            mp_outbuf_put(ob, data, n);
+            w->lit_left -= n;
+            *used = n;
+            return MP_ERR_NUL;
+        }
+    }
+    (void)mp_outbuf_mark(ob);
+    mp_outbuf_put(ob, data, n);
+    w->lit_left -= n;
+    *used = n;
+    return MP_OK;
+}
+
+mp_status mp_imap_write_append_end(mp_imap_writer *w)
+{
+    mp_outbuf *ob = w->out;
+    size_t m;
+    mp_status st;
+    if (w->state != W_APPEND_DATA || w->lit_left != 0)
+        return MP_ERR_STATE;
+    m = mp_outbuf_mark(ob);
+    mp_outbuf_put(ob, "\r\n", 2);
+    st = mp_outbuf_commit(ob, m);
+    if (st == MP_OK)
+        w->state = W_IDLE;
+    return st;
+}

@@ -1,0 +1,154 @@
+/* IMAP commands, round trip: parse -> write -> parse gives the same
+ * events, and write(parse(write(x))) is byte-identical to write(x) (the
+ * writer's choices are a fixed point).  Inputs: the RFC examples. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../fuzz/fuzz_imap_cmd_rt.h"
+
+static rt_cmd first, second;
+static char out1[RT_ARENA * 2], out2[RT_ARENA * 2];
+static int ncmds;
+
+static void keep_first(rt_recorder *r, const rt_cmd *c, int ok)
+{
+    (void)r;
+    if (ok && ncmds++ == 0)
+        memcpy(&first, c, sizeof(*c));
+}
+
+static void keep_second(rt_recorder *r, const rt_cmd *c, int ok)
+{
+    (void)r;
+    if (ok && ncmds++ == 0)
+        memcpy(&second, c, sizeof(*c));
+}
+
+static void roundtrip(unsigned mode, const char *in, size_t n)
+{
+    static rt_recorder r;
+    mp_outbuf ob1, ob2;
+    mp_status st;
+    memset(&r, 0, sizeof(r));
+    r.done = keep_first;
+    ncmds = 0;
+    rt_parse(&r, in, n, mode);
+    if (ncmds != 1) {
+        print_error("input did not parse as one command: %.*s\n", (int)n, in);
+        fail();
+    }
+    mp_outbuf_init(&ob1, out1, sizeof(out1));
+    st = rt_write(&first, &ob1, rt_wflags(mode));
+    if (st != MP_OK) {
+        print_error("rewrite failed (%s): %.*s\n", mp_status_name(st), (int)n, in);
+        fail();
+    }
+    r.done = keep_second;
+    ncmds = 0;
+    rt_parse(&r, ob1.buf, ob1.len, mode);
+    assert_int_equal(ncmds, 1);
+    if (first.canon_len != second.canon_len ||
+        memcmp(first.canon, second.canon, first.canon_len) != 0) {
+        print_error("events differ after rewrite:\n%.*s\n", (int)ob1.len, ob1.buf);
+        fail();
+    }
+    mp_outbuf_init(&ob2, out2, sizeof(out2));
+    assert_int_equal(rt_write(&second, &ob2, rt_wflags(mode)), MP_OK);
+    assert_int_equal(ob1.len, ob2.len);
+    assert_memory_equal(ob1.buf, ob2.buf, ob1.len);
+}
+
+static const char *const rfc_commands[] = {
+    "a001 CAPABILITY\r\n", "a002 NOOP\r\n", "A023 LOGOUT\r\n", "a003 STARTTLS\r\n",
+    "a001 LOGIN SMITH SESAME\r\n", "a002 LOGIN \"fred foo\" \"p\\\"w\\\\d\"\r\n",
+    "a003 LOGIN {11}\r\nFRED FOOBAR {7}\r\nfat man\r\n",
+    "t2 ENABLE CONDSTORE X-GOOD-IDEA\r\n",
+    "a01 AUTHENTICATE PLAIN AHVzZXIAcGFzcw==\r\n", "a02 AUTHENTICATE EXTERNAL =\r\n",
+    "A142 SELECT INBOX\r\n", "A932 EXAMINE blurdybloop\r\n", "A003 CREATE owatagusiam/\r\n",
+    "A684 RENAME blurdybloop sarasoop\r\n", "A002 SUBSCRIBE #news.comp.mail.mime\r\n",
+    "A2 CREATE ~peter/mail/&U,BTFw-/&ZeVnLIqe-\r\n", "A3 SELECT \"a b\"\r\n",
+    "A02 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n",
+    "t CREATE Drafts (USE (\\Drafts))\r\n", "A101 LIST \"\" \"\"\r\n",
+    "A202 LIST ~/Mail/ %\r\n", "A002 LSUB \"#news.\" \"comp.mail.*\"\r\n",
+    "A01 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"%\" RETURN (CHILDREN STATUS (MESSAGES UNSEEN))\r\n",
+    "A02 LIST \"\" (\"INBOX\" \"Drafts\" Sent/%)\r\n",
+    "A042 STATUS blurdybloop (UIDNEXT MESSAGES)\r\n", "A44 NAMESPACE\r\n",
+    "A003 UID EXPUNGE 3000:3002\r\n", "A004 MOVE 1:* Trash\r\n",
+    "A005 UID MOVE 42 \"Other Box\"\r\n", "A003 STORE 2:4 +FLAGS (\\Deleted)\r\n",
+    "A004 STORE 1 -FLAGS.SILENT \\Seen $Forwarded\r\n",
+    "d105 UID STORE 7,5,9 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)\r\n",
+    "a023 ID (\"name\" \"sodr\" \"version\" \"19.34\" \"vendor\" NIL)\r\n", "a024 ID NIL\r\n",
+    "S1 SETQUOTA \"\" (STORAGE 512)\r\n",
+    "M2 GETMETADATA (MAXSIZE 1024 DEPTH 1) INBOX (/shared/comment /private/comment)\r\n",
+    "M3 SETMETADATA INBOX (/private/comment {6}\r\nMy new NIL)\r\n", "C1 COMPRESS DEFLATE\r\n",
+    "A654 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])\r\n", "A1 FETCH 1 ALL\r\n",
+    "A4 FETCH 1 (BODY.PEEK[1.2.MIME]<0.2048> BINARY.SIZE[1] BINARY.PEEK[1.2]<5.10> MODSEQ)\r\n",
+    "A5 FETCH 1 (BODY[] BODY[HEADER.FIELDS.NOT (Received \"X A\")] RFC822.SIZE)\r\n",
+    "A6 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n",
+    "A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n",
+    "A284 SEARCH CHARSET UTF-8 TEXT {12}\r\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\r\n",
+    "A285 UID SEARCH RETURN (MIN COUNT) OR (SEEN FLAGGED) (UID 1:100 HEADER X-Foo \"\")\r\n",
+    "A286 SEARCH 1:5,7 NOT NOT OR DELETED OR ANSWERED (LARGER 100 SMALLER 2000)\r\n",
+    "a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338\r\n",
+    "S1 UID SORT (REVERSE DATE) UTF-8 ALL\r\n",
+    "T1 THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000\r\n",
+    "A003 APPEND saved-messages (\\Seen) {23}\r\nDate: Mon, 7 Feb 1994\r\n\r\n",
+    "A006 APPEND INBOX {0}\r\n\r\n",
+};
+
+static void test_rfc_commands(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof(rfc_commands) / sizeof(rfc_commands[0]); i++)
+        roundtrip(0, rfc_commands[i], strlen(rfc_commands[i]));
+}
+
+static void test_binary_and_utf8(void **st)
+{
+    static const char multi[] = "A004 APPEND INBOX (\\Seen $X) \"07-Feb-1994 21:52:25 -0800\" {5+}\r\n"
+                                "abcde \" 7-Feb-1994 21:52:25 +0100\" ~{3+}\r\na\0b\r\n";
+    (void)st;
+    roundtrip(0, multi, sizeof(multi) - 1);
+    static const char u1[] = "A1 SELECT \"Entw\xc3\xbc" "rfe\"\r\n";
+    static const char u2[] = "A1 LOGIN \"\xc3\xa9\" c\r\n";
+    static const char u3[] = "A2 SETMETADATA INBOX (/shared/x ~{3}\r\na\0b)\r\n";
+    roundtrip(MP_IMAP_UTF8, u1, sizeof(u1) - 1);
+    roundtrip(MP_IMAP_REV2, u2, sizeof(u2) - 1);
+    roundtrip(0, u3, sizeof(u3) - 1);
+    {
+        /* A value longer than MP_IMAP_MAX_QUOTED: streamed both times. */
+        static char big[20000];
+        size_t n = (size_t)snprintf(big, sizeof(big), "A3 SETMETADATA INBOX (/shared/x {9000}\r\n");
+        memset(big + n, 'v', 9000);
+        n += 9000;
+        memcpy(big + n, ")\r\n", 3);
+        roundtrip(0, big, n + 3);
+    }
+}
+
+static void test_fuzz_regressions(void **st)
+{
+    (void)st;
+    /* A header field name holding "[" is quoted in the canonical section
+     * text, so the writer can send it back. */
+    roundtrip(0, "A5 FETCH 1 (BODY[HEADER.FIELDS.NOT (RBODY[ed \"X A\" a]b)])\r\n", 59);
+    roundtrip(0, "A2 UID FETCH $ (FLAGS)\r\n", 24);
+    roundtrip(0, "A4 SEARCH $ UNSEEN\r\n", 20);
+    roundtrip(0, "a FETCH 1 (PREVIEW (LAZY) FLAGS)\r\n", 34);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc_commands),
+        cmocka_unit_test(test_binary_and_utf8),
+        cmocka_unit_test(test_fuzz_regressions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,78 @@
+/* IMAP command parser on transcripts kept as data files:
+ * tests/vectors/imap/cmd/NAME.in is a client's byte stream, NAME.out the
+ * expected event log (the format of test_cmd_fixture.h, close to
+ * mailproto-dump --proto imap --side server).  Every file runs whole, byte
+ * by byte and at random splits.  MP_GEN=1 writes missing .out files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_cmd_fixture.h"
+
+static cmd_fixture fx;
+static char in[1 << 16], want[MP_EVLOG_CAP];
+
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (f == NULL)
+        return (size_t)-1;
+    n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return n;
+}
+
+static void run_file(const char *name, unsigned mode)
+{
+    char path[512];
+    const char *dir = getenv("MP_VECTORS");
+    size_t n, w;
+    mp_split_target t = { fx_reset, fx_feed, NULL, &fx };
+    assert_non_null(dir);
+    snprintf(path, sizeof(path), "%s/imap/cmd/%s.in", dir, name);
+    n = slurp(path, in, sizeof(in));
+    assert_true(n != (size_t)-1);
+    memset(&fx.cfg, 0, sizeof(fx.cfg));
+    fx.cfg.mode = mode;
+    snprintf(path, sizeof(path), "%s/imap/cmd/%s.out", dir, name);
+    w = slurp(path, want, sizeof(want));
+    if (w == (size_t)-1 && getenv("MP_GEN") != NULL) {
+        const char *got = mp_split_check(&t, in, n, NULL);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+        return;
+    }
+    assert_true(w != (size_t)-1);
+    mp_split_check(&t, in, n, want);
+}
+
+static void test_thunderbird(void **st)
+{
+    (void)st;
+    run_file("thunderbird", 0);
+}
+
+static void test_pipelined_literals(void **st)
+{
+    (void)st;
+    run_file("pipelined_literals", 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thunderbird),
+        cmocka_unit_test(test_pipelined_literals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,417 @@
+/* IMAP tokenizer: every vector run whole, byte by byte and at random splits
+ * (mp_split_check); one token class per vector. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../lib/imap/lex.h"
+#include "split.h"
+
+typedef struct lex_fixture {
+    mp_imap_lex lx;
+    char buf[256];
+    mp_imap_limits lim;
+    unsigned flags;
+    mp_imap_lex_class cls;
+    unsigned want;
+    int accept_sync; /* 1: accept LITERAL_SYNC, 0: reject it */
+    int after_text;  /* a TEXT token was read: atoms until the CRLF */
+} lex_fixture;
+
+static void fx_reset(void *state)
+{
+    lex_fixture *x = state;
+    assert_int_equal(mp_imap_lex_init(&x->lx, x->buf, sizeof(x->buf), &x->lim, x->flags), MP_OK);
+    x->after_text = 0;
+}
+
+static void log_token(mp_evlog *log, const mp_imap_token *t)
+{
+    switch (t->kind) {
+    case MP_IMAP_TOK_ATOM: mp_evlog_text(log, "atom", t->text.ptr, t->text.len); break;
+    case MP_IMAP_TOK_NUMBER: mp_evlog_add(log, "num %llu", (unsigned long long)t->num); break;
+    case MP_IMAP_TOK_NIL: mp_evlog_text(log, "nil", t->text.ptr, t->text.len); break;
+    case MP_IMAP_TOK_FLAG: mp_evlog_text(log, "flag", t->text.ptr, t->text.len); break;
+    case MP_IMAP_TOK_STRING:
+        mp_evlog_text(log, (t->flags & MP_IMAP_TOKF_LITERAL) ? "litstr" : "str", t->text.ptr,
+                      t->text.len);
+        break;
+    case MP_IMAP_TOK_TEXT: mp_evlog_text(log, "text", t->text.ptr, t->text.len); break;
+    case MP_IMAP_TOK_LPAREN: mp_evlog_add(log, "("); break;
+    case MP_IMAP_TOK_RPAREN: mp_evlog_add(log, ")"); break;
+    case MP_IMAP_TOK_LBRACKET: mp_evlog_add(log, "["); break;
+    case MP_IMAP_TOK_RBRACKET: mp_evlog_add(log, "]"); break;
+    case MP_IMAP_TOK_PUNCT: mp_evlog_add(log, "punct %c", t->punct); break;
+    case MP_IMAP_TOK_SP: mp_evlog_add(log, "sp"); break;
+    case MP_IMAP_TOK_CRLF:
+        mp_evlog_add(log, (t->flags & MP_IMAP_TOKF_SKIPPED) ? "crlf skipped" : "crlf");
+        break;
+    case MP_IMAP_TOK_LITERAL_SYNC:
+        mp_evlog_add(log, "sync %llu", (unsigned long long)t->num);
+        break;
+    case MP_IMAP_TOK_LITERAL_BEGIN:
+        mp_evlog_add(log, "lit %llu%s%s @%llu", (unsigned long long)t->num,
+                     (t->flags & MP_IMAP_TOKF_NONSYNC) ? " nonsync" : "",
+                     (t->flags & MP_IMAP_TOKF_BINARY) ? " binary" : "",
+                     (unsigned long long)t->offset);
+        break;
+    case MP_IMAP_TOK_LITERAL_CHUNK: mp_evlog_chunk(log, "lit", t->text.ptr, t->text.len); break;
+    case MP_IMAP_TOK_LITERAL_END: mp_evlog_add(log, "end"); break;
+    default: fail();
+    }
+}
+
+static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
+{
+    lex_fixture *x = state;
+    int guard = 0;
+    for (;;) {
+        size_t used = 0;
+        mp_imap_token t;
+        mp_status st;
+        mp_imap_lex_expect(&x->lx, x->after_text ? MP_IMAP_LEX_ATOM : x->cls, x->want);
+        st = mp_imap_lex_next(&x->lx, p, n, &used, &t);
+        assert_true(used <= n);
+        p += used;
+        n -= used;
+        if (st == MP_NEED_MORE) {
+            assert_int_equal(n, 0);
+            return;
+        }
+        if (st == MP_OK) {
+            log_token(log, &t);
+            if (t.kind == MP_IMAP_TOK_TEXT)
+                x->after_text = 1;
+            if (t.kind == MP_IMAP_TOK_CRLF)
+                x->after_text = 0;
+            if (t.kind == MP_IMAP_TOK_LITERAL_SYNC && !x->accept_sync)
+                mp_imap_lex_skip_line(&x->lx);
+        } else {
+            mp_evlog_add(log, "error %s @%llu", mp_status_name(st),
+                         (unsigned long long)x->lx.err.offset);
+            x->after_text = 0;
+        }
+        assert_true(++guard < 100000);
+    }
+}
+
+static void fx_finish(void *state, mp_evlog *log)
+{
+    lex_fixture *x = state;
+    mp_evlog_add(log, "pending %zu", mp_imap_lex_pending(&x->lx));
+}
+
+static lex_fixture fx;
+
+static void setup(unsigned flags, mp_imap_lex_class cls, unsigned want)
+{
+    memset(&fx.lim, 0, sizeof(fx.lim));
+    fx.flags = flags;
+    fx.cls = cls;
+    fx.want = want;
+    fx.accept_sync = 1;
+}
+
+static void check(const char *in, size_t n, const char *want)
+{
+    mp_split_target t = { fx_reset, fx_feed, fx_finish, &fx };
+    mp_split_check(&t, in, n, want);
+}
+#define CHECK(lit, want) check((lit), sizeof(lit) - 1, (want))
+
+static void test_basic_tokens(void **s)
+{
+    (void)s;
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    CHECK("* 12 EXISTS\r\n", "punct *\nsp\nnum 12\nsp\natom EXISTS\ncrlf\npending 0\n");
+    CHECK("(\\Seen \\* NIL nil) [x]\r\n",
+          "(\nflag \\\\Seen\nsp\nflag \\\\*\nsp\nnil NIL\nsp\nnil nil\n)\nsp\natom [x\n]\ncrlf\n"
+          "pending 0\n");
+    CHECK("\"a\\\"b\\\\c\" \"\"\r\n", "str a\"b\\\\c\nsp\nstr \ncrlf\npending 0\n");
+    CHECK("18446744073709551616 007\r\n",
+          "atom 18446744073709551616\nsp\nnum 7\ncrlf\npending 0\n");
+    CHECK("A1", "pending 2\n");
+    /* class decides where ']' belongs */
+    setup(0, MP_IMAP_LEX_ASTRING, 0);
+    CHECK("a]b\r\n", "atom a]b\ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_TAG, 0);
+    CHECK("+ A+1\r\n", "punct +\nsp\natom A\npunct +\nnum 1\ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_LIST_MAILBOX, 0);
+    CHECK("foo/%/* x\r\n", "atom foo/%/*\nsp\natom x\ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_SEQSET, 0);
+    CHECK("1:3,5,7:*,$ \r\n", "atom 1:3,5,7:*,$\nsp\ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_FETCH_ATT, 0);
+    CHECK("BODY[1.2]<0>\r\n", "atom BODY\n[\natom 1.2\n]\npunct <\natom 0>\ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_SECTION, 0);
+    CHECK("HEADER.FIELDS (A B)]<10>\r\n",
+          "atom HEADER.FIELDS\nsp\n(\natom A\nsp\natom B\n)\n]\npunct <\nnum 10\npunct >\ncrlf\n"
+          "pending 0\n");
+}
+
+static void test_text(void **s)
+{
+    (void)s;
+    setup(0, MP_IMAP_LEX_TEXT, 0);
+    CHECK("hello world [x]\r\n", "text hello world [x]\ncrlf\npending 0\n");
+    CHECK("\r\n", "text \ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_CODE_TEXT, 0);
+    CHECK("some thing]", "text some thing\n]\npending 0\n");
+    setup(0, MP_IMAP_LEX_TEXT, 0);
+    CHECK("caf\xc3\xa9\r\nok\r\n", "error MP_ERR_8BIT @3\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    setup(MP_IMAP_LEX_8BIT, MP_IMAP_LEX_TEXT, 0);
+    CHECK("caf\xc3\xa9\r\n", "text caf\\xc3\\xa9\ncrlf\npending 0\n");
+}
+
+static void test_literals(void **s)
+{
+    (void)s;
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    CHECK("{5}\r\nhello ok\r\n", "lit 5 @0\nchunk lit hello\nend\nsp\natom ok\ncrlf\npending 0\n");
+    CHECK("{0}\r\n\r\n", "lit 0 @0\nend\ncrlf\npending 0\n");
+    CHECK("{3+}\r\na\r\n ~{4}\r\n\x00\x01\r\n\r\n",
+          "lit 3 nonsync @0\nchunk lit a\\r\\n\nend\nsp\nlit 4 binary @10\nchunk lit "
+          "\\x00\\x01\\r\\n\nend\ncrlf\npending 0\n");
+    /* A literal payload is never tokenized, even when it looks like lines. */
+    CHECK("{12}\r\n)\r\n* BYE x\r\n\r\n",
+          "lit 12 @0\nchunk lit )\\r\\n* BYE x\\r\\n\nend\ncrlf\npending 0\n");
+    /* ~ alone is an atom */
+    CHECK("~a\r\n", "atom ~a\ncrlf\npending 0\n");
+    setup(0, MP_IMAP_LEX_ASTRING, MP_IMAP_LEX_WANT_STRING);
+    CHECK("{5}\r\nhello {0}\r\n\r\n", "litstr hello\nsp\nlitstr \ncrlf\npending 0\n");
+    /* NUL only in literal8 */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    CHECK("{3}\r\na\x00" "b x\r\nok\r\n",
+          "lit 3 @0\nchunk lit a\nerror MP_ERR_NUL @6\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+}
+
+static void test_literal_errors(void **s)
+{
+    (void)s;
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    CHECK("{-1}\r\nok\r\n",
+          "error MP_ERR_IMAP_LITERAL_SYNTAX @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("{}\r\nok\r\n",
+          "error MP_ERR_IMAP_LITERAL_SYNTAX @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("{1a}\r\nok\r\n",
+          "error MP_ERR_IMAP_LITERAL_SYNTAX @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    /* 2^32 in rev1: out of range, but its payload is still skipped (a
+     * client reading a server must stay in sync). */
+    CHECK("x {4294967296}\r\nok\r\n",
+          "atom x\nsp\nerror MP_ERR_IMAP_LITERAL_RANGE @2\npending 0\n");
+    CHECK("{99999999999999999999}\r\nok\r\n",
+          "error MP_ERR_IMAP_LITERAL_RANGE @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    setup(MP_IMAP_LEX_REV2, MP_IMAP_LEX_ATOM, 0);
+    CHECK("{4294967296}\r\n", "lit 4294967296 @0\npending 0\n");
+    CHECK("{9223372036854775808}\r\nok\r\n",
+          "error MP_ERR_IMAP_LITERAL_RANGE @0\npending 0\n");
+    /* configured limit, payload skipped, next line parsed */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    fx.lim.max_literal = 4;
+    CHECK("{5}\r\n{1}\r\n\r\nok\r\n",
+          "error MP_ERR_IMAP_LITERAL_LIMIT @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    /* LITERAL-: non-sync above 4096 */
+    setup(MP_IMAP_LEX_LITERAL_MINUS, MP_IMAP_LEX_ATOM, 0);
+    CHECK("{4097+}\r\n", "error MP_ERR_IMAP_NONSYNC_TOO_BIG @0\npending 0\n");
+    CHECK("{4096+}\r\n", "lit 4096 nonsync @0\npending 0\n");
+    /* string positions: too long for a string */
+    setup(0, MP_IMAP_LEX_ASTRING, MP_IMAP_LEX_WANT_STRING);
+    fx.lim.max_quoted = 4;
+    CHECK("{5}\r\nhello\r\nok\r\n",
+          "error MP_ERR_IMAP_STRING_TOO_LONG @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    /* literals per line */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    fx.lim.max_literals = 2;
+    CHECK("{1}\r\na{1}\r\nb{1}\r\nc x\r\n{1}\r\nd\r\n",
+          "lit 1 @0\nchunk lit a\nend\nlit 1 @6\nchunk lit b\nend\n"
+          "error MP_ERR_IMAP_TOO_MANY_LITERALS @12\ncrlf skipped\nlit 1 @22\nchunk lit d\nend\n"
+          "crlf\npending 0\n");
+}
+
+static void test_sync_wait(void **s)
+{
+    (void)s;
+    setup(MP_IMAP_LEX_SYNC_WAIT, MP_IMAP_LEX_ASTRING, MP_IMAP_LEX_WANT_STRING);
+    CHECK("a {3}\r\nabc {2+}\r\nde\r\n",
+          "atom a\nsp\nsync 3\nlitstr abc\nsp\nlitstr de\ncrlf\npending 0\n");
+    /* rejected: the client sends nothing, the next line is a command */
+    fx.accept_sync = 0;
+    CHECK("a {3}\r\nb\r\n", "atom a\nsp\nsync 3\ncrlf skipped\natom b\ncrlf\npending 0\n");
+    /* a rejected sync literal after an error ends the line too */
+    fx.lim.max_literal = 2;
+    CHECK("a {3}\r\nb\r\n",
+          "atom a\nsp\nerror MP_ERR_IMAP_LITERAL_LIMIT @2\ncrlf skipped\natom b\ncrlf\npending 0\n");
+    /* while skipping, a non-sync literal's payload is stepped over, a sync
+     * one ends the line */
+    fx.lim.max_literal = 0;
+    fx.accept_sync = 1;
+    CHECK("\x01 {2+}\r\n\r\n {1}\r\nb\r\n",
+          "error MP_ERR_SYNTAX @0\ncrlf skipped\natom b\ncrlf\npending 0\n");
+}
+
+static void test_limits_and_bytes(void **s)
+{
+    static char big[1000006];
+    size_t n;
+    (void)s;
+    /* depth: a million '(' stops at the limit, the line is skipped */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    fx.lim.max_depth = 3;
+    CHECK("((((x))))\r\nok\r\n",
+          "(\n(\n(\nerror MP_ERR_IMAP_DEPTH @3\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    fx.lim.max_depth = 0;
+    fx.lim.max_line = 0x7fffffff;
+    memset(big, '(', sizeof(big));
+    n = sizeof(big);
+    memcpy(big + n - 6, "\r\nok\r\n", 6);
+    {
+        char want[4096];
+        size_t k, w = 0;
+        for (k = 0; k < MP_IMAP_MAX_DEPTH; k++)
+            w += (size_t)snprintf(want + w, sizeof(want) - w, "(\n");
+        snprintf(want + w, sizeof(want) - w,
+                 "error MP_ERR_IMAP_DEPTH @%u\ncrlf skipped\natom ok\ncrlf\npending 0\n",
+                 (unsigned)MP_IMAP_MAX_DEPTH);
+        check(big, n, want);
+    }
+    /* line length outside literals; literal bytes do not count */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    fx.lim.max_line = 12;
+    CHECK("abc {20}\r\n01234567890123456789\r\n",
+          "atom abc\nsp\nlit 20 @4\nchunk lit 01234567890123456789\nend\ncrlf\npending 0\n");
+    CHECK("abcdefghijkl\r\nok\r\n",
+          "error MP_ERR_LINE_TOO_LONG @12\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    /* atom and quoted limits */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    fx.lim.max_atom = 3;
+    fx.lim.max_quoted = 3;
+    CHECK("abcd\r\nok\r\n",
+          "error MP_ERR_IMAP_ATOM_TOO_LONG @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\"abcd\"\r\nok\r\n",
+          "error MP_ERR_IMAP_TEXT_TOO_LONG @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    /* NUL, 8-bit, CTL, bare CR/LF, bad quoted */
+    setup(0, MP_IMAP_LEX_ATOM, 0);
+    CHECK("a\x00 b\r\nok\r\n", "atom a\nerror MP_ERR_NUL @1\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\xff\r\nok\r\n", "error MP_ERR_8BIT @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\"a\x00\"\r\nok\r\n", "error MP_ERR_NUL @2\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\"\xc3\xa9\"\r\nok\r\n", "error MP_ERR_8BIT @1\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\"a\\b\"\r\nok\r\n",
+          "error MP_ERR_IMAP_QUOTED @3\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\"a\r\nok\r\n", "error MP_ERR_IMAP_QUOTED @2\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("a\nok\r\n", "atom a\nerror MP_ERR_BARE_LF @1\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("a\rb\r\nok\r\n",
+          "atom a\nerror MP_ERR_BARE_CR @1\ncrlf skipped\natom ok\ncrlf\npending 0\n");
+    CHECK("\\ x\r\n", "error MP_ERR_SYNTAX @0\ncrlf skipped\npending 0\n");
+    setup(MP_IMAP_LEX_8BIT, MP_IMAP_LEX_ATOM, 0);
+    CHECK("\"\xc3\xa9\"\r\n", "str \\xc3\\xa9\ncrlf\npending 0\n");
+    CHECK("\xc3\r\n", "error MP_ERR_8BIT @0\ncrlf skipped\npending 0\n");
+    /* quirk: LF-only lines */
+    setup(MP_IMAP_LEX_LF, MP_IMAP_LEX_ATOM, 0);
+    CHECK("a\nb {1}\nx\n", "atom a\ncrlf\natom b\nsp\nlit 1 @4\nchunk lit x\nend\ncrlf\npending 0\n");
+}
+
+/* The in-place path (lex_fast.h) declines tokens near a limit and the
+ * byte-level path reads them: sweep every limit across the token ends so
+ * that each token lands exactly on, before and after it.  Fed whole, the
+ * fast path reads what it can; byte by byte, only the byte-level path
+ * runs; mp_split_check asserts that all the logs are the same. */
+static void test_fast_path_limits(void **s)
+{
+    static const char *const lines[] = {
+        "ab \"cd\" (x) \\Seen \\* NIL 123 ~\r\nok\r\n",
+        "abcd \"abcd\" ((y)) \\Flag0 12345\r\nok\r\n",
+        "\"\" \"a\\\\b\" a\rb\r\n\"x\xff\"\r\nok\r\n",
+        "(((\"q\")))\r\n\\ \\\\\r\nok\r\n",
+    };
+    unsigned li, line, atom, quoted, depth;
+    (void)s;
+    for (li = 0; li < sizeof(lines) / sizeof(lines[0]); li++)
+        for (line = 2; line <= 40; line += 1)
+            for (atom = 2; atom <= 6; atom += 2)
+                for (quoted = 1; quoted <= 5; quoted += 2)
+                    for (depth = 1; depth <= 3; depth++) {
+                        setup(0, MP_IMAP_LEX_ATOM, 0);
+                        fx.lim.max_line = line;
+                        fx.lim.max_atom = atom;
+                        fx.lim.max_quoted = quoted;
+                        fx.lim.max_depth = (uint16_t)depth;
+                        check(lines[li], strlen(lines[li]), NULL);
+                    }
+    /* and the limits far away: the expected tokens */
+    setup(0, MP_IMAP_LEX_ASTRING, 0);
+    CHECK("\\Seen \\* ab] \"x y\" (1)\r\n",
+          "flag \\\\Seen\nsp\nflag \\\\*\nsp\natom ab]\nsp\nstr x y\nsp\n(\nnum 1\n)\ncrlf\n"
+          "pending 0\n");
+}
+
+static void test_skip_line(void **s)
+{
+    mp_imap_lex lx;
+    char buf[64];
+    mp_imap_token t;
+    size_t used;
+    const char *in = "a {4}\r\nxyzw b\r\nc\r\n";
+    (void)s;
+    assert_int_equal(mp_imap_lex_init(&lx, buf, sizeof(buf), NULL, 0), MP_OK);
+    assert_int_equal(mp_imap_lex_init(&lx, buf, 8, NULL, 0), MP_ERR_ARG);
+    assert_int_equal(mp_imap_lex_init(&lx, buf, sizeof(buf), NULL, 0), MP_OK);
+    assert_true(mp_imap_lex_at_line_start(&lx));
+    mp_imap_lex_skip_line(&lx); /* no-op at line start */
+    assert_int_equal(mp_imap_lex_next(&lx, in, 1, &used, &t), MP_NEED_MORE);
+    assert_int_equal(mp_imap_lex_pending(&lx), 1);
+    assert_int_equal(mp_imap_lex_next(&lx, in + 1, strlen(in) - 1, &used, &t), MP_OK);
+    assert_int_equal(t.kind, MP_IMAP_TOK_ATOM);
+    assert_int_equal(used, 0);
+    assert_memory_equal(t.text.ptr, "a", 1);
+    in += 1;
+    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    assert_int_equal(t.kind, MP_IMAP_TOK_SP);
+    in += used;
+    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    assert_int_equal(t.kind, MP_IMAP_TOK_LITERAL_BEGIN);
+    in += used;
+    /* the grammar gives up inside the literal: payload and line skipped */
+    mp_imap_lex_skip_line(&lx);
+    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    assert_int_equal(t.kind, MP_IMAP_TOK_CRLF);
+    assert_true(t.flags & MP_IMAP_TOKF_SKIPPED);
+    in += used;
+    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    assert_int_equal(t.kind, MP_IMAP_TOK_ATOM);
+    assert_memory_equal(t.text.ptr, "c", 1);
+    /* setters: per-position literal limit, quoted limit clamped to cap */
+    mp_imap_lex_set_max_literal(&lx, 3);
+    assert_int_equal(mp_imap_lex_next(&lx, "{4}\r\nabcd", 10, &used, &t), MP_ERR_IMAP_LITERAL_LIMIT);
+    mp_imap_lex_set_max_literal(&lx, 0);
+    mp_imap_lex_set_max_quoted(&lx, 100000);
+    assert_int_equal(lx.max_quoted, sizeof(buf));
+    mp_imap_lex_set_max_quoted(&lx, 2);
+    assert_int_equal(lx.max_quoted, 2);
+    {
+        mp_imap_token n;
+        uint64_t v;
+        n.kind = MP_IMAP_TOK_NUMBER;
+        n.num = 7;
+        assert_int_equal(mp_imap_lex_number(&n, 10, &v), MP_OK);
+        assert_int_equal(v, 7);
+        assert_int_equal(mp_imap_lex_number(&n, 5, &v), MP_ERR_NUMBER);
+        n.kind = MP_IMAP_TOK_ATOM;
+        assert_int_equal(mp_imap_lex_number(&n, 10, &v), MP_ERR_SYNTAX);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basic_tokens),   cmocka_unit_test(test_text),
+        cmocka_unit_test(test_literals),       cmocka_unit_test(test_literal_errors),
+        cmocka_unit_test(test_sync_wait),      cmocka_unit_test(test_limits_and_bytes),
+        cmocka_unit_test(test_skip_line),      cmocka_unit_test(test_fast_path_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
