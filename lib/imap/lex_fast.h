@@ -81,7 +81,8 @@ static inline void mp_imap_lex_finish_atom_(mp_imap_token *tok, const char *p, s
     }
     for (k = 0; k < n; k++) {
         unsigned d = (unsigned char)p[k] - (unsigned)'0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10u)
+        /* up to 19 digits cannot pass UINT64_MAX (20 digits) */
+        if (d > 9 || (n > 19u && v > (UINT64_MAX - d) / 10u))
             return;
         v = v * 10u + d;
     }
@@ -126,7 +127,6 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
         return 0;
     n--;
     c = (unsigned char)in[0];
-    tok->text = mp_slice_make(NULL, 0);
     tok->num = 0;
     tok->punct = 0;
     tok->flags = 0;
@@ -160,6 +160,7 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
             return 0;
         mp_imap_lex_finish_atom_(tok, in, k);
     } else {
+        tok->text = mp_slice_make(NULL, 0);
         switch (c) {
         case ' ':
             tok->kind = MP_IMAP_TOK_SP;

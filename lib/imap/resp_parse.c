@@ -165,6 +165,35 @@ static void emit_value(mp_imap_resp_parser *p, unsigned field, const mp_imap_tok
         p->aborted = 1;
 }
 
+/* emit() for LIST_BEGIN / LIST_END (p->sp > 0, t != NULL), one per list. */
+static inline void emit_list(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field,
+                      const mp_imap_token *t)
+{
+    mp_imap_resp_event ev;
+    int r;
+    ev.type = type;
+    ev.resp = (mp_imap_resp_kind)p->resp;
+    ev.field = (mp_imap_field)field;
+    ev.code = (mp_imap_code)p->code;
+    ev.vtype = MP_IMAP_V_NONE;
+    ev.depth = (unsigned)p->sp - 1u;
+    ev.str = t->text;
+    ev.num = t->num;
+    ev.offset = t->offset;
+    ev.err = NULL;
+    ev.flags = 0;
+    if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+        ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
+                   ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+    if (field == MP_IMAP_F_MAILBOX && !(p->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)))
+        ev.flags |= MP_IMAP_EVF_MUTF7;
+    r = p->cb->on_event(p->user, &ev);
+    if (r < 0)
+        p->aborted = 2;
+    else if (r > 0 && p->aborted == 0)
+        p->aborted = 1;
+}
+
 static void emit_begin(mp_imap_resp_parser *p, mp_imap_resp_kind k, uint64_t off)
 {
     mp_imap_token t;
@@ -222,9 +251,8 @@ static int in_body(const mp_imap_resp_parser *p, uint16_t *base)
 }
 
 /* An element of frame f ended (value, literal or list). */
-static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
+static void advance_ctx(mp_imap_resp_frame_ *f, unsigned field, int list)
 {
-    (void)p;
     switch (f->ctx) {
     case C_BODY:
         if (!(f->flags & BF_DECIDED)) {
@@ -258,6 +286,18 @@ static void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned fie
     default:
         break;
     }
+}
+
+/* Contexts whose frames note something when an element ends. */
+#define ADVANCE_CTX_ ((UINT64_C(1) << C_BODY) | (UINT64_C(1) << C_TOP_METADATA) | \
+                      (UINT64_C(1) << C_TOP_VANISHED) | (UINT64_C(1) << C_FETCH) |  \
+                      (UINT64_C(1) << C_TOP_ESEARCH))
+
+static inline void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsigned field, int list)
+{
+    (void)p;
+    if ((UINT64_C(1) << f->ctx) & ADVANCE_CTX_)
+        advance_ctx(f, field, list);
     if (f->index < 0xffffu)
         f->index++;
     f->sep = S_AFTER;
@@ -273,9 +313,9 @@ static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
 
 /* Handle one element token (value, "(" or literal begin) in frame f.
  * `known` is the slot set_expect() derived for this position, or NULL. */
-static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
+static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_imap_token *t,
+                    const mp_imap_rg_slot *known)
 {
-    mp_imap_resp_frame_ *f = top(p);
     mp_imap_rg_slot own;
     const mp_imap_rg_slot *s = known;
     unsigned acc, field;
@@ -309,7 +349,7 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
             return;
         }
         f->sep = S_AFTER; /* restored by advance() at ")" */
-        emit(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
+        emit_list(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t);
         push(p, s->child, s->lfield, S_OPEN);
         return;
     case MP_IMAP_TOK_LITERAL_BEGIN:
@@ -376,7 +416,9 @@ static void element(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_ima
         gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
         return;
     }
-    if (f->ctx == C_BODY || f->ctx == C_TOP_ESEARCH)
+    /* only body types and ESEARCH pairs tell the frame anything */
+    if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
+        f->ctx == C_TOP_ESEARCH)
         mp_imap_rg_value_hook(f, field, t);
     emit_value(p, field, t, vt);
     advance(p, f, field, 0);
@@ -447,7 +489,7 @@ static void close_list(mp_imap_resp_parser *p, const mp_imap_token *t)
         return;
     }
     p->sp--;
-    emit(p, MP_IMAP_EV_LIST_END, field, t, MP_IMAP_V_NONE);
+    emit_list(p, MP_IMAP_EV_LIST_END, field, t);
     advance(p, top(p), field, 1);
 }
 
@@ -564,27 +606,31 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
 
 /* The frame walker: data responses (ends at CRLF) and response codes (ends
  * at "]"). */
-static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known)
+static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_rg_slot *known,
+                 int plain)
 {
     mp_imap_resp_frame_ *f = top(p);
-    if (p->inlit) {
-        if (t->kind == MP_IMAP_TOK_LITERAL_CHUNK) {
-            emit(p, MP_IMAP_EV_LITERAL_CHUNK, p->litfield, t, MP_IMAP_V_NONE);
-        } else if (t->kind == MP_IMAP_TOK_LITERAL_END) {
-            p->inlit = 0;
-            emit(p, MP_IMAP_EV_LITERAL_END, p->litfield, t, MP_IMAP_V_NONE);
-            advance(p, f, p->litfield, 0);
+    /* plain: the caller saw no literal, no body skip, no msg-att name */
+    if (!plain) {
+        if (p->inlit) {
+            if (t->kind == MP_IMAP_TOK_LITERAL_CHUNK) {
+                emit(p, MP_IMAP_EV_LITERAL_CHUNK, p->litfield, t, MP_IMAP_V_NONE);
+            } else if (t->kind == MP_IMAP_TOK_LITERAL_END) {
+                p->inlit = 0;
+                emit(p, MP_IMAP_EV_LITERAL_END, p->litfield, t, MP_IMAP_V_NONE);
+                advance(p, f, p->litfield, 0);
+            }
+            return;
         }
-        return;
-    }
-    if (p->bskip) {
-        body_skip(p, t);
-        return;
-    }
-    if (f->ctx == C_FETCH && f->sub != FS_VALUE &&
-        !(f->sub == FS_NAME && (t->kind == MP_IMAP_TOK_SP || t->kind == MP_IMAP_TOK_RPAREN))) {
-        fetch_att(p, f, t);
-        return;
+        if (p->bskip) {
+            body_skip(p, t);
+            return;
+        }
+        if (f->ctx == C_FETCH && f->sub != FS_VALUE &&
+            !(f->sub == FS_NAME && (t->kind == MP_IMAP_TOK_SP || t->kind == MP_IMAP_TOK_RPAREN))) {
+            fetch_att(p, f, t);
+            return;
+        }
     }
     switch (t->kind) {
     case MP_IMAP_TOK_SP:
@@ -625,7 +671,7 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
         }
         return;
     default:
-        element(p, t, known);
+        element(p, f, t, known);
         return;
     }
 }
@@ -634,9 +680,13 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
 
 
 static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
-                       const mp_imap_rg_slot *known)
+                       const mp_imap_rg_slot *known, int plain)
 {
     mp_imap_resp_kind k;
+    if (plain || p->state == L_DATA || p->state == L_CODE) {
+        walk(p, t, known, plain);
+        return;
+    }
     switch (p->state) {
     case L_SKIP:
         if (t->kind == MP_IMAP_TOK_CRLF) {
@@ -777,10 +827,6 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
         emit(p, MP_IMAP_EV_END, 0, t, MP_IMAP_V_NONE);
         p->state = L_START;
         return;
-    case L_CODE:
-    case L_DATA:
-        walk(p, t, known);
-        return;
     default:
         break;
     }
@@ -876,13 +922,39 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         mp_imap_rg_slot slot;
         const mp_imap_rg_slot *known;
         unsigned cls, want;
+        int plain;
         size_t u = 0;
         mp_status st;
-        if (sp_shortcut(p, in + off, len - off)) {
-            off++;
-            continue;
+        /* The walker's commonest positions, in a list of a data response:
+         * an element (its slot straight away), with the SP before it, without
+         * the checks that sp_shortcut() and expectation() would repeat
+         * (both give the same answer here). */
+        known = NULL;
+        plain = 0;
+        if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip) {
+            mp_imap_resp_frame_ *f = top(p);
+            if (f->ctx != C_FETCH || f->sub == FS_VALUE) {
+                /* the SP and the element after it in one step */
+                if (f->sep == S_AFTER && mp_imap_lex_fast_sp_(&p->lx, in + off, len - off)) {
+                    f->sep = S_NEED;
+                    off++;
+                }
+                if (f->sep != S_AFTER) {
+                    mp_imap_rg_slot_of(p, f, &slot);
+                    known = &slot;
+                    cls = slot.cls;
+                    want = slot.want;
+                    plain = 1;
+                }
+            }
         }
-        known = expectation(p, &slot, &cls, &want);
+        if (known == NULL) {
+            if (sp_shortcut(p, in + off, len - off)) {
+                off++;
+                continue;
+            }
+            known = expectation(p, &slot, &cls, &want);
+        }
         st = MP_OK;
         if (p->lx.state == MP_IMAP_LEX_ST_START_)
             u = mp_imap_lex_fast_token_(&p->lx, in + off, len - off, cls, &t);
@@ -910,15 +982,13 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
             p->bskip = 0;
             p->inlit = 0;
         } else {
-            line_token(p, &t, known);
+            line_token(p, &t, known, plain);
         }
-        if (p->aborted == 2) {
+        if (p->aborted != 0) {
             *used = off;
-            return MP_ERR_ABORTED;
-        }
-        if (p->aborted == 1) {
+            if (p->aborted == 2)
+                return MP_ERR_ABORTED;
             p->aborted = 0;
-            *used = off;
             return MP_PAUSED;
         }
     }
