@@ -928,7 +928,8 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
         /* The walker's commonest positions, in a list of a data response:
          * an element (its slot straight away), with the SP before it, without
          * the checks that sp_shortcut() and expectation() would repeat
-         * (both give the same answer here). */
+         * (both give the same answer here: no shortcut, and the slot or,
+         * right after an element, no slot). */
         known = NULL;
         plain = 0;
         if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip) {
@@ -944,11 +945,15 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
                     known = &slot;
                     cls = slot.cls;
                     want = slot.want;
-                    plain = 1;
+                } else {
+                    /* after an element, no SP: ")" or the end of the line */
+                    cls = MP_IMAP_LEX_ATOM;
+                    want = 0;
                 }
+                plain = 1;
             }
         }
-        if (known == NULL) {
+        if (!plain) {
             if (sp_shortcut(p, in + off, len - off)) {
                 off++;
                 continue;
