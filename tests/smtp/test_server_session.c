@@ -39,20 +39,7 @@ typedef struct host {
 
 static host H;
 
-static void flush(host *h)
-{
-    size_t n, i, st = 0;
-    const char *o = mp_smtp_server_output(&h->s, &n);
-    for (i = 0; i + 1 < n; i++) {
-        if (o[i] == '\r' && o[i + 1] == '\n') {
-            mp_evlog_add(h->log, "S: %.*s", (int)(i - st), o + st);
-            st = i + 2;
-            i++;
-        }
-    }
-    assert_int_equal(st, n); /* whole replies only */
-    mp_smtp_server_output_done(&h->s, n);
-}
+#include "server_host.h"
 
 static int starts(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
@@ -106,29 +93,6 @@ static void answer(host *h)
     assert_int_equal(st, MP_OK);
 }
 
-static void copy_arg(host *h, mp_slice v)
-{
-    size_t n = v.len < sizeof(h->arg) - 1 ? v.len : sizeof(h->arg) - 1;
-    memcpy(h->arg, v.ptr, n);
-    h->arg[n] = '\0';
-}
-
-static int decided(host *h)
-{
-    if (!h->async)
-        answer(h);
-    return 0;
-}
-
-static int on_helo(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_text(h->log, mp_smtp_verb_name(c->verb), c->arg.ptr, c->arg.len);
-    return decided(h);
-}
-
 static int on_mail(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
 {
     host *h = u;
@@ -138,25 +102,6 @@ static int on_mail(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
     mp_evlog_add(h->log, "mail <%s>%s%s", h->arg,
                  (c->params.present & MP_SMTP_P_SIZE) ? " SIZE" : "",
                  c->params.n_unknown ? " +unknown" : "");
-    return decided(h);
-}
-
-static int on_rcpt(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    copy_arg(h, c->path.mailbox);
-    mp_evlog_add(h->log, "rcpt <%s>", h->arg);
-    return decided(h);
-}
-
-static int on_data(void *u, mp_smtp_server *s)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_add(h->log, "data");
     return decided(h);
 }
 
@@ -188,24 +133,6 @@ static int on_vrfy(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
     copy_arg(h, c->arg);
     mp_evlog_add(h->log, "vrfy %s", h->arg);
     return decided(h);
-}
-
-static int on_reset(void *u, mp_smtp_server *s)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_add(h->log, "reset");
-    return 0;
-}
-
-static void on_error(void *u, mp_smtp_server *s, const mp_error *e)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_add(h->log, "error %s @%llu", mp_status_name(e->code),
-                 (unsigned long long)e->offset);
 }
 
 static void h_reset(void *state)
