@@ -20,6 +20,8 @@
 
 #include "mailproto/core.h"
 
+#include "bench_common.h"
+
 #define CORPUS (8u << 20)
 #define CHUNK 4096u /* a typical socket read, for the streaming codecs */
 
@@ -124,30 +126,6 @@ static void make_derived(void)
         abort();
     if (mp_base64_encode(content, content_len, b64, sizeof(b64), &b64_len) != MP_OK)
         abort();
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static volatile size_t sink;
-
-/* ---- the ceiling: memchr over an input ---------------------------------- */
-
-static const char *ceil_p;
-static size_t ceil_n;
-static void pass_memchr(void)
-{
-    const char *p = ceil_p, *e = ceil_p + ceil_n;
-    size_t lines = 0;
-    while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-        p++;
-        lines++;
-    }
-    sink = lines;
 }
 
 /* ---- codecs --------------------------------------------------------------- */
@@ -295,38 +273,7 @@ static void pass_mutf7_decode(void)
 
 /* ---- driver --------------------------------------------------------------- */
 
-static double best_time(void (*fn)(void), int reps)
-{
-    double best = 1e9;
-    int i;
-    for (i = 0; i < reps; i++) {
-        double t0 = now(), t;
-        fn();
-        t = now() - t0;
-        if (t < best)
-            best = t;
-    }
-    return best;
-}
-
-static void measure_(const char *name, const char *fname, void (*fn)(void), const char *in,
-                     size_t n, int once)
-{
-    double t, c;
-    if (once) {
-        fn();
-        printf("%-28s %-24s %10zu input bytes\n", name, fname, n);
-        return;
-    }
-    ceil_p = in;
-    ceil_n = n;
-    t = best_time(fn, 20);
-    c = best_time(pass_memchr, 20);
-    printf("%-28s %8.0f MB/s   memchr %8.0f MB/s   %5.1f%% of ceiling\n", name,
-           (double)n / t / 1e6, (double)n / c / 1e6, 100.0 * c / t);
-}
-
-#define measure(name, fn, in, n, once) measure_(name, #fn, fn, in, n, once)
+#define measure(name, fn, in, n, once) bench_measure(name, #fn, fn, 0, in, n, NULL, 0, once, 0)
 
 int main(int argc, char **argv)
 {

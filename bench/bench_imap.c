@@ -38,6 +38,8 @@
 #include "mailproto/imap.h"
 #include "mailproto/imap_command.h"
 
+#include "bench_common.h"
+
 #define SL(s) { (s), sizeof(s) - 1 } /* an mp_slice initializer */
 #define RESP_TOTAL (4u << 20) /* BODY[] stream; the metadata stream is half */
 #define CMD_TOTAL (2u << 20)  /* with APPEND; without, half */
@@ -344,34 +346,6 @@ static void make_commands(corpus *c, size_t target, int appends)
     w_sink = NULL;
 }
 
-/* ---- timing and the ceiling -------------------------------------------------- */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static volatile size_t sink;
-static const char *ceil_p;
-static size_t ceil_n;
-static void pass_memchr(void)
-{
-    const char *p = ceil_p, *e = ceil_p + ceil_n;
-    size_t lines = 0;
-    while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-        p++;
-        lines++;
-    }
-    sink = lines;
-}
-
-static size_t piece_of(size_t piece, size_t left)
-{
-    return piece != 0 && piece < left ? piece : left;
-}
-
 /* ---- response parser (optionally into the writer) ------------------------------ */
 
 typedef struct rhost {
@@ -591,44 +565,8 @@ static void pass_write_append(void) { run_cmd_write(&cmd_append, CMD_TOTAL, 1); 
 
 /* ---- driver -------------------------------------------------------------------------- */
 
-static int runs = 20;
-
-static double best_time(void (*fn)(void), int reps)
-{
-    double best = 1e9;
-    int i;
-    for (i = 0; i < reps; i++) {
-        double t0 = now(), t;
-        fn();
-        t = now() - t0;
-        if (t < best)
-            best = t;
-    }
-    return best;
-}
-
-static void measure_(const char *name, const char *fname, void (*fn)(void), int slow,
-                     const corpus *cp, int once)
-{
-    const char *in = cp->p;
-    size_t n = cp->len;
-    double t, c;
-    if (once) {
-        fn();
-        printf("%-28s %-24s %10zu input bytes\n", name, fname, n);
-        return;
-    }
-    ceil_p = in;
-    ceil_n = n;
-    t = best_time(fn, slow ? (runs / 4 > 3 ? runs / 4 : 3) : runs);
-    c = best_time(pass_memchr, runs);
-    printf("%-28s %8.1f MB/s   memchr %8.0f MB/s   %5.1f%% of ceiling\n", name,
-           (double)n / t / 1e6, (double)n / c / 1e6, 100.0 * c / t);
-    fflush(stdout);
-}
-
-#define measure(name, fn, slow, cp, once) measure_(name, #fn, fn, slow, cp, once)
-#define SIZEOF(t) printf("sizeof %-28s %6zu\n", #t, sizeof(t))
+#define measure(name, fn, slow, cp, once) \
+    bench_measure(name, #fn, fn, slow, (cp)->p, (cp)->len, NULL, 0, once, 1)
 
 int main(int argc, char **argv)
 {

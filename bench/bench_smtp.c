@@ -43,6 +43,8 @@
 #include "mailproto/mbedtls.h"
 #endif
 
+#include "bench_common.h"
+
 #define BODY_TOTAL (6u << 20)  /* unstuffed body bytes over all transactions */
 #define CMD_TOTAL (2u << 20)   /* command-only stream */
 #define REPLY_TOTAL (2u << 20) /* reply-only stream */
@@ -330,40 +332,6 @@ static void make_corpora(void)
         if (i % 20u == 19u)
             replies_len = put(replies, replies_len, sizeof(replies), "221 2.0.0 Bye\r\n");
     }
-}
-
-/* ---- timing and the ceiling ------------------------------------------------ */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static volatile size_t sink;
-
-static const char *ceil_p[2];
-static size_t ceil_n[2];
-static void pass_memchr(void)
-{
-    size_t lines = 0;
-    int k;
-    for (k = 0; k < 2; k++) {
-        const char *p = ceil_p[k], *e = ceil_p[k] + ceil_n[k];
-        if (p == NULL)
-            continue;
-        while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-            p++;
-            lines++;
-        }
-    }
-    sink = lines;
-}
-
-static size_t piece_of(size_t piece, size_t left)
-{
-    return piece != 0 && piece < left ? piece : left;
 }
 
 static void fail(const char *what, mp_status st)
@@ -682,46 +650,8 @@ static void pass_dot_1(void) { run_dot_encode(1); }
 
 /* ---- driver ----------------------------------------------------------------------- */
 
-static int runs = 20;
-
-static double best_time(void (*fn)(void), int reps)
-{
-    double best = 1e9;
-    int i;
-    for (i = 0; i < reps; i++) {
-        double t0 = now(), t;
-        fn();
-        t = now() - t0;
-        if (t < best)
-            best = t;
-    }
-    return best;
-}
-
-static void measure_(const char *name, const char *fname, void (*fn)(void), int slow,
-                     const char *in, size_t n, const char *in2, size_t n2, int once)
-{
-    double t, c;
-    if (once) {
-        fn();
-        printf("%-28s %-24s %10zu input bytes\n", name, fname, n + n2);
-        return;
-    }
-    ceil_p[0] = in;
-    ceil_n[0] = n;
-    ceil_p[1] = in2;
-    ceil_n[1] = n2;
-    t = best_time(fn, slow ? (runs / 4 > 3 ? runs / 4 : 3) : runs);
-    c = best_time(pass_memchr, runs);
-    printf("%-28s %8.1f MB/s   memchr %8.0f MB/s   %5.1f%% of ceiling\n", name,
-           (double)(n + n2) / t / 1e6, (double)(n + n2) / c / 1e6, 100.0 * c / t);
-    fflush(stdout);
-}
-
 #define measure(name, fn, slow, in, n, in2, n2, once) \
-    measure_(name, #fn, fn, slow, in, n, in2, n2, once)
-
-#define SIZEOF(t) printf("sizeof %-28s %6zu\n", #t, sizeof(t))
+    bench_measure(name, #fn, fn, slow, in, n, in2, n2, once, 1)
 
 int main(int argc, char **argv)
 {
