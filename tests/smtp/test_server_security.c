@@ -628,6 +628,25 @@ static void expect(unsigned flags, size_t n, const char *want)
         fail_msg("got:\n%s\nwant:\n%s", got, want);
 }
 
+/* One command (pre, `len` times fill, post) under the flags, and the log
+ * it must give: expect() for a table of them. */
+typedef struct cmd_case {
+    unsigned flags;
+    const char *pre;
+    char fill;
+    size_t len;
+    const char *post;
+    const char *want;
+} cmd_case;
+#define CASES(a) (sizeof(a) / sizeof((a)[0]))
+
+static void expect_all(const cmd_case *c, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        expect(c[i].flags, cmd_of(c[i].pre, c[i].fill, c[i].len, c[i].post), c[i].want);
+}
+
 /* Limits of RFC 5321 §4.5.3.1: local part 64, domain 255 (labels 63),
  * path 256; each over-long item gets its own code and reply, and the
  * session goes on with the next command. */
@@ -678,74 +697,99 @@ static void test_long_paths(void **st)
 
 /* ESMTP parameters: ENVID over 100, ORCPT over 500, too many parameters,
  * duplicates, bad xtext, unknown ones (555 unless the host takes them). */
+static const cmd_case param_cases[] = {
+    { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b> ENVID=", 'e', 100, "",
+      "mail <a@b>\n"
+      "S: 250 2.1.0 Ok\n" },
+    { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b> ENVID=", 'e', 101, "",
+      "error MP_ERR_SMTP_PARAM @30\n"
+      "S: 501 5.5.4 Invalid parameter\n" },
+    { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d> ORCPT=rfc822;", 'o', 493, "",
+      "mail <a@b>\n"
+      "S: 250 2.1.0 Ok\n"
+      "rcpt <c@d>\n"
+      "S: 250 2.1.5 Ok\n" },
+    { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d> ORCPT=rfc822;", 'o', 494, "",
+      "mail <a@b>\n"
+      "S: 250 2.1.0 Ok\n"
+      "error MP_ERR_SMTP_PARAM @45\n"
+      "S: 501 5.5.4 Invalid parameter\n" },
+    { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b> ENVID=a+2", 'e', 0, "",
+      "error MP_ERR_SMTP_XTEXT @31\n"
+      "S: 501 5.5.4 Invalid parameter\n" },
+    { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b> RET=FULL RET=HDRS", 'e', 0, "",
+      "error MP_ERR_SMTP_PARAM_DUP @33\n"
+      "S: 501 5.5.4 Invalid parameter\n" },
+    { 0, "MAIL FROM:<a@b> X-A=1", 'e', 0, "",
+      "error MP_ERR_SMTP_PARAM @8\n"
+      "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n" },
+    { MP_SMTP_SRV_UNKNOWN_PARAMS, "MAIL FROM:<a@b> X1 X2 X3 X4 X5 X6 X7 X8 X9 X10 X11 X12 X13 X14 X15 X16", 'e', 0, "",
+      "mail <a@b> +unknown\n"
+      "S: 250 2.1.0 Ok\n" },
+    { MP_SMTP_SRV_UNKNOWN_PARAMS, "MAIL FROM:<a@b> X1 X2 X3 X4 X5 X6 X7 X8 X9 X10 X11 X12 X13 X14 X15 X16 X17", 'e', 0, "",
+      "error MP_ERR_SMTP_TOO_MANY_PARAMS @79\n"
+      "S: 501 5.5.4 Invalid parameter\n" },
+    { 0, "MAIL FROM:<a@b> SIZE=99999999999999999999", 'e', 0, "",
+      "error MP_ERR_NUMBER @29\n"
+      "S: 501 5.5.4 Syntax error in arguments\n" },
+};
+
 static void test_params(void **st)
 {
     (void)st;
-    expect(MP_SMTP_SRV_DSN, cmd_of("MAIL FROM:<a@b> ENVID=", 'e', 100, ""), "mail <a@b>\n"
-           "S: 250 2.1.0 Ok\n");
-    expect(MP_SMTP_SRV_DSN, cmd_of("MAIL FROM:<a@b> ENVID=", 'e', 101, ""), "error MP_ERR_SMTP_PARAM @30\n"
-           "S: 501 5.5.4 Invalid parameter\n");
-    expect(MP_SMTP_SRV_DSN, cmd_of("MAIL FROM:<a@b>\r\nRCPT TO:<c@d> ORCPT=rfc822;", 'o', 493, ""), "mail <a@b>\n"
-           "S: 250 2.1.0 Ok\n"
-           "rcpt <c@d>\n"
-           "S: 250 2.1.5 Ok\n");
-    expect(MP_SMTP_SRV_DSN, cmd_of("MAIL FROM:<a@b>\r\nRCPT TO:<c@d> ORCPT=rfc822;", 'o', 494, ""), "mail <a@b>\n"
-           "S: 250 2.1.0 Ok\n"
-           "error MP_ERR_SMTP_PARAM @45\n"
-           "S: 501 5.5.4 Invalid parameter\n");
-    expect(MP_SMTP_SRV_DSN, cmd_of("MAIL FROM:<a@b> ENVID=a+2", 'e', 0, ""), "error MP_ERR_SMTP_XTEXT @31\n"
-           "S: 501 5.5.4 Invalid parameter\n");
-    expect(MP_SMTP_SRV_DSN, cmd_of("MAIL FROM:<a@b> RET=FULL RET=HDRS", 'e', 0, ""), "error MP_ERR_SMTP_PARAM_DUP @33\n"
-           "S: 501 5.5.4 Invalid parameter\n");
-    expect(0, cmd_of("MAIL FROM:<a@b> X-A=1", 'e', 0, ""), "error MP_ERR_SMTP_PARAM @8\n"
-           "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n");
-    expect(MP_SMTP_SRV_UNKNOWN_PARAMS,
-           cmd_of("MAIL FROM:<a@b> X1 X2 X3 X4 X5 X6 X7 X8 X9 X10 X11 X12 X13 X14 X15 X16", 'e', 0, ""),
-           "mail <a@b> +unknown\n"
-           "S: 250 2.1.0 Ok\n");
-    expect(MP_SMTP_SRV_UNKNOWN_PARAMS,
-           cmd_of("MAIL FROM:<a@b> X1 X2 X3 X4 X5 X6 X7 X8 X9 X10 X11 X12 X13 X14 X15 X16 X17", 'e', 0, ""),
-           "error MP_ERR_SMTP_TOO_MANY_PARAMS @79\n"
-           "S: 501 5.5.4 Invalid parameter\n");
-    expect(0, cmd_of("MAIL FROM:<a@b> SIZE=99999999999999999999", 'e', 0, ""), "error MP_ERR_NUMBER @29\n"
-           "S: 501 5.5.4 Syntax error in arguments\n");
+    expect_all(param_cases, CASES(param_cases));
 }
 
 /* 8-bit: addresses need SMTPUTF8 (advertised and asked for in MAIL);
  * invalid UTF-8 is refused even then; NUL in a command line. */
+static const cmd_case utf8_cases[] = {
+    { 0, "MAIL FROM:<j\xc3\xb6rg@b>", 'e', 0, "",
+      "error MP_ERR_SMTP_UTF8_PATH @20\n"
+      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+    { MP_SMTP_SRV_SMTPUTF8, "MAIL FROM:<j\xc3\xb6rg@b>", 'e', 0, "",
+      "error MP_ERR_SMTP_UTF8_PATH @20\n"
+      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+    { MP_SMTP_SRV_SMTPUTF8, "MAIL FROM:<j\xc3\xb6rg@b> SMTPUTF8\r\nRCPT TO:<\xc3\xa9@b\xc3\xa9.example>", 'e', 0, "",
+      "mail <j\xc3\xb6rg@b>\n"
+      "S: 250 2.1.0 Ok\n"
+      "rcpt <\xc3\xa9@b\xc3\xa9.example>\n"
+      "S: 250 2.1.5 Ok\n" },
+    { MP_SMTP_SRV_SMTPUTF8, "MAIL FROM:<a@b> SMTPUTF8\r\nRCPT TO:<\xff@b>", 'e', 0, "",
+      "mail <a@b>\n"
+      "S: 250 2.1.0 Ok\n"
+      "error MP_ERR_UTF8 @43\n"
+      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+    { MP_SMTP_SRV_SMTPUTF8, "MAIL FROM:<a@b> SMTPUTF8\r\nRCPT TO:<\xc0\xaf@b>", 'e', 0, "",
+      "mail <a@b>\n"
+      "S: 250 2.1.0 Ok\n"
+      "error MP_ERR_UTF8 @43\n"
+      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+    { 0, "MAIL FROM:<a@b> SMTPUTF8", 'e', 0, "",
+      "error MP_ERR_SMTP_PARAM @8\n"
+      "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n" },
+    { 0, "MAIL FROM:<a@b>\r\nRCPT TO:<\xc3\xa9@b>", 'e', 0, "",
+      "mail <a@b>\n"
+      "S: 250 2.1.0 Ok\n"
+      "error MP_ERR_SMTP_UTF8_PATH @34\n"
+      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+    { 0, "NO", '\0', 1, "OP",
+      "error MP_ERR_NUL @10\n"
+      "S: 501 5.5.4 Syntax error in arguments\n" },
+    { 0, "MAIL FROM:<a", '\0', 1, "@b>",
+      "error MP_ERR_NUL @20\n"
+      "S: 501 5.5.4 Syntax error in arguments\n" },
+    { 0, "HELO a", '\0', 1, "",
+      "error MP_ERR_NUL @14\n"
+      "S: 501 5.5.4 Syntax error in arguments\n" },
+    { 0, "NOOP \x80\xff", 'e', 0, "",
+      "error MP_ERR_8BIT @13\n"
+      "S: 501 5.5.4 Syntax error in arguments\n" },
+};
+
 static void test_8bit(void **st)
 {
     (void)st;
-    expect(0, cmd_of("MAIL FROM:<j\xc3\xb6rg@b>", 'e', 0, ""), "error MP_ERR_SMTP_UTF8_PATH @20\n"
-           "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n");
-    expect(MP_SMTP_SRV_SMTPUTF8, cmd_of("MAIL FROM:<j\xc3\xb6rg@b>", 'e', 0, ""), "error MP_ERR_SMTP_UTF8_PATH @20\n"
-           "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n");
-    expect(MP_SMTP_SRV_SMTPUTF8, cmd_of("MAIL FROM:<j\xc3\xb6rg@b> SMTPUTF8\r\nRCPT TO:<\xc3\xa9@b\xc3\xa9.example>", 'e', 0, ""), "mail <j\xc3\xb6rg@b>\n"
-           "S: 250 2.1.0 Ok\n"
-           "rcpt <\xc3\xa9@b\xc3\xa9.example>\n"
-           "S: 250 2.1.5 Ok\n");
-    expect(MP_SMTP_SRV_SMTPUTF8, cmd_of("MAIL FROM:<a@b> SMTPUTF8\r\nRCPT TO:<\xff@b>", 'e', 0, ""), "mail <a@b>\n"
-           "S: 250 2.1.0 Ok\n"
-           "error MP_ERR_UTF8 @43\n"
-           "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n");
-    expect(MP_SMTP_SRV_SMTPUTF8, cmd_of("MAIL FROM:<a@b> SMTPUTF8\r\nRCPT TO:<\xc0\xaf@b>", 'e', 0, ""), "mail <a@b>\n"
-           "S: 250 2.1.0 Ok\n"
-           "error MP_ERR_UTF8 @43\n"
-           "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n");
-    expect(0, cmd_of("MAIL FROM:<a@b> SMTPUTF8", 'e', 0, ""), "error MP_ERR_SMTP_PARAM @8\n"
-           "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n");
-    expect(0, cmd_of("MAIL FROM:<a@b>\r\nRCPT TO:<\xc3\xa9@b>", 'e', 0, ""), "mail <a@b>\n"
-           "S: 250 2.1.0 Ok\n"
-           "error MP_ERR_SMTP_UTF8_PATH @34\n"
-           "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n");
-    expect(0, cmd_of("NO", '\0', 1, "OP"), "error MP_ERR_NUL @10\n"
-           "S: 501 5.5.4 Syntax error in arguments\n");
-    expect(0, cmd_of("MAIL FROM:<a", '\0', 1, "@b>"), "error MP_ERR_NUL @20\n"
-           "S: 501 5.5.4 Syntax error in arguments\n");
-    expect(0, cmd_of("HELO a", '\0', 1, ""), "error MP_ERR_NUL @14\n"
-           "S: 501 5.5.4 Syntax error in arguments\n");
-    expect(0, cmd_of("NOOP \x80\xff", 'e', 0, ""), "error MP_ERR_8BIT @13\n"
-           "S: 501 5.5.4 Syntax error in arguments\n");
+    expect_all(utf8_cases, CASES(utf8_cases));
 }
 
 /* An 8-bit body without 8BITMIME: the session delivers it as sent (it
