@@ -785,6 +785,30 @@ static const search_key *find_key(mp_slice s)
     return NULL;
 }
 
+/* A number or mod-sequence operand of a search key at depth d. */
+static int search_number(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d)
+{
+    mp_imap_cmd_arg a;
+    arg_init(&a, MP_IMAP_CA_NUMBER, d);
+    a.num = t->num;
+    a.text = t->text;
+    emit(p, &a);
+    key_complete(p);
+    return R_MORE;
+}
+
+/* A sequence-set search key (bare or after UID) at depth d. */
+static int search_seqset(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d)
+{
+    if (!atomish(t) || !seqset_check(t->text)) {
+        fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
+        return R_ERR;
+    }
+    emit_seqset(p, t->text, d);
+    key_complete(p);
+    return R_MORE;
+}
+
 static int search_push(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t need)
 {
     if (p->kdepth >= MP_IMAP_MAX_DEPTH) {
@@ -885,15 +909,8 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         }
         case KA_NUMBER:
         case KA_MODSEQ:
-            if (number_ok(t)) {
-                mp_imap_cmd_arg a;
-                arg_init(&a, MP_IMAP_CA_NUMBER, d);
-                a.num = t->num;
-                a.text = t->text;
-                emit(p, &a);
-                key_complete(p);
-                return R_MORE;
-            }
+            if (number_ok(t))
+                return search_number(p, t, d);
             if (p->kargs == KA_MODSEQ && t->kind == MP_IMAP_TOK_STRING) {
                 /* RFC 7162 §3.1.5: entry-name entry-type-req mod-sequence */
                 emit_string(p, t, d);
@@ -908,13 +925,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             key_complete(p);
             return R_MORE;
         case KA_SEQ:
-            if (!atomish(t) || !seqset_check(t->text)) {
-                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
-                return R_ERR;
-            }
-            emit_seqset(p, t->text, d);
-            key_complete(p);
-            return R_MORE;
+            return search_seqset(p, t, d);
         default:
             break;
         }
@@ -930,15 +941,8 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 7162 entry-type-req");
         return R_ERR;
     case KS_MODSEQ_NUM:
-        if (number_ok(t)) {
-            mp_imap_cmd_arg a;
-            arg_init(&a, MP_IMAP_CA_NUMBER, d);
-            a.num = t->num;
-            a.text = t->text;
-            emit(p, &a);
-            key_complete(p);
-            return R_MORE;
-        }
+        if (number_ok(t))
+            return search_number(p, t, d);
         fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 7162 mod-sequence-valzer");
         return R_ERR;
     case KS_AFTER:
@@ -970,15 +974,8 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
     }
     if (atomish(t)) {
         const search_key *k;
-        if (looks_like_seqset(t->text)) {
-            if (!seqset_check(t->text)) {
-                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
-                return R_ERR;
-            }
-            emit_seqset(p, t->text, d);
-            key_complete(p);
-            return R_MORE;
-        }
+        if (looks_like_seqset(t->text))
+            return search_seqset(p, t, d);
         k = find_key(t->text);
         if (k == NULL) {
             fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 9051 search-key");
@@ -1271,6 +1268,22 @@ bad:
 
 /* ---- STORE (RFC 9051 §6.4.6 store-att-flags) -------------------------------- */
 
+/* Inside a flag-list after "(" (STORE and APPEND): flag *(SP flag); p->fsub
+ * is 1 after a flag, 2 after SP. Returns 1 when t was taken. */
+static int flag_list_item(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    if (t->kind == MP_IMAP_TOK_SP && p->fsub == 1) {
+        p->fsub = 2;
+        return 1;
+    }
+    if (flagish(t) && p->fsub != 1) {
+        emit_flag(p, t, 1);
+        p->fsub = 1;
+        return 1;
+    }
+    return 0;
+}
+
 static int store_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
     switch (p->sub) {
@@ -1310,15 +1323,8 @@ static int store_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 0);
             return R_DONE;
         }
-        if (t->kind == MP_IMAP_TOK_SP && p->fsub == 1) {
-            p->fsub = 2;
+        if (flag_list_item(p, t))
             return R_MORE;
-        }
-        if (flagish(t) && p->fsub != 1) {
-            emit_flag(p, t, 1);
-            p->fsub = 1;
-            return R_MORE;
-        }
         break;
     case TS_FLAGS:
         /* flag *(SP flag) up to the end of the line */
@@ -1394,15 +1400,8 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             p->sub = PS_F_SP;
             return R_MORE;
         }
-        if (t->kind == MP_IMAP_TOK_SP && p->fsub == 1) {
-            p->fsub = 2;
+        if (flag_list_item(p, t))
             return R_MORE;
-        }
-        if (flagish(t) && p->fsub != 1) {
-            emit_flag(p, t, 1);
-            p->fsub = 1;
-            return R_MORE;
-        }
         break;
     case PS_F_SP:
     case PS_D_SP:

@@ -135,39 +135,12 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
     return r;
 }
 
-/* emit() for a VALUE inside a list (p->sp > 0, t != NULL): the commonest
- * event, built without the checks that concern other events. */
-static void emit_value(mp_imap_resp_parser *p, unsigned field, const mp_imap_token *t,
-                       mp_imap_vtype vt)
-{
-    mp_imap_resp_event ev;
-    int r;
-    ev.type = MP_IMAP_EV_VALUE;
-    ev.resp = (mp_imap_resp_kind)p->resp;
-    ev.field = (mp_imap_field)field;
-    ev.code = (mp_imap_code)p->code;
-    ev.vtype = vt;
-    ev.depth = (unsigned)p->sp - 1u;
-    ev.str = vt == MP_IMAP_V_NIL ? mp_slice_make("NIL", 3) : t->text;
-    ev.num = t->num;
-    ev.offset = t->offset;
-    ev.err = NULL;
-    ev.flags = 0;
-    if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
-        ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
-                   ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
-    if (field == MP_IMAP_F_MAILBOX && !(p->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)))
-        ev.flags |= MP_IMAP_EVF_MUTF7;
-    r = p->cb->on_event(p->user, &ev);
-    if (r < 0)
-        p->aborted = 2;
-    else if (r > 0 && p->aborted == 0)
-        p->aborted = 1;
-}
-
-/* emit() for LIST_BEGIN / LIST_END (p->sp > 0, t != NULL), one per list. */
-static inline void emit_list(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field,
-                      const mp_imap_token *t)
+/* One event from token t at the current depth (p->sp > 0, t != NULL), for
+ * VALUE (the commonest event) and LIST_BEGIN / LIST_END, built without the
+ * checks that concern other events. Inline so both callers keep their own
+ * straight-line copy on the FETCH hot path (vt is constant for lists). */
+static inline void emit_tok(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field,
+                            const mp_imap_token *t, mp_imap_vtype vt)
 {
     mp_imap_resp_event ev;
     int r;
@@ -175,9 +148,9 @@ static inline void emit_list(mp_imap_resp_parser *p, mp_imap_ev type, unsigned f
     ev.resp = (mp_imap_resp_kind)p->resp;
     ev.field = (mp_imap_field)field;
     ev.code = (mp_imap_code)p->code;
-    ev.vtype = MP_IMAP_V_NONE;
+    ev.vtype = vt;
     ev.depth = (unsigned)p->sp - 1u;
-    ev.str = t->text;
+    ev.str = vt == MP_IMAP_V_NIL ? mp_slice_make("NIL", 3) : t->text;
     ev.num = t->num;
     ev.offset = t->offset;
     ev.err = NULL;
@@ -349,7 +322,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
             return;
         }
         f->sep = S_AFTER; /* restored by advance() at ")" */
-        emit_list(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t);
+        emit_tok(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
         push(p, s->child, s->lfield, S_OPEN);
         return;
     case MP_IMAP_TOK_LITERAL_BEGIN:
@@ -420,7 +393,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
     if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
         f->ctx == C_TOP_ESEARCH)
         mp_imap_rg_value_hook(f, field, t);
-    emit_value(p, field, t, vt);
+    emit_tok(p, MP_IMAP_EV_VALUE, field, t, vt);
     advance(p, f, field, 0);
 }
 
@@ -489,7 +462,7 @@ static void close_list(mp_imap_resp_parser *p, const mp_imap_token *t)
         return;
     }
     p->sp--;
-    emit_list(p, MP_IMAP_EV_LIST_END, field, t);
+    emit_tok(p, MP_IMAP_EV_LIST_END, field, t, MP_IMAP_V_NONE);
     advance(p, top(p), field, 1);
 }
 

@@ -47,24 +47,28 @@ static void expect_out(const char *want)
 
 static void test_simple_commands(void **st)
 {
+    /* commands without arguments (RFC 9051 examples) */
+    static const struct {
+        const char *tag;
+        mp_imap_cmd_id id;
+        const char *out;
+    } bare[] = {
+        { "a002", MP_IMAP_CMD_NOOP, "a002 NOOP\r\n" },
+        { "abcd", MP_IMAP_CMD_CAPABILITY, "abcd CAPABILITY\r\n" },
+        { "A023", MP_IMAP_CMD_LOGOUT, "A023 LOGOUT\r\n" },
+        { "a001", MP_IMAP_CMD_STARTTLS, "a001 STARTTLS\r\n" },
+        { "A341", MP_IMAP_CMD_CLOSE, "A341 CLOSE\r\n" },
+        { "A202", MP_IMAP_CMD_EXPUNGE, "A202 EXPUNGE\r\n" },
+        { "A42", MP_IMAP_CMD_NAMESPACE, "A42 NAMESPACE\r\n" },
+        { "A342", MP_IMAP_CMD_UNSELECT, "A342 UNSELECT\r\n" },
+    };
+    size_t i;
     (void)st;
     fresh(0);
-    assert_int_equal(mp_imap_write_command(&w, "a002", MP_IMAP_CMD_NOOP, NULL, 0), MP_OK);
-    expect_out("a002 NOOP\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "abcd", MP_IMAP_CMD_CAPABILITY, NULL, 0), MP_OK);
-    expect_out("abcd CAPABILITY\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "A023", MP_IMAP_CMD_LOGOUT, NULL, 0), MP_OK);
-    expect_out("A023 LOGOUT\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "a001", MP_IMAP_CMD_STARTTLS, NULL, 0), MP_OK);
-    expect_out("a001 STARTTLS\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "A341", MP_IMAP_CMD_CLOSE, NULL, 0), MP_OK);
-    expect_out("A341 CLOSE\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "A202", MP_IMAP_CMD_EXPUNGE, NULL, 0), MP_OK);
-    expect_out("A202 EXPUNGE\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "A42", MP_IMAP_CMD_NAMESPACE, NULL, 0), MP_OK);
-    expect_out("A42 NAMESPACE\r\n");
-    assert_int_equal(mp_imap_write_command(&w, "A342", MP_IMAP_CMD_UNSELECT, NULL, 0), MP_OK);
-    expect_out("A342 UNSELECT\r\n");
+    for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+        assert_int_equal(mp_imap_write_command(&w, bare[i].tag, bare[i].id, NULL, 0), MP_OK);
+        expect_out(bare[i].out);
+    }
     {
         mp_imap_arg a[] = { A_ATOM("DEFLATE") };
         assert_int_equal(CMD("t1", MP_IMAP_CMD_COMPRESS, a), MP_OK);

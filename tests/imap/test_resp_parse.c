@@ -4,6 +4,18 @@
 
 static char big[1100000];
 
+/* Opens a FETCH BODYSTRUCTURE with `levels` nested message/rfc822 parts in
+ * big; returns its length. */
+static size_t rfc822_nest(unsigned levels)
+{
+    size_t n = (size_t)sprintf(big, "* 1 FETCH (BODYSTRUCTURE ");
+    unsigned k;
+    for (k = 0; k < levels; k++)
+        n += (size_t)sprintf(big + n, "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 1 "
+                                      "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ");
+    return n;
+}
+
 /* a million "(" hits the depth limit at once; the next line parses */
 static void test_depth(void **s)
 {
@@ -21,22 +33,14 @@ static void test_depth(void **s)
     assert_non_null(strstr(log, "begin EXISTS #2\nend\n"));
 
     /* message/rfc822 nested deeper than MP_IMAP_MAX_DEPTH */
-    n = (size_t)sprintf(big, "* 1 FETCH (BODYSTRUCTURE ");
-    for (k = 0; k < 70; k++)
-        n += (size_t)sprintf(big + n,
-                             "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 1 "
-                             "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ");
+    n = rfc822_nest(70);
     n += (size_t)sprintf(big + n, "\r\n* 3 EXISTS\r\n");
     log = rf_check(big, n, NULL);
     assert_non_null(strstr(log, "error MP_ERR_IMAP_DEPTH @"));
     assert_non_null(strstr(log, "begin EXISTS #3\nend\n"));
 
     /* 20 levels fit */
-    n = (size_t)sprintf(big, "* 1 FETCH (BODYSTRUCTURE ");
-    for (k = 0; k < 20; k++)
-        n += (size_t)sprintf(big + n,
-                             "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 1 "
-                             "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ");
+    n = rfc822_nest(20);
     n += (size_t)sprintf(big + n, "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1)");
     for (k = 0; k < 20; k++)
         n += (size_t)sprintf(big + n, " 1)");

@@ -32,6 +32,14 @@ static mp_imap_resp_event E(mp_imap_ev type, unsigned field, mp_imap_vtype vt, c
     return ev;
 }
 
+/* Writes the event E(...) builds; the writer's status. */
+static mp_status put(mp_imap_ev type, unsigned field, mp_imap_vtype vt, const char *s,
+                     uint64_t num)
+{
+    mp_imap_resp_event ev = E(type, field, vt, s, num);
+    return mp_imap_resp_write(&w, &ev);
+}
+
 static void test_status(void **s)
 {
     (void)s;
@@ -99,18 +107,15 @@ static void test_fetch_stream(void **s)
     ev.resp = MP_IMAP_RESP_FETCH;
     ev.flags = MP_IMAP_EVF_NUMBERED;
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "UID", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_UID, MP_IMAP_V_NUMBER, "", 7);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "BODY", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_SECTION, MP_IMAP_V_ATOM, "HEADER.FIELDS", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_SECTION_HEADER, MP_IMAP_V_ATOM, "SUBJECT", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "UID", 0), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_UID, MP_IMAP_V_NUMBER, "", 7), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "BODY", 0), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_SECTION, MP_IMAP_V_ATOM, "HEADER.FIELDS", 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_SECTION_HEADER, MP_IMAP_V_ATOM, "SUBJECT", 0),
+                     MP_OK);
     ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_PARTIAL, MP_IMAP_V_NUMBER, "", 0);
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
     ev = E(MP_IMAP_EV_LITERAL_BEGIN, MP_IMAP_F_BODY_SECTION, MP_IMAP_V_NONE, NULL,
@@ -138,21 +143,19 @@ static void test_fetch_stream(void **s)
         /* owed bytes are exact: one more byte is refused */
         assert_int_equal(mp_imap_resp_write_literal_data(&w, "x", 1, &taken), MP_OK);
         assert_int_equal(taken, 0);
-        ev = E(MP_IMAP_EV_LITERAL_END, MP_IMAP_F_BODY_SECTION, MP_IMAP_V_NONE, NULL, 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-        ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "FLAGS", 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-        ev = E(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FLAGS, MP_IMAP_V_NONE, NULL, 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-        ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_FLAG, MP_IMAP_V_FLAG, "\\Seen", 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-        ev = E(MP_IMAP_EV_LIST_END, MP_IMAP_F_FLAGS, MP_IMAP_V_NONE, NULL, 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-        ev = E(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_LITERAL_END, MP_IMAP_F_BODY_SECTION, MP_IMAP_V_NONE,
+                             NULL, 0),
+                         MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "FLAGS", 0),
+                         MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FLAGS, MP_IMAP_V_NONE, NULL, 0),
+                         MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FLAG, MP_IMAP_V_FLAG, "\\Seen", 0), MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_LIST_END, MP_IMAP_F_FLAGS, MP_IMAP_V_NONE, NULL, 0), MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0),
+                         MP_OK);
         /* END refused while... nothing is open: fine */
-        ev = E(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0), MP_OK);
         memcpy(all + alen, obuf, ob.len);
         alen += ob.len;
         assert_int_equal(alen, strlen("* 12 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)]<0> "
@@ -179,30 +182,29 @@ static void test_refusals(void **s)
     (void)s;
     reset(0);
     mp_imap_resp_writer_per_element(&w);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_UID, MP_IMAP_V_NUMBER, "", 7);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_STATE); /* before BEGIN */
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_UID, MP_IMAP_V_NUMBER, "", 7),
+                     MP_ERR_STATE); /* before BEGIN */
     ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
     ev.resp = MP_IMAP_RESP_CAPABILITY;
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "IMAP4rev2 X", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_BAD_VALUE);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_BAD_VALUE);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "IMAP4rev2", 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_LIST_END, MP_IMAP_F_FLAGS, MP_IMAP_V_NONE, NULL, 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_STATE);
-    ev = E(MP_IMAP_EV_LITERAL_BEGIN, MP_IMAP_F_UNKNOWN, MP_IMAP_V_NONE, NULL, 3);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "IMAP4rev2 X", 0),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "", 0),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_CAPABILITY, MP_IMAP_V_ATOM, "IMAP4rev2", 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LIST_END, MP_IMAP_F_FLAGS, MP_IMAP_V_NONE, NULL, 0),
+                     MP_ERR_STATE);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_BEGIN, MP_IMAP_F_UNKNOWN, MP_IMAP_V_NONE, NULL, 3),
+                     MP_OK);
     ev = E(MP_IMAP_EV_LITERAL_CHUNK, 0, MP_IMAP_V_NONE, NULL, 0);
     ev.str = mp_slice_make("a\0b", 3);
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_BAD_VALUE); /* NUL: literal8 only */
     ev.str = mp_slice_make("ab", 2);
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_LITERAL_END, 0, MP_IMAP_V_NONE, NULL, 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_STATE); /* one byte owed */
-    ev = E(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_STATE);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_END, 0, MP_IMAP_V_NONE, NULL, 0),
+                     MP_ERR_STATE); /* one byte owed */
+    assert_int_equal(put(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0), MP_ERR_STATE);
     expect_out("* CAPABILITY IMAP4rev2 {3}\r\nab");
 }
 
@@ -223,8 +225,8 @@ static void test_mailbox_names(void **s)
         ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
         ev.resp = MP_IMAP_RESP_STATUS;
         assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-        ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[k], 0);
-        assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+        assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[k], 0),
+                         MP_OK);
         snprintf(want, sizeof(want), "* STATUS %s", wire[k]);
         expect_out(want);
     }
@@ -250,8 +252,8 @@ static void test_mailbox_names(void **s)
     ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 0);
     ev.resp = MP_IMAP_RESP_STATUS;
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
-    ev = E(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[0], 0);
-    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_MAILBOX, MP_IMAP_V_STRING, names[0], 0),
+                     MP_OK);
     expect_out("* STATUS \"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"");
 }
 
