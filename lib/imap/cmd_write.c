@@ -221,7 +221,9 @@ static void put_string(wr *r, mp_slice s, int mode)
         }
         return;
     }
-    if (mode == S_ASTRING && sc.all) {
+    /* An atom longer than the reader's atom limit would be refused:
+     * quote it instead (found by fuzz_imap_cmd_write). */
+    if (mode == S_ASTRING && sc.all && s.len <= MP_IMAP_MAX_ATOM) {
         wr_put(r, s.ptr, s.len);
         return;
     }
@@ -267,7 +269,7 @@ static void put_mailbox(wr *r, mp_slice s, int list)
     if (utf8_mode(r) || s.len == 0) {
         if (s.len > MP_IMAP_MAX_QUOTED)
             wr_fail(r, MP_ERR_TOKEN_TOO_LONG);
-        else if (sc.all)
+        else if (sc.all && s.len <= MP_IMAP_MAX_ATOM)
             wr_put(r, s.ptr, s.len);
         else
             put_quoted(r, s.ptr, s.len);
@@ -287,6 +289,8 @@ static void put_mailbox(wr *r, mp_slice s, int list)
             if (c < 0x80 && !(mp_imap_cc(c) & cls))
                 needq = 1;
         }
+        if (enc > MP_IMAP_MAX_ATOM)
+            needq = 1; /* too long for an atom, see put_string */
         total = needq ? enc + 2 + sc.nesc : enc;
         if (enc > MP_IMAP_MAX_QUOTED) {
             wr_fail(r, MP_ERR_TOKEN_TOO_LONG);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -239,6 +240,31 @@ static void test_mailbox_names(void **st)
     assert_int_equal(mp_imap_write_mailbox_command(&w, "A7", MP_IMAP_CMD_SELECT, S("a\xc3")),
                      MP_ERR_UTF8);
     assert_int_equal(ob.len, 0);
+}
+
+/* A name longer than MP_IMAP_MAX_ATOM would be refused by a reader as an
+ * atom: it goes quoted (rev1 mUTF-7, UTF-8 mode and plain astrings). */
+static void test_long_names_quoted(void **st)
+{
+    static char name[MP_IMAP_MAX_ATOM + 8], want[MP_IMAP_MAX_ATOM + 64];
+    (void)st;
+    memset(name, 'x', sizeof(name));
+    snprintf(want, sizeof(want), "A1 CREATE \"%.*s\"\r\n", (int)sizeof(name), name);
+    fresh(0);
+    assert_int_equal(mp_imap_write_mailbox_command(&w, "A1", MP_IMAP_CMD_CREATE,
+                                                   mp_slice_make(name, sizeof(name))),
+                     MP_OK);
+    expect_out(want);
+    fresh(MP_IMAP_W_UTF8_ACCEPT);
+    assert_int_equal(mp_imap_write_mailbox_command(&w, "A1", MP_IMAP_CMD_CREATE,
+                                                   mp_slice_make(name, sizeof(name))),
+                     MP_OK);
+    expect_out(want);
+    fresh(0);
+    assert_int_equal(mp_imap_write_mailbox_command(&w, "A1", MP_IMAP_CMD_CREATE,
+                                                   mp_slice_make(name, MP_IMAP_MAX_ATOM)),
+                     MP_OK);
+    assert_int_equal(ob.len, strlen("A1 CREATE \r\n") + MP_IMAP_MAX_ATOM); /* still an atom */
 }
 
 static void test_list_status_rename(void **st)
@@ -503,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_nonsync_literals),
         cmocka_unit_test(test_no_space),
         cmocka_unit_test(test_mailbox_names),
+        cmocka_unit_test(test_long_names_quoted),
         cmocka_unit_test(test_list_status_rename),
         cmocka_unit_test(test_select_fetch_store_copy),
         cmocka_unit_test(test_search),
