@@ -75,7 +75,10 @@ typedef struct conn {
     char from[MP_SMTP_MAX_PATH + 1];
     char rcpts[4096]; /* "X-Original-To: <r>\n" lines */
     size_t rcpts_len;
-    FILE *msg;
+    int msg_on; /* a message file is open in tmp/ */
+    int msg_fd;
+    size_t wlen;     /* bytes in wbuf not yet written */
+    char wbuf[8192]; /* one write() per 8 KiB (a small message: one in all) */
     char tmp_path[PATH_MAX];
     char name[128];
     int msg_err;
@@ -107,6 +110,9 @@ static struct {
     mp_sasl_server_config sasl_cfg;
     mp_smtp_server_callbacks cb;
     unsigned long counter;
+    long pid;          /* cached: one getpid() per process, not per message */
+    time_t date_at;    /* the second date[] was formatted for */
+    char date[64];     /* RFC 5322 date, formatted at most once a second */
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     mp_tls_config tls;
     int tls_ready;
@@ -166,42 +172,105 @@ static int make_maildir(const char *dir)
 
 static void msg_discard(conn *c)
 {
-    if (c->msg) {
-        fclose(c->msg);
-        c->msg = NULL;
+    if (c->msg_on) {
+        close(c->msg_fd);
+        c->msg_on = 0;
         unlink(c->tmp_path);
     }
+}
+
+/* Write out wbuf (the whole of it, or mark the message failed). */
+static void msg_drain(conn *c)
+{
+    size_t off = 0;
+    while (off < c->wlen && !c->msg_err) {
+        ssize_t k = write(c->msg_fd, c->wbuf + off, c->wlen - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            c->msg_err = 1;
+        else
+            off += (size_t)k;
+    }
+    c->wlen = 0;
+}
+
+/* Append to the message through wbuf; large pieces go straight out. */
+static void msg_put(conn *c, const char *p, size_t n)
+{
+    if (c->msg_err || n == 0)
+        return;
+    if (n > sizeof(c->wbuf) - c->wlen) {
+        msg_drain(c);
+        if (n >= sizeof(c->wbuf)) {
+            while (n > 0 && !c->msg_err) {
+                ssize_t k = write(c->msg_fd, p, n);
+                if (k < 0 && errno == EINTR)
+                    continue;
+                if (k <= 0) {
+                    c->msg_err = 1;
+                    break;
+                }
+                p += k;
+                n -= (size_t)k;
+            }
+            return;
+        }
+    }
+    memcpy(c->wbuf + c->wlen, p, n);
+    c->wlen += n;
+}
+
+/* The trace header date, reformatted only when the second changes. */
+static const char *header_date(time_t now)
+{
+    if (G.date[0] == '\0' || now != G.date_at) {
+        struct tm tmv;
+        localtime_r(&now, &tmv);
+        strftime(G.date, sizeof(G.date), "%a, %d %b %Y %H:%M:%S %z", &tmv);
+        G.date_at = now;
+    }
+    return G.date;
 }
 
 /* Open DIR/tmp/NAME and write the trace headers. */
 static int msg_open(conn *c)
 {
-    char date[64];
-    time_t now = time(NULL);
-    struct tm tmv;
-    int fd;
-    if (c->msg)
+    time_t now;
+    int fd, k;
+    if (c->msg_on)
         return 0;
+    now = time(NULL);
     G.counter++;
-    snprintf(c->name, sizeof(c->name), "%lld.P%ldQ%lu.%s", (long long)now, (long)getpid(),
-             G.counter, G.hostname);
+    snprintf(c->name, sizeof(c->name), "%lld.P%ldQ%lu.%s", (long long)now, G.pid, G.counter,
+             G.hostname);
     snprintf(c->tmp_path, sizeof(c->tmp_path), "%s/tmp/%s", G.maildir, c->name);
     fd = open(c->tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0 || (c->msg = fdopen(fd, "w")) == NULL) {
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0) {
         c->msg_err = 1;
         return -1;
     }
-    localtime_r(&now, &tmv);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tmv);
+    c->msg_fd = fd;
+    c->msg_on = 1;
     c->msg_err = 0;
     c->held_cr = 0;
-    fprintf(c->msg, "Return-Path: <%s>\n%.*s", c->from, (int)c->rcpts_len, c->rcpts);
-    fprintf(c->msg, "Received: from %s ([%s])\n\tby %s (mailproto-smtpd) with %s%s%s id %s;\n\t%s\n",
-            c->helo[0] ? c->helo : "unknown", c->peer, G.hostname,
-            G.lmtp ? "LMTP" : c->s.ehlo ? "ESMTP" : "SMTP", c->s.tls ? "S" : "",
-            c->s.authed ? "A" : "", c->name, date);
+    c->wlen = 0;
+    k = snprintf(c->wbuf, sizeof(c->wbuf), "Return-Path: <%s>\n%.*s", c->from,
+                 (int)c->rcpts_len, c->rcpts);
+    if (k < 0 || (size_t)k >= sizeof(c->wbuf)) {
+        c->msg_err = 1;
+        return 0;
+    }
+    c->wlen = (size_t)k;
+    k = snprintf(c->wbuf + c->wlen, sizeof(c->wbuf) - c->wlen,
+                 "Received: from %s ([%s])\n\tby %s (mailproto-smtpd) with %s%s%s id %s;\n\t%s\n",
+                 c->helo[0] ? c->helo : "unknown", c->peer, G.hostname,
+                 G.lmtp ? "LMTP" : c->s.ehlo ? "ESMTP" : "SMTP", c->s.tls ? "S" : "",
+                 c->s.authed ? "A" : "", c->name, header_date(now));
+    if (k < 0 || (size_t)k >= sizeof(c->wbuf) - c->wlen)
+        c->msg_err = 1;
+    else
+        c->wlen += (size_t)k;
     return 0;
 }
 
@@ -212,7 +281,7 @@ static void msg_write(conn *c, const char *p, size_t n)
     if (c->msg_err || msg_open(c) != 0)
         return;
     if (c->held_cr && n > 0 && p[0] != '\n')
-        fputc('\r', c->msg);
+        msg_put(c, "\r", 1);
     if (n > 0)
         c->held_cr = 0;
     for (i = 0; i < n; i++) {
@@ -220,16 +289,14 @@ static void msg_write(conn *c, const char *p, size_t n)
         if (cr == NULL)
             break;
         i = (size_t)(cr - p);
-        fwrite(p + start, 1, i - start, c->msg);
+        msg_put(c, p + start, i - start);
         start = i + 1;
         if (i + 1 == n)
             c->held_cr = 1; /* decide when the next byte comes */
         else if (p[i + 1] != '\n')
-            fputc('\r', c->msg);
+            msg_put(c, "\r", 1);
     }
-    fwrite(p + start, 1, n - start, c->msg);
-    if (ferror(c->msg))
-        c->msg_err = 1;
+    msg_put(c, p + start, n - start);
 }
 
 static int msg_commit(conn *c)
@@ -239,10 +306,11 @@ static int msg_commit(conn *c)
     if (msg_open(c) != 0)
         return -1;
     if (c->held_cr)
-        fputc('\r', c->msg);
-    ok = !c->msg_err && fflush(c->msg) == 0 && fsync(fileno(c->msg)) == 0;
-    ok = (fclose(c->msg) == 0) && ok;
-    c->msg = NULL;
+        msg_put(c, "\r", 1);
+    msg_drain(c);
+    ok = !c->msg_err && fsync(c->msg_fd) == 0;
+    ok = (close(c->msg_fd) == 0) && ok;
+    c->msg_on = 0;
     snprintf(final, sizeof(final), "%s/new/%s", G.maildir, c->name);
     if (ok && rename(c->tmp_path, final) == 0)
         return 0;
@@ -874,6 +942,7 @@ int main(int argc, char **argv)
         G.tls_ready = 1;
     }
 #endif
+    G.pid = (long)getpid();
     if (gethostname(G.hostname, sizeof(G.hostname) - 1) != 0 || G.hostname[0] == '\0')
         snprintf(G.hostname, sizeof(G.hostname), "localhost");
     for (i = 0; G.hostname[i]; i++)

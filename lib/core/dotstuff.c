@@ -34,31 +34,46 @@ void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy)
     d->policy = (uint8_t)policy;
 }
 
+/* Eight bytes as a number whose low byte is the first in memory, whatever
+ * the host's byte order (compilers turn this into one load on
+ * little-endian hosts). */
+static uint64_t load_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) |
+           ((uint64_t)p[3] << 24) | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) |
+           ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
+}
+
 /* Index of the first CR, LF or NUL in in[i..len), or len.  Eight bytes at
- * a time while none is below 0x0E (CR, the largest special, is 0x0D): the
- * word test is exact for "some byte < 0x0E" (bit-twiddling "hasless"), and
- * only a word that has one (a tab, say) is looked at byte by byte. */
+ * a time: m flags bytes below 0x0E (CR, the largest special, is 0x0D) by
+ * the bit-twiddling "hasless"; its lowest flag is exact (a borrow only
+ * runs upwards), and counting the bytes below it gives that byte's index
+ * without a byte loop.  A non-special (a tab, say) resumes after itself. */
 static size_t scan_special(const char *in, size_t i, size_t len)
 {
     const unsigned char *p = (const unsigned char *)in;
-    for (;;) {
-        size_t end;
-        while (len - i >= 8u) {
-            uint64_t w;
-            memcpy(&w, p + i, 8u);
-            if (((w - UINT64_C(0x0E0E0E0E0E0E0E0E)) & ~w & UINT64_C(0x8080808080808080)) != 0)
-                break;
+    while (len - i >= 8u) {
+        uint64_t w = load_le64(p + i);
+        uint64_t m = (w - UINT64_C(0x0E0E0E0E0E0E0E0E)) & ~w & UINT64_C(0x8080808080808080);
+        unsigned char c;
+        if (m == 0) {
             i += 8u;
+            continue;
         }
-        end = len - i >= 8u ? i + 8u : len;
-        for (; i < end; i++) {
-            unsigned char c = p[i];
-            if (c <= '\r' && (c == '\r' || c == '\n' || c == 0))
-                return i;
-        }
-        if (i == len)
+        /* (m - 1) has 0xFF in every byte below the flag and 0x7F in it. */
+        i += (size_t)(((((m - 1u) & UINT64_C(0x0101010101010101)) *
+                        UINT64_C(0x0101010101010101)) >> 56) - 1u);
+        c = p[i];
+        if (c == '\r' || c == '\n' || c == 0)
+            return i;
+        i++;
+    }
+    for (; i < len; i++) {
+        unsigned char c = p[i];
+        if (c <= '\r' && (c == '\r' || c == '\n' || c == 0))
             return i;
     }
+    return i;
 }
 
 static mp_status dec_ret(mp_dot_decoder *d, mp_status st, size_t used, size_t *usedp,
@@ -134,8 +149,20 @@ mp_status mp_dot_decoder_next(mp_dot_decoder *d, const char *in, size_t len, siz
             }
             return dec_poison(d, MP_ERR_BARE_CR, d->pos + i - 1, i, used, chunk, in);
         case S_MID:
-            i = scan_special(in, i, len);
-            if (i == len)
+            /* Whole lines in one run: a CRLF followed by an ordinary byte
+             * (neither '.' nor a special) keeps scanning here, so a chunk
+             * spans many lines and the switch is entered once per chunk. */
+            for (;;) {
+                i = scan_special(in, i, len);
+                if (i + 1 >= len || in[i] != '\r' || in[i + 1] != '\n')
+                    break;
+                i += 2;
+                if (i == len || (unsigned char)in[i] <= '.') {
+                    st = S_LS;
+                    break;
+                }
+            }
+            if (st == S_LS || i == len)
                 break;
             c = (unsigned char)in[i];
             if (c == '\r') {
