@@ -487,8 +487,9 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
  * each string's representation:
  *  - MP_IMAP_V_STRING: quoted when every byte is a TEXT-CHAR (8-bit only
  *    in UTF-8 mode), a literal {n} otherwise or when MP_IMAP_EVF_LITERAL
- *    asks for it; NUL is refused (MP_ERR_BAD_VALUE): only a streamed
- *    literal8 (LITERAL_BEGIN with MP_IMAP_EVF_BINARY) may carry it;
+ *    asks for it, a literal8 ~{n} when MP_IMAP_EVF_BINARY says it came as
+ *    one; NUL is refused (MP_ERR_BAD_VALUE) except in a literal8 (such a
+ *    string, or a streamed LITERAL_BEGIN with MP_IMAP_EVF_BINARY);
  *  - MP_IMAP_F_MAILBOX strings without MP_IMAP_EVF_MUTF7 are UTF-8 from
  *    the host: modified UTF-7 on the wire in rev1 (RFC 3501 §5.1.3), raw
  *    under UTF8=ACCEPT / rev2 (parsed names keep their wire form);

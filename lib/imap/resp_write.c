@@ -62,10 +62,19 @@ static int text_ok(mp_slice s, int eight, int code)
 }
 
 /* quoted (TEXT-CHAR, escapes for " and \) or literal {n}: RFC 9051 §4.3 */
-static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, int force_literal)
+static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
 {
     size_t k;
-    int quotable = !force_literal;
+    int quotable = !(evf & MP_IMAP_EVF_LITERAL);
+    if (evf & MP_IMAP_EVF_BINARY) {
+        /* A small string that came as literal8 goes back as literal8 (a
+         * round trip keeps it; found by fuzz_imap_resp): NUL is allowed. */
+        mp_outbuf_puts(ob, "~{");
+        mp_outbuf_put_u64(ob, s.len);
+        mp_outbuf_puts(ob, "}\r\n");
+        mp_outbuf_put(ob, s.ptr, s.len);
+        return MP_OK;
+    }
     if (memchr(s.ptr, 0, s.len) != NULL)
         return MP_ERR_BAD_VALUE;
     for (k = 0; k < s.len && quotable; k++) {
@@ -244,7 +253,7 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
         mp_outbuf_puts(ob, w->s.fname == FN_SECT ? " (" : " ");
         w->s.fname = FN_HDRS;
         if (ev->vtype == MP_IMAP_V_STRING)
-            return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
+            return put_string(ob, eight, ev->str, ev->flags);
         /* header-fld-name = astring (read with the ASTRING class) */
         if (!atom_ok(ev->str, "%*") || ev->str.ptr[0] == '\\')
             return MP_ERR_BAD_VALUE;
@@ -275,7 +284,7 @@ static mp_status write_value(mp_imap_resp_writer *w, const mp_imap_resp_event *e
         if (ev->field == MP_IMAP_F_MAILBOX && !(w->mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)) &&
             !(ev->flags & (MP_IMAP_EVF_MUTF7 | MP_IMAP_EVF_LITERAL)))
             return put_mailbox(ob, ev->str);
-        return put_string(ob, eight, ev->str, (ev->flags & MP_IMAP_EVF_LITERAL) != 0);
+        return put_string(ob, eight, ev->str, ev->flags);
     case MP_IMAP_V_ATOM:
         if (!value_atom_ok(w, ev, ev->str) || ev->str.ptr[0] == '\\')
             return MP_ERR_BAD_VALUE;
