@@ -89,9 +89,7 @@ static mp_status dec_ret(mp_dot_decoder *d, mp_status st, size_t used, size_t *u
 static mp_status dec_poison(mp_dot_decoder *d, mp_status code, uint64_t offset,
                             size_t used, size_t *usedp, mp_slice *chunk, const char *in)
 {
-    d->err.code = code;
-    d->err.offset = offset;
-    d->err.rule = dot_rule_;
+    mp_error_set(&d->err, code, offset, dot_rule_);
     d->state = P_MID;
     return dec_ret(d, code, used, usedp, chunk, in, 0);
 }

@@ -46,9 +46,7 @@ void mp_line_framer_reset(mp_line_framer *f)
 static mp_status fr_fail(mp_line_framer *f, mp_status code, uint64_t offset, const char *rule,
                          enum framer_state next)
 {
-    f->err.code = code;
-    f->err.offset = offset;
-    f->err.rule = rule;
+    mp_error_set(&f->err, code, offset, rule);
     f->len = 0;
     f->state = (uint8_t)next;
     return code;

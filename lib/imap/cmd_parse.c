@@ -2096,9 +2096,7 @@ mp_status mp_imap_cmd_parser_reject_literal(mp_imap_cmd_parser *p, mp_status rea
 {
     if (p->phase != PH_LIT_WAIT)
         return MP_ERR_STATE;
-    p->err.code = reason;
-    p->err.offset = LX(p)->tok_start;
-    p->err.rule = "literal rejected";
+    mp_error_set(&p->err, reason, LX(p)->tok_start, "literal rejected");
     mp_imap_lex_skip_line(LX(p));
     p->phase = PH_SKIP;
     return MP_OK;

@@ -166,9 +166,7 @@ static void end_of_line(mp_imap_lex *lx)
 static mp_status fail(mp_imap_lex *lx, mp_status code, uint64_t offset, const char *rule,
                       enum lex_state next)
 {
-    lx->err.code = code;
-    lx->err.offset = offset;
-    lx->err.rule = rule;
+    mp_error_set(&lx->err, code, offset, rule);
     lx->len = 0;
     lx->sub = SK_NONE;
     lx->state = (uint8_t)next;

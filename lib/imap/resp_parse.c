@@ -182,9 +182,7 @@ static void emit_begin(mp_imap_resp_parser *p, mp_imap_resp_kind k, uint64_t off
 static void gram_error(mp_imap_resp_parser *p, mp_status code, const char *rule,
                        const mp_imap_token *t)
 {
-    p->err.code = code;
-    p->err.offset = t->offset;
-    p->err.rule = rule;
+    mp_error_set(&p->err, code, t->offset, rule);
     p->nerrors++;
     emit(p, MP_IMAP_EV_ERROR, 0, t, MP_IMAP_V_NONE);
     p->sp = 0;
@@ -413,9 +411,7 @@ static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
         gram_error(p, MP_ERR_IMAP_BODYSTRUCTURE, rule, t);
         return;
     }
-    p->err.code = MP_ERR_IMAP_BODYSTRUCTURE;
-    p->err.offset = t->offset;
-    p->err.rule = rule;
+    mp_error_set(&p->err, MP_ERR_IMAP_BODYSTRUCTURE, t->offset, rule);
     p->nerrors++;
     emit(p, MP_IMAP_EV_ERROR, 0, t, MP_IMAP_V_NONE);
     p->bbase = base;

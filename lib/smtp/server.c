@@ -38,9 +38,7 @@ mp_status mp_smtp_srv_say_(mp_smtp_server *s, unsigned code, const char *esc, co
 
 void mp_smtp_srv_report_(mp_smtp_server *s, mp_status code, uint64_t offset, const char *rule)
 {
-    s->last_error.code = code;
-    s->last_error.offset = offset;
-    s->last_error.rule = rule;
+    mp_error_set(&s->last_error, code, offset, rule);
     if (s->cb->on_error) {
         s->in_callback = 1;
         s->cb->on_error(s->user, s, &s->last_error);
