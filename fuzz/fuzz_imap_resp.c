@@ -53,7 +53,7 @@ static int on_event(void *user, const mp_imap_resp_event *ev)
         d->in_chunk = 1;
         mix2(d, ev->str.ptr, ev->str.len);
     } else {
-        uint32_t hdr[6];
+        uint32_t hdr[7];
         d->in_chunk = 0;
         hdr[0] = (uint32_t)ev->type;
         hdr[1] = (uint32_t)ev->resp;
@@ -61,6 +61,7 @@ static int on_event(void *user, const mp_imap_resp_event *ev)
         hdr[3] = (uint32_t)ev->code;
         hdr[4] = (uint32_t)ev->vtype;
         hdr[5] = (uint32_t)ev->flags;
+        hdr[6] = (uint32_t)ev->depth;
         mix2(d, hdr, sizeof(hdr));
         mix2(d, &ev->num, sizeof(ev->num));
         mix2(d, &ev->str.len, sizeof(ev->str.len));

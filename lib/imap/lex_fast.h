@@ -101,6 +101,47 @@ static inline size_t mp_imap_lex_class_run_(const char *p, size_t n, unsigned ma
     return k;
 }
 
+/* A quoted string without escapes at in[0] (the DQUOTE) whose closing
+ * DQUOTE lies in in[0..n): its length with both quotes, else 0 (an
+ * escape, a byte a quoted string may not hold, a limit: the byte-level
+ * path reads it). */
+static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char *in, size_t n)
+{
+    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE */
+    unsigned stop = MP_IMAP_LEX_QS_END_ |
+                    ((lx->flags & MP_IMAP_LEX_8BIT) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
+    size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
+    size_t k = 1;
+    /* four bytes a step while they are plain (one branch), then one */
+    while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
+                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
+                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
+                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
+                             stop))
+        k += 4u;
+    while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
+        k++;
+    if (k >= m || in[k] != '"')
+        return 0;
+    return k + 1u;
+}
+
+/* A flag ("\" atom, or flag-perm "\*") at in[0] ending inside in[0..n)
+ * for atom-like class `cls`: its length, else 0. */
+static inline size_t mp_imap_lex_scan_flag_(const mp_imap_lex *lx, const char *in, size_t n,
+                                            unsigned cls)
+{
+    size_t k;
+    if (in[1] == '*')
+        return n < 2 ? 0 : 2;
+    k = 1 + mp_imap_lex_class_run_(in + 1, n - 1,
+                                   1u << (cls == MP_IMAP_LEX_ASTRING ? MP_IMAP_LEX_ASTRING
+                                                                     : MP_IMAP_LEX_ATOM));
+    if (k == 1 || k >= n || k > lx->max_atom)
+        return 0;
+    return k;
+}
+
 /*
  * A token that starts at in[0] and lies wholly in in[0..len) with a common
  * shape (SP, CRLF, parentheses, an atom, a flag, a quoted string without
@@ -134,25 +175,11 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
      * in this order predict better than one jump table) */
     mask = 1u << cls;
     if (c == '"') {
-        /* quoted = DQUOTE *QUOTED-CHAR DQUOTE, no escapes here */
-        unsigned stop = MP_IMAP_LEX_QS_END_ |
-                        ((lx->flags & MP_IMAP_LEX_8BIT) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
-        size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
-        k = 1;
-        /* four bytes a step while they are plain (one branch), then one */
-        while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
-                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
-                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
-                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
-                                 stop))
-            k += 4u;
-        while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
-            k++;
-        if (k >= m || in[k] != '"')
+        k = mp_imap_lex_scan_quoted_(lx, in, n);
+        if (k == 0)
             return 0;
         tok->kind = MP_IMAP_TOK_STRING;
-        tok->text = mp_slice_make(in + 1, k - 1);
-        k++;
+        tok->text = mp_slice_make(in + 1, k - 2);
     } else if ((mp_imap_lex_class_table_[c] & mask) && c != '~') {
         /* "~{" starts a literal8: the byte-level path reads any "~" */
         k = mp_imap_lex_class_run_(in, n, mask);
@@ -195,22 +222,13 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
             lx->nliterals = 0;
             lx->bol = 1;
             return 2;
-        case '\\': {
-            /* flag = "\" atom; flag-perm "\*" */
-            if (in[1] == '*') {
-                if (n < 2)
-                    return 0;
-                k = 2;
-            } else {
-                mask = 1u << (cls == MP_IMAP_LEX_ASTRING ? MP_IMAP_LEX_ASTRING : MP_IMAP_LEX_ATOM);
-                k = 1 + mp_imap_lex_class_run_(in + 1, n - 1, mask);
-                if (k == 1 || k >= n || k > lx->max_atom)
-                    return 0;
-            }
+        case '\\':
+            k = mp_imap_lex_scan_flag_(lx, in, n, cls);
+            if (k == 0)
+                return 0;
             tok->kind = MP_IMAP_TOK_FLAG;
             tok->text = mp_slice_make(in, k);
             break;
-        }
         default:
             return 0;
         }

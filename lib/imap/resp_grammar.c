@@ -155,7 +155,7 @@ static void body_ext(mp_imap_rg_slot *s, unsigned e, int multi)
     }
 }
 
-static void body_slot(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f, mp_imap_rg_slot *s)
+static void body_slot(const mp_imap_resp_frame_ *f, mp_imap_rg_slot *s)
 {
     unsigned i = f->index, base;
     if (!(f->flags & BF_DECIDED)) {
@@ -172,20 +172,7 @@ static void body_slot(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f
         }
         return;
     }
-    switch (i) {
-    case 1: S(s, MP_IMAP_F_BODY_SUBTYPE, A_STR); return;
-    case 2:
-        S(s, MP_IMAP_F_BODY_PARAMS, A_NIL);
-        SL(s, MP_IMAP_F_BODY_PARAMS, C_PARAMS, 0);
-        return;
-    case 3: S(s, MP_IMAP_F_BODY_ID, A_NSTR); return;
-    case 4: S(s, MP_IMAP_F_BODY_DESCRIPTION, A_NSTR); return;
-    case 5:
-        S(s, MP_IMAP_F_BODY_ENCODING, A_STR | ((p->quirks & MP_IMAP_Q_NIL_STRING) ? A_NIL : 0));
-        return;
-    case 6: S(s, MP_IMAP_F_BODY_SIZE, A_NUM); return;
-    default: break;
-    }
+    /* index 1..6 (single part): constant slots, mp_imap_rg_slot_of() */
     base = 7;
     if (f->flags & BF_RFC822) {
         if (i == 7) {
@@ -244,21 +231,53 @@ static void fetch_value_slot(const mp_imap_resp_frame_ *f, mp_imap_rg_slot *s)
     }
 }
 
-/* What may come at the next element position of frame f. */
-void mp_imap_rg_slot_of(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f, mp_imap_rg_slot *s)
+/* Fixed positions as constant slots (mp_imap_rg_slot_of()). */
+#define NSTR_(fld) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, MP_IMAP_LEX_WANT_STRING, A_NSTR }
+#define STR_(fld, acc) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, MP_IMAP_LEX_WANT_STRING, acc }
+#define LST_(fld, child) { (uint8_t)(fld), (uint8_t)(fld), (uint8_t)(child), MP_IMAP_LEX_ATOM, \
+                           MP_IMAP_LEX_WANT_STRING, A_NIL | A_LIST }
+const mp_imap_rg_slot mp_imap_rg_address_slots[4] = {
+    NSTR_(MP_IMAP_F_ADDR_NAME), NSTR_(MP_IMAP_F_ADDR_ADL), NSTR_(MP_IMAP_F_ADDR_MAILBOX),
+    NSTR_(MP_IMAP_F_ADDR_HOST),
+};
+/* RFC 9051 envelope: date subject from sender reply-to to cc bcc
+ * in-reply-to message-id */
+const mp_imap_rg_slot mp_imap_rg_envelope_slots[10] = {
+    NSTR_(MP_IMAP_F_ENV_DATE), NSTR_(MP_IMAP_F_ENV_SUBJECT),
+    LST_(MP_IMAP_F_ENV_FROM, C_ADDR_LIST), LST_(MP_IMAP_F_ENV_SENDER, C_ADDR_LIST),
+    LST_(MP_IMAP_F_ENV_REPLY_TO, C_ADDR_LIST), LST_(MP_IMAP_F_ENV_TO, C_ADDR_LIST),
+    LST_(MP_IMAP_F_ENV_CC, C_ADDR_LIST), LST_(MP_IMAP_F_ENV_BCC, C_ADDR_LIST),
+    NSTR_(MP_IMAP_F_ENV_IN_REPLY_TO), NSTR_(MP_IMAP_F_ENV_MESSAGE_ID),
+};
+/* body-type-1part by index: [1] subtype, [2] params (NIL or a list), [3] id,
+ * [4] description, [5] encoding, [6] size; [0] is the encoding that may be
+ * NIL (MP_IMAP_Q_NIL_STRING) */
+const mp_imap_rg_slot mp_imap_rg_body_1part_slots[7] = {
+    STR_(MP_IMAP_F_BODY_ENCODING, A_NSTR), STR_(MP_IMAP_F_BODY_SUBTYPE, A_STR),
+    { MP_IMAP_F_BODY_PARAMS, MP_IMAP_F_BODY_PARAMS, C_PARAMS, MP_IMAP_LEX_ATOM,
+      MP_IMAP_LEX_WANT_STRING, A_NIL | A_LIST },
+    NSTR_(MP_IMAP_F_BODY_ID), NSTR_(MP_IMAP_F_BODY_DESCRIPTION),
+    STR_(MP_IMAP_F_BODY_ENCODING, A_STR), STR_(MP_IMAP_F_BODY_SIZE, A_NUM),
+};
+/* body-fld-param: name value, the value NIL too under MP_IMAP_Q_NIL_STRING */
+const mp_imap_rg_slot mp_imap_rg_param_slots[3] = {
+    STR_(MP_IMAP_F_PARAM_NAME, A_STR), STR_(MP_IMAP_F_PARAM_VALUE, A_STR),
+    STR_(MP_IMAP_F_PARAM_VALUE, A_NSTR),
+};
+#undef NSTR_
+#undef STR_
+#undef LST_
+
+/* Every position without a constant slot, built in `s`. */
+void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                           mp_imap_rg_slot *s)
 {
     unsigned i = f->index;
     memset(s, 0, sizeof(*s));
     s->cls = MP_IMAP_LEX_ATOM;
     s->want = MP_IMAP_LEX_WANT_STRING;
-    /* the commonest in a FETCH sync before the general switch */
-    if (f->ctx == C_ADDRESS) {
-        if (i < 4)
-            S(s, MP_IMAP_F_ADDR_NAME + i, A_NSTR);
-        return;
-    }
     if (f->ctx == C_BODY) {
-        body_slot(p, f, s);
+        body_slot(f, s);
         return;
     }
     switch (f->ctx) {
@@ -459,27 +478,7 @@ void mp_imap_rg_slot_of(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
         if (i == 0)
             S(s, f->ctx == C_EMAILID ? MP_IMAP_F_EMAILID : MP_IMAP_F_THREADID, A_ATOM | A_NUM);
         break;
-    case C_ENVELOPE:
-        /* RFC 9051 envelope: date subject from sender reply-to to cc bcc
-         * in-reply-to message-id */
-        if (i < 2 || i == 8 || i == 9) {
-            static const uint8_t f4[10] = { MP_IMAP_F_ENV_DATE, MP_IMAP_F_ENV_SUBJECT, 0, 0, 0,
-                                            0, 0, 0, MP_IMAP_F_ENV_IN_REPLY_TO,
-                                            MP_IMAP_F_ENV_MESSAGE_ID };
-            S(s, f4[i], A_NSTR);
-        } else if (i < 8) {
-            S(s, MP_IMAP_F_ENV_FROM + (i - 2), A_NIL);
-            SL(s, MP_IMAP_F_ENV_FROM + (i - 2), C_ADDR_LIST, 0);
-        }
-        break;
     case C_ADDR_LIST: SL(s, MP_IMAP_F_ADDRESS, C_ADDRESS, 0); break;
-    case C_PARAMS:
-        if (i & 1)
-            S(s, MP_IMAP_F_PARAM_VALUE,
-              A_STR | ((p->quirks & MP_IMAP_Q_NIL_STRING) ? A_NIL : 0));
-        else
-            S(s, MP_IMAP_F_PARAM_NAME, A_STR);
-        break;
     case C_DISP:
         if (i == 0) {
             S(s, MP_IMAP_F_DISP_TYPE, A_STR);

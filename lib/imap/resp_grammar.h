@@ -63,9 +63,50 @@ int mp_imap_rg_eq_ci(mp_slice s, const char *w);
 mp_imap_resp_kind mp_imap_rg_lookup_resp(mp_slice s);
 mp_imap_code mp_imap_rg_lookup_code(mp_slice s);
 uint8_t mp_imap_rg_lookup_item(mp_slice s);
-/* What may come at the next element position of frame f. */
-void mp_imap_rg_slot_of(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
-                        mp_imap_rg_slot *s);
+/* Constant slots of the fixed positions (the commonest in a FETCH sync):
+ * addr-name adl mailbox host; the ten envelope fields; a single-part body
+ * from its subtype to its size, [0] the encoding under
+ * MP_IMAP_Q_NIL_STRING; body parameter name, value, value under
+ * MP_IMAP_Q_NIL_STRING. */
+extern const mp_imap_rg_slot mp_imap_rg_address_slots[4];
+extern const mp_imap_rg_slot mp_imap_rg_envelope_slots[10];
+extern const mp_imap_rg_slot mp_imap_rg_body_1part_slots[7];
+extern const mp_imap_rg_slot mp_imap_rg_param_slots[3];
+
+/* Fill `s` for a position without a constant slot. */
+void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                           mp_imap_rg_slot *s);
+
+/* What may come at the next element position of frame f: a constant slot
+ * for the fixed positions, else `scratch` filled in.  The pointer is valid
+ * while `scratch` is.  Inline: the walker asks for every element. */
+static inline const mp_imap_rg_slot *mp_imap_rg_slot_of(const mp_imap_resp_parser *p,
+                                                        const mp_imap_resp_frame_ *f,
+                                                        mp_imap_rg_slot *scratch)
+{
+    unsigned i = f->index;
+    switch (f->ctx) {
+    case C_ADDRESS:
+        if (i < 4)
+            return &mp_imap_rg_address_slots[i];
+        break;
+    case C_ENVELOPE:
+        if (i < 10)
+            return &mp_imap_rg_envelope_slots[i];
+        break;
+    case C_PARAMS:
+        return &mp_imap_rg_param_slots[(i & 1) ? ((p->quirks & MP_IMAP_Q_NIL_STRING) ? 2 : 1) : 0];
+    case C_BODY:
+        if ((f->flags & (BF_DECIDED | BF_MULTI)) == BF_DECIDED && i >= 1 && i <= 6)
+            return &mp_imap_rg_body_1part_slots[(i == 5 && (p->quirks & MP_IMAP_Q_NIL_STRING)) ? 0 : i];
+        break;
+    default:
+        break;
+    }
+    mp_imap_rg_slot_build(p, f, scratch);
+    return scratch;
+}
+
 /* Is the frame's list complete (at its ")", "]" or CRLF)? */
 int mp_imap_rg_complete(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f);
 /* Do lists follow one another without SP in this frame? */

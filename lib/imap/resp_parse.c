@@ -199,6 +199,7 @@ static void gram_error(mp_imap_resp_parser *p, mp_status code, const char *rule,
 
 /* ---- frames ------------------------------------------------------------ */
 
+
 static mp_imap_resp_frame_ *top(mp_imap_resp_parser *p) { return &p->stack[p->sp - 1]; }
 
 static void push(mp_imap_resp_parser *p, unsigned ctx, unsigned field, unsigned sep)
@@ -282,6 +283,77 @@ static inline void advance(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, unsig
 static void fail(mp_imap_resp_parser *p, mp_status code, const char *rule,
                  const mp_imap_token *t);
 
+/* The value type of token t at a position accepting `acc` in frame f, or
+ * MP_IMAP_V_NONE when it does not belong there. */
+static inline mp_imap_vtype value_type(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                                unsigned acc, const mp_imap_token *t)
+{
+    switch (t->kind) {
+    case MP_IMAP_TOK_NUMBER:
+        if (acc & (A_NUM | A_SEQ))
+            return MP_IMAP_V_NUMBER;
+        return (acc & A_ATOM) ? MP_IMAP_V_ATOM : MP_IMAP_V_NONE;
+    case MP_IMAP_TOK_ATOM:
+        return (acc & (A_ATOM | A_SEQ)) ? MP_IMAP_V_ATOM : MP_IMAP_V_NONE;
+    case MP_IMAP_TOK_NIL:
+        if (acc & A_NIL)
+            return MP_IMAP_V_NIL;
+        return (acc & A_ATOM) ? MP_IMAP_V_ATOM : MP_IMAP_V_NONE;
+    case MP_IMAP_TOK_STRING:
+        return (acc & A_STR) ? MP_IMAP_V_STRING : MP_IMAP_V_NONE;
+    case MP_IMAP_TOK_FLAG:
+        if (!(acc & A_FLAG))
+            return MP_IMAP_V_NONE;
+        /* "\*" only in PERMANENTFLAGS (flag-perm) */
+        if (t->text.len == 2 && t->text.ptr[1] == '*' && f->ctx != C_PERMFLAGS &&
+            !(p->quirks & MP_IMAP_Q_STAR_IN_FLAGS))
+            return MP_IMAP_V_NONE;
+        return MP_IMAP_V_FLAG;
+    case MP_IMAP_TOK_TEXT:
+        /* resp-text-code: atom [SP 1*<any TEXT-CHAR except "]">] */
+        return ((acc & A_TEXT) && t->text.len > 0) ? MP_IMAP_V_TEXT : MP_IMAP_V_NONE;
+    default:
+        return MP_IMAP_V_NONE;
+    }
+}
+
+/* Contexts whose values need element()'s own checks (ESEARCH UID, ID
+ * limits): the hot loop leaves them to it. */
+#define COLD_CTX_ ((UINT64_C(1) << C_TOP_ESEARCH) | (UINT64_C(1) << C_ID))
+
+/* A value of type vt (not NONE) for `field` in frame f, past every check
+ * of its context but those of COLD_CTX_: note it, report it, step on. */
+static inline void value_event(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f,
+                               const mp_imap_token *t, unsigned field, mp_imap_vtype vt)
+{
+    /* only body types and ESEARCH pairs tell the frame anything */
+    if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
+        f->ctx == C_TOP_ESEARCH)
+        mp_imap_rg_value_hook(f, field, t);
+    emit_tok(p, MP_IMAP_EV_VALUE, field, t, vt);
+    advance(p, f, field, 0);
+}
+
+/* "(" accepted at slot s of frame f (separator, depth checked): open the
+ * child list. */
+static inline void open_list(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f,
+                             const mp_imap_token *t, const mp_imap_rg_slot *s)
+{
+    f->sep = S_AFTER; /* restored by advance() at ")" */
+    emit_tok(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
+    push(p, s->child, s->lfield, S_OPEN);
+}
+
+/* "(" where lists follow one another: without SP after a list in
+ * adjacent-list contexts, else with SP (unless MP_IMAP_Q_LIST_SPACES). */
+static int list_sep_ok(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f)
+{
+    if (f->sep == S_AFTER)
+        return (f->flags & FF_PREV_LIST) && mp_imap_rg_adjacent(f);
+    return !(f->sep == S_NEED && (f->flags & FF_PREV_LIST) && mp_imap_rg_adjacent(f) &&
+             f->index > 0 && !(p->quirks & MP_IMAP_Q_LIST_SPACES));
+}
+
 /* Handle one element token (value, "(" or literal begin) in frame f.
  * `known` is the slot set_expect() derived for this position, or NULL. */
 static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_imap_token *t,
@@ -290,83 +362,38 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
     mp_imap_rg_slot own;
     const mp_imap_rg_slot *s = known;
     unsigned acc, field;
-    mp_imap_vtype vt = MP_IMAP_V_NONE;
-    int is_list = t->kind == MP_IMAP_TOK_LPAREN;
+    mp_imap_vtype vt;
 
     /* separators: SP between elements, except between adjacent lists */
-    if (f->sep == S_AFTER) {
-        if (!(is_list && (f->flags & FF_PREV_LIST) && mp_imap_rg_adjacent(f))) {
-            fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 SP", t);
-            return;
-        }
-    } else if (f->sep == S_NEED && is_list && (f->flags & FF_PREV_LIST) && mp_imap_rg_adjacent(f) &&
-               f->index > 0 && !(p->quirks & MP_IMAP_Q_LIST_SPACES)) {
-        fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 lists without SP", t);
+    if (t->kind == MP_IMAP_TOK_LPAREN ? !list_sep_ok(p, f) : f->sep == S_AFTER) {
+        fail(p, MP_ERR_IMAP_RESPONSE,
+             f->sep == S_AFTER ? "RFC 9051 SP" : "RFC 9051 lists without SP", t);
         return;
     }
-    /* read in place: a copy of the bytes slot_of() just stored stalls */
-    if (s == NULL) {
-        mp_imap_rg_slot_of(p, f, &own);
-        s = &own;
-    }
+    if (s == NULL)
+        s = mp_imap_rg_slot_of(p, f, &own);
     acc = s->acc;
     field = s->field;
-    switch (t->kind) {
-    case MP_IMAP_TOK_LPAREN:
-        if (!(acc & A_LIST))
-            break;
+    if (t->kind == MP_IMAP_TOK_LPAREN) {
+        if (!(acc & A_LIST)) {
+            fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 value", t);
+            return;
+        }
         if (p->sp >= p->max_depth + 1u) {
             gram_error(p, MP_ERR_IMAP_DEPTH, "MP_IMAP_MAX_DEPTH", t);
             return;
         }
-        f->sep = S_AFTER; /* restored by advance() at ")" */
-        emit_tok(p, MP_IMAP_EV_LIST_BEGIN, s->lfield, t, MP_IMAP_V_NONE);
-        push(p, s->child, s->lfield, S_OPEN);
+        open_list(p, f, t, s);
         return;
-    case MP_IMAP_TOK_LITERAL_BEGIN:
-        if (!(acc & A_LIT))
-            break;
+    }
+    if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN && (acc & A_LIT)) {
         emit(p, MP_IMAP_EV_LITERAL_BEGIN, field, t, MP_IMAP_V_NONE);
         /* the payload and its end arrive as the next tokens */
         p->inlit = 1;
         p->litfield = (uint8_t)field;
         return;
-    case MP_IMAP_TOK_NUMBER:
-        if (acc & (A_NUM | A_SEQ))
-            vt = MP_IMAP_V_NUMBER;
-        else if (acc & A_ATOM)
-            vt = MP_IMAP_V_ATOM;
-        break;
-    case MP_IMAP_TOK_ATOM:
-        if (acc & (A_ATOM | A_SEQ))
-            vt = MP_IMAP_V_ATOM;
-        break;
-    case MP_IMAP_TOK_NIL:
-        if (acc & A_NIL)
-            vt = MP_IMAP_V_NIL;
-        else if (acc & A_ATOM)
-            vt = MP_IMAP_V_ATOM;
-        break;
-    case MP_IMAP_TOK_STRING:
-        if (acc & A_STR)
-            vt = MP_IMAP_V_STRING;
-        break;
-    case MP_IMAP_TOK_FLAG:
-        if (acc & A_FLAG) {
-            vt = MP_IMAP_V_FLAG;
-            /* "\*" only in PERMANENTFLAGS (flag-perm) */
-            if (t->text.len == 2 && t->text.ptr[1] == '*' && f->ctx != C_PERMFLAGS &&
-                !(p->quirks & MP_IMAP_Q_STAR_IN_FLAGS))
-                vt = MP_IMAP_V_NONE;
-        }
-        break;
-    case MP_IMAP_TOK_TEXT:
-        /* resp-text-code: atom [SP 1*<any TEXT-CHAR except "]">] */
-        if ((acc & A_TEXT) && t->text.len > 0)
-            vt = MP_IMAP_V_TEXT;
-        break;
-    default: break;
     }
+    vt = value_type(p, f, acc, t);
     if (vt == MP_IMAP_V_NONE) {
         fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 value", t);
         return;
@@ -387,12 +414,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
         gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
         return;
     }
-    /* only body types and ESEARCH pairs tell the frame anything */
-    if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
-        f->ctx == C_TOP_ESEARCH)
-        mp_imap_rg_value_hook(f, field, t);
-    emit_tok(p, MP_IMAP_EV_VALUE, field, t, vt);
-    advance(p, f, field, 0);
+    value_event(p, f, t, field, vt);
 }
 
 /* A grammar error inside a BODYSTRUCTURE: with MP_IMAP_Q_BAD_BODYSTRUCTURE
@@ -441,10 +463,18 @@ static void body_skip(mp_imap_resp_parser *p, const mp_imap_token *t)
 }
 
 
+/* ")" of the top frame, a complete list: close it. */
+static inline void pop_list(mp_imap_resp_parser *p, const mp_imap_token *t)
+{
+    unsigned field = top(p)->field;
+    p->sp--;
+    emit_tok(p, MP_IMAP_EV_LIST_END, field, t, MP_IMAP_V_NONE);
+    advance(p, top(p), field, 1);
+}
+
 static void close_list(mp_imap_resp_parser *p, const mp_imap_token *t)
 {
     mp_imap_resp_frame_ *f = top(p);
-    unsigned field = f->field;
     if (p->sp <= 1) {
         gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 unbalanced )", t);
         return;
@@ -457,9 +487,7 @@ static void close_list(mp_imap_resp_parser *p, const mp_imap_token *t)
         fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 list incomplete", t);
         return;
     }
-    p->sp--;
-    emit_tok(p, MP_IMAP_EV_LIST_END, field, t, MP_IMAP_V_NONE);
-    advance(p, top(p), field, 1);
+    pop_list(p, t);
 }
 
 static int flag_ctx(const mp_imap_resp_frame_ *f)
@@ -643,6 +671,145 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
         element(p, f, t, known);
         return;
     }
+}
+
+/* Frames the hot loop walks: all but a msg-att name and COLD_CTX_. */
+static inline int hot_frame(const mp_imap_resp_frame_ *f)
+{
+    return f->ctx == C_FETCH ? f->sub == FS_VALUE : ((UINT64_C(1) << f->ctx) & COLD_CTX_) == 0;
+}
+
+/*
+ * The hot loop of a data response: inside its lists, the tokens a FETCH
+ * sync is made of (SP, "(", ")", quoted strings, atoms, numbers, NIL,
+ * flags) read and walked in place, without the token round trip of
+ * mp_imap_resp_feed().  It takes a token only where the walker above
+ * would accept it and mp_imap_lex_fast_token_() would read it, and does
+ * what they would do (the same lexer bookkeeping, the same events, through
+ * the same functions); anything else (the end of the input or of the
+ * line, msg-att names, literals, limits, errors, quirks, the contexts of
+ * COLD_CTX_) is left to them.  Returns the bytes consumed.
+ */
+static size_t hot_run(mp_imap_resp_parser *p, const char *in, size_t len)
+{
+    mp_imap_lex *lx = &p->lx;
+    mp_imap_resp_frame_ *f;
+    uint64_t pos = lx->pos, start = lx->tok_start;
+    size_t off = 0, end = len;
+    if (p->state != L_DATA || p->inlit || p->bskip || p->sp == 0 ||
+        lx->state != MP_IMAP_LEX_ST_START_ || lx->line_len >= lx->max_line)
+        return 0;
+    /* a token must end before the last byte of the input or of the line's
+     * room, as in mp_imap_lex_fast_token_() (the line grows with off: no
+     * literal, no line end is taken here) */
+    if (end > (size_t)(lx->max_line - lx->line_len))
+        end = (size_t)(lx->max_line - lx->line_len);
+    f = top(p);
+    while (hot_frame(f)) {
+        mp_imap_token t;
+        mp_imap_rg_slot scratch;
+        const mp_imap_rg_slot *s;
+        mp_imap_vtype vt;
+        size_t n, k;
+        unsigned char c;
+        if (end - off < 2)
+            break;
+        c = (unsigned char)in[off];
+        if (c == ' ') {
+            if (f->sep != S_AFTER)
+                break;
+            f->sep = S_NEED;
+            start = pos++;
+            off++;
+            if (end - off < 2)
+                break;
+            c = (unsigned char)in[off];
+        }
+        n = end - off - 1;
+        t.offset = pos;
+        t.num = 0;
+        t.punct = 0;
+        t.flags = 0;
+        if (c == ')') {
+            /* close_list() without its failures */
+            if (f->sep == S_NEED || p->sp <= 1 || !mp_imap_rg_complete(p, f))
+                break;
+            if (lx->depth > 0)
+                lx->depth--;
+            t.kind = MP_IMAP_TOK_RPAREN;
+            t.text = mp_slice_make(NULL, 0);
+            k = 1;
+        } else if (c == '(') {
+            if (!list_sep_ok(p, f))
+                break;
+            s = mp_imap_rg_slot_of(p, f, &scratch);
+            if (!(s->acc & A_LIST) || p->sp >= p->max_depth + 1u || lx->depth >= lx->max_depth)
+                break;
+            lx->depth++;
+            t.kind = MP_IMAP_TOK_LPAREN;
+            t.text = mp_slice_make(NULL, 0);
+            k = 1;
+        } else {
+            if (f->sep == S_AFTER)
+                break;
+            s = mp_imap_rg_slot_of(p, f, &scratch);
+            if (c == '"') {
+                if (!(s->acc & A_STR) || (k = mp_imap_lex_scan_quoted_(lx, in + off, n)) == 0)
+                    break;
+                t.kind = MP_IMAP_TOK_STRING;
+                t.text = mp_slice_make(in + off + 1, k - 2);
+                vt = MP_IMAP_V_STRING;
+            } else {
+                if (s->cls > MP_IMAP_LEX_SECTION)
+                    break;
+                if (c == '\\') {
+                    if ((k = mp_imap_lex_scan_flag_(lx, in + off, n, s->cls)) == 0)
+                        break;
+                    t.kind = MP_IMAP_TOK_FLAG;
+                    t.text = mp_slice_make(in + off, k);
+                } else {
+                    unsigned mask = 1u << s->cls;
+                    /* "~{" starts a literal8: the byte-level path reads any "~" */
+                    if (!(mp_imap_lex_class_table_[c] & mask) || c == '~')
+                        break;
+                    k = mp_imap_lex_class_run_(in + off, n, mask);
+                    if (k >= n || k > lx->max_atom)
+                        break;
+                    mp_imap_lex_finish_atom_(&t, in + off, k);
+                }
+                if ((vt = value_type(p, f, s->acc, &t)) == MP_IMAP_V_NONE)
+                    break;
+            }
+            start = pos;
+            pos += k;
+            off += k;
+            value_event(p, f, &t, s->field, vt);
+            if (p->aborted != 0)
+                break;
+            continue;
+        }
+        start = pos;
+        pos += k;
+        off += k;
+        if (c == ')')
+            pop_list(p, &t);
+        else
+            open_list(p, f, &t, s);
+        f = top(p);
+        if (p->aborted != 0)
+            break;
+    }
+    if (off > 0) {
+        /* as after any in-place token */
+        lx->pos = pos;
+        lx->tok_start = start;
+        lx->line_len += (uint32_t)off;
+        lx->len = 0;
+        lx->tflags = 0;
+        lx->aux = 0;
+        lx->bol = 0;
+    }
+    return off;
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -834,10 +1001,9 @@ static const mp_imap_rg_slot *expectation(mp_imap_resp_parser *p, mp_imap_rg_slo
         }
         if (f->sep == S_AFTER)
             break;
-        mp_imap_rg_slot_of(p, f, s);
-        known = s;
-        cls = (mp_imap_lex_class)s->cls;
-        want = s->want;
+        known = mp_imap_rg_slot_of(p, f, s);
+        cls = (mp_imap_lex_class)known->cls;
+        want = known->want;
         break;
     }
     default: break;
@@ -899,6 +1065,16 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
          * the checks that sp_shortcut() and expectation() would repeat
          * (both give the same answer here: no shortcut, and the slot or,
          * right after an element, no slot). */
+        if (p->state == L_DATA) {
+            off += hot_run(p, in + off, len - off);
+            if (p->aborted != 0) {
+                *used = off;
+                if (p->aborted == 2)
+                    return MP_ERR_ABORTED;
+                p->aborted = 0;
+                return MP_PAUSED;
+            }
+        }
         known = NULL;
         plain = 0;
         if (p->state == L_DATA && p->sp > 0 && !p->inlit && !p->bskip) {
@@ -910,10 +1086,11 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
                     off++;
                 }
                 if (f->sep != S_AFTER) {
-                    mp_imap_rg_slot_of(p, f, &slot);
-                    known = &slot;
-                    cls = slot.cls;
-                    want = slot.want;
+                    known = f->ctx == C_ADDRESS && f->index < 4
+                                ? &mp_imap_rg_address_slots[f->index]
+                                : mp_imap_rg_slot_of(p, f, &slot);
+                    cls = known->cls;
+                    want = known->want;
                 } else {
                     /* after an element, no SP: ")" or the end of the line */
                     cls = MP_IMAP_LEX_ATOM;
