@@ -1065,7 +1065,8 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
          * the checks that sp_shortcut() and expectation() would repeat
          * (both give the same answer here: no shortcut, and the slot or,
          * right after an element, no slot). */
-        if (p->state == L_DATA) {
+        /* (the hot loop takes nothing from fewer than 2 bytes) */
+        if (p->state == L_DATA && len - off >= 2) {
             off += hot_run(p, in + off, len - off);
             if (p->aborted != 0) {
                 *used = off;
