@@ -353,10 +353,30 @@ typedef enum mp_imap_cmd_arg_kind {
                                an empty one) */
     MP_IMAP_CA_APPEND_MSG,  /* APPEND: one message's literal follows (num =
                                length, binary); begin/chunk/end events carry
-                               its bytes */
-    MP_IMAP_CA_SEQ_LAST     /* "$" where a sequence set stands: the result
+                               its bytes.  `utf8` set: it came as the RFC 6855
+                               §4 form "UTF8" SP "(" literal8 ")" (binary = 1),
+                               accepted only in MP_IMAP_UTF8 mode (else the
+                               command is bad with MP_ERR_UNSUPPORTED) */
+    MP_IMAP_CA_SEQ_LAST,    /* "$" where a sequence set stands: the result
                                saved by SEARCH RETURN (SAVE) (RFC 9051 §6.4.4.1,
                                RFC 5182) */
+    /* APPEND ... CATENATE (cat-part *(SP cat-part)) (RFC 4469 §5), one
+     * message of the APPEND (MULTIAPPEND: each message is plain or
+     * CATENATE).  Instead of MP_IMAP_CA_APPEND_MSG the message is reported
+     * as CATENATE_BEGIN (depth 0), its parts in order (depth 1), then
+     * CATENATE_END (depth 0).  The list holds at least one part. */
+    MP_IMAP_CA_CATENATE_BEGIN,
+    MP_IMAP_CA_CAT_TEXT,    /* "TEXT" SP literal: num = length; the bytes
+                               follow as on_literal_chunk / on_literal_end
+                               (never NUL, never literal8: the grammar says
+                               literal).  With `utf8` set it is the RFC 6855
+                               form "UTF8" SP "(" literal8 ")" (binary = 1) */
+    MP_IMAP_CA_CAT_URL,     /* "URL" SP astring: text = the IMAP URL (RFC
+                               5092), whole; `literal` says it came as a
+                               literal.  Non-empty, no control characters;
+                               bounded like any astring (MP_IMAP_MAX_ATOM as
+                               an atom, max_quoted quoted or as a literal) */
+    MP_IMAP_CA_CATENATE_END
 } mp_imap_cmd_arg_kind;
 
 /* One argument.  Slices point into the input or into the parser's buffers
@@ -372,6 +392,7 @@ typedef struct mp_imap_cmd_arg {
     uint8_t streamed;       /* STRING: a literal longer than max_quoted; text
                                is empty, num is its length, the bytes follow
                                through on_literal_chunk / on_literal_end */
+    uint8_t utf8;           /* APPEND_MSG, CAT_TEXT: the RFC 6855 UTF8 form */
     mp_slice text;
     mp_slice raw;           /* MAILBOX, PATTERN: the wire form */
     mp_slice section;       /* FETCH_ATT: "1.2.HEADER.FIELDS (DATE FROM)" */
@@ -394,8 +415,9 @@ typedef struct mp_imap_cmd_callbacks {
     int (*on_command)(void *user, mp_slice tag, mp_imap_cmd_id cmd);
     /* One argument (see mp_imap_cmd_arg_kind). */
     int (*on_arg)(void *user, const mp_imap_cmd_arg *arg);
-    /* Literal bytes after an MP_IMAP_CA_APPEND_MSG argument or a streamed
-     * MP_IMAP_CA_STRING: chunks of any size (never NUL unless literal8),
+    /* Literal bytes after an MP_IMAP_CA_APPEND_MSG or MP_IMAP_CA_CAT_TEXT
+     * argument or a streamed MP_IMAP_CA_STRING: chunks of any size (never
+     * NUL unless literal8),
      * then end.  A bad command may stop the bytes early (on_bad follows). */
     int (*on_literal_chunk)(void *user, mp_slice data);
     int (*on_literal_end)(void *user);
@@ -467,6 +489,7 @@ typedef struct mp_imap_cmd_parser {
     uint8_t strpos, lstate, lbinary; /* literal where a string stands */
     uint64_t llen, loffset;
     uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
+    uint8_t acat, autf8;         /* APPEND: inside CATENATE ( ), inside UTF8 ( ) */
     uint8_t taglen;
     uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */
     char tag[MP_IMAP_MAX_TAG];

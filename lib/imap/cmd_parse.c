@@ -1348,12 +1348,109 @@ static int store_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     return R_ERR;
 }
 
-/* ---- APPEND (RFC 9051 §6.3.12, MULTIAPPEND RFC 3502) -------------------- */
+/* ---- APPEND (RFC 9051 §6.3.12, MULTIAPPEND RFC 3502, CATENATE RFC 4469,
+ * UTF8 RFC 6855 §4) ------------------------------------------------------- */
 
-enum { PS_F_SP = PS_NEXT + 1, PS_DL, PS_D_SP };
+/* append-data = literal / literal8 / "UTF8" SP "(" literal8 ")" /
+ *               "CATENATE" SP "(" cat-part *(SP cat-part) ")"
+ * cat-part    = "TEXT" SP literal / "URL" SP astring / "UTF8" SP "(" literal8 ")"
+ * p->acat is set inside the CATENATE list, p->autf8 inside UTF8 ( ). */
+enum {
+    PS_F_SP = PS_NEXT + 1, PS_DL, PS_D_SP,
+    PS_CAT_SP,       /* "CATENATE" read: SP */
+    PS_CAT_OPEN,     /* "(" */
+    PS_CAT_PART,     /* "TEXT", "URL" or "UTF8" */
+    PS_CAT_TEXT_SP,
+    PS_CAT_TEXT_LIT, /* literal (never literal8) */
+    PS_CAT_URL_SP,
+    PS_CAT_URL,      /* astring */
+    PS_CAT_AFTER,    /* SP and the next part, or ")" */
+    PS_U8_SP,        /* "UTF8" read: SP */
+    PS_U8_OPEN,      /* "(" */
+    PS_U8_LIT,       /* literal8 */
+    PS_U8_CLOSE      /* ")" after its bytes */
+};
+
+/* A literal in APPEND where the grammar has none, or of the wrong kind,
+ * is refused when its header arrives: a sync one never gets its "+".
+ * Returns the rule broken, or NULL. */
+static const char *append_literal_refused(const mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    int binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
+    if (p->sp || p->prog[p->op] != 'P')
+        return NULL; /* the mailbox, or an SP owed: the usual checks */
+    switch (p->sub) {
+    case PS_START:
+    case PS_DL:
+    case PS_LIT:
+        return NULL; /* a message: literal or literal8 */
+    case PS_U8_LIT:
+        return binary ? NULL : "RFC 6855 utf8 literal8";
+    case PS_CAT_TEXT_LIT:
+        return binary ? "RFC 4469 text-literal" : NULL;
+    case PS_CAT_URL:
+        return binary ? "RFC 4469 url" : NULL;
+    default:
+        return "RFC 9051 append";
+    }
+}
+
+/* A literal header of a message or a part: account it and report it. */
+static int append_literal(mp_imap_cmd_parser *p, const mp_imap_token *t,
+                          mp_imap_cmd_arg_kind k)
+{
+    mp_imap_cmd_arg a;
+    if ((t->flags & MP_IMAP_TOKF_NONSYNC) && !lit_account(p, t))
+        return R_ERR;
+    arg_init(&a, k, p->acat ? 1 : 0);
+    a.num = t->num;
+    a.binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
+    a.utf8 = p->autf8;
+    emit(p, &a);
+    p->sub = PS_BODY;
+    return R_MORE;
+}
+
+/* "UTF8" (RFC 6855 §4) only once the client enabled UTF8=ACCEPT: the
+ * server answers BAD otherwise, told apart from a syntax error. */
+static int append_utf8(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    if (!(p->mode_flags & MP_IMAP_UTF8)) {
+        fail(p, t, MP_ERR_UNSUPPORTED, "RFC 6855 UTF8=ACCEPT not enabled");
+        return R_ERR;
+    }
+    p->sub = PS_U8_SP;
+    return R_MORE;
+}
+
+/* url = "URL" SP astring holding an imapurl (RFC 4469 §5, RFC 5092):
+ * non-empty, no control characters (a URL has none; CR, LF and NUL can
+ * only hide in a literal). */
+static int cat_url(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    mp_imap_cmd_arg a;
+    if (t->text.len == 0) {
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
+        return R_ERR;
+    }
+    for (size_t i = 0; i < t->text.len; i++) {
+        unsigned char c = (unsigned char)t->text.ptr[i];
+        if (c < 0x20 || c == 0x7f) {
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
+            return R_ERR;
+        }
+    }
+    arg_init(&a, MP_IMAP_CA_CAT_URL, 1);
+    a.text = t->text;
+    a.literal = (t->flags & MP_IMAP_TOKF_LITERAL) != 0;
+    emit(p, &a);
+    p->sub = PS_CAT_AFTER;
+    return R_MORE;
+}
 
 static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
+    const char *rule = "RFC 9051 append";
     switch (p->sub) {
     case PS_START:
         if (t->kind == MP_IMAP_TOK_LPAREN) {
@@ -1378,21 +1475,15 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         }
         /* fall through */
     case PS_LIT:
-        if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN) {
-            mp_imap_cmd_arg a;
-            if ((t->flags & MP_IMAP_TOKF_NONSYNC) && !lit_account(p, t))
-                return R_ERR;
-            arg_init(&a, MP_IMAP_CA_APPEND_MSG, 0);
-            a.num = t->num;
-            a.binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
-            emit(p, &a);
-            p->sub = PS_BODY;
+        if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN)
+            return append_literal(p, t, MP_IMAP_CA_APPEND_MSG);
+        if (atomish(t) && is_word(t->text, "CATENATE")) {
+            emit_simple(p, MP_IMAP_CA_CATENATE_BEGIN, t->text, 0);
+            p->sub = PS_CAT_SP;
             return R_MORE;
         }
-        if (atomish(t) && is_word(t->text, "CATENATE")) {
-            fail(p, t, MP_ERR_UNSUPPORTED, "RFC 4469 CATENATE");
-            return R_ERR;
-        }
+        if (atomish(t) && is_word(t->text, "UTF8"))
+            return append_utf8(p, t);
         break;
     case PS_FLAGS:
         if (t->kind == MP_IMAP_TOK_RPAREN && p->fsub != 2) {
@@ -1418,7 +1509,7 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         if (t->kind == MP_IMAP_TOK_LITERAL_END) {
             if (p->pending != STOP_ABORT && p->cb->on_literal_end != NULL)
                 set_stop(p, p->cb->on_literal_end(p->user));
-            p->sub = PS_NEXT;
+            p->sub = p->autf8 ? PS_U8_CLOSE : p->acat ? PS_CAT_AFTER : PS_NEXT;
             return R_MORE;
         }
         break;
@@ -1431,10 +1522,88 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             return R_MORE;
         }
         break;
+    /* RFC 4469 §5 */
+    case PS_CAT_SP:
+    case PS_CAT_TEXT_SP:
+    case PS_CAT_URL_SP:
+    case PS_U8_SP:
+        rule = p->sub == PS_U8_SP ? "RFC 6855 utf8" : "RFC 4469 catenate";
+        if (t->kind != MP_IMAP_TOK_SP)
+            break;
+        p->sub = p->sub == PS_CAT_SP        ? PS_CAT_OPEN
+                 : p->sub == PS_CAT_TEXT_SP ? PS_CAT_TEXT_LIT
+                 : p->sub == PS_CAT_URL_SP  ? PS_CAT_URL
+                                            : PS_U8_OPEN;
+        return R_MORE;
+    case PS_CAT_OPEN:
+        rule = "RFC 4469 catenate";
+        if (t->kind != MP_IMAP_TOK_LPAREN)
+            break;
+        p->acat = 1;
+        p->sub = PS_CAT_PART;
+        return R_MORE;
+    case PS_CAT_PART:
+        rule = "RFC 4469 cat-part";
+        if (!atomish(t))
+            break;
+        if (is_word(t->text, "TEXT")) {
+            p->sub = PS_CAT_TEXT_SP;
+            return R_MORE;
+        }
+        if (is_word(t->text, "URL")) {
+            p->sub = PS_CAT_URL_SP;
+            return R_MORE;
+        }
+        if (is_word(t->text, "UTF8"))
+            return append_utf8(p, t);
+        break;
+    case PS_CAT_TEXT_LIT:
+        rule = "RFC 4469 text-literal";
+        if (t->kind != MP_IMAP_TOK_LITERAL_BEGIN || (t->flags & MP_IMAP_TOKF_BINARY))
+            break;
+        return append_literal(p, t, MP_IMAP_CA_CAT_TEXT);
+    case PS_CAT_URL:
+        rule = "RFC 4469 url";
+        if (!stringish(t) || (t->flags & MP_IMAP_TOKF_BINARY))
+            break;
+        return cat_url(p, t);
+    case PS_CAT_AFTER:
+        rule = "RFC 4469 catenate";
+        if (t->kind == MP_IMAP_TOK_SP) {
+            p->sub = PS_CAT_PART;
+            return R_MORE;
+        }
+        if (t->kind == MP_IMAP_TOK_RPAREN) {
+            emit_simple(p, MP_IMAP_CA_CATENATE_END, mp_slice_make(NULL, 0), 0);
+            p->acat = 0;
+            p->sub = PS_NEXT;
+            return R_MORE;
+        }
+        break;
+    /* RFC 6855 §4 */
+    case PS_U8_OPEN:
+        rule = "RFC 6855 utf8";
+        if (t->kind != MP_IMAP_TOK_LPAREN)
+            break;
+        p->sub = PS_U8_LIT;
+        return R_MORE;
+    case PS_U8_LIT:
+        rule = "RFC 6855 utf8 literal8";
+        if (t->kind != MP_IMAP_TOK_LITERAL_BEGIN || !(t->flags & MP_IMAP_TOKF_BINARY))
+            break;
+        p->autf8 = 1;
+        return append_literal(p, t, p->acat ? MP_IMAP_CA_CAT_TEXT : MP_IMAP_CA_APPEND_MSG);
+    case PS_U8_CLOSE:
+        rule = "RFC 6855 utf8";
+        if (t->kind != MP_IMAP_TOK_RPAREN)
+            break;
+        p->autf8 = 0;
+        p->sub = p->acat ? PS_CAT_AFTER : PS_NEXT;
+        return R_MORE;
     default:
         break;
     }
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 append");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, rule);
     return R_ERR;
 }
 
@@ -1752,7 +1921,14 @@ static void expect(mp_imap_cmd_parser *p)
             }
             break;
         case 'P':
-            mp_imap_lex_set_max_literal(lx, p->max_append_literal);
+            if (p->sub == PS_CAT_URL) {
+                /* url = "URL" SP astring: whole, like a mailbox name */
+                cls = MP_IMAP_LEX_ASTRING;
+                want = MP_IMAP_LEX_WANT_STRING;
+            } else {
+                /* messages and TEXT parts: the APPEND literal limit */
+                mp_imap_lex_set_max_literal(lx, p->max_append_literal);
+            }
             break;
         default:
             break;
@@ -1827,6 +2003,8 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->idn = 0;
     p->tsp = 0;
     p->qstate = 0;
+    p->acat = 0;
+    p->autf8 = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));
@@ -2043,6 +2221,11 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
              * messages and metadata values; a sync one is refused before
              * the "+". */
             fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 3516 literal8 position");
+        } else if (p->phase == PH_ARGS && p->cmd == MP_IMAP_CMD_APPEND &&
+                   (t.kind == MP_IMAP_TOK_LITERAL_SYNC || t.kind == MP_IMAP_TOK_LITERAL_BEGIN ||
+                    (t.kind == MP_IMAP_TOK_STRING && (t.flags & MP_IMAP_TOKF_LITERAL))) &&
+                   append_literal_refused(p, &t) != NULL) {
+            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, append_literal_refused(p, &t));
         } else if (p->phase == PH_SKIP) {
             if (t.kind == MP_IMAP_TOK_CRLF) {
                 if (p->mode == MP_IMAP_CMD_MODE_AUTH)

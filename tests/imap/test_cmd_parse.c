@@ -1302,7 +1302,7 @@ static void test_bad_commands(void **st)
       "command NOOP A8\n"
       "end\n");
     V("A1 STORE 1 FLAGS (\\*)\r\nA2 SEARCH SINCE 31-Foo-2000\r\nA3 APPEND x \"7-Feb-1994\" {1}\r\n"
-      "A4 APPEND x CATENATE (TEXT {1+}\r\nx)\r\nA5 NOOP\r\n",
+      "A4 APPEND x UTF8 (~{1+}\r\nx)\r\nA5 NOOP\r\n",
       "command STORE A1\n"
       "  seq 1\n"
       "  atom FLAGS\n"
