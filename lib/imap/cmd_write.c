@@ -60,6 +60,8 @@ void mp_imap_writer_cancel(mp_imap_writer *w)
     w->seg_done = 0;
     w->cmd = 0;
     w->lit_left = 0;
+    w->lit_close = 0;
+    w->cat = 0;
 }
 
 /* ---- rendering context ------------------------------------------------ */
@@ -909,11 +911,51 @@ mp_status mp_imap_write_done(mp_imap_writer *w)
 
 /* ---- APPEND ---------------------------------------------------------- */
 
-/* [SP flag-list] [SP date-time] SP literal-header: the part of APPEND that
+/* Internal form of a message: CATENATE instead of a literal. */
+#define FORM_CATENATE 3
+
+/* A fresh rendering context for a piece of an open APPEND. */
+static void wr_piece(wr *r, mp_imap_writer *w)
+{
+    memset(r, 0, sizeof(*r));
+    r->w = w;
+    r->ob = w->out;
+    r->mark = mp_outbuf_mark(r->ob);
+}
+
+/* The ")" owed after the bytes of a UTF8 (~{n} ...) element. */
+static void put_owed_close(wr *r)
+{
+    if (r->w->lit_close)
+        wr_put(r, ")", 1);
+}
+
+/* A literal header in one of the MP_IMAP_APPEND_* forms. */
+static void put_append_literal(wr *r, uint64_t size, int form)
+{
+    unsigned f = r->w->flags;
+    if (form == MP_IMAP_APPEND_LITERAL8 && !(f & MP_IMAP_W_BINARY))
+        wr_fail(r, MP_ERR_UNSUPPORTED);
+    if (form == MP_IMAP_APPEND_UTF8 && !(f & MP_IMAP_W_UTF8_ACCEPT))
+        wr_fail(r, MP_ERR_UNSUPPORTED);
+    /* literal lengths are number (u32) in rev1, number64 in rev2 and for
+     * literal8 (RFC 9051 §9, RFC 3516 §4.1). */
+    if (form == MP_IMAP_APPEND_LITERAL && !(f & MP_IMAP_W_REV2) && size > UINT32_MAX)
+        wr_fail(r, MP_ERR_BAD_VALUE);
+    if (size > (uint64_t)INT64_MAX)
+        wr_fail(r, MP_ERR_BAD_VALUE);
+    if (form == MP_IMAP_APPEND_UTF8)
+        wr_puts(r, "UTF8 (");
+    put_literal_header(r, size, form != MP_IMAP_APPEND_LITERAL);
+}
+
+/* [SP flag-list] [SP date-time] SP append-data: the part of APPEND that
  * repeats per message (MULTIAPPEND). */
 static void append_message(wr *r, const mp_slice *flags, size_t nflags,
-                           const mp_imap_datetime *dt, uint64_t size, int binary)
+                           const mp_imap_datetime *dt, uint64_t size, int form)
 {
+    if (form < MP_IMAP_APPEND_LITERAL || form > FORM_CATENATE)
+        wr_fail(r, MP_ERR_ARG);
     if (flags != NULL)
         arg_flags(r, flags, nflags);
     if (dt != NULL) {
@@ -923,19 +965,16 @@ static void append_message(wr *r, const mp_slice *flags, size_t nflags,
         a.dt = dt;
         wr_arg(r, &a);
     }
-    if (binary && !(r->w->flags & MP_IMAP_W_BINARY))
-        wr_fail(r, MP_ERR_UNSUPPORTED);
-    /* literal lengths are number (u32) in rev1, number64 in rev2 and for
-     * literal8 (RFC 9051 §9, RFC 3516 §4.1). */
-    if (!binary && !(r->w->flags & MP_IMAP_W_REV2) && size > UINT32_MAX)
-        wr_fail(r, MP_ERR_BAD_VALUE);
-    if (size > (uint64_t)INT64_MAX)
-        wr_fail(r, MP_ERR_BAD_VALUE);
     wr_put(r, " ", 1);
-    put_literal_header(r, size, binary);
+    if (form == FORM_CATENATE)
+        wr_puts(r, "CATENATE (");
+    else if (r->err == MP_OK)
+        put_append_literal(r, size, form);
 }
 
-static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int binary)
+/* Commit a piece that ends in a literal header (or "CATENATE (" when
+ * form is FORM_CATENATE) and set the writer to stream its bytes. */
+static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int form)
 {
     mp_status st;
     if (r->err != MP_OK) {
@@ -947,8 +986,19 @@ static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int bin
         return st;
     w->seg_done = 0;
     w->cmd = 0;
+    if (form == FORM_CATENATE) {
+        w->lit_left = 0;
+        w->lit_binary = 0;
+        w->lit_close = 0;
+        w->cat = 1;
+        w->state = W_APPEND_DATA;
+        return MP_OK;
+    }
     w->lit_left = size;
-    w->lit_binary = (uint8_t)(binary != 0);
+    w->lit_binary = (uint8_t)(form != MP_IMAP_APPEND_LITERAL);
+    w->lit_close = (uint8_t)(form == MP_IMAP_APPEND_UTF8);
+    if (w->cat)
+        w->cat = 2;
     if (r->stopped) {
         w->state = W_APPEND_WAIT;
         return MP_PAUSED;
@@ -957,9 +1007,9 @@ static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int bin
     return MP_OK;
 }
 
-mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
-                                     const mp_slice *flags, size_t nflags,
-                                     const mp_imap_datetime *dt, uint64_t size, int binary)
+static mp_status append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
+                              const mp_slice *flags, size_t nflags, const mp_imap_datetime *dt,
+                              uint64_t size, int form)
 {
     wr r;
     mp_status st;
@@ -968,23 +1018,151 @@ mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slic
     st = wr_begin(&r, w, tag, MP_IMAP_CMD_APPEND);
     if (st != MP_OK)
         return st;
+    w->cat = 0;
+    w->lit_close = 0;
     arg_slice(&r, MP_IMAP_ARG_MAILBOX, mailbox);
-    append_message(&r, flags, nflags, dt, size, binary);
-    return append_started(w, &r, size, binary);
+    append_message(&r, flags, nflags, dt, size, form);
+    return append_started(w, &r, size, form);
+}
+
+/* Between messages: the last one's bytes are all sent and no CATENATE
+ * list is open. */
+static int message_done(const mp_imap_writer *w)
+{
+    return w->state == W_APPEND_DATA && w->lit_left == 0 && w->cat == 0;
+}
+
+static mp_status append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
+                             const mp_imap_datetime *dt, uint64_t size, int form)
+{
+    wr r;
+    if (!message_done(w))
+        return MP_ERR_STATE;
+    wr_piece(&r, w);
+    put_owed_close(&r);
+    append_message(&r, flags, nflags, dt, size, form);
+    return append_started(w, &r, size, form);
+}
+
+mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
+                                     const mp_slice *flags, size_t nflags,
+                                     const mp_imap_datetime *dt, uint64_t size, int binary)
+{
+    if (binary == FORM_CATENATE)
+        return MP_ERR_ARG;
+    return append_begin(w, tag, mailbox, flags, nflags, dt, size, binary);
 }
 
 mp_status mp_imap_write_append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
                                     const mp_imap_datetime *dt, uint64_t size, int binary)
 {
+    if (binary == FORM_CATENATE)
+        return MP_ERR_ARG;
+    return append_next(w, flags, nflags, dt, size, binary);
+}
+
+/* ---- CATENATE (RFC 4469 §5) ------------------------------------------- */
+
+mp_status mp_imap_write_append_catenate_begin(mp_imap_writer *w, const char *tag,
+                                              mp_slice mailbox, const mp_slice *flags,
+                                              size_t nflags, const mp_imap_datetime *dt)
+{
+    return append_begin(w, tag, mailbox, flags, nflags, dt, 0, FORM_CATENATE);
+}
+
+mp_status mp_imap_write_append_catenate_next(mp_imap_writer *w, const mp_slice *flags,
+                                             size_t nflags, const mp_imap_datetime *dt)
+{
+    return append_next(w, flags, nflags, dt, 0, FORM_CATENATE);
+}
+
+/* Inside a CATENATE list, between parts. */
+static int cat_open(const mp_imap_writer *w)
+{
+    return w->state == W_APPEND_DATA && w->lit_left == 0 && w->cat != 0;
+}
+
+/* The start of a part: the ")" of a UTF8 part before, then SP unless it
+ * is the first. */
+static void cat_part_start(wr *r)
+{
+    put_owed_close(r);
+    if (r->w->cat == 2)
+        wr_put(r, " ", 1);
+}
+
+mp_status mp_imap_write_cat_url(mp_imap_writer *w, mp_slice url)
+{
     wr r;
-    if (w->state != W_APPEND_DATA || w->lit_left != 0)
+    scan sc;
+    mp_status st;
+    if (!cat_open(w))
         return MP_ERR_STATE;
-    memset(&r, 0, sizeof(r));
-    r.w = w;
-    r.ob = w->out;
-    r.mark = mp_outbuf_mark(r.ob);
-    append_message(&r, flags, nflags, dt, size, binary);
-    return append_started(w, &r, size, binary);
+    if (url.ptr == NULL && url.len != 0)
+        return MP_ERR_ARG;
+    /* url = "URL" SP astring holding an imapurl: 7-bit, no controls. */
+    scan_bytes(url.ptr, url.len, MP_IMAP_CC_ASTR, &sc);
+    if (sc.nul)
+        return MP_ERR_NUL;
+    if (sc.high)
+        return MP_ERR_8BIT;
+    if (url.len == 0)
+        return MP_ERR_BAD_VALUE;
+    for (size_t i = 0; i < url.len; i++) {
+        unsigned char c = (unsigned char)url.ptr[i];
+        if (c < 0x20 || c == 0x7f)
+            return MP_ERR_BAD_VALUE;
+    }
+    if (url.len > MP_IMAP_MAX_QUOTED)
+        return MP_ERR_TOKEN_TOO_LONG;
+    wr_piece(&r, w);
+    cat_part_start(&r);
+    wr_puts(&r, "URL ");
+    /* Never a literal: a URL needs no "+" round trip. */
+    if (sc.all && url.len <= MP_IMAP_MAX_ATOM)
+        wr_put(&r, url.ptr, url.len);
+    else
+        put_quoted(&r, url.ptr, url.len);
+    st = mp_outbuf_commit(r.ob, r.mark);
+    if (st != MP_OK)
+        return st;
+    w->lit_close = 0;
+    w->cat = 2;
+    return MP_OK;
+}
+
+mp_status mp_imap_write_cat_text_begin(mp_imap_writer *w, uint64_t size, int form)
+{
+    wr r;
+    if (!cat_open(w))
+        return MP_ERR_STATE;
+    /* text-literal = "TEXT" SP literal (never literal8); RFC 6855 adds
+     * cat-part =/ "UTF8" SP "(" literal8 ")". */
+    if (form != MP_IMAP_APPEND_LITERAL && form != MP_IMAP_APPEND_UTF8)
+        return MP_ERR_ARG;
+    wr_piece(&r, w);
+    cat_part_start(&r);
+    if (form == MP_IMAP_APPEND_LITERAL)
+        wr_puts(&r, "TEXT ");
+    put_append_literal(&r, size, form);
+    return append_started(w, &r, size, form);
+}
+
+mp_status mp_imap_write_catenate_end(mp_imap_writer *w)
+{
+    wr r;
+    mp_status st;
+    if (!cat_open(w) || w->cat != 2)
+        return MP_ERR_STATE;
+    wr_piece(&r, w);
+    put_owed_close(&r);
+    wr_put(&r, ")", 1);
+    st = mp_outbuf_commit(r.ob, r.mark);
+    if (st != MP_OK)
+        return st;
+    w->lit_close = 0;
+    w->cat = 0;
+    return MP_OK;
 }
 
 mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t len,
@@ -1028,15 +1206,17 @@ mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t 
 
 mp_status mp_imap_write_append_end(mp_imap_writer *w)
 {
-    mp_outbuf *ob = w->out;
-    size_t m;
+    wr r;
     mp_status st;
-    if (w->state != W_APPEND_DATA || w->lit_left != 0)
+    if (!message_done(w))
         return MP_ERR_STATE;
-    m = mp_outbuf_mark(ob);
-    mp_outbuf_put(ob, "\r\n", 2);
-    st = mp_outbuf_commit(ob, m);
-    if (st == MP_OK)
+    wr_piece(&r, w);
+    put_owed_close(&r);
+    wr_put(&r, "\r\n", 2);
+    st = mp_outbuf_commit(r.ob, r.mark);
+    if (st == MP_OK) {
         w->state = W_IDLE;
+        w->lit_close = 0;
+    }
     return st;
 }

@@ -467,6 +467,152 @@ static void test_datetime_and_append(void **st)
     assert_int_equal(ob.len, 0);
 }
 
+static void test_catenate(void **st)
+{
+    const mp_slice flags[] = { S("\\Seen"), S("\\Draft"), S("$MDNSent") };
+    const char t1[] = "\r\n--------------030308070208000400050907\r\n";
+    const char t3[] = "\r\n--------------030308070208000400050907--\r\n";
+    size_t used;
+    (void)st;
+    /* RFC 4469 Appendix A, example 1: sync TEXT literals wait for "+";
+     * URLs go as atoms (every char of these is an ASTRING-CHAR). */
+    fresh(0);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a")), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_append_catenate_begin(&w, "A003", S("Drafts"), flags, 3, NULL),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_ERR_STATE); /* no part yet */
+    assert_int_equal(mp_imap_write_append_end(&w), MP_ERR_STATE);
+    assert_int_equal(
+        mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER")),
+        MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, sizeof(t1) - 1, MP_IMAP_APPEND_LITERAL),
+                     MP_PAUSED);
+    expect_out("A003 APPEND Drafts (\\Seen \\Draft $MDNSent) CATENATE "
+               "(URL /Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER TEXT {42}\r\n");
+    assert_int_equal(mp_imap_write_append_data(&w, t1, 5, &used), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a")), MP_ERR_STATE);
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, t1, sizeof(t1) - 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME")),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1")),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, sizeof(t1) - 1, MP_IMAP_APPEND_LITERAL),
+                     MP_PAUSED);
+    expect_out("\r\n--------------030308070208000400050907\r\n"
+               " URL /Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME"
+               " URL /Drafts;UIDVALIDITY=385759045/;UID=20/;section=1 TEXT {42}\r\n");
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, t1, sizeof(t1) - 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=30")), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, sizeof(t3) - 1, MP_IMAP_APPEND_LITERAL),
+                     MP_PAUSED);
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_ERR_STATE); /* bytes owed */
+    assert_int_equal(mp_imap_write_append_data(&w, t3, sizeof(t3) - 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_end(&w), MP_ERR_STATE);  /* list open */
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_append_end(&w), MP_OK);
+    expect_out("\r\n--------------030308070208000400050907\r\n"
+               " URL /Drafts;UIDVALIDITY=385759045/;UID=30 TEXT {44}\r\n"
+               "\r\n--------------030308070208000400050907--\r\n)\r\n");
+
+    /* MULTIAPPEND mixing plain, CATENATE and UTF8 (LITERAL+: no waits);
+     * a URL with a space or a quote is quoted. */
+    fresh(MP_IMAP_W_LITERAL_PLUS | MP_IMAP_W_UTF8_ACCEPT);
+    assert_int_equal(mp_imap_write_append_begin(&w, "B1", S("INBOX"), NULL, 0, NULL, 2,
+                                                MP_IMAP_APPEND_UTF8),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "\xc3\xa9", 2, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_catenate_next(&w, flags, 1, NULL), MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/INBOX/;UID=1 \"x\"")), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 3, MP_IMAP_APPEND_UTF8), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "a\0b", 3, &used), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_LITERAL), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "c", 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_next(&w, NULL, 0, NULL, 1, 0), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_next(&w, NULL, 0, NULL, 1, 0), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "d", 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_catenate_next(&w, NULL, 0, NULL), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_UTF8), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "e", 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_end(&w), MP_OK);
+    {
+        static const char want[] = "B1 APPEND INBOX UTF8 (~{2+}\r\n\xc3\xa9) (\\Seen) CATENATE "
+                                   "(URL \"/INBOX/;UID=1 \\\"x\\\"\" UTF8 (~{3+}\r\na\0b) "
+                                   "TEXT {1+}\r\nc) {1+}\r\nd CATENATE (UTF8 (~{1+}\r\ne))\r\n";
+        assert_int_equal(ob.len, sizeof(want) - 1);
+        assert_memory_equal(ob.buf, want, sizeof(want) - 1);
+        mp_outbuf_consume(&ob, ob.len);
+    }
+
+    /* What the writer refuses; nothing is written. */
+    fresh(MP_IMAP_W_BINARY);
+    assert_int_equal(mp_imap_write_append_begin(&w, "C1", S("x"), NULL, 0, NULL, 1,
+                                                MP_IMAP_APPEND_UTF8),
+                     MP_ERR_UNSUPPORTED); /* UTF8 needs UTF8=ACCEPT */
+    assert_int_equal(mp_imap_write_append_begin(&w, "C1", S("x"), NULL, 0, NULL, 1, 3),
+                     MP_ERR_ARG);
+    assert_int_equal(mp_imap_write_append_catenate_begin(&w, "C1", S("x"), NULL, 0, NULL),
+                     MP_OK);
+    mp_outbuf_consume(&ob, ob.len);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_LITERAL8), MP_ERR_ARG);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_UTF8),
+                     MP_ERR_UNSUPPORTED);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 4294967296ull, MP_IMAP_APPEND_LITERAL),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("")), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a\r\nb")), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a\tb")), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make("/a\0b", 4)), MP_ERR_NUL);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/\xc3\xa9")), MP_ERR_8BIT);
+    assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make(NULL, 3)), MP_ERR_ARG);
+    {
+        static char big[MP_IMAP_MAX_QUOTED + 1];
+        memset(big, 'u', sizeof(big));
+        assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make(big, sizeof(big))),
+                         MP_ERR_TOKEN_TOO_LONG);
+        /* longer than an atom may be: quoted */
+        assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make(big, MP_IMAP_MAX_ATOM + 1)),
+                         MP_OK);
+        assert_int_equal(ob.len, 4 + MP_IMAP_MAX_ATOM + 3);
+        assert_int_equal(ob.buf[4], '"');
+        mp_outbuf_consume(&ob, ob.len);
+    }
+    assert_int_equal(ob.len, 0);
+    /* TEXT is a literal: no NUL in its bytes. */
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 3, MP_IMAP_APPEND_LITERAL), MP_PAUSED);
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "a\0b", 3, &used), MP_ERR_NUL);
+    assert_int_equal(used, 1);
+    mp_imap_writer_cancel(&w);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a")), MP_ERR_STATE);
+
+    /* Whole element or nothing: a part that does not fit writes nothing
+     * and can be retried. */
+    {
+        static char small[24];
+        mp_outbuf_init(&ob, small, sizeof(small));
+        mp_imap_writer_init(&w, &ob, MP_IMAP_W_LITERAL_PLUS);
+        assert_int_equal(mp_imap_write_append_catenate_begin(&w, "D1", S("x"), NULL, 0, NULL),
+                         MP_OK);
+        assert_int_equal(mp_imap_write_cat_url(&w, S("/INBOX;UIDVALIDITY=1/;UID=2")),
+                         MP_ERR_NO_SPACE);
+        assert_int_equal(ob.len, 22);
+        mp_outbuf_consume(&ob, ob.len);
+        assert_int_equal(mp_imap_write_cat_url(&w, S("/INBOX;UIDVALIDITY=1/;UID=2")),
+                         MP_ERR_NO_SPACE); /* needs more than the buffer */
+        assert_int_equal(mp_imap_write_cat_url(&w, S("/I;UID=2")), MP_OK);
+        assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+        assert_int_equal(mp_imap_write_append_end(&w), MP_OK);
+        assert_int_equal(ob.len, 15);
+        assert_memory_equal(ob.buf, "URL /I;UID=2)\r\n", 15);
+    }
+}
+
 static void test_auth_idle_id(void **st)
 {
     (void)st;
@@ -534,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_select_fetch_store_copy),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_datetime_and_append),
+        cmocka_unit_test(test_catenate),
         cmocka_unit_test(test_auth_idle_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
