@@ -438,7 +438,7 @@ typedef enum mp_imap_cmd_arg_kind {
      * CATENATE).  Instead of MP_IMAP_CA_APPEND_MSG the message is reported
      * as CATENATE_BEGIN (depth 0), its parts in order (depth 1), then
      * CATENATE_END (depth 0).  The list holds at least one part. */
-    MP_IMAP_CA_CATENATE_BEGIN,
+    MP_IMAP_CA_CATENATE_BEGIN, /* text "CATENATE" */
     MP_IMAP_CA_CAT_TEXT,    /* "TEXT" SP literal: num = length; the bytes
                                follow as on_literal_chunk / on_literal_end
                                (never NUL, never literal8: the grammar says

@@ -1478,7 +1478,8 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN)
             return append_literal(p, t, MP_IMAP_CA_APPEND_MSG);
         if (atomish(t) && is_word(t->text, "CATENATE")) {
-            emit_simple(p, MP_IMAP_CA_CATENATE_BEGIN, t->text, 0);
+            /* the keyword in its canonical case, as RETURN */
+            emit_simple(p, MP_IMAP_CA_CATENATE_BEGIN, MP_SLICE_LIT("CATENATE"), 0);
             p->sub = PS_CAT_SP;
             return R_MORE;
         }
