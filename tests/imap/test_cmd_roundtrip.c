@@ -157,7 +157,7 @@ static void test_catenate(void **st)
     roundtrip(MP_IMAP_UTF8, utf8, sizeof(utf8) - 1);
     roundtrip(MP_IMAP_UTF8 | MP_IMAP_REV2, utf8, sizeof(utf8) - 1);
     /* Keywords in any case: the event carries "CATENATE" (fuzz_imap_cmd). */
-    roundtrip(0, "M2 APPEND x catenate (url \"/a;UID=1\" text {0+}\r\n)\r\n", 47);
+    roundtrip(0, "M2 APPEND x catenate (url \"/a;UID=1\" text {0+}\r\n)\r\n", 51);
 }
 
 static void test_fuzz_regressions(void **st)
