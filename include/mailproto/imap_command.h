@@ -446,7 +446,8 @@ typedef enum mp_imap_cmd_arg_kind {
                                form "UTF8" SP "(" literal8 ")" (binary = 1) */
     MP_IMAP_CA_CAT_URL,     /* "URL" SP astring: text = the IMAP URL (RFC
                                5092), whole; `literal` says it came as a
-                               literal.  Non-empty, no control characters;
+                               literal.  Non-empty 7-bit, no control
+                               characters (else a syntax error);
                                bounded like any astring (MP_IMAP_MAX_ATOM as
                                an atom, max_quoted quoted or as a literal) */
     MP_IMAP_CA_CATENATE_END

@@ -1424,8 +1424,9 @@ static int append_utf8(mp_imap_cmd_parser *p, const mp_imap_token *t)
 }
 
 /* url = "URL" SP astring holding an imapurl (RFC 4469 §5, RFC 5092):
- * non-empty, no control characters (a URL has none; CR, LF and NUL can
- * only hide in a literal). */
+ * non-empty 7-bit text without control characters (a URI %-encodes
+ * anything else; CR, LF and NUL could hide in a literal, 8-bit in a quoted
+ * string under UTF8=ACCEPT). */
 static int cat_url(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
     mp_imap_cmd_arg a;
@@ -1435,7 +1436,7 @@ static int cat_url(mp_imap_cmd_parser *p, const mp_imap_token *t)
     }
     for (size_t i = 0; i < t->text.len; i++) {
         unsigned char c = (unsigned char)t->text.ptr[i];
-        if (c < 0x20 || c == 0x7f) {
+        if (c < 0x20 || c >= 0x7f) {
             fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
             return R_ERR;
         }

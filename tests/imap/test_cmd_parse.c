@@ -1679,6 +1679,12 @@ static void test_append_utf8(void **st)
        "  message 0 binary utf8\n"
        "  end-literal\n"
        "end\n");
+    /* A URL is 7-bit even where quoted strings may hold UTF-8. */
+    VM(MP_IMAP_UTF8, "E1 APPEND x CATENATE (URL \"/\xc3\xa9\")\r\n",
+       "command APPEND E1\n"
+       "  mailbox x\n"
+       "  catenate (\n"
+       "bad E1 APPEND MP_ERR_IMAP_CMD_SYNTAX @26\n");
 }
 
 static void test_literal_lengths(void **st)
