@@ -311,13 +311,15 @@ enum {
 mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
                                      const mp_slice *flags, size_t nflags,
                                      const mp_imap_datetime *dt, uint64_t size, int binary);
-/* Copy message bytes, as many as fit and are still owed; `*used` says how
- * many.  MP_ERR_NO_SPACE when none fit; MP_ERR_NUL at a NUL in a
+/* Copy message (or CATENATE TEXT part) bytes, as many as fit and are
+ * still owed; `*used` says how many.  MP_ERR_NO_SPACE when none fit; MP_ERR_NUL at a NUL in a
  * non-binary literal (`*used` stops before it); MP_ERR_STATE before "+"
  * or when no APPEND is open; MP_ERR_ARG for more bytes than announced. */
 mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t len,
                                     size_t *used);
-/* MULTIAPPEND: after a message's last byte, announce the next one. */
+/* MULTIAPPEND: after a message's last byte (or its catenate_end),
+ * announce the next one; arguments and returns as for begin, MP_ERR_STATE
+ * when bytes are owed or a CATENATE list is open. */
 mp_status mp_imap_write_append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
                                     const mp_imap_datetime *dt, uint64_t size, int binary);
 /* After the last message's last byte (or its catenate_end): the final

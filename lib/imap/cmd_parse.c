@@ -77,36 +77,7 @@ static const char *const progs[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_COMPRESS] = "A",
 };
 
-/* ---- search keys (RFC 9051 §6.4.4 and §9 search-key, RFC 7162 MODSEQ,
- * RFC 5032 OLDER/YOUNGER, RFC 8474 EMAILID/THREADID, RFC 8514 SAVEDATE) -- */
-
-enum karg {
-    KA_NONE = 0, KA_ASTRING, KA_DATE, KA_NUMBER, KA_KEYWORD, KA_SEQ, KA_HEADER,
-    KA_MODSEQ, KA_NOT, KA_OR
-};
-
-typedef struct search_key {
-    const char *name;
-    uint8_t arg;
-} search_key;
-
-static const search_key search_keys[] = {
-    { "ALL", KA_NONE },          { "ANSWERED", KA_NONE },     { "BCC", KA_ASTRING },
-    { "BEFORE", KA_DATE },       { "BODY", KA_ASTRING },      { "CC", KA_ASTRING },
-    { "DELETED", KA_NONE },      { "DRAFT", KA_NONE },        { "EMAILID", KA_ASTRING },
-    { "FLAGGED", KA_NONE },      { "FROM", KA_ASTRING },      { "HEADER", KA_HEADER },
-    { "KEYWORD", KA_KEYWORD },   { "LARGER", KA_NUMBER },     { "MODSEQ", KA_MODSEQ },
-    { "NEW", KA_NONE },          { "NOT", KA_NOT },           { "OLD", KA_NONE },
-    { "OLDER", KA_NUMBER },      { "ON", KA_DATE },           { "OR", KA_OR },
-    { "RECENT", KA_NONE },       { "SAVEDATESUPPORTED", KA_NONE },
-    { "SAVEDBEFORE", KA_DATE },  { "SAVEDON", KA_DATE },      { "SAVEDSINCE", KA_DATE },
-    { "SEEN", KA_NONE },         { "SENTBEFORE", KA_DATE },   { "SENTON", KA_DATE },
-    { "SENTSINCE", KA_DATE },    { "SINCE", KA_DATE },        { "SMALLER", KA_NUMBER },
-    { "SUBJECT", KA_ASTRING },   { "TEXT", KA_ASTRING },      { "THREADID", KA_ASTRING },
-    { "TO", KA_ASTRING },        { "UID", KA_SEQ },           { "UNANSWERED", KA_NONE },
-    { "UNDELETED", KA_NONE },    { "UNDRAFT", KA_NONE },      { "UNFLAGGED", KA_NONE },
-    { "UNKEYWORD", KA_KEYWORD }, { "UNSEEN", KA_NONE },       { "YOUNGER", KA_NUMBER },
-};
+/* ---- search keys: the table is in cmd_chars.h (shared with the writer) -- */
 
 /* Search sub-states (p->sub while op is K or k). */
 enum ks {
@@ -777,11 +748,11 @@ static void key_complete(mp_imap_cmd_parser *p)
     }
 }
 
-static const search_key *find_key(mp_slice s)
+static const mp_imap_search_key *find_key(mp_slice s)
 {
-    for (size_t i = 0; i < sizeof(search_keys) / sizeof(search_keys[0]); i++)
-        if (is_word(s, search_keys[i].name))
-            return &search_keys[i];
+    for (size_t i = 0; i < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]); i++)
+        if (is_word(s, mp_imap_search_keys[i].name))
+            return &mp_imap_search_keys[i];
     return NULL;
 }
 
@@ -881,19 +852,19 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         break;
     case KS_ARG:
         switch (p->kargs) {
-        case KA_ASTRING:
-        case KA_HEADER:
+        case MP_IMAP_KA_ASTRING:
+        case MP_IMAP_KA_HEADER:
             if (!stringish(t))
                 break;
             emit_string(p, t, d);
-            if (p->kargs == KA_HEADER) {
-                p->kargs = KA_ASTRING;
+            if (p->kargs == MP_IMAP_KA_HEADER) {
+                p->kargs = MP_IMAP_KA_ASTRING;
                 p->sub = KS_ARG_SP;
                 return R_MORE;
             }
             key_complete(p);
             return R_MORE;
-        case KA_DATE: {
+        case MP_IMAP_KA_DATE: {
             mp_imap_cmd_arg a;
             arg_init(&a, MP_IMAP_CA_DATE, d);
             if (!(atomish(t) || (t->kind == MP_IMAP_TOK_STRING &&
@@ -907,24 +878,24 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             key_complete(p);
             return R_MORE;
         }
-        case KA_NUMBER:
-        case KA_MODSEQ:
+        case MP_IMAP_KA_NUMBER:
+        case MP_IMAP_KA_MODSEQ:
             if (number_ok(t))
                 return search_number(p, t, d);
-            if (p->kargs == KA_MODSEQ && t->kind == MP_IMAP_TOK_STRING) {
+            if (p->kargs == MP_IMAP_KA_MODSEQ && t->kind == MP_IMAP_TOK_STRING) {
                 /* RFC 7162 §3.1.5: entry-name entry-type-req mod-sequence */
                 emit_string(p, t, d);
                 p->sub = KS_MODSEQ_TYPE_SP;
                 return R_MORE;
             }
             break;
-        case KA_KEYWORD:
+        case MP_IMAP_KA_KEYWORD:
             if (!atomish(t))
                 break;
             emit_flag(p, t, d);
             key_complete(p);
             return R_MORE;
-        case KA_SEQ:
+        case MP_IMAP_KA_SEQ:
             return search_seqset(p, t, d);
         default:
             break;
@@ -973,7 +944,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         return R_MORE;
     }
     if (atomish(t)) {
-        const search_key *k;
+        const mp_imap_search_key *k;
         if (looks_like_seqset(t->text))
             return search_seqset(p, t, d);
         k = find_key(t->text);
@@ -983,12 +954,12 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         }
         emit_simple(p, MP_IMAP_CA_SEARCH_KEY, mp_slice_make(k->name, strlen(k->name)), d);
         switch (k->arg) {
-        case KA_NONE:
+        case MP_IMAP_KA_NONE:
             key_complete(p);
             return R_MORE;
-        case KA_NOT:
-        case KA_OR:
-            if (!search_push(p, t, k->arg == KA_NOT ? 1 : 2))
+        case MP_IMAP_KA_NOT:
+        case MP_IMAP_KA_OR:
+            if (!search_push(p, t, k->arg == MP_IMAP_KA_NOT ? 1 : 2))
                 return R_ERR;
             p->sub = KS_KEY_SP;
             return R_MORE;
@@ -1910,13 +1881,15 @@ static void expect(mp_imap_cmd_parser *p)
             if (p->sub == KS_RET_LIST) {
                 cls = MP_IMAP_LEX_LIST_MAILBOX;
                 p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
-            } else if (p->sub == KS_CS || (p->sub == KS_ARG && (p->kargs == KA_ASTRING ||
-                                                                  p->kargs == KA_HEADER ||
-                                                                  p->kargs == KA_MODSEQ))) {
+            } else if (p->sub == KS_CS ||
+                       (p->sub == KS_ARG &&
+                        (p->kargs == MP_IMAP_KA_ASTRING || p->kargs == MP_IMAP_KA_HEADER ||
+                         p->kargs == MP_IMAP_KA_MODSEQ))) {
                 cls = MP_IMAP_LEX_ASTRING;
                 p->strpos = 1;
-            } else if (p->sub == KS_ARG && (p->kargs == KA_DATE || p->kargs == KA_NUMBER ||
-                                            p->kargs == KA_KEYWORD)) {
+            } else if (p->sub == KS_ARG &&
+                       (p->kargs == MP_IMAP_KA_DATE || p->kargs == MP_IMAP_KA_NUMBER ||
+                        p->kargs == MP_IMAP_KA_KEYWORD)) {
                 cls = MP_IMAP_LEX_ATOM;
             } else {
                 cls = MP_IMAP_LEX_LIST_MAILBOX;
