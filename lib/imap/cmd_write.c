@@ -647,12 +647,204 @@ static mp_status wr_end(wr *r, mp_imap_cmd_id cmd, int crlf)
     return MP_OK;
 }
 
+/* ---- search programs (RFC 9051 §6.4.4, §9 search-key) -------------------- */
+
+/* A string argument of a key ("FROM x", "HEADER name value"). */
+static int arg_is_string(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_ASTRING || a->kind == MP_IMAP_ARG_STRING ||
+           a->kind == MP_IMAP_ARG_BINARY_STRING || a->kind == MP_IMAP_ARG_ATOM ||
+           (a->kind == MP_IMAP_ARG_NSTRING && a->s.ptr != NULL);
+}
+
+/* An atom that stands for a sequence set ("1:5", "*", "$"), as the parser
+ * reads it. */
+static int atom_is_seqset(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_ATOM && a->s.len > 0 && a->s.ptr != NULL &&
+           ((a->s.ptr[0] >= '0' && a->s.ptr[0] <= '9') || a->s.ptr[0] == '*' ||
+            a->s.ptr[0] == '$');
+}
+
+static int arg_is_number(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_NUMBER || atom_is_seqset(a);
+}
+
+/* How many arguments key `k` takes at a[0..n) (its table entry), or -1
+ * when they are missing or of the wrong kind. */
+static int key_args(const mp_imap_search_key *k, const mp_imap_arg *a, size_t n)
+{
+    switch (k->arg) {
+    case MP_IMAP_KA_NONE:
+        return 0;
+    case MP_IMAP_KA_ASTRING:
+        return n >= 1 && arg_is_string(&a[0]) ? 1 : -1;
+    case MP_IMAP_KA_HEADER:
+        return n >= 2 && arg_is_string(&a[0]) && arg_is_string(&a[1]) ? 2 : -1;
+    case MP_IMAP_KA_DATE:
+        return n >= 1 && (a[0].kind == MP_IMAP_ARG_DATE || a[0].kind == MP_IMAP_ARG_ATOM) ? 1
+                                                                                         : -1;
+    case MP_IMAP_KA_NUMBER:
+        return n >= 1 && arg_is_number(&a[0]) ? 1 : -1;
+    case MP_IMAP_KA_KEYWORD:
+        return n >= 1 && (a[0].kind == MP_IMAP_ARG_ATOM || a[0].kind == MP_IMAP_ARG_FLAG) ? 1
+                                                                                         : -1;
+    case MP_IMAP_KA_SEQ:
+        return n >= 1 && (a[0].kind == MP_IMAP_ARG_SEQSET || a[0].kind == MP_IMAP_ARG_SEQ_LAST ||
+                          atom_is_seqset(&a[0]))
+                   ? 1
+                   : -1;
+    case MP_IMAP_KA_MODSEQ:
+        /* MODSEQ [entry-name entry-type-req] mod-sequence-valzer (RFC 7162) */
+        if (n >= 1 && arg_is_number(&a[0]))
+            return 1;
+        return n >= 3 && arg_is_string(&a[0]) && a[1].kind == MP_IMAP_ARG_ATOM &&
+                       arg_is_number(&a[2])
+                   ? 3
+                   : -1;
+    default:
+        return -1;
+    }
+}
+
+/* Arguments of an extension key the table does not know ("X-GM-RAW
+ * text"): the values up to the next key. */
+static size_t unknown_key_args(const mp_imap_arg *a, size_t n)
+{
+    size_t i = 0;
+    while (i < n && a[i].kind != MP_IMAP_ARG_ATOM && a[i].kind != MP_IMAP_ARG_LIST_BEGIN &&
+           a[i].kind != MP_IMAP_ARG_LIST_END && a[i].kind != MP_IMAP_ARG_SEQSET &&
+           a[i].kind != MP_IMAP_ARG_SEQ_LAST)
+        i++;
+    return i;
+}
+
+/* The keys of one level: a[i..) up to the LIST_END closing the group (or
+ * n at the top).  A nested group counts as one key here and is checked on
+ * its own, so no stack is needed: in prefix form, `need` counts the keys
+ * that pending NOT (one) and OR (two) still owe.  The level is good when
+ * none is owed and it holds at least one key (RFC 9051 §9: search-key =
+ * ... / "NOT" SP search-key / "OR" SP search-key SP search-key /
+ * "(" search-key *(SP search-key) ")"). */
+static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top)
+{
+    size_t need = 0, keys = 0;
+    while (i < n) {
+        const mp_imap_arg *x = &a[i];
+        size_t owes = 0;
+        if (x->kind == MP_IMAP_ARG_LIST_END) {
+            if (top)
+                return 0;
+            break;
+        }
+        if (x->kind == MP_IMAP_ARG_LIST_BEGIN) {
+            size_t d = 0;
+            do {
+                if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+                    d++;
+                else if (a[i].kind == MP_IMAP_ARG_LIST_END)
+                    d--;
+                i++;
+            } while (i < n && d > 0);
+            if (d != 0)
+                return 0;
+        } else if (x->kind == MP_IMAP_ARG_SEQSET || x->kind == MP_IMAP_ARG_SEQ_LAST ||
+                   atom_is_seqset(x)) {
+            i++;
+        } else if (x->kind == MP_IMAP_ARG_ATOM) {
+            const mp_imap_search_key *k = NULL;
+            int na;
+            for (size_t j = 0; j < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]);
+                 j++)
+                if (x->s.len == strlen(mp_imap_search_keys[j].name) &&
+                    mp_slice_eq_ci(x->s, mp_imap_search_keys[j].name, x->s.len))
+                    k = &mp_imap_search_keys[j];
+            if (k != NULL && (k->arg == MP_IMAP_KA_NOT || k->arg == MP_IMAP_KA_OR)) {
+                owes = k->arg == MP_IMAP_KA_NOT ? 1 : 2;
+                i++;
+            } else if (k != NULL) {
+                na = key_args(k, a + i + 1, n - i - 1);
+                if (na < 0)
+                    return 0;
+                i += 1 + (size_t)na;
+            } else {
+                i += 1 + unknown_key_args(a + i + 1, n - i - 1);
+            }
+        } else {
+            return 0; /* a value where a key stands */
+        }
+        if (need > 0)
+            need--;
+        else
+            keys++;
+        need += owes;
+    }
+    return need == 0 && keys > 0;
+}
+
+/* SEARCH [RETURN (...)] [CHARSET x] keys, SORT (criteria) charset keys,
+ * THREAD algorithm charset keys: the key part is a well-formed program. */
+static int search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n)
+{
+    size_t i = 0;
+    if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH) {
+        if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 6 &&
+            mp_slice_eq_ci(a[i].s, "RETURN", 6)) {
+            size_t d = 0;
+            if (++i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
+                return 0;
+            do {
+                if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+                    d++;
+                else if (a[i].kind == MP_IMAP_ARG_LIST_END)
+                    d--;
+                i++;
+            } while (i < n && d > 0);
+        }
+        if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 7 &&
+            mp_slice_eq_ci(a[i].s, "CHARSET", 7)) {
+            if (i + 1 >= n || !arg_is_string(&a[i + 1]))
+                return 0;
+            i += 2;
+        }
+    } else if (cmd == MP_IMAP_CMD_SORT || cmd == MP_IMAP_CMD_UID_SORT) {
+        size_t d = 0;
+        if (n == 0 || a[0].kind != MP_IMAP_ARG_LIST_BEGIN)
+            return 0;
+        do {
+            if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+                d++;
+            else if (a[i].kind == MP_IMAP_ARG_LIST_END)
+                d--;
+            i++;
+        } while (i < n && d > 0);
+        if (i >= n || !arg_is_string(&a[i]))
+            return 0;
+        i++;
+    } else if (cmd == MP_IMAP_CMD_THREAD || cmd == MP_IMAP_CMD_UID_THREAD) {
+        if (n < 2 || a[0].kind != MP_IMAP_ARG_ATOM || !arg_is_string(&a[1]))
+            return 0;
+        i = 2;
+    } else {
+        return 1;
+    }
+    if (!search_level_ok(a, i, n, 1))
+        return 0;
+    for (size_t j = i; j < n; j++)
+        if (a[j].kind == MP_IMAP_ARG_LIST_BEGIN && !search_level_ok(a, j + 1, n, 0))
+            return 0;
+    return 1;
+}
+
 mp_status mp_imap_write_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
                                 const mp_imap_arg *args, size_t nargs)
 {
     wr r;
     mp_status st;
     if (cmd == MP_IMAP_CMD_APPEND || (args == NULL && nargs != 0))
+        return MP_ERR_ARG;
+    if (!search_program_ok(cmd, args, nargs))
         return MP_ERR_ARG;
     st = wr_begin(&r, w, tag, cmd);
     if (st != MP_OK)

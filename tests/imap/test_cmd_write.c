@@ -411,6 +411,79 @@ static void test_search(void **st)
     }
 }
 
+/* A search program the server could not parse is refused (MP_ERR_ARG),
+ * nothing written: OR takes exactly two keys, NOT one, a group at least
+ * one, every key its arguments. */
+static void test_search_arity(void **st)
+{
+    static const mp_imap_seq_range r15 = { 1, 5 };
+    (void)st;
+    fresh(0);
+#define BAD(...)                                                                    \
+    do {                                                                            \
+        mp_imap_arg a_[] = { __VA_ARGS__ };                                         \
+        assert_int_equal(CMD("A1", MP_IMAP_CMD_SEARCH, a_), MP_ERR_ARG);            \
+        assert_int_equal(ob.len, 0);                                                \
+    } while (0)
+#define GOOD(want, ...)                                                             \
+    do {                                                                            \
+        mp_imap_arg a_[] = { __VA_ARGS__ };                                         \
+        assert_int_equal(CMD("A1", MP_IMAP_CMD_SEARCH, a_), MP_OK);                 \
+        expect_out(want);                                                           \
+    } while (0)
+    BAD(A_ATOM("OR"), A_ATOM("SEEN"));
+    BAD(A_ATOM("NOT"));
+    BAD(A_ATOM("SEEN"), A_ATOM("NOT"));
+    BAD(A_ATOM("OR"), A_OPEN, A_ATOM("SEEN"), A_CLOSE);
+    BAD(A_OPEN, A_ATOM("OR"), A_ATOM("SEEN"), A_CLOSE, A_ATOM("DELETED"));
+    BAD(A_OPEN, A_CLOSE);
+    BAD(A_ATOM("NOT"), A_OPEN, A_CLOSE);
+    BAD(A_ATOM("FROM"));
+    BAD(A_ATOM("HEADER"), A_ASTR("X-Foo"));
+    BAD(A_ATOM("SMALLER"), A_ASTR("big"));
+    BAD(A_ATOM("UID"), A_ATOM("SEEN"));
+    BAD(A_ASTR("Smith"));
+    BAD(A_ATOM("CHARSET"), A_ASTR("UTF-8"));
+    BAD(A_ATOM("RETURN"), A_OPEN, A_ATOM("MIN"), A_CLOSE);
+    {
+        mp_imap_arg none[1];
+        memset(none, 0, sizeof(none));
+        assert_int_equal(mp_imap_write_command(&w, "A1", MP_IMAP_CMD_SEARCH, none, 0),
+                         MP_ERR_ARG);
+    }
+    GOOD("A1 SEARCH OR SEEN FLAGGED DELETED\r\n", A_ATOM("OR"), A_ATOM("SEEN"),
+         A_ATOM("FLAGGED"), A_ATOM("DELETED"));
+    GOOD("A1 SEARCH NOT NOT OR (SEEN) NOT 1:5\r\n", A_ATOM("NOT"), A_ATOM("NOT"), A_ATOM("OR"),
+         A_OPEN, A_ATOM("SEEN"), A_CLOSE, A_ATOM("NOT"),
+         { MP_IMAP_ARG_SEQSET, { NULL, 0 }, 0, &r15, 1, NULL });
+    GOOD("A1 SEARCH OR HEADER X-Foo \"\" UID $\r\n", A_ATOM("OR"), A_ATOM("HEADER"),
+         A_ASTR("X-Foo"), A_ASTR(""), A_ATOM("UID"), A_KIND(MP_IMAP_ARG_SEQ_LAST));
+    GOOD("A1 SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338 KEYWORD $Junk\r\n",
+         A_ATOM("MODSEQ"), A_STR("/flags/\\draft"), A_ATOM("all"), A_NUM(620162338),
+         A_ATOM("KEYWORD"), A_FLAG("$Junk"));
+    /* An extension key the table does not know takes the values after it. */
+    GOOD("A1 SEARCH X-GM-RAW has:attachment NOT SEEN\r\n", A_ATOM("X-GM-RAW"),
+         A_ASTR("has:attachment"), A_ATOM("NOT"), A_ATOM("SEEN"));
+#undef BAD
+#undef GOOD
+    {
+        /* SORT (criteria) charset keys; THREAD algorithm charset keys. */
+        mp_imap_arg s1[] = { A_OPEN, A_ATOM("DATE"), A_CLOSE, A_ASTR("UTF-8"), A_ATOM("OR") };
+        mp_imap_arg s2[] = { A_ATOM("DATE"), A_ASTR("UTF-8"), A_ATOM("ALL") };
+        mp_imap_arg s3[] = { A_OPEN, A_ATOM("DATE"), A_CLOSE, A_ASTR("UTF-8"), A_ATOM("ALL") };
+        mp_imap_arg t1[] = { A_ATOM("REFERENCES"), A_ASTR("UTF-8") };
+        mp_imap_arg t2[] = { A_ATOM("REFERENCES"), A_ASTR("UTF-8"), A_ATOM("NOT"), A_ATOM("SEEN") };
+        assert_int_equal(CMD("S1", MP_IMAP_CMD_SORT, s1), MP_ERR_ARG);
+        assert_int_equal(CMD("S2", MP_IMAP_CMD_UID_SORT, s2), MP_ERR_ARG);
+        assert_int_equal(CMD("T1", MP_IMAP_CMD_THREAD, t1), MP_ERR_ARG);
+        assert_int_equal(ob.len, 0);
+        assert_int_equal(CMD("S3", MP_IMAP_CMD_SORT, s3), MP_OK);
+        expect_out("S3 SORT (DATE) UTF-8 ALL\r\n");
+        assert_int_equal(CMD("T2", MP_IMAP_CMD_UID_THREAD, t2), MP_OK);
+        expect_out("T2 UID THREAD REFERENCES UTF-8 NOT SEEN\r\n");
+    }
+}
+
 static void test_datetime_and_append(void **st)
 {
     static const mp_imap_datetime dt = { 1994, 2, 7, 21, 52, 25, -480 };
@@ -679,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_list_status_rename),
         cmocka_unit_test(test_select_fetch_store_copy),
         cmocka_unit_test(test_search),
+        cmocka_unit_test(test_search_arity),
         cmocka_unit_test(test_datetime_and_append),
         cmocka_unit_test(test_catenate),
         cmocka_unit_test(test_auth_idle_id),
