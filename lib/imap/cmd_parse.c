@@ -2168,6 +2168,7 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
         mp_imap_token t;
         size_t u = 0;
         mp_status st;
+        const char *rule;
         expect(p);
         st = mp_imap_lex_next(LX(p), in + off, len - off, &u, &t);
         off += u;
@@ -2199,8 +2200,8 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
         } else if (p->phase == PH_ARGS && p->cmd == MP_IMAP_CMD_APPEND &&
                    (t.kind == MP_IMAP_TOK_LITERAL_SYNC || t.kind == MP_IMAP_TOK_LITERAL_BEGIN ||
                     (t.kind == MP_IMAP_TOK_STRING && (t.flags & MP_IMAP_TOKF_LITERAL))) &&
-                   append_literal_refused(p, &t) != NULL) {
-            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, append_literal_refused(p, &t));
+                   (rule = append_literal_refused(p, &t)) != NULL) {
+            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, rule);
         } else if (p->phase == PH_SKIP) {
             if (t.kind == MP_IMAP_TOK_CRLF) {
                 if (p->mode == MP_IMAP_CMD_MODE_AUTH)
