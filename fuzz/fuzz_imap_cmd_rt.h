@@ -15,15 +15,24 @@
 #define RT_MAX_ARGS 256
 #define RT_MAX_RANGES 512
 #define RT_MAX_MSGS 8
+#define RT_MAX_PARTS 64
 #define RT_ARENA 65536
 #define RT_CANON 131072
 
 typedef struct rt_msg {
     size_t first_flag, nflags; /* indexes into flags[] */
-    int has_flags, has_dt, binary;
+    int has_flags, has_dt, binary; /* binary: an MP_IMAP_APPEND_* form */
+    int cat;                   /* a CATENATE message: parts[first_part..] */
+    size_t first_part, nparts;
     mp_imap_datetime dt;
     size_t data_off, data_len; /* bytes in arena */
 } rt_msg;
+
+/* One CATENATE part (RFC 4469): a URL or TEXT bytes (UTF8 form). */
+typedef struct rt_part {
+    int url, utf8;
+    size_t off, len; /* bytes in arena */
+} rt_part;
 
 /* Events of one command being recorded. */
 typedef struct rt_cmd {
@@ -38,6 +47,9 @@ typedef struct rt_cmd {
     size_t nflags;
     rt_msg msgs[RT_MAX_MSGS];
     size_t nmsgs;
+    rt_part parts[RT_MAX_PARTS];
+    size_t nparts;
+    int in_part;   /* APPEND: a TEXT part's bytes are coming */
     int in_flags;  /* APPEND: inside the flag list */
     long stream_arg; /* argument gathering a streamed string, or -1 */
     char arena[RT_ARENA];
@@ -115,7 +127,8 @@ static int rt_on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
     if (tag.len)
         memcpy(c->tag, tag.ptr, tag.len);
     c->tag[tag.len] = '\0';
-    c->nargs = c->nranges = c->nflags = c->nmsgs = 0;
+    c->nargs = c->nranges = c->nflags = c->nmsgs = c->nparts = 0;
+    c->in_part = 0;
     c->arena_len = c->canon_len = 0;
     c->overflow = 0;
     c->in_flags = 0;
@@ -150,6 +163,7 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
     rt_canon(c, &e->has_section, 1);
     rt_canon(c, &e->has_partial, 1);
     rt_canon(c, &e->streamed, 1);
+    rt_canon(c, &e->utf8, 1);
     rt_canon(c, e->section.ptr, e->section.len);
     rt_canon_u64(c, e->partial_origin);
     rt_canon_u64(c, e->partial_len);
@@ -182,9 +196,40 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
             m->dt = e->dt;
             break;
         case MP_IMAP_CA_APPEND_MSG:
-            m->binary = e->binary;
+            m->binary = e->utf8 ? MP_IMAP_APPEND_UTF8 : e->binary;
             m->data_off = c->arena_len;
             m->data_len = 0;
+            break;
+        case MP_IMAP_CA_CATENATE_BEGIN:
+            m->cat = 1;
+            m->first_part = c->nparts;
+            break;
+        case MP_IMAP_CA_CAT_URL:
+        case MP_IMAP_CA_CAT_TEXT: {
+            rt_part *pt;
+            if (c->nparts == RT_MAX_PARTS) {
+                c->overflow = 1;
+                break;
+            }
+            pt = &c->parts[c->nparts++];
+            m->nparts++;
+            pt->url = e->kind == MP_IMAP_CA_CAT_URL;
+            pt->utf8 = e->utf8;
+            pt->off = c->arena_len;
+            pt->len = 0;
+            if (pt->url) {
+                (void)rt_keep(c, e->text.ptr, e->text.len);
+                pt->len = e->text.len;
+            } else {
+                c->in_part = 1;
+            }
+            break;
+        }
+        case MP_IMAP_CA_CATENATE_END:
+            /* the message is complete */
+            if (c->nmsgs + 1 < RT_MAX_MSGS)
+                memset(&c->msgs[c->nmsgs + 1], 0, sizeof(rt_msg));
+            c->nmsgs++;
             break;
         default:
             break;
@@ -315,6 +360,11 @@ static int rt_on_chunk(void *user, mp_slice d)
         c->args[c->stream_arg].s.len += d.len;
         return 0;
     }
+    if (c->in_part) {
+        (void)rt_keep(c, d.ptr, d.len);
+        c->parts[c->nparts - 1].len += d.len;
+        return 0;
+    }
     if (c->nmsgs < RT_MAX_MSGS) {
         (void)rt_keep(c, d.ptr, d.len);
         c->msgs[c->nmsgs].data_len += d.len;
@@ -328,6 +378,10 @@ static int rt_on_lit_end(void *user)
     rt_canon(&r->cur, "E", 1);
     if (r->cur.stream_arg >= 0) {
         r->cur.stream_arg = -1;
+        return 0;
+    }
+    if (r->cur.in_part) {
+        r->cur.in_part = 0;
         return 0;
     }
     if (r->cur.nmsgs + 1 < RT_MAX_MSGS)
@@ -381,6 +435,43 @@ static const mp_imap_cmd_callbacks rt_callbacks = {
     rt_on_idle_done,
 };
 
+/* One CATENATE message of `c` (RFC 4469): its parts in order. */
+static mp_status rt_write_catenate(mp_imap_writer *w, const rt_cmd *c, const rt_msg *m,
+                                   int first)
+{
+    const mp_slice *fl = m->has_flags ? &c->flags[m->first_flag] : NULL;
+    const mp_imap_datetime *dt = m->has_dt ? &m->dt : NULL;
+    mp_status st = first ? mp_imap_write_append_catenate_begin(w, c->tag, c->args[0].s, fl,
+                                                               m->nflags, dt)
+                         : mp_imap_write_append_catenate_next(w, fl, m->nflags, dt);
+    if (st != MP_OK)
+        return st;
+    for (size_t j = 0; j < m->nparts; j++) {
+        const rt_part *pt = &c->parts[m->first_part + j];
+        size_t used = 0;
+        if (pt->url) {
+            st = mp_imap_write_cat_url(w, mp_slice_make(c->arena + pt->off, pt->len));
+            if (st != MP_OK)
+                return st;
+            continue;
+        }
+        st = mp_imap_write_cat_text_begin(w, pt->len,
+                                          pt->utf8 ? MP_IMAP_APPEND_UTF8 : MP_IMAP_APPEND_LITERAL);
+        if (st == MP_PAUSED)
+            st = mp_imap_writer_continue(w);
+        if (st != MP_OK)
+            return st;
+        if (pt->len) {
+            st = mp_imap_write_append_data(w, c->arena + pt->off, pt->len, &used);
+            if (st != MP_OK)
+                return st;
+            if (used != pt->len)
+                return MP_ERR_NO_SPACE;
+        }
+    }
+    return mp_imap_write_catenate_end(w);
+}
+
 /* Write `c` again into ob; sync literals are continued at once (as if the
  * server sent "+").  Returns the writer status (MP_OK when whole). */
 static mp_status rt_write(const rt_cmd *c, mp_outbuf *ob, unsigned wflags)
@@ -395,6 +486,12 @@ static mp_status rt_write(const rt_cmd *c, mp_outbuf *ob, unsigned wflags)
         for (size_t i = 0; i < c->nmsgs; i++) {
             const rt_msg *m = &c->msgs[i];
             size_t used = 0;
+            if (m->cat) {
+                st = rt_write_catenate(&w, c, m, i == 0);
+                if (st != MP_OK)
+                    return st;
+                continue;
+            }
             st = i == 0 ? mp_imap_write_append_begin(&w, c->tag, c->args[0].s,
                                                      m->has_flags ? &c->flags[m->first_flag] : NULL,
                                                      m->nflags, m->has_dt ? &m->dt : NULL,

@@ -4,7 +4,9 @@
  * sequence sets, flags and APPEND message bytes; and writing the parsed
  * command again gives the same bytes (the writer's choices are stable).
  * Input: byte 0 = writer/parser mode, byte 1 = command template, then
- * values separated by 0xff. */
+ * values separated by 0xff.  Template 6 is a CATENATE APPEND (RFC 4469):
+ * values alternate URL / TEXT part (UTF8 form when byte 0 has 64 and the
+ * mode UTF8=ACCEPT), and come back as the same parts. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,6 +55,35 @@ static void parse_back(const char *in, size_t n, unsigned mode)
         abort();
 }
 
+/* CATENATE (URL v0 TEXT v1 URL v2 ...) into INBOX; sync literals are
+ * continued at once. */
+static mp_status write_catenate(mp_imap_writer *w, const mp_slice *v, size_t nv, int utf8)
+{
+    mp_status st = mp_imap_write_append_catenate_begin(w, "a1", MP_SLICE_LIT("INBOX"), NULL, 0,
+                                                       NULL);
+    for (size_t i = 0; i < nv && st == MP_OK; i++) {
+        size_t used = 0;
+        if (!(i & 1u)) {
+            st = mp_imap_write_cat_url(w, v[i]);
+            continue;
+        }
+        st = mp_imap_write_cat_text_begin(w, v[i].len,
+                                          utf8 ? MP_IMAP_APPEND_UTF8 : MP_IMAP_APPEND_LITERAL);
+        if (st == MP_PAUSED)
+            st = mp_imap_writer_continue(w);
+        if (st == MP_OK && v[i].len) {
+            st = mp_imap_write_append_data(w, v[i].ptr, v[i].len, &used);
+            if (st == MP_OK && used != v[i].len)
+                st = MP_ERR_NO_SPACE;
+        }
+    }
+    if (st == MP_OK)
+        st = mp_imap_write_catenate_end(w);
+    if (st == MP_OK)
+        st = mp_imap_write_append_end(w);
+    return st;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const items[] = { "FLAGS", "BODY.PEEK[HEADER.FIELDS (From To)]<0.100>",
@@ -79,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wflags |= MP_IMAP_W_LITERAL_MINUS;
         mode |= MP_IMAP_LITERAL_MINUS;
     }
-    tmpl = data[1] % 6;
+    tmpl = data[1] % 7;
     nv = values(data + 2, size - 2, v, 8);
     for (size_t i = 0; i + 1 < nv && nset < 4; i += 2)
         if (v[i].len >= 1) {
@@ -89,6 +120,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     mp_outbuf_init(&ob, out1, sizeof(out1));
     mp_imap_writer_init(&w, &ob, wflags);
+    if (tmpl == 6) {
+        st = write_catenate(&w, v, nv, (data[0] & 64u) != 0);
+        if (st != MP_OK)
+            return 0; /* refused: nothing to check */
+        parse_back(ob.buf, ob.len, mode);
+        if (got.nmsgs != 1 || !got.msgs[0].cat || got.msgs[0].nparts != nv)
+            abort();
+        for (size_t i = 0; i < nv; i++) {
+            const rt_part *pt = &got.parts[got.msgs[0].first_part + i];
+            if (pt->url != !(i & 1u) || !same(mp_slice_make(got.arena + pt->off, pt->len), v[i]))
+                abort();
+        }
+        goto stable;
+    }
     for (;;) {
         switch (tmpl) {
         case 0:
@@ -157,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         break;
     }
+stable:
     /* Stable: the parsed command written again means the same. */
     {
         static rt_cmd first;

@@ -12,12 +12,16 @@
  *       seq $ (the saved search result)
  *       date YYYY-MM-DD | datetime YYYY-MM-DD hh:mm:ss +zzzz
  *       ( | ) | key NAME | att NAME[SECTION]<ORIGIN.LENGTH>
- *       message N [binary]       an APPEND message follows
+ *       message N [binary] [utf8]  an APPEND message follows (utf8: the
+ *                                RFC 6855 UTF8 (~{N}) form)
+ *       catenate ( | catenate )  a CATENATE message (RFC 4469) opens / ends
+ *       url BYTES | url{} BYTES  a CATENATE URL part (url{}: as a literal)
+ *       text N [binary utf8]     a CATENATE TEXT (or UTF8) part follows
  *       string-streamed N        a string literal too long to hold: its
  *                                bytes follow as chunk literal lines
  *     + N                        a sync literal of N bytes: the server
  *                                sends "+" (this dump always does)
- *   chunk literal BYTES          APPEND message or streamed string bytes
+ *   chunk literal BYTES          APPEND message / part or streamed string bytes
  *                                (chunks coalesced)
  *     end-literal
  *   end                          the command is complete
@@ -135,7 +139,20 @@ static int on_arg(void *user, const mp_imap_cmd_arg *a)
         putchar('\n');
         return 0;
     case MP_IMAP_CA_APPEND_MSG:
-        printf("message %llu%s\n", (unsigned long long)a->num, a->binary ? " binary" : "");
+    case MP_IMAP_CA_CAT_TEXT:
+        printf("%s %llu%s%s\n", a->kind == MP_IMAP_CA_APPEND_MSG ? "message" : "text",
+               (unsigned long long)a->num, a->binary ? " binary" : "", a->utf8 ? " utf8" : "");
+        return 0;
+    case MP_IMAP_CA_CATENATE_BEGIN:
+        puts("catenate (");
+        return 0;
+    case MP_IMAP_CA_CATENATE_END:
+        puts("catenate )");
+        return 0;
+    case MP_IMAP_CA_CAT_URL:
+        fputs(a->literal ? "url{} " : "url ", stdout);
+        dump_escaped(a->text.ptr, a->text.len);
+        putchar('\n');
         return 0;
     default:
         break;

@@ -195,6 +195,8 @@ typedef struct mp_imap_writer {
     uint16_t seg_done;  /* private: sync-literal segments already queued */
     uint64_t lit_left;  /* APPEND message bytes still owed */
     uint8_t lit_binary; /* private: current APPEND literal is literal8 */
+    uint8_t lit_close;  /* private: ")" owed after it (RFC 6855 UTF8 form) */
+    uint8_t cat;        /* private: 1 in a CATENATE list, 2 after a part */
 } mp_imap_writer;
 
 /* Prepare `w` to append commands to `out` (host-owned, must outlive the
@@ -283,10 +285,25 @@ mp_status mp_imap_write_auth_cancel(mp_imap_writer *w);
 /* End IDLE: "DONE\r\n".  MP_ERR_STATE when no IDLE was written. */
 mp_status mp_imap_write_done(mp_imap_writer *w);
 
+/* How an APPEND message (or a CATENATE TEXT part) is sent: the `binary`
+ * argument of mp_imap_write_append_begin / _next, the `form` of
+ * mp_imap_write_cat_text_begin. */
+enum {
+    MP_IMAP_APPEND_LITERAL = 0,  /* {size} */
+    MP_IMAP_APPEND_LITERAL8 = 1, /* ~{size}: needs MP_IMAP_W_BINARY (RFC 3516);
+                                    never for a TEXT part */
+    MP_IMAP_APPEND_UTF8 = 2      /* UTF8 (~{size}) (RFC 6855 §4): a message
+                                    with UTF-8 headers; needs
+                                    MP_IMAP_W_UTF8_ACCEPT.  The writer adds
+                                    the ")" after the last byte itself */
+};
+
 /*
  * APPEND with the message streamed by the host (RFC 3501 §6.3.11, MULTIAPPEND
  * RFC 3502): begin writes "tag APPEND mailbox [(flags)] [date-time] {size}"
- * (literal8 "~{size}" when `binary`, which needs MP_IMAP_W_BINARY).
+ * (`binary` is an MP_IMAP_APPEND_* form: literal8 "~{size}" needs
+ * MP_IMAP_W_BINARY, "UTF8 (~{size}" needs MP_IMAP_W_UTF8_ACCEPT, else
+ * MP_ERR_UNSUPPORTED; another value is MP_ERR_ARG).
  * Returns MP_OK when the data may follow at once (non-sync literal) or
  * MP_PAUSED when the client must wait for "+" and call
  * mp_imap_writer_continue() first.  `flags` may be NULL, `dt` NULL.
@@ -294,17 +311,75 @@ mp_status mp_imap_write_done(mp_imap_writer *w);
 mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
                                      const mp_slice *flags, size_t nflags,
                                      const mp_imap_datetime *dt, uint64_t size, int binary);
-/* Copy message bytes, as many as fit and are still owed; `*used` says how
- * many.  MP_ERR_NO_SPACE when none fit; MP_ERR_NUL at a NUL in a
+/* Copy message (or CATENATE TEXT part) bytes, as many as fit and are
+ * still owed; `*used` says how many.  MP_ERR_NO_SPACE when none fit; MP_ERR_NUL at a NUL in a
  * non-binary literal (`*used` stops before it); MP_ERR_STATE before "+"
  * or when no APPEND is open; MP_ERR_ARG for more bytes than announced. */
 mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t len,
                                     size_t *used);
-/* MULTIAPPEND: after a message's last byte, announce the next one. */
+/* MULTIAPPEND: after a message's last byte (or its catenate_end),
+ * announce the next one; arguments and returns as for begin, MP_ERR_STATE
+ * when bytes are owed or a CATENATE list is open. */
 mp_status mp_imap_write_append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
                                     const mp_imap_datetime *dt, uint64_t size, int binary);
-/* After the last message's last byte: the final CRLF. */
+/* After the last message's last byte (or its catenate_end): the final
+ * CRLF.  MP_ERR_STATE while message bytes are owed or a CATENATE list is
+ * open. */
 mp_status mp_imap_write_append_end(mp_imap_writer *w);
+
+/*
+ * APPEND of a message the server assembles (CATENATE, RFC 4469; check the
+ * CATENATE capability first).  The sequence is:
+ *
+ *   mp_imap_write_append_catenate_begin()   "tag APPEND mbox [(flags)]
+ *                                            [date-time] CATENATE ("
+ *   then one or more parts, in order:
+ *     mp_imap_write_cat_url()               "URL astring"
+ *     mp_imap_write_cat_text_begin()        "TEXT {n}" (or "UTF8 (~{n}")
+ *       + mp_imap_write_append_data()       its n bytes, as for a message
+ *   mp_imap_write_catenate_end()            ")"
+ *   then mp_imap_write_append_end(), or another message (MULTIAPPEND):
+ *   mp_imap_write_append_next() or mp_imap_write_append_catenate_next().
+ *
+ * Each call writes one whole element or nothing (MP_ERR_NO_SPACE: call
+ * again after the host sent some output).  Strings are read only during
+ * the call.  A part or the end while a TEXT part's bytes are owed, or
+ * outside such an APPEND, is MP_ERR_STATE.  If the server answers a sync
+ * TEXT literal with a tagged NO/BAD (e.g. [BADURL] or [TOOBIG], RFC 4469
+ * §4), call mp_imap_writer_cancel().
+ */
+
+/* Start an APPEND whose first message is a CATENATE.  `flags` may be
+ * NULL (no flag list), `dt` NULL.  Returns MP_OK; MP_ERR_STATE when the
+ * writer is not idle; MP_ERR_ARG / MP_ERR_BAD_VALUE / MP_ERR_UTF8 ... for
+ * a bad tag, mailbox, flag or date as mp_imap_write_command(). */
+mp_status mp_imap_write_append_catenate_begin(mp_imap_writer *w, const char *tag,
+                                              mp_slice mailbox, const mp_slice *flags,
+                                              size_t nflags, const mp_imap_datetime *dt);
+/* MULTIAPPEND: after a message's last byte (or catenate_end), the next
+ * message as a CATENATE: " [(flags)] [date-time] CATENATE (".  Same
+ * returns; MP_ERR_STATE when no message just ended. */
+mp_status mp_imap_write_append_catenate_next(mp_imap_writer *w, const mp_slice *flags,
+                                             size_t nflags, const mp_imap_datetime *dt);
+/* A part taken from the server: "URL" SP the IMAP URL (RFC 4469 §5, RFC
+ * 5092), sent as an atom or a quoted string, never a literal.  `url` must
+ * be non-empty 7-bit text without control characters (MP_ERR_BAD_VALUE;
+ * MP_ERR_NUL for NUL, MP_ERR_8BIT for 8-bit bytes: a URL %-encodes them),
+ * at most MP_IMAP_MAX_QUOTED bytes (MP_ERR_TOKEN_TOO_LONG).  The writer
+ * does not check the URL's own syntax; the server answers [BADURL]. */
+mp_status mp_imap_write_cat_url(mp_imap_writer *w, mp_slice url);
+/* A part sent by the client: "TEXT" SP literal of `size` bytes, or with
+ * `form` MP_IMAP_APPEND_UTF8 "UTF8 (~{size}" (RFC 6855 §4; needs
+ * MP_IMAP_W_UTF8_ACCEPT, else MP_ERR_UNSUPPORTED).  MP_IMAP_APPEND_LITERAL8
+ * is MP_ERR_ARG: the grammar allows only a literal, so the bytes must hold
+ * no NUL (mp_imap_write_append_data refuses it).  MP_ERR_BAD_VALUE for a
+ * size above the protocol range.  Returns MP_OK (data may follow) or
+ * MP_PAUSED (wait for "+", then mp_imap_writer_continue()), like
+ * mp_imap_write_append_begin(). */
+mp_status mp_imap_write_cat_text_begin(mp_imap_writer *w, uint64_t size, int form);
+/* Close the part list: ")".  MP_ERR_STATE before the first part (the
+ * list may not be empty) or while part bytes are owed. */
+mp_status mp_imap_write_catenate_end(mp_imap_writer *w);
 
 /* ======================================================================= */
 /* Command parser (server side)                                             */
@@ -353,10 +428,31 @@ typedef enum mp_imap_cmd_arg_kind {
                                an empty one) */
     MP_IMAP_CA_APPEND_MSG,  /* APPEND: one message's literal follows (num =
                                length, binary); begin/chunk/end events carry
-                               its bytes */
-    MP_IMAP_CA_SEQ_LAST     /* "$" where a sequence set stands: the result
+                               its bytes.  `utf8` set: it came as the RFC 6855
+                               §4 form "UTF8" SP "(" literal8 ")" (binary = 1),
+                               accepted only in MP_IMAP_UTF8 mode (else the
+                               command is bad with MP_ERR_UNSUPPORTED) */
+    MP_IMAP_CA_SEQ_LAST,    /* "$" where a sequence set stands: the result
                                saved by SEARCH RETURN (SAVE) (RFC 9051 §6.4.4.1,
                                RFC 5182) */
+    /* APPEND ... CATENATE (cat-part *(SP cat-part)) (RFC 4469 §5), one
+     * message of the APPEND (MULTIAPPEND: each message is plain or
+     * CATENATE).  Instead of MP_IMAP_CA_APPEND_MSG the message is reported
+     * as CATENATE_BEGIN (depth 0), its parts in order (depth 1), then
+     * CATENATE_END (depth 0).  The list holds at least one part. */
+    MP_IMAP_CA_CATENATE_BEGIN, /* text "CATENATE" */
+    MP_IMAP_CA_CAT_TEXT,    /* "TEXT" SP literal: num = length; the bytes
+                               follow as on_literal_chunk / on_literal_end
+                               (never NUL, never literal8: the grammar says
+                               literal).  With `utf8` set it is the RFC 6855
+                               form "UTF8" SP "(" literal8 ")" (binary = 1) */
+    MP_IMAP_CA_CAT_URL,     /* "URL" SP astring: text = the IMAP URL (RFC
+                               5092), whole; `literal` says it came as a
+                               literal.  Non-empty 7-bit, no control
+                               characters (else a syntax error);
+                               bounded like any astring (MP_IMAP_MAX_ATOM as
+                               an atom, max_quoted quoted or as a literal) */
+    MP_IMAP_CA_CATENATE_END
 } mp_imap_cmd_arg_kind;
 
 /* One argument.  Slices point into the input or into the parser's buffers
@@ -372,6 +468,7 @@ typedef struct mp_imap_cmd_arg {
     uint8_t streamed;       /* STRING: a literal longer than max_quoted; text
                                is empty, num is its length, the bytes follow
                                through on_literal_chunk / on_literal_end */
+    uint8_t utf8;           /* APPEND_MSG, CAT_TEXT: the RFC 6855 UTF8 form */
     mp_slice text;
     mp_slice raw;           /* MAILBOX, PATTERN: the wire form */
     mp_slice section;       /* FETCH_ATT: "1.2.HEADER.FIELDS (DATE FROM)" */
@@ -394,8 +491,9 @@ typedef struct mp_imap_cmd_callbacks {
     int (*on_command)(void *user, mp_slice tag, mp_imap_cmd_id cmd);
     /* One argument (see mp_imap_cmd_arg_kind). */
     int (*on_arg)(void *user, const mp_imap_cmd_arg *arg);
-    /* Literal bytes after an MP_IMAP_CA_APPEND_MSG argument or a streamed
-     * MP_IMAP_CA_STRING: chunks of any size (never NUL unless literal8),
+    /* Literal bytes after an MP_IMAP_CA_APPEND_MSG or MP_IMAP_CA_CAT_TEXT
+     * argument or a streamed MP_IMAP_CA_STRING: chunks of any size (never
+     * NUL unless literal8),
      * then end.  A bad command may stop the bytes early (on_bad follows). */
     int (*on_literal_chunk)(void *user, mp_slice data);
     int (*on_literal_end)(void *user);
@@ -467,6 +565,7 @@ typedef struct mp_imap_cmd_parser {
     uint8_t strpos, lstate, lbinary; /* literal where a string stands */
     uint64_t llen, loffset;
     uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
+    uint8_t acat, autf8;         /* APPEND: inside CATENATE ( ), inside UTF8 ( ) */
     uint8_t taglen;
     uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */
     char tag[MP_IMAP_MAX_TAG];

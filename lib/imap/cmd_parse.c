@@ -77,36 +77,7 @@ static const char *const progs[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_COMPRESS] = "A",
 };
 
-/* ---- search keys (RFC 9051 §6.4.4 and §9 search-key, RFC 7162 MODSEQ,
- * RFC 5032 OLDER/YOUNGER, RFC 8474 EMAILID/THREADID, RFC 8514 SAVEDATE) -- */
-
-enum karg {
-    KA_NONE = 0, KA_ASTRING, KA_DATE, KA_NUMBER, KA_KEYWORD, KA_SEQ, KA_HEADER,
-    KA_MODSEQ, KA_NOT, KA_OR
-};
-
-typedef struct search_key {
-    const char *name;
-    uint8_t arg;
-} search_key;
-
-static const search_key search_keys[] = {
-    { "ALL", KA_NONE },          { "ANSWERED", KA_NONE },     { "BCC", KA_ASTRING },
-    { "BEFORE", KA_DATE },       { "BODY", KA_ASTRING },      { "CC", KA_ASTRING },
-    { "DELETED", KA_NONE },      { "DRAFT", KA_NONE },        { "EMAILID", KA_ASTRING },
-    { "FLAGGED", KA_NONE },      { "FROM", KA_ASTRING },      { "HEADER", KA_HEADER },
-    { "KEYWORD", KA_KEYWORD },   { "LARGER", KA_NUMBER },     { "MODSEQ", KA_MODSEQ },
-    { "NEW", KA_NONE },          { "NOT", KA_NOT },           { "OLD", KA_NONE },
-    { "OLDER", KA_NUMBER },      { "ON", KA_DATE },           { "OR", KA_OR },
-    { "RECENT", KA_NONE },       { "SAVEDATESUPPORTED", KA_NONE },
-    { "SAVEDBEFORE", KA_DATE },  { "SAVEDON", KA_DATE },      { "SAVEDSINCE", KA_DATE },
-    { "SEEN", KA_NONE },         { "SENTBEFORE", KA_DATE },   { "SENTON", KA_DATE },
-    { "SENTSINCE", KA_DATE },    { "SINCE", KA_DATE },        { "SMALLER", KA_NUMBER },
-    { "SUBJECT", KA_ASTRING },   { "TEXT", KA_ASTRING },      { "THREADID", KA_ASTRING },
-    { "TO", KA_ASTRING },        { "UID", KA_SEQ },           { "UNANSWERED", KA_NONE },
-    { "UNDELETED", KA_NONE },    { "UNDRAFT", KA_NONE },      { "UNFLAGGED", KA_NONE },
-    { "UNKEYWORD", KA_KEYWORD }, { "UNSEEN", KA_NONE },       { "YOUNGER", KA_NUMBER },
-};
+/* ---- search keys: the table is in cmd_chars.h (shared with the writer) -- */
 
 /* Search sub-states (p->sub while op is K or k). */
 enum ks {
@@ -777,11 +748,11 @@ static void key_complete(mp_imap_cmd_parser *p)
     }
 }
 
-static const search_key *find_key(mp_slice s)
+static const mp_imap_search_key *find_key(mp_slice s)
 {
-    for (size_t i = 0; i < sizeof(search_keys) / sizeof(search_keys[0]); i++)
-        if (is_word(s, search_keys[i].name))
-            return &search_keys[i];
+    for (size_t i = 0; i < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]); i++)
+        if (is_word(s, mp_imap_search_keys[i].name))
+            return &mp_imap_search_keys[i];
     return NULL;
 }
 
@@ -881,19 +852,19 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         break;
     case KS_ARG:
         switch (p->kargs) {
-        case KA_ASTRING:
-        case KA_HEADER:
+        case MP_IMAP_KA_ASTRING:
+        case MP_IMAP_KA_HEADER:
             if (!stringish(t))
                 break;
             emit_string(p, t, d);
-            if (p->kargs == KA_HEADER) {
-                p->kargs = KA_ASTRING;
+            if (p->kargs == MP_IMAP_KA_HEADER) {
+                p->kargs = MP_IMAP_KA_ASTRING;
                 p->sub = KS_ARG_SP;
                 return R_MORE;
             }
             key_complete(p);
             return R_MORE;
-        case KA_DATE: {
+        case MP_IMAP_KA_DATE: {
             mp_imap_cmd_arg a;
             arg_init(&a, MP_IMAP_CA_DATE, d);
             if (!(atomish(t) || (t->kind == MP_IMAP_TOK_STRING &&
@@ -907,24 +878,24 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             key_complete(p);
             return R_MORE;
         }
-        case KA_NUMBER:
-        case KA_MODSEQ:
+        case MP_IMAP_KA_NUMBER:
+        case MP_IMAP_KA_MODSEQ:
             if (number_ok(t))
                 return search_number(p, t, d);
-            if (p->kargs == KA_MODSEQ && t->kind == MP_IMAP_TOK_STRING) {
+            if (p->kargs == MP_IMAP_KA_MODSEQ && t->kind == MP_IMAP_TOK_STRING) {
                 /* RFC 7162 §3.1.5: entry-name entry-type-req mod-sequence */
                 emit_string(p, t, d);
                 p->sub = KS_MODSEQ_TYPE_SP;
                 return R_MORE;
             }
             break;
-        case KA_KEYWORD:
+        case MP_IMAP_KA_KEYWORD:
             if (!atomish(t))
                 break;
             emit_flag(p, t, d);
             key_complete(p);
             return R_MORE;
-        case KA_SEQ:
+        case MP_IMAP_KA_SEQ:
             return search_seqset(p, t, d);
         default:
             break;
@@ -973,7 +944,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         return R_MORE;
     }
     if (atomish(t)) {
-        const search_key *k;
+        const mp_imap_search_key *k;
         if (looks_like_seqset(t->text))
             return search_seqset(p, t, d);
         k = find_key(t->text);
@@ -983,12 +954,12 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         }
         emit_simple(p, MP_IMAP_CA_SEARCH_KEY, mp_slice_make(k->name, strlen(k->name)), d);
         switch (k->arg) {
-        case KA_NONE:
+        case MP_IMAP_KA_NONE:
             key_complete(p);
             return R_MORE;
-        case KA_NOT:
-        case KA_OR:
-            if (!search_push(p, t, k->arg == KA_NOT ? 1 : 2))
+        case MP_IMAP_KA_NOT:
+        case MP_IMAP_KA_OR:
+            if (!search_push(p, t, k->arg == MP_IMAP_KA_NOT ? 1 : 2))
                 return R_ERR;
             p->sub = KS_KEY_SP;
             return R_MORE;
@@ -1348,12 +1319,110 @@ static int store_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     return R_ERR;
 }
 
-/* ---- APPEND (RFC 9051 §6.3.12, MULTIAPPEND RFC 3502) -------------------- */
+/* ---- APPEND (RFC 9051 §6.3.12, MULTIAPPEND RFC 3502, CATENATE RFC 4469,
+ * UTF8 RFC 6855 §4) ------------------------------------------------------- */
 
-enum { PS_F_SP = PS_NEXT + 1, PS_DL, PS_D_SP };
+/* append-data = literal / literal8 / "UTF8" SP "(" literal8 ")" /
+ *               "CATENATE" SP "(" cat-part *(SP cat-part) ")"
+ * cat-part    = "TEXT" SP literal / "URL" SP astring / "UTF8" SP "(" literal8 ")"
+ * p->acat is set inside the CATENATE list, p->autf8 inside UTF8 ( ). */
+enum {
+    PS_F_SP = PS_NEXT + 1, PS_DL, PS_D_SP,
+    PS_CAT_SP,       /* "CATENATE" read: SP */
+    PS_CAT_OPEN,     /* "(" */
+    PS_CAT_PART,     /* "TEXT", "URL" or "UTF8" */
+    PS_CAT_TEXT_SP,
+    PS_CAT_TEXT_LIT, /* literal (never literal8) */
+    PS_CAT_URL_SP,
+    PS_CAT_URL,      /* astring */
+    PS_CAT_AFTER,    /* SP and the next part, or ")" */
+    PS_U8_SP,        /* "UTF8" read: SP */
+    PS_U8_OPEN,      /* "(" */
+    PS_U8_LIT,       /* literal8 */
+    PS_U8_CLOSE      /* ")" after its bytes */
+};
+
+/* A literal in APPEND where the grammar has none, or of the wrong kind,
+ * is refused when its header arrives: a sync one never gets its "+".
+ * Returns the rule broken, or NULL. */
+static const char *append_literal_refused(const mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    int binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
+    if (p->sp || p->prog[p->op] != 'P')
+        return NULL; /* the mailbox, or an SP owed: the usual checks */
+    switch (p->sub) {
+    case PS_START:
+    case PS_DL:
+    case PS_LIT:
+        return NULL; /* a message: literal or literal8 */
+    case PS_U8_LIT:
+        return binary ? NULL : "RFC 6855 utf8 literal8";
+    case PS_CAT_TEXT_LIT:
+        return binary ? "RFC 4469 text-literal" : NULL;
+    case PS_CAT_URL:
+        return binary ? "RFC 4469 url" : NULL;
+    default:
+        return "RFC 9051 append";
+    }
+}
+
+/* A literal header of a message or a part: account it and report it. */
+static int append_literal(mp_imap_cmd_parser *p, const mp_imap_token *t,
+                          mp_imap_cmd_arg_kind k)
+{
+    mp_imap_cmd_arg a;
+    if ((t->flags & MP_IMAP_TOKF_NONSYNC) && !lit_account(p, t))
+        return R_ERR;
+    arg_init(&a, k, p->acat ? 1 : 0);
+    a.num = t->num;
+    a.binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
+    a.utf8 = p->autf8;
+    emit(p, &a);
+    p->sub = PS_BODY;
+    return R_MORE;
+}
+
+/* "UTF8" (RFC 6855 §4) only once the client enabled UTF8=ACCEPT: the
+ * server answers BAD otherwise, told apart from a syntax error. */
+static int append_utf8(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    if (!(p->mode_flags & MP_IMAP_UTF8)) {
+        fail(p, t, MP_ERR_UNSUPPORTED, "RFC 6855 UTF8=ACCEPT not enabled");
+        return R_ERR;
+    }
+    p->sub = PS_U8_SP;
+    return R_MORE;
+}
+
+/* url = "URL" SP astring holding an imapurl (RFC 4469 §5, RFC 5092):
+ * non-empty 7-bit text without control characters (a URI %-encodes
+ * anything else; CR, LF and NUL could hide in a literal, 8-bit in a quoted
+ * string under UTF8=ACCEPT). */
+static int cat_url(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    mp_imap_cmd_arg a;
+    if (t->text.len == 0) {
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
+        return R_ERR;
+    }
+    for (size_t i = 0; i < t->text.len; i++) {
+        unsigned char c = (unsigned char)t->text.ptr[i];
+        if (c < 0x20 || c >= 0x7f) {
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
+            return R_ERR;
+        }
+    }
+    arg_init(&a, MP_IMAP_CA_CAT_URL, 1);
+    a.text = t->text;
+    a.literal = (t->flags & MP_IMAP_TOKF_LITERAL) != 0;
+    emit(p, &a);
+    p->sub = PS_CAT_AFTER;
+    return R_MORE;
+}
 
 static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
+    const char *rule = "RFC 9051 append";
     switch (p->sub) {
     case PS_START:
         if (t->kind == MP_IMAP_TOK_LPAREN) {
@@ -1378,21 +1447,16 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         }
         /* fall through */
     case PS_LIT:
-        if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN) {
-            mp_imap_cmd_arg a;
-            if ((t->flags & MP_IMAP_TOKF_NONSYNC) && !lit_account(p, t))
-                return R_ERR;
-            arg_init(&a, MP_IMAP_CA_APPEND_MSG, 0);
-            a.num = t->num;
-            a.binary = (t->flags & MP_IMAP_TOKF_BINARY) != 0;
-            emit(p, &a);
-            p->sub = PS_BODY;
+        if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN)
+            return append_literal(p, t, MP_IMAP_CA_APPEND_MSG);
+        if (atomish(t) && is_word(t->text, "CATENATE")) {
+            /* the keyword in its canonical case, as RETURN */
+            emit_simple(p, MP_IMAP_CA_CATENATE_BEGIN, MP_SLICE_LIT("CATENATE"), 0);
+            p->sub = PS_CAT_SP;
             return R_MORE;
         }
-        if (atomish(t) && is_word(t->text, "CATENATE")) {
-            fail(p, t, MP_ERR_UNSUPPORTED, "RFC 4469 CATENATE");
-            return R_ERR;
-        }
+        if (atomish(t) && is_word(t->text, "UTF8"))
+            return append_utf8(p, t);
         break;
     case PS_FLAGS:
         if (t->kind == MP_IMAP_TOK_RPAREN && p->fsub != 2) {
@@ -1418,7 +1482,7 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         if (t->kind == MP_IMAP_TOK_LITERAL_END) {
             if (p->pending != STOP_ABORT && p->cb->on_literal_end != NULL)
                 set_stop(p, p->cb->on_literal_end(p->user));
-            p->sub = PS_NEXT;
+            p->sub = p->autf8 ? PS_U8_CLOSE : p->acat ? PS_CAT_AFTER : PS_NEXT;
             return R_MORE;
         }
         break;
@@ -1431,10 +1495,88 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             return R_MORE;
         }
         break;
+    /* RFC 4469 §5 */
+    case PS_CAT_SP:
+    case PS_CAT_TEXT_SP:
+    case PS_CAT_URL_SP:
+    case PS_U8_SP:
+        rule = p->sub == PS_U8_SP ? "RFC 6855 utf8" : "RFC 4469 catenate";
+        if (t->kind != MP_IMAP_TOK_SP)
+            break;
+        p->sub = p->sub == PS_CAT_SP        ? PS_CAT_OPEN
+                 : p->sub == PS_CAT_TEXT_SP ? PS_CAT_TEXT_LIT
+                 : p->sub == PS_CAT_URL_SP  ? PS_CAT_URL
+                                            : PS_U8_OPEN;
+        return R_MORE;
+    case PS_CAT_OPEN:
+        rule = "RFC 4469 catenate";
+        if (t->kind != MP_IMAP_TOK_LPAREN)
+            break;
+        p->acat = 1;
+        p->sub = PS_CAT_PART;
+        return R_MORE;
+    case PS_CAT_PART:
+        rule = "RFC 4469 cat-part";
+        if (!atomish(t))
+            break;
+        if (is_word(t->text, "TEXT")) {
+            p->sub = PS_CAT_TEXT_SP;
+            return R_MORE;
+        }
+        if (is_word(t->text, "URL")) {
+            p->sub = PS_CAT_URL_SP;
+            return R_MORE;
+        }
+        if (is_word(t->text, "UTF8"))
+            return append_utf8(p, t);
+        break;
+    case PS_CAT_TEXT_LIT:
+        rule = "RFC 4469 text-literal";
+        if (t->kind != MP_IMAP_TOK_LITERAL_BEGIN || (t->flags & MP_IMAP_TOKF_BINARY))
+            break;
+        return append_literal(p, t, MP_IMAP_CA_CAT_TEXT);
+    case PS_CAT_URL:
+        rule = "RFC 4469 url";
+        if (!stringish(t) || (t->flags & MP_IMAP_TOKF_BINARY))
+            break;
+        return cat_url(p, t);
+    case PS_CAT_AFTER:
+        rule = "RFC 4469 catenate";
+        if (t->kind == MP_IMAP_TOK_SP) {
+            p->sub = PS_CAT_PART;
+            return R_MORE;
+        }
+        if (t->kind == MP_IMAP_TOK_RPAREN) {
+            emit_simple(p, MP_IMAP_CA_CATENATE_END, mp_slice_make(NULL, 0), 0);
+            p->acat = 0;
+            p->sub = PS_NEXT;
+            return R_MORE;
+        }
+        break;
+    /* RFC 6855 §4 */
+    case PS_U8_OPEN:
+        rule = "RFC 6855 utf8";
+        if (t->kind != MP_IMAP_TOK_LPAREN)
+            break;
+        p->sub = PS_U8_LIT;
+        return R_MORE;
+    case PS_U8_LIT:
+        rule = "RFC 6855 utf8 literal8";
+        if (t->kind != MP_IMAP_TOK_LITERAL_BEGIN || !(t->flags & MP_IMAP_TOKF_BINARY))
+            break;
+        p->autf8 = 1;
+        return append_literal(p, t, p->acat ? MP_IMAP_CA_CAT_TEXT : MP_IMAP_CA_APPEND_MSG);
+    case PS_U8_CLOSE:
+        rule = "RFC 6855 utf8";
+        if (t->kind != MP_IMAP_TOK_RPAREN)
+            break;
+        p->autf8 = 0;
+        p->sub = p->acat ? PS_CAT_AFTER : PS_NEXT;
+        return R_MORE;
     default:
         break;
     }
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 append");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, rule);
     return R_ERR;
 }
 
@@ -1739,20 +1881,29 @@ static void expect(mp_imap_cmd_parser *p)
             if (p->sub == KS_RET_LIST) {
                 cls = MP_IMAP_LEX_LIST_MAILBOX;
                 p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
-            } else if (p->sub == KS_CS || (p->sub == KS_ARG && (p->kargs == KA_ASTRING ||
-                                                                  p->kargs == KA_HEADER ||
-                                                                  p->kargs == KA_MODSEQ))) {
+            } else if (p->sub == KS_CS ||
+                       (p->sub == KS_ARG &&
+                        (p->kargs == MP_IMAP_KA_ASTRING || p->kargs == MP_IMAP_KA_HEADER ||
+                         p->kargs == MP_IMAP_KA_MODSEQ))) {
                 cls = MP_IMAP_LEX_ASTRING;
                 p->strpos = 1;
-            } else if (p->sub == KS_ARG && (p->kargs == KA_DATE || p->kargs == KA_NUMBER ||
-                                            p->kargs == KA_KEYWORD)) {
+            } else if (p->sub == KS_ARG &&
+                       (p->kargs == MP_IMAP_KA_DATE || p->kargs == MP_IMAP_KA_NUMBER ||
+                        p->kargs == MP_IMAP_KA_KEYWORD)) {
                 cls = MP_IMAP_LEX_ATOM;
             } else {
                 cls = MP_IMAP_LEX_LIST_MAILBOX;
             }
             break;
         case 'P':
-            mp_imap_lex_set_max_literal(lx, p->max_append_literal);
+            if (p->sub == PS_CAT_URL) {
+                /* url = "URL" SP astring: whole, like a mailbox name */
+                cls = MP_IMAP_LEX_ASTRING;
+                want = MP_IMAP_LEX_WANT_STRING;
+            } else {
+                /* messages and TEXT parts: the APPEND literal limit */
+                mp_imap_lex_set_max_literal(lx, p->max_append_literal);
+            }
             break;
         default:
             break;
@@ -1827,6 +1978,8 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->idn = 0;
     p->tsp = 0;
     p->qstate = 0;
+    p->acat = 0;
+    p->autf8 = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));
@@ -2015,6 +2168,7 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
         mp_imap_token t;
         size_t u = 0;
         mp_status st;
+        const char *rule;
         expect(p);
         st = mp_imap_lex_next(LX(p), in + off, len - off, &u, &t);
         off += u;
@@ -2043,6 +2197,11 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
              * messages and metadata values; a sync one is refused before
              * the "+". */
             fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 3516 literal8 position");
+        } else if (p->phase == PH_ARGS && p->cmd == MP_IMAP_CMD_APPEND &&
+                   (t.kind == MP_IMAP_TOK_LITERAL_SYNC || t.kind == MP_IMAP_TOK_LITERAL_BEGIN ||
+                    (t.kind == MP_IMAP_TOK_STRING && (t.flags & MP_IMAP_TOKF_LITERAL))) &&
+                   (rule = append_literal_refused(p, &t)) != NULL) {
+            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, rule);
         } else if (p->phase == PH_SKIP) {
             if (t.kind == MP_IMAP_TOK_CRLF) {
                 if (p->mode == MP_IMAP_CMD_MODE_AUTH)

@@ -60,6 +60,8 @@ void mp_imap_writer_cancel(mp_imap_writer *w)
     w->seg_done = 0;
     w->cmd = 0;
     w->lit_left = 0;
+    w->lit_close = 0;
+    w->cat = 0;
 }
 
 /* ---- rendering context ------------------------------------------------ */
@@ -645,12 +647,204 @@ static mp_status wr_end(wr *r, mp_imap_cmd_id cmd, int crlf)
     return MP_OK;
 }
 
+/* ---- search programs (RFC 9051 §6.4.4, §9 search-key) -------------------- */
+
+/* A string argument of a key ("FROM x", "HEADER name value"). */
+static int arg_is_string(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_ASTRING || a->kind == MP_IMAP_ARG_STRING ||
+           a->kind == MP_IMAP_ARG_BINARY_STRING || a->kind == MP_IMAP_ARG_ATOM ||
+           (a->kind == MP_IMAP_ARG_NSTRING && a->s.ptr != NULL);
+}
+
+/* An atom that stands for a sequence set ("1:5", "*", "$"), as the parser
+ * reads it. */
+static int atom_is_seqset(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_ATOM && a->s.len > 0 && a->s.ptr != NULL &&
+           ((a->s.ptr[0] >= '0' && a->s.ptr[0] <= '9') || a->s.ptr[0] == '*' ||
+            a->s.ptr[0] == '$');
+}
+
+static int arg_is_number(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_NUMBER || atom_is_seqset(a);
+}
+
+/* How many arguments key `k` takes at a[0..n) (its table entry), or -1
+ * when they are missing or of the wrong kind. */
+static int key_args(const mp_imap_search_key *k, const mp_imap_arg *a, size_t n)
+{
+    switch (k->arg) {
+    case MP_IMAP_KA_NONE:
+        return 0;
+    case MP_IMAP_KA_ASTRING:
+        return n >= 1 && arg_is_string(&a[0]) ? 1 : -1;
+    case MP_IMAP_KA_HEADER:
+        return n >= 2 && arg_is_string(&a[0]) && arg_is_string(&a[1]) ? 2 : -1;
+    case MP_IMAP_KA_DATE:
+        return n >= 1 && (a[0].kind == MP_IMAP_ARG_DATE || a[0].kind == MP_IMAP_ARG_ATOM) ? 1
+                                                                                         : -1;
+    case MP_IMAP_KA_NUMBER:
+        return n >= 1 && arg_is_number(&a[0]) ? 1 : -1;
+    case MP_IMAP_KA_KEYWORD:
+        return n >= 1 && (a[0].kind == MP_IMAP_ARG_ATOM || a[0].kind == MP_IMAP_ARG_FLAG) ? 1
+                                                                                         : -1;
+    case MP_IMAP_KA_SEQ:
+        return n >= 1 && (a[0].kind == MP_IMAP_ARG_SEQSET || a[0].kind == MP_IMAP_ARG_SEQ_LAST ||
+                          atom_is_seqset(&a[0]))
+                   ? 1
+                   : -1;
+    case MP_IMAP_KA_MODSEQ:
+        /* MODSEQ [entry-name entry-type-req] mod-sequence-valzer (RFC 7162) */
+        if (n >= 1 && arg_is_number(&a[0]))
+            return 1;
+        return n >= 3 && arg_is_string(&a[0]) && a[1].kind == MP_IMAP_ARG_ATOM &&
+                       arg_is_number(&a[2])
+                   ? 3
+                   : -1;
+    default:
+        return -1;
+    }
+}
+
+/* Arguments of an extension key the table does not know ("X-GM-RAW
+ * text"): the values up to the next key. */
+static size_t unknown_key_args(const mp_imap_arg *a, size_t n)
+{
+    size_t i = 0;
+    while (i < n && a[i].kind != MP_IMAP_ARG_ATOM && a[i].kind != MP_IMAP_ARG_LIST_BEGIN &&
+           a[i].kind != MP_IMAP_ARG_LIST_END && a[i].kind != MP_IMAP_ARG_SEQSET &&
+           a[i].kind != MP_IMAP_ARG_SEQ_LAST)
+        i++;
+    return i;
+}
+
+/* The keys of one level: a[i..) up to the LIST_END closing the group (or
+ * n at the top).  A nested group counts as one key here and is checked on
+ * its own, so no stack is needed: in prefix form, `need` counts the keys
+ * that pending NOT (one) and OR (two) still owe.  The level is good when
+ * none is owed and it holds at least one key (RFC 9051 §9: search-key =
+ * ... / "NOT" SP search-key / "OR" SP search-key SP search-key /
+ * "(" search-key *(SP search-key) ")"). */
+static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top)
+{
+    size_t need = 0, keys = 0;
+    while (i < n) {
+        const mp_imap_arg *x = &a[i];
+        size_t owes = 0;
+        if (x->kind == MP_IMAP_ARG_LIST_END) {
+            if (top)
+                return 0;
+            break;
+        }
+        if (x->kind == MP_IMAP_ARG_LIST_BEGIN) {
+            size_t d = 0;
+            do {
+                if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+                    d++;
+                else if (a[i].kind == MP_IMAP_ARG_LIST_END)
+                    d--;
+                i++;
+            } while (i < n && d > 0);
+            if (d != 0)
+                return 0;
+        } else if (x->kind == MP_IMAP_ARG_SEQSET || x->kind == MP_IMAP_ARG_SEQ_LAST ||
+                   atom_is_seqset(x)) {
+            i++;
+        } else if (x->kind == MP_IMAP_ARG_ATOM) {
+            const mp_imap_search_key *k = NULL;
+            int na;
+            for (size_t j = 0; j < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]);
+                 j++)
+                if (x->s.len == strlen(mp_imap_search_keys[j].name) &&
+                    mp_slice_eq_ci(x->s, mp_imap_search_keys[j].name, x->s.len))
+                    k = &mp_imap_search_keys[j];
+            if (k != NULL && (k->arg == MP_IMAP_KA_NOT || k->arg == MP_IMAP_KA_OR)) {
+                owes = k->arg == MP_IMAP_KA_NOT ? 1 : 2;
+                i++;
+            } else if (k != NULL) {
+                na = key_args(k, a + i + 1, n - i - 1);
+                if (na < 0)
+                    return 0;
+                i += 1 + (size_t)na;
+            } else {
+                i += 1 + unknown_key_args(a + i + 1, n - i - 1);
+            }
+        } else {
+            return 0; /* a value where a key stands */
+        }
+        if (need > 0)
+            need--;
+        else
+            keys++;
+        need += owes;
+    }
+    return need == 0 && keys > 0;
+}
+
+/* SEARCH [RETURN (...)] [CHARSET x] keys, SORT (criteria) charset keys,
+ * THREAD algorithm charset keys: the key part is a well-formed program. */
+static int search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n)
+{
+    size_t i = 0;
+    if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH) {
+        if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 6 &&
+            mp_slice_eq_ci(a[i].s, "RETURN", 6)) {
+            size_t d = 0;
+            if (++i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
+                return 0;
+            do {
+                if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+                    d++;
+                else if (a[i].kind == MP_IMAP_ARG_LIST_END)
+                    d--;
+                i++;
+            } while (i < n && d > 0);
+        }
+        if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 7 &&
+            mp_slice_eq_ci(a[i].s, "CHARSET", 7)) {
+            if (i + 1 >= n || !arg_is_string(&a[i + 1]))
+                return 0;
+            i += 2;
+        }
+    } else if (cmd == MP_IMAP_CMD_SORT || cmd == MP_IMAP_CMD_UID_SORT) {
+        size_t d = 0;
+        if (n == 0 || a[0].kind != MP_IMAP_ARG_LIST_BEGIN)
+            return 0;
+        do {
+            if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+                d++;
+            else if (a[i].kind == MP_IMAP_ARG_LIST_END)
+                d--;
+            i++;
+        } while (i < n && d > 0);
+        if (i >= n || !arg_is_string(&a[i]))
+            return 0;
+        i++;
+    } else if (cmd == MP_IMAP_CMD_THREAD || cmd == MP_IMAP_CMD_UID_THREAD) {
+        if (n < 2 || a[0].kind != MP_IMAP_ARG_ATOM || !arg_is_string(&a[1]))
+            return 0;
+        i = 2;
+    } else {
+        return 1;
+    }
+    if (!search_level_ok(a, i, n, 1))
+        return 0;
+    for (size_t j = i; j < n; j++)
+        if (a[j].kind == MP_IMAP_ARG_LIST_BEGIN && !search_level_ok(a, j + 1, n, 0))
+            return 0;
+    return 1;
+}
+
 mp_status mp_imap_write_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
                                 const mp_imap_arg *args, size_t nargs)
 {
     wr r;
     mp_status st;
     if (cmd == MP_IMAP_CMD_APPEND || (args == NULL && nargs != 0))
+        return MP_ERR_ARG;
+    if (!search_program_ok(cmd, args, nargs))
         return MP_ERR_ARG;
     st = wr_begin(&r, w, tag, cmd);
     if (st != MP_OK)
@@ -909,11 +1103,51 @@ mp_status mp_imap_write_done(mp_imap_writer *w)
 
 /* ---- APPEND ---------------------------------------------------------- */
 
-/* [SP flag-list] [SP date-time] SP literal-header: the part of APPEND that
+/* Internal form of a message: CATENATE instead of a literal. */
+#define FORM_CATENATE 3
+
+/* A fresh rendering context for a piece of an open APPEND. */
+static void wr_piece(wr *r, mp_imap_writer *w)
+{
+    memset(r, 0, sizeof(*r));
+    r->w = w;
+    r->ob = w->out;
+    r->mark = mp_outbuf_mark(r->ob);
+}
+
+/* The ")" owed after the bytes of a UTF8 (~{n} ...) element. */
+static void put_owed_close(wr *r)
+{
+    if (r->w->lit_close)
+        wr_put(r, ")", 1);
+}
+
+/* A literal header in one of the MP_IMAP_APPEND_* forms. */
+static void put_append_literal(wr *r, uint64_t size, int form)
+{
+    unsigned f = r->w->flags;
+    if (form == MP_IMAP_APPEND_LITERAL8 && !(f & MP_IMAP_W_BINARY))
+        wr_fail(r, MP_ERR_UNSUPPORTED);
+    if (form == MP_IMAP_APPEND_UTF8 && !(f & MP_IMAP_W_UTF8_ACCEPT))
+        wr_fail(r, MP_ERR_UNSUPPORTED);
+    /* literal lengths are number (u32) in rev1, number64 in rev2 and for
+     * literal8 (RFC 9051 §9, RFC 3516 §4.1). */
+    if (form == MP_IMAP_APPEND_LITERAL && !(f & MP_IMAP_W_REV2) && size > UINT32_MAX)
+        wr_fail(r, MP_ERR_BAD_VALUE);
+    if (size > (uint64_t)INT64_MAX)
+        wr_fail(r, MP_ERR_BAD_VALUE);
+    if (form == MP_IMAP_APPEND_UTF8)
+        wr_puts(r, "UTF8 (");
+    put_literal_header(r, size, form != MP_IMAP_APPEND_LITERAL);
+}
+
+/* [SP flag-list] [SP date-time] SP append-data: the part of APPEND that
  * repeats per message (MULTIAPPEND). */
 static void append_message(wr *r, const mp_slice *flags, size_t nflags,
-                           const mp_imap_datetime *dt, uint64_t size, int binary)
+                           const mp_imap_datetime *dt, uint64_t size, int form)
 {
+    if (form < MP_IMAP_APPEND_LITERAL || form > FORM_CATENATE)
+        wr_fail(r, MP_ERR_ARG);
     if (flags != NULL)
         arg_flags(r, flags, nflags);
     if (dt != NULL) {
@@ -923,19 +1157,16 @@ static void append_message(wr *r, const mp_slice *flags, size_t nflags,
         a.dt = dt;
         wr_arg(r, &a);
     }
-    if (binary && !(r->w->flags & MP_IMAP_W_BINARY))
-        wr_fail(r, MP_ERR_UNSUPPORTED);
-    /* literal lengths are number (u32) in rev1, number64 in rev2 and for
-     * literal8 (RFC 9051 §9, RFC 3516 §4.1). */
-    if (!binary && !(r->w->flags & MP_IMAP_W_REV2) && size > UINT32_MAX)
-        wr_fail(r, MP_ERR_BAD_VALUE);
-    if (size > (uint64_t)INT64_MAX)
-        wr_fail(r, MP_ERR_BAD_VALUE);
     wr_put(r, " ", 1);
-    put_literal_header(r, size, binary);
+    if (form == FORM_CATENATE)
+        wr_puts(r, "CATENATE (");
+    else if (r->err == MP_OK)
+        put_append_literal(r, size, form);
 }
 
-static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int binary)
+/* Commit a piece that ends in a literal header (or "CATENATE (" when
+ * form is FORM_CATENATE) and set the writer to stream its bytes. */
+static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int form)
 {
     mp_status st;
     if (r->err != MP_OK) {
@@ -947,8 +1178,19 @@ static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int bin
         return st;
     w->seg_done = 0;
     w->cmd = 0;
+    if (form == FORM_CATENATE) {
+        w->lit_left = 0;
+        w->lit_binary = 0;
+        w->lit_close = 0;
+        w->cat = 1;
+        w->state = W_APPEND_DATA;
+        return MP_OK;
+    }
     w->lit_left = size;
-    w->lit_binary = (uint8_t)(binary != 0);
+    w->lit_binary = (uint8_t)(form != MP_IMAP_APPEND_LITERAL);
+    w->lit_close = (uint8_t)(form == MP_IMAP_APPEND_UTF8);
+    if (w->cat)
+        w->cat = 2;
     if (r->stopped) {
         w->state = W_APPEND_WAIT;
         return MP_PAUSED;
@@ -957,9 +1199,9 @@ static mp_status append_started(mp_imap_writer *w, wr *r, uint64_t size, int bin
     return MP_OK;
 }
 
-mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
-                                     const mp_slice *flags, size_t nflags,
-                                     const mp_imap_datetime *dt, uint64_t size, int binary)
+static mp_status append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
+                              const mp_slice *flags, size_t nflags, const mp_imap_datetime *dt,
+                              uint64_t size, int form)
 {
     wr r;
     mp_status st;
@@ -968,23 +1210,151 @@ mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slic
     st = wr_begin(&r, w, tag, MP_IMAP_CMD_APPEND);
     if (st != MP_OK)
         return st;
+    w->cat = 0;
+    w->lit_close = 0;
     arg_slice(&r, MP_IMAP_ARG_MAILBOX, mailbox);
-    append_message(&r, flags, nflags, dt, size, binary);
-    return append_started(w, &r, size, binary);
+    append_message(&r, flags, nflags, dt, size, form);
+    return append_started(w, &r, size, form);
+}
+
+/* Between messages: the last one's bytes are all sent and no CATENATE
+ * list is open. */
+static int message_done(const mp_imap_writer *w)
+{
+    return w->state == W_APPEND_DATA && w->lit_left == 0 && w->cat == 0;
+}
+
+static mp_status append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
+                             const mp_imap_datetime *dt, uint64_t size, int form)
+{
+    wr r;
+    if (!message_done(w))
+        return MP_ERR_STATE;
+    wr_piece(&r, w);
+    put_owed_close(&r);
+    append_message(&r, flags, nflags, dt, size, form);
+    return append_started(w, &r, size, form);
+}
+
+mp_status mp_imap_write_append_begin(mp_imap_writer *w, const char *tag, mp_slice mailbox,
+                                     const mp_slice *flags, size_t nflags,
+                                     const mp_imap_datetime *dt, uint64_t size, int binary)
+{
+    if (binary == FORM_CATENATE)
+        return MP_ERR_ARG;
+    return append_begin(w, tag, mailbox, flags, nflags, dt, size, binary);
 }
 
 mp_status mp_imap_write_append_next(mp_imap_writer *w, const mp_slice *flags, size_t nflags,
                                     const mp_imap_datetime *dt, uint64_t size, int binary)
 {
+    if (binary == FORM_CATENATE)
+        return MP_ERR_ARG;
+    return append_next(w, flags, nflags, dt, size, binary);
+}
+
+/* ---- CATENATE (RFC 4469 §5) ------------------------------------------- */
+
+mp_status mp_imap_write_append_catenate_begin(mp_imap_writer *w, const char *tag,
+                                              mp_slice mailbox, const mp_slice *flags,
+                                              size_t nflags, const mp_imap_datetime *dt)
+{
+    return append_begin(w, tag, mailbox, flags, nflags, dt, 0, FORM_CATENATE);
+}
+
+mp_status mp_imap_write_append_catenate_next(mp_imap_writer *w, const mp_slice *flags,
+                                             size_t nflags, const mp_imap_datetime *dt)
+{
+    return append_next(w, flags, nflags, dt, 0, FORM_CATENATE);
+}
+
+/* Inside a CATENATE list, between parts. */
+static int cat_open(const mp_imap_writer *w)
+{
+    return w->state == W_APPEND_DATA && w->lit_left == 0 && w->cat != 0;
+}
+
+/* The start of a part: the ")" of a UTF8 part before, then SP unless it
+ * is the first. */
+static void cat_part_start(wr *r)
+{
+    put_owed_close(r);
+    if (r->w->cat == 2)
+        wr_put(r, " ", 1);
+}
+
+mp_status mp_imap_write_cat_url(mp_imap_writer *w, mp_slice url)
+{
     wr r;
-    if (w->state != W_APPEND_DATA || w->lit_left != 0)
+    scan sc;
+    mp_status st;
+    if (!cat_open(w))
         return MP_ERR_STATE;
-    memset(&r, 0, sizeof(r));
-    r.w = w;
-    r.ob = w->out;
-    r.mark = mp_outbuf_mark(r.ob);
-    append_message(&r, flags, nflags, dt, size, binary);
-    return append_started(w, &r, size, binary);
+    if (url.ptr == NULL && url.len != 0)
+        return MP_ERR_ARG;
+    /* url = "URL" SP astring holding an imapurl: 7-bit, no controls. */
+    scan_bytes(url.ptr, url.len, MP_IMAP_CC_ASTR, &sc);
+    if (sc.nul)
+        return MP_ERR_NUL;
+    if (sc.high)
+        return MP_ERR_8BIT;
+    if (url.len == 0)
+        return MP_ERR_BAD_VALUE;
+    for (size_t i = 0; i < url.len; i++) {
+        unsigned char c = (unsigned char)url.ptr[i];
+        if (c < 0x20 || c == 0x7f)
+            return MP_ERR_BAD_VALUE;
+    }
+    if (url.len > MP_IMAP_MAX_QUOTED)
+        return MP_ERR_TOKEN_TOO_LONG;
+    wr_piece(&r, w);
+    cat_part_start(&r);
+    wr_puts(&r, "URL ");
+    /* Never a literal: a URL needs no "+" round trip. */
+    if (sc.all && url.len <= MP_IMAP_MAX_ATOM)
+        wr_put(&r, url.ptr, url.len);
+    else
+        put_quoted(&r, url.ptr, url.len);
+    st = mp_outbuf_commit(r.ob, r.mark);
+    if (st != MP_OK)
+        return st;
+    w->lit_close = 0;
+    w->cat = 2;
+    return MP_OK;
+}
+
+mp_status mp_imap_write_cat_text_begin(mp_imap_writer *w, uint64_t size, int form)
+{
+    wr r;
+    if (!cat_open(w))
+        return MP_ERR_STATE;
+    /* text-literal = "TEXT" SP literal (never literal8); RFC 6855 adds
+     * cat-part =/ "UTF8" SP "(" literal8 ")". */
+    if (form != MP_IMAP_APPEND_LITERAL && form != MP_IMAP_APPEND_UTF8)
+        return MP_ERR_ARG;
+    wr_piece(&r, w);
+    cat_part_start(&r);
+    if (form == MP_IMAP_APPEND_LITERAL)
+        wr_puts(&r, "TEXT ");
+    put_append_literal(&r, size, form);
+    return append_started(w, &r, size, form);
+}
+
+mp_status mp_imap_write_catenate_end(mp_imap_writer *w)
+{
+    wr r;
+    mp_status st;
+    if (!cat_open(w) || w->cat != 2)
+        return MP_ERR_STATE;
+    wr_piece(&r, w);
+    put_owed_close(&r);
+    wr_put(&r, ")", 1);
+    st = mp_outbuf_commit(r.ob, r.mark);
+    if (st != MP_OK)
+        return st;
+    w->lit_close = 0;
+    w->cat = 0;
+    return MP_OK;
 }
 
 mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t len,
@@ -1028,15 +1398,17 @@ mp_status mp_imap_write_append_data(mp_imap_writer *w, const void *data, size_t 
 
 mp_status mp_imap_write_append_end(mp_imap_writer *w)
 {
-    mp_outbuf *ob = w->out;
-    size_t m;
+    wr r;
     mp_status st;
-    if (w->state != W_APPEND_DATA || w->lit_left != 0)
+    if (!message_done(w))
         return MP_ERR_STATE;
-    m = mp_outbuf_mark(ob);
-    mp_outbuf_put(ob, "\r\n", 2);
-    st = mp_outbuf_commit(ob, m);
-    if (st == MP_OK)
+    wr_piece(&r, w);
+    put_owed_close(&r);
+    wr_put(&r, "\r\n", 2);
+    st = mp_outbuf_commit(r.ob, r.mark);
+    if (st == MP_OK) {
         w->state = W_IDLE;
+        w->lit_close = 0;
+    }
     return st;
 }

@@ -110,9 +110,15 @@ static int fx_on_arg(void *user, const mp_imap_cmd_arg *a)
     case MP_IMAP_CA_BASE64: snprintf(q, room, "base64"); break;
     case MP_IMAP_CA_SEQ_LAST: mp_evlog_add(x->log, "%sseq $", pre); return 0;
     case MP_IMAP_CA_APPEND_MSG:
-        mp_evlog_add(x->log, "%smessage %llu%s", pre, (unsigned long long)a->num,
-                     a->binary ? " binary" : "");
+    case MP_IMAP_CA_CAT_TEXT:
+        mp_evlog_add(x->log, "%s%s %llu%s%s", pre,
+                     a->kind == MP_IMAP_CA_APPEND_MSG ? "message" : "text",
+                     (unsigned long long)a->num, a->binary ? " binary" : "",
+                     a->utf8 ? " utf8" : "");
         return 0;
+    case MP_IMAP_CA_CATENATE_BEGIN: mp_evlog_add(x->log, "%scatenate (", pre); return 0;
+    case MP_IMAP_CA_CATENATE_END: mp_evlog_add(x->log, "%scatenate )", pre); return 0;
+    case MP_IMAP_CA_CAT_URL: snprintf(q, room, a->literal ? "url{}" : "url"); break;
     default: snprintf(q, room, "?%d", (int)a->kind); break;
     }
     mp_evlog_text(x->log, pre, a->text.ptr, a->text.len);

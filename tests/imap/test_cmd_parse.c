@@ -17,6 +17,7 @@ static cmd_fixture fx;
 static mp_evlog fx_log;
 static uint32_t vec_max_line;   /* 0: default */
 static uint32_t vec_max_quoted; /* 0: default */
+static uint64_t vec_max_total;  /* 0: default */
 
 static void run_vec(unsigned mode, unsigned quirks, const char *in, size_t n, const char *want)
 {
@@ -27,6 +28,7 @@ static void run_vec(unsigned mode, unsigned quirks, const char *in, size_t n, co
     fx.cfg.quirks = quirks;
     fx.cfg.limits.max_line = vec_max_line;
     fx.cfg.limits.max_quoted = vec_max_quoted;
+    fx.cfg.max_literal_total = vec_max_total;
     if (getenv("MP_GEN") != NULL && want[0] == '\0') {
         got = mp_split_check(&t, in, n, NULL);
         printf("----\n%s", got);
@@ -1302,7 +1304,7 @@ static void test_bad_commands(void **st)
       "command NOOP A8\n"
       "end\n");
     V("A1 STORE 1 FLAGS (\\*)\r\nA2 SEARCH SINCE 31-Foo-2000\r\nA3 APPEND x \"7-Feb-1994\" {1}\r\n"
-      "A4 APPEND x CATENATE (TEXT {1+}\r\nx)\r\nA5 NOOP\r\n",
+      "A4 APPEND x UTF8 (~{1+}\r\nx)\r\nA5 NOOP\r\n",
       "command STORE A1\n"
       "  seq 1\n"
       "  atom FLAGS\n"
@@ -1319,6 +1321,370 @@ static void test_bad_commands(void **st)
       "bad A4 APPEND MP_ERR_UNSUPPORTED @94\n"
       "command NOOP A5\n"
       "end\n");
+}
+
+/* RFC 4469 CATENATE and RFC 6855 UTF8 APPEND: what the grammar refuses. */
+static void test_catenate_errors(void **st)
+{
+    (void)st;
+    /* cat-part *(SP cat-part): an empty list, an unknown part, a missing
+     * "(" or ")", no SP between parts; the literal of a bad part is
+     * skipped, never parsed.  A8 is good: MULTIAPPEND, a CATENATE message
+     * then a plain one. */
+    V("A1 APPEND x CATENATE ()\r\nA2 APPEND x CATENATE (FOO {3+}\r\nA3 )\r\n"
+      "A4 APPEND x CATENATE TEXT {1+}\r\nx\r\nA5 APPEND x CATENATE (TEXT {1+}\r\nx\r\n"
+      "A6 APPEND x CATENATE (URL \"/a\";TEXT {1+}\r\nx)\r\nA7 APPEND x CATENATE(URL a)\r\n"
+      "A8 APPEND x CATENATE (URL a) {1+}\r\nx\r\nA9 NOOP\r\n",
+      "command APPEND A1\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A1 APPEND MP_ERR_IMAP_CMD_SYNTAX @22\n"
+      "command APPEND A2\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A2 APPEND MP_ERR_IMAP_CMD_SYNTAX @47\n"
+      "command APPEND A4\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A4 APPEND MP_ERR_IMAP_CMD_SYNTAX @84\n"
+      "command APPEND A5\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] text 1\n"
+      "chunk literal x\n"
+      "  end-literal\n"
+      "bad A5 APPEND MP_ERR_IMAP_CMD_SYNTAX @132\n"
+      "command APPEND A6\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] url /a\n"
+      "bad A6 APPEND MP_ERR_IMAP_CMD_SYNTAX @164\n"
+      "command APPEND A7\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A7 APPEND MP_ERR_IMAP_CMD_SYNTAX @200\n"
+      "command APPEND A8\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] url a\n"
+      "  catenate )\n"
+      "  message 1\n"
+      "chunk literal x\n"
+      "  end-literal\n"
+      "end\n"
+      "command NOOP A9\n"
+      "end\n");
+    /* "TEXT" SP literal: never literal8 (refused before "+"), never NUL. */
+    V("B1 APPEND x CATENATE (TEXT ~{3}\r\nB2 APPEND x CATENATE (TEXT ~{3+}\r\na\0b)\r\n"
+      "B3 APPEND x CATENATE (TEXT {3+}\r\na\0b)\r\nB4 NOOP\r\n",
+      "command APPEND B1\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad B1 APPEND MP_ERR_IMAP_CMD_SYNTAX @27\n"
+      "command APPEND B2\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad B2 APPEND MP_ERR_IMAP_CMD_SYNTAX @60\n"
+      "command APPEND B3\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] text 3\n"
+      "chunk literal a\n"
+      "bad B3 APPEND MP_ERR_NUL @107\n"
+      "command NOOP B4\n"
+      "end\n");
+    /* url = "URL" SP astring holding a URL: not empty, no control
+     * characters, not literal8; a literal is one whole value. */
+    V("C1 APPEND x CATENATE (URL \"\")\r\nC2 APPEND x CATENATE (URL {4+}\r\na\r\nb)\r\n"
+      "C3 APPEND x CATENATE (URL ~{1+}\r\na)\r\nC4 APPEND x CATENATE (URL {4}\r\n/a;b)\r\n"
+      "C5 APPEND x CATENATE (URL NIL)\r\n",
+      "command APPEND C1\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad C1 APPEND MP_ERR_IMAP_CMD_SYNTAX @26\n"
+      "command APPEND C2\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad C2 APPEND MP_ERR_IMAP_CMD_SYNTAX @57\n"
+      "command APPEND C3\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad C3 APPEND MP_ERR_IMAP_CMD_SYNTAX @96\n"
+      "command APPEND C4\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  + 4\n"
+      "  [1] url{} /a;b\n"
+      "  catenate )\n"
+      "end\n"
+      "command APPEND C5\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] url NIL\n"
+      "  catenate )\n"
+      "end\n");
+    /* A literal where APPEND has none is refused before "+". */
+    V("D1 APPEND x (\\Seen {2}\r\nD2 APPEND x {1+}\r\na{1}\r\nD3 NOOP\r\n",
+    "command APPEND D1\n"
+    "  mailbox x\n"
+    "  (\n"
+    "  [1] flag \\\\Seen\n"
+    "bad D1 APPEND MP_ERR_IMAP_CMD_SYNTAX @19\n"
+    "command APPEND D2\n"
+    "  mailbox x\n"
+    "  message 1\n"
+    "chunk literal a\n"
+    "  end-literal\n"
+    "bad D2 APPEND MP_ERR_IMAP_CMD_SYNTAX @43\n"
+    "command NOOP D3\n"
+    "end\n");
+}
+
+static void test_catenate_limits(void **st)
+{
+    (void)st;
+    /* A URL longer than the string limits: quoted, literal, atom. */
+    vec_max_quoted = 64;
+    V("A1 APPEND x CATENATE (URL \"/INBOX;UIDVALIDITY=1/;UID=1/;section=1.2.3.4.5.6.7.8.9.10.11.12.13\")\r\n"
+      "A2 APPEND x CATENATE (URL {65+}\r\n/INBOX;UIDVALIDITY=1/;UID=1/;section=1.2.3.4.5.6.7.8.9.10.11.12.13)\r\n"
+      "A3 APPEND x CATENATE (URL \"/INBOX;UIDVALIDITY=1/;UID=1\")\r\n",
+      "command APPEND A1\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A1 APPEND MP_ERR_IMAP_TEXT_TOO_LONG @26\n"
+      "command APPEND A2\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A2 APPEND MP_ERR_IMAP_STRING_TOO_LONG @123\n"
+      "command APPEND A3\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] url /INBOX;UIDVALIDITY=1/;UID=1\n"
+      "  catenate )\n"
+      "end\n");
+    vec_max_quoted = 0;
+    {
+        static char in[2048];
+        size_t n = (size_t)snprintf(in, sizeof(in), "A4 APPEND x CATENATE (URL /");
+        memset(in + n, 'u', MP_IMAP_MAX_ATOM);
+        n += MP_IMAP_MAX_ATOM;
+        memcpy(in + n, ")\r\nA5 NOOP\r\n", 12);
+        run_vec(0, 0, in, n + 12,
+        "command APPEND A4\n"
+        "  mailbox x\n"
+        "  catenate (\n"
+        "bad A4 APPEND MP_ERR_IMAP_ATOM_TOO_LONG @26\n"
+        "command NOOP A5\n"
+        "end\n");
+    }
+    /* TEXT parts count toward the literals of one command and their bytes
+     * toward max_literal_total, like message literals. */
+    {
+        static char in[4096];
+        size_t n = (size_t)snprintf(in, sizeof(in), "A6 APPEND x CATENATE (");
+        for (int i = 0; i < 40; i++)
+            n += (size_t)snprintf(in + n, sizeof(in) - n, "%sTEXT {1+}\r\nx", i ? " " : "");
+        n += (size_t)snprintf(in + n, sizeof(in) - n, ")\r\nA7 NOOP\r\n");
+        run_vec(0, 0, in, n,
+        "command APPEND A6\n"
+        "  mailbox x\n"
+        "  catenate (\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "  [1] text 1\n"
+        "chunk literal x\n"
+        "  end-literal\n"
+        "bad A6 APPEND MP_ERR_IMAP_TOO_MANY_LITERALS @443\n"
+        "command NOOP A7\n"
+        "end\n");
+    }
+    vec_max_total = 10;
+    V("A8 APPEND x CATENATE (TEXT {6+}\r\nabcdef URL a TEXT {5+}\r\nghijk)\r\n"
+      "A9 APPEND x CATENATE (TEXT {4+}\r\nabcd TEXT {7}\r\nA10 NOOP\r\n",
+      "command APPEND A8\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] text 6\n"
+      "chunk literal abcdef\n"
+      "  end-literal\n"
+      "  [1] url a\n"
+      "bad A8 APPEND MP_ERR_IMAP_CMD_LITERAL_TOTAL @51\n"
+      "command APPEND A9\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "  [1] text 4\n"
+      "chunk literal abcd\n"
+      "  end-literal\n"
+      "bad A9 APPEND MP_ERR_IMAP_CMD_LITERAL_TOTAL @108\n"
+      "command NOOP A10\n"
+      "end\n");
+    vec_max_total = 0;
+    /* The host refuses a sync TEXT literal (too big, TOOBIG): the client
+     * sends no bytes, the next line is a new command. */
+    fx.reject_literals = 1;
+    V("A11 APPEND x CATENATE (URL a TEXT {100000}\r\nA12 NOOP\r\n",
+    "command APPEND A11\n"
+    "  mailbox x\n"
+    "  catenate (\n"
+    "  [1] url a\n"
+    "  + 100000\n"
+    "bad A11 APPEND MP_ERR_IMAP_CMD_LITERAL_REJECTED @34\n"
+    "command NOOP A12\n"
+    "end\n");
+    fx.reject_literals = 0;
+}
+
+/* RFC 6855 §4: "UTF8" SP "(" literal8 ")" only in UTF8=ACCEPT mode. */
+static void test_append_utf8(void **st)
+{
+    (void)st;
+    V("A1 APPEND x UTF8 (~{2+}\r\n\xc3\xa9)\r\nA2 APPEND x CATENATE (UTF8 (~{1+}\r\na))\r\n"
+      "A3 NOOP\r\n",
+      "command APPEND A1\n"
+      "  mailbox x\n"
+      "bad A1 APPEND MP_ERR_UNSUPPORTED @12\n"
+      "command APPEND A2\n"
+      "  mailbox x\n"
+      "  catenate (\n"
+      "bad A2 APPEND MP_ERR_UNSUPPORTED @52\n"
+      "command NOOP A3\n"
+      "end\n");
+    VM(MP_IMAP_UTF8,
+       "A1 APPEND x UTF8 (~{2}\r\n\xc3\xa9)\r\nA2 APPEND x CATENATE (UTF8 (~{1+}\r\na))\r\n"
+       "A3 APPEND x UTF8 ({1}\r\nA4 APPEND x UTF8 (~{1+}\r\na\r\nA5 APPEND x UTF8 ~{1+}\r\na\r\n"
+       "A6 APPEND x UTF8 (~{1+}\r\na) UTF8 (~{0+}\r\n)\r\n",
+       "command APPEND A1\n"
+       "  mailbox x\n"
+       "  + 2\n"
+       "  message 2 binary utf8\n"
+       "chunk literal \\xc3\\xa9\n"
+       "  end-literal\n"
+       "end\n"
+       "command APPEND A2\n"
+       "  mailbox x\n"
+       "  catenate (\n"
+       "  [1] text 1 binary utf8\n"
+       "chunk literal a\n"
+       "  end-literal\n"
+       "  catenate )\n"
+       "end\n"
+       "command APPEND A3\n"
+       "  mailbox x\n"
+       "bad A3 APPEND MP_ERR_IMAP_CMD_SYNTAX @87\n"
+       "command APPEND A4\n"
+       "  mailbox x\n"
+       "  message 1 binary utf8\n"
+       "chunk literal a\n"
+       "  end-literal\n"
+       "bad A4 APPEND MP_ERR_IMAP_CMD_SYNTAX @118\n"
+       "command APPEND A5\n"
+       "  mailbox x\n"
+       "bad A5 APPEND MP_ERR_IMAP_CMD_SYNTAX @137\n"
+       "command APPEND A6\n"
+       "  mailbox x\n"
+       "  message 1 binary utf8\n"
+       "chunk literal a\n"
+       "  end-literal\n"
+       "  message 0 binary utf8\n"
+       "  end-literal\n"
+       "end\n");
+    /* A URL is 7-bit even where quoted strings may hold UTF-8. */
+    VM(MP_IMAP_UTF8, "E1 APPEND x CATENATE (URL \"/\xc3\xa9\")\r\n",
+       "command APPEND E1\n"
+       "  mailbox x\n"
+       "  catenate (\n"
+       "bad E1 APPEND MP_ERR_IMAP_CMD_SYNTAX @26\n");
 }
 
 static void test_literal_lengths(void **st)
@@ -1778,6 +2144,9 @@ int main(void)
         cmocka_unit_test(test_qresync_params),
         cmocka_unit_test(test_auth_line_boundary),
         cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_catenate_errors),
+        cmocka_unit_test(test_catenate_limits),
+        cmocka_unit_test(test_append_utf8),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_literal_lengths),
         cmocka_unit_test(test_literal_rejection),

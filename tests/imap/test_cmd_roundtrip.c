@@ -132,6 +132,34 @@ static void test_binary_and_utf8(void **st)
     }
 }
 
+/* RFC 4469 CATENATE and RFC 6855 UTF8 APPEND: parse, write, parse. */
+static void test_catenate(void **st)
+{
+    static const char ex1[] =
+        "A003 APPEND Drafts (\\Seen \\Draft $MDNSent) CATENATE "
+        "(URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER\" TEXT {42}\r\n"
+        "\r\n--------------030308070208000400050907\r\n"
+        " URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME\""
+        " URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1\" TEXT {42}\r\n"
+        "\r\n--------------030308070208000400050907\r\n"
+        " URL \"/Drafts;UIDVALIDITY=385759045/;UID=30\" TEXT {44}\r\n"
+        "\r\n--------------030308070208000400050907--\r\n)\r\n";
+    static const char multi[] =
+        "M1 APPEND Drafts (\\Seen) {5+}\r\nhello CATENATE (TEXT {3+}\r\nabc"
+        " URL /INBOX;UIDVALIDITY=1/;UID=2 URL {12+}\r\n/Sent;UID=77 URL \"a b\\\"c\" TEXT {0}\r\n)"
+        " \"07-Feb-1994 21:52:25 -0800\" ~{1+}\r\n\0 CATENATE (URL \"/INBOX;UIDVALIDITY=1/;UID=3\")\r\n";
+    static const char utf8[] =
+        "U1 APPEND x UTF8 (~{2+}\r\n\xc3\xa9) CATENATE (UTF8 (~{4+}\r\n\xc3\xa9\0x) URL /a"
+        " TEXT {1}\r\nb UTF8 (~{0}\r\n)) (\\Seen) UTF8 (~{1}\r\nz)\r\n";
+    (void)st;
+    roundtrip(0, ex1, sizeof(ex1) - 1);
+    roundtrip(0, multi, sizeof(multi) - 1);
+    roundtrip(MP_IMAP_UTF8, utf8, sizeof(utf8) - 1);
+    roundtrip(MP_IMAP_UTF8 | MP_IMAP_REV2, utf8, sizeof(utf8) - 1);
+    /* Keywords in any case: the event carries "CATENATE" (fuzz_imap_cmd). */
+    roundtrip(0, "M2 APPEND x catenate (url \"/a;UID=1\" text {0+}\r\n)\r\n", 51);
+}
+
 static void test_fuzz_regressions(void **st)
 {
     (void)st;
@@ -148,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc_commands),
         cmocka_unit_test(test_binary_and_utf8),
+        cmocka_unit_test(test_catenate),
         cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,11 +68,31 @@ static void test_pipelined_literals(void **st)
     run_file("pipelined_literals", 0);
 }
 
+/* RFC 4469 Appendix A, examples 1-4 (the client's side), each message a
+ * CATENATE of URL and TEXT parts.  The TEXT lengths are those of the text
+ * as printed in the RFC (721 and 540 bytes where the RFC says {738} and
+ * {541}: its original whitespace is lost), so the stream is consistent. */
+static void test_catenate_rfc4469(void **st)
+{
+    (void)st;
+    run_file("catenate_rfc4469", 0);
+}
+
+/* MULTIAPPEND (RFC 3502) mixing plain, literal8, CATENATE and, in
+ * UTF8=ACCEPT mode, RFC 6855 UTF8 messages and parts. */
+static void test_catenate_multiappend(void **st)
+{
+    (void)st;
+    run_file("catenate_multiappend", MP_IMAP_UTF8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thunderbird),
         cmocka_unit_test(test_pipelined_literals),
+        cmocka_unit_test(test_catenate_rfc4469),
+        cmocka_unit_test(test_catenate_multiappend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

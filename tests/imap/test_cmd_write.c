@@ -411,6 +411,79 @@ static void test_search(void **st)
     }
 }
 
+/* A search program the server could not parse is refused (MP_ERR_ARG),
+ * nothing written: OR takes exactly two keys, NOT one, a group at least
+ * one, every key its arguments. */
+static void test_search_arity(void **st)
+{
+    static const mp_imap_seq_range r15 = { 1, 5 };
+    (void)st;
+    fresh(0);
+#define BAD(...)                                                                    \
+    do {                                                                            \
+        mp_imap_arg a_[] = { __VA_ARGS__ };                                         \
+        assert_int_equal(CMD("A1", MP_IMAP_CMD_SEARCH, a_), MP_ERR_ARG);            \
+        assert_int_equal(ob.len, 0);                                                \
+    } while (0)
+#define GOOD(want, ...)                                                             \
+    do {                                                                            \
+        mp_imap_arg a_[] = { __VA_ARGS__ };                                         \
+        assert_int_equal(CMD("A1", MP_IMAP_CMD_SEARCH, a_), MP_OK);                 \
+        expect_out(want);                                                           \
+    } while (0)
+    BAD(A_ATOM("OR"), A_ATOM("SEEN"));
+    BAD(A_ATOM("NOT"));
+    BAD(A_ATOM("SEEN"), A_ATOM("NOT"));
+    BAD(A_ATOM("OR"), A_OPEN, A_ATOM("SEEN"), A_CLOSE);
+    BAD(A_OPEN, A_ATOM("OR"), A_ATOM("SEEN"), A_CLOSE, A_ATOM("DELETED"));
+    BAD(A_OPEN, A_CLOSE);
+    BAD(A_ATOM("NOT"), A_OPEN, A_CLOSE);
+    BAD(A_ATOM("FROM"));
+    BAD(A_ATOM("HEADER"), A_ASTR("X-Foo"));
+    BAD(A_ATOM("SMALLER"), A_ASTR("big"));
+    BAD(A_ATOM("UID"), A_ATOM("SEEN"));
+    BAD(A_ASTR("Smith"));
+    BAD(A_ATOM("CHARSET"), A_ASTR("UTF-8"));
+    BAD(A_ATOM("RETURN"), A_OPEN, A_ATOM("MIN"), A_CLOSE);
+    {
+        mp_imap_arg none[1];
+        memset(none, 0, sizeof(none));
+        assert_int_equal(mp_imap_write_command(&w, "A1", MP_IMAP_CMD_SEARCH, none, 0),
+                         MP_ERR_ARG);
+    }
+    GOOD("A1 SEARCH OR SEEN FLAGGED DELETED\r\n", A_ATOM("OR"), A_ATOM("SEEN"),
+         A_ATOM("FLAGGED"), A_ATOM("DELETED"));
+    GOOD("A1 SEARCH NOT NOT OR (SEEN) NOT 1:5\r\n", A_ATOM("NOT"), A_ATOM("NOT"), A_ATOM("OR"),
+         A_OPEN, A_ATOM("SEEN"), A_CLOSE, A_ATOM("NOT"),
+         { MP_IMAP_ARG_SEQSET, { NULL, 0 }, 0, &r15, 1, NULL });
+    GOOD("A1 SEARCH OR HEADER X-Foo \"\" UID $\r\n", A_ATOM("OR"), A_ATOM("HEADER"),
+         A_ASTR("X-Foo"), A_ASTR(""), A_ATOM("UID"), A_KIND(MP_IMAP_ARG_SEQ_LAST));
+    GOOD("A1 SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338 KEYWORD $Junk\r\n",
+         A_ATOM("MODSEQ"), A_STR("/flags/\\draft"), A_ATOM("all"), A_NUM(620162338),
+         A_ATOM("KEYWORD"), A_FLAG("$Junk"));
+    /* An extension key the table does not know takes the values after it. */
+    GOOD("A1 SEARCH X-GM-RAW has:attachment NOT SEEN\r\n", A_ATOM("X-GM-RAW"),
+         A_ASTR("has:attachment"), A_ATOM("NOT"), A_ATOM("SEEN"));
+#undef BAD
+#undef GOOD
+    {
+        /* SORT (criteria) charset keys; THREAD algorithm charset keys. */
+        mp_imap_arg s1[] = { A_OPEN, A_ATOM("DATE"), A_CLOSE, A_ASTR("UTF-8"), A_ATOM("OR") };
+        mp_imap_arg s2[] = { A_ATOM("DATE"), A_ASTR("UTF-8"), A_ATOM("ALL") };
+        mp_imap_arg s3[] = { A_OPEN, A_ATOM("DATE"), A_CLOSE, A_ASTR("UTF-8"), A_ATOM("ALL") };
+        mp_imap_arg t1[] = { A_ATOM("REFERENCES"), A_ASTR("UTF-8") };
+        mp_imap_arg t2[] = { A_ATOM("REFERENCES"), A_ASTR("UTF-8"), A_ATOM("NOT"), A_ATOM("SEEN") };
+        assert_int_equal(CMD("S1", MP_IMAP_CMD_SORT, s1), MP_ERR_ARG);
+        assert_int_equal(CMD("S2", MP_IMAP_CMD_UID_SORT, s2), MP_ERR_ARG);
+        assert_int_equal(CMD("T1", MP_IMAP_CMD_THREAD, t1), MP_ERR_ARG);
+        assert_int_equal(ob.len, 0);
+        assert_int_equal(CMD("S3", MP_IMAP_CMD_SORT, s3), MP_OK);
+        expect_out("S3 SORT (DATE) UTF-8 ALL\r\n");
+        assert_int_equal(CMD("T2", MP_IMAP_CMD_UID_THREAD, t2), MP_OK);
+        expect_out("T2 UID THREAD REFERENCES UTF-8 NOT SEEN\r\n");
+    }
+}
+
 static void test_datetime_and_append(void **st)
 {
     static const mp_imap_datetime dt = { 1994, 2, 7, 21, 52, 25, -480 };
@@ -465,6 +538,152 @@ static void test_datetime_and_append(void **st)
     assert_int_equal(mp_imap_write_append_begin(&w, "A4", S("INBOX"), NULL, 0, &baddt, 1, 0),
                      MP_ERR_BAD_VALUE);
     assert_int_equal(ob.len, 0);
+}
+
+static void test_catenate(void **st)
+{
+    const mp_slice flags[] = { S("\\Seen"), S("\\Draft"), S("$MDNSent") };
+    const char t1[] = "\r\n--------------030308070208000400050907\r\n";
+    const char t3[] = "\r\n--------------030308070208000400050907--\r\n";
+    size_t used;
+    (void)st;
+    /* RFC 4469 Appendix A, example 1: sync TEXT literals wait for "+";
+     * URLs go as atoms (every char of these is an ASTRING-CHAR). */
+    fresh(0);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a")), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_append_catenate_begin(&w, "A003", S("Drafts"), flags, 3, NULL),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_ERR_STATE); /* no part yet */
+    assert_int_equal(mp_imap_write_append_end(&w), MP_ERR_STATE);
+    assert_int_equal(
+        mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER")),
+        MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, sizeof(t1) - 1, MP_IMAP_APPEND_LITERAL),
+                     MP_PAUSED);
+    expect_out("A003 APPEND Drafts (\\Seen \\Draft $MDNSent) CATENATE "
+               "(URL /Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER TEXT {42}\r\n");
+    assert_int_equal(mp_imap_write_append_data(&w, t1, 5, &used), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a")), MP_ERR_STATE);
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, t1, sizeof(t1) - 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME")),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1")),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, sizeof(t1) - 1, MP_IMAP_APPEND_LITERAL),
+                     MP_PAUSED);
+    expect_out("\r\n--------------030308070208000400050907\r\n"
+               " URL /Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME"
+               " URL /Drafts;UIDVALIDITY=385759045/;UID=20/;section=1 TEXT {42}\r\n");
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, t1, sizeof(t1) - 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/Drafts;UIDVALIDITY=385759045/;UID=30")), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, sizeof(t3) - 1, MP_IMAP_APPEND_LITERAL),
+                     MP_PAUSED);
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_ERR_STATE); /* bytes owed */
+    assert_int_equal(mp_imap_write_append_data(&w, t3, sizeof(t3) - 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_end(&w), MP_ERR_STATE);  /* list open */
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_append_end(&w), MP_OK);
+    expect_out("\r\n--------------030308070208000400050907\r\n"
+               " URL /Drafts;UIDVALIDITY=385759045/;UID=30 TEXT {44}\r\n"
+               "\r\n--------------030308070208000400050907--\r\n)\r\n");
+
+    /* MULTIAPPEND mixing plain, CATENATE and UTF8 (LITERAL+: no waits);
+     * a URL with a space or a quote is quoted. */
+    fresh(MP_IMAP_W_LITERAL_PLUS | MP_IMAP_W_UTF8_ACCEPT);
+    assert_int_equal(mp_imap_write_append_begin(&w, "B1", S("INBOX"), NULL, 0, NULL, 2,
+                                                MP_IMAP_APPEND_UTF8),
+                     MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "\xc3\xa9", 2, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_catenate_next(&w, flags, 1, NULL), MP_OK);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/INBOX/;UID=1 \"x\"")), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 3, MP_IMAP_APPEND_UTF8), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "a\0b", 3, &used), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_LITERAL), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "c", 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_next(&w, NULL, 0, NULL, 1, 0), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_next(&w, NULL, 0, NULL, 1, 0), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "d", 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_append_catenate_next(&w, NULL, 0, NULL), MP_OK);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_UTF8), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "e", 1, &used), MP_OK);
+    assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_end(&w), MP_OK);
+    {
+        static const char want[] = "B1 APPEND INBOX UTF8 (~{2+}\r\n\xc3\xa9) (\\Seen) CATENATE "
+                                   "(URL \"/INBOX/;UID=1 \\\"x\\\"\" UTF8 (~{3+}\r\na\0b) "
+                                   "TEXT {1+}\r\nc) {1+}\r\nd CATENATE (UTF8 (~{1+}\r\ne))\r\n";
+        assert_int_equal(ob.len, sizeof(want) - 1);
+        assert_memory_equal(ob.buf, want, sizeof(want) - 1);
+        mp_outbuf_consume(&ob, ob.len);
+    }
+
+    /* What the writer refuses; nothing is written. */
+    fresh(MP_IMAP_W_BINARY);
+    assert_int_equal(mp_imap_write_append_begin(&w, "C1", S("x"), NULL, 0, NULL, 1,
+                                                MP_IMAP_APPEND_UTF8),
+                     MP_ERR_UNSUPPORTED); /* UTF8 needs UTF8=ACCEPT */
+    assert_int_equal(mp_imap_write_append_begin(&w, "C1", S("x"), NULL, 0, NULL, 1, 3),
+                     MP_ERR_ARG);
+    assert_int_equal(mp_imap_write_append_catenate_begin(&w, "C1", S("x"), NULL, 0, NULL),
+                     MP_OK);
+    mp_outbuf_consume(&ob, ob.len);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_LITERAL8), MP_ERR_ARG);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 1, MP_IMAP_APPEND_UTF8),
+                     MP_ERR_UNSUPPORTED);
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 4294967296ull, MP_IMAP_APPEND_LITERAL),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("")), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a\r\nb")), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a\tb")), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make("/a\0b", 4)), MP_ERR_NUL);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/\xc3\xa9")), MP_ERR_8BIT);
+    assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make(NULL, 3)), MP_ERR_ARG);
+    {
+        static char big[MP_IMAP_MAX_QUOTED + 1];
+        memset(big, 'u', sizeof(big));
+        assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make(big, sizeof(big))),
+                         MP_ERR_TOKEN_TOO_LONG);
+        /* longer than an atom may be: quoted */
+        assert_int_equal(mp_imap_write_cat_url(&w, mp_slice_make(big, MP_IMAP_MAX_ATOM + 1)),
+                         MP_OK);
+        assert_int_equal(ob.len, 4 + MP_IMAP_MAX_ATOM + 3);
+        assert_int_equal(ob.buf[4], '"');
+        mp_outbuf_consume(&ob, ob.len);
+    }
+    assert_int_equal(ob.len, 0);
+    /* TEXT is a literal: no NUL in its bytes. */
+    assert_int_equal(mp_imap_write_cat_text_begin(&w, 3, MP_IMAP_APPEND_LITERAL), MP_PAUSED);
+    assert_int_equal(mp_imap_writer_continue(&w), MP_OK);
+    assert_int_equal(mp_imap_write_append_data(&w, "a\0b", 3, &used), MP_ERR_NUL);
+    assert_int_equal(used, 1);
+    mp_imap_writer_cancel(&w);
+    assert_int_equal(mp_imap_write_cat_url(&w, S("/a")), MP_ERR_STATE);
+
+    /* Whole element or nothing: a part that does not fit writes nothing
+     * and can be retried. */
+    {
+        static char small[24];
+        mp_outbuf_init(&ob, small, sizeof(small));
+        mp_imap_writer_init(&w, &ob, MP_IMAP_W_LITERAL_PLUS);
+        assert_int_equal(mp_imap_write_append_catenate_begin(&w, "D1", S("x"), NULL, 0, NULL),
+                         MP_OK);
+        assert_int_equal(mp_imap_write_cat_url(&w, S("/INBOX;UIDVALIDITY=1/;UID=2")),
+                         MP_ERR_NO_SPACE);
+        assert_int_equal(ob.len, 22);
+        mp_outbuf_consume(&ob, ob.len);
+        assert_int_equal(mp_imap_write_cat_url(&w, S("/INBOX;UIDVALIDITY=1/;UID=2")),
+                         MP_ERR_NO_SPACE); /* needs more than the buffer */
+        assert_int_equal(mp_imap_write_cat_url(&w, S("/I;UID=2")), MP_OK);
+        assert_int_equal(mp_imap_write_catenate_end(&w), MP_OK);
+        assert_int_equal(mp_imap_write_append_end(&w), MP_OK);
+        assert_int_equal(ob.len, 15);
+        assert_memory_equal(ob.buf, "URL /I;UID=2)\r\n", 15);
+    }
 }
 
 static void test_auth_idle_id(void **st)
@@ -533,7 +752,9 @@ int main(void)
         cmocka_unit_test(test_list_status_rename),
         cmocka_unit_test(test_select_fetch_store_copy),
         cmocka_unit_test(test_search),
+        cmocka_unit_test(test_search_arity),
         cmocka_unit_test(test_datetime_and_append),
+        cmocka_unit_test(test_catenate),
         cmocka_unit_test(test_auth_idle_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
