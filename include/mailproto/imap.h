@@ -203,7 +203,9 @@ typedef enum mp_imap_resp_kind {
 } mp_imap_resp_kind;
 
 /* Response codes, RFC 9051 §7.1 and extensions (RFC 4315 UIDPLUS, 7162
- * CONDSTORE/QRESYNC, 5530, 7889 APPENDLIMIT, 5464 METADATA, 8474 ...). */
+ * CONDSTORE/QRESYNC, 5530, 7889 APPENDLIMIT, 5464 METADATA, 8474 ...,
+ * 3516 UNKNOWN-CTE, 4469 CATENATE BADURL / TOOBIG).  New codes are added
+ * at the end: the values are stable. */
 #define MP_IMAP_CODE_TABLE(X)                                                 \
     X(NONE, "") X(UNKNOWN, "")                                                \
     X(ALERT, "ALERT") X(BADCHARSET, "BADCHARSET")                             \
@@ -224,7 +226,8 @@ typedef enum mp_imap_resp_kind {
     X(NONEXISTENT, "NONEXISTENT") X(HASCHILDREN, "HASCHILDREN")               \
     X(NOTSAVED, "NOTSAVED") X(APPENDLIMIT, "APPENDLIMIT")                     \
     X(COMPRESSIONACTIVE, "COMPRESSIONACTIVE") X(USEATTR, "USEATTR")           \
-    X(METADATA, "METADATA") X(MAILBOXID, "MAILBOXID")
+    X(METADATA, "METADATA") X(MAILBOXID, "MAILBOXID")                         \
+    X(UNKNOWN_CTE, "UNKNOWN-CTE") X(BADURL, "BADURL") X(TOOBIG, "TOOBIG")
 
 typedef enum mp_imap_code {
 #define MP_IMAP_CODE_ENUM_(name, text) MP_IMAP_CODE_##name,

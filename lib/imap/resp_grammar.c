@@ -598,7 +598,7 @@ unsigned mp_imap_rg_code_ctx(mp_imap_code c)
     case MP_IMAP_CODE_MODIFIED: return C_CODE_MODIFIED;
     case MP_IMAP_CODE_BADCHARSET: return C_CODE_BADCHARSET;
     case MP_IMAP_CODE_UNKNOWN: case MP_IMAP_CODE_METADATA: case MP_IMAP_CODE_MAILBOXID:
-    case MP_IMAP_CODE_APPENDLIMIT:
+    case MP_IMAP_CODE_APPENDLIMIT: case MP_IMAP_CODE_BADURL:
         return C_CODE_TEXT;
     default: return C_CODE_NONE;
     }

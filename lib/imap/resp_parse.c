@@ -815,6 +815,17 @@ static size_t hot_run(mp_imap_resp_parser *p, const char *in, size_t len)
 /* ---- lines ------------------------------------------------------------- */
 
 
+/* The response a name announces in the current mode: IMAP4rev2 has no
+ * RECENT response (RFC 9051 Appendix E), so there it is an unknown one,
+ * delivered as such. */
+static mp_imap_resp_kind lookup_resp(const mp_imap_resp_parser *p, mp_slice name)
+{
+    mp_imap_resp_kind k = mp_imap_rg_lookup_resp(name);
+    if (k == MP_IMAP_RESP_RECENT && (p->mode & MP_IMAP_REV2))
+        return MP_IMAP_RESP_UNKNOWN;
+    return k;
+}
+
 static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
                        const mp_imap_rg_slot *known, int plain)
 {
@@ -877,7 +888,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
         }
         if (t->kind != MP_IMAP_TOK_ATOM)
             break;
-        k = mp_imap_rg_lookup_resp(t->text);
+        k = lookup_resp(p, t->text);
         if (mp_imap_rg_is_status(k)) {
             emit_begin(p, k, t->offset);
             p->state = L_STATUS_SP;
@@ -895,7 +906,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
     case L_NUM_NAME:
         if (t->kind != MP_IMAP_TOK_ATOM)
             break;
-        k = mp_imap_rg_lookup_resp(t->text);
+        k = lookup_resp(p, t->text);
         if (k != MP_IMAP_RESP_EXISTS && k != MP_IMAP_RESP_RECENT &&
             k != MP_IMAP_RESP_EXPUNGE && k != MP_IMAP_RESP_FETCH)
             k = MP_IMAP_RESP_UNKNOWN;
@@ -908,7 +919,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
     case L_TAGGED_NAME:
         if (t->kind != MP_IMAP_TOK_ATOM)
             break;
-        k = mp_imap_rg_lookup_resp(t->text);
+        k = lookup_resp(p, t->text);
         if (k != MP_IMAP_RESP_OK && k != MP_IMAP_RESP_NO && k != MP_IMAP_RESP_BAD)
             break;
         emit_begin(p, k, t->offset);
