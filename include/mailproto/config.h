@@ -37,6 +37,13 @@
 #ifndef MP_ENABLE_BUILTIN_CRYPTO
 #define MP_ENABLE_BUILTIN_CRYPTO 1
 #endif
+/* The English text of every status, for mp_strerror() (about 4.5 KB of
+ * read-only data on Cortex-M4).  0 leaves the texts out for firmware that
+ * has no use for them: mp_strerror() then returns the status name
+ * ("MP_ERR_BARE_LF"), as mp_status_name() does. */
+#ifndef MP_ENABLE_STATUS_TEXT
+#define MP_ENABLE_STATUS_TEXT 1
+#endif
 
 /* ---- Line framing (core) ------------------------------------------------ */
 /* Largest line any framer may be configured for; sizes nothing by itself. */

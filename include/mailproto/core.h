@@ -156,7 +156,8 @@ typedef enum mp_status {
 static inline int mp_is_error(mp_status s) { return (int)s >= MP_ERR_FIRST; }
 
 /* A static, NUL-terminated English text for `s`; never NULL ("unknown
- * status" for a value outside the table). */
+ * status" for a value outside the table).  Built with
+ * MP_ENABLE_STATUS_TEXT 0 (config.h), the status name instead. */
 const char *mp_strerror(mp_status s);
 
 /* The symbolic name of `s` ("MP_ERR_BARE_LF"); never NULL. Used by the
