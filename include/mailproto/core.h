@@ -91,7 +91,8 @@ extern "C" {
     X(MP_ERR_SMTP_NOT_IMPLEMENTED, 142, "SMTP command or extension not offered")                   \
     X(MP_ERR_SMTP_TEXT_LINE_TOO_LONG, 143, "SMTP DATA text line longer than its limit")
 
-/* SMTP client side and reply codec: 144..159. */
+/* SMTP client side and reply codec: 144..159 (and the server's codes that
+ * did not fit in 128..143). */
 #define MP_STATUS_TABLE_SMTP_CLIENT(X)                                        \
     X(MP_ERR_SMTP_REPLY_CODE, 144, "SMTP reply code malformed")               \
     X(MP_ERR_SMTP_REPLY_SEPARATOR, 145, "SMTP reply code not followed by SP or '-'") \
@@ -102,7 +103,8 @@ extern "C" {
     X(MP_ERR_SMTP_GREETING_REFUSED, 150, "SMTP server refused the session")   \
     X(MP_ERR_SMTP_CLOSING, 151, "SMTP server closing the session (421)")      \
     X(MP_ERR_SMTP_HELLO_REJECTED, 152, "SMTP server rejected EHLO/HELO/LHLO")  \
-    X(MP_ERR_SMTP_SIZE_EXCEEDED, 153, "message larger than the server's SIZE")
+    X(MP_ERR_SMTP_SIZE_EXCEEDED, 153, "message larger than the server's SIZE") \
+    X(MP_ERR_SMTP_PARAM_TOO_LONG, 154, "ESMTP parameter value longer than its limit")
 
 /* POP3: 160..191. */
 #define MP_STATUS_TABLE_POP3(X)

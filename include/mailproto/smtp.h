@@ -199,8 +199,10 @@ enum {
  *  MP_ERR_SMTP_PATH             malformed path (501 5.1.3 / 5.1.7)
  *  MP_ERR_SMTP_PATH_TOO_LONG / _LOCAL_TOO_LONG / _DOMAIN_TOO_LONG
  *  MP_ERR_SMTP_UTF8_PATH        8-bit path without SMTPUTF8 (553 5.6.7)
- *  MP_ERR_UTF8                  invalid UTF-8 in a path
+ *  MP_ERR_UTF8                  invalid UTF-8 in a path (501 5.1.3 / 5.1.7)
  *  MP_ERR_SMTP_PARAM            malformed ESMTP parameter (501 5.5.4)
+ *  MP_ERR_SMTP_PARAM_TOO_LONG   ENVID over MP_SMTP_MAX_ENVID or ORCPT over
+ *                               MP_SMTP_MAX_ORCPT (501 5.5.4)
  *  MP_ERR_SMTP_PARAM_DUP        a parameter given twice
  *  MP_ERR_SMTP_TOO_MANY_PARAMS  more than MP_SMTP_MAX_PARAMS
  *  MP_ERR_SMTP_XTEXT            malformed xtext value

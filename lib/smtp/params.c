@@ -200,7 +200,7 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         if (!mp_smtp_xtext_valid(v))
             return mp_error_set(err, MP_ERR_SMTP_XTEXT, voff + xtext_bad(v), "RFC 3461 4 xtext");
         if (xtext_len(v) > MP_SMTP_MAX_ENVID)
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "MP_SMTP_MAX_ENVID");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM_TOO_LONG, voff, "MP_SMTP_MAX_ENVID");
         out->envid = v;
         return MP_OK;
     case K_AUTH:
@@ -255,7 +255,7 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         size_t t, i;
         mp_slice x;
         if (v.len > MP_SMTP_MAX_ORCPT)
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "MP_SMTP_MAX_ORCPT");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM_TOO_LONG, voff, "MP_SMTP_MAX_ORCPT");
         if (semi == NULL || semi == v.ptr)
             return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "RFC 3461 4.2 ORCPT");
         t = (size_t)(semi - v.ptr);

@@ -50,15 +50,22 @@ static void parse_error(mp_smtp_server *s, const mp_smtp_cmd *cmd, const mp_erro
                          e->code, off, e->rule);
         return;
     case MP_ERR_SMTP_UTF8_PATH:
-    case MP_ERR_UTF8:
         mp_smtp_srv_bad_(s, 553, "5.6.7", "Non-ASCII address needs SMTPUTF8", e->code, off,
                          e->rule);
+        return;
+    case MP_ERR_UTF8:
+        /* SMTPUTF8 was asked for, the address is not UTF-8 (RFC 3629) */
+        mp_smtp_srv_bad_(s, 501, mail ? "5.1.7" : "5.1.3", "Address is not valid UTF-8", e->code,
+                         off, e->rule);
         return;
     case MP_ERR_SMTP_TOO_MANY_PARAMS:
     case MP_ERR_SMTP_PARAM_DUP:
     case MP_ERR_SMTP_PARAM:
     case MP_ERR_SMTP_XTEXT:
         mp_smtp_srv_bad_(s, 501, "5.5.4", "Invalid parameter", e->code, off, e->rule);
+        return;
+    case MP_ERR_SMTP_PARAM_TOO_LONG:
+        mp_smtp_srv_bad_(s, 501, "5.5.4", "Parameter value too long", e->code, off, e->rule);
         return;
     default:
         mp_smtp_srv_bad_(s, 501, "5.5.4", "Syntax error in arguments", e->code, off, e->rule);

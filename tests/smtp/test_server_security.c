@@ -702,8 +702,8 @@ static const cmd_case param_cases[] = {
       "mail <a@b>\n"
       "S: 250 2.1.0 Ok\n" },
     { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b> ENVID=", 'e', 101, "",
-      "error MP_ERR_SMTP_PARAM @30\n"
-      "S: 501 5.5.4 Invalid parameter\n" },
+      "error MP_ERR_SMTP_PARAM_TOO_LONG @30\n"
+      "S: 501 5.5.4 Parameter value too long\n" },
     { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d> ORCPT=rfc822;", 'o', 493, "",
       "mail <a@b>\n"
       "S: 250 2.1.0 Ok\n"
@@ -712,8 +712,8 @@ static const cmd_case param_cases[] = {
     { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d> ORCPT=rfc822;", 'o', 494, "",
       "mail <a@b>\n"
       "S: 250 2.1.0 Ok\n"
-      "error MP_ERR_SMTP_PARAM @45\n"
-      "S: 501 5.5.4 Invalid parameter\n" },
+      "error MP_ERR_SMTP_PARAM_TOO_LONG @45\n"
+      "S: 501 5.5.4 Parameter value too long\n" },
     { MP_SMTP_SRV_DSN, "MAIL FROM:<a@b> ENVID=a+2", 'e', 0, "",
       "error MP_ERR_SMTP_XTEXT @31\n"
       "S: 501 5.5.4 Invalid parameter\n" },
@@ -758,12 +758,12 @@ static const cmd_case utf8_cases[] = {
       "mail <a@b>\n"
       "S: 250 2.1.0 Ok\n"
       "error MP_ERR_UTF8 @43\n"
-      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+      "S: 501 5.1.3 Address is not valid UTF-8\n" },
     { MP_SMTP_SRV_SMTPUTF8, "MAIL FROM:<a@b> SMTPUTF8\r\nRCPT TO:<\xc0\xaf@b>", 'e', 0, "",
       "mail <a@b>\n"
       "S: 250 2.1.0 Ok\n"
       "error MP_ERR_UTF8 @43\n"
-      "S: 553 5.6.7 Non-ASCII address needs SMTPUTF8\n" },
+      "S: 501 5.1.3 Address is not valid UTF-8\n" },
     { 0, "MAIL FROM:<a@b> SMTPUTF8", 'e', 0, "",
       "error MP_ERR_SMTP_PARAM @8\n"
       "S: 555 5.5.4 MAIL parameters not recognized or not implemented\n" },
