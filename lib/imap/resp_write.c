@@ -35,14 +35,14 @@ static int allow_8bit(unsigned mode, unsigned quirks)
  * ones that belong in list-mailbox, sequence-set and resp-text-code). */
 static int atom_ok(mp_slice s, const char *forbid)
 {
-    size_t k;
+    size_t k, nforbid = strlen(forbid);
     /* longer atoms are refused by parsers with the default limit */
     if (s.len == 0 || s.len > MP_IMAP_MAX_ATOM)
         return 0;
     for (k = 0; k < s.len; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
         if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '"' ||
-            (c == '\\' && k > 0) || memchr(forbid, c, strlen(forbid)) != NULL)
+            (c == '\\' && k > 0) || memchr(forbid, c, nforbid) != NULL)
             return 0;
     }
     return 1;
@@ -65,7 +65,7 @@ static int text_ok(mp_slice s, int eight, int code)
 static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
 {
     size_t k;
-    int quotable = !(evf & MP_IMAP_EVF_LITERAL);
+    int quotable = !(evf & MP_IMAP_EVF_LITERAL), escapes = 0;
     if (evf & MP_IMAP_EVF_BINARY) {
         /* A small string that came as literal8 goes back as literal8 (a
          * round trip keeps it; found by fuzz_imap_resp): NUL is allowed. */
@@ -77,20 +77,27 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
     }
     if (memchr(s.ptr, 0, s.len) != NULL)
         return MP_ERR_BAD_VALUE;
+    if (s.len > MP_IMAP_MAX_QUOTED)
+        quotable = 0;
     for (k = 0; k < s.len && quotable; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
         if (c == '\r' || c == '\n' || (c >= 0x80 && !eight))
             quotable = 0;
+        else if (c == '"' || c == '\\')
+            escapes = 1;
     }
-    if (s.len > MP_IMAP_MAX_QUOTED)
-        quotable = 0;
     if (quotable) {
+        size_t run = 0;
         mp_outbuf_putc(ob, '"');
-        for (k = 0; k < s.len; k++) {
-            if (s.ptr[k] == '"' || s.ptr[k] == '\\')
+        /* plain runs in one copy, a backslash before each quoted-special */
+        for (k = 0; escapes && k < s.len; k++) {
+            if (s.ptr[k] == '"' || s.ptr[k] == '\\') {
+                mp_outbuf_put(ob, s.ptr + run, k - run);
                 mp_outbuf_putc(ob, '\\');
-            mp_outbuf_putc(ob, s.ptr[k]);
+                run = k;
+            }
         }
+        mp_outbuf_put(ob, s.ptr + run, s.len - run);
         mp_outbuf_putc(ob, '"');
     } else {
         mp_outbuf_putc(ob, '{');
