@@ -6,6 +6,8 @@
 
 #include "mailproto/imap.h"
 
+#include "lex_fast.h" /* the quoted-string byte table */
+
 static const char *const resp_words[] = {
 #define W_(name, text) text,
     MP_IMAP_RESP_TABLE(W_)
@@ -66,6 +68,7 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
 {
     size_t k;
     int quotable = !(evf & MP_IMAP_EVF_LITERAL), escapes = 0;
+    unsigned stop = MP_IMAP_LEX_QS_END_ | (eight ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
     if (evf & MP_IMAP_EVF_BINARY) {
         /* A small string that came as literal8 goes back as literal8 (a
          * round trip keeps it; found by fuzz_imap_resp): NUL is allowed. */
@@ -79,12 +82,17 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
         return MP_ERR_BAD_VALUE;
     if (s.len > MP_IMAP_MAX_QUOTED)
         quotable = 0;
+    /* the tokenizer's table: a byte that ends a quoted string's plain run
+     * (no NUL here) is a quoted-special to escape, or CR / LF / 8-bit
+     * where it is not allowed, which make it a literal */
     for (k = 0; k < s.len && quotable; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
-        if (c == '\r' || c == '\n' || (c >= 0x80 && !eight))
-            quotable = 0;
-        else if (c == '"' || c == '\\')
+        if (!(mp_imap_lex_quoted_table_[c] & stop))
+            continue;
+        if (c == '"' || c == '\\')
             escapes = 1;
+        else
+            quotable = 0;
     }
     if (quotable) {
         size_t run = 0;
