@@ -259,7 +259,7 @@ int dump_imap_server(FILE *in)
     memset(&d, 0, sizeof(d));
     if (mp_imap_cmd_parser_init(&p, buf, sizeof(buf), NULL, &cb, &d) != MP_OK)
         return 2;
-    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+    while ((n = fread(chunk, 1, dump_piece(sizeof(chunk)), in)) > 0) {
         const char *q = chunk;
         for (;;) {
             size_t used = 0;
