@@ -27,7 +27,10 @@
  *
  * Environment MP_DUMP_PIECE=N (both sides): feed the input in pieces of
  * pseudo-random sizes 1..N instead of 16 KiB reads (the events must be the
- * same; interop tests compare them).  side "server" (commands) is dump_imap_server(), in
+ * same; interop tests compare them).  MP_DUMP_IMAP_QUIRKS=NAME,NAME... (client
+ * side) turns on parser quirks: lf-lines trailing-space list-spaces
+ * nil-string flag-chars star-in-flags empty-status bare-continue
+ * bad-bodystructure 8bit-text (the MP_IMAP_Q_* flags of imap.h).  side "server" (commands) is dump_imap_server(), in
  * dump_imap_server.c when that mode is built.
  */
 #include <stdio.h>
@@ -83,6 +86,33 @@ size_t dump_piece(size_t cap)
         return cap;
     state = state * 1103515245ul + 12345ul;
     return (size_t)((state >> 8) % (max < cap ? max : cap)) + 1;
+}
+
+/* MP_IMAP_Q_* from $MP_DUMP_IMAP_QUIRKS; -1 for an unknown name. */
+static long quirks_from_env(void)
+{
+    static const struct { const char *name; unsigned flag; } t[] = {
+        { "lf-lines", MP_IMAP_Q_LF_LINES }, { "trailing-space", MP_IMAP_Q_TRAILING_SPACE },
+        { "list-spaces", MP_IMAP_Q_LIST_SPACES }, { "nil-string", MP_IMAP_Q_NIL_STRING },
+        { "flag-chars", MP_IMAP_Q_FLAG_CHARS }, { "star-in-flags", MP_IMAP_Q_STAR_IN_FLAGS },
+        { "empty-status", MP_IMAP_Q_EMPTY_STATUS }, { "bare-continue", MP_IMAP_Q_BARE_CONTINUE },
+        { "bad-bodystructure", MP_IMAP_Q_BAD_BODYSTRUCTURE }, { "8bit-text", MP_IMAP_Q_8BIT_TEXT },
+    };
+    const char *e = getenv("MP_DUMP_IMAP_QUIRKS");
+    long q = 0;
+    while (e && *e) {
+        size_t i, n = strcspn(e, ",");
+        for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+            if (strlen(t[i].name) == n && memcmp(t[i].name, e, n) == 0)
+                break;
+        if (i == sizeof(t) / sizeof(t[0])) {
+            fprintf(stderr, "mailproto-dump: unknown quirk '%.*s'\n", (int)n, e);
+            return -1;
+        }
+        q |= (long)t[i].flag;
+        e += n + (e[n] == ',');
+    }
+    return q;
 }
 
 static int on_event(void *user, const mp_imap_resp_event *ev)
@@ -156,11 +186,17 @@ static int dump_imap_client(FILE *in)
     static char abuf[MP_IMAP_MAX_QUOTED];
     static char chunk[16384];
     mp_imap_resp_parser p;
+    mp_imap_resp_config cfg;
     resp_dumper d;
     size_t n;
+    long quirks = quirks_from_env();
+    if (quirks < 0)
+        return 2;
     memset(&d, 0, sizeof(d));
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.quirks = (unsigned)quirks;
     d.p = &p;
-    if (mp_imap_resp_init(&p, abuf, sizeof(abuf), NULL, &cb, &d) != MP_OK)
+    if (mp_imap_resp_init(&p, abuf, sizeof(abuf), &cfg, &cb, &d) != MP_OK)
         return 2;
     while ((n = fread(chunk, 1, dump_piece(sizeof(chunk)), in)) > 0) {
         size_t used = 0;

@@ -224,6 +224,7 @@ class RawImap:
         self.sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
         self.rx = bytearray()
         self.tx = bytearray()  # what we sent (for the command parser)
+        self.sent = {}  # tag -> command text
         self.buf = bytearray()
         self.n = 0
 
@@ -282,9 +283,17 @@ class RawImap:
     def cmd(self, text, ok=('OK',), lits=()):
         """Send a command; lits are sync literals sent after each '+'.
         Returns (untagged responses, tagged line)."""
+        try:
+            return self._cmd(text, ok, lits)
+        except socket.timeout:
+            raise Fail('no answer to %r within %ss; last bytes received: %r'
+                       % (text, self.sock.gettimeout(), bytes(self.rx[-300:])))
+
+    def _cmd(self, text, ok, lits):
         if isinstance(text, str):
             text = text.encode()
         t = self.tag().encode()
+        self.sent[t.decode()] = text
         parts = text.split(b'\0') if lits else [text]  # \0: where a sync literal goes
         expect(len(parts) == len(lits) + 1, 'literal placeholders')
         untagged = []
@@ -325,12 +334,18 @@ def unescape(s):
     return _ESC.sub(lambda m: _ESC_MAP.get(m.group(1)) or bytes([int(m.group(1)[1:], 16)]), b)
 
 
-def run_dump(run, prog, side, data, name, piece=None, allow_bad=()):
+def run_dump(run, prog, side, data, name, piece=None, allow_bad=(), quirks=None,
+             tolerate=False):
     """mailproto-dump --proto imap --side SIDE on data; its output lines
     with consecutive chunk lines merged (pieces split them differently).
-    allow_bad: tags of commands meant to be bad (only with --side server)."""
+    allow_bad: tags of commands meant to be bad (only with --side server).
+    quirks: MP_DUMP_IMAP_QUIRKS.  tolerate: return the lines even with
+    errors."""
     env = dict(os.environ)
     env.pop('MP_DUMP_PIECE', None)
+    env.pop('MP_DUMP_IMAP_QUIRKS', None)
+    if quirks:
+        env['MP_DUMP_IMAP_QUIRKS'] = quirks
     if piece:
         env['MP_DUMP_PIECE'] = str(piece)
     inp = run.write('%s.bin' % name, bytes(data))
@@ -357,6 +372,8 @@ def run_dump(run, prog, side, data, name, piece=None, allow_bad=()):
         lines.append(''.join(run_parts))
     errors = [ln for ln in lines if ln.startswith('error ') or ln.startswith('end pending')
               or (ln.startswith('bad ') and ln.split()[1] not in allow_bad)]
+    if tolerate:
+        return lines
     if (r.returncode != 0 and not allow_bad) or errors:
         ctx = []
         for i, ln in enumerate(lines):
@@ -370,13 +387,14 @@ def run_dump(run, prog, side, data, name, piece=None, allow_bad=()):
     return lines
 
 
-def dump_all_ways(run, prog, side, data, name, allow_bad=()):
-    """The dump whole, byte by byte and in pieces of 1..7 and 1..200 bytes: identical
-    events, no error.  Returns the events."""
-    whole = run_dump(run, prog, side, data, name, allow_bad=allow_bad)
+def dump_all_ways(run, prog, side, data, name, allow_bad=(), quirks=None):
+    """The dump whole, byte by byte and in pieces of 1..7 and 1..200 bytes:
+    identical events, no error.  Returns the events."""
+    whole = run_dump(run, prog, side, data, name, allow_bad=allow_bad, quirks=quirks)
     # Byte by byte only up to 1 MB (a line of output per literal byte).
     for piece in (1, 7, 200) if len(data) <= 1 << 20 else (7, 200):
-        other = run_dump(run, prog, side, data, name, piece, allow_bad=allow_bad)
+        other = run_dump(run, prog, side, data, name, piece, allow_bad=allow_bad,
+                         quirks=quirks)
         if other != whole:
             i = next((k for k, (a, b) in enumerate(zip(whole, other)) if a != b),
                      min(len(whole), len(other)))
@@ -586,14 +604,37 @@ def sync_session(run, srv, msgs, utf8=False):
     return c, tags
 
 
-# Valid commands our command parser refuses, each written up (smallest
-# input + explanation) under /work/wt/prompts/dovecot-bugs/.  Listed here so
-# that the cases still check everything else; a case fails when one of
-# them parses, so that the list shrinks with the fixes.
-KNOWN_CMD_BUGS = {
-    'uid_sort': 'dovecot-bugs/esort-return.bin (RFC 5267 SORT RETURN)',
-    'esort': 'dovecot-bugs/esort-return.bin (RFC 5267 SORT RETURN)',
+# Valid commands (of extensions Dovecot offers) that our command parser
+# refuses, by the start of their text, each written up under
+# /work/wt/prompts/dovecot-bugs/.  The cases check everything else, and
+# fail when one of these parses, so that the list shrinks with the parser.
+KNOWN_REFUSED = {
+    b'SORT RETURN': 'ESORT (RFC 5267 sort with search-return-opts), dovecot-bugs/esort-return.bin',
+    b'UID SORT RETURN': 'ESORT (RFC 5267), dovecot-bugs/esort-return.bin',
+    b'NOTIFY ': 'NOTIFY (RFC 5465) is no command of the parser, dovecot-bugs/notify.bin',
 }
+
+
+def check_known_refused(c, lines, expected_bad=()):
+    """The command dump of RawImap c's stream: every command parsed but
+    the expected bad ones and the KNOWN_REFUSED."""
+    known = {t: why for t, text in c.sent.items() for pre, why in KNOWN_REFUSED.items()
+             if text.startswith(pre)}
+    bad = {ln.split()[1] for ln in lines if ln.startswith('bad ')}
+    unexpected = bad - set(known) - set(expected_bad)
+    expect(not unexpected, 'command parser refused %r' % sorted(unexpected))
+    for t in expected_bad:
+        expect(t in bad, 'command %s (%r) was not reported bad' % (t, c.sent[t]))
+    for t, why in sorted(known.items()):
+        expect(t in bad, 'command %s (%r) parses now: remove it from KNOWN_REFUSED'
+               % (t, c.sent[t]))
+        log('KNOWN GAP of the command parser (for the lead): %s %r refused: %s'
+            % (t, c.sent[t][:60], why))
+    # Every command the client sent was seen, under its tag.
+    seen = {ln.split()[-1] for ln in lines if ln.startswith('command ')} | bad
+    missing = sorted(set(c.sent) - seen)
+    expect(not missing, 'command parser: no command or bad event for %r' % missing)
+    return known
 
 
 def uidvalidity(c):
@@ -697,18 +738,9 @@ def server_stream(run, prog, utf8):
     lines = dump_all_ways(run, prog, 'client', c.rx, 'dovecot')
     check_sync(responses(lines), tags, msgs, utf8)
     # Our own commands through the command parser too: all good but the
-    # unknown command and the known parser bugs.
-    known = {tags[k]: f for k, f in KNOWN_CMD_BUGS.items() if k in tags}
-    lines = dump_all_ways(run, prog, 'server', c.tx, 'client',
-                          allow_bad=set(known) | {tags['bad']})
-    cmds = [ln for ln in lines if ln.startswith('command ')]
-    expect(len(cmds) == c.n - 1, 'command parser: %d commands, the client sent %d known ones'
-           % (len(cmds), c.n - 1))
-    bad = {ln.split()[1] for ln in lines if ln.startswith('bad ')}
-    expect(tags['bad'] in bad, 'the unknown command was not reported bad')
-    for t, f in sorted(known.items()):
-        expect(t in bad, 'command %s is parsed now: remove it from KNOWN_CMD_BUGS (%s)' % (t, f))
-        log('KNOWN PARSER BUG (lead fixes lib/): command %s is refused, see %s' % (t, f))
+    # unknown command and the known gaps.
+    lines = dump_all_ways(run, prog, 'server', c.tx, 'client', allow_bad=set(c.sent))
+    check_known_refused(c, lines, expected_bad=(tags['bad'],))
 
 
 def case_sync_condstore(run, prog):
@@ -792,6 +824,119 @@ def case_stress(run, prog):
     search = [r for r in resps if r.kind == 'SEARCH']
     expect(len(search) == 1 and len(search[0].values('NUMBER')) == len(allm),
            'SEARCH ALL numbers: %d' % (len(search[0].values('NUMBER')) if search else -1))
+
+
+# Commands as the big clients send them (Thunderbird, Apple Mail, K-9,
+# Outlook style), and extension syntax Dovecot 2.3 understands.  Each
+# must be answered OK (or NO where noted) and parse on both sides.
+VARIETY = [
+    ('ID NIL', 'OK'),
+    ('ENABLE QRESYNC', 'OK'),
+    ('LIST "" ""', 'OK'),
+    ('LIST "" "%"', 'OK'),
+    ('LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN SPECIAL-USE)', 'OK'),
+    ('LIST (SPECIAL-USE RECURSIVEMATCH) "" ("INBOX" "Sent" "Tr*")', 'OK'),
+    ('LSUB "" "%"', 'OK'),
+    ('SUBSCRIBE "Archive"', 'OK'),
+    ('UNSUBSCRIBE "Archive"', 'OK'),
+    ('STATUS "INBOX" (UIDNEXT MESSAGES UNSEEN RECENT)', 'OK'),
+    ('SELECT "INBOX" (QRESYNC (1 1 1:10 (1,5,9 1,5,9)))', 'OK'),
+    ('UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject '
+     'Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type '
+     'Reply-To)])', 'OK'),
+    ('UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)', 'OK'),
+    ('FETCH 1:* (FLAGS) (CHANGEDSINCE 1)', 'OK'),
+    ('FETCH 1 (BODY.PEEK[1]<0.2048> BODY.PEEK[HEADER.FIELDS.NOT (Received)] RFC822.HEADER)', 'OK'),
+    ('FETCH 2 (BODY[1] BODY[2]<0.100>)', 'OK'),
+    ('FETCH 1:2 (INTERNALDATE UID RFC822.SIZE FLAGS BODY.PEEK[HEADER])', 'OK'),
+    ('FETCH 1 ALL', 'OK'),
+    ('FETCH 1 FULL', 'OK'),
+    ('FETCH 1 FAST', 'OK'),
+    ('UID FETCH 1:4 (BODYSTRUCTURE BODY)', 'OK'),
+    ('SEARCH CHARSET UTF-8 TEXT {7+}\r\nGrüße', 'OK'),
+    ('SEARCH NOT (OR SEEN FLAGGED) SMALLER 100000 LARGER 1 HEADER "X-Priority" "" UID 1:*', 'OK'),
+    ('SEARCH 1:3,5 UNKEYWORD $Junk KEYWORD $Important SENTBEFORE 1-Jan-2030 ON 5-Nov-2026', 'OK'),
+    ('SEARCH HEADER Message-ID "<plain-1@example.org>"', 'OK'),
+    ('SEARCH RETURN (PARTIAL 1:3) ALL', 'OK'),
+    ('SEARCH RETURN () UNDELETED', 'OK'),
+    ('UID SEARCH RETURN (COUNT) UID 2:* NOT DELETED', 'OK'),
+    ('SEARCH BEFORE 1-Jan-2100 SINCE 01-Jan-1990 NEW OLD RECENT UNANSWERED UNDRAFT UNFLAGGED', 'OK'),
+    ('SEARCH SUBJECT {6}\r\nnested', 'OK'),
+    ('SORT (DISPLAYFROM REVERSE DISPLAYTO SIZE CC) US-ASCII ALL', 'OK'),
+    ('UID SORT (DATE) UTF-8 SINCE 1-Jan-2000', 'OK'),
+    ('THREAD REFS UTF-8 SUBJECT "nested"', 'OK'),
+    ('UID STORE 1:3 +FLAGS.SILENT ($Label1 Junk)', 'OK'),
+    ('UID STORE 1:3 -FLAGS.SILENT ($Label1)', 'OK'),
+    ('STORE 1:* (UNCHANGEDSINCE 9223372036854775807) FLAGS.SILENT (\\Seen)', 'OK'),
+    ('UID COPY 1:2,4 "Trash"', 'OK'),
+    ('UID MOVE 3 "Archive"', 'OK'),
+    ('UID STORE 2 +FLAGS.SILENT (\\Deleted)', 'OK'),
+    ('UID EXPUNGE 2', 'OK'),
+    ('NOTIFY SET (selected (MessageNew (UID FLAGS) MessageExpunge FlagChange)) '
+     '(personal (MessageNew MessageExpunge MailboxName))', 'OK'),
+    ('NOTIFY NONE', 'OK'),
+    ('SETMETADATA INBOX (/private/comment NIL)', 'OK'),
+    ('SETMETADATA "" (/private/vendor/mp/x "1" /private/vendor/mp/y {3+}\r\n\x01\x02\x03)', 'OK'),
+    ('GETMETADATA (DEPTH 1) "" (/private/vendor)', 'OK'),
+    ('GETMETADATA (MAXSIZE 1) "" /private/vendor/mp/y', 'OK'),
+    ('CREATE "Folder with spaces"', 'OK'),
+    ('CREATE "Folder with spaces/Sub folder"', 'OK'),
+    ('CREATE {7}\r\nLiteral', 'OK'),
+    ('RENAME "Folder with spaces" "Renamed &ZeVnLIqe-"', 'OK'),
+    ('LIST "" "Renamed*"', 'OK'),
+    ('STATUS "Renamed &ZeVnLIqe-/Sub folder" (MESSAGES)', 'OK'),
+    ('DELETE "Renamed &ZeVnLIqe-/Sub folder"', 'OK'),
+    ('APPEND "Renamed &ZeVnLIqe-" {28+}\r\nSubject: lit+\r\n\r\nbody text\r\n', 'OK'),
+    ('APPEND Nonexistent {5+}\r\nabcde', 'NO'),
+    ('SELECT "Nonexistent &ZeVnLIqe-"', 'NO'),
+    ('EXAMINE "Renamed &ZeVnLIqe-"', 'OK'),
+    ('FETCH 1 (UID BODY[])', 'OK'),
+    ('CHECK', 'OK'),
+    ('UNSELECT', 'OK'),
+    ('SELECT INBOX', 'OK'),
+    ('UID FETCH * (UID)', 'OK'),
+    ('UID SEARCH UID *', 'OK'),
+    ('FETCH * (FLAGS)', 'OK'),
+    ('STORE 1 FLAGS ()', 'OK'),
+    ('CLOSE', 'OK'),
+    ('GETQUOTA ""', 'NO'),
+]
+
+
+def case_variety(run, prog):
+    """Client commands in the styles of the big clients and extension
+    syntax (QRESYNC seq-match-data, NOTIFY, PARTIAL, LITERAL+, mUTF-7 names,
+    FETCH macros): Dovecot must accept them; both directions parse."""
+    msgs = messages()
+    srv = DovecotImap(run, msgs)
+    c = RawImap(srv.port)
+    c.greeting()
+    c.login()
+    tags = []
+    for text, want in VARIETY:
+        raw = text.encode('utf-8')
+        if b'{' in raw and not b'+}' in raw:
+            # A sync literal: send up to it, wait for "+", send the rest.
+            head, rest = raw.split(b'}\r\n', 1)
+            c.cmd(head[:head.rindex(b'{')] + b'\0' + rest[int(head[head.rindex(b'{') + 1:]):],
+                  ok=(want,), lits=(rest[:int(head[head.rindex(b'{') + 1:])],))
+        else:
+            c.cmd(raw, ok=(want,))
+        tags.append('a%03d' % c.n)
+    c.cmd('LOGOUT')
+    c.close()
+    # Dovecot puts the UTF-8 form of a mailbox name into resp-text
+    # ("NO Mailbox doesn't exist: Nonexistent \u65e5\u672c\u8a9e") although
+    # rev1 text is 7-bit (RFC 3501 TEXT-CHAR): strictly parsed, that line
+    # and no other is an error; with the quirk MP_IMAP_Q_8BIT_TEXT all parse.
+    strict = responses(run_dump(run, prog, 'client', c.rx, 'dovecot-strict', tolerate=True))
+    errs = [(r.tag, e) for r in strict for e in r.events if e.startswith('error ')]
+    nonexist = tags[[t for t, _ in VARIETY].index('SELECT "Nonexistent &ZeVnLIqe-"')]
+    expect([t for t, _ in errs] == [nonexist] and 'MP_ERR_8BIT' in errs[0][1],
+           'strict parse: errors %r, expected one MP_ERR_8BIT at %s' % (errs, nonexist))
+    dump_all_ways(run, prog, 'client', c.rx, 'dovecot', quirks='8bit-text')
+    lines = dump_all_ways(run, prog, 'server', c.tx, 'client', allow_bad=set(c.sent))
+    check_known_refused(c, lines)
 
 
 # ------------------------------------------------------------ client-stream cases
@@ -1066,6 +1211,7 @@ CASES = {
     'sync_condstore': case_sync_condstore,
     'sync_utf8': case_sync_utf8,
     'stress': case_stress,
+    'variety': case_variety,
     'client_imaplib': case_client_imaplib,
     'client_mbsync': case_client_mbsync,
     'client_fetchmail': case_client_fetchmail,
