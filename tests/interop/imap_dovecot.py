@@ -353,6 +353,9 @@ def run_dump(run, prog, side, data, name, piece=None, allow_bad=(), quirks=None,
     with open(inp, 'rb') as f:
         r = subprocess.run([prog, '--proto', 'imap', '--side', side], stdin=f,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, env=env)
+    if b'runtime error:' in r.stderr or b'Sanitizer' in r.stderr:
+        raise Fail('mailproto-dump --side %s on %s: sanitizer report:\n%s'
+                   % (side, name, r.stderr.decode(errors='replace')[-3000:]))
     out = r.stdout.decode('utf-8', 'surrogateescape')
     run.write('%s%s.dump' % (name, '.p%s' % piece if piece else ''), r.stdout)
     lines = []
@@ -1171,14 +1174,15 @@ FETCHMAILRC = """\
 set no bouncemail
 poll 127.0.0.1 port {port} proto IMAP auth password timeout 20
   user "{user}" password "{password}"
-  keep fetchall no idle
+  no keep fetchall no idle
   mda "/bin/sh -c 'cat >> {out}'"
   sslproto ''
 """
 
 
 def case_client_fetchmail(run, prog):
-    """fetchmail over IMAP: every message fetched (keep), delivered to an MDA."""
+    """fetchmail over IMAP: every message fetched, delivered to an MDA,
+    then deleted on the server (STORE \\Deleted, EXPUNGE)."""
     need('fetchmail')
     srv = DovecotImap(run, messages())
     proxy = LogProxy(run, srv.port)
@@ -1193,7 +1197,8 @@ def case_client_fetchmail(run, prog):
     got = read(out)
     expect(got.count(b'Message-ID:') + got.count(b'Message-Id:') >= len(messages()) - 1,
            'fetchmail delivered %d bytes' % len(got))
-    check_client_streams(run, prog, proxy, 'fetchmail', must=('LOGIN', 'FETCH', 'LOGOUT'))
+    check_client_streams(run, prog, proxy, 'fetchmail',
+                         must=('LOGIN', 'FETCH', 'STORE', 'EXPUNGE', 'LOGOUT'))
 
 
 def case_client_curl(run, prog):
