@@ -63,6 +63,7 @@ mail_location = maildir:~/Maildir
 mail_plugins = quota
 mail_attribute_dict = file:%h/dovecot-attributes
 imap_capability = +{extra_caps}
+imap_id_send = name version os os-version support-url support-email revision
 protocol imap {{
   mail_plugins = $mail_plugins imap_quota
   imap_metadata = yes
@@ -921,6 +922,15 @@ VARIETY = [
     ('LIST (SUBSCRIBED RECURSIVEMATCH) "" "*"', 'OK'),  # CHILDINFO extended data
     ('LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN SIZE))', 'OK'),
     ('STORE 1 +FLAGS (kw1 kw2 kw3 kw4 kw5 kw6 kw7 kw8 kw9 kw10 kw11 kw12 kw13 kw14 kw15)', 'OK'),
+    # Mailbox names that need quoting, escapes or a literal.
+    ('CREATE "quote\\"back\\\\slash"', 'OK'),
+    ('CREATE "with ] bracket (and) {braces} 100%"', 'OK'),
+    ('CREATE {13}\r\nlit\\"name {1}', 'OK'),
+    ('CREATE "' + 'long-name-' * 20 + '"', 'OK'),
+    ('LIST "" "*" RETURN (STATUS (MESSAGES UIDNEXT))', 'OK'),
+    ('LIST "" "quote*"', 'OK'),
+    ('STATUS "quote\\"back\\\\slash" (MESSAGES)', 'OK'),
+    ('UID COPY 1:3,5,7:9 "with ] bracket (and) {braces} 100%"', 'OK'),
     ('ESEARCH', 'BAD'),                                 # no such command: bad for us too
 ]
 
@@ -937,11 +947,12 @@ def case_variety(run, prog):
     tags = []
     for text, want in VARIETY:
         raw = text.encode('utf-8')
-        if b'{' in raw and not b'+}' in raw:
+        m = re.search(rb'\{(\d+)\}\r\n', raw)
+        if m:
             # A sync literal: send up to it, wait for "+", send the rest.
-            head, rest = raw.split(b'}\r\n', 1)
-            c.cmd(head[:head.rindex(b'{')] + b'\0' + rest[int(head[head.rindex(b'{') + 1:]):],
-                  ok=(want,), lits=(rest[:int(head[head.rindex(b'{') + 1:])],))
+            n = int(m.group(1))
+            lit = raw[m.end():m.end() + n]
+            c.cmd(raw[:m.start()] + b'\0' + raw[m.end() + n:], ok=(want,), lits=(lit,))
         else:
             c.cmd(raw, ok=(want,))
         tags.append('a%03d' % c.n)
