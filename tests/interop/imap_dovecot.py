@@ -409,6 +409,68 @@ def dump_all_ways(run, prog, side, data, name, allow_bad=(), quirks=None):
     return whole
 
 
+def wire_literals(data):
+    """The payloads of the literals in a server stream and the number of
+    responses, found the simple way (a line ending in {n} or ~{n} is
+    followed by n bytes and goes on after them)."""
+    out = []
+    i = 0
+    nresp = 0
+    cont = False
+    lit = re.compile(rb'~?\{(\d+)\}\r\n')
+    while True:
+        j = data.find(b'\r\n', i)
+        if j < 0:
+            return out, nresp
+        if not cont:
+            nresp += 1
+        m = lit.search(data, i, j + 2)
+        if m and m.end() == j + 2:
+            n = int(m.group(1))
+            out.append(data[j + 2:j + 2 + n])
+            i = j + 2 + n
+            cont = True
+        else:
+            i = j + 2
+            cont = False
+
+
+def dump_literals(lines):
+    """The literal payloads the response parser reported, in order: values
+    marked :lit and streamed literals (lit / chunk / lit_end)."""
+    out = []
+    cur = None
+    for ln in lines:
+        head, _, rest = ln.partition(' ')
+        if head == 'lit':
+            cur = []
+        elif head == 'chunk' and cur is not None:
+            cur.append(unescape(rest))
+        elif head == 'lit_end':
+            out.append(b''.join(cur))
+            cur = None
+        elif head.endswith(':lit'):
+            out.append(unescape(rest))
+    return out
+
+
+def check_literals(data, lines, name):
+    """Every literal on the wire is reported once, with its bytes, and
+    every response begins once."""
+    want, nresp = wire_literals(bytes(data))
+    got = dump_literals(lines)
+    begins = sum(1 for ln in lines if ln.startswith('begin '))
+    expect(begins == nresp, '%s: %d responses on the wire, %d begin events'
+           % (name, nresp, begins))
+    if got != want:
+        i = next((k for k, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+        raise Fail('%s: the parser reported %d literals, the wire has %d; first difference '
+                   'at #%d: wire %r, parser %r' % (name, len(got), len(want), i,
+                                                    want[i][:80] if i < len(want) else None,
+                                                    got[i][:80] if i < len(got) else None))
+    return len(want)
+
+
 class Resp:
     def __init__(self, head):
         parts = head.split()
@@ -747,6 +809,7 @@ def server_stream(run, prog, utf8):
     srv = DovecotImap(run, msgs)
     c, tags = sync_session(run, srv, msgs, utf8=utf8)
     lines = dump_all_ways(run, prog, 'client', c.rx, 'dovecot')
+    log('%d literals, all reported with their bytes' % check_literals(c.rx, lines, 'dovecot'))
     check_sync(responses(lines), tags, msgs, utf8)
     # Our own commands through the command parser too: all good but the
     # unknown command and the known gaps.
@@ -825,7 +888,9 @@ def case_stress(run, prog):
     c.cmd('FETCH 1:* (FLAGS)')
     c.cmd('LOGOUT')
     c.close()
-    resps = responses(dump_all_ways(run, prog, 'client', c.rx, 'stress'))
+    lines = dump_all_ways(run, prog, 'client', c.rx, 'stress')
+    check_literals(c.rx, lines, 'stress')
+    resps = responses(lines)
     fetches = [r for r in resps if r.kind == 'FETCH']
     expect(len(fetches) == 2 * len(allm) + len(msgs), '%d FETCH responses, expected %d'
            % (len(fetches), 2 * len(allm) + len(msgs)))
@@ -967,7 +1032,8 @@ def case_variety(run, prog):
     nonexist = tags[[t for t, _ in VARIETY].index('SELECT "Nonexistent &ZeVnLIqe-"')]
     expect([t for t, _ in errs] == [nonexist] and 'MP_ERR_8BIT' in errs[0][1],
            'strict parse: errors %r, expected one MP_ERR_8BIT at %s' % (errs, nonexist))
-    dump_all_ways(run, prog, 'client', c.rx, 'dovecot', quirks='8bit-text')
+    check_literals(c.rx, dump_all_ways(run, prog, 'client', c.rx, 'dovecot', quirks='8bit-text'),
+                   'dovecot')
     lines = dump_all_ways(run, prog, 'server', c.tx, 'client', allow_bad=set(c.sent))
     check_known_refused(c, lines, expected_bad=[t for t, x in c.sent.items() if x == b'ESEARCH'])
 
@@ -1040,7 +1106,9 @@ def check_client_streams(run, prog, proxy, who, min_conns=1, must=()):
     seen = b''
     for i, (cli, srv) in enumerate(streams):
         # Dovecot's answers to this client go through the response parser.
-        resps = responses(dump_all_ways(run, prog, 'client', srv, '%s-%d-answers' % (who, i)))
+        alines = dump_all_ways(run, prog, 'client', srv, '%s-%d-answers' % (who, i))
+        check_literals(srv, alines, '%s-%d-answers' % (who, i))
+        resps = responses(alines)
         expect(resps and resps[-1].tag is not None,
                '%s: the session did not end with a tagged response' % who)
         lines = dump_all_ways(run, prog, 'server', cli, '%s-%d' % (who, i))
