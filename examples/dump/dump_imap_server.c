@@ -29,8 +29,10 @@
  *   auth BYTES | auth-cancel     an AUTHENTICATE response line
  *   idle-done                    DONE after IDLE
  *
- * As a host would: after AUTHENTICATE without an initial response the
- * next line is read as the client's response; after IDLE the next line is
+ * As a host would: after AUTHENTICATE the next lines are read as the
+ * client's responses, as many as the mechanism's exchange has (PLAIN 1,
+ * LOGIN 2, SCRAM-* 3 ..., one fewer with an initial response; the dump
+ * assumes every exchange runs to its end); after IDLE the next line is
  * expected to be DONE.  BYTES are escaped with \r \n \\ \xHH.
  * Exit status 0 when no command was bad, 1 otherwise.
  */
@@ -45,6 +47,8 @@ int dump_imap_server(FILE *in);
 typedef struct dumper {
     mp_imap_cmd_id last;
     int had_ir;
+    int auth_left;     /* client response lines still owed to AUTHENTICATE */
+    char mech[24];
     int bad;
     int in_chunk;
 } dumper;
@@ -71,15 +75,45 @@ static int on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
     end_chunk(d);
     d->last = cmd;
     d->had_ir = 0;
+    d->mech[0] = '\0';
     printf("command %s ", mp_imap_cmd_name(cmd));
     dump_escaped(tag.ptr, tag.len);
     putchar('\n');
     return 0;
 }
 
+/* Client response lines of a whole SASL exchange without an initial
+ * response (the server's last challenge, if any, is answered too). */
+static int mech_lines(const char *mech)
+{
+    static const struct { const char *name; int lines; } t[] = {
+        { "PLAIN", 1 }, { "LOGIN", 2 }, { "CRAM-MD5", 1 }, { "XOAUTH2", 1 },
+        { "OAUTHBEARER", 1 }, { "EXTERNAL", 1 }, { "ANONYMOUS", 1 },
+        { "SCRAM-SHA-1", 3 }, { "SCRAM-SHA-256", 3 }, { "SCRAM-SHA-1-PLUS", 3 },
+        { "SCRAM-SHA-256-PLUS", 3 }, { "DIGEST-MD5", 2 }, { "NTLM", 2 },
+    };
+    size_t i;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(mech, t[i].name) == 0)
+            return t[i].lines;
+    return 1;
+}
+
+static void note_mech(dumper *d, mp_slice s)
+{
+    size_t i, n = s.len < sizeof(d->mech) - 1 ? s.len : sizeof(d->mech) - 1;
+    for (i = 0; i < n; i++) {
+        char c = s.ptr[i];
+        d->mech[i] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    d->mech[n] = '\0';
+}
+
 static int on_arg(void *user, const mp_imap_cmd_arg *a)
 {
     dumper *d = user;
+    if (d->last == MP_IMAP_CMD_AUTHENTICATE && a->kind == MP_IMAP_CA_ATOM && !a->depth)
+        note_mech(d, a->text);
     static const char *const word[] = {
         [MP_IMAP_CA_ATOM] = "atom",     [MP_IMAP_CA_STRING] = "string",
         [MP_IMAP_CA_FLAG] = "flag",     [MP_IMAP_CA_MAILBOX] = "mailbox",
@@ -229,9 +263,12 @@ static int on_auth(void *user, mp_slice line, int cancel)
     end_chunk(d);
     d->last = MP_IMAP_CMD_NONE_;
     if (cancel) {
+        d->auth_left = 0;
         puts("auth-cancel");
         return 0;
     }
+    if (d->auth_left > 0)
+        d->auth_left--;
     fputs("auth ", stdout);
     dump_escaped(line.ptr, line.len);
     putchar('\n');
@@ -259,7 +296,7 @@ int dump_imap_server(FILE *in)
     memset(&d, 0, sizeof(d));
     if (mp_imap_cmd_parser_init(&p, buf, sizeof(buf), NULL, &cb, &d) != MP_OK)
         return 2;
-    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+    while ((n = fread(chunk, 1, dump_piece(sizeof(chunk)), in)) > 0) {
         const char *q = chunk;
         for (;;) {
             size_t used = 0;
@@ -277,8 +314,12 @@ int dump_imap_server(FILE *in)
                 end_chunk(&d);
                 printf("  + %lld\n", (long long)mp_imap_cmd_parser_literal_wait(&p));
                 mp_imap_cmd_parser_accept_literal(&p);
-            } else if (d.last == MP_IMAP_CMD_AUTHENTICATE && !d.had_ir) {
+            } else if (d.last == MP_IMAP_CMD_AUTHENTICATE) {
                 d.last = MP_IMAP_CMD_NONE_;
+                d.auth_left = mech_lines(d.mech) - d.had_ir;
+                if (d.auth_left > 0)
+                    mp_imap_cmd_parser_set_mode(&p, MP_IMAP_CMD_MODE_AUTH);
+            } else if (d.auth_left > 0) {
                 mp_imap_cmd_parser_set_mode(&p, MP_IMAP_CMD_MODE_AUTH);
             } else if (d.last == MP_IMAP_CMD_IDLE) {
                 d.last = MP_IMAP_CMD_NONE_;
