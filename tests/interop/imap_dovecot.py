@@ -773,8 +773,7 @@ def check_sync(resps, tags, msgs, utf8):
                        for _, _, p, _ in r.lits),
                    '%s: BINARY[1] not decoded: %r' % (name, [p[:60] for _, _, p, _ in r.lits]))
     cte = tagged(resps, tags['fetch_body'])
-    expect(cte.kind == 'NO' and any(e.startswith('code UNKNOWN-CTE') or
-                                    e == 'code UNKNOWN UNKNOWN-CTE' for e in cte.events),
+    expect(cte.kind == 'NO' and any(e == 'code UNKNOWN_CTE' for e in cte.events),
            'BINARY of x-uuencode: %s %r' % (cte.kind, cte.events))
     search = between(resps, tags['fetch_parts'], tags['search'])
     nums = [v for r in search if r.kind == 'SEARCH' for v in r.values('NUMBER')]
