@@ -80,8 +80,12 @@ enum {
 
 /*
  * Run-time limits.  Zero in a field means the compile-time default of
- * config.h; a non-zero value replaces it (values above the compile-time
- * bound are allowed only for max_literal, which sizes nothing).
+ * config.h; a non-zero value replaces it, above the default too where no
+ * fixed array depends on it: max_line and max_literal freely, max_atom and
+ * max_quoted up to the capacity of the host's assembly buffer (a client
+ * that must take ENVELOPE fields longer than MP_IMAP_MAX_QUOTED, which
+ * servers send quoted at any length, gives a larger buffer and limit).
+ * max_depth is capped at MP_IMAP_MAX_DEPTH (the parsers' frame stacks).
  */
 typedef struct mp_imap_limits {
     uint32_t max_line;      /* bytes per line outside literals, CRLF included

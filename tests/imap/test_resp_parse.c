@@ -241,6 +241,64 @@ static void test_fast_path_limits(void **s)
     assert_null(strstr(rf_check(line, sizeof(line) - 1, NULL), "error"));
 }
 
+/* A quoted ENVELOPE field longer than MP_IMAP_MAX_QUOTED (Dovecot sends a
+ * 20 KB folded Subject quoted, found by the interop suite): with the
+ * default limit it is MP_ERR_IMAP_TEXT_TOO_LONG and the next line parses;
+ * a host that raises max_quoted and gives a buffer that large gets it
+ * whole, fed at once or byte by byte. */
+typedef struct long_host {
+    size_t subject_len, errors, ends;
+} long_host;
+
+static int long_event(void *user, const mp_imap_resp_event *ev)
+{
+    long_host *h = user;
+    if (ev->type == MP_IMAP_EV_VALUE && ev->field == MP_IMAP_F_ENV_SUBJECT)
+        h->subject_len = ev->str.len;
+    if (ev->type == MP_IMAP_EV_ERROR) {
+        assert_int_equal(ev->err->code, MP_ERR_IMAP_TEXT_TOO_LONG);
+        h->errors++;
+    }
+    if (ev->type == MP_IMAP_EV_END)
+        h->ends++;
+    return MP_IMAP_CB_CONTINUE;
+}
+
+static void test_long_quoted_field(void **s)
+{
+    static const mp_imap_resp_callbacks cb = { long_event };
+    static char abuf[32768];
+    mp_imap_resp_parser p;
+    mp_imap_resp_config cfg;
+    size_t n, used, k, piece;
+    (void)s;
+    n = (size_t)sprintf(big, "* 1 FETCH (ENVELOPE (NIL \"");
+    memset(big + n, 'x', 20000);
+    n += 20000;
+    n += (size_t)sprintf(big + n, "\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n* 2 EXISTS\r\n");
+    for (piece = 0; piece <= 1; piece++) {
+        long_host h = { 0, 0, 0 };
+        memset(&cfg, 0, sizeof(cfg));
+        assert_int_equal(mp_imap_resp_init(&p, abuf, MP_IMAP_MAX_QUOTED, &cfg, &cb, &h), MP_OK);
+        for (k = 0; k < n; k += used)
+            assert_int_equal(mp_imap_resp_feed(&p, big + k, piece ? 1 : n - k, &used),
+                             MP_NEED_MORE);
+        assert_int_equal(h.errors, 1);
+        assert_int_equal(h.ends, 1); /* EXISTS */
+        assert_int_equal(h.subject_len, 0);
+
+        memset(&h, 0, sizeof(h));
+        cfg.limits.max_quoted = sizeof(abuf);
+        assert_int_equal(mp_imap_resp_init(&p, abuf, sizeof(abuf), &cfg, &cb, &h), MP_OK);
+        for (k = 0; k < n; k += used)
+            assert_int_equal(mp_imap_resp_feed(&p, big + k, piece ? 1 : n - k, &used),
+                             MP_NEED_MORE);
+        assert_int_equal(h.errors, 0);
+        assert_int_equal(h.ends, 2);
+        assert_int_equal(h.subject_len, 20000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_bytes_and_lines), cmocka_unit_test(test_pause_abort),
         cmocka_unit_test(test_names_and_size), cmocka_unit_test(test_set_mode),
         cmocka_unit_test(test_pause_at_line_end), cmocka_unit_test(test_fast_path_limits),
+        cmocka_unit_test(test_long_quoted_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
