@@ -566,6 +566,7 @@ typedef struct mp_imap_cmd_parser {
     uint64_t llen, loffset;
     uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
     uint8_t acat, autf8;         /* APPEND: inside CATENATE ( ), inside UTF8 ( ) */
+    uint8_t olist, ostate, oflags; /* closed option list being checked */
     uint8_t taglen;
     uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */
     char tag[MP_IMAP_MAX_TAG];
