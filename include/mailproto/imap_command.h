@@ -258,8 +258,10 @@ mp_status mp_imap_write_select(mp_imap_writer *w, const char *tag, int examine, 
 mp_status mp_imap_write_mailbox_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
                                         mp_slice mailbox);
 /* FETCH / UID FETCH (`uid`) of `items` (fetch-att keywords such as "FLAGS",
- * "BODY.PEEK[HEADER.FIELDS (From To)]<0.2048>"; one item is sent without
- * parentheses) with CHANGEDSINCE (non-zero) and VANISHED. */
+ * "BODY.PEEK[HEADER.FIELDS (From To)]<0.2048>", "PREVIEW (LAZY)" (RFC 8970:
+ * an item, SP and a parenthesised list of words); one item is sent
+ * without parentheses) with CHANGEDSINCE (non-zero) and VANISHED (UID
+ * FETCH with CHANGEDSINCE only, else MP_ERR_ARG; RFC 7162 §3.2.6). */
 mp_status mp_imap_write_fetch(mp_imap_writer *w, const char *tag, int uid,
                               const mp_imap_seq_range *set, size_t nset, const char *const *items,
                               size_t nitems, uint64_t changedsince, int vanished);

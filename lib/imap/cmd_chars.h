@@ -400,7 +400,7 @@ static inline int mp_imap_optck_step(mp_imap_optck *c, unsigned tk, unsigned dep
         c->state = MP_IMAP_OS_NAME;
         return 0;
     case MP_IMAP_OS_DEPTH:
-        if (!(tk == MP_IMAP_OT_NUMBER && num <= 1 && n == 1) &&
+        if (!(tk == MP_IMAP_OT_NUMBER && num <= 1 && n <= 1) &&
             !(tk == MP_IMAP_OT_ATOM && mp_imap_word_eq(s, n, "infinity")))
             return bad;
         c->state = MP_IMAP_OS_NAME;
