@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mailproto/core.h"
+#include "mailproto/imap_command.h"
 
 enum {
     MP_IMAP_CC_ATOM = 1u,  /* ATOM-CHAR */
@@ -158,6 +158,56 @@ static inline int mp_imap_status_att(const char *s, size_t n)
         if (mp_imap_word_eq(s, n, atts[i]))
             return i == 6 ? 2 : 1;
     return 0;
+}
+
+/* seq-number = nz-number / "*" (nz-number fits in 32 bits). */
+static inline int mp_imap_seqnum(const char *s, size_t n, uint32_t *out)
+{
+    uint64_t v = 0;
+    if (n == 1 && s[0] == '*') {
+        *out = MP_IMAP_SEQ_STAR;
+        return 1;
+    }
+    if (n == 0 || n > 10 || s[0] == '0')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10u + (uint64_t)(s[i] - '0');
+    }
+    if (v > UINT32_MAX)
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+/* sequence-set (RFC 9051 §9) / seq-last-command "$", as the parser reads
+ * an atom that starts with a digit, "*" or "$". */
+static inline int mp_imap_seqset_ok(mp_slice s)
+{
+    size_t i = 0;
+    if (s.len == 0)
+        return 0;
+    /* seq-last-command = "$" (RFC 9051 §9, RFC 5182): alone only. */
+    if (s.len == 1 && s.ptr[0] == '$')
+        return 1;
+    while (i <= s.len) {
+        size_t j = i, k;
+        uint32_t v;
+        while (j < s.len && s.ptr[j] != ',')
+            j++;
+        k = i;
+        while (k < j && s.ptr[k] != ':')
+            k++;
+        if (!mp_imap_seqnum(s.ptr + i, k - i, &v))
+            return 0;
+        if (k < j && !mp_imap_seqnum(s.ptr + k + 1, j - k - 1, &v))
+            return 0;
+        i = j + 1;
+        if (j == s.len)
+            break;
+    }
+    return 1;
 }
 
 /* ---- closed option lists ------------------------------------------------

@@ -224,56 +224,6 @@ static int stringish(const mp_imap_token *t)
 
 /* ---- values -------------------------------------------------------------- */
 
-/* seq-number = nz-number / "*" (nz-number fits in 32 bits). */
-static int parse_seqnum(const char *s, size_t n, uint32_t *out)
-{
-    uint64_t v = 0;
-    if (n == 1 && s[0] == '*') {
-        *out = MP_IMAP_SEQ_STAR;
-        return 1;
-    }
-    if (n == 0 || n > 10 || s[0] == '0')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10u + (uint64_t)(s[i] - '0');
-    }
-    if (v > UINT32_MAX)
-        return 0;
-    *out = (uint32_t)v;
-    return 1;
-}
-
-/* sequence-set (RFC 9051 §9): checks the whole text first, then reports
- * one SEQ event per range, so a bad set reports nothing. */
-static int seqset_check(mp_slice s)
-{
-    size_t i = 0;
-    if (s.len == 0)
-        return 0;
-    /* seq-last-command = "$" (RFC 9051 §9, RFC 5182): alone only. */
-    if (s.len == 1 && s.ptr[0] == '$')
-        return 1;
-    while (i <= s.len) {
-        size_t j = i, k;
-        uint32_t v;
-        while (j < s.len && s.ptr[j] != ',')
-            j++;
-        k = i;
-        while (k < j && s.ptr[k] != ':')
-            k++;
-        if (!parse_seqnum(s.ptr + i, k - i, &v))
-            return 0;
-        if (k < j && !parse_seqnum(s.ptr + k + 1, j - k - 1, &v))
-            return 0;
-        i = j + 1;
-        if (j == s.len)
-            break;
-    }
-    return 1;
-}
-
 static void emit_seqset(mp_imap_cmd_parser *p, mp_slice s, uint8_t depth)
 {
     size_t i = 0;
@@ -291,10 +241,10 @@ static void emit_seqset(mp_imap_cmd_parser *p, mp_slice s, uint8_t depth)
         k = i;
         while (k < j && s.ptr[k] != ':')
             k++;
-        (void)parse_seqnum(s.ptr + i, k - i, &a.range.lo);
+        (void)mp_imap_seqnum(s.ptr + i, k - i, &a.range.lo);
         a.range.hi = a.range.lo;
         if (k < j)
-            (void)parse_seqnum(s.ptr + k + 1, j - k - 1, &a.range.hi);
+            (void)mp_imap_seqnum(s.ptr + k + 1, j - k - 1, &a.range.hi);
         a.index = index++;
         a.text = mp_slice_make(s.ptr + i, j - i);
         emit(p, &a);
@@ -689,7 +639,7 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
     case MP_IMAP_TOK_NUMBER: {
         mp_imap_cmd_arg a;
         if (as_seq) {
-            if (!seqset_check(t->text)) {
+            if (!mp_imap_seqset_ok(t->text)) {
                 fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
                 return -1;
             }
@@ -708,7 +658,7 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
     }
     case MP_IMAP_TOK_ATOM:
         if (as_seq || looks_like_seqset(t->text)) {
-            if (!seqset_check(t->text)) {
+            if (!mp_imap_seqset_ok(t->text)) {
                 fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
                 return -1;
             }
@@ -826,7 +776,7 @@ static int search_number(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t 
 /* A sequence-set search key (bare or after UID) at depth d. */
 static int search_seqset(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d)
 {
-    if (!atomish(t) || !seqset_check(t->text)) {
+    if (!atomish(t) || !mp_imap_seqset_ok(t->text)) {
         fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
         return R_ERR;
     }
@@ -1755,7 +1705,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         emit_simple(p, MP_IMAP_CA_BASE64, t->text, 0);
         return R_DONE;
     case 'S':
-        if (!atomish(t) || !seqset_check(t->text)) {
+        if (!atomish(t) || !mp_imap_seqset_ok(t->text)) {
             fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
             return R_ERR;
         }

@@ -883,10 +883,19 @@ static mp_status olist_ok(unsigned list, const mp_imap_arg *a, size_t i, size_t 
             break;
         case MP_IMAP_ARG_ATOM:
             tk = MP_IMAP_OT_ATOM;
+            /* a plain word here, never a fetch item's brackets */
+            for (size_t k = 0; k < len; k++)
+                if (!(mp_imap_cc((unsigned char)s[k]) & MP_IMAP_CC_LIST))
+                    return MP_ERR_ARG;
+            if (mp_imap_word_eq(s, len, "NIL"))
+                tk = MP_IMAP_OT_VALUE; /* the parser reads NIL, not a word */
             if (atom_is_seqset(x)) {
-                /* as the parser reads it: digits are a number */
+                /* as the parser reads it: digits are a number, else a
+                 * sequence set, which must be one */
                 tk = mp_parse_u64(x->s, UINT64_MAX, &num) == MP_OK ? MP_IMAP_OT_NUMBER
                                                                   : MP_IMAP_OT_SEQ;
+                if (tk == MP_IMAP_OT_SEQ && !mp_imap_seqset_ok(x->s))
+                    return MP_ERR_ARG;
             }
             break;
         default:

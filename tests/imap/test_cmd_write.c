@@ -818,6 +818,18 @@ static void test_closed_lists(void **st)
                                A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 6, MP_ERR_ARG, NULL },
         { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_CLOSE, A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 5,
           MP_ERR_ARG, NULL },
+        /* fuzz_imap_cmd_write: a word led by a digit is a sequence set to
+         * the parser, so it must be one */
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("X-FOO"), A_OPEN, A_ATOM("1IDLE"), A_CLOSE,
+                               A_CLOSE, A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 9, MP_ERR_ARG,
+          NULL },
+        { MP_IMAP_CMD_LIST, { A_MBOX(""), A_LMBOX("%"), A_ATOM("RETURN"), A_OPEN,
+                              A_ATOM("[$,;)"), A_CLOSE }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("nil"), A_CLOSE, A_ATOM("FLAGS"),
+                               A_FLAG("\\Seen") }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("X-FOO"), A_OPEN, A_ATOM("1:*"), A_CLOSE,
+                               A_CLOSE, A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 9, MP_OK,
+          "t STORE 1 (X-FOO (1:*)) FLAGS \\Seen\r\n" },
         { MP_IMAP_CMD_GETMETADATA, { A_OPEN, A_ATOM("DEPTH"), A_ATOM("infinity"),
                                      A_ATOM("MAXSIZE"), A_NUM(10), A_CLOSE, A_MBOX("INBOX"),
                                      A_ASTR("/private/x") }, 8, MP_OK,
