@@ -889,9 +889,10 @@ static mp_status olist_ok(unsigned list, const mp_imap_arg *a, size_t i, size_t 
                     return MP_ERR_ARG;
             if (mp_imap_word_eq(s, len, "NIL"))
                 tk = MP_IMAP_OT_VALUE; /* the parser reads NIL, not a word */
-            if (atom_is_seqset(x)) {
+            if (len > 0 && ((s[0] >= '0' && s[0] <= '9') || s[0] == '*' ||
+                            (len == 1 && s[0] == '$'))) {
                 /* as the parser reads it: digits are a number, else a
-                 * sequence set, which must be one */
+                 * sequence set, which must be one ("$STATUS" is a word) */
                 tk = mp_parse_u64(x->s, UINT64_MAX, &num) == MP_OK ? MP_IMAP_OT_NUMBER
                                                                   : MP_IMAP_OT_SEQ;
                 if (tk == MP_IMAP_OT_SEQ && !mp_imap_seqset_ok(x->s))

@@ -174,6 +174,8 @@ static const char *const closed_lists[] = {
     "i LIST (SPECIAL-USE RECURSIVEMATCH REMOTE) \"\" % RETURN (CHILDREN STATUS (SIZE) X-MINE (1 (2)))\r\n",
     "j LIST () \"\" % RETURN ()\r\n",
     "k STATUS INBOX (MESSAGES UNSEEN HIGHESTMODSEQ)\r\n",
+    /* fuzz_imap_cmd: "$" leads a word, not a sequence set */
+    "l LIST (SUBSCRIBED RECURSIVEMATCH) \"\" % RETURN (CHILDREN $STATUS (MESSAGES))\r\n",
 };
 
 static void test_closed_lists(void **st)
