@@ -893,8 +893,8 @@ static mp_status olist_ok(unsigned list, const mp_imap_arg *a, size_t i, size_t 
                             (len == 1 && s[0] == '$'))) {
                 /* as the parser reads it: digits are a number, else a
                  * sequence set, which must be one ("$STATUS" is a word) */
-                tk = mp_parse_u64(x->s, UINT64_MAX, &num) == MP_OK ? MP_IMAP_OT_NUMBER
-                                                                  : MP_IMAP_OT_SEQ;
+                tk = mp_parse_u64(x->s, (uint64_t)INT64_MAX, &num) == MP_OK ? MP_IMAP_OT_NUMBER
+                                                                           : MP_IMAP_OT_SEQ;
                 if (tk == MP_IMAP_OT_SEQ && !mp_imap_seqset_ok(x->s))
                     return MP_ERR_ARG;
             }

@@ -174,6 +174,8 @@ static const char *const closed_lists[] = {
     "i LIST (SPECIAL-USE RECURSIVEMATCH REMOTE) \"\" % RETURN (CHILDREN STATUS (SIZE) X-MINE (1 (2)))\r\n",
     "j LIST () \"\" % RETURN ()\r\n",
     "k STATUS INBOX (MESSAGES UNSEEN HIGHESTMODSEQ)\r\n",
+    /* fuzz_imap_cmd_write: "5:5" goes back as "5", read as a number */
+    "m GETMETADATA (X-A 5:5 X-B 7:7,9) INBOX /private/x\r\n",
     /* fuzz_imap_cmd: "$" leads a word, not a sequence set */
     "l LIST (SUBSCRIBED RECURSIVEMATCH) \"\" % RETURN (CHILDREN $STATUS (MESSAGES))\r\n",
 };
