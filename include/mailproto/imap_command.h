@@ -221,7 +221,21 @@ void mp_imap_writer_init(mp_imap_writer *w, mp_outbuf *out, unsigned flags);
  *    open, or a paused command is called with a different id.
  *  - MP_ERR_ARG: bad tag (empty, longer than MP_IMAP_MAX_TAG, not
  *    ASTRING-CHARs without '+'), unknown id, an argument kind misused,
- *    unbalanced LIST_BEGIN/LIST_END.
+ *    unbalanced LIST_BEGIN/LIST_END; a malformed search program (SEARCH,
+ *    SORT, THREAD); a list whose members the RFCs name that the command
+ *    parser would refuse: SORT criteria (RFC 5256 sort-key, REVERSE before
+ *    a key, RFC 5957 DISPLAYFROM / DISPLAYTO), fetch modifiers after the
+ *    items (CHANGEDSINCE mod-sequence-valzer, VANISHED only in UID FETCH
+ *    with CHANGEDSINCE; RFC 7162), store modifiers before the item
+ *    (UNCHANGEDSINCE), GETMETADATA options (RFC 5464: MAXSIZE number,
+ *    DEPTH 0 / 1 / infinity), LIST selection options (RECURSIVEMATCH needs
+ *    another than REMOTE; RFC 5258) and RETURN options (STATUS with a
+ *    non-empty status-att list; RFC 5819), STATUS items.  Extension
+ *    members (RFC 4466 tagged-ext, RFC 5258 option-extension) pass.
+ *  - MP_ERR_IMAP_CMD_REV1_ONLY: with MP_IMAP_W_REV2, what RFC 9051
+ *    Appendix E removed: the search keys NEW, OLD and RECENT, the status
+ *    item RECENT (STATUS, LIST RETURN (STATUS ...)), the CHECK command.
+ *    LSUB (deprecated, still defined) is written.
  *  - MP_ERR_BAD_VALUE: an argument that cannot be sent as it is (CR/LF in
  *    an atom or mailbox name, an empty or '0' sequence set, a bad flag,
  *    an impossible date); MP_ERR_NUL: NUL outside literal8; MP_ERR_UTF8 /
@@ -390,6 +404,32 @@ mp_status mp_imap_write_catenate_end(mp_imap_writer *w);
 /* Limits used here, in config.h: MP_IMAP_MAX_SECTION (the canonical text of
  * one BODY[...] section spec with its header list), MP_IMAP_MAX_ID_PAIRS /
  * _FIELD / _VALUE (RFC 2971 §3.3), and the shared IMAP limits. */
+
+/* What the parser refuses beyond the shape of the arguments (each through
+ * on_bad with the offset of the offending token; the server answers BAD
+ * and the parser goes on with the next line):
+ *  - MP_ERR_IMAP_CMD_REV1_ONLY in MP_IMAP_REV2 mode: the search keys NEW,
+ *    OLD, RECENT, the status item RECENT (STATUS and LIST RETURN (STATUS
+ *    ...)) and the CHECK command, which RFC 9051 Appendix E removed with
+ *    \Recent; IMAP4rev1 mode accepts them.  LSUB is deprecated by RFC 9051
+ *    but still defined: accepted in both modes.
+ *  - MP_ERR_IMAP_CMD_SORT_KEY: a SORT criterion that is not an RFC 5256 /
+ *    RFC 5957 sort-key, REVERSE not followed by a key, an empty list.
+ *  - MP_ERR_IMAP_CMD_OPTION: fetch modifiers (CHANGEDSINCE without a
+ *    mod-sequence-valzer, VANISHED outside UID FETCH or without
+ *    CHANGEDSINCE; RFC 7162), store modifiers (UNCHANGEDSINCE), GETMETADATA
+ *    options (MAXSIZE number, DEPTH 0 / 1 / infinity; RFC 5464), LIST
+ *    selection options (RECURSIVEMATCH alone or with REMOTE only; RFC 5258
+ *    §3.1) and RETURN options (STATUS needs a non-empty status-att list;
+ *    RFC 5819); a named member twice; an empty modifier or option list
+ *    where the grammar needs one member.  Other members follow the
+ *    extension grammar (RFC 4466 tagged-ext-label [SP tagged-ext-val], RFC
+ *    5258 option-extension [SP "(" ... ")"]) and are reported as ATOM
+ *    events with their values, for the host to judge.
+ *  - A lone PREVIEW item takes "(LAZY)" as its own modifiers (RFC 8970
+ *    §7): "FETCH 1 PREVIEW (LAZY)" reports att PREVIEW, "(" LAZY ")" at
+ *    depths 0 and 1; a list after it not starting with LAZY is the fetch
+ *    modifiers. */
 
 /* Kinds of argument events.  Which ones a command produces follows its
  * grammar (RFC 9051 §6, §9); `depth` is the parenthesis / search-key

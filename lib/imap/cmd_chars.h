@@ -450,6 +450,7 @@ static inline int mp_imap_optck_step(mp_imap_optck *c, unsigned tk, unsigned dep
         c->state = MP_IMAP_OS_NAME;
         return 0;
     case MP_IMAP_OS_DEPTH:
+        /* "0" / "1" as sent (n: its digits; 0 for a writer's number) */
         if (!(tk == MP_IMAP_OT_NUMBER && num <= 1 && n <= 1) &&
             !(tk == MP_IMAP_OT_ATOM && mp_imap_word_eq(s, n, "infinity")))
             return bad;
