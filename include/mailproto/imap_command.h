@@ -460,8 +460,9 @@ typedef enum mp_imap_cmd_arg_kind {
                                as SEQ events alone ("$": SEQ_LAST); groups
                                as LIST_BEGIN/END */
     MP_IMAP_CA_FETCH_ATT,   /* one fetch item: text = name ("BODY.PEEK",
-                               "ALL", "BINARY.SIZE"; PREVIEW (LAZY) inside an
-                               item list is followed by its own ( atom ) list),
+                               "ALL", "BINARY.SIZE"; PREVIEW (LAZY), in an
+                               item list or alone, is followed by its own
+                               ( atom ) list),
                                section (has_section;
                                canonical text: one space between header
                                names, a name quoted unless a plain atom),
