@@ -1249,8 +1249,11 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
              * only fetch-modifiers, but PREVIEW's own "(" preview-mod ")"
              * binds first (RFC 8970 §7).  The "(" reads the same for both
              * (depth 0); the word after it decides. */
-            if (t->kind != MP_IMAP_TOK_LPAREN)
-                goto bad;
+            if (t->kind != MP_IMAP_TOK_LPAREN) {
+                /* as after any lone item: the modifiers' "(" is owed */
+                fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
+                return R_ERR;
+            }
             emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 0);
             p->sub = FS_LONE_OPEN;
             return R_MORE;

@@ -2282,7 +2282,7 @@ static void test_preview_lone(void **st)
       "command FETCH i\n"
       "  seq 1\n"
       "  att PREVIEW\n"
-      "bad i FETCH MP_ERR_IMAP_CMD_FETCH_ATT @282\n"
+      "bad i FETCH MP_ERR_IMAP_CMD_SYNTAX @282\n"
       "command FETCH j\n"
       "  seq 1\n"
       "  att FLAGS\n"
@@ -2290,6 +2290,30 @@ static void test_preview_lone(void **st)
       "  [1] atom LAZY\n"
       "  )\n"
       "end\n");
+}
+
+static void test_preview_lone_trailing_space(void **st)
+{
+    static const char in[] = "a FETCH 1 PREVIEW \r\nb FETCH 1 PREVIEW (LAZY) \r\n";
+    (void)st;
+    /* MP_IMAP_Q_TRAILING_SPACE: the command could end after PREVIEW */
+    run_vec(0, MP_IMAP_Q_TRAILING_SPACE, in, sizeof(in) - 1,
+            "command FETCH a\n"
+            "  seq 1\n"
+            "  att PREVIEW\n"
+            "end\n"
+            "command FETCH b\n"
+            "  seq 1\n"
+            "  att PREVIEW\n"
+            "  (\n"
+            "  [1] atom LAZY\n"
+            "  )\n"
+            "end\n");
+    V("a FETCH 1 PREVIEW \r\n",
+      "command FETCH a\n"
+      "  seq 1\n"
+      "  att PREVIEW\n"
+      "bad a FETCH MP_ERR_IMAP_CMD_SYNTAX @18\n");
 }
 
 static void test_fetch_store_modifiers(void **st)
@@ -2675,6 +2699,7 @@ int main(void)
         cmocka_unit_test(test_idle_and_auth_modes),
         cmocka_unit_test(test_rev2_removed),
         cmocka_unit_test(test_preview_lone),
+        cmocka_unit_test(test_preview_lone_trailing_space),
         cmocka_unit_test(test_fetch_store_modifiers),
         cmocka_unit_test(test_sort_criteria),
         cmocka_unit_test(test_metadata_options),
