@@ -146,8 +146,19 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
     rt_cmd *c = &r->cur;
     mp_imap_arg *a = NULL;
     unsigned char k = (unsigned char)e->kind;
+    uint64_t cnum = e->num;
+    mp_imap_seq_range range = e->range;
     /* Canonical form: what the command means, not how it was spelt
-     * (quoted vs literal, the raw mailbox form). */
+     * (quoted vs literal, the raw mailbox form).  A set's first range
+     * "5:5" is the number 5 (the writer sends a one-value range as "5",
+     * and where a value may be a number or a set, as in tagged-ext-simple,
+     * the parser reads "5" as a number). */
+    if (e->kind == MP_IMAP_CA_SEQ && e->index == 0 && e->range.lo == e->range.hi &&
+        e->range.lo != MP_IMAP_SEQ_STAR) {
+        k = (unsigned char)MP_IMAP_CA_NUMBER;
+        cnum = e->range.lo;
+        memset(&range, 0, sizeof(range));
+    }
     rt_canon(c, "A", 1);
     rt_canon(c, &k, 1);
     rt_canon(c, &e->depth, 1);
@@ -157,8 +168,8 @@ static int rt_on_arg(void *user, const mp_imap_cmd_arg *e)
         rt_canon_u64(c, e->text.len);
         rt_canon(c, e->text.ptr, e->text.len);
     }
-    rt_canon_u64(c, e->num);
-    rt_canon_u64(c, ((uint64_t)e->range.lo << 32) | e->range.hi);
+    rt_canon_u64(c, cnum);
+    rt_canon_u64(c, ((uint64_t)range.lo << 32) | range.hi);
     rt_canon(c, &e->dt, sizeof(e->dt));
     rt_canon(c, &e->has_section, 1);
     rt_canon(c, &e->has_partial, 1);

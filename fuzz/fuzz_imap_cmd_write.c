@@ -6,7 +6,11 @@
  * Input: byte 0 = writer/parser mode, byte 1 = command template, then
  * values separated by 0xff.  Template 6 is a CATENATE APPEND (RFC 4469):
  * values alternate URL / TEXT part (UTF8 form when byte 0 has 64 and the
- * mode UTF8=ACCEPT), and come back as the same parts. */
+ * mode UTF8=ACCEPT), and come back as the same parts.  Template 7 puts the
+ * values as words ("(" and ")" nest, digits are numbers) into a list
+ * whose members the RFCs name (SORT criteria, fetch / store modifiers,
+ * GETMETADATA, LIST and STATUS options; command by byte 0 >> 4): what the
+ * writer accepts the parser must accept. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +88,102 @@ static mp_status write_catenate(mp_imap_writer *w, const mp_slice *v, size_t nv,
     return st;
 }
 
+/* Template 7: the values as list members into a[*n..), nested lists
+ * balanced (the command's own structure is not what is tested). */
+static void words(const mp_slice *v, size_t nv, mp_imap_arg *a, size_t *n)
+{
+    size_t depth = 0;
+    a[(*n)++].kind = MP_IMAP_ARG_LIST_BEGIN;
+    for (size_t i = 0; i < nv; i++) {
+        mp_imap_arg *x = &a[*n];
+        uint64_t num;
+        if (v[i].len == 1 && v[i].ptr[0] == ')' && depth == 0)
+            continue;
+        (*n)++;
+        if (v[i].len == 1 && v[i].ptr[0] == '(') {
+            x->kind = MP_IMAP_ARG_LIST_BEGIN;
+            depth++;
+        } else if (v[i].len == 1 && v[i].ptr[0] == ')') {
+            x->kind = MP_IMAP_ARG_LIST_END;
+            depth--;
+        } else if (v[i].len > 0 && v[i].ptr[0] != '0' &&
+                   mp_parse_u64(v[i], UINT64_MAX, &num) == MP_OK) {
+            x->kind = MP_IMAP_ARG_NUMBER;
+            x->num = num;
+        } else {
+            x->kind = MP_IMAP_ARG_ATOM;
+            x->s = v[i];
+        }
+    }
+    for (; depth > 0; depth--)
+        a[(*n)++].kind = MP_IMAP_ARG_LIST_END;
+    a[(*n)++].kind = MP_IMAP_ARG_LIST_END;
+}
+
+static mp_status write_closed_list(mp_imap_writer *w, unsigned which, const mp_slice *v,
+                                   size_t nv, const mp_imap_seq_range *one)
+{
+    static const mp_imap_cmd_id cmds[] = { MP_IMAP_CMD_SORT,        MP_IMAP_CMD_UID_FETCH,
+                                           MP_IMAP_CMD_FETCH,       MP_IMAP_CMD_STORE,
+                                           MP_IMAP_CMD_GETMETADATA, MP_IMAP_CMD_LIST,
+                                           MP_IMAP_CMD_STATUS };
+    mp_imap_arg a[32];
+    size_t n = 0;
+    mp_imap_cmd_id cmd = cmds[which % 7];
+    memset(a, 0, sizeof(a));
+    switch (cmd) {
+    case MP_IMAP_CMD_SORT:
+        words(v, nv, a, &n);
+        a[n].kind = MP_IMAP_ARG_ASTRING;
+        a[n++].s = MP_SLICE_LIT("UTF-8");
+        a[n].kind = MP_IMAP_ARG_ATOM;
+        a[n++].s = MP_SLICE_LIT("ALL");
+        break;
+    case MP_IMAP_CMD_FETCH:
+    case MP_IMAP_CMD_UID_FETCH:
+        a[n].kind = MP_IMAP_ARG_SEQSET;
+        a[n].ranges = one;
+        a[n++].nranges = 1;
+        a[n].kind = MP_IMAP_ARG_ATOM;
+        a[n++].s = MP_SLICE_LIT("FLAGS");
+        words(v, nv, a, &n);
+        break;
+    case MP_IMAP_CMD_STORE:
+        a[n].kind = MP_IMAP_ARG_SEQSET;
+        a[n].ranges = one;
+        a[n++].nranges = 1;
+        words(v, nv, a, &n);
+        a[n].kind = MP_IMAP_ARG_ATOM;
+        a[n++].s = MP_SLICE_LIT("FLAGS");
+        a[n].kind = MP_IMAP_ARG_FLAG;
+        a[n++].s = MP_SLICE_LIT("\\Seen");
+        break;
+    case MP_IMAP_CMD_GETMETADATA:
+        words(v, nv, a, &n);
+        a[n].kind = MP_IMAP_ARG_MAILBOX;
+        a[n++].s = MP_SLICE_LIT("INBOX");
+        a[n].kind = MP_IMAP_ARG_ASTRING;
+        a[n++].s = MP_SLICE_LIT("/private/x");
+        break;
+    case MP_IMAP_CMD_LIST:
+        words(v, nv / 2, a, &n);
+        a[n].kind = MP_IMAP_ARG_MAILBOX;
+        a[n++].s = MP_SLICE_LIT("");
+        a[n].kind = MP_IMAP_ARG_LIST_MAILBOX;
+        a[n++].s = MP_SLICE_LIT("%");
+        a[n].kind = MP_IMAP_ARG_ATOM;
+        a[n++].s = MP_SLICE_LIT("RETURN");
+        words(v + nv / 2, nv - nv / 2, a, &n);
+        break;
+    default:
+        a[n].kind = MP_IMAP_ARG_MAILBOX;
+        a[n++].s = MP_SLICE_LIT("INBOX");
+        words(v, nv, a, &n);
+        break;
+    }
+    return mp_imap_write_command(w, "a1", cmd, a, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const items[] = { "FLAGS", "BODY.PEEK[HEADER.FIELDS (From To)]<0.100>",
@@ -110,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wflags |= MP_IMAP_W_LITERAL_MINUS;
         mode |= MP_IMAP_LITERAL_MINUS;
     }
-    tmpl = data[1] % 7;
+    tmpl = data[1] % 8;
     nv = values(data + 2, size - 2, v, 8);
     for (size_t i = 0; i + 1 < nv && nset < 4; i += 2)
         if (v[i].len >= 1) {
@@ -132,6 +232,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (pt->url != !(i & 1u) || !same(mp_slice_make(got.arena + pt->off, pt->len), v[i]))
                 abort();
         }
+        goto stable;
+    }
+    if (tmpl == 7) {
+        static const mp_imap_seq_range one = { 1, 1 };
+        if (write_closed_list(&w, (unsigned)data[0] >> 4, v, nv, &one) != MP_OK)
+            return 0; /* refused: nothing to check */
+        parse_back(ob.buf, ob.len, mode);
         goto stable;
     }
     for (;;) {

@@ -33,7 +33,9 @@
  * client's responses, as many as the mechanism's exchange has (PLAIN 1,
  * LOGIN 2, SCRAM-* 3 ..., one fewer with an initial response; the dump
  * assumes every exchange runs to its end); after IDLE the next line is
- * expected to be DONE.  BYTES are escaped with \r \n \\ \xHH.
+ * expected to be DONE; after ENABLE IMAP4rev2 / UTF8=ACCEPT the next
+ * commands are read in that mode (RFC 9051 grammar, UTF-8).  BYTES are
+ * escaped with \r \n \\ \xHH.
  * Exit status 0 when no command was bad, 1 otherwise.
  */
 #include <stdio.h>
@@ -45,7 +47,10 @@
 int dump_imap_server(FILE *in);
 
 typedef struct dumper {
+    mp_imap_cmd_parser *p;
     mp_imap_cmd_id last;
+    unsigned enable;  /* mode bits the ENABLE being read asks for */
+    unsigned mode;    /* mode bits in force */
     int had_ir;
     int auth_left;     /* client response lines still owed to AUTHENTICATE */
     char mech[24];
@@ -76,6 +81,7 @@ static int on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
     d->last = cmd;
     d->had_ir = 0;
     d->mech[0] = '\0';
+    d->enable = 0;
     printf("command %s ", mp_imap_cmd_name(cmd));
     dump_escaped(tag.ptr, tag.len);
     putchar('\n');
@@ -121,6 +127,12 @@ static int on_arg(void *user, const mp_imap_cmd_arg *a)
         [MP_IMAP_CA_BASE64] = "base64",
     };
     end_chunk(d);
+    if (d->last == MP_IMAP_CMD_ENABLE && a->kind == MP_IMAP_CA_ATOM) {
+        if (a->text.len == 9 && mp_slice_eq_ci(a->text, "IMAP4rev2", 9))
+            d->enable |= MP_IMAP_REV2;
+        if (a->text.len == 11 && mp_slice_eq_ci(a->text, "UTF8=ACCEPT", 11))
+            d->enable |= MP_IMAP_UTF8;
+    }
     fputs("  ", stdout);
     if (a->depth)
         printf("[%u] ", a->depth);
@@ -238,6 +250,11 @@ static int on_end(void *user)
     dumper *d = user;
     end_chunk(d);
     puts("end");
+    if (d->enable != 0) {
+        /* the server answers ENABLED: the mode holds from the next line */
+        d->mode |= d->enable;
+        mp_imap_cmd_parser_set_flags(d->p, d->mode);
+    }
     return 0;
 }
 
@@ -294,6 +311,7 @@ int dump_imap_server(FILE *in)
     dumper d;
     size_t n;
     memset(&d, 0, sizeof(d));
+    d.p = &p;
     if (mp_imap_cmd_parser_init(&p, buf, sizeof(buf), NULL, &cb, &d) != MP_OK)
         return 2;
     while ((n = fread(chunk, 1, dump_piece(sizeof(chunk)), in)) > 0) {

@@ -142,7 +142,10 @@ extern "C" {
     X(MP_ERR_IMAP_CMD_FETCH_ATT, 234, "IMAP fetch attribute unknown or malformed") \
     X(MP_ERR_IMAP_CMD_SECTION_TOO_LONG, 235, "IMAP BODY[section] longer than MP_IMAP_MAX_SECTION") \
     X(MP_ERR_IMAP_CMD_NOT_DONE, 236, "IMAP IDLE expects DONE")                \
-    X(MP_ERR_IMAP_CMD_ID_LIMIT, 237, "IMAP ID parameters above the RFC 2971 limits")
+    X(MP_ERR_IMAP_CMD_ID_LIMIT, 237, "IMAP ID parameters above the RFC 2971 limits") \
+    X(MP_ERR_IMAP_CMD_REV1_ONLY, 238, "IMAP4rev1-only syntax refused in IMAP4rev2 mode (RFC 9051 Appendix E)") \
+    X(MP_ERR_IMAP_CMD_SORT_KEY, 239, "IMAP SORT criterion unknown or malformed") \
+    X(MP_ERR_IMAP_CMD_OPTION, 240, "IMAP fetch/store modifier, LIST or GETMETADATA option malformed")
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,

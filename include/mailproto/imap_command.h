@@ -221,7 +221,21 @@ void mp_imap_writer_init(mp_imap_writer *w, mp_outbuf *out, unsigned flags);
  *    open, or a paused command is called with a different id.
  *  - MP_ERR_ARG: bad tag (empty, longer than MP_IMAP_MAX_TAG, not
  *    ASTRING-CHARs without '+'), unknown id, an argument kind misused,
- *    unbalanced LIST_BEGIN/LIST_END.
+ *    unbalanced LIST_BEGIN/LIST_END; a malformed search program (SEARCH,
+ *    SORT, THREAD); a list whose members the RFCs name that the command
+ *    parser would refuse: SORT criteria (RFC 5256 sort-key, REVERSE before
+ *    a key, RFC 5957 DISPLAYFROM / DISPLAYTO), fetch modifiers after the
+ *    items (CHANGEDSINCE mod-sequence-valzer, VANISHED only in UID FETCH
+ *    with CHANGEDSINCE; RFC 7162), store modifiers before the item
+ *    (UNCHANGEDSINCE), GETMETADATA options (RFC 5464: MAXSIZE number,
+ *    DEPTH 0 / 1 / infinity), LIST selection options (RECURSIVEMATCH needs
+ *    another than REMOTE; RFC 5258) and RETURN options (STATUS with a
+ *    non-empty status-att list; RFC 5819), STATUS items.  Extension
+ *    members (RFC 4466 tagged-ext, RFC 5258 option-extension) pass.
+ *  - MP_ERR_IMAP_CMD_REV1_ONLY: with MP_IMAP_W_REV2, what RFC 9051
+ *    Appendix E removed: the search keys NEW, OLD and RECENT, the status
+ *    item RECENT (STATUS, LIST RETURN (STATUS ...)), the CHECK command.
+ *    LSUB (deprecated, still defined) is written.
  *  - MP_ERR_BAD_VALUE: an argument that cannot be sent as it is (CR/LF in
  *    an atom or mailbox name, an empty or '0' sequence set, a bad flag,
  *    an impossible date); MP_ERR_NUL: NUL outside literal8; MP_ERR_UTF8 /
@@ -258,8 +272,10 @@ mp_status mp_imap_write_select(mp_imap_writer *w, const char *tag, int examine, 
 mp_status mp_imap_write_mailbox_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
                                         mp_slice mailbox);
 /* FETCH / UID FETCH (`uid`) of `items` (fetch-att keywords such as "FLAGS",
- * "BODY.PEEK[HEADER.FIELDS (From To)]<0.2048>"; one item is sent without
- * parentheses) with CHANGEDSINCE (non-zero) and VANISHED. */
+ * "BODY.PEEK[HEADER.FIELDS (From To)]<0.2048>", "PREVIEW (LAZY)" (RFC 8970:
+ * an item, SP and a parenthesised list of words); one item is sent
+ * without parentheses) with CHANGEDSINCE (non-zero) and VANISHED (UID
+ * FETCH with CHANGEDSINCE only, else MP_ERR_ARG; RFC 7162 §3.2.6). */
 mp_status mp_imap_write_fetch(mp_imap_writer *w, const char *tag, int uid,
                               const mp_imap_seq_range *set, size_t nset, const char *const *items,
                               size_t nitems, uint64_t changedsince, int vanished);
@@ -389,6 +405,32 @@ mp_status mp_imap_write_catenate_end(mp_imap_writer *w);
  * one BODY[...] section spec with its header list), MP_IMAP_MAX_ID_PAIRS /
  * _FIELD / _VALUE (RFC 2971 §3.3), and the shared IMAP limits. */
 
+/* What the parser refuses beyond the shape of the arguments (each through
+ * on_bad with the offset of the offending token; the server answers BAD
+ * and the parser goes on with the next line):
+ *  - MP_ERR_IMAP_CMD_REV1_ONLY in MP_IMAP_REV2 mode: the search keys NEW,
+ *    OLD, RECENT, the status item RECENT (STATUS and LIST RETURN (STATUS
+ *    ...)) and the CHECK command, which RFC 9051 Appendix E removed with
+ *    \Recent; IMAP4rev1 mode accepts them.  LSUB is deprecated by RFC 9051
+ *    but still defined: accepted in both modes.
+ *  - MP_ERR_IMAP_CMD_SORT_KEY: a SORT criterion that is not an RFC 5256 /
+ *    RFC 5957 sort-key, REVERSE not followed by a key, an empty list.
+ *  - MP_ERR_IMAP_CMD_OPTION: fetch modifiers (CHANGEDSINCE without a
+ *    mod-sequence-valzer, VANISHED outside UID FETCH or without
+ *    CHANGEDSINCE; RFC 7162), store modifiers (UNCHANGEDSINCE), GETMETADATA
+ *    options (MAXSIZE number, DEPTH 0 / 1 / infinity; RFC 5464), LIST
+ *    selection options (RECURSIVEMATCH alone or with REMOTE only; RFC 5258
+ *    §3.1) and RETURN options (STATUS needs a non-empty status-att list;
+ *    RFC 5819); a named member twice; an empty modifier or option list
+ *    where the grammar needs one member.  Other members follow the
+ *    extension grammar (RFC 4466 tagged-ext-label [SP tagged-ext-val], RFC
+ *    5258 option-extension [SP "(" ... ")"]) and are reported as ATOM
+ *    events with their values, for the host to judge.
+ *  - A lone PREVIEW item takes "(LAZY)" as its own modifiers (RFC 8970
+ *    §7): "FETCH 1 PREVIEW (LAZY)" reports att PREVIEW, "(" LAZY ")" at
+ *    depths 0 and 1; a list after it not starting with LAZY is the fetch
+ *    modifiers. */
+
 /* Kinds of argument events.  Which ones a command produces follows its
  * grammar (RFC 9051 §6, §9); `depth` is the parenthesis / search-key
  * nesting of the value. */
@@ -418,8 +460,9 @@ typedef enum mp_imap_cmd_arg_kind {
                                as SEQ events alone ("$": SEQ_LAST); groups
                                as LIST_BEGIN/END */
     MP_IMAP_CA_FETCH_ATT,   /* one fetch item: text = name ("BODY.PEEK",
-                               "ALL", "BINARY.SIZE"; PREVIEW (LAZY) inside an
-                               item list is followed by its own ( atom ) list),
+                               "ALL", "BINARY.SIZE"; PREVIEW (LAZY), in an
+                               item list or alone, is followed by its own
+                               ( atom ) list),
                                section (has_section;
                                canonical text: one space between header
                                names, a name quoted unless a plain atom),
@@ -566,6 +609,7 @@ typedef struct mp_imap_cmd_parser {
     uint64_t llen, loffset;
     uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
     uint8_t acat, autf8;         /* APPEND: inside CATENATE ( ), inside UTF8 ( ) */
+    uint8_t olist, ostate, oflags; /* closed option list being checked */
     uint8_t taglen;
     uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */
     char tag[MP_IMAP_MAX_TAG];

@@ -123,7 +123,9 @@ enum fs {
     FS_PARTIAL, FS_PARTIAL_END,
     FS_AFTER,     /* SP or ")" inside the list */
     FS_PMOD,      /* PREVIEW modifiers: "LAZY" (RFC 8970) */
-    FS_PMOD_SEP   /* SP or ")" */
+    FS_PMOD_SEP,  /* SP or ")" */
+    FS_LONE_SP,   /* a lone PREVIEW and SP: "(" (modifiers of either) */
+    FS_LONE_OPEN  /* "LAZY" (PREVIEW's) or a fetch-modifier */
 };
 
 /* ---- APPEND, STORE, generic lists --------------------------------------- */
@@ -222,56 +224,6 @@ static int stringish(const mp_imap_token *t)
 
 /* ---- values -------------------------------------------------------------- */
 
-/* seq-number = nz-number / "*" (nz-number fits in 32 bits). */
-static int parse_seqnum(const char *s, size_t n, uint32_t *out)
-{
-    uint64_t v = 0;
-    if (n == 1 && s[0] == '*') {
-        *out = MP_IMAP_SEQ_STAR;
-        return 1;
-    }
-    if (n == 0 || n > 10 || s[0] == '0')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10u + (uint64_t)(s[i] - '0');
-    }
-    if (v > UINT32_MAX)
-        return 0;
-    *out = (uint32_t)v;
-    return 1;
-}
-
-/* sequence-set (RFC 9051 §9): checks the whole text first, then reports
- * one SEQ event per range, so a bad set reports nothing. */
-static int seqset_check(mp_slice s)
-{
-    size_t i = 0;
-    if (s.len == 0)
-        return 0;
-    /* seq-last-command = "$" (RFC 9051 §9, RFC 5182): alone only. */
-    if (s.len == 1 && s.ptr[0] == '$')
-        return 1;
-    while (i <= s.len) {
-        size_t j = i, k;
-        uint32_t v;
-        while (j < s.len && s.ptr[j] != ',')
-            j++;
-        k = i;
-        while (k < j && s.ptr[k] != ':')
-            k++;
-        if (!parse_seqnum(s.ptr + i, k - i, &v))
-            return 0;
-        if (k < j && !parse_seqnum(s.ptr + k + 1, j - k - 1, &v))
-            return 0;
-        i = j + 1;
-        if (j == s.len)
-            break;
-    }
-    return 1;
-}
-
 static void emit_seqset(mp_imap_cmd_parser *p, mp_slice s, uint8_t depth)
 {
     size_t i = 0;
@@ -289,10 +241,10 @@ static void emit_seqset(mp_imap_cmd_parser *p, mp_slice s, uint8_t depth)
         k = i;
         while (k < j && s.ptr[k] != ':')
             k++;
-        (void)parse_seqnum(s.ptr + i, k - i, &a.range.lo);
+        (void)mp_imap_seqnum(s.ptr + i, k - i, &a.range.lo);
         a.range.hi = a.range.lo;
         if (k < j)
-            (void)parse_seqnum(s.ptr + k + 1, j - k - 1, &a.range.hi);
+            (void)mp_imap_seqnum(s.ptr + k + 1, j - k - 1, &a.range.hi);
         a.index = index++;
         a.text = mp_slice_make(s.ptr + i, j - i);
         emit(p, &a);
@@ -433,19 +385,6 @@ static int base64_chars(mp_slice s)
     return 1;
 }
 
-/* status-att (RFC 9051 §9, RFC 3501 RECENT, RFC 7162 HIGHESTMODSEQ, RFC
- * 7889 APPENDLIMIT, RFC 8474 MAILBOXID). */
-static int status_att(mp_slice s)
-{
-    static const char *const atts[] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
-                                        "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ",
-                                        "APPENDLIMIT", "MAILBOXID" };
-    for (size_t i = 0; i < sizeof(atts) / sizeof(atts[0]); i++)
-        if (is_word(s, atts[i]))
-            return 1;
-    return 0;
-}
-
 /* number64 (RFC 9051 §9): at most 2^63-1. */
 static int number_ok(const mp_imap_token *t)
 {
@@ -572,6 +511,72 @@ static int is_select(const mp_imap_cmd_parser *p)
     return p->cmd == MP_IMAP_CMD_SELECT || p->cmd == MP_IMAP_CMD_EXAMINE;
 }
 
+/* The closed option lists (cmd_chars.h): which one this list is. */
+static uint8_t olist_of(const mp_imap_cmd_parser *p)
+{
+    char op = p->prog[p->op];
+    switch (p->cmd) {
+    case MP_IMAP_CMD_SORT:
+    case MP_IMAP_CMD_UID_SORT:
+        return op == 'L' ? MP_IMAP_OL_SORT : MP_IMAP_OL_NONE;
+    case MP_IMAP_CMD_FETCH:
+        return op == 'L' ? MP_IMAP_OL_FETCH : MP_IMAP_OL_NONE;
+    case MP_IMAP_CMD_UID_FETCH:
+        return op == 'L' ? MP_IMAP_OL_UID_FETCH : MP_IMAP_OL_NONE;
+    case MP_IMAP_CMD_STORE:
+    case MP_IMAP_CMD_UID_STORE:
+        return op == 'o' ? MP_IMAP_OL_STORE : MP_IMAP_OL_NONE;
+    case MP_IMAP_CMD_GETMETADATA:
+        return op == 'o' ? MP_IMAP_OL_META : MP_IMAP_OL_NONE;
+    case MP_IMAP_CMD_LIST:
+        return op == 'o' ? MP_IMAP_OL_LSEL : op == 'L' ? MP_IMAP_OL_LRET : MP_IMAP_OL_NONE;
+    case MP_IMAP_CMD_STATUS:
+        return MP_IMAP_OL_STATUS;
+    default:
+        return MP_IMAP_OL_NONE;
+    }
+}
+
+/* Feed token `t` of a generic list to the option-list checker; `depth` as
+ * mp_imap_optck_step counts it.  Returns 0 after reporting a fault. */
+static int olist_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, unsigned depth)
+{
+    static const char *const rules[] = {
+        "", "RFC 5256 sort-criterion", "RFC 7162 fetch-modifier", "RFC 7162 fetch-modifier",
+        "RFC 7162 store-modifier", "RFC 5464 getmetadata-option", "RFC 5258 list-select-opt",
+        "RFC 5258 return-option", "RFC 9051 status-att"
+    };
+    mp_imap_optck c;
+    unsigned tk;
+    int st;
+    if (depth == 0)
+        p->olist = olist_of(p);
+    if (p->olist == MP_IMAP_OL_NONE)
+        return 1;
+    switch (t->kind) {
+    case MP_IMAP_TOK_LPAREN: tk = MP_IMAP_OT_OPEN; break;
+    case MP_IMAP_TOK_RPAREN: tk = MP_IMAP_OT_CLOSE; break;
+    case MP_IMAP_TOK_NUMBER: tk = MP_IMAP_OT_NUMBER; break;
+    case MP_IMAP_TOK_ATOM:
+        tk = looks_like_seqset(t->text) ? MP_IMAP_OT_SEQ : MP_IMAP_OT_ATOM;
+        break;
+    default: tk = MP_IMAP_OT_VALUE; break;
+    }
+    c.list = p->olist;
+    c.state = p->ostate;
+    c.flags = p->oflags;
+    st = mp_imap_optck_step(&c, tk, depth, t->text.ptr, t->text.len, t->num,
+                            (p->mode_flags & MP_IMAP_REV2) != 0);
+    p->ostate = c.state;
+    p->oflags = c.flags;
+    if (st != 0) {
+        fail(p, t, (mp_status)st,
+             st == MP_ERR_IMAP_CMD_REV1_ONLY ? "RFC 9051 Appendix E" : rules[p->olist]);
+        return 0;
+    }
+    return 1;
+}
+
 static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_list)
 {
     int as_seq = 0;
@@ -585,6 +590,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
             if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
                 return -1;
             if (is_select(p) && !qresync_close(p, t))
+                return -1;
+            if (!olist_tok(p, t, (unsigned)p->gdepth - 1u))
                 return -1;
             p->gdepth--;
             emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), (uint8_t)(depth - 1));
@@ -602,10 +609,12 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         return -1;
     if (is_select(p) && !qresync_value(p, t, &as_seq))
         return -1;
-    /* STATUS: "(" status-att *(SP status-att) ")" */
-    if (p->cmd == MP_IMAP_CMD_STATUS && t->kind != MP_IMAP_TOK_ATOM &&
-        t->kind != MP_IMAP_TOK_RPAREN && !(t->kind == MP_IMAP_TOK_LPAREN && p->gdepth == 0)) {
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 status-att");
+    /* STATUS atts, SORT criteria, modifiers and options: checked as they
+     * come (cmd_chars.h) */
+    if (t->kind == MP_IMAP_TOK_RPAREN) {
+        if (p->gdepth > 0 && p->gsub == GS_OPEN && !olist_tok(p, t, (unsigned)p->gdepth - 1u))
+            return -1;
+    } else if (!olist_tok(p, t, p->gdepth)) {
         return -1;
     }
     switch (t->kind) {
@@ -630,7 +639,7 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
     case MP_IMAP_TOK_NUMBER: {
         mp_imap_cmd_arg a;
         if (as_seq) {
-            if (!seqset_check(t->text)) {
+            if (!mp_imap_seqset_ok(t->text)) {
                 fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
                 return -1;
             }
@@ -648,12 +657,8 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         goto value_done;
     }
     case MP_IMAP_TOK_ATOM:
-        if (p->cmd == MP_IMAP_CMD_STATUS && (depth != 1 || !status_att(t->text))) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 status-att");
-            return -1;
-        }
         if (as_seq || looks_like_seqset(t->text)) {
-            if (!seqset_check(t->text)) {
+            if (!mp_imap_seqset_ok(t->text)) {
                 fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
                 return -1;
             }
@@ -771,7 +776,7 @@ static int search_number(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t 
 /* A sequence-set search key (bare or after UID) at depth d. */
 static int search_seqset(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d)
 {
-    if (!atomish(t) || !seqset_check(t->text)) {
+    if (!atomish(t) || !mp_imap_seqset_ok(t->text)) {
         fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
         return R_ERR;
     }
@@ -952,6 +957,10 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 9051 search-key");
             return R_ERR;
         }
+        if (k->rev1 && (p->mode_flags & MP_IMAP_REV2)) {
+            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, "RFC 9051 Appendix E (\\Recent)");
+            return R_ERR;
+        }
         emit_simple(p, MP_IMAP_CA_SEARCH_KEY, mp_slice_make(k->name, strlen(k->name)), d);
         switch (k->arg) {
         case MP_IMAP_KA_NONE:
@@ -1055,8 +1064,7 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         case FS_ATT: {
             size_t i;
             /* "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"] (RFC 8970
-             * §7), recognised inside a parenthesised item list only: after a
-             * lone PREVIEW a list is the fetch modifiers. */
+             * §7); for a lone PREVIEW see FS_LONE_SP. */
             if (t->kind == MP_IMAP_TOK_LPAREN && p->fsub == 3) {
                 emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 1);
                 p->fsub = 4;
@@ -1199,8 +1207,14 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             p->sub = FS_AFTER;
             return R_MORE;
         case FS_AFTER:
-            if (!p->fparen)
+            if (!p->fparen) {
+                if (p->fsub == 3 && t->kind == MP_IMAP_TOK_SP) {
+                    p->sub = FS_LONE_SP;
+                    p->tsp = 1;
+                    return R_MORE;
+                }
                 return R_PASS;
+            }
             if (t->kind == MP_IMAP_TOK_SP) {
                 p->sub = FS_ATT;
                 return R_MORE;
@@ -1213,7 +1227,8 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         case FS_PMOD:
             if (!atomish(t) || !is_word(t->text, "LAZY"))
                 goto bad;
-            emit_simple(p, MP_IMAP_CA_ATOM, t->text, 2);
+            /* fsub 5: a lone PREVIEW's list, one level up */
+            emit_simple(p, MP_IMAP_CA_ATOM, t->text, p->fsub == 5 ? 1 : 2);
             p->sub = FS_PMOD_SEP;
             return R_MORE;
         case FS_PMOD_SEP:
@@ -1222,12 +1237,45 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 return R_MORE;
             }
             if (t->kind == MP_IMAP_TOK_RPAREN) {
-                emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 1);
+                emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0),
+                            p->fsub == 5 ? 0 : 1);
                 p->fsub = 0;
                 p->sub = FS_AFTER;
                 return R_MORE;
             }
             goto bad;
+        case FS_LONE_SP:
+            /* "FETCH 1 PREVIEW (LAZY)": after a lone item the grammar has
+             * only fetch-modifiers, but PREVIEW's own "(" preview-mod ")"
+             * binds first (RFC 8970 §7).  The "(" reads the same for both
+             * (depth 0); the word after it decides. */
+            if (t->kind != MP_IMAP_TOK_LPAREN) {
+                /* as after any lone item: the modifiers' "(" is owed */
+                fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
+                return R_ERR;
+            }
+            emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 0);
+            p->sub = FS_LONE_OPEN;
+            return R_MORE;
+        case FS_LONE_OPEN: {
+            int r;
+            if (atomish(t) && is_word(t->text, "LAZY")) {
+                p->fsub = 5;
+                p->sub = FS_PMOD;
+                continue;
+            }
+            /* The fetch-modifiers: the '?L' of the program, its "(" read. */
+            p->op = (uint8_t)(p->op + 2);
+            p->sub = 0;
+            p->sp = 0;
+            p->gdepth = 1;
+            p->gsub = GS_OPEN;
+            p->olist = olist_of(p);
+            p->ostate = MP_IMAP_OS_NAME;
+            p->oflags = 0;
+            r = generic_tok(p, t, 1);
+            return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
+        }
         default:
             goto bad;
         }
@@ -1660,7 +1708,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         emit_simple(p, MP_IMAP_CA_BASE64, t->text, 0);
         return R_DONE;
     case 'S':
-        if (!atomish(t) || !seqset_check(t->text)) {
+        if (!atomish(t) || !mp_imap_seqset_ok(t->text)) {
             fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
             return R_ERR;
         }
@@ -1980,6 +2028,7 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->qstate = 0;
     p->acat = 0;
     p->autf8 = 0;
+    p->olist = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));
@@ -2022,6 +2071,12 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         cmd = find_command(t->text, p->phase == PH_UID_NAME);
         if (cmd == MP_IMAP_CMD_NONE_) {
             fail(p, t, MP_ERR_IMAP_CMD_UNKNOWN, "RFC 9051 command");
+            break;
+        }
+        if (cmd == MP_IMAP_CMD_CHECK && (p->mode_flags & MP_IMAP_REV2)) {
+            /* RFC 9051 Appendix E: CHECK was removed (NOOP does it) */
+            p->cmd = (uint8_t)cmd;
+            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, "RFC 9051 Appendix E (CHECK)");
             break;
         }
         start_command(p, cmd);

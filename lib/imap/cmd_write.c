@@ -612,6 +612,8 @@ static mp_status wr_begin(wr *r, mp_imap_writer *w, const char *tag, mp_imap_cmd
     }
     if (mp_imap_cmd_name(cmd) == NULL || !tag_ok(tag))
         return MP_ERR_ARG;
+    if (cmd == MP_IMAP_CMD_CHECK && (w->flags & MP_IMAP_W_REV2))
+        return MP_ERR_IMAP_CMD_REV1_ONLY; /* RFC 9051 Appendix E */
     r->mark = mp_outbuf_mark(r->ob);
     wr_puts(r, tag);
     wr_put(r, " ", 1);
@@ -727,7 +729,7 @@ static size_t unknown_key_args(const mp_imap_arg *a, size_t n)
  * none is owed and it holds at least one key (RFC 9051 §9: search-key =
  * ... / "NOT" SP search-key / "OR" SP search-key SP search-key /
  * "(" search-key *(SP search-key) ")"). */
-static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top)
+static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top, int *rev1)
 {
     size_t need = 0, keys = 0;
     while (i < n) {
@@ -760,6 +762,8 @@ static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top)
                 if (x->s.len == strlen(mp_imap_search_keys[j].name) &&
                     mp_slice_eq_ci(x->s, mp_imap_search_keys[j].name, x->s.len))
                     k = &mp_imap_search_keys[j];
+            if (k != NULL && k->rev1)
+                *rev1 = 1;
             if (k != NULL && (k->arg == MP_IMAP_KA_NOT || k->arg == MP_IMAP_KA_OR)) {
                 owes = k->arg == MP_IMAP_KA_NOT ? 1 : 2;
                 i++;
@@ -785,15 +789,16 @@ static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top)
 
 /* SEARCH [RETURN (...)] [CHARSET x] keys, SORT (criteria) charset keys,
  * THREAD algorithm charset keys: the key part is a well-formed program. */
-static int search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n)
+static mp_status search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, int rev2)
 {
     size_t i = 0;
+    int rev1 = 0;
     if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH) {
         if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 6 &&
             mp_slice_eq_ci(a[i].s, "RETURN", 6)) {
             size_t d = 0;
             if (++i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
-                return 0;
+                return MP_ERR_ARG;
             do {
                 if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
                     d++;
@@ -805,13 +810,13 @@ static int search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n)
         if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 7 &&
             mp_slice_eq_ci(a[i].s, "CHARSET", 7)) {
             if (i + 1 >= n || !arg_is_string(&a[i + 1]))
-                return 0;
+                return MP_ERR_ARG;
             i += 2;
         }
     } else if (cmd == MP_IMAP_CMD_SORT || cmd == MP_IMAP_CMD_UID_SORT) {
         size_t d = 0;
         if (n == 0 || a[0].kind != MP_IMAP_ARG_LIST_BEGIN)
-            return 0;
+            return MP_ERR_ARG;
         do {
             if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
                 d++;
@@ -820,21 +825,167 @@ static int search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n)
             i++;
         } while (i < n && d > 0);
         if (i >= n || !arg_is_string(&a[i]))
-            return 0;
+            return MP_ERR_ARG;
         i++;
     } else if (cmd == MP_IMAP_CMD_THREAD || cmd == MP_IMAP_CMD_UID_THREAD) {
         if (n < 2 || a[0].kind != MP_IMAP_ARG_ATOM || !arg_is_string(&a[1]))
-            return 0;
+            return MP_ERR_ARG;
         i = 2;
     } else {
-        return 1;
+        return MP_OK;
     }
-    if (!search_level_ok(a, i, n, 1))
-        return 0;
+    if (!search_level_ok(a, i, n, 1, &rev1))
+        return MP_ERR_ARG;
     for (size_t j = i; j < n; j++)
-        if (a[j].kind == MP_IMAP_ARG_LIST_BEGIN && !search_level_ok(a, j + 1, n, 0))
-            return 0;
-    return 1;
+        if (a[j].kind == MP_IMAP_ARG_LIST_BEGIN && !search_level_ok(a, j + 1, n, 0, &rev1))
+            return MP_ERR_ARG;
+    /* RFC 9051 Appendix E: NEW, OLD and RECENT went with \Recent */
+    return rev1 && rev2 ? MP_ERR_IMAP_CMD_REV1_ONLY : MP_OK;
+}
+
+/* ---- closed option lists (cmd_chars.h, shared with the parser) ---------- */
+
+/* Check the list opening at a[i] against list kind `list`; *end is set to
+ * the index after its LIST_END. */
+static mp_status olist_ok(unsigned list, const mp_imap_arg *a, size_t i, size_t n, size_t *end,
+                          int rev2)
+{
+    mp_imap_optck c;
+    unsigned depth = 0;
+    mp_imap_optck_init(&c, list);
+    if (i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
+        return MP_ERR_ARG;
+    for (; i < n; i++) {
+        const mp_imap_arg *x = &a[i];
+        unsigned tk, d = depth;
+        uint64_t num = 0;
+        const char *s = x->s.ptr;
+        size_t len = s != NULL ? x->s.len : 0;
+        int st;
+        switch (x->kind) {
+        case MP_IMAP_ARG_LIST_BEGIN:
+            tk = MP_IMAP_OT_OPEN;
+            depth++;
+            break;
+        case MP_IMAP_ARG_LIST_END:
+            tk = MP_IMAP_OT_CLOSE;
+            if (depth == 0)
+                return MP_ERR_ARG;
+            d = --depth;
+            break;
+        case MP_IMAP_ARG_NUMBER:
+            tk = MP_IMAP_OT_NUMBER;
+            num = x->num;
+            break;
+        case MP_IMAP_ARG_SEQSET:
+        case MP_IMAP_ARG_SEQ_LAST:
+            tk = MP_IMAP_OT_SEQ;
+            break;
+        case MP_IMAP_ARG_ATOM:
+            tk = MP_IMAP_OT_ATOM;
+            /* a plain word here, never a fetch item's brackets */
+            for (size_t k = 0; k < len; k++)
+                if (!(mp_imap_cc((unsigned char)s[k]) & MP_IMAP_CC_LIST))
+                    return MP_ERR_ARG;
+            if (mp_imap_word_eq(s, len, "NIL"))
+                tk = MP_IMAP_OT_VALUE; /* the parser reads NIL, not a word */
+            if (len > 0 && ((s[0] >= '0' && s[0] <= '9') || s[0] == '*' ||
+                            (len == 1 && s[0] == '$'))) {
+                /* as the parser reads it: digits are a number, else a
+                 * sequence set, which must be one ("$STATUS" is a word) */
+                tk = mp_parse_u64(x->s, (uint64_t)INT64_MAX, &num) == MP_OK ? MP_IMAP_OT_NUMBER
+                                                                           : MP_IMAP_OT_SEQ;
+                if (tk == MP_IMAP_OT_SEQ && !mp_imap_seqset_ok(x->s))
+                    return MP_ERR_ARG;
+            }
+            break;
+        default:
+            tk = MP_IMAP_OT_VALUE;
+            break;
+        }
+        st = mp_imap_optck_step(&c, tk, d, s, len, num, rev2);
+        if (st != 0)
+            return st == MP_ERR_IMAP_CMD_REV1_ONLY ? MP_ERR_IMAP_CMD_REV1_ONLY : MP_ERR_ARG;
+        if (depth == 0) {
+            *end = i + 1;
+            return MP_OK;
+        }
+    }
+    return MP_ERR_ARG;
+}
+
+static int arg_is_word(const mp_imap_arg *a, const char *w)
+{
+    return a->kind == MP_IMAP_ARG_ATOM && a->s.ptr != NULL &&
+           mp_imap_word_eq(a->s.ptr, a->s.len, w);
+}
+
+/* The index after the value or list at a[i]. */
+static size_t skip_value(const mp_imap_arg *a, size_t i, size_t n)
+{
+    size_t d = 0;
+    do {
+        if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
+            d++;
+        else if (a[i].kind == MP_IMAP_ARG_LIST_END && d > 0)
+            d--;
+        i++;
+    } while (i < n && d > 0);
+    return i;
+}
+
+/* The lists of mp_imap_write_command's arguments whose members the RFCs
+ * name: SORT criteria, fetch / store modifiers, GETMETADATA options, LIST
+ * selection and return options, STATUS items. */
+static mp_status options_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, int rev2)
+{
+    size_t i = 0, end = 0;
+    mp_status st;
+    switch (cmd) {
+    case MP_IMAP_CMD_SORT:
+    case MP_IMAP_CMD_UID_SORT:
+        return olist_ok(MP_IMAP_OL_SORT, a, 0, n, &end, rev2);
+    case MP_IMAP_CMD_STATUS:
+        return n < 2 ? MP_ERR_ARG : olist_ok(MP_IMAP_OL_STATUS, a, 1, n, &end, rev2);
+    case MP_IMAP_CMD_GETMETADATA:
+        if (n > 0 && a[0].kind == MP_IMAP_ARG_LIST_BEGIN)
+            return olist_ok(MP_IMAP_OL_META, a, 0, n, &end, rev2);
+        return MP_OK;
+    case MP_IMAP_CMD_STORE:
+    case MP_IMAP_CMD_UID_STORE:
+        if (n > 1 && a[1].kind == MP_IMAP_ARG_LIST_BEGIN)
+            return olist_ok(MP_IMAP_OL_STORE, a, 1, n, &end, rev2);
+        return MP_OK;
+    case MP_IMAP_CMD_FETCH:
+    case MP_IMAP_CMD_UID_FETCH:
+        if (n < 2)
+            return MP_OK;
+        i = skip_value(a, 1, n);
+        /* a lone PREVIEW takes its own "(LAZY)" first (RFC 8970 §7) */
+        if (i + 1 < n && a[1].kind == MP_IMAP_ARG_ATOM && arg_is_word(&a[1], "PREVIEW") &&
+            a[i].kind == MP_IMAP_ARG_LIST_BEGIN && arg_is_word(&a[i + 1], "LAZY"))
+            i = skip_value(a, i, n);
+        if (i < n)
+            return olist_ok(cmd == MP_IMAP_CMD_FETCH ? MP_IMAP_OL_FETCH : MP_IMAP_OL_UID_FETCH, a,
+                            i, n, &end, rev2);
+        return MP_OK;
+    case MP_IMAP_CMD_LIST:
+        if (n > 0 && a[0].kind == MP_IMAP_ARG_LIST_BEGIN) {
+            st = olist_ok(MP_IMAP_OL_LSEL, a, 0, n, &i, rev2);
+            if (st != MP_OK)
+                return st;
+        }
+        /* mailbox, then a pattern or a list of patterns, then RETURN */
+        if (i < n)
+            i = skip_value(a, i, n);
+        if (i < n)
+            i = skip_value(a, i, n);
+        if (i < n && arg_is_word(&a[i], "RETURN"))
+            return olist_ok(MP_IMAP_OL_LRET, a, i + 1, n, &end, rev2);
+        return MP_OK;
+    default:
+        return MP_OK;
+    }
 }
 
 mp_status mp_imap_write_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,
@@ -844,8 +995,11 @@ mp_status mp_imap_write_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_
     mp_status st;
     if (cmd == MP_IMAP_CMD_APPEND || (args == NULL && nargs != 0))
         return MP_ERR_ARG;
-    if (!search_program_ok(cmd, args, nargs))
-        return MP_ERR_ARG;
+    st = search_program_ok(cmd, args, nargs, (w->flags & MP_IMAP_W_REV2) != 0);
+    if (st == MP_OK)
+        st = options_ok(cmd, args, nargs, (w->flags & MP_IMAP_W_REV2) != 0);
+    if (st != MP_OK)
+        return st;
     st = wr_begin(&r, w, tag, cmd);
     if (st != MP_OK)
         return st;
@@ -964,6 +1118,31 @@ mp_status mp_imap_write_select(mp_imap_writer *w, const char *tag, int examine, 
     return wr_end(&r, cmd, 1);
 }
 
+/* One fetch item; "PREVIEW (LAZY)" (RFC 8970 §7: name SP "(" words ")")
+ * goes as the name and a list of words, each checked as an atom. */
+static void arg_fetch_item(wr *r, const char *item)
+{
+    size_t n = item != NULL ? strlen(item) : 0, k = 0;
+    while (k < n && item[k] != ' ' && item[k] != '[')
+        k++;
+    if (k + 3 > n || item[k] != ' ' || item[k + 1] != '(' || item[n - 1] != ')') {
+        arg_atom(r, item);
+        return;
+    }
+    arg_slice(r, MP_IMAP_ARG_ATOM, mp_slice_make(item, k));
+    arg_kind(r, MP_IMAP_ARG_LIST_BEGIN);
+    for (size_t i = k + 2; i < n - 1;) {
+        size_t j = i;
+        while (j < n - 1 && item[j] != ' ')
+            j++;
+        arg_slice(r, MP_IMAP_ARG_ATOM, mp_slice_make(item + i, j - i));
+        i = j + 1;
+        if (j + 1 == n - 1)
+            wr_fail(r, MP_ERR_BAD_VALUE); /* "(a )" */
+    }
+    arg_kind(r, MP_IMAP_ARG_LIST_END);
+}
+
 mp_status mp_imap_write_fetch(mp_imap_writer *w, const char *tag, int uid,
                               const mp_imap_seq_range *set, size_t nset, const char *const *items,
                               size_t nitems, uint64_t changedsince, int vanished)
@@ -977,11 +1156,11 @@ mp_status mp_imap_write_fetch(mp_imap_writer *w, const char *tag, int uid,
     if (items == NULL || nitems == 0) {
         wr_fail(&r, MP_ERR_ARG);
     } else if (nitems == 1) {
-        arg_atom(&r, items[0]);
+        arg_fetch_item(&r, items[0]);
     } else {
         arg_kind(&r, MP_IMAP_ARG_LIST_BEGIN);
         for (size_t i = 0; i < nitems; i++)
-            arg_atom(&r, items[i]);
+            arg_fetch_item(&r, items[i]);
         arg_kind(&r, MP_IMAP_ARG_LIST_END);
     }
     if (changedsince != 0 || vanished) {

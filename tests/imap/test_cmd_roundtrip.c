@@ -160,6 +160,39 @@ static void test_catenate(void **st)
     roundtrip(0, "M2 APPEND x catenate (url \"/a;UID=1\" text {0+}\r\n)\r\n", 51);
 }
 
+/* The lists whose members the RFCs name: a lone PREVIEW (LAZY), SORT
+ * criteria, modifiers, GETMETADATA and LIST options, in both modes. */
+static const char *const closed_lists[] = {
+    "a FETCH 1 PREVIEW (LAZY)\r\n",
+    "b UID FETCH 1:* PREVIEW (LAZY) (CHANGEDSINCE 5 VANISHED)\r\n",
+    "c FETCH 1 PREVIEW (CHANGEDSINCE 5)\r\n",
+    "d FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)\r\n",
+    "e FETCH 1 FLAGS (X-FOO 1:5 X-BAR (a (b)) X-BAZ)\r\n",
+    "f STORE 1 (UNCHANGEDSINCE 0 X-FOO 3) FLAGS \\Seen\r\n",
+    "g SORT (REVERSE ARRIVAL cc DISPLAYFROM REVERSE DISPLAYTO) UTF-8 ALL\r\n",
+    "h GETMETADATA (MAXSIZE 1024 DEPTH infinity X-FOO (1 2)) INBOX /private/x\r\n",
+    "i LIST (SPECIAL-USE RECURSIVEMATCH REMOTE) \"\" % RETURN (CHILDREN STATUS (SIZE) X-MINE (1 (2)))\r\n",
+    "j LIST () \"\" % RETURN ()\r\n",
+    "k STATUS INBOX (MESSAGES UNSEEN HIGHESTMODSEQ)\r\n",
+    /* fuzz_imap_cmd_write: "5:5" goes back as "5", read as a number */
+    "m GETMETADATA (X-A 5:5 X-B 7:7,9) INBOX /private/x\r\n",
+    /* fuzz_imap_cmd: "$" leads a word, not a sequence set */
+    "l LIST (SUBSCRIBED RECURSIVEMATCH) \"\" % RETURN (CHILDREN $STATUS (MESSAGES))\r\n",
+};
+
+static void test_closed_lists(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof(closed_lists) / sizeof(closed_lists[0]); i++) {
+        roundtrip(0, closed_lists[i], strlen(closed_lists[i]));
+        roundtrip(MP_IMAP_REV2, closed_lists[i], strlen(closed_lists[i]));
+    }
+    /* rev1 only, and still written back in rev1 */
+    roundtrip(0, "l SEARCH NEW OLD RECENT\r\n", 25);
+    roundtrip(0, "m STATUS INBOX (RECENT)\r\n", 25);
+    roundtrip(0, "n CHECK\r\n", 9);
+}
+
 static void test_fuzz_regressions(void **st)
 {
     (void)st;
@@ -178,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_binary_and_utf8),
         cmocka_unit_test(test_catenate),
         cmocka_unit_test(test_fuzz_regressions),
+        cmocka_unit_test(test_closed_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,15 @@ static void test_catenate_multiappend(void **st)
     run_file("catenate_multiappend", MP_IMAP_UTF8);
 }
 
+/* An IMAP4rev2 client (RFC 9051 examples with RFC 5258, 5819, 7162, 8970,
+ * 5256 and 5464 options), with three IMAP4rev1-only commands refused
+ * (RFC 9051 Appendix E) and LSUB, deprecated, still read. */
+static void test_rev2_session(void **st)
+{
+    (void)st;
+    run_file("rev2_session", MP_IMAP_REV2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +102,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_literals),
         cmocka_unit_test(test_catenate_rfc4469),
         cmocka_unit_test(test_catenate_multiappend),
+        cmocka_unit_test(test_rev2_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

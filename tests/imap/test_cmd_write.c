@@ -739,6 +739,156 @@ static void test_auth_idle_id(void **st)
     }
 }
 
+static void test_rev2_refusals(void **st)
+{
+    /* RFC 9051 Appendix E: the writer refuses in rev2 what a rev2 server
+     * refuses (MP_ERR_IMAP_CMD_REV1_ONLY) and writes it in rev1. */
+    static const mp_imap_seq_range one = { 1, 1 };
+    mp_imap_arg srch[] = { A_ATOM("NOT"), A_OPEN, A_ATOM("OR"), A_ATOM("NEW"), A_ATOM("SEEN"),
+                           A_CLOSE };
+    mp_imap_arg subj[] = { A_ATOM("SUBJECT"), A_ATOM("RECENT") };
+    mp_imap_arg stat[] = { A_MBOX("INBOX"), A_OPEN, A_ATOM("RECENT"), A_CLOSE };
+    mp_imap_arg list[] = { A_MBOX(""), A_LMBOX("%"), A_ATOM("RETURN"), A_OPEN,
+                           A_ATOM("STATUS"), A_OPEN, A_ATOM("recent"), A_CLOSE, A_CLOSE };
+    mp_imap_arg sort[] = { A_OPEN, A_ATOM("DATE"), A_CLOSE, A_ASTR("UTF-8"), A_ATOM("OLD") };
+    (void)st;
+    (void)one;
+    fresh(0);
+    assert_int_equal(CMD("a", MP_IMAP_CMD_SEARCH, srch), MP_OK);
+    expect_out("a SEARCH NOT (OR NEW SEEN)\r\n");
+    assert_int_equal(CMD("b", MP_IMAP_CMD_STATUS, stat), MP_OK);
+    expect_out("b STATUS INBOX (RECENT)\r\n");
+    assert_int_equal(mp_imap_write_command(&w, "c", MP_IMAP_CMD_CHECK, NULL, 0), MP_OK);
+    expect_out("c CHECK\r\n");
+    assert_int_equal(CMD("d", MP_IMAP_CMD_LIST, list), MP_OK);
+    expect_out("d LIST \"\" % RETURN (STATUS (recent))\r\n");
+    assert_int_equal(CMD("e", MP_IMAP_CMD_SORT, sort), MP_OK);
+    expect_out("e SORT (DATE) UTF-8 OLD\r\n");
+    fresh(MP_IMAP_W_REV2);
+    assert_int_equal(CMD("a", MP_IMAP_CMD_SEARCH, srch), MP_ERR_IMAP_CMD_REV1_ONLY);
+    assert_int_equal(CMD("a", MP_IMAP_CMD_UID_SEARCH, srch), MP_ERR_IMAP_CMD_REV1_ONLY);
+    assert_int_equal(CMD("b", MP_IMAP_CMD_STATUS, stat), MP_ERR_IMAP_CMD_REV1_ONLY);
+    assert_int_equal(mp_imap_write_command(&w, "c", MP_IMAP_CMD_CHECK, NULL, 0),
+                     MP_ERR_IMAP_CMD_REV1_ONLY);
+    assert_int_equal(CMD("d", MP_IMAP_CMD_LIST, list), MP_ERR_IMAP_CMD_REV1_ONLY);
+    assert_int_equal(CMD("e", MP_IMAP_CMD_SORT, sort), MP_ERR_IMAP_CMD_REV1_ONLY);
+    assert_int_equal(ob.len, 0);
+    /* a value spelled like a key is not a key */
+    assert_int_equal(CMD("f", MP_IMAP_CMD_SEARCH, subj), MP_OK);
+    expect_out("f SEARCH SUBJECT RECENT\r\n");
+}
+
+static void test_closed_lists(void **st)
+{
+    /* What the parser refuses (RFC 5256, RFC 7162, RFC 5464, RFC 5258) the
+     * writer refuses with MP_ERR_ARG; extensions pass. */
+    static const mp_imap_seq_range one = { 1, 1 };
+#define A_SEQ1 { MP_IMAP_ARG_SEQSET, { NULL, 0 }, 0, &one, 1, NULL }
+    const struct {
+        mp_imap_cmd_id cmd;
+        mp_imap_arg a[12];
+        size_t n;
+        mp_status want;
+        const char *out;
+    } v[] = {
+        { MP_IMAP_CMD_SORT, { A_OPEN, A_ATOM("REVERSE"), A_ATOM("DISPLAYFROM"), A_ATOM("cc"),
+                              A_CLOSE, A_ASTR("UTF-8"), A_ATOM("ALL") }, 7, MP_OK,
+          "t SORT (REVERSE DISPLAYFROM cc) UTF-8 ALL\r\n" },
+        { MP_IMAP_CMD_SORT, { A_OPEN, A_ATOM("DATE"), A_ATOM("REVERSE"), A_CLOSE, A_ASTR("UTF-8"),
+                              A_ATOM("ALL") }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_UID_SORT, { A_OPEN, A_ATOM("X-SCORE"), A_CLOSE, A_ASTR("UTF-8"),
+                                  A_ATOM("ALL") }, 5, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_SORT, { A_OPEN, A_CLOSE, A_ASTR("UTF-8"), A_ATOM("ALL") }, 4, MP_ERR_ARG,
+          NULL },
+        { MP_IMAP_CMD_UID_FETCH, { A_SEQ1, A_ATOM("FLAGS"), A_OPEN, A_ATOM("CHANGEDSINCE"),
+                                   A_NUM(0), A_ATOM("VANISHED"), A_CLOSE }, 7, MP_OK,
+          "t UID FETCH 1 FLAGS (CHANGEDSINCE 0 VANISHED)\r\n" },
+        { MP_IMAP_CMD_FETCH, { A_SEQ1, A_ATOM("FLAGS"), A_OPEN, A_ATOM("CHANGEDSINCE"), A_NUM(1),
+                               A_ATOM("VANISHED"), A_CLOSE }, 7, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_UID_FETCH, { A_SEQ1, A_ATOM("FLAGS"), A_OPEN, A_ATOM("VANISHED"), A_CLOSE },
+          5, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_FETCH, { A_SEQ1, A_ATOM("FLAGS"), A_OPEN, A_ATOM("CHANGEDSINCE"), A_CLOSE },
+          5, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_FETCH, { A_SEQ1, A_OPEN, A_ATOM("FLAGS"), A_CLOSE, A_OPEN, A_ATOM("X-FOO"),
+                               A_ATOM("1:5"), A_ATOM("X-BAR"), A_CLOSE }, 9, MP_OK,
+          "t FETCH 1 (FLAGS) (X-FOO 1:5 X-BAR)\r\n" },
+        { MP_IMAP_CMD_FETCH, { A_SEQ1, A_ATOM("PREVIEW"), A_OPEN, A_ATOM("LAZY"), A_CLOSE }, 5,
+          MP_OK, "t FETCH 1 PREVIEW (LAZY)\r\n" },
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("UNCHANGEDSINCE"), A_CLOSE,
+                               A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_CLOSE, A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 5,
+          MP_ERR_ARG, NULL },
+        /* fuzz_imap_cmd_write: a word led by a digit is a sequence set to
+         * the parser, so it must be one */
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("X-FOO"), A_OPEN, A_ATOM("1IDLE"), A_CLOSE,
+                               A_CLOSE, A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 9, MP_ERR_ARG,
+          NULL },
+        { MP_IMAP_CMD_LIST, { A_MBOX(""), A_LMBOX("%"), A_ATOM("RETURN"), A_OPEN,
+                              A_ATOM("[$,;)"), A_CLOSE }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_GETMETADATA, { A_OPEN, A_ATOM("X-A"), A_ATOM("011099612964785575254"),
+                                     A_CLOSE, A_MBOX("INBOX"), A_ASTR("/private/x") }, 6,
+          MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("nil"), A_CLOSE, A_ATOM("FLAGS"),
+                               A_FLAG("\\Seen") }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STORE, { A_SEQ1, A_OPEN, A_ATOM("X-FOO"), A_OPEN, A_ATOM("1:*"), A_CLOSE,
+                               A_CLOSE, A_ATOM("FLAGS"), A_FLAG("\\Seen") }, 9, MP_OK,
+          "t STORE 1 (X-FOO (1:*)) FLAGS \\Seen\r\n" },
+        { MP_IMAP_CMD_GETMETADATA, { A_OPEN, A_ATOM("DEPTH"), A_ATOM("infinity"),
+                                     A_ATOM("MAXSIZE"), A_NUM(10), A_CLOSE, A_MBOX("INBOX"),
+                                     A_ASTR("/private/x") }, 8, MP_OK,
+          "t GETMETADATA (DEPTH infinity MAXSIZE 10) INBOX /private/x\r\n" },
+        { MP_IMAP_CMD_GETMETADATA, { A_OPEN, A_ATOM("DEPTH"), A_NUM(2), A_CLOSE,
+                                     A_MBOX("INBOX"), A_ASTR("/private/x") }, 6, MP_ERR_ARG,
+          NULL },
+        { MP_IMAP_CMD_GETMETADATA, { A_OPEN, A_ATOM("MAXSIZE"), A_NUM(1ull << 32), A_CLOSE,
+                                     A_MBOX("INBOX"), A_ASTR("/private/x") }, 6, MP_ERR_ARG,
+          NULL },
+        { MP_IMAP_CMD_LIST, { A_OPEN, A_ATOM("RECURSIVEMATCH"), A_CLOSE, A_MBOX(""),
+                              A_LMBOX("%") }, 5, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_LIST, { A_OPEN, A_ATOM("REMOTE"), A_ATOM("RECURSIVEMATCH"), A_CLOSE,
+                              A_MBOX(""), A_LMBOX("%") }, 6, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_LIST, { A_OPEN, A_ATOM("SPECIAL-USE"), A_ATOM("RECURSIVEMATCH"), A_CLOSE,
+                              A_MBOX(""), A_LMBOX("%"), A_ATOM("RETURN"), A_OPEN,
+                              A_ATOM("X-MINE"), A_OPEN, A_ATOM("a"), A_CLOSE }, 12, MP_ERR_ARG,
+          NULL },
+        { MP_IMAP_CMD_LIST, { A_MBOX(""), A_LMBOX("%"), A_ATOM("RETURN"), A_OPEN,
+                              A_ATOM("STATUS"), A_OPEN, A_CLOSE, A_CLOSE }, 8, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_LIST, { A_MBOX(""), A_LMBOX("%"), A_ATOM("RETURN"), A_OPEN,
+                              A_ATOM("X-MINE"), A_NUM(5), A_CLOSE }, 7, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STATUS, { A_MBOX("INBOX"), A_OPEN, A_CLOSE }, 3, MP_ERR_ARG, NULL },
+        { MP_IMAP_CMD_STATUS, { A_MBOX("INBOX"), A_OPEN, A_ATOM("BOGUS"), A_CLOSE }, 4,
+          MP_ERR_ARG, NULL },
+    };
+#undef A_SEQ1
+    (void)st;
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        fresh(0);
+        if (mp_imap_write_command(&w, "t", v[i].cmd, v[i].a, v[i].n) != v[i].want) {
+            print_error("vector %zu: got %s\n", i,
+                        mp_status_name(mp_imap_write_command(&w, "t", v[i].cmd, v[i].a, v[i].n)));
+            fail();
+        }
+        if (v[i].out != NULL)
+            expect_out(v[i].out);
+        else
+            assert_int_equal(ob.len, 0);
+    }
+}
+
+static void test_preview_lone_write(void **st)
+{
+    /* RFC 8970 §7: one item with its modifier goes without the outer
+     * parentheses, and CHANGEDSINCE may follow. */
+    static const mp_imap_seq_range one = { 1, 1 };
+    const char *items[] = { "PREVIEW (LAZY)" };
+    (void)st;
+    fresh(0);
+    assert_int_equal(mp_imap_write_fetch(&w, "a", 1, &one, 1, items, 1, 5, 1), MP_OK);
+    expect_out("a UID FETCH 1 PREVIEW (LAZY) (CHANGEDSINCE 5 VANISHED)\r\n");
+    assert_int_equal(mp_imap_write_fetch(&w, "a", 0, &one, 1, items, 1, 0, 1), MP_ERR_ARG);
+    assert_int_equal(ob.len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -756,6 +906,9 @@ int main(void)
         cmocka_unit_test(test_datetime_and_append),
         cmocka_unit_test(test_catenate),
         cmocka_unit_test(test_auth_idle_id),
+        cmocka_unit_test(test_rev2_refusals),
+        cmocka_unit_test(test_closed_lists),
+        cmocka_unit_test(test_preview_lone_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
