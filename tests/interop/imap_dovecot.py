@@ -24,12 +24,11 @@ import re
 import signal
 import socket
 import subprocess
-import threading
 import time
 
 import iop
 from iop import Fail, Skip, expect, free_port, log, need, read
-from peers import reap_group
+from peers import HoldProxy, reap_group
 
 MSG_DIR = os.path.join(iop.DATA, 'imap')
 USER, PASSWORD = 'alice', 'S3cret pass'
@@ -1039,63 +1038,6 @@ def case_variety(run, prog):
 
 # ------------------------------------------------------------ client-stream cases
 
-class LogProxy:
-    """A transparent TCP proxy to Dovecot recording what clients send
-    (client->server bytes of every connection, in connection order)."""
-
-    def __init__(self, run, upstream):
-        self.upstream = upstream
-        self.conns = []
-        self.lock = threading.Lock()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.closing = False
-        threading.Thread(target=self._accept, daemon=True).start()
-        run.at_exit(self.close)
-
-    def _accept(self):
-        while not self.closing:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            s = socket.create_connection(('127.0.0.1', self.upstream))
-            rec = [bytearray(), bytearray()]
-            with self.lock:
-                self.conns.append(rec)
-            for src, dst, buf in ((c, s, rec[0]), (s, c, rec[1])):
-                threading.Thread(target=self._pump, args=(src, dst, buf), daemon=True).start()
-
-    def _pump(self, src, dst, buf):
-        while True:
-            try:
-                data = src.recv(65536)
-            except OSError:
-                data = b''
-            if not data:
-                try:
-                    dst.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
-                return
-            with self.lock:
-                buf += data
-            try:
-                dst.sendall(data)
-            except OSError:
-                return
-
-    def close(self):
-        self.closing = True
-        self.sock.close()
-
-    def streams(self):
-        with self.lock:
-            return [(bytes(c), bytes(s)) for c, s in self.conns]
-
-
 def check_client_streams(run, prog, proxy, who, min_conns=1, must=()):
     time.sleep(0.2)  # the pumps flush after the client exits
     streams = proxy.streams()
@@ -1180,7 +1122,7 @@ def case_client_imaplib(run, prog):
     """Python imaplib's commands (login, list, select, fetch, search, sort,
     thread, store, copy, move, append with a sync literal, expunge)."""
     srv = DovecotImap(run, messages())
-    proxy = LogProxy(run, srv.port)
+    proxy = HoldProxy(run, srv.port, hold=0)
     script = run.write('imaplib_client.py', IMAPLIB_SCRIPT.encode())
     run.cmd(['/usr/bin/python3', script, str(proxy.port), USER, PASSWORD], name='imaplib',
             timeout=30)
@@ -1224,7 +1166,7 @@ def case_client_mbsync(run, prog):
     message, flags, a deletion) pushed back: APPEND, UID STORE, EXPUNGE."""
     need('mbsync')
     srv = DovecotImap(run, messages())
-    proxy = LogProxy(run, srv.port)
+    proxy = HoldProxy(run, srv.port, hold=0)
     local = run.mkdir('mbsync-local')
     rc = run.write('mbsyncrc', MBSYNCRC.format(port=proxy.port, user=USER, password=PASSWORD,
                                                local=local).encode())
@@ -1263,7 +1205,7 @@ def case_client_fetchmail(run, prog):
     then deleted on the server (STORE \\Deleted, EXPUNGE)."""
     need('fetchmail')
     srv = DovecotImap(run, messages())
-    proxy = LogProxy(run, srv.port)
+    proxy = HoldProxy(run, srv.port, hold=0)
     home = run.mkdir('fetchmail')
     out = os.path.join(home, 'mbox')
     rc = run.write('fetchmailrc', FETCHMAILRC.format(port=proxy.port, user=USER,
@@ -1284,7 +1226,7 @@ def case_client_curl(run, prog):
     FETCH by -X, an APPEND upload (sync literal)."""
     need('curl')
     srv = DovecotImap(run, messages())
-    proxy = LogProxy(run, srv.port)
+    proxy = HoldProxy(run, srv.port, hold=0)
     base = 'imap://127.0.0.1:%d' % proxy.port
     user = ['--user', '%s:%s' % (USER, PASSWORD), '--silent', '--show-error',
             '--max-time', '20']

@@ -494,11 +494,13 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
 
 class HoldProxy:
     """A TCP proxy in front of a server that holds every server reply back
-    for `hold` seconds and records both directions in arrival order.
+    for `hold` seconds (0: a transparent proxy) and records both directions
+    in arrival order, and per connection.
 
     A client that pipelines (RFC 2920) sends its whole group of commands
     while the first reply is held back; one that waits sends one command
-    per round.  rounds() gives what the client sent between two replies.
+    per round.  rounds() gives what the client sent between two replies,
+    streams() the (client bytes, server bytes) of every connection.
     """
 
     def __init__(self, run, upstream_port, hold=0.3):
@@ -512,6 +514,7 @@ class HoldProxy:
         self.sock.listen(4)
         self.port = self.sock.getsockname()[1]
         self.threads = []
+        self.conns = []
         self.closing = False
         t = threading.Thread(target=self._accept, daemon=True)
         t.start()
@@ -524,12 +527,15 @@ class HoldProxy:
             except OSError:
                 return
             s = socket.create_connection(('127.0.0.1', self.upstream))
+            rec = {'c': bytearray(), 's': bytearray()}
+            with self.lock:
+                self.conns.append(rec)
             for src, dst, tag in ((c, s, 'c'), (s, c, 's')):
-                t = threading.Thread(target=self._pump, args=(src, dst, tag), daemon=True)
+                t = threading.Thread(target=self._pump, args=(src, dst, tag, rec), daemon=True)
                 t.start()
                 self.threads.append(t)
 
-    def _pump(self, src, dst, tag):
+    def _pump(self, src, dst, tag, rec):
         while True:
             try:
                 data = src.recv(65536)
@@ -545,6 +551,7 @@ class HoldProxy:
                 time.sleep(self.hold)
             with self.lock:
                 self.events.append((tag, data))
+                rec[tag] += data
             try:
                 dst.sendall(data)
             except OSError:
@@ -553,6 +560,10 @@ class HoldProxy:
     def close(self):
         self.closing = True
         self.sock.close()
+
+    def streams(self):
+        with self.lock:
+            return [(bytes(r['c']), bytes(r['s'])) for r in self.conns]
 
     def client_bytes(self):
         with self.lock:
