@@ -722,6 +722,22 @@ static size_t unknown_key_args(const mp_imap_arg *a, size_t n)
     return i;
 }
 
+/* Step *i over the value or the balanced list at a[*i]; 0 when the list
+ * does not end within a[0..n). */
+static int skip_value(const mp_imap_arg *a, size_t n, size_t *i)
+{
+    size_t d = 0, k = *i;
+    do {
+        if (a[k].kind == MP_IMAP_ARG_LIST_BEGIN)
+            d++;
+        else if (a[k].kind == MP_IMAP_ARG_LIST_END && d > 0)
+            d--;
+        k++;
+    } while (k < n && d > 0);
+    *i = k;
+    return d == 0;
+}
+
 /* The keys of one level: a[i..) up to the LIST_END closing the group (or
  * n at the top).  A nested group counts as one key here and is checked on
  * its own, so no stack is needed: in prefix form, `need` counts the keys
@@ -741,15 +757,7 @@ static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top, in
             break;
         }
         if (x->kind == MP_IMAP_ARG_LIST_BEGIN) {
-            size_t d = 0;
-            do {
-                if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
-                    d++;
-                else if (a[i].kind == MP_IMAP_ARG_LIST_END)
-                    d--;
-                i++;
-            } while (i < n && d > 0);
-            if (d != 0)
+            if (!skip_value(a, n, &i))
                 return 0;
         } else if (x->kind == MP_IMAP_ARG_SEQSET || x->kind == MP_IMAP_ARG_SEQ_LAST ||
                    atom_is_seqset(x)) {
@@ -796,16 +804,9 @@ static mp_status search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, siz
     if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH) {
         if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 6 &&
             mp_slice_eq_ci(a[i].s, "RETURN", 6)) {
-            size_t d = 0;
             if (++i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
                 return MP_ERR_ARG;
-            do {
-                if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
-                    d++;
-                else if (a[i].kind == MP_IMAP_ARG_LIST_END)
-                    d--;
-                i++;
-            } while (i < n && d > 0);
+            skip_value(a, n, &i);
         }
         if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 7 &&
             mp_slice_eq_ci(a[i].s, "CHARSET", 7)) {
@@ -814,16 +815,9 @@ static mp_status search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, siz
             i += 2;
         }
     } else if (cmd == MP_IMAP_CMD_SORT || cmd == MP_IMAP_CMD_UID_SORT) {
-        size_t d = 0;
         if (n == 0 || a[0].kind != MP_IMAP_ARG_LIST_BEGIN)
             return MP_ERR_ARG;
-        do {
-            if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
-                d++;
-            else if (a[i].kind == MP_IMAP_ARG_LIST_END)
-                d--;
-            i++;
-        } while (i < n && d > 0);
+        skip_value(a, n, &i);
         if (i >= n || !arg_is_string(&a[i]))
             return MP_ERR_ARG;
         i++;
@@ -920,20 +914,6 @@ static int arg_is_word(const mp_imap_arg *a, const char *w)
            mp_imap_word_eq(a->s.ptr, a->s.len, w);
 }
 
-/* The index after the value or list at a[i]. */
-static size_t skip_value(const mp_imap_arg *a, size_t i, size_t n)
-{
-    size_t d = 0;
-    do {
-        if (a[i].kind == MP_IMAP_ARG_LIST_BEGIN)
-            d++;
-        else if (a[i].kind == MP_IMAP_ARG_LIST_END && d > 0)
-            d--;
-        i++;
-    } while (i < n && d > 0);
-    return i;
-}
-
 /* The lists of mp_imap_write_command's arguments whose members the RFCs
  * name: SORT criteria, fetch / store modifiers, GETMETADATA options, LIST
  * selection and return options, STATUS items. */
@@ -960,11 +940,12 @@ static mp_status options_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, 
     case MP_IMAP_CMD_UID_FETCH:
         if (n < 2)
             return MP_OK;
-        i = skip_value(a, 1, n);
+        i = 1;
+        skip_value(a, n, &i);
         /* a lone PREVIEW takes its own "(LAZY)" first (RFC 8970 §7) */
         if (i + 1 < n && a[1].kind == MP_IMAP_ARG_ATOM && arg_is_word(&a[1], "PREVIEW") &&
             a[i].kind == MP_IMAP_ARG_LIST_BEGIN && arg_is_word(&a[i + 1], "LAZY"))
-            i = skip_value(a, i, n);
+            skip_value(a, n, &i);
         if (i < n)
             return olist_ok(cmd == MP_IMAP_CMD_FETCH ? MP_IMAP_OL_FETCH : MP_IMAP_OL_UID_FETCH, a,
                             i, n, &end, rev2);
@@ -977,9 +958,9 @@ static mp_status options_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, 
         }
         /* mailbox, then a pattern or a list of patterns, then RETURN */
         if (i < n)
-            i = skip_value(a, i, n);
+            skip_value(a, n, &i);
         if (i < n)
-            i = skip_value(a, i, n);
+            skip_value(a, n, &i);
         if (i < n && arg_is_word(&a[i], "RETURN"))
             return olist_ok(MP_IMAP_OL_LRET, a, i + 1, n, &end, rev2);
         return MP_OK;
