@@ -36,6 +36,12 @@ enum skip_sub {
 #define class_table mp_imap_lex_class_table_
 #define finish_atom mp_imap_lex_finish_atom_
 
+/* 8-bit bytes in quoted strings and text are checked as UTF-8 (lex.h). */
+static int utf8_checked(const mp_imap_lex *lx)
+{
+    return (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) == MP_IMAP_LEX_8BIT;
+}
+
 static int in_class(unsigned cls, unsigned char c)
 {
     return cls <= MP_IMAP_LEX_SECTION && (class_table[c] >> cls) & 1u;
@@ -472,6 +478,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->len = 0;
             lx->tflags = 0;
             lx->aux = 0;
+            lx->sub = MP_UTF8_ACCEPT; /* UTF-8 state of a quoted string or text */
             lx->bol = 0;
             if (lx->cls == MP_IMAP_LEX_RESP_TEXT && c == '[') {
                 i++;
@@ -624,7 +631,17 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->len = 0;
             DONE_(MP_OK);
 
-        case ST_QUOTED:
+        case ST_QUOTED: {
+            /* RFC 9051 §9 QUOTED-CHAR: in UTF-8 mode, 8-bit bytes are
+             * UTF8-2 / UTF8-3 / UTF8-4 (RFC 6855 §3); lx->sub holds the
+             * decoder state between inputs */
+            unsigned u = lx->sub;
+            if (utf8_checked(lx) && (u != MP_UTF8_ACCEPT || c >= 0x80)) {
+                u = mp_utf8_step(u, c);
+                if (u == MP_UTF8_REJECT)
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
+                          ST_SKIP);
+            }
             if (c == '"') {
                 i++;
                 lx->line_len++;
@@ -650,29 +667,43 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i, "RFC 9051 quoted", ST_SKIP);
             if (c == 0)
                 FAIL_(MP_ERR_NUL, lx->pos + i, "RFC 9051 quoted", ST_SKIP);
-            if (c >= 0x80 && !(lx->flags & MP_IMAP_LEX_8BIT))
+            if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 quoted", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
             {
-                /* fast path: plain characters, within both limits */
+                /* fast path: plain characters, within both limits; a byte
+                 * that is not (or breaks a UTF-8 sequence) is left for the
+                 * checks above */
                 size_t n = 1;
-                int eight = (lx->flags & MP_IMAP_LEX_8BIT) != 0;
+                int eight = (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) != 0;
+                int check = utf8_checked(lx);
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
-                    if (d == '"' || d == '\\' || d == '\r' || d == '\n' || d == 0 ||
-                        (d >= 0x80 && !eight))
+                    if (d == '"' || d == '\\' || d == '\r' || d == '\n' || d == 0)
                         break;
+                    if (d >= 0x80 || u != MP_UTF8_ACCEPT) {
+                        if (!eight)
+                            break;
+                        if (check) {
+                            unsigned v = mp_utf8_step(u, d);
+                            if (v == MP_UTF8_REJECT)
+                                break;
+                            u = v;
+                        }
+                    }
                     n++;
                 }
                 if (zc == (size_t)-1)
                     memcpy(lx->buf + lx->len, in + i, n);
+                lx->sub = (uint8_t)u;
                 lx->len += n;
                 lx->line_len += (uint32_t)n;
                 i += n;
             }
             continue;
+        }
 
         case ST_QUOTED_ESC:
             /* quoted-specials = DQUOTE / "\" */
@@ -686,7 +717,16 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->state = ST_QUOTED;
             continue;
 
-        case ST_TEXT:
+        case ST_TEXT: {
+            /* TEXT-CHAR: 8-bit only in UTF-8 mode (RFC 6855 §3), as UTF-8;
+             * a sequence must be whole before the CRLF (or "]") */
+            unsigned u = lx->sub;
+            if (utf8_checked(lx) && (u != MP_UTF8_ACCEPT || c >= 0x80)) {
+                u = mp_utf8_step(u, c);
+                if (u == MP_UTF8_REJECT)
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                          ST_SKIP);
+            }
             if (c == '\r' || c == '\n' || (c == ']' && lx->cls == MP_IMAP_LEX_CODE_TEXT)) {
                 tok->kind = MP_IMAP_TOK_TEXT;
                 tok->text = mp_slice_make(CONTENT_(), lx->len);
@@ -697,29 +737,41 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             }
             if (c == 0)
                 FAIL_(MP_ERR_NUL, lx->pos + i, "RFC 9051 TEXT-CHAR", ST_SKIP);
-            if (c >= 0x80 && !(lx->flags & MP_IMAP_LEX_8BIT))
+            if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 TEXT-CHAR", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
             {
                 size_t n = 1;
-                int eight = (lx->flags & MP_IMAP_LEX_8BIT) != 0;
+                int eight = (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) != 0;
+                int check = utf8_checked(lx);
                 int code = lx->cls == MP_IMAP_LEX_CODE_TEXT;
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
-                    if (d == '\r' || d == '\n' || d == 0 || (d == ']' && code) ||
-                        (d >= 0x80 && !eight))
+                    if (d == '\r' || d == '\n' || d == 0 || (d == ']' && code))
                         break;
+                    if (d >= 0x80 || u != MP_UTF8_ACCEPT) {
+                        if (!eight)
+                            break;
+                        if (check) {
+                            unsigned v = mp_utf8_step(u, d);
+                            if (v == MP_UTF8_REJECT)
+                                break;
+                            u = v;
+                        }
+                    }
                     n++;
                 }
                 if (zc == (size_t)-1)
                     memcpy(lx->buf + lx->len, in + i, n);
+                lx->sub = (uint8_t)u;
                 lx->len += n;
                 lx->line_len += (uint32_t)n;
                 i += n;
             }
             continue;
+        }
 
         case ST_LIT_OPEN:
             if (c >= '0' && c <= '9') {

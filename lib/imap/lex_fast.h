@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/utf8.h"
 #include "lex.h"
 
 #define MP_IMAP_LEX_ST_START_ 0u
@@ -103,27 +104,41 @@ static inline size_t mp_imap_lex_class_run_(const char *p, size_t n, unsigned ma
 
 /* A quoted string without escapes at in[0] (the DQUOTE) whose closing
  * DQUOTE lies in in[0..n): its length with both quotes, else 0 (an
- * escape, a byte a quoted string may not hold, a limit: the byte-level
- * path reads it). */
+ * escape, a byte a quoted string may not hold, 8-bit bytes that are not
+ * well-formed UTF-8 in UTF-8 mode, a limit: the byte-level path reads it
+ * and reports the error). */
 static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char *in, size_t n)
 {
-    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE */
+    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE; 8-bit bytes stop the plain run
+     * unless they are unchecked (the quirk) */
     unsigned stop = MP_IMAP_LEX_QS_END_ |
-                    ((lx->flags & MP_IMAP_LEX_8BIT) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
+                    ((lx->flags & MP_IMAP_LEX_8BIT_RAW) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
     size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
     size_t k = 1;
-    /* four bytes a step while they are plain (one branch), then one */
-    while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
-                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
-                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
-                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
-                             stop))
-        k += 4u;
-    while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
-        k++;
-    if (k >= m || in[k] != '"')
-        return 0;
-    return k + 1u;
+    for (;;) {
+        unsigned u;
+        /* four bytes a step while they are plain (one branch), then one */
+        while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
+                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
+                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
+                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
+                                 stop))
+            k += 4u;
+        while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
+            k++;
+        if (k < m && in[k] == '"')
+            return k + 1u;
+        if (k >= m || (unsigned char)in[k] < 0x80u || !(lx->flags & MP_IMAP_LEX_8BIT))
+            return 0;
+        /* UTF-8 mode: QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051
+         * §9), one whole sequence before m, else the byte path decides */
+        u = mp_utf8_step(MP_UTF8_ACCEPT, (unsigned char)in[k++]);
+        while (u != MP_UTF8_ACCEPT) {
+            if (u == MP_UTF8_REJECT || k >= m)
+                return 0;
+            u = mp_utf8_step(u, (unsigned char)in[k++]);
+        }
+    }
 }
 
 /* A flag ("\" atom, or flag-perm "\*") at in[0] ending inside in[0..n)
