@@ -42,6 +42,24 @@ static int utf8_checked(const mp_imap_lex *lx)
     return (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) == MP_IMAP_LEX_8BIT;
 }
 
+/* In the plain run of a quoted string or text: may `d`, an 8-bit byte or
+ * one inside a UTF-8 sequence (decoder state *u), join the run?  A byte
+ * that may not is left to the checks at the top of the state, which
+ * report it. */
+static int eight_ok(const mp_imap_lex *lx, unsigned *u, unsigned char d)
+{
+    unsigned v;
+    if (!utf8_checked(lx)) {
+        *u = MP_UTF8_ACCEPT; /* (a mode switch inside the token) */
+        return d < 0x80 || (lx->flags & MP_IMAP_LEX_8BIT_RAW) != 0;
+    }
+    v = mp_utf8_step(*u, d);
+    if (v == MP_UTF8_REJECT)
+        return 0;
+    *u = v;
+    return 1;
+}
+
 static int in_class(unsigned cls, unsigned char c)
 {
     return cls <= MP_IMAP_LEX_SECTION && (class_table[c] >> cls) & 1u;
@@ -251,6 +269,32 @@ static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
 
 static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
                            mp_imap_token *tok);
+
+size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t m, size_t k)
+{
+    for (;;) {
+        unsigned u;
+        if ((unsigned char)in[k] < 0x80u || !utf8_checked(lx))
+            return 0; /* an escape, a byte a quoted string may not hold,
+                         8-bit outside UTF-8 mode */
+        /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9): one whole
+         * well-formed sequence before m, else the byte path decides */
+        u = mp_utf8_step(MP_UTF8_ACCEPT, (unsigned char)in[k++]);
+        while (u != MP_UTF8_ACCEPT) {
+            if (u == MP_UTF8_REJECT || k >= m)
+                return 0;
+            u = mp_utf8_step(u, (unsigned char)in[k++]);
+        }
+        /* then plain bytes up to the next stop */
+        while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] &
+                          (MP_IMAP_LEX_QS_END_ | MP_IMAP_LEX_QS_8BIT_)))
+            k++;
+        if (k >= m)
+            return 0;
+        if (in[k] == '"')
+            return k + 1u;
+    }
+}
 
 size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_token *tok)
 {
@@ -636,7 +680,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
              * UTF8-2 / UTF8-3 / UTF8-4 (RFC 6855 §3); lx->sub holds the
              * decoder state between inputs */
             unsigned u = lx->sub;
-            if (utf8_checked(lx) && (u != MP_UTF8_ACCEPT || c >= 0x80)) {
+            if ((u | (c & 0x80u)) != 0 && utf8_checked(lx)) {
                 u = mp_utf8_step(u, c);
                 if (u == MP_UTF8_REJECT)
                     FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
@@ -676,23 +720,13 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                  * that is not (or breaks a UTF-8 sequence) is left for the
                  * checks above */
                 size_t n = 1;
-                int eight = (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) != 0;
-                int check = utf8_checked(lx);
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
                     if (d == '"' || d == '\\' || d == '\r' || d == '\n' || d == 0)
                         break;
-                    if (d >= 0x80 || u != MP_UTF8_ACCEPT) {
-                        if (!eight)
-                            break;
-                        if (check) {
-                            unsigned v = mp_utf8_step(u, d);
-                            if (v == MP_UTF8_REJECT)
-                                break;
-                            u = v;
-                        }
-                    }
+                    if ((u | (d & 0x80u)) != 0 && !eight_ok(lx, &u, d))
+                        break;
                     n++;
                 }
                 if (zc == (size_t)-1)
@@ -721,7 +755,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             /* TEXT-CHAR: 8-bit only in UTF-8 mode (RFC 6855 §3), as UTF-8;
              * a sequence must be whole before the CRLF (or "]") */
             unsigned u = lx->sub;
-            if (utf8_checked(lx) && (u != MP_UTF8_ACCEPT || c >= 0x80)) {
+            if ((u | (c & 0x80u)) != 0 && utf8_checked(lx)) {
                 u = mp_utf8_step(u, c);
                 if (u == MP_UTF8_REJECT)
                     FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
@@ -743,24 +777,14 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
             {
                 size_t n = 1;
-                int eight = (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) != 0;
-                int check = utf8_checked(lx);
                 int code = lx->cls == MP_IMAP_LEX_CODE_TEXT;
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
                     if (d == '\r' || d == '\n' || d == 0 || (d == ']' && code))
                         break;
-                    if (d >= 0x80 || u != MP_UTF8_ACCEPT) {
-                        if (!eight)
-                            break;
-                        if (check) {
-                            unsigned v = mp_utf8_step(u, d);
-                            if (v == MP_UTF8_REJECT)
-                                break;
-                            u = v;
-                        }
-                    }
+                    if ((u | (d & 0x80u)) != 0 && !eight_ok(lx, &u, d))
+                        break;
                     n++;
                 }
                 if (zc == (size_t)-1)

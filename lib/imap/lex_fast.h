@@ -102,6 +102,11 @@ static inline size_t mp_imap_lex_class_run_(const char *p, size_t n, unsigned ma
     return k;
 }
 
+/* The rest of mp_imap_lex_scan_quoted_() after its plain run stopped at
+ * in[k] (k < m): the UTF-8 sequences of UTF-8 mode (lex.c, out of line so
+ * that the plain scan stays small where it is inlined). */
+size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t m, size_t k);
+
 /* A quoted string without escapes at in[0] (the DQUOTE) whose closing
  * DQUOTE lies in in[0..n): its length with both quotes, else 0 (an
  * escape, a byte a quoted string may not hold, 8-bit bytes that are not
@@ -109,36 +114,26 @@ static inline size_t mp_imap_lex_class_run_(const char *p, size_t n, unsigned ma
  * and reports the error). */
 static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char *in, size_t n)
 {
-    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE; 8-bit bytes stop the plain run
-     * unless they are unchecked (the quirk) */
+    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE; 8-bit bytes end the plain run
+     * unless they go unchecked (the quirk) */
     unsigned stop = MP_IMAP_LEX_QS_END_ |
                     ((lx->flags & MP_IMAP_LEX_8BIT_RAW) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
     size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
     size_t k = 1;
-    for (;;) {
-        unsigned u;
-        /* four bytes a step while they are plain (one branch), then one */
-        while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
-                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
-                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
-                                  mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
-                                 stop))
-            k += 4u;
-        while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
-            k++;
-        if (k < m && in[k] == '"')
-            return k + 1u;
-        if (k >= m || (unsigned char)in[k] < 0x80u || !(lx->flags & MP_IMAP_LEX_8BIT))
-            return 0;
-        /* UTF-8 mode: QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051
-         * §9), one whole sequence before m, else the byte path decides */
-        u = mp_utf8_step(MP_UTF8_ACCEPT, (unsigned char)in[k++]);
-        while (u != MP_UTF8_ACCEPT) {
-            if (u == MP_UTF8_REJECT || k >= m)
-                return 0;
-            u = mp_utf8_step(u, (unsigned char)in[k++]);
-        }
-    }
+    /* four bytes a step while they are plain (one branch), then one */
+    while (k + 4u <= m && !((mp_imap_lex_quoted_table_[(unsigned char)in[k]] |
+                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 1u]] |
+                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 2u]] |
+                              mp_imap_lex_quoted_table_[(unsigned char)in[k + 3u]]) &
+                             stop))
+        k += 4u;
+    while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
+        k++;
+    if (k >= m)
+        return 0;
+    if (in[k] != '"')
+        return mp_imap_lex_scan_quoted_8bit_(lx, in, m, k);
+    return k + 1u;
 }
 
 /* A flag ("\" atom, or flag-perm "\*") at in[0] ending inside in[0..n)

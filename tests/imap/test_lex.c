@@ -634,7 +634,7 @@ static void test_utf8_text(void **s)
 static void test_utf8_fast_path(void **s)
 {
     static const char *const lines[] = {
-        "\"\xc3\xa9\" \"a\xe6\x97\xa5" "b\" \"\xf0\x9f\x98\x80\" x\r\nok\r\n",
+        "\"\xc3\xa9\" \"a\xe6\x97\xa5z\" \"\xf0\x9f\x98\x80\" x\r\nok\r\n",
         "\"\xc3\" \"\xe0\x80\x80\"\r\n\"\xf4\x8f\xbf\xbf\" \"\xf4\x90\x80\x80\"\r\nok\r\n",
         "\"x\\\\\xc3\xa9\" \"\xed\x9f\xbf\xee\x80\x80\" \"\xed\xa0\x80\"\r\n\"\x80\"\r\nok\r\n",
         "\"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\" \"\xe2\x82\xac\xe2\x82\"\r\nok\r\n",
