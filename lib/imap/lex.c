@@ -270,30 +270,33 @@ static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
 static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
                            mp_imap_token *tok);
 
-size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t m, size_t k)
+size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t n)
 {
-    for (;;) {
+    size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
+    size_t k = 1;
+    if (!utf8_checked(lx))
+        return 0;
+    while (k < m) {
+        unsigned char c = (unsigned char)in[k];
         unsigned u;
-        if ((unsigned char)in[k] < 0x80u || !utf8_checked(lx))
-            return 0; /* an escape, a byte a quoted string may not hold,
-                         8-bit outside UTF-8 mode */
-        /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9): one whole
-         * well-formed sequence before m, else the byte path decides */
-        u = mp_utf8_step(MP_UTF8_ACCEPT, (unsigned char)in[k++]);
-        while (u != MP_UTF8_ACCEPT) {
+        if (!(mp_imap_lex_quoted_table_[c] & (MP_IMAP_LEX_QS_END_ | MP_IMAP_LEX_QS_8BIT_))) {
+            k++;
+            continue;
+        }
+        if (c == '"')
+            return k + 1u;
+        if (c < 0x80u)
+            return 0; /* an escape, a byte a quoted string may not hold */
+        /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9): one
+         * whole well-formed sequence before m */
+        u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+        for (k++; u != MP_UTF8_ACCEPT; k++) {
             if (u == MP_UTF8_REJECT || k >= m)
                 return 0;
-            u = mp_utf8_step(u, (unsigned char)in[k++]);
+            u = mp_utf8_step(u, (unsigned char)in[k]);
         }
-        /* then plain bytes up to the next stop */
-        while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] &
-                          (MP_IMAP_LEX_QS_END_ | MP_IMAP_LEX_QS_8BIT_)))
-            k++;
-        if (k >= m)
-            return 0;
-        if (in[k] == '"')
-            return k + 1u;
     }
+    return 0;
 }
 
 size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_token *tok)

@@ -102,16 +102,11 @@ static inline size_t mp_imap_lex_class_run_(const char *p, size_t n, unsigned ma
     return k;
 }
 
-/* The rest of mp_imap_lex_scan_quoted_() after its plain run stopped at
- * in[k] (k < m): the UTF-8 sequences of UTF-8 mode (lex.c, out of line so
- * that the plain scan stays small where it is inlined). */
-size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t m, size_t k);
-
 /* A quoted string without escapes at in[0] (the DQUOTE) whose closing
  * DQUOTE lies in in[0..n): its length with both quotes, else 0 (an
- * escape, a byte a quoted string may not hold, 8-bit bytes that are not
- * well-formed UTF-8 in UTF-8 mode, a limit: the byte-level path reads it
- * and reports the error). */
+ * escape, a byte a quoted string may not hold, any 8-bit byte in UTF-8
+ * mode, a limit: mp_imap_lex_scan_quoted_8bit_() or the byte-level path
+ * reads it). */
 static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char *in, size_t n)
 {
     /* quoted = DQUOTE *QUOTED-CHAR DQUOTE; 8-bit bytes end the plain run
@@ -129,12 +124,16 @@ static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char 
         k += 4u;
     while (k < m && !(mp_imap_lex_quoted_table_[(unsigned char)in[k]] & stop))
         k++;
-    if (k >= m)
+    if (k >= m || in[k] != '"')
         return 0;
-    if (in[k] != '"')
-        return mp_imap_lex_scan_quoted_8bit_(lx, in, m, k);
     return k + 1u;
 }
+
+/* mp_imap_lex_scan_quoted_() for a quoted string with 8-bit bytes in
+ * UTF-8 mode, each in a whole well-formed sequence (lex.c, out of line:
+ * the plain scan stays small where hot loops inline it); 0 for anything
+ * else, which the byte-level path reads and reports. */
+size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t n);
 
 /* A flag ("\" atom, or flag-perm "\*") at in[0] ending inside in[0..n)
  * for atom-like class `cls`: its length, else 0. */
@@ -186,7 +185,7 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
     mask = 1u << cls;
     if (c == '"') {
         k = mp_imap_lex_scan_quoted_(lx, in, n);
-        if (k == 0)
+        if (k == 0 && (k = mp_imap_lex_scan_quoted_8bit_(lx, in, n)) == 0)
             return 0;
         tok->kind = MP_IMAP_TOK_STRING;
         tok->text = mp_slice_make(in + 1, k - 2);

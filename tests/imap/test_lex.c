@@ -657,6 +657,45 @@ static void test_utf8_fast_path(void **s)
                 }
 }
 
+/* The in-place path itself: it reads a whole well-formed UTF-8 quoted
+ * string in UTF-8 mode and declines every other 8-bit one (the byte-level
+ * path then reads it or reports the error). */
+static void test_utf8_in_place(void **s)
+{
+    static const struct {
+        unsigned flags;
+        const char *in;
+        size_t want; /* bytes taken, 0: declined */
+    } v[] = {
+        { MP_IMAP_LEX_8BIT, "\"caf\xc3\xa9 \xf0\x9f\x98\x80\" ", 12 },
+        { MP_IMAP_LEX_8BIT, "\"\xe6\x97\xa5\xe6\x9c\xac\" ", 8 },
+        { MP_IMAP_LEX_8BIT, "\"\xed\xa0\x80\" ", 0 },
+        { MP_IMAP_LEX_8BIT, "\"\xc3\" ", 0 },
+        { MP_IMAP_LEX_8BIT, "\"\xc3\xa9\\\\\" ", 0 },
+        { MP_IMAP_LEX_8BIT, "\"\xe2\x82\xac", 0 },
+        { MP_IMAP_LEX_8BIT_RAW, "\"caf\xe9\" ", 6 },
+        { 0, "\"caf\xc3\xa9\" ", 0 },
+        { 0, "\"cafe\" ", 6 },
+    };
+    size_t k;
+    (void)s;
+    for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+        mp_imap_lex lx;
+        char buf[64];
+        mp_imap_token t;
+        size_t n = strlen(v[k].in);
+        assert_int_equal(mp_imap_lex_init(&lx, buf, sizeof(buf), NULL, v[k].flags), MP_OK);
+        mp_imap_lex_expect(&lx, MP_IMAP_LEX_ASTRING, 0);
+        if (mp_imap_lex_fast(&lx, v[k].in, n, &t) != v[k].want)
+            fail_msg("case %zu", k);
+        if (v[k].want) {
+            assert_int_equal(t.kind, MP_IMAP_TOK_STRING);
+            assert_int_equal(t.text.len, v[k].want - 2);
+            assert_ptr_equal(t.text.ptr, v[k].in + 1);
+        }
+    }
+}
+
 /* The command parser over the tokenizer: tests/vectors/imap/cmd/utf8_*.in
  * with their .out logs (MP_GEN=1 writes a missing .out for review). */
 static cmd_fixture cfx;
@@ -717,7 +756,7 @@ int main(void)
         cmocka_unit_test(test_skip_line),      cmocka_unit_test(test_fast_path_limits),
         cmocka_unit_test(test_utf8_rules),     cmocka_unit_test(test_utf8_quoted),
         cmocka_unit_test(test_utf8_text),      cmocka_unit_test(test_utf8_fast_path),
-        cmocka_unit_test(test_utf8_commands),
+        cmocka_unit_test(test_utf8_in_place),  cmocka_unit_test(test_utf8_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
