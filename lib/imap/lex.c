@@ -10,7 +10,9 @@ enum lex_state {
     ST_FLAG,       /* after "\" */
     ST_QUOTED,     /* inside "..." */
     ST_QUOTED_ESC, /* after a backslash inside "..." */
+    ST_QUOTED_U8,  /* inside a UTF-8 sequence inside "..." (lx->sub) */
     ST_TEXT,       /* TEXT / CODE_TEXT run */
+    ST_TEXT_U8,    /* inside a UTF-8 sequence inside text (lx->sub) */
     ST_CR,         /* after a CR that must be followed by LF */
     ST_LIT_OPEN,   /* after "{" or "~{": digits */
     ST_LIT_PLUS,   /* after "+": "}" */
@@ -40,24 +42,6 @@ enum skip_sub {
 static int utf8_checked(const mp_imap_lex *lx)
 {
     return (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) == MP_IMAP_LEX_8BIT;
-}
-
-/* In the plain run of a quoted string or text: may `d`, an 8-bit byte or
- * one inside a UTF-8 sequence (decoder state *u), join the run?  A byte
- * that may not is left to the checks at the top of the state, which
- * report it. */
-static int eight_ok(const mp_imap_lex *lx, unsigned *u, unsigned char d)
-{
-    unsigned v;
-    if (!utf8_checked(lx)) {
-        *u = MP_UTF8_ACCEPT; /* (a mode switch inside the token) */
-        return d < 0x80 || (lx->flags & MP_IMAP_LEX_8BIT_RAW) != 0;
-    }
-    v = mp_utf8_step(*u, d);
-    if (v == MP_UTF8_REJECT)
-        return 0;
-    *u = v;
-    return 1;
 }
 
 static int in_class(unsigned cls, unsigned char c)
@@ -525,7 +509,6 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->len = 0;
             lx->tflags = 0;
             lx->aux = 0;
-            lx->sub = MP_UTF8_ACCEPT; /* UTF-8 state of a quoted string or text */
             lx->bol = 0;
             if (lx->cls == MP_IMAP_LEX_RESP_TEXT && c == '[') {
                 i++;
@@ -678,17 +661,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->len = 0;
             DONE_(MP_OK);
 
-        case ST_QUOTED: {
-            /* RFC 9051 §9 QUOTED-CHAR: in UTF-8 mode, 8-bit bytes are
-             * UTF8-2 / UTF8-3 / UTF8-4 (RFC 6855 §3); lx->sub holds the
-             * decoder state between inputs */
-            unsigned u = lx->sub;
-            if ((u | (c & 0x80u)) != 0 && utf8_checked(lx)) {
-                u = mp_utf8_step(u, c);
-                if (u == MP_UTF8_REJECT)
-                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
-                          ST_SKIP);
-            }
+        case ST_QUOTED:
             if (c == '"') {
                 i++;
                 lx->line_len++;
@@ -718,27 +691,63 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 quoted", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            if (c >= 0x80 && utf8_checked(lx)) {
+                /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9,
+                 * RFC 6855 §3): a lead byte, its tails in ST_QUOTED_U8 */
+                unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+                if (u == MP_UTF8_REJECT)
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
+                          ST_SKIP);
+                if (zc == (size_t)-1)
+                    lx->buf[lx->len] = (char)c;
+                lx->len++;
+                lx->line_len++;
+                i++;
+                lx->sub = (uint8_t)u;
+                lx->state = ST_QUOTED_U8;
+                continue;
+            }
             {
-                /* fast path: plain characters, within both limits; a byte
-                 * that is not (or breaks a UTF-8 sequence) is left for the
-                 * checks above */
+                /* fast path: plain characters, within both limits (8-bit
+                 * bytes only unchecked, under the quirk) */
                 size_t n = 1;
+                int eight = (lx->flags & MP_IMAP_LEX_8BIT_RAW) != 0;
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
-                    if (d == '"' || d == '\\' || d == '\r' || d == '\n' || d == 0)
-                        break;
-                    if ((u | (d & 0x80u)) != 0 && !eight_ok(lx, &u, d))
+                    if (d == '"' || d == '\\' || d == '\r' || d == '\n' || d == 0 ||
+                        (d >= 0x80 && !eight))
                         break;
                     n++;
                 }
                 if (zc == (size_t)-1)
                     memcpy(lx->buf + lx->len, in + i, n);
-                lx->sub = (uint8_t)u;
                 lx->len += n;
                 lx->line_len += (uint32_t)n;
                 i += n;
             }
+            continue;
+
+        case ST_QUOTED_U8:
+        case ST_TEXT_U8: {
+            /* the tails of a UTF-8 sequence (RFC 3629 §4); any other byte,
+             * a DQUOTE or the CRLF included, cuts it short */
+            unsigned u = mp_utf8_step(lx->sub, c);
+            if (u == MP_UTF8_REJECT)
+                FAIL_(MP_ERR_UTF8, lx->pos + i,
+                      lx->state == ST_QUOTED_U8 ? "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)"
+                                                : "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                      ST_SKIP);
+            if (lx->len >= lx->max_quoted)
+                FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            if (zc == (size_t)-1)
+                lx->buf[lx->len] = (char)c;
+            lx->len++;
+            lx->line_len++;
+            i++;
+            lx->sub = (uint8_t)u;
+            if (u == MP_UTF8_ACCEPT)
+                lx->state = lx->state == ST_QUOTED_U8 ? ST_QUOTED : ST_TEXT;
             continue;
         }
 
@@ -754,16 +763,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             lx->state = ST_QUOTED;
             continue;
 
-        case ST_TEXT: {
-            /* TEXT-CHAR: 8-bit only in UTF-8 mode (RFC 6855 §3), as UTF-8;
-             * a sequence must be whole before the CRLF (or "]") */
-            unsigned u = lx->sub;
-            if ((u | (c & 0x80u)) != 0 && utf8_checked(lx)) {
-                u = mp_utf8_step(u, c);
-                if (u == MP_UTF8_REJECT)
-                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
-                          ST_SKIP);
-            }
+        case ST_TEXT:
             if (c == '\r' || c == '\n' || (c == ']' && lx->cls == MP_IMAP_LEX_CODE_TEXT)) {
                 tok->kind = MP_IMAP_TOK_TEXT;
                 tok->text = mp_slice_make(CONTENT_(), lx->len);
@@ -778,27 +778,41 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 TEXT-CHAR", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            if (c >= 0x80 && utf8_checked(lx)) {
+                /* TEXT-CHAR in UTF-8 mode (RFC 6855 §3): a lead byte, its
+                 * tails in ST_TEXT_U8 (a CRLF or "]" among them cuts it) */
+                unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+                if (u == MP_UTF8_REJECT)
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                          ST_SKIP);
+                if (zc == (size_t)-1)
+                    lx->buf[lx->len] = (char)c;
+                lx->len++;
+                lx->line_len++;
+                i++;
+                lx->sub = (uint8_t)u;
+                lx->state = ST_TEXT_U8;
+                continue;
+            }
             {
                 size_t n = 1;
+                int eight = (lx->flags & MP_IMAP_LEX_8BIT_RAW) != 0;
                 int code = lx->cls == MP_IMAP_LEX_CODE_TEXT;
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
-                    if (d == '\r' || d == '\n' || d == 0 || (d == ']' && code))
-                        break;
-                    if ((u | (d & 0x80u)) != 0 && !eight_ok(lx, &u, d))
+                    if (d == '\r' || d == '\n' || d == 0 || (d == ']' && code) ||
+                        (d >= 0x80 && !eight))
                         break;
                     n++;
                 }
                 if (zc == (size_t)-1)
                     memcpy(lx->buf + lx->len, in + i, n);
-                lx->sub = (uint8_t)u;
                 lx->len += n;
                 lx->line_len += (uint32_t)n;
                 i += n;
             }
             continue;
-        }
 
         case ST_LIT_OPEN:
             if (c >= '0' && c <= '9') {
