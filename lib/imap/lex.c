@@ -2,6 +2,7 @@
  * when a token lies in one input, the host's buffer when it straddles. */
 #include <string.h>
 
+#include "../core/utf8.h"
 #include "lex_fast.h"
 
 enum lex_state {

@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/utf8.h"
 #include "lex.h"
 
 #define MP_IMAP_LEX_ST_START_ 0u
