@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "mailproto/core.h"
+#include "utf8.h"
 
 static const char b64_alpha[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -38,50 +39,29 @@ static void wr_put(wr *w, char c)
 
 static int is_printable(uint32_t c) { return c >= 0x20u && c <= 0x7eu; }
 
-/* Decode one UTF-8 sequence at s[*i]; strict (RFC 3629): no overlongs, no
- * surrogates, nothing above U+10FFFF.  Returns 0 on a bad sequence. */
+/* Decode one UTF-8 sequence at s[*i] by the rules of utf8.h (RFC 3629: no
+ * overlongs, no surrogates, nothing above U+10FFFF).  Returns 0 on a bad or
+ * cut sequence. */
 static int utf8_next(const unsigned char *s, size_t n, size_t *i, uint32_t *cp)
 {
-    uint32_t c = s[*i];
-    uint32_t min;
-    size_t len;
-    size_t k;
-
-    if (c < 0x80u) {
-        *cp = c;
-        *i += 1;
-        return 1;
-    }
-    if (c >= 0xc2u && c <= 0xdfu) { /* 0xc0/0xc1 could only be overlong */
-        len = 2;
-        c &= 0x1fu;
-        min = 0x80u;
-    } else if (c >= 0xe0u && c <= 0xefu) {
-        len = 3;
-        c &= 0x0fu;
-        min = 0x800u;
-    } else if (c >= 0xf0u && c <= 0xf4u) { /* 0xf5.. would exceed U+10FFFF */
-        len = 4;
-        c &= 0x07u;
-        min = 0x10000u;
-    } else {
-        return 0;
-    }
-    if (n - *i < len) {
-        return 0;
-    }
-    for (k = 1; k < len; k++) {
-        uint32_t b = s[*i + k];
-        if ((b & 0xc0u) != 0x80u) {
+    unsigned st = MP_UTF8_ACCEPT;
+    uint32_t c = 0;
+    size_t k = *i;
+    do {
+        unsigned t;
+        if (k == n) {
             return 0;
         }
-        c = (c << 6) | (b & 0x3fu);
-    }
-    if (c < min || c > 0x10ffffu || (c >= 0xd800u && c <= 0xdfffu)) {
-        return 0;
-    }
+        t = mp_utf8_step(st, s[k]);
+        if (t == MP_UTF8_REJECT) {
+            return 0;
+        }
+        c = mp_utf8_decode(c, st, s[k]);
+        st = t;
+        k++;
+    } while (st != MP_UTF8_ACCEPT);
     *cp = c;
-    *i += len;
+    *i = k;
     return 1;
 }
 

@@ -2,6 +2,7 @@
  * when a token lies in one input, the host's buffer when it straddles. */
 #include <string.h>
 
+#include "../core/utf8.h"
 #include "lex_fast.h"
 
 enum lex_state {
@@ -10,7 +11,9 @@ enum lex_state {
     ST_FLAG,       /* after "\" */
     ST_QUOTED,     /* inside "..." */
     ST_QUOTED_ESC, /* after a backslash inside "..." */
+    ST_QUOTED_U8,  /* inside a UTF-8 sequence inside "..." (lx->sub) */
     ST_TEXT,       /* TEXT / CODE_TEXT run */
+    ST_TEXT_U8,    /* inside a UTF-8 sequence inside text (lx->sub) */
     ST_CR,         /* after a CR that must be followed by LF */
     ST_LIT_OPEN,   /* after "{" or "~{": digits */
     ST_LIT_PLUS,   /* after "+": "}" */
@@ -35,6 +38,12 @@ enum skip_sub {
 
 #define class_table mp_imap_lex_class_table_
 #define finish_atom mp_imap_lex_finish_atom_
+
+/* 8-bit bytes in quoted strings and text are checked as UTF-8 (lex.h). */
+static int utf8_checked(const mp_imap_lex *lx)
+{
+    return (lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)) == MP_IMAP_LEX_8BIT;
+}
 
 static int in_class(unsigned cls, unsigned char c)
 {
@@ -245,6 +254,35 @@ static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
 
 static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
                            mp_imap_token *tok);
+
+size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t n)
+{
+    size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
+    size_t k = 1;
+    if (!utf8_checked(lx))
+        return 0;
+    while (k < m) {
+        unsigned char c = (unsigned char)in[k];
+        unsigned u;
+        if (!(mp_imap_lex_quoted_table_[c] & (MP_IMAP_LEX_QS_END_ | MP_IMAP_LEX_QS_8BIT_))) {
+            k++;
+            continue;
+        }
+        if (c == '"')
+            return k + 1u;
+        if (c < 0x80u)
+            return 0; /* an escape, a byte a quoted string may not hold */
+        /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9): one
+         * whole well-formed sequence before m */
+        u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+        for (k++; u != MP_UTF8_ACCEPT; k++) {
+            if (u == MP_UTF8_REJECT || k >= m)
+                return 0;
+            u = mp_utf8_step(u, (unsigned char)in[k]);
+        }
+    }
+    return 0;
+}
 
 size_t mp_imap_lex_fast(mp_imap_lex *lx, const char *in, size_t len, mp_imap_token *tok)
 {
@@ -650,14 +688,31 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i, "RFC 9051 quoted", ST_SKIP);
             if (c == 0)
                 FAIL_(MP_ERR_NUL, lx->pos + i, "RFC 9051 quoted", ST_SKIP);
-            if (c >= 0x80 && !(lx->flags & MP_IMAP_LEX_8BIT))
+            if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 quoted", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            if (c >= 0x80 && utf8_checked(lx)) {
+                /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9,
+                 * RFC 6855 §3): a lead byte, its tails in ST_QUOTED_U8 */
+                unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+                if (u == MP_UTF8_REJECT)
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
+                          ST_SKIP);
+                if (zc == (size_t)-1)
+                    lx->buf[lx->len] = (char)c;
+                lx->len++;
+                lx->line_len++;
+                i++;
+                lx->sub = (uint8_t)u;
+                lx->state = ST_QUOTED_U8;
+                continue;
+            }
             {
-                /* fast path: plain characters, within both limits */
+                /* fast path: plain characters, within both limits (8-bit
+                 * bytes only unchecked, under the quirk) */
                 size_t n = 1;
-                int eight = (lx->flags & MP_IMAP_LEX_8BIT) != 0;
+                int eight = (lx->flags & MP_IMAP_LEX_8BIT_RAW) != 0;
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {
                     unsigned char d = (unsigned char)in[i + n];
@@ -673,6 +728,29 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 i += n;
             }
             continue;
+
+        case ST_QUOTED_U8:
+        case ST_TEXT_U8: {
+            /* the tails of a UTF-8 sequence (RFC 3629 §4); any other byte,
+             * a DQUOTE or the CRLF included, cuts it short */
+            unsigned u = mp_utf8_step(lx->sub, c);
+            if (u == MP_UTF8_REJECT)
+                FAIL_(MP_ERR_UTF8, lx->pos + i,
+                      lx->state == ST_QUOTED_U8 ? "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)"
+                                                : "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                      ST_SKIP);
+            if (lx->len >= lx->max_quoted)
+                FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            if (zc == (size_t)-1)
+                lx->buf[lx->len] = (char)c;
+            lx->len++;
+            lx->line_len++;
+            i++;
+            lx->sub = (uint8_t)u;
+            if (u == MP_UTF8_ACCEPT)
+                lx->state = lx->state == ST_QUOTED_U8 ? ST_QUOTED : ST_TEXT;
+            continue;
+        }
 
         case ST_QUOTED_ESC:
             /* quoted-specials = DQUOTE / "\" */
@@ -697,13 +775,29 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             }
             if (c == 0)
                 FAIL_(MP_ERR_NUL, lx->pos + i, "RFC 9051 TEXT-CHAR", ST_SKIP);
-            if (c >= 0x80 && !(lx->flags & MP_IMAP_LEX_8BIT))
+            if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
                 FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 TEXT-CHAR", ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            if (c >= 0x80 && utf8_checked(lx)) {
+                /* TEXT-CHAR in UTF-8 mode (RFC 6855 §3): a lead byte, its
+                 * tails in ST_TEXT_U8 (a CRLF or "]" among them cuts it) */
+                unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+                if (u == MP_UTF8_REJECT)
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                          ST_SKIP);
+                if (zc == (size_t)-1)
+                    lx->buf[lx->len] = (char)c;
+                lx->len++;
+                lx->line_len++;
+                i++;
+                lx->sub = (uint8_t)u;
+                lx->state = ST_TEXT_U8;
+                continue;
+            }
             {
                 size_t n = 1;
-                int eight = (lx->flags & MP_IMAP_LEX_8BIT) != 0;
+                int eight = (lx->flags & MP_IMAP_LEX_8BIT_RAW) != 0;
                 int code = lx->cls == MP_IMAP_LEX_CODE_TEXT;
                 while (i + n < len && lx->len + n < lx->max_quoted &&
                        lx->line_len + n < lx->max_line) {

@@ -45,6 +45,24 @@
  * maximum (MP_ERR_IMAP_LITERAL_LIMIT), LITERAL- (MP_ERR_IMAP_NONSYNC_TOO_BIG).
  * Bytes: NUL (MP_ERR_NUL), 8-bit outside UTF-8 mode (MP_ERR_8BIT), bare
  * CR / LF (MP_ERR_BARE_CR / MP_ERR_BARE_LF unless MP_IMAP_LEX_LF).
+ *
+ * 8-bit bytes and UTF-8 (RFC 9051 §9, RFC 6855 §3): atoms never hold them
+ * (MP_ERR_8BIT); literals are octets and are never checked.  In quoted
+ * strings and in TEXT / CODE_TEXT tokens:
+ *  - no 8-bit flag (IMAP4rev1): MP_ERR_8BIT at the first 8-bit byte;
+ *  - MP_IMAP_LEX_8BIT (UTF8=ACCEPT, IMAP4rev2): QUOTED-CHAR =/ UTF8-2 /
+ *    UTF8-3 / UTF8-4 and TEXT-CHAR likewise, so the bytes must be
+ *    well-formed UTF-8 (RFC 3629: no overlong form, no surrogate, nothing
+ *    above U+10FFFF; lib/core/utf8.h).  Otherwise MP_ERR_UTF8 at the first
+ *    byte that cannot continue well-formed UTF-8: a bad lead or tail byte,
+ *    or the byte (DQUOTE, "\", CR, "]" ending CODE_TEXT ...) that arrives
+ *    where a sequence still wanted a tail.  The check is incremental: a
+ *    sequence split across inputs gives the same tokens and errors.
+ *  - MP_IMAP_LEX_8BIT_RAW (the quirk MP_IMAP_Q_8BIT_TEXT, "8-bit bytes in
+ *    text and quoted strings"): any 8-bit byte, unchecked, in both.  The
+ *    quirk exists for servers that send Latin-1 (or raw header bytes) in
+ *    ENVELOPE strings and response text, so it keeps covering quoted
+ *    strings as documented; it wins over MP_IMAP_LEX_8BIT.
  */
 #ifndef MP_IMAP_LEX_H
 #define MP_IMAP_LEX_H
@@ -90,13 +108,17 @@ enum {
     MP_IMAP_LEX_SYNC_WAIT = 1u << 0,
     /* Quirk: a bare LF ends a line (MP_IMAP_Q_LF_LINES). */
     MP_IMAP_LEX_LF = 1u << 1,
-    /* 8-bit bytes allowed in quoted strings and text (UTF8=ACCEPT, rev2,
-     * or MP_IMAP_Q_8BIT_TEXT).  Never in atoms. */
+    /* 8-bit bytes allowed in quoted strings and text as well-formed UTF-8
+     * (UTF8=ACCEPT, rev2); MP_ERR_UTF8 otherwise.  Never in atoms. */
     MP_IMAP_LEX_8BIT = 1u << 2,
     /* IMAP4rev2: literal lengths up to 2^63-1 (number64), else 2^32-1. */
     MP_IMAP_LEX_REV2 = 1u << 3,
     /* LITERAL-: {n+} at most MP_IMAP_MAX_NONSYNC_LITERAL. */
-    MP_IMAP_LEX_LITERAL_MINUS = 1u << 4
+    MP_IMAP_LEX_LITERAL_MINUS = 1u << 4,
+    /* Quirk MP_IMAP_Q_8BIT_TEXT: any 8-bit byte in quoted strings and text,
+     * not checked as UTF-8 (with or without MP_IMAP_LEX_8BIT).  Never in
+     * atoms. */
+    MP_IMAP_LEX_8BIT_RAW = 1u << 5
 };
 
 /* The tokenizer state, struct mp_imap_lex, is in mailproto/imap.h because

@@ -103,13 +103,15 @@ static inline size_t mp_imap_lex_class_run_(const char *p, size_t n, unsigned ma
 
 /* A quoted string without escapes at in[0] (the DQUOTE) whose closing
  * DQUOTE lies in in[0..n): its length with both quotes, else 0 (an
- * escape, a byte a quoted string may not hold, a limit: the byte-level
- * path reads it). */
+ * escape, a byte a quoted string may not hold, any 8-bit byte in UTF-8
+ * mode, a limit: mp_imap_lex_scan_quoted_8bit_() or the byte-level path
+ * reads it). */
 static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char *in, size_t n)
 {
-    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE */
+    /* quoted = DQUOTE *QUOTED-CHAR DQUOTE; 8-bit bytes end the plain run
+     * unless they go unchecked (the quirk) */
     unsigned stop = MP_IMAP_LEX_QS_END_ |
-                    ((lx->flags & MP_IMAP_LEX_8BIT) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
+                    ((lx->flags & MP_IMAP_LEX_8BIT_RAW) ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
     size_t m = n < (size_t)lx->max_quoted + 1u ? n : (size_t)lx->max_quoted + 1u;
     size_t k = 1;
     /* four bytes a step while they are plain (one branch), then one */
@@ -125,6 +127,12 @@ static inline size_t mp_imap_lex_scan_quoted_(const mp_imap_lex *lx, const char 
         return 0;
     return k + 1u;
 }
+
+/* mp_imap_lex_scan_quoted_() for a quoted string with 8-bit bytes in
+ * UTF-8 mode, each in a whole well-formed sequence (lex.c, out of line:
+ * the plain scan stays small where hot loops inline it); 0 for anything
+ * else, which the byte-level path reads and reports. */
+size_t mp_imap_lex_scan_quoted_8bit_(const mp_imap_lex *lx, const char *in, size_t n);
 
 /* A flag ("\" atom, or flag-perm "\*") at in[0] ending inside in[0..n)
  * for atom-like class `cls`: its length, else 0. */
@@ -176,7 +184,7 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
     mask = 1u << cls;
     if (c == '"') {
         k = mp_imap_lex_scan_quoted_(lx, in, n);
-        if (k == 0)
+        if (k == 0 && (k = mp_imap_lex_scan_quoted_8bit_(lx, in, n)) == 0)
             return 0;
         tok->kind = MP_IMAP_TOK_STRING;
         tok->text = mp_slice_make(in + 1, k - 2);

@@ -10,8 +10,10 @@
 
 #include <cmocka.h>
 
+#include "../../lib/core/utf8.h"
 #include "../../lib/imap/lex.h"
 #include "split.h"
+#include "test_cmd_fixture.h"
 
 typedef struct lex_fixture {
     mp_imap_lex lx;
@@ -24,7 +26,7 @@ typedef struct lex_fixture {
     int after_text;  /* a TEXT token was read: atoms until the CRLF */
 } lex_fixture;
 
-static void fx_reset(void *state)
+static void lx_reset(void *state)
 {
     lex_fixture *x = state;
     assert_int_equal(mp_imap_lex_init(&x->lx, x->buf, sizeof(x->buf), &x->lim, x->flags), MP_OK);
@@ -67,7 +69,7 @@ static void log_token(mp_evlog *log, const mp_imap_token *t)
     }
 }
 
-static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
+static void lx_feed(void *state, const char *p, size_t n, mp_evlog *log)
 {
     lex_fixture *x = state;
     int guard = 0;
@@ -101,26 +103,26 @@ static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
     }
 }
 
-static void fx_finish(void *state, mp_evlog *log)
+static void lx_finish(void *state, mp_evlog *log)
 {
     lex_fixture *x = state;
     mp_evlog_add(log, "pending %zu", mp_imap_lex_pending(&x->lx));
 }
 
-static lex_fixture fx;
+static lex_fixture lfx;
 
 static void setup(unsigned flags, mp_imap_lex_class cls, unsigned want)
 {
-    memset(&fx.lim, 0, sizeof(fx.lim));
-    fx.flags = flags;
-    fx.cls = cls;
-    fx.want = want;
-    fx.accept_sync = 1;
+    memset(&lfx.lim, 0, sizeof(lfx.lim));
+    lfx.flags = flags;
+    lfx.cls = cls;
+    lfx.want = want;
+    lfx.accept_sync = 1;
 }
 
 static void check(const char *in, size_t n, const char *want)
 {
-    mp_split_target t = { fx_reset, fx_feed, fx_finish, &fx };
+    mp_split_target t = { lx_reset, lx_feed, lx_finish, &lfx };
     mp_split_check(&t, in, n, want);
 }
 #define CHECK(lit, want) check((lit), sizeof(lit) - 1, (want))
@@ -212,7 +214,7 @@ static void test_literal_errors(void **s)
           "error MP_ERR_IMAP_LITERAL_RANGE @0\npending 0\n");
     /* configured limit, payload skipped, next line parsed */
     setup(0, MP_IMAP_LEX_ATOM, 0);
-    fx.lim.max_literal = 4;
+    lfx.lim.max_literal = 4;
     CHECK("{5}\r\n{1}\r\n\r\nok\r\n",
           "error MP_ERR_IMAP_LITERAL_LIMIT @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
     /* LITERAL-: non-sync above 4096 */
@@ -221,12 +223,12 @@ static void test_literal_errors(void **s)
     CHECK("{4096+}\r\n", "lit 4096 nonsync @0\npending 0\n");
     /* string positions: too long for a string */
     setup(0, MP_IMAP_LEX_ASTRING, MP_IMAP_LEX_WANT_STRING);
-    fx.lim.max_quoted = 4;
+    lfx.lim.max_quoted = 4;
     CHECK("{5}\r\nhello\r\nok\r\n",
           "error MP_ERR_IMAP_STRING_TOO_LONG @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
     /* literals per line */
     setup(0, MP_IMAP_LEX_ATOM, 0);
-    fx.lim.max_literals = 2;
+    lfx.lim.max_literals = 2;
     CHECK("{1}\r\na{1}\r\nb{1}\r\nc x\r\n{1}\r\nd\r\n",
           "lit 1 @0\nchunk lit a\nend\nlit 1 @6\nchunk lit b\nend\n"
           "error MP_ERR_IMAP_TOO_MANY_LITERALS @12\ncrlf skipped\nlit 1 @22\nchunk lit d\nend\n"
@@ -240,16 +242,16 @@ static void test_sync_wait(void **s)
     CHECK("a {3}\r\nabc {2+}\r\nde\r\n",
           "atom a\nsp\nsync 3\nlitstr abc\nsp\nlitstr de\ncrlf\npending 0\n");
     /* rejected: the client sends nothing, the next line is a command */
-    fx.accept_sync = 0;
+    lfx.accept_sync = 0;
     CHECK("a {3}\r\nb\r\n", "atom a\nsp\nsync 3\ncrlf skipped\natom b\ncrlf\npending 0\n");
     /* a rejected sync literal after an error ends the line too */
-    fx.lim.max_literal = 2;
+    lfx.lim.max_literal = 2;
     CHECK("a {3}\r\nb\r\n",
           "atom a\nsp\nerror MP_ERR_IMAP_LITERAL_LIMIT @2\ncrlf skipped\natom b\ncrlf\npending 0\n");
     /* while skipping, a non-sync literal's payload is stepped over, a sync
      * one ends the line */
-    fx.lim.max_literal = 0;
-    fx.accept_sync = 1;
+    lfx.lim.max_literal = 0;
+    lfx.accept_sync = 1;
     CHECK("\x01 {2+}\r\n\r\n {1}\r\nb\r\n",
           "error MP_ERR_SYNTAX @0\ncrlf skipped\natom b\ncrlf\npending 0\n");
 }
@@ -261,11 +263,11 @@ static void test_limits_and_bytes(void **s)
     (void)s;
     /* depth: a million '(' stops at the limit, the line is skipped */
     setup(0, MP_IMAP_LEX_ATOM, 0);
-    fx.lim.max_depth = 3;
+    lfx.lim.max_depth = 3;
     CHECK("((((x))))\r\nok\r\n",
           "(\n(\n(\nerror MP_ERR_IMAP_DEPTH @3\ncrlf skipped\natom ok\ncrlf\npending 0\n");
-    fx.lim.max_depth = 0;
-    fx.lim.max_line = 0x7fffffff;
+    lfx.lim.max_depth = 0;
+    lfx.lim.max_line = 0x7fffffff;
     memset(big, '(', sizeof(big));
     n = sizeof(big);
     memcpy(big + n - 6, "\r\nok\r\n", 6);
@@ -281,15 +283,15 @@ static void test_limits_and_bytes(void **s)
     }
     /* line length outside literals; literal bytes do not count */
     setup(0, MP_IMAP_LEX_ATOM, 0);
-    fx.lim.max_line = 12;
+    lfx.lim.max_line = 12;
     CHECK("abc {20}\r\n01234567890123456789\r\n",
           "atom abc\nsp\nlit 20 @4\nchunk lit 01234567890123456789\nend\ncrlf\npending 0\n");
     CHECK("abcdefghijkl\r\nok\r\n",
           "error MP_ERR_LINE_TOO_LONG @12\ncrlf skipped\natom ok\ncrlf\npending 0\n");
     /* atom and quoted limits */
     setup(0, MP_IMAP_LEX_ATOM, 0);
-    fx.lim.max_atom = 3;
-    fx.lim.max_quoted = 3;
+    lfx.lim.max_atom = 3;
+    lfx.lim.max_quoted = 3;
     CHECK("abcd\r\nok\r\n",
           "error MP_ERR_IMAP_ATOM_TOO_LONG @0\ncrlf skipped\natom ok\ncrlf\npending 0\n");
     CHECK("\"abcd\"\r\nok\r\n",
@@ -336,10 +338,10 @@ static void test_fast_path_limits(void **s)
                 for (quoted = 1; quoted <= 5; quoted += 2)
                     for (depth = 1; depth <= 3; depth++) {
                         setup(0, MP_IMAP_LEX_ATOM, 0);
-                        fx.lim.max_line = line;
-                        fx.lim.max_atom = atom;
-                        fx.lim.max_quoted = quoted;
-                        fx.lim.max_depth = (uint16_t)depth;
+                        lfx.lim.max_line = line;
+                        lfx.lim.max_atom = atom;
+                        lfx.lim.max_quoted = quoted;
+                        lfx.lim.max_depth = (uint16_t)depth;
                         check(lines[li], strlen(lines[li]), NULL);
                     }
     /* and the limits far away: the expected tokens */
@@ -405,6 +407,346 @@ static void test_skip_line(void **s)
     }
 }
 
+/* ---- UTF-8 in quoted strings and text (lex.h, lib/core/utf8.h) -------- */
+
+/* An independent reading of RFC 3629: the length from the lead byte's bit
+ * pattern, the code point from the tails, then the range checks. */
+static int ref_utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        size_t len, k;
+        uint32_t cp, min;
+        if ((c & 0x80u) == 0) {
+            i++;
+            continue;
+        }
+        if ((c & 0xe0u) == 0xc0u) {
+            len = 2, cp = c & 0x1fu, min = 0x80u;
+        } else if ((c & 0xf0u) == 0xe0u) {
+            len = 3, cp = c & 0x0fu, min = 0x800u;
+        } else if ((c & 0xf8u) == 0xf0u) {
+            len = 4, cp = c & 0x07u, min = 0x10000u;
+        } else {
+            return 0;
+        }
+        if (n - i < len)
+            return 0;
+        for (k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0u) != 0x80u)
+                return 0;
+            cp = (cp << 6) | (p[i + k] & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffffu || (cp >= 0xd800u && cp <= 0xdfffu))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* The same bytes fed to the decoder in two pieces: the same verdict. */
+static int split_valid(const unsigned char *p, size_t n, size_t cut)
+{
+    unsigned st = MP_UTF8_ACCEPT;
+    if (mp_utf8_scan(&st, p, cut) != cut)
+        return 0;
+    if (mp_utf8_scan(&st, p + cut, n - cut) != n - cut)
+        return 0;
+    return st == MP_UTF8_ACCEPT;
+}
+
+static void test_utf8_rules(void **s)
+{
+    static const unsigned char tails[] = { 0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f,
+                                           0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xf4, 0xff };
+    unsigned char b[4];
+    uint32_t cp;
+    unsigned a, c, d, e;
+    size_t bad;
+    (void)s;
+    /* every scalar value encodes, checks and decodes back; every
+     * surrogate is refused at its second byte */
+    for (cp = 0; cp <= 0x10ffffu; cp++) {
+        size_t n, k;
+        unsigned st = MP_UTF8_ACCEPT;
+        uint32_t got = 0;
+        if (cp < 0x80u) {
+            b[0] = (unsigned char)cp, n = 1;
+        } else if (cp < 0x800u) {
+            b[0] = (unsigned char)(0xc0u | (cp >> 6)), n = 2;
+        } else if (cp < 0x10000u) {
+            b[0] = (unsigned char)(0xe0u | (cp >> 12)), n = 3;
+        } else {
+            b[0] = (unsigned char)(0xf0u | (cp >> 18)), n = 4;
+        }
+        for (k = 1; k < n; k++)
+            b[k] = (unsigned char)(0x80u | ((cp >> (6 * (n - 1 - k))) & 0x3fu));
+        if (cp >= 0xd800u && cp <= 0xdfffu) {
+            assert_false(mp_utf8_check(b, n, &bad));
+            assert_int_equal(bad, 1);
+            continue;
+        }
+        assert_true(mp_utf8_check(b, n, NULL));
+        for (k = 0; k < n; k++) {
+            unsigned t = mp_utf8_step(st, b[k]);
+            got = mp_utf8_decode(got, st, b[k]);
+            st = t;
+        }
+        assert_int_equal(st, MP_UTF8_ACCEPT);
+        assert_int_equal(got, cp);
+    }
+    /* every 1-, 2- and 3-byte input (8-bit leads for 3), and 4-byte ones
+     * over every lead and second byte: the same verdict as the reference,
+     * whole and cut at every point */
+    for (a = 0; a < 256; a++) {
+        b[0] = (unsigned char)a;
+        assert_int_equal(mp_utf8_check(b, 1, NULL), ref_utf8_valid(b, 1));
+        for (c = 0; c < 256; c++) {
+            b[1] = (unsigned char)c;
+            assert_int_equal(mp_utf8_check(b, 2, NULL), ref_utf8_valid(b, 2));
+            assert_int_equal(split_valid(b, 2, 1), ref_utf8_valid(b, 2));
+            if (a < 0xc0)
+                continue;
+            for (d = 0; d < 256; d++) {
+                int want;
+                b[2] = (unsigned char)d;
+                want = ref_utf8_valid(b, 3);
+                if (mp_utf8_check(b, 3, NULL) != want || split_valid(b, 3, 1) != want ||
+                    split_valid(b, 3, 2) != want)
+                    fail_msg("%02x %02x %02x", a, c, d);
+            }
+            if (a < 0xf0)
+                continue;
+            for (d = 0; d < sizeof(tails); d++)
+                for (e = 0; e < sizeof(tails); e++) {
+                    int want;
+                    b[2] = tails[d];
+                    b[3] = tails[e];
+                    want = ref_utf8_valid(b, 4);
+                    if (mp_utf8_check(b, 4, NULL) != want || split_valid(b, 4, 1) != want ||
+                        split_valid(b, 4, 2) != want || split_valid(b, 4, 3) != want)
+                        fail_msg("%02x %02x %02x %02x", a, c, b[2], b[3]);
+                }
+        }
+    }
+    /* the offset of the first bad byte; a cut sequence is bad at the end */
+    assert_false(mp_utf8_check((const unsigned char *)"ab\xc0\x80", 4, &bad));
+    assert_int_equal(bad, 2);
+    assert_false(mp_utf8_check((const unsigned char *)"\xe0\x80\x80", 3, &bad));
+    assert_int_equal(bad, 1);
+    assert_false(mp_utf8_check((const unsigned char *)"\xf4\x90\x80\x80", 4, &bad));
+    assert_int_equal(bad, 1);
+    assert_false(mp_utf8_check((const unsigned char *)"x\xe6\x97", 3, &bad));
+    assert_int_equal(bad, 3);
+    assert_true(mp_utf8_check((const unsigned char *)"", 0, &bad));
+}
+
+#define RECOVER "crlf skipped\natom ok\ncrlf\npending 0\n"
+
+static void test_utf8_quoted(void **s)
+{
+    static const unsigned modes[] = { MP_IMAP_LEX_8BIT, MP_IMAP_LEX_8BIT | MP_IMAP_LEX_REV2 };
+    unsigned k;
+    (void)s;
+    for (k = 0; k < 2; k++) {
+        setup(modes[k], MP_IMAP_LEX_ASTRING, 0);
+        /* 2, 3 and 4 bytes; the edges of every range */
+        CHECK("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\" \"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed"
+              "\x9f\xbf\xee\x80\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"\r\n",
+              "str caf\\xc3\\xa9 \\xe2\\x82\\xac \\xf0\\x9f\\x98\\x80\nsp\n"
+              "str \\xc2\\x80\\xdf\\xbf\\xe0\\xa0\\x80\\xed\\x9f\\xbf\\xee\\x80\\x80\\xef\\xbf"
+              "\\xbf\\xf0\\x90\\x80\\x80\\xf4\\x8f\\xbf\\xbf\ncrlf\npending 0\n");
+        /* after an escape (the assembled path) */
+        CHECK("\"\\\\\xc3\xa9\\\"\xe2\x82\xac\"\r\n",
+              "str \\\\\\xc3\\xa9\"\\xe2\\x82\\xac\ncrlf\npending 0\n");
+        /* overlong forms: C0/C1 never lead; E0 80, F0 8F are bad tails */
+        CHECK("\"a\xc0\x80\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        CHECK("\"\xc1\xbf\"\r\nok\r\n", "error MP_ERR_UTF8 @1\n" RECOVER);
+        CHECK("\"\xe0\x80\x80\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        CHECK("\"\xe0\x9f\xbf\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        CHECK("\"\xf0\x8f\xbf\xbf\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        /* surrogates */
+        CHECK("\"\xed\xa0\x80\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        CHECK("\"xy\xed\xbf\xbf\"\r\nok\r\n", "error MP_ERR_UTF8 @4\n" RECOVER);
+        /* above U+10FFFF */
+        CHECK("\"\xf4\x90\x80\x80\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        CHECK("\"\xf5\x80\x80\x80\"\r\nok\r\n", "error MP_ERR_UTF8 @1\n" RECOVER);
+        CHECK("\"\xff\"\r\nok\r\n", "error MP_ERR_UTF8 @1\n" RECOVER);
+        /* cut before the closing quote, by an escape, by a plain byte */
+        CHECK("\"ab\xc3\"\r\nok\r\n", "error MP_ERR_UTF8 @4\n" RECOVER);
+        CHECK("\"ab\xf0\x9f\x98\"\r\nok\r\n", "error MP_ERR_UTF8 @6\n" RECOVER);
+        CHECK("\"\xe2\x82\\\\\"\r\nok\r\n", "error MP_ERR_UTF8 @3\n" RECOVER);
+        CHECK("\"\xc3" "a\"\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        /* cut by the line end: the CR is the bad byte, the line is over */
+        CHECK("\"\xc3\r\nok\r\n", "error MP_ERR_UTF8 @2\n" RECOVER);
+        /* lone continuation bytes */
+        CHECK("\"\x80\"\r\nok\r\n", "error MP_ERR_UTF8 @1\n" RECOVER);
+        CHECK("\"\xc3\xa9\xa9\"\r\nok\r\n", "error MP_ERR_UTF8 @3\n" RECOVER);
+        /* never in atoms; literals are octets */
+        CHECK("\xc3\xa9\r\nok\r\n", "error MP_ERR_8BIT @0\n" RECOVER);
+        CHECK("{3}\r\n\xc0\x80\xff\r\n", "lit 3 @0\nchunk lit \\xc0\\x80\\xff\nend\ncrlf\npending 0\n");
+        setup(modes[k], MP_IMAP_LEX_ASTRING, MP_IMAP_LEX_WANT_STRING);
+        CHECK("{3}\r\n\xc0\x80\xff\r\n", "litstr \\xc0\\x80\\xff\ncrlf\npending 0\n");
+    }
+    /* IMAP4rev1 without the quirk: MP_ERR_8BIT at the first 8-bit byte */
+    setup(0, MP_IMAP_LEX_ASTRING, 0);
+    CHECK("\"Entw\xc3\xbcrfe\"\r\nok\r\n", "error MP_ERR_8BIT @5\n" RECOVER);
+    CHECK("\"\xc0\x80\"\r\nok\r\n", "error MP_ERR_8BIT @1\n" RECOVER);
+    /* the quirk (Latin-1 servers): any 8-bit byte, unchecked, with or
+     * without UTF-8 mode */
+    setup(MP_IMAP_LEX_8BIT_RAW, MP_IMAP_LEX_ASTRING, 0);
+    CHECK("\"Entw\xfcrfe \xc0\x80\xff\" \"\xc3\xa9\"\r\n",
+          "str Entw\\xfcrfe \\xc0\\x80\\xff\nsp\nstr \\xc3\\xa9\ncrlf\npending 0\n");
+    CHECK("\xfc\r\nok\r\n", "error MP_ERR_8BIT @0\n" RECOVER);
+    setup(MP_IMAP_LEX_8BIT_RAW | MP_IMAP_LEX_8BIT, MP_IMAP_LEX_ASTRING, 0);
+    CHECK("\"caf\xe9\\\\\xed\xa0\x80\"\r\n", "str caf\\xe9\\\\\\xed\\xa0\\x80\ncrlf\npending 0\n");
+}
+
+static void test_utf8_text(void **s)
+{
+    (void)s;
+    setup(MP_IMAP_LEX_8BIT, MP_IMAP_LEX_TEXT, 0);
+    CHECK("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\r\n",
+          "text caf\\xc3\\xa9 \\xe2\\x82\\xac \\xf0\\x9f\\x98\\x80\ncrlf\npending 0\n");
+    /* cut by the CRLF: the CR is the bad byte; the next line is text again */
+    CHECK("caf\xc3\r\nok\r\n", "error MP_ERR_UTF8 @4\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    CHECK("\xc0\x80\r\nok\r\n", "error MP_ERR_UTF8 @0\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    CHECK("x \xed\xa0\x80 y\r\nok\r\n",
+          "error MP_ERR_UTF8 @3\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    CHECK("\xf4\x90\x80\x80\r\nok\r\n",
+          "error MP_ERR_UTF8 @1\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    CHECK("a\x80\r\nok\r\n", "error MP_ERR_UTF8 @1\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    /* resp-text-code data: a sequence cut by the "]" */
+    setup(MP_IMAP_LEX_8BIT | MP_IMAP_LEX_REV2, MP_IMAP_LEX_CODE_TEXT, 0);
+    CHECK("\xe2\x82\xac]", "text \\xe2\\x82\\xac\n]\npending 0\n");
+    CHECK("a\xe2\x82] x\r\nb]", "error MP_ERR_UTF8 @3\ncrlf skipped\ntext b\n]\npending 0\n");
+    /* rev1: MP_ERR_8BIT; the quirk: unchecked */
+    setup(0, MP_IMAP_LEX_TEXT, 0);
+    CHECK("caf\xe9\r\nok\r\n", "error MP_ERR_8BIT @3\ncrlf skipped\ntext ok\ncrlf\npending 0\n");
+    setup(MP_IMAP_LEX_8BIT_RAW, MP_IMAP_LEX_TEXT, 0);
+    CHECK("caf\xe9 \xc0\r\n", "text caf\\xe9 \\xc0\ncrlf\npending 0\n");
+}
+
+/* The in-place path reads a UTF-8 quoted string only when it is whole and
+ * well-formed, else declines: sweep the limits across the sequences, as
+ * test_fast_path_limits does, in each 8-bit mode. */
+static void test_utf8_fast_path(void **s)
+{
+    static const char *const lines[] = {
+        "\"\xc3\xa9\" \"a\xe6\x97\xa5z\" \"\xf0\x9f\x98\x80\" x\r\nok\r\n",
+        "\"\xc3\" \"\xe0\x80\x80\"\r\n\"\xf4\x8f\xbf\xbf\" \"\xf4\x90\x80\x80\"\r\nok\r\n",
+        "\"x\\\\\xc3\xa9\" \"\xed\x9f\xbf\xee\x80\x80\" \"\xed\xa0\x80\"\r\n\"\x80\"\r\nok\r\n",
+        "\"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\" \"\xe2\x82\xac\xe2\x82\"\r\nok\r\n",
+    };
+    static const unsigned modes[] = { 0, MP_IMAP_LEX_8BIT, MP_IMAP_LEX_8BIT_RAW };
+    unsigned li, mi, line, quoted;
+    (void)s;
+    for (mi = 0; mi < 3; mi++)
+        for (li = 0; li < sizeof(lines) / sizeof(lines[0]); li++)
+            for (line = 2; line <= 36; line++)
+                for (quoted = 1; quoted <= 14; quoted++) {
+                    setup(modes[mi], MP_IMAP_LEX_ASTRING, 0);
+                    lfx.lim.max_line = line;
+                    lfx.lim.max_quoted = quoted;
+                    check(lines[li], strlen(lines[li]), NULL);
+                    setup(modes[mi], MP_IMAP_LEX_TEXT, 0);
+                    lfx.lim.max_line = line;
+                    lfx.lim.max_quoted = quoted;
+                    check(lines[li], strlen(lines[li]), NULL);
+                }
+}
+
+/* The in-place path itself: it reads a whole well-formed UTF-8 quoted
+ * string in UTF-8 mode and declines every other 8-bit one (the byte-level
+ * path then reads it or reports the error). */
+static void test_utf8_in_place(void **s)
+{
+    static const struct {
+        unsigned flags;
+        const char *in;
+        size_t want; /* bytes taken, 0: declined */
+    } v[] = {
+        { MP_IMAP_LEX_8BIT, "\"caf\xc3\xa9 \xf0\x9f\x98\x80\" ", 12 },
+        { MP_IMAP_LEX_8BIT, "\"\xe6\x97\xa5\xe6\x9c\xac\" ", 8 },
+        { MP_IMAP_LEX_8BIT, "\"\xed\xa0\x80\" ", 0 },
+        { MP_IMAP_LEX_8BIT, "\"\xc3\" ", 0 },
+        { MP_IMAP_LEX_8BIT, "\"\xc3\xa9\\\\\" ", 0 },
+        { MP_IMAP_LEX_8BIT, "\"\xe2\x82\xac", 0 },
+        { MP_IMAP_LEX_8BIT_RAW, "\"caf\xe9\" ", 6 },
+        { 0, "\"caf\xc3\xa9\" ", 0 },
+        { 0, "\"cafe\" ", 6 },
+    };
+    size_t k;
+    (void)s;
+    for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+        mp_imap_lex lx;
+        char buf[64];
+        mp_imap_token t;
+        size_t n = strlen(v[k].in);
+        assert_int_equal(mp_imap_lex_init(&lx, buf, sizeof(buf), NULL, v[k].flags), MP_OK);
+        mp_imap_lex_expect(&lx, MP_IMAP_LEX_ASTRING, 0);
+        if (mp_imap_lex_fast(&lx, v[k].in, n, &t) != v[k].want)
+            fail_msg("case %zu", k);
+        if (v[k].want) {
+            assert_int_equal(t.kind, MP_IMAP_TOK_STRING);
+            assert_int_equal(t.text.len, v[k].want - 2);
+            assert_ptr_equal(t.text.ptr, v[k].in + 1);
+        }
+    }
+}
+
+/* The command parser over the tokenizer: tests/vectors/imap/cmd/utf8_*.in
+ * with their .out logs (MP_GEN=1 writes a missing .out for review). */
+static cmd_fixture cfx;
+static char cmd_in[1 << 14], cmd_want[MP_EVLOG_CAP];
+
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (f == NULL)
+        return (size_t)-1;
+    n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return n;
+}
+
+static void run_cmd_file(const char *name, unsigned mode)
+{
+    char path[512];
+    const char *dir = getenv("MP_VECTORS");
+    size_t n, w;
+    mp_split_target t = { fx_reset, fx_feed, NULL, &cfx };
+    assert_non_null(dir);
+    snprintf(path, sizeof(path), "%s/imap/cmd/%s.in", dir, name);
+    n = slurp(path, cmd_in, sizeof(cmd_in));
+    assert_true(n != (size_t)-1);
+    memset(&cfx.cfg, 0, sizeof(cfx.cfg));
+    cfx.cfg.mode = mode;
+    snprintf(path, sizeof(path), "%s/imap/cmd/%s.out", dir, name);
+    w = slurp(path, cmd_want, sizeof(cmd_want));
+    if (w == (size_t)-1 && getenv("MP_GEN") != NULL) {
+        const char *got = mp_split_check(&t, cmd_in, n, NULL);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+        return;
+    }
+    assert_true(w != (size_t)-1);
+    mp_split_check(&t, cmd_in, n, cmd_want);
+}
+
+static void test_utf8_commands(void **s)
+{
+    (void)s;
+    run_cmd_file("utf8_accept", MP_IMAP_UTF8);
+    run_cmd_file("utf8_rev2", MP_IMAP_REV2);
+    run_cmd_file("utf8_rev1", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +754,9 @@ int main(void)
         cmocka_unit_test(test_literals),       cmocka_unit_test(test_literal_errors),
         cmocka_unit_test(test_sync_wait),      cmocka_unit_test(test_limits_and_bytes),
         cmocka_unit_test(test_skip_line),      cmocka_unit_test(test_fast_path_limits),
+        cmocka_unit_test(test_utf8_rules),     cmocka_unit_test(test_utf8_quoted),
+        cmocka_unit_test(test_utf8_text),      cmocka_unit_test(test_utf8_fast_path),
+        cmocka_unit_test(test_utf8_in_place),  cmocka_unit_test(test_utf8_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
