@@ -150,6 +150,20 @@ static inline size_t mp_imap_lex_scan_flag_(const mp_imap_lex *lx, const char *i
     return k;
 }
 
+/* The bookkeeping after in-place tokens on one line: the last of them
+ * began at stream offset `start`, the next byte is at `pos`, and they
+ * added `k` bytes to the line.  The tokenizer is between tokens again. */
+static inline void mp_imap_lex_took_(mp_imap_lex *lx, uint64_t start, uint64_t pos, size_t k)
+{
+    lx->tok_start = start;
+    lx->pos = pos;
+    lx->line_len += (uint32_t)k;
+    lx->len = 0;
+    lx->tflags = 0;
+    lx->aux = 0;
+    lx->bol = 0;
+}
+
 /*
  * A token that starts at in[0] and lies wholly in in[0..len) with a common
  * shape (SP, CRLF, parentheses, an atom, a flag, a quoted string without
@@ -242,13 +256,7 @@ static inline size_t mp_imap_lex_fast_token_(mp_imap_lex *lx, const char *in, si
         }
     }
     tok->offset = lx->pos;
-    lx->tok_start = lx->pos;
-    lx->pos += k;
-    lx->line_len += (uint32_t)k;
-    lx->len = 0;
-    lx->tflags = 0;
-    lx->aux = 0;
-    lx->bol = 0;
+    mp_imap_lex_took_(lx, lx->pos, lx->pos + k, k);
     return k;
 }
 
@@ -259,13 +267,7 @@ static inline int mp_imap_lex_fast_sp_(mp_imap_lex *lx, const char *in, size_t l
     if (lx->state != MP_IMAP_LEX_ST_START_ || len < 2 || in[0] != ' ' ||
         lx->line_len >= lx->max_line || lx->max_line - lx->line_len < 2u)
         return 0;
-    lx->tok_start = lx->pos;
-    lx->pos++;
-    lx->line_len++;
-    lx->len = 0;
-    lx->tflags = 0;
-    lx->aux = 0;
-    lx->bol = 0;
+    mp_imap_lex_took_(lx, lx->pos, lx->pos + 1u, 1);
     return 1;
 }
 
