@@ -169,6 +169,12 @@ const char *mp_strerror(mp_status s);
  * event dumps and tests. */
 const char *mp_status_name(mp_status s);
 
+/* 1 when `p[0..n)` is well-formed UTF-8 (RFC 3629: no overlong forms,
+ * surrogates or values above U+10FFFF), else 0; `*bad` (when not NULL)
+ * gets the offset of the first byte of the ill-formed sequence (of the
+ * cut one at the end).  `p` may be NULL when n is 0. */
+int mp_utf8_valid(const char *p, size_t n, size_t *bad);
+
 /*
  * Where and why a parser failed.  `offset` counts bytes from the start of
  * the stream the parser was fed (not from the start of one feed call).

@@ -32,8 +32,8 @@ extern "C" {
  *    number64, RECENT is gone, ESEARCH is the default SEARCH answer.
  *    Without it: IMAP4rev1 (RFC 3501), literal lengths fit in 32 bits.
  *  - MP_IMAP_UTF8: UTF8=ACCEPT (RFC 6855) or rev2: quoted strings and
- *    text may hold UTF-8, mailbox names are raw UTF-8 instead of modified
- *    UTF-7.
+ *    text may hold well-formed UTF-8 (anything else is MP_ERR_UTF8),
+ *    mailbox names are raw UTF-8 instead of modified UTF-7.
  *  - MP_IMAP_LITERAL_MINUS: LITERAL- (RFC 7888): a non-synchronizing
  *    literal is at most MP_IMAP_MAX_NONSYNC_LITERAL octets.
  */
@@ -74,7 +74,8 @@ enum {
      * event) and skipped to its closing parenthesis; the rest of the FETCH
      * goes on.  Risk: the host sees a FETCH without that item. */
     MP_IMAP_Q_BAD_BODYSTRUCTURE = 1u << 8,
-    /* 8-bit bytes in text and quoted strings without UTF8=ACCEPT. */
+    /* Any 8-bit bytes in text and quoted strings, in any mode, not checked
+     * as UTF-8 (Latin-1 or raw header bytes from older servers). */
     MP_IMAP_Q_8BIT_TEXT = 1u << 9
 };
 

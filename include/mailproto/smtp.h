@@ -274,11 +274,6 @@ size_t mp_smtp_xtext_encoded_len(mp_slice s);
  * lack of room).  The inverse of mp_smtp_xtext_decode(). */
 void mp_smtp_xtext_put(mp_outbuf *ob, mp_slice s);
 
-/* 1 when `p[0..n)` is well-formed UTF-8 (no overlong forms, surrogates or
- * values above U+10FFFF), else 0; `*bad` gets the offset of the first bad
- * byte when not NULL. */
-int mp_utf8_valid(const char *p, size_t n, size_t *bad);
-
 /* ======================================================================= */
 /* Replies (RFC 5321 §4.2, enhanced codes RFC 2034 / RFC 3463)             */
 /* ======================================================================= */

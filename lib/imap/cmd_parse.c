@@ -346,7 +346,7 @@ static int emit_mailbox(mp_imap_cmd_parser *p, const mp_imap_token *t, mp_imap_c
     if (memchr(t->text.ptr, 0, t->text.len) != NULL)
         return 0;
     if (p->mode_flags & (MP_IMAP_UTF8 | MP_IMAP_REV2)) {
-        if (!mp_imap_utf8_valid((const unsigned char *)t->text.ptr, t->text.len))
+        if (!mp_utf8_valid(t->text.ptr, t->text.len, NULL))
             return 0;
         a.text = t->text;
     } else {

@@ -230,7 +230,7 @@ static void put_string(wr *r, mp_slice s, int mode)
         return;
     }
     if (!sc.crlf && s.len <= QUOTED_MAX &&
-        (!sc.high || (utf8_mode(r) && mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)))) {
+        (!sc.high || (utf8_mode(r) && mp_utf8_valid(s.ptr, s.len, NULL)))) {
         put_quoted(r, s.ptr, s.len);
         return;
     }
@@ -264,7 +264,7 @@ static void put_mailbox(wr *r, mp_slice s, int list)
             return;
         }
     }
-    if (sc.high && !mp_imap_utf8_valid((const unsigned char *)s.ptr, s.len)) {
+    if (sc.high && !mp_utf8_valid(s.ptr, s.len, NULL)) {
         wr_fail(r, MP_ERR_UTF8);
         return;
     }

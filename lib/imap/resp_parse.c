@@ -43,8 +43,11 @@ static unsigned lex_flags(unsigned mode, unsigned quirks)
     unsigned f = 0;
     if (quirks & MP_IMAP_Q_LF_LINES)
         f |= MP_IMAP_LEX_LF;
-    if ((mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)) || (quirks & MP_IMAP_Q_8BIT_TEXT))
+    if (mode & (MP_IMAP_UTF8 | MP_IMAP_REV2))
         f |= MP_IMAP_LEX_8BIT;
+    /* Latin-1 or raw header bytes: any 8-bit, not checked as UTF-8 */
+    if (quirks & MP_IMAP_Q_8BIT_TEXT)
+        f |= MP_IMAP_LEX_8BIT_RAW;
     if (mode & MP_IMAP_REV2)
         f |= MP_IMAP_LEX_REV2;
     return f;
@@ -799,16 +802,8 @@ static size_t hot_run(mp_imap_resp_parser *p, const char *in, size_t len)
         if (p->aborted != 0)
             break;
     }
-    if (off > 0) {
-        /* as after any in-place token */
-        lx->pos = pos;
-        lx->tok_start = start;
-        lx->line_len += (uint32_t)off;
-        lx->len = 0;
-        lx->tflags = 0;
-        lx->aux = 0;
-        lx->bol = 0;
-    }
+    if (off > 0)
+        mp_imap_lex_took_(lx, start, pos, off);
     return off;
 }
 

@@ -9,10 +9,6 @@
 /* SASL mechanism names are at most 20 characters (RFC 4422 §3.1). */
 #define MP_SASL_MECH_NAME_MAX 20u
 
-/* 1 when `p[0..n)` is well-formed UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF). */
-int mp_sasl_utf8_valid(const char *p, size_t n);
-
 /* Check an identity: length, UTF-8, no NUL.  MP_OK, MP_ERR_SASL_TOO_LONG,
  * MP_ERR_UTF8 or MP_ERR_SASL_MESSAGE. */
 mp_status mp_sasl_check_name(const char *p, size_t n);

@@ -4,49 +4,11 @@
 
 #include "sasl_int.h"
 
-int mp_sasl_utf8_valid(const char *p, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k, need;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            cp = c & 0x1fu;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            cp = c & 0x0fu;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            cp = c & 0x07u;
-        } else {
-            return 0;
-        }
-        if (n - i <= need) return 0;
-        for (k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0u) != 0x80u) return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        /* Overlong, surrogate, beyond Unicode. */
-        if ((need == 2 && cp < 0x800u) || (need == 3 && cp < 0x10000u) ||
-            (cp >= 0xd800u && cp <= 0xdfffu) || cp > 0x10ffffu)
-            return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
 mp_status mp_sasl_check_name(const char *p, size_t n)
 {
     if (n > MP_SASL_MAX_NAME) return MP_ERR_SASL_TOO_LONG;
     if (n > 0 && memchr(p, 0, n) != NULL) return MP_ERR_SASL_MESSAGE;
-    if (!mp_sasl_utf8_valid(p, n)) return MP_ERR_UTF8;
+    if (!mp_utf8_valid(p, n, NULL)) return MP_ERR_UTF8;
     return MP_OK;
 }
 

@@ -21,53 +21,6 @@ static int is_atext(unsigned c)
 /* RFC 5321 §4.1.3 dcontent: %d33-90 / %d94-126. */
 static int is_dcontent(unsigned c) { return (c >= 33 && c <= 90) || (c >= 94 && c <= 126); }
 
-
-int mp_utf8_valid(const char *p, size_t n, size_t *bad)
-{
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], need, min, cp, k;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            min = 0x80;
-            cp = c & 0x1fu;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            min = 0x800;
-            cp = c & 0x0fu;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            min = 0x10000;
-            cp = c & 0x07u;
-        } else {
-            goto bad_byte;
-        }
-        if (n - i <= need)
-            goto bad_byte;
-        for (k = 1; k <= need; k++) {
-            unsigned d = s[i + k];
-            if ((d & 0xc0u) != 0x80u)
-                goto bad_byte;
-            cp = (cp << 6) | (d & 0x3fu);
-        }
-        /* Overlong forms, UTF-16 surrogates, beyond U+10FFFF (RFC 3629 §3). */
-        if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            goto bad_byte;
-        i += need + 1;
-        continue;
-    bad_byte:
-        if (bad)
-            *bad = i;
-        return 0;
-    }
-    return 1;
-}
-
 /* IPv4-address-literal = Snum 3("." Snum); Snum = 1*3DIGIT (0..255). */
 static int ipv4_ok(const char *p, size_t n)
 {
