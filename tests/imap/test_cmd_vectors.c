@@ -95,6 +95,16 @@ static void test_rev2_session(void **st)
     run_file("rev2_session", MP_IMAP_REV2);
 }
 
+/* UTF-8 in quoted strings over the shared tokenizer (RFC 6855, RFC 3629):
+ * UTF8=ACCEPT, rev2 and rev1 command streams. */
+static void test_utf8_commands(void **st)
+{
+    (void)st;
+    run_file("utf8_accept", MP_IMAP_UTF8);
+    run_file("utf8_rev2", MP_IMAP_REV2);
+    run_file("utf8_rev1", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +113,7 @@ int main(void)
         cmocka_unit_test(test_catenate_rfc4469),
         cmocka_unit_test(test_catenate_multiappend),
         cmocka_unit_test(test_rev2_session),
+        cmocka_unit_test(test_utf8_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

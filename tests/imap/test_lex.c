@@ -13,7 +13,6 @@
 #include "../../lib/core/utf8.h"
 #include "../../lib/imap/lex.h"
 #include "split.h"
-#include "test_cmd_fixture.h"
 
 typedef struct lex_fixture {
     mp_imap_lex lx;
@@ -696,57 +695,6 @@ static void test_utf8_in_place(void **s)
     }
 }
 
-/* The command parser over the tokenizer: tests/vectors/imap/cmd/utf8_*.in
- * with their .out logs (MP_GEN=1 writes a missing .out for review). */
-static cmd_fixture cfx;
-static char cmd_in[1 << 14], cmd_want[MP_EVLOG_CAP];
-
-static size_t slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    if (f == NULL)
-        return (size_t)-1;
-    n = fread(buf, 1, cap - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return n;
-}
-
-static void run_cmd_file(const char *name, unsigned mode)
-{
-    char path[512];
-    const char *dir = getenv("MP_VECTORS");
-    size_t n, w;
-    mp_split_target t = { fx_reset, fx_feed, NULL, &cfx };
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/imap/cmd/%s.in", dir, name);
-    n = slurp(path, cmd_in, sizeof(cmd_in));
-    assert_true(n != (size_t)-1);
-    memset(&cfx.cfg, 0, sizeof(cfx.cfg));
-    cfx.cfg.mode = mode;
-    snprintf(path, sizeof(path), "%s/imap/cmd/%s.out", dir, name);
-    w = slurp(path, cmd_want, sizeof(cmd_want));
-    if (w == (size_t)-1 && getenv("MP_GEN") != NULL) {
-        const char *got = mp_split_check(&t, cmd_in, n, NULL);
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        fputs(got, f);
-        fclose(f);
-        return;
-    }
-    assert_true(w != (size_t)-1);
-    mp_split_check(&t, cmd_in, n, cmd_want);
-}
-
-static void test_utf8_commands(void **s)
-{
-    (void)s;
-    run_cmd_file("utf8_accept", MP_IMAP_UTF8);
-    run_cmd_file("utf8_rev2", MP_IMAP_REV2);
-    run_cmd_file("utf8_rev1", 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -756,7 +704,7 @@ int main(void)
         cmocka_unit_test(test_skip_line),      cmocka_unit_test(test_fast_path_limits),
         cmocka_unit_test(test_utf8_rules),     cmocka_unit_test(test_utf8_quoted),
         cmocka_unit_test(test_utf8_text),      cmocka_unit_test(test_utf8_fast_path),
-        cmocka_unit_test(test_utf8_in_place),  cmocka_unit_test(test_utf8_commands),
+        cmocka_unit_test(test_utf8_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
