@@ -171,9 +171,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0; /* rev1 mailbox names must be UTF-8 to be encoded */
         if ((slot == 0 || slot == 1) && !nul)
             abort(); /* any NUL-free string is sendable */
-        if (slot == 3 && !nul && !crlf && v.len > 0 && v.ptr[0] != '[' && (cfg.mode & 3u)) {
-            /* UTF-8 mode: only NUL/CR/LF (and a leading "[", which would
-             * read as a response code) are refused in text */
+        if (slot == 3 && !nul && !crlf && v.len > 0 && v.ptr[0] != '[' && (cfg.mode & 3u) &&
+            ((cfg.quirks & MP_IMAP_Q_8BIT_TEXT) || mp_utf8_valid(v.ptr, v.len, NULL))) {
+            /* UTF-8 mode: only NUL/CR/LF, a leading "[" (it would read as
+             * a response code) and text that is not UTF-8 are refused */
             abort();
         }
         return 0;

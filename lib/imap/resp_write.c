@@ -27,9 +27,16 @@ void mp_imap_resp_writer_init(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mo
     w->whole = 1;
 }
 
+/* What 8-bit bytes a reader in the same mode takes in quoted strings and
+ * text: none (IMAP4rev1), well-formed UTF-8 (UTF8=ACCEPT, rev2) or any
+ * (the MP_IMAP_Q_8BIT_TEXT quirk), as the tokenizer's flags say. */
+enum { EIGHT_NONE = 0, EIGHT_UTF8, EIGHT_RAW };
+
 static int allow_8bit(unsigned mode, unsigned quirks)
 {
-    return (mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)) || (quirks & MP_IMAP_Q_8BIT_TEXT);
+    if (quirks & MP_IMAP_Q_8BIT_TEXT)
+        return EIGHT_RAW;
+    return (mode & (MP_IMAP_UTF8 | MP_IMAP_REV2)) ? EIGHT_UTF8 : EIGHT_NONE;
 }
 
 /* atom, flag keyword, sequence set, section spec: printable, no specials
@@ -57,10 +64,11 @@ static int text_ok(mp_slice s, int eight, int code)
         return 0;
     for (k = 0; k < s.len; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
-        if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && !eight) || (code && c == ']'))
+        if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && eight == EIGHT_NONE) ||
+            (code && c == ']'))
             return 0;
     }
-    return 1;
+    return eight != EIGHT_UTF8 || mp_utf8_valid(s.ptr, s.len, NULL);
 }
 
 /* quoted (TEXT-CHAR, escapes for " and \) or literal {n}: RFC 9051 §4.3 */
@@ -68,7 +76,8 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
 {
     size_t k;
     int quotable = !(evf & MP_IMAP_EVF_LITERAL), escapes = 0;
-    unsigned stop = MP_IMAP_LEX_QS_END_ | (eight ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
+    unsigned stop = MP_IMAP_LEX_QS_END_ |
+                    (eight != EIGHT_NONE ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
     if (evf & MP_IMAP_EVF_BINARY) {
         /* A small string that came as literal8 goes back as literal8 (a
          * round trip keeps it; found by fuzz_imap_resp): NUL is allowed. */
@@ -94,6 +103,9 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
         else
             quotable = 0;
     }
+    /* UTF-8 mode: what is not UTF-8 goes as a literal (octets) */
+    if (quotable && eight == EIGHT_UTF8 && !mp_utf8_valid(s.ptr, s.len, NULL))
+        quotable = 0;
     if (quotable) {
         size_t run = 0;
         mp_outbuf_putc(ob, '"');

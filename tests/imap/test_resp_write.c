@@ -67,6 +67,18 @@ static void test_status(void **s)
     reset(MP_IMAP_UTF8);
     assert_int_equal(mp_imap_resp_write_status(&w, "a", MP_IMAP_RESP_OK, NULL, "caf\xc3\xa9"),
                      MP_OK);
+    /* UTF-8 mode takes well-formed UTF-8 only (found by fuzz_imap_resp_write) */
+    assert_int_equal(mp_imap_resp_write_status(&w, "a", MP_IMAP_RESP_OK, NULL, "GeGe\xf5"),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_resp_write_status(&w, "a", MP_IMAP_RESP_OK, NULL, "caf\xe9"),
+                     MP_ERR_BAD_VALUE);
+    expect_out("a OK caf\xc3\xa9\r\n");
+    /* the quirk's readers take any 8-bit text */
+    mp_outbuf_init(&ob, obuf, sizeof(obuf));
+    mp_imap_resp_writer_init(&w, &ob, MP_IMAP_UTF8, MP_IMAP_Q_8BIT_TEXT);
+    assert_int_equal(mp_imap_resp_write_status(&w, "a", MP_IMAP_RESP_OK, NULL, "caf\xe9"),
+                     MP_OK);
+    expect_out("a OK caf\xe9\r\n");
     /* no room: nothing written, the size needed is reported */
     {
         char small[8];
@@ -91,7 +103,10 @@ static void test_strings(void **s)
     assert_int_equal(mp_imap_write_string(&ob, MP_IMAP_UTF8, MP_SLICE_LIT("caf\xc3\xa9")), MP_OK);
     assert_int_equal(mp_imap_write_string(&ob, 0, MP_SLICE_LIT("")), MP_OK);
     assert_int_equal(mp_imap_write_string(&ob, 0, mp_slice_make("a\0b", 3)), MP_ERR_BAD_VALUE);
-    expect_out("\"a \\\"b\\\" \\\\c\"{10}\r\ntwo\r\nlines{5}\r\ncaf\xc3\xa9\"caf\xc3\xa9\"\"\"");
+    /* not UTF-8 in UTF-8 mode: a literal (octets), never a quoted string */
+    assert_int_equal(mp_imap_write_string(&ob, MP_IMAP_UTF8, MP_SLICE_LIT("caf\xe9")), MP_OK);
+    expect_out("\"a \\\"b\\\" \\\\c\"{10}\r\ntwo\r\nlines{5}\r\ncaf\xc3\xa9\"caf\xc3\xa9\"\"\""
+               "{4}\r\ncaf\xe9");
 }
 
 /* A FETCH with a streamed BODY[] built from events, body pushed in chunks
