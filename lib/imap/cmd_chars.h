@@ -105,6 +105,26 @@ static inline int mp_imap_word_eq(const char *s, size_t n, const char *w)
     return 1;
 }
 
+/* The search key named s[0..n) (any case), or NULL.  The table is in
+ * alphabetical order and every name starts with a letter: the scan skips
+ * on the first letter before comparing words (it runs for every key the
+ * parser reads and the writer checks). */
+static inline const mp_imap_search_key *mp_imap_search_key_find(const char *s, size_t n)
+{
+    unsigned char c0;
+    if (n == 0)
+        return NULL;
+    c0 = (unsigned char)(s[0] & ~0x20);
+    for (size_t i = 0; i < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]); i++) {
+        unsigned char k0 = (unsigned char)mp_imap_search_keys[i].name[0];
+        if (k0 > c0)
+            break;
+        if (k0 == c0 && mp_imap_word_eq(s, n, mp_imap_search_keys[i].name))
+            return &mp_imap_search_keys[i];
+    }
+    return NULL;
+}
+
 /* status-att (RFC 9051 §9, RFC 3501 RECENT, RFC 7162 HIGHESTMODSEQ, RFC
  * 7889 APPENDLIMIT, RFC 8474 MAILBOXID): 0 unknown, 1 known, 2 known but
  * IMAP4rev1 only (RECENT, RFC 9051 Appendix E). */

@@ -755,10 +755,7 @@ static void key_complete(mp_imap_cmd_parser *p)
 
 static const mp_imap_search_key *find_key(mp_slice s)
 {
-    for (size_t i = 0; i < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]); i++)
-        if (is_word(s, mp_imap_search_keys[i].name))
-            return &mp_imap_search_keys[i];
-    return NULL;
+    return mp_imap_search_key_find(s.ptr, s.len);
 }
 
 /* A number or mod-sequence operand of a search key at depth d. */

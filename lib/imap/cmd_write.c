@@ -763,13 +763,8 @@ static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top, in
                    atom_is_seqset(x)) {
             i++;
         } else if (x->kind == MP_IMAP_ARG_ATOM) {
-            const mp_imap_search_key *k = NULL;
+            const mp_imap_search_key *k = mp_imap_search_key_find(x->s.ptr, x->s.len);
             int na;
-            for (size_t j = 0; j < sizeof(mp_imap_search_keys) / sizeof(mp_imap_search_keys[0]);
-                 j++)
-                if (x->s.len == strlen(mp_imap_search_keys[j].name) &&
-                    mp_slice_eq_ci(x->s, mp_imap_search_keys[j].name, x->s.len))
-                    k = &mp_imap_search_keys[j];
             if (k != NULL && k->rev1)
                 *rev1 = 1;
             if (k != NULL && (k->arg == MP_IMAP_KA_NOT || k->arg == MP_IMAP_KA_OR)) {
