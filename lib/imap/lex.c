@@ -299,6 +299,18 @@ int mp_imap_lex_fast_sp(mp_imap_lex *lx, const char *in, size_t len)
     return mp_imap_lex_fast_sp_(lx, in, len);
 }
 
+/* Keep byte c of a UTF-8 sequence in a quoted string or text (copied to
+ * the assembly buffer unless the token is read in place, zc), the
+ * decoder in state u after it. */
+static void keep_u8(mp_imap_lex *lx, unsigned char c, size_t zc, unsigned u)
+{
+    if (zc == (size_t)-1)
+        lx->buf[lx->len] = (char)c;
+    lx->len++;
+    lx->line_len++;
+    lx->sub = (uint8_t)u;
+}
+
 mp_status mp_imap_lex_next(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
                            mp_imap_token *tok)
 {
@@ -699,12 +711,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 if (u == MP_UTF8_REJECT)
                     FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
                           ST_SKIP);
-                if (zc == (size_t)-1)
-                    lx->buf[lx->len] = (char)c;
-                lx->len++;
-                lx->line_len++;
+                keep_u8(lx, c, zc, u);
                 i++;
-                lx->sub = (uint8_t)u;
                 lx->state = ST_QUOTED_U8;
                 continue;
             }
@@ -741,12 +749,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                       ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
-            if (zc == (size_t)-1)
-                lx->buf[lx->len] = (char)c;
-            lx->len++;
-            lx->line_len++;
+            keep_u8(lx, c, zc, u);
             i++;
-            lx->sub = (uint8_t)u;
             if (u == MP_UTF8_ACCEPT)
                 lx->state = lx->state == ST_QUOTED_U8 ? ST_QUOTED : ST_TEXT;
             continue;
@@ -786,12 +790,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 if (u == MP_UTF8_REJECT)
                     FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
                           ST_SKIP);
-                if (zc == (size_t)-1)
-                    lx->buf[lx->len] = (char)c;
-                lx->len++;
-                lx->line_len++;
+                keep_u8(lx, c, zc, u);
                 i++;
-                lx->sub = (uint8_t)u;
                 lx->state = ST_TEXT_U8;
                 continue;
             }
