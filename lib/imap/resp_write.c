@@ -60,6 +60,7 @@ static int atom_ok(mp_slice s, const char *forbid)
 static int text_ok(mp_slice s, int eight, int code)
 {
     size_t k;
+    int high = 0;
     if (s.len > MP_IMAP_MAX_QUOTED) /* text cannot be a literal */
         return 0;
     for (k = 0; k < s.len; k++) {
@@ -67,17 +68,18 @@ static int text_ok(mp_slice s, int eight, int code)
         if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && eight == EIGHT_NONE) ||
             (code && c == ']'))
             return 0;
+        high |= c >= 0x80;
     }
-    return eight != EIGHT_UTF8 || mp_utf8_valid(s.ptr, s.len, NULL);
+    /* the UTF-8 rules only where there are 8-bit bytes to check */
+    return !high || eight != EIGHT_UTF8 || mp_utf8_valid(s.ptr, s.len, NULL);
 }
 
 /* quoted (TEXT-CHAR, escapes for " and \) or literal {n}: RFC 9051 §4.3 */
 static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
 {
     size_t k;
-    int quotable = !(evf & MP_IMAP_EVF_LITERAL), escapes = 0;
-    unsigned stop = MP_IMAP_LEX_QS_END_ |
-                    (eight != EIGHT_NONE ? 0u : (unsigned)MP_IMAP_LEX_QS_8BIT_);
+    int quotable = !(evf & MP_IMAP_EVF_LITERAL), escapes = 0, high = 0;
+    const unsigned stop = MP_IMAP_LEX_QS_END_ | MP_IMAP_LEX_QS_8BIT_;
     if (evf & MP_IMAP_EVF_BINARY) {
         /* A small string that came as literal8 goes back as literal8 (a
          * round trip keeps it; found by fuzz_imap_resp): NUL is allowed. */
@@ -92,19 +94,22 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
     if (s.len > MP_IMAP_MAX_QUOTED)
         quotable = 0;
     /* the tokenizer's table: a byte that ends a quoted string's plain run
-     * (no NUL here) is a quoted-special to escape, or CR / LF / 8-bit
-     * where it is not allowed, which make it a literal */
+     * (no NUL here) is a quoted-special to escape, an 8-bit byte, or CR /
+     * LF, which make it a literal (as 8-bit does where it is not allowed) */
     for (k = 0; k < s.len && quotable; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
         if (!(mp_imap_lex_quoted_table_[c] & stop))
             continue;
         if (c == '"' || c == '\\')
             escapes = 1;
+        else if (c >= 0x80 && eight != EIGHT_NONE)
+            high = 1;
         else
             quotable = 0;
     }
-    /* UTF-8 mode: what is not UTF-8 goes as a literal (octets) */
-    if (quotable && eight == EIGHT_UTF8 && !mp_utf8_valid(s.ptr, s.len, NULL))
+    /* UTF-8 mode: what is not UTF-8 goes as a literal (octets); the rules
+     * run only over strings that have 8-bit bytes */
+    if (quotable && high && eight == EIGHT_UTF8 && !mp_utf8_valid(s.ptr, s.len, NULL))
         quotable = 0;
     if (quotable) {
         size_t run = 0;
