@@ -279,7 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MP_SMTP_SRV_UNKNOWN_PARAMS | 0x200000u | 0x100000u,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_MT_PRIORITY,
         /* AUTH: a response in the same read as its challenge is refused
-         * on purpose (SECURITY.md), so these compare whole inputs only. */
+         * on purpose (docs/security.md), so these compare whole inputs only. */
         MP_SMTP_SRV_AUTH | MP_SMTP_SRV_AUTH_PLAINTEXT,
         MP_SMTP_SRV_AUTH | MP_SMTP_SRV_TLS_ACTIVE | MP_SMTP_SRV_AUTH_REQUIRED | 0x100000u,
     };

@@ -2,7 +2,7 @@
  * fuzz_split.h — the shared feed loop and fragmentation oracle of the fuzz
  * targets (header only; include it from any fuzz/fuzz_<name>.c).
  *
- * DESIGN.md §4 promises the same events whatever the split of the input.
+ * docs/architecture.md §4 promises the same events whatever the split of the input.
  * A target describes its parser as a fuzz_target (reset / step / finish
  * over a state of its own) and calls
  *

@@ -292,7 +292,7 @@ static inline size_t mp_outbuf_room(const mp_outbuf *ob) { return ob->cap - ob->
 enum {
     /* Quirk: accept a bare LF as a line end (the line excludes the LF and
      * a CR just before it).  Off by default: in SMTP a bare LF ending a
-     * command is a smuggling vector (SECURITY.md). */
+     * command is a smuggling vector (docs/security.md). */
     MP_LINE_ALLOW_LF = 1u << 0
 };
 
@@ -451,7 +451,7 @@ typedef enum mp_dot_policy {
     /* Default: the first such byte poisons the body.  The decoder reports
      * the error once (with its offset), delivers no more content, and
      * keeps reading until the real CRLF "." CRLF.  An SMTP server then
-     * replies 5xx and closes (SECURITY.md, SMTP smuggling). */
+     * replies 5xx and closes (docs/security.md, SMTP smuggling). */
     MP_DOT_STRICT = 0,
     /* Opt-in: a bare LF ends a content line and is delivered as CRLF.  The
      * end of data is still exactly CRLF "." CRLF; a bare CR or NUL still

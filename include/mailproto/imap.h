@@ -50,7 +50,7 @@ enum {
  */
 enum {
     /* A bare LF ends a line.  Risk: a peer's line ends are ambiguous to a
-     * proxy that frames lines differently (smuggling, SECURITY.md). */
+     * proxy that frames lines differently (smuggling, docs/security.md). */
     MP_IMAP_Q_LF_LINES = 1u << 0,
     /* Trailing spaces before CRLF in CAPABILITY, STATUS, SEARCH, ID and
      * other space-separated lists.  Risk: none known. */

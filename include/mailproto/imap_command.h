@@ -638,7 +638,7 @@ mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
  *      literal bytes);
  *    . after STARTTLS, COMPRESS, IDLE or AUTHENTICATE (right after the
  *      CRLF): bytes after it must not be parsed until the host acted —
- *      for STARTTLS/COMPRESS they belong to the new layer (SECURITY.md),
+ *      for STARTTLS/COMPRESS they belong to the new layer (docs/security.md),
  *      for IDLE/AUTHENTICATE call mp_imap_cmd_parser_set_mode() first;
  *    . in MP_IMAP_CMD_MODE_AUTH after each response line;
  *    . a callback returned MP_IMAP_CB_PAUSE.

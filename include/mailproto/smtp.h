@@ -360,7 +360,7 @@ enum {
     MP_SMTP_SRV_UNKNOWN_PARAMS = 1u << 13,
     /* Quirk: bare LF in DATA ends a content line (delivered as CRLF).  The
      * end of data is still exactly CRLF.CRLF.  Default: reject (5xx and
-     * close), SECURITY.md. */
+     * close), docs/security.md. */
     MP_SMTP_SRV_NORMALIZE_LF = 1u << 14,
     /* Quirk: MP_SMTP_CMD_LAX for every command. */
     MP_SMTP_SRV_LAX = 1u << 15,
@@ -574,7 +574,7 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
  *  MP_ERR_ABORTED       a callback returned non-zero
  *  MP_ERR_STATE         feed during a transport switch or a callback
  * Bad commands are answered with their error reply, never returned.
- * Timing matters in two places only, both on purpose (SECURITY.md): bytes
+ * Timing matters in two places only, both on purpose (docs/security.md): bytes
  * after STARTTLS in the same input, and a SASL response that arrives in the
  * same input as the AUTH command or challenge it answers (it was sent
  * before the client could see the challenge: 501 5.5.0, exchange over).

@@ -6,7 +6,7 @@
  *     the EHLO capability parser (RFC 5321 §4.1.1.1 and the extension RFCs);
  *  2. the command writer (every client command, whole or nothing into an
  *     mp_outbuf, refusing values that cannot be sent);
- *  3. the client session (sans-I/O engine, DESIGN.md §3).
+ *  3. the client session (sans-I/O engine, docs/architecture.md §3).
  *
  * Every type both sides use (verbs, BODY/RET/NOTIFY values, paths,
  * enhanced status codes, reply-code helpers) lives in smtp.h, included
@@ -33,7 +33,7 @@ extern "C" {
 enum {
     /* Quirk: accept LF-only reply lines.  Off by default: a client that
      * accepts them lets a broken or hostile server desynchronize replies
-     * from commands (SECURITY.md). */
+     * from commands (docs/security.md). */
     MP_SMTP_REPLY_ALLOW_LF = 1u << 0
 };
 
@@ -303,7 +303,7 @@ mp_status mp_smtp_write_auth_cancel(mp_outbuf *ob);
  * callback may call any of the functions below.
  */
 
-/* TLS policy (SECURITY.md "Client TLS policy"). */
+/* TLS policy (docs/security.md "Client TLS policy"). */
 typedef enum mp_smtp_client_tls {
     MP_SMTP_TLS_NONE = 0,          /* never STARTTLS */
     MP_SMTP_TLS_OPPORTUNISTIC = 1, /* STARTTLS when offered, else plaintext */
@@ -550,7 +550,7 @@ mp_status mp_smtp_client_output_done(mp_smtp_client *c, size_t n);
 
 /* The host finished the TLS handshake after MP_TRANSPORT_SWITCH.  All
  * that was learnt before is forgotten and EHLO is sent again
- * (SECURITY.md).  MP_ERR_STATE outside the switch. */
+ * (docs/security.md).  MP_ERR_STATE outside the switch. */
 mp_status mp_smtp_client_tls_started(mp_smtp_client *c);
 
 /* What the last EHLO advertised (empty before it, and after HELO).  Points

@@ -235,7 +235,7 @@ static int dec_end(mp_base64_decoder *d, uint8_t *tmp, size_t *nout)
     return dec_final(d, tmp, nout);
 }
 
-/* Fast path (DESIGN.md §4): whole groups of four alphabet characters,
+/* Fast path (docs/architecture.md §4): whole groups of four alphabet characters,
  * taken while the decoder sits at a group boundary with no padding seen.
  * It stops before the first group holding anything else (padding, white
  * space, a bad byte) and leaves that group to dec_step, so both paths

@@ -1,6 +1,6 @@
 /* Dot-stuffing: SMTP DATA (RFC 5321 §4.5.2) and POP3 byte-stuffing
  * (RFC 1939 §3).  The end of data is exactly CR LF "." CR LF, tracked byte
- * by byte (SMTP smuggling, SECURITY.md). */
+ * by byte (SMTP smuggling, docs/security.md). */
 #include <string.h>
 
 #include "mailproto/core.h"

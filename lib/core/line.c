@@ -1,4 +1,4 @@
-/* CRLF line framer (DESIGN.md §4): zero copy when a line lies in one input,
+/* CRLF line framer (docs/architecture.md §4): zero copy when a line lies in one input,
  * assembled in the host's buffer when it straddles inputs.  Scans with
  * memchr, so a whole line costs two library scans, never a byte loop. */
 #include <string.h>
@@ -132,7 +132,7 @@ mp_status mp_line_framer_next(mp_line_framer *f, const char *in, size_t len, siz
     f->pos += end + 1;
     if (content == seg && !(f->flags & MP_LINE_ALLOW_LF)) {
         /* A command ending in a bare LF is an error, never a command
-         * (SECURITY.md, SMTP smuggling). */
+         * (docs/security.md, SMTP smuggling). */
         return fr_fail(f, MP_ERR_BARE_LF, base + end, "CRLF", FR_NORMAL);
     }
     seg = content;

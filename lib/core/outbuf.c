@@ -1,4 +1,4 @@
-/* Bounded output buffer: whole elements or nothing (DESIGN.md §5). */
+/* Bounded output buffer: whole elements or nothing (docs/architecture.md §5). */
 #include <string.h>
 
 #include "mailproto/core.h"

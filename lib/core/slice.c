@@ -28,7 +28,7 @@ mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
         unsigned d = (unsigned)((unsigned char)s.ptr[i]) - (unsigned)'0';
         if (d > 9u)
             return MP_ERR_SYNTAX;
-        /* Overflow is checked before it can happen (SECURITY.md: every
+        /* Overflow is checked before it can happen (docs/security.md: every
          * number the peer declares).  The scan goes on so that a
          * malformed token is a syntax error whatever its digits. */
         if (over || d > max || v > (max - d) / 10u)

@@ -710,7 +710,7 @@ static void command_end(mp_imap_cmd_parser *p)
     if (p->pending != STOP_ABORT && p->cb->on_end != NULL)
         set_stop(p, p->cb->on_end(p->user));
     /* The layer or the line type changes after these: the host acts on
-     * the command before any further byte is parsed (SECURITY.md). */
+     * the command before any further byte is parsed (docs/security.md). */
     if (cmd == MP_IMAP_CMD_STARTTLS || cmd == MP_IMAP_CMD_COMPRESS || cmd == MP_IMAP_CMD_IDLE ||
         cmd == MP_IMAP_CMD_AUTHENTICATE)
         set_stop(p, MP_IMAP_CB_PAUSE);
@@ -2181,7 +2181,7 @@ mp_status mp_imap_cmd_parser_init(mp_imap_cmd_parser *p, char *buf, size_t cap,
     half = cap / 2;
     /* A server starts unauthenticated: the short line limit until the
      * host raises it after login (RFC 9051 §4 leaves it to the server;
-     * SECURITY.md: 8192 before login, 65536 after). */
+     * docs/security.md: 8192 before login, 65536 after). */
     lim = cfg->limits;
     if (lim.max_line == 0)
         lim.max_line = MP_IMAP_MAX_LINE_PREAUTH;

@@ -1,6 +1,6 @@
 /* SMTP/LMTP client session (RFC 5321, RFC 2033 LMTP, RFC 2920 PIPELINING,
  * RFC 3030 CHUNKING, RFC 3207 STARTTLS, RFC 4954 AUTH): a sans-I/O engine
- * (DESIGN.md §3).  Every command written pushes the kind of reply it
+ * (docs/architecture.md §3).  Every command written pushes the kind of reply it
  * expects onto a small queue; replies are matched in order, which is all
  * pipelining needs. */
 #include <string.h>
@@ -518,7 +518,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
         if (c->aborted && c->phase != MP_SMTP_PH_FAILED)
             return fail(c, MP_ERR_ABORTED, c->reply_start, "callback");
         if (st == MP_TRANSPORT_SWITCH) {
-            /* SECURITY.md: nothing after the go-ahead is ever parsed. */
+            /* docs/security.md: nothing after the go-ahead is ever parsed. */
             if (off < len)
                 return fail(c, MP_ERR_TLS_INJECTION, c->pos, "RFC 3207 4.2 bytes after 220");
             return st;

@@ -1,7 +1,7 @@
 /* SMTP command writer (RFC 5321 §4.1.1, §4.1.2 and the extension RFCs).
  * Every command is written whole or not at all; a value that cannot be
  * sent as it is (a control character, an over-long path, 8-bit without
- * SMTPUTF8) is an error, never mangled (DESIGN.md §5). */
+ * SMTPUTF8) is an error, never mangled (docs/architecture.md §5). */
 #include <string.h>
 
 #include "mailproto/smtp_client.h"

@@ -1,6 +1,6 @@
 /* SMTP/LMTP server session (RFC 5321 §3, §4.1.4; RFC 2033; RFC 2920;
  * RFC 3030; RFC 3207; RFC 4954).  Sans-I/O: bytes in, events and replies
- * out; host decisions may come later (DESIGN.md §3). */
+ * out; host decisions may come later (docs/architecture.md §3). */
 #include <string.h>
 
 #include "mailproto/smtp.h"
@@ -53,7 +53,7 @@ void mp_smtp_srv_close_(mp_smtp_server *s)
 }
 
 /* A bad command: count it, report it, answer it; 421 and close at the
- * hard limit (SECURITY.md: soft 10, hard 20). */
+ * hard limit (docs/security.md: soft 10, hard 20). */
 void mp_smtp_srv_bad_(mp_smtp_server *s, unsigned code, const char *esc, const char *text,
                       mp_status why, uint64_t offset, const char *rule)
 {

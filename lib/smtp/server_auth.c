@@ -34,7 +34,7 @@ mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config 
 }
 
 /* Mechanisms that send a password or token readable: only under TLS
- * unless the host allows cleartext (SECURITY.md). */
+ * unless the host allows cleartext (docs/security.md). */
 static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
 {
     mp_sasl_mech_set set = s->auth_set, out = 0;
@@ -269,7 +269,7 @@ void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
     size_t rl = 0;
     mp_status st;
     if (s->auth_early == 1) {
-        /* Credentials are never taken ahead of the challenge (SECURITY.md). */
+        /* Credentials are never taken ahead of the challenge (docs/security.md). */
         mp_smtp_srv_bad_(s, 501, "5.5.0", "Response sent before the challenge",
                          MP_ERR_PROTOCOL, off, "RFC 4954 4");
         auth_end(s, 0);

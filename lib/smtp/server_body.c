@@ -1,7 +1,7 @@
 /* SMTP/LMTP server session: the message body.  DATA content is
  * dot-unstuffed by mp_dot_decoder and ends only at CRLF "." CRLF; BDAT
  * chunks are counted and passed verbatim (RFC 5321 §4.5.2, RFC 3030,
- * SECURITY.md on SMTP smuggling). */
+ * docs/security.md on SMTP smuggling). */
 #include <string.h>
 
 #include "server_internal.h"
@@ -27,7 +27,7 @@ void mp_smtp_srv_message_end_(mp_smtp_server *s)
             return;
         }
         /* A bare CR/LF or NUL: reject and close, so that nothing pipelined
-         * behind a forged end of data is ever executed (SECURITY.md). */
+         * behind a forged end of data is ever executed (docs/security.md). */
         mp_smtp_srv_say_(s, 550, "5.6.0", "Message contains bare CR, bare LF or NUL; closing");
         mp_smtp_srv_close_(s);
         return;

@@ -179,7 +179,7 @@ static void bdat_skip(mp_smtp_server *s, const mp_smtp_cmd *cmd, unsigned code, 
     if (s->state == MP_SMTP_SS_CLOSED)
         return;
     /* The chunk's bytes still come: skip them, never read them as
-     * commands (DESIGN.md §6). */
+     * commands (docs/architecture.md §6). */
     s->ret_state = s->state;
     s->bdat_left = cmd->bdat_size;
     s->state = MP_SMTP_SS_BDAT_SKIP;

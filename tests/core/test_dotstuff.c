@@ -1,6 +1,6 @@
 /* Tests for the dot-stuffing decoder and encoder (lib/core/dotstuff.c).
  * The decoder's vectors live in tests/vectors/core/dotstuff.vec (including
- * the 14 SMTP smuggling sequences of SECURITY.md); every vector and every
+ * the 14 SMTP smuggling sequences of docs/security.md); every vector and every
  * encoder case runs through mp_split_check (whole, byte by byte, every
  * 2-way split, random splits). */
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* Test harness: run one input through a parser whole, byte by byte and at
  * random split points, and check that the event logs are identical
- * (DESIGN.md §4, fragmentation invariance). */
+ * (docs/architecture.md §4, fragmentation invariance). */
 #ifndef MP_TEST_SPLIT_H
 #define MP_TEST_SPLIT_H
 

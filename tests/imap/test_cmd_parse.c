@@ -999,7 +999,7 @@ static void test_transport_switch_stops(void **st)
 {
     /* STARTTLS / COMPRESS: feed stops right after the CRLF; the bytes that
      * follow in the same read are left to the host, never parsed
-     * (SECURITY.md, CVE-2011-0411). */
+     * (docs/security.md, CVE-2011-0411). */
     static const char in[] = "a1 STARTTLS\r\na2 LOGIN injected x\r\n";
     static const char in2[] = "c1 COMPRESS DEFLATE\r\nxyz";
     size_t used = 0;
@@ -1256,7 +1256,7 @@ static void test_auth_line_boundary(void **st)
 static void test_sizes(void **st)
 {
     (void)st;
-    /* DESIGN.md §7: IMAP state under 4 KiB (the host buffer aside). */
+    /* docs/architecture.md §7: IMAP state under 4 KiB (the host buffer aside). */
     assert_true(sizeof(mp_imap_cmd_parser) <= 2048);
     assert_true(sizeof(mp_imap_writer) <= 64);
     printf("sizeof(mp_imap_cmd_parser) = %zu, sizeof(mp_imap_writer) = %zu\n",

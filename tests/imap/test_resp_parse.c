@@ -151,7 +151,7 @@ static void test_pause_abort(void **s)
 
 /* STARTTLS: the host pauses at the END of the tagged OK; feed stops right
  * after its CRLF, so any byte behind it (a plaintext injection) is left
- * unparsed and the parser holds nothing (SECURITY.md, CVE-2011-0411). */
+ * unparsed and the parser holds nothing (docs/security.md, CVE-2011-0411). */
 static int pause_on_end(void *user, const mp_imap_resp_event *ev)
 {
     (void)user;
@@ -179,7 +179,7 @@ static void test_names_and_size(void **s)
     assert_string_equal(mp_imap_code_name(MP_IMAP_CODE_READ_WRITE), "READ_WRITE");
     assert_string_equal(mp_imap_field_name(MP_IMAP_F_ENV_SUBJECT), "ENV_SUBJECT");
     assert_string_equal(mp_imap_field_name((mp_imap_field)9999), "?");
-    /* DESIGN.md §7: IMAP state under 4 KiB, host buffers excluded */
+    /* docs/architecture.md §7: IMAP state under 4 KiB, host buffers excluded */
     printf("sizeof(mp_imap_resp_parser) = %zu, sizeof(mp_imap_lex) = %zu, "
            "sizeof(mp_imap_resp_writer) = %zu\n",
            sizeof(mp_imap_resp_parser), sizeof(mp_imap_lex), sizeof(mp_imap_resp_writer));

@@ -139,7 +139,7 @@ def case_421_after_rcpt(run, prog):
 
 def case_starttls_required(run, prog):
     """--starttls to a server that offers no STARTTLS (smtp-sink): the client
-    gives up before any MAIL command goes out in cleartext (SECURITY.md)."""
+    gives up before any MAIL command goes out in cleartext (docs/security.md)."""
     need_client_tls(prog)
     sink = SmtpSink(run)
     hold = HoldProxy(run, sink.port, hold=0)

@@ -341,7 +341,7 @@ class Raw:
 
 def case_http_verb(run, prog):
     """An HTTP request on the SMTP port (cross-protocol attack): the server
-    closes the connection (SECURITY.md) and keeps serving others."""
+    closes the connection (docs/security.md) and keeps serving others."""
     srv = Smtpd(run, prog)
     raw = Raw(srv.port)
     try:
@@ -414,7 +414,7 @@ def case_bdat(run, prog):
 
 
 def case_smuggling(run, prog):
-    """SMTP smuggling (SECURITY.md): a bare-LF end-of-data lookalike followed
+    """SMTP smuggling (docs/security.md): a bare-LF end-of-data lookalike followed
     by a forged transaction.  The server must not end the data early; it
     answers 5xx at the real CRLF.CRLF and closes; nothing is stored."""
     srv = Smtpd(run, prog)

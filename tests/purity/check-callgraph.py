@@ -3,7 +3,7 @@
 
 Usage: check-callgraph.py MAX_FRAME_BYTES FILE.ci...
 Fails when any function in lib/ is part of a call cycle (no recursion,
-DESIGN.md) or when a frame exceeds MAX_FRAME_BYTES.  Prints the largest
+docs/architecture.md) or when a frame exceeds MAX_FRAME_BYTES.  Prints the largest
 frames.  Calls through function pointers (callbacks, hash vtables) do not
 appear in the graph; lib/ never calls back into itself through them.
 """

@@ -971,7 +971,7 @@ static void test_api(void **s)
         assert_int_equal(n, sizeof(want) - 1);
         assert_memory_equal(p, want, n);
     }
-    /* Documented bound (DESIGN.md §7): under 1 KiB plus host buffers. */
+    /* Documented bound (docs/architecture.md §7): under 1 KiB plus host buffers. */
     assert_true(sizeof(mp_smtp_client) < 1024);
 }
 

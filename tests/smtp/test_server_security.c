@@ -1,4 +1,4 @@
-/* SMTP server session: security regressions (SECURITY.md, issue 3 item 5).
+/* SMTP server session: security regressions (docs/security.md, issue 3 item 5).
  * Parsing cases run through mp_split_check (whole, byte by byte, every
  * 2-way split, random splits) with a host answering inside the callbacks
  * and one answering after feed paused; both must log the same.  Cases that
@@ -214,7 +214,7 @@ static const struct {
     const char *seq;
     size_t n;
 } smuggle[] = {
-    /* SECURITY.md's list, then NUL, lone-CR and doubled variants. */
+    /* docs/security.md's list, then NUL, lone-CR and doubled variants. */
     { "\n.\n", 3 },         { "\n.\r\n", 4 },       { "\r.\n", 3 },
     { "\r.\r", 3 },         { "\r.\r\n", 4 },       { "\r\n.\n", 4 },
     { "\r\n.\r", 4 },       { "\n.\r", 3 },         { "\r\n\0.\r\n", 6 },

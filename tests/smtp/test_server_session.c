@@ -478,7 +478,7 @@ static void test_error_limit(void **st)
     assert_non_null(strstr(log, "S: 421 4.7.0 mx.example.org HTTP is not spoken here"));
 }
 
-/* SECURITY.md: SMTP smuggling.  Every sequence: the message never ends
+/* docs/security.md: SMTP smuggling.  Every sequence: the message never ends
  * early, nothing after a fake end is executed; the default policy rejects
  * with 550 and closes. */
 static void test_smuggling(void **st)
