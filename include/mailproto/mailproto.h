@@ -14,6 +14,7 @@
 #ifndef MAILPROTO_MAILPROTO_H
 #define MAILPROTO_MAILPROTO_H
 
+#include "version.h"
 #include "config.h"
 #include "core.h"
 #include "crypto.h"
