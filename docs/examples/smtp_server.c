@@ -142,7 +142,7 @@ static int feed(host *h, const char *in, size_t n)
                 finish_lookup(h);
             continue;
         case MP_CLOSED:
-            return 0; /* QUIT, 421 or a refused smuggling attempt */
+            return 0; /* QUIT or 421: send the output, then close */
         case MP_TRANSPORT_SWITCH:
             /* STARTTLS: bytes after `used` are plaintext injection and are
              * dropped; docs/mbedtls.md shows the TLS side. */
