@@ -1,7 +1,8 @@
 /*
  * libmailproto: every public header of the core library in one include.
  *
- * SMTP / LMTP (smtp.h, smtp_client.h), IMAP (imap.h, imap_command.h),
+ * SMTP / LMTP (smtp.h, smtp_client.h), IMAP (imap.h, imap_command.h,
+ * imap_client.h),
  * SASL, the crypto provider interface and the shared core (status codes,
  * slices, output buffer, line framer, dot-stuffing, base64, modified
  * UTF-7).  The declarations are there whatever modules the library was
@@ -26,5 +27,6 @@
 #include "smtp_client.h"
 #include "imap.h"
 #include "imap_command.h"
+#include "imap_client.h"
 
 #endif /* MAILPROTO_MAILPROTO_H */
