@@ -178,6 +178,12 @@ void mp_imapc_mbox_code(mp_imap_client *c)
 {
     switch ((mp_imap_code)c->line_code) {
     case MP_IMAP_CODE_CLOSED:
+        /* RFC 7162 §3.2.11: what came before [CLOSED] was the old
+         * mailbox's, even if it looked like the new one's */
+        if (!c->line_tagged && is_select(c->line_id))
+            c->select_tag = 0;
+        start_new(c);
+        break;
     case MP_IMAP_CODE_UIDVALIDITY:
     case MP_IMAP_CODE_UIDNEXT:
     case MP_IMAP_CODE_PERMANENTFLAGS:
