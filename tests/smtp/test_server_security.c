@@ -234,11 +234,18 @@ static int real_end(size_t k)
 }
 
 /* Builds "EHLO..DATA, body<seq>MAIL FROM:<evil@x>..forged, real end,
- * QUIT" into in[]; returns its length, *body at the first body byte. */
-static size_t smuggle_input(size_t k, char *in, size_t *body, int with_end)
+ * QUIT" into in[]; returns its length, *body at the first body byte.
+ * With `next`, the client pipelines its next transaction right behind the
+ * real end ("MAIL FROM:<next@x>", RCPT, DATA, "next", end) before QUIT;
+ * with `lmtp`, LHLO and two recipients. */
+static size_t smuggle_build(size_t k, char *in, size_t *body, int with_end, int next, int lmtp)
 {
-    const char *head = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n\r\nbody";
+    const char *head = lmtp ? "LHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@d>\r\n"
+                              "DATA\r\nSubject: x\r\n\r\nbody"
+                            : "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+                              "Subject: x\r\n\r\nbody";
     const char *tail = "MAIL FROM:<evil@x>\r\nRCPT TO:<victim@d>\r\nDATA\r\nforged\r\n";
+    const char *more = "MAIL FROM:<next@x>\r\nRCPT TO:<c@d>\r\nDATA\r\nnext\r\n.\r\n";
     size_t n = strlen(head);
     memcpy(in, head, n);
     *body = n - strlen("Subject: x\r\n\r\nbody");
@@ -247,51 +254,102 @@ static size_t smuggle_input(size_t k, char *in, size_t *body, int with_end)
     memcpy(in + n, tail, strlen(tail));
     n += strlen(tail);
     if (with_end) {
-        memcpy(in + n, ".\r\nQUIT\r\n", 9);
-        n += 9;
+        memcpy(in + n, ".\r\n", 3);
+        n += 3;
+        if (next) {
+            memcpy(in + n, more, strlen(more));
+            n += strlen(more);
+        }
+        memcpy(in + n, "QUIT\r\n", 6);
+        n += 6;
     }
     return n;
 }
 
-/* Strict (default): the first bad byte poisons the body with its exact
- * offset and code, nothing more is delivered, the real CRLF.CRLF gets 550
- * and the session closes: neither the forged MAIL nor the QUIT after the
- * real end is executed. */
+static size_t smuggle_input(size_t k, char *in, size_t *body, int with_end)
+{
+    return smuggle_build(k, in, body, with_end, 0, 0);
+}
+
+#define POISON_550 "S: 550 5.6.0 Message contains bare CR, bare LF or NUL\n"
+#define POISON_421 "S: 421 4.7.0 mx.example.org Message contained bare CR, bare LF or NUL, closing\n"
+
+/* Strict (default) policy, under both settings: the first bad byte poisons
+ * the body with its exact offset and code, nothing more is delivered, and
+ * the real CRLF.CRLF gets 550 (LMTP: one per recipient).  Nothing between
+ * the forged end and the real one is ever executed.  By default the
+ * session goes on: the transaction the client pipelined right behind the
+ * real end is the next one, executed and delivered.  With
+ * MP_SMTP_SRV_CLOSE_ON_POISON a 421 follows the 550 and the session
+ * closes: nothing behind the real end is executed either.  A sequence that
+ * holds a real CRLF.CRLF ("\r\r\n.\r\n") ends the message there, as at any
+ * RFC 5321 server: then the "forged" MAIL is the client's next command. */
 static void test_smuggling_strict(void **st)
 {
     size_t k;
+    int lmtp, close;
     (void)st;
-    for (k = 0; k < N_SMUGGLE; k++) {
-        char in[512], want[128];
-        size_t body, n = smuggle_input(k, in, &body, 1);
-        size_t bad = first_bad(in, n, body);
-        const char *log, *code;
-        print_message("sequence %zu\n", k);
-        log = run(0, in, n, NULL);
-        assert_null(strstr(log, "mail <evil@x>"));
-        assert_null(strstr(log, "rcpt <victim@d>"));
-        assert_int_equal(count(log, "data\n"), 1);
-        assert_int_equal(count(log, "S: 354 "), 1);
-        assert_int_equal(count(log, "end "), 1);
-        if (bad == n) {
-            /* "\r\n. \r\n", "\r\n..\r\n": content, one clean message. */
-            assert_non_null(strstr(log, "end MP_OK\n"));
-            assert_non_null(strstr(log, "S: 221 "));
-            continue;
-        }
-        code = in[bad] == '\0' ? "MP_ERR_NUL" : in[bad] == '\r' ? "MP_ERR_BARE_CR"
-                                                                : "MP_ERR_BARE_LF";
-        snprintf(want, sizeof(want), "error %s @%zu\nend %s\n", code, bad, code);
-        assert_non_null(strstr(log, want));
-        /* Nothing from the bad byte on reaches the host. */
-        assert_null(strstr(log, "evil"));
-        assert_null(strstr(log, "forged"));
-        assert_int_equal(count(log, "S: 550 5.6.0 "), 1);
-        assert_non_null(strstr(log, "S: 550 5.6.0 Message contains bare CR, bare LF or NUL; "
-                                    "closing\nclosed\nstate 10\n"));
-        assert_null(strstr(log, "S: 221"));
-        assert_null(strstr(log, "S: 250 2.6.0"));
-    }
+    for (k = 0; k < N_SMUGGLE; k++)
+        for (lmtp = 0; lmtp < 2; lmtp++)
+            for (close = 0; close < 2; close++) {
+                char in[512], want[256];
+                unsigned flags = (lmtp ? MP_SMTP_SRV_LMTP : 0u) |
+                                 (close ? MP_SMTP_SRV_CLOSE_ON_POISON : 0u);
+                size_t body, n = smuggle_build(k, in, &body, 1, 1, lmtp);
+                size_t bad = first_bad(in, n, body);
+                const char *log, *code, *after;
+                print_message("sequence %zu%s%s\n", k, lmtp ? " LMTP" : "",
+                              close ? " close-on-poison" : "");
+                log = run(flags, in, n, NULL);
+                /* 354 for the first DATA and the next transaction's; a
+                 * real end inside the sequence lets the "forged" DATA run
+                 * too; the close leaves only the first. */
+                assert_int_equal(count(log, "S: 354 "),
+                                 bad < n && close ? 1 : real_end(k) ? 3 : 2);
+                if (bad == n) {
+                    /* "\r\n. \r\n", "\r\n..\r\n": content, one clean message,
+                     * then the next; the flag changes nothing. */
+                    assert_null(strstr(log, "mail <evil@x>"));
+                    assert_non_null(strstr(log, "MAIL FROM:<evil@x>")); /* as body */
+                    assert_int_equal(count(log, "end MP_OK\n"), 2);
+                    assert_non_null(strstr(log, "S: 221 "));
+                    continue;
+                }
+                code = in[bad] == '\0' ? "MP_ERR_NUL"
+                       : in[bad] == '\r' ? "MP_ERR_BARE_CR"
+                                         : "MP_ERR_BARE_LF";
+                snprintf(want, sizeof(want), "error %s @%zu\nend %s\n%s%s", code, bad, code,
+                         POISON_550, lmtp ? POISON_550 : "");
+                after = strstr(log, want);
+                assert_non_null(after);
+                after += strlen(want);
+                assert_int_equal(count(log, "S: 550 5.6.0 "), lmtp ? 2 : 1);
+                if (real_end(k) && !close) {
+                    /* The real end inside the sequence ended the message:
+                     * the next line is a command. */
+                    assert_true(strncmp(after, "mail <evil@x>\n", 14) == 0);
+                    continue;
+                }
+                /* Nothing from the bad byte on reaches the host. */
+                assert_null(strstr(log, "forged"));
+                assert_null(strstr(log, "evil@x>\\r"));
+                if (close) {
+                    /* 550, then 421 and the end: nothing behind is run. */
+                    assert_string_equal(after, POISON_421 "closed\nstate 10\n");
+                    assert_null(strstr(log, "mail <evil@x>"));
+                    continue;
+                }
+                /* The session goes on at the real end: the pipelined next
+                 * transaction comes next and is delivered; the forged one
+                 * never ran. */
+                assert_null(strstr(log, "mail <evil@x>"));
+                assert_null(strstr(log, "rcpt <victim@d>"));
+                assert_true(strncmp(after, "mail <next@x>\nS: 250 2.1.0 Ok\nrcpt <c@d>\n", 40) ==
+                            0);
+                assert_non_null(strstr(after, "chunk body next\\r\\n\nend MP_OK\n"
+                                              "S: 250 2.6.0 Ok: queued\n"
+                                              "S: 221 2.0.0 mx.example.org Bye\nclosed\n"));
+            }
 }
 
 /* Without the real end of data the session is still reading the body:
@@ -312,6 +370,17 @@ static void test_smuggling_never_ends_early(void **st)
         assert_null(strstr(log, "mail <evil@x>"));
         assert_null(strstr(log, "S: 5"));
         assert_true(strstr(log, "state 4\n") != NULL); /* MP_SMTP_SS_DATA */
+        {
+            /* LMTP with the close flag: the same. */
+            char in2[512];
+            size_t b2, n2 = smuggle_build(k, in2, &b2, 0, 0, 1);
+            log = run(MP_SMTP_SRV_CLOSE_ON_POISON | MP_SMTP_SRV_LMTP, in2, n2, NULL);
+        }
+        assert_null(strstr(log, "end "));
+        assert_null(strstr(log, "mail <evil@x>"));
+        assert_null(strstr(log, "S: 5"));
+        assert_null(strstr(log, "S: 421"));
+        assert_true(strstr(log, "state 4\n") != NULL);
         log = run(MP_SMTP_SRV_NORMALIZE_LF, in, n, NULL);
         assert_null(strstr(log, "end "));
         assert_null(strstr(log, "mail <evil@x>"));
@@ -343,8 +412,13 @@ static void test_smuggling_normalize(void **st)
         assert_int_equal(count(log, "end "), 1);
         assert_null(strstr(log, "error MP_ERR_BARE_LF"));
         if (cr_or_nul) {
-            assert_non_null(strstr(log, "S: 550 5.6.0"));
-            assert_non_null(strstr(log, "closed\nstate 10\n"));
+            /* Refused at the real end; the QUIT behind it is answered, or
+             * with the flag a 421 closes first. */
+            assert_non_null(strstr(log, POISON_550 "S: 221 2.0.0 mx.example.org Bye\nclosed\n"));
+            assert_null(strstr(log, "forged"));
+            log = run(MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_CLOSE_ON_POISON, in, n, NULL);
+            assert_non_null(strstr(log, POISON_550 POISON_421 "closed\nstate 10\n"));
+            assert_null(strstr(log, "mail <evil@x>"));
             assert_null(strstr(log, "forged"));
         } else {
             assert_non_null(strstr(log, "end MP_OK\nS: 250 2.6.0 Ok: queued\n"

@@ -479,19 +479,20 @@ static void test_error_limit(void **st)
 }
 
 /* docs/security.md: SMTP smuggling.  Every sequence: the message never ends
- * early, nothing after a fake end is executed; the default policy rejects
- * with 550 and closes. */
+ * early, nothing after a fake end is executed; the default policy refuses
+ * with 550 at the real end and goes on (the QUIT behind is answered);
+ * MP_SMTP_SRV_CLOSE_ON_POISON adds 421 and closes instead. */
 static void test_smuggling(void **st)
 {
     static const struct {
         const char *seq;
         size_t n;
-        int poisoned;
+        int poisoned; /* 2: poisoned, and it holds a real CRLF.CRLF */
     } seqs[] = {
         { "\n.\n", 3, 1 },          { "\n.\r\n", 4, 1 },        { "\r.\n", 3, 1 },
         { "\r.\r", 3, 1 },          { "\r.\r\n", 4, 1 },        { "\r\n.\n", 4, 1 },
         { "\r\n.\r", 4, 1 },        { "\n.\r", 3, 1 },          { "\r\n\0.\r\n", 6, 1 },
-        { "\r\n.\0\r\n", 6, 1 },    { "\r\n. \r\n", 6, 0 },     { "\r\r\n.\r\n", 6, 1 },
+        { "\r\n.\0\r\n", 6, 1 },    { "\r\n. \r\n", 6, 0 },     { "\r\r\n.\r\n", 6, 2 },
         { "\r\n.\r\r\n", 6, 1 },    { "\r\r\n.\r\r\n", 7, 1 },
     };
     size_t k;
@@ -510,18 +511,44 @@ static void test_smuggling(void **st)
         n += seqs[k].n;
         memcpy(in + n, tail, strlen(tail));
         n += strlen(tail);
+        if (seqs[k].poisoned == 2) {
+            /* "\r\r\n.\r\n": a bare CR, then a real end of data, which
+             * every RFC 5321 server ends the message at: what follows is
+             * the client's next transaction (docs/security.md). */
+            log = run(0, in, n, NULL);
+            assert_non_null(strstr(log, "end MP_ERR_BARE_CR\nS: 550 5.6.0 Message contains bare "
+                                        "CR, bare LF or NUL\nmail <evil@x>\n"));
+            assert_non_null(strstr(log, "chunk body forged\\r\\n\nend MP_OK\n"));
+            log = run(MP_SMTP_SRV_CLOSE_ON_POISON, in, n, NULL);
+            assert_null(strstr(log, "mail <evil@x>"));
+            assert_non_null(strstr(log, "S: 421 4.7.0 mx.example.org Message contained bare "
+                                        "CR, bare LF or NUL, closing\nclosed\nstate 10\n"));
+            continue;
+        }
         log = run(0, in, n, NULL);
         /* One message, one end, the forged MAIL never parsed as a command. */
         assert_null(strstr(log, "mail <evil@x>"));
         assert_non_null(strstr(log, "end "));
         assert_null(strstr(strstr(log, "end ") + 4, "end "));
         if (seqs[k].poisoned) {
-            assert_non_null(strstr(log, "S: 550 5.6.0"));
-            assert_non_null(strstr(log, "closed\n"));
+            assert_non_null(strstr(log, "S: 550 5.6.0 Message contains bare CR, bare LF or NUL\n"
+                                        "S: 221 2.0.0 mx.example.org Bye\nclosed\n"));
+            log = run(MP_SMTP_SRV_CLOSE_ON_POISON, in, n, NULL);
+            assert_null(strstr(log, "mail <evil@x>"));
+            assert_non_null(strstr(log, "S: 550 5.6.0 Message contains bare CR, bare LF or NUL\n"
+                                        "S: 421 4.7.0 mx.example.org Message contained bare "
+                                        "CR, bare LF or NUL, closing\nclosed\nstate 10\n"));
             assert_null(strstr(log, "S: 221"));
         } else {
             assert_non_null(strstr(log, "end MP_OK"));
             assert_non_null(strstr(log, "S: 221"));
+            /* A clean message: the flag changes nothing (run() returns
+             * one static copy: keep this log apart). */
+            {
+                static char plain[MP_EVLOG_CAP];
+                snprintf(plain, sizeof(plain), "%s", log);
+                assert_string_equal(run(MP_SMTP_SRV_CLOSE_ON_POISON, in, n, NULL), plain);
+            }
         }
         /* Normalizing bare LF still ends only at CRLF.CRLF. */
         log = run(MP_SMTP_SRV_NORMALIZE_LF, in, n, NULL);
@@ -580,7 +607,8 @@ static void test_bdat(void **st)
         "S: 502 5.5.1 CHUNKING not offered\n"
         "S: 250 2.0.0 Ok\n"
         "state 1\n");
-    /* Size limit across chunks. */
+    /* Size limit across chunks: the LAST chunk over it ends the message,
+     * read but not delivered, refused like a DATA body over the limit. */
     H.max_size = 8;
     RUN(MP_SMTP_SRV_CHUNKING,
         "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 5\r\n12345BDAT 4 LAST\r\n6789NOOP\r\n",
@@ -592,8 +620,26 @@ static void test_bdat(void **st)
         "chunk body 12345\n"
         "S: 250 2.0.0 5 octets received\n"
         "error MP_ERR_SMTP_MESSAGE_TOO_BIG @53\n"
+        "end MP_ERR_SMTP_MESSAGE_TOO_BIG\n"
+        "S: 552 5.3.4 Message size exceeds fixed maximum message size\n"
+        "S: 250 2.0.0 Ok\n"
+        "state 1\n");
+    /* An earlier chunk over it ends the transaction (RFC 3030 §2): 552 for
+     * that chunk, and the LAST chunk the client pipelined behind it is
+     * skipped with 503, one reply (the transaction is gone). */
+    RUN(MP_SMTP_SRV_CHUNKING,
+        "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 9\r\n123456789BDAT 1 LAST\r\nx"
+        "NOOP\r\n",
+        LOG_EHLO_A_HEAD
+        "S: 250-SIZE 8\n"
+        "S: 250-CHUNKING\n"
+        "S: 250 ENHANCEDSTATUSCODES\n"
+        LOG_TXN_A_C
+        "error MP_ERR_SMTP_MESSAGE_TOO_BIG @40\n"
         "S: 552 5.3.4 Message size exceeds fixed maximum message size\n"
         "reset\n"
+        "error MP_ERR_SMTP_BAD_SEQUENCE @57\n"
+        "S: 503 5.5.1 Need RCPT before BDAT\n"
         "S: 250 2.0.0 Ok\n"
         "state 1\n");
     /* A bad chunk size: the stream cannot be followed, close. */
