@@ -52,34 +52,6 @@ static void answer(host *h)
         assert_int_equal(mp_smtp_server_accept(&h->s), MP_OK);
 }
 
-static int on_mail(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    copy_arg(h, c->path.mailbox);
-    mp_evlog_add(h->log, "mail <%s>%s", h->arg, c->params.n_unknown ? " +unknown" : "");
-    return decided(h);
-}
-
-static int on_body(void *u, mp_smtp_server *s, const char *p, size_t n)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_chunk(h->log, "body", p, n);
-    return 0;
-}
-
-static int on_end(void *u, mp_smtp_server *s, mp_status st)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_add(h->log, "end %s", mp_status_name(st));
-    return st == MP_OK ? decided(h) : 0;
-}
-
 static void h_reset(void *state)
 {
     host *h = state;
@@ -90,98 +62,9 @@ static void h_reset(void *state)
     h->log = log;
     h->async = async;
     h->flags = flags;
-    h->cfg.hostname = "mx.example.org";
-    h->cfg.flags = flags;
-    h->cfg.line_buf = h->line;
-    h->cfg.line_cap = sizeof(h->line);
-    h->cb.on_helo = on_helo;
-    h->cb.on_mail = on_mail;
-    h->cb.on_rcpt = on_rcpt;
-    h->cb.on_data = on_data;
-    h->cb.on_body = on_body;
-    h->cb.on_message_end = on_end;
-    h->cb.on_reset = on_reset;
-    h->cb.on_error = on_error;
+    host_setup(h);
 }
 
-static void h_feed(void *state, const char *p, size_t n, mp_evlog *log)
-{
-    host *h = state;
-    h->log = log;
-    if (h->s.cfg == NULL) {
-        assert_int_equal(mp_smtp_server_init(&h->s, &h->cfg, &h->cb, h, h->out, sizeof(h->out)),
-                         MP_OK);
-        flush(h);
-    }
-    while (n > 0 && !h->closed) {
-        size_t used = 0;
-        mp_status st = mp_smtp_server_feed(&h->s, p, n, &used);
-        assert_true(used <= n);
-        flush(h);
-        p += used;
-        n -= used;
-        switch (st) {
-        case MP_OK:
-            assert_int_equal(n, 0);
-            break;
-        case MP_PAUSED:
-            answer(h);
-            flush(h);
-            break;
-        case MP_CLOSED:
-            mp_evlog_add(log, "closed");
-            h->closed = 1;
-            break;
-        default:
-            fail_msg("feed: %s", mp_status_name(st));
-        }
-    }
-}
-
-static void h_finish(void *state, mp_evlog *log)
-{
-    host *h = state;
-    h->log = log;
-    answer(h);
-    flush(h);
-    mp_evlog_add(log, "state %d", (int)mp_smtp_server_state_of(&h->s));
-}
-
-static const char *run_mode(unsigned flags, int async, const char *in, size_t n, const char *want)
-{
-    mp_split_target t = { h_reset, h_feed, h_finish, &H };
-    H.flags = flags;
-    H.async = async;
-    if (getenv("MP_DUMP") && !async) {
-        const char *got = mp_split_check(&t, in, n, NULL);
-        fputs("=====\n", stdout);
-        fputs(got, stdout);
-        return got;
-    }
-    return mp_split_check(&t, in, n, want);
-}
-
-/* Sync and async hosts, every split: one log, returned (static copy). */
-static const char *run(unsigned flags, const char *in, size_t n, const char *want)
-{
-    static char copy[MP_EVLOG_CAP];
-    const char *got = run_mode(flags, 0, in, n, want);
-    snprintf(copy, sizeof(copy), "%s", got);
-    run_mode(flags, 1, in, n, copy);
-    return copy;
-}
-#define RUN(flags, lit, want) run((flags), (lit), sizeof(lit) - 1, (want))
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t k = 0;
-    const char *p = hay;
-    while ((p = strstr(p, needle)) != NULL) {
-        k++;
-        p += strlen(needle);
-    }
-    return k;
-}
 
 #define EHLO_PLAIN                                                                 \
     "S: 220 mx.example.org ESMTP ready\n"                                          \
