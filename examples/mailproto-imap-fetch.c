@@ -159,6 +159,8 @@ static struct {
     } batch[BATCH];
     size_t nbatch;
     int body_done;
+    int whole_body;          /* the section being read is BODY[] */
+    unsigned bodies;         /* BODY[] values in this FETCH response */
     unsigned long tmp_seq;
     const char *idle_folder;
 } h;
@@ -493,10 +495,13 @@ static void expunge_local(local_msg *m)
 
 /* ---- the body of the message being fetched ---- */
 
+static void body_drop(void);
+
 static void body_begin(void)
 {
     char p[4200], name[64];
     int fd;
+    body_drop(); /* one body per FETCH: a second one replaces it */
     snprintf(name, sizeof(name), "tmp/mpf.%ld.%lu", (long)getpid(), ++h.tmp_seq);
     path_in(p, sizeof(p), name);
     fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -726,8 +731,14 @@ static void fetch_value(const mp_imap_resp_event *r)
     if (!h.new_fetch)
         return;
     switch (r->type) {
+    case MP_IMAP_EV_BEGIN:
+        body_drop(); /* anything left of a response that did not end */
+        h.whole_body = 0;
+        h.bodies = 0;
+        break;
     case MP_IMAP_EV_LITERAL_BEGIN:
-        if (r->field == MP_IMAP_F_BODY_SECTION)
+        /* BODY[] (what was asked), once: other sections are not ours */
+        if (r->field == MP_IMAP_F_BODY_SECTION && h.whole_body && h.bodies++ == 0)
             body_begin();
         break;
     case MP_IMAP_EV_LITERAL_CHUNK:
@@ -739,7 +750,10 @@ static void fetch_value(const mp_imap_resp_event *r)
         break;
     case MP_IMAP_EV_VALUE:
         /* a body sent as a quoted string: the same path */
-        if (r->field == MP_IMAP_F_BODY_SECTION && r->vtype == MP_IMAP_V_STRING) {
+        if (r->field == MP_IMAP_F_SECTION)
+            h.whole_body = r->str.len == 0;
+        if (r->field == MP_IMAP_F_BODY_SECTION && r->vtype == MP_IMAP_V_STRING && h.whole_body &&
+            h.bodies++ == 0) {
             body_begin();
             body_bytes(r->str.ptr, r->str.len);
             h.body_done = 1;
