@@ -433,7 +433,9 @@ typedef struct mp_imap_client_event {
 /* Callback return values. */
 enum {
     MP_IMAP_CLIENT_CB_CONTINUE = 0,
-    MP_IMAP_CLIENT_CB_PAUSE = 1, /* feed returns MP_PAUSED after this event */
+    MP_IMAP_CLIENT_CB_PAUSE = 1, /* feed returns MP_PAUSED once the session
+                                  * has given the events of this step (a
+                                  * DONE and the READY it leads to) */
     MP_IMAP_CLIENT_CB_ABORT = 2  /* feed returns MP_ERR_ABORTED; session dead */
 };
 
