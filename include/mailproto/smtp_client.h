@@ -468,7 +468,7 @@ typedef enum mp_smtp_client_phase {
 } mp_smtp_client_phase;
 
 /*
- * The session.  All fields are private.  sizeof(mp_smtp_client) is 1000
+ * The session.  All fields are private.  sizeof(mp_smtp_client) is 1008
  * bytes on x86-64 with the default limits (tested < 1024): the reply line
  * buffer of MP_SMTP_CLIENT_MAX_REPLY_LINE - 2 bytes and the reply queue of
  * MP_SMTP_CLIENT_MAX_PIPELINE bytes are inside; the output buffer and the
@@ -503,6 +503,9 @@ typedef struct mp_smtp_client {
                               * wholly taken by output_done() */
     uint8_t early;           /* the reply being read began before its
                               * command was sent (or with none queued) */
+    uint8_t head_started;    /* the host sent part of the oldest unsent command */
+    uint8_t dead_in_data;    /* failed inside a DATA body */
+    uint8_t quit_written;    /* a dead session wrote its QUIT */
     uint8_t phase;           /* mp_smtp_client_phase */
     uint8_t secure;          /* TLS is up */
     uint8_t helo_fallback;   /* EHLO refused, HELO sent */
@@ -680,7 +683,13 @@ mp_status mp_smtp_client_rset(mp_smtp_client *c);
 
 /* Queue QUIT in the READY phase; feed returns MP_CLOSED after its reply
  * (221, or anything else: the session ends either way).  On a dead
- * session it only writes "QUIT" for the host to send before closing.
+ * session it only writes "QUIT" for the host to send before it closes
+ * (RFC 5321 §4.1.1.10; the session reads no reply: the host waits for the
+ * server to close), once, in place of the commands the host has not begun
+ * to send (the rest of one it has begun, and the end of a DATA body after
+ * its 354, still go first); MP_ERR_STATE when the session died inside a
+ * DATA body, where QUIT would be message text: the host closes (which
+ * abandons the message).  A refused greeting queues that QUIT itself.
  * MP_ERR_STATE in any other phase (finish or abandon the transaction
  * first), MP_ERR_NO_SPACE. */
 mp_status mp_smtp_client_quit(mp_smtp_client *c);

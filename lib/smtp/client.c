@@ -15,6 +15,8 @@ _Static_assert(MP_SMTP_MAX_RCPTS <= 0xFFFFFFFFu, "recipient counters are 32-bit"
 /* Stream offset of the reply line being handled. */
 #define REPLY_AT(c) ((c)->rp.line_start)
 
+static mp_status quit_dead(mp_smtp_client *c);
+
 /* Positive completion (RFC 5321 §4.2.1), via the shared class helper. */
 static int is2xx(unsigned code) { return mp_smtp_code_class(code) == 2u; }
 
@@ -26,6 +28,9 @@ int mp_smtpc_pipelining(const mp_smtp_client *c)
 
 static mp_status fail(mp_smtp_client *c, mp_status code, uint64_t offset, const char *rule)
 {
+    /* In the middle of a DATA body the server reads message text: a QUIT
+     * now would be part of it (mp_smtp_client_quit). */
+    c->dead_in_data = c->phase == MP_SMTP_PH_BODY && !c->use_bdat;
     c->phase = MP_SMTP_PH_FAILED;
     return mp_error_set(&c->err, code, offset, rule);
 }
@@ -82,6 +87,7 @@ void mp_smtpc_push(mp_smtp_client *c, uint8_t kind)
          * command's (a DATA body and its final dot). */
         c->unsent_head = c->out.len;
         c->nunsent = 1;
+        c->head_started = 0;
     }
     c->queue[qindex(c, c->qlen)] = (uint16_t)(kind | (gap << 4));
     c->qlen++;
@@ -93,11 +99,14 @@ static void taken(mp_smtp_client *c, size_t n)
     while (c->nunsent > 0 && n >= c->unsent_head) {
         n -= c->unsent_head;
         c->nunsent--;
+        c->head_started = 0;
         if (c->nunsent > 0)
             c->unsent_head = MP_SMTPC_GAP(c->queue[qindex(c, (unsigned)(c->qlen - c->nunsent))]);
     }
-    if (c->nunsent > 0)
+    if (c->nunsent > 0 && n > 0) {
         c->unsent_head -= n;
+        c->head_started = 1;
+    }
 }
 
 /* The oldest reply expected is to a command the host has wholly sent. */
@@ -474,8 +483,10 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
         if (l->code >= 400) {
             /* RFC 5321 §3.1: 554 (servers also send other 4xx/5xx codes)
              * means no service; QUIT is queued for the host to send. */
-            (void)mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
-            return fail(c, MP_ERR_SMTP_GREETING_REFUSED, REPLY_AT(c), "RFC 5321 3.1 greeting");
+            mp_status st = fail(c, MP_ERR_SMTP_GREETING_REFUSED, REPLY_AT(c),
+                                "RFC 5321 3.1 greeting");
+            (void)quit_dead(c);
+            return st;
         }
         break;
     case K_EHLO:
@@ -762,11 +773,34 @@ mp_status mp_smtp_client_rset(mp_smtp_client *c)
     return MP_OK;
 }
 
+/* After a failure only QUIT goes out (RFC 5321 §4.1.1.10), once: the
+ * commands still unsent are dropped, except the remainder of one the host
+ * has begun to send (a cut line would swallow QUIT) and the end of a DATA
+ * body (the server reads message text until it).  Inside a DATA body no
+ * QUIT can be said at all. */
+static mp_status quit_dead(mp_smtp_client *c)
+{
+    mp_status st;
+    if (c->dead_in_data)
+        return MP_ERR_STATE;
+    if (c->quit_written)
+        return MP_OK;
+    if (c->nunsent > 0) {
+        uint8_t first = MP_SMTPC_KIND(c->queue[qindex(c, (unsigned)(c->qlen - c->nunsent))]);
+        mp_outbuf_rollback(&c->out, c->head_started || first == K_DOT ? c->unsent_head : 0);
+        c->nunsent = 0;
+    }
+    st = mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
+    if (st == MP_OK)
+        c->quit_written = 1;
+    return st;
+}
+
 mp_status mp_smtp_client_quit(mp_smtp_client *c)
 {
     mp_status st;
     if (c->phase == MP_SMTP_PH_FAILED)
-        return mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
+        return quit_dead(c);
     if (c->phase != MP_SMTP_PH_READY)
         return MP_ERR_STATE;
     st = mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);

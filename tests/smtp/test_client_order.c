@@ -297,6 +297,133 @@ static void test_api(void **s)
     assert_int_equal(mp_smtp_client_phase_of(&c), MP_SMTP_PH_READY);
 }
 
+/* A host that sends all of its output. */
+static void sent_all(mp_smtp_client *c)
+{
+    size_t n;
+    (void)mp_smtp_client_output(c, &n);
+    assert_int_equal(mp_smtp_client_output_done(c, n), MP_OK);
+}
+
+/* After such a failure only QUIT goes out: the commands the host has not
+ * begun to send are dropped, the rest of one it has begun and the end of
+ * a DATA body are kept; inside a DATA body no QUIT at all. */
+typedef struct send_host {
+    mp_smtp_client_envelope env;
+    mp_smtp_client_rcpt r[2];
+    const char *body; /* pushed at BODY_READY, then ended unless "cut" */
+    int cut;
+} send_host;
+
+static struct dead_fx {
+    mp_smtp_client c;
+    send_host h;
+    char out[2048];
+} dfx;
+
+static int send_event(void *user, const mp_smtp_client_event *ev)
+{
+    send_host *h = user;
+    mp_smtp_client *c = &dfx.c;
+    size_t used;
+    if (ev->type == MP_SMTP_EV_READY)
+        assert_int_equal(mp_smtp_client_send(c, &h->env), MP_OK);
+    if (ev->type == MP_SMTP_EV_BODY_READY && h->body != NULL) {
+        assert_int_equal(mp_smtp_client_body(c, h->body, strlen(h->body), &used), MP_OK);
+        if (!h->cut)
+            assert_int_equal(mp_smtp_client_body_end(c), MP_OK);
+        h->body = NULL;
+    }
+    return MP_SMTP_CB_CONTINUE;
+}
+
+static void dead_start(const char *body, int cut, int pipelining)
+{
+    static const mp_smtp_client_callbacks cb = {send_event};
+    mp_smtp_client_config cfg;
+    size_t used;
+    memset(&dfx, 0, sizeof(dfx));
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.helo_name = MP_SLICE_LIT("c.example");
+    dfx.h.r[0].address = MP_SLICE_LIT("x@c.example");
+    dfx.h.r[1].address = MP_SLICE_LIT("y@c.example");
+    dfx.h.env.from = MP_SLICE_LIT("a@b.example");
+    dfx.h.env.rcpts = dfx.h.r;
+    dfx.h.env.nrcpts = 2;
+    dfx.h.body = body;
+    dfx.h.cut = cut;
+    assert_int_equal(mp_smtp_client_init(&dfx.c, &cfg, &cb, &dfx.h, dfx.out, sizeof(dfx.out)),
+                     MP_OK);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "220 mx\r\n", 8, &used), MP_NEED_MORE);
+    sent_all(&dfx.c);
+    if (pipelining)
+        assert_int_equal(mp_smtp_client_feed(&dfx.c, "250-mx\r\n250 PIPELINING\r\n", 24, &used),
+                         MP_NEED_MORE);
+    else
+        assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 mx\r\n", 8, &used), MP_NEED_MORE);
+}
+
+static void output_is(const char *want)
+{
+    size_t n;
+    const char *p = mp_smtp_client_output(&dfx.c, &n);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+}
+
+static void test_quit_after_failure(void **s)
+{
+    size_t used;
+    (void)s;
+    /* The batch written at READY, an extra line: none of it goes out. */
+    dead_start(NULL, 0, 1);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 extra\r\n", 11, &used),
+                     MP_ERR_SMTP_UNEXPECTED_REPLY);
+    assert_int_equal(mp_smtp_client_quit(&dfx.c), MP_OK);
+    output_is("QUIT\r\n");
+    assert_int_equal(mp_smtp_client_quit(&dfx.c), MP_OK); /* once */
+    output_is("QUIT\r\n");
+    /* 10 bytes of MAIL sent: its rest, then QUIT. */
+    dead_start(NULL, 0, 1);
+    assert_int_equal(mp_smtp_client_output_done(&dfx.c, 10), MP_OK);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 extra\r\n", 11, &used),
+                     MP_ERR_SMTP_UNEXPECTED_REPLY);
+    assert_int_equal(mp_smtp_client_quit(&dfx.c), MP_OK);
+    output_is("<a@b.example>\r\nQUIT\r\n");
+    /* After the 354 the body and its dot are written but unsent when a
+     * reply comes: they go first (the server reads message text), then QUIT. */
+    dead_start("hi\r\n", 0, 1);
+    sent_all(&dfx.c);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 a\r\n250 b\r\n250 c\r\n354 go\r\n",
+                                         29, &used),
+                     MP_NEED_MORE);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 queued\r\n", 12, &used),
+                     MP_ERR_SMTP_UNEXPECTED_REPLY);
+    assert_int_equal(mp_smtp_client_quit(&dfx.c), MP_OK);
+    output_is("hi\r\n.\r\nQUIT\r\n");
+    /* Inside a DATA body (not ended): no QUIT can be said. */
+    dead_start("partial", 1, 1);
+    sent_all(&dfx.c);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 a\r\n250 b\r\n250 c\r\n354 go\r\n",
+                                         29, &used),
+                     MP_NEED_MORE);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "250 early\r\n", 11, &used),
+                     MP_ERR_SMTP_UNEXPECTED_REPLY);
+    assert_int_equal(mp_smtp_client_quit(&dfx.c), MP_ERR_STATE);
+    output_is("partial");
+    /* A refused greeting queues QUIT itself; asking again adds nothing. */
+    dead_start(NULL, 0, 0);
+    assert_int_equal(mp_smtp_client_init(&dfx.c, &(mp_smtp_client_config){
+                                                      .helo_name = MP_SLICE_LIT("c.example")},
+                                         &(mp_smtp_client_callbacks){send_event}, &dfx.h,
+                                         dfx.out, sizeof(dfx.out)),
+                     MP_OK);
+    assert_int_equal(mp_smtp_client_feed(&dfx.c, "554 no\r\n", 8, &used),
+                     MP_ERR_SMTP_GREETING_REFUSED);
+    assert_int_equal(mp_smtp_client_quit(&dfx.c), MP_OK);
+    output_is("QUIT\r\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_quit),
         cmocka_unit_test(test_api),
+        cmocka_unit_test(test_quit_after_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
