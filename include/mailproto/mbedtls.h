@@ -180,8 +180,8 @@ typedef struct mp_tls_pump {
  * The client's first flight (ClientHello) is produced here: call
  * mp_tls_pump_send_buf() next.  Returns MP_NEED_MORE (handshake under way),
  * MP_ERR_ARG, or MP_ERR_TLS (mbedtls_ssl_setup failed: out of mbedTLS heap,
- * bad config; a host name over 255 bytes; the code is in p->tls_error).  On any result the pump must
- * later be released with mp_tls_pump_free().
+ * bad config; a host name over 255 bytes; the code is in p->tls_error).  On
+ * any result the pump must later be released with mp_tls_pump_free().
  */
 mp_status mp_tls_pump_setup(mp_tls_pump *p, const mbedtls_ssl_config *conf,
                             const char *hostname);
