@@ -184,14 +184,16 @@ static int san_has_address(const mbedtls_x509_crt *crt, const uint8_t *ip, size_
 /* mbedTLS calls this for each certificate of the chain, the server's own
  * last (depth 0), with the flags of its checks.  An address peer has no
  * host name set, so the name check is this one. */
+typedef int (*verify_fn)(void *, mbedtls_x509_crt *, int, uint32_t *);
+
 static int verify_address(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     const mp_tls_pump *p = ctx;
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    int (*host_vrfy)(void *, mbedtls_x509_crt *, int, uint32_t *) = p->conf->MBEDTLS_PRIVATE(f_vrfy);
+    verify_fn host_vrfy = p->conf->MBEDTLS_PRIVATE(f_vrfy);
     void *host_arg = p->conf->MBEDTLS_PRIVATE(p_vrfy);
 #else
-    int (*host_vrfy)(void *, mbedtls_x509_crt *, int, uint32_t *) = p->conf->f_vrfy;
+    verify_fn host_vrfy = p->conf->f_vrfy;
     void *host_arg = p->conf->p_vrfy;
 #endif
     if (depth == 0 && !san_has_address(crt, p->peer_ip, p->peer_ip_len))
