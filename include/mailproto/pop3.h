@@ -403,8 +403,9 @@ mp_status mp_pop3_resp_init(mp_pop3_resp_parser *p, char *buf, size_t cap,
 /*
  * Say what the next response answers.  Only between responses (after the
  * STATUS of a single-line response or the END of a multi-line one, or
- * after an error that dropped the response): MP_ERR_STATE while a
- * response is being read.  MP_POP3_EXPECT_NONE makes any byte unexpected.
+ * after an error that dropped the response, whose line the parser skips
+ * to its end first): MP_ERR_STATE while a response is being read.
+ * MP_POP3_EXPECT_NONE makes any byte unexpected.
  */
 mp_status mp_pop3_resp_expect(mp_pop3_resp_parser *p, mp_pop3_expect what);
 

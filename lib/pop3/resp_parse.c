@@ -10,7 +10,8 @@ enum {
     RS_IDLE = 0, /* between responses */
     RS_FIRST,    /* reading the first line */
     RS_LISTING,  /* reading the lines of a multi-line listing */
-    RS_CONTENT   /* reading multi-line content */
+    RS_CONTENT,  /* reading multi-line content */
+    RS_SKIP      /* skipping the rest of a first line that failed */
 };
 
 static const char *const expect_names[MP_POP3_EXPECT_COUNT_] = {
@@ -111,7 +112,8 @@ mp_status mp_pop3_resp_expect(mp_pop3_resp_parser *p, mp_pop3_expect what)
 {
     if ((unsigned)what >= (unsigned)MP_POP3_EXPECT_COUNT_)
         return MP_ERR_ARG;
-    if (p->state != RS_IDLE)
+    /* After a first line that failed, the rest of it is skipped first. */
+    if (p->state != RS_IDLE && p->state != RS_SKIP)
         return MP_ERR_STATE;
     set_expect(p, what);
     return MP_OK;
@@ -366,9 +368,26 @@ mp_status mp_pop3_resp_next(mp_pop3_resp_parser *p, const char *in, size_t len, 
                 return st;
             if (st != MP_OK) {
                 p->err = p->framer.err;
-                return drop(p, st, p->err.offset, p->err.rule);
+                st = drop(p, st, p->err.offset, p->err.rule);
+                /* The bad line's end may not have come yet: skip to it,
+                 * so that the events do not depend on the split. */
+                if (u == 0 || q[u - 1] != '\n')
+                    p->state = RS_SKIP;
+                return st;
             }
             return first_line(p, s, ev);
+        case RS_SKIP: {
+            const char *nl = memchr(q, '\n', n);
+            u = nl ? (size_t)(nl - q) + 1u : n;
+            off += u;
+            *used = off;
+            p->framer.pos += u;
+            if (nl == NULL)
+                return MP_NEED_MORE;
+            mp_line_framer_reset(&p->framer);
+            p->state = RS_IDLE;
+            continue;
+        }
         case RS_LISTING:
         case RS_CONTENT:
             room = body_room(p, p->state == RS_LISTING ? p->framer.pos : p->dot.pos, n);

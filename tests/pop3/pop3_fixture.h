@@ -421,6 +421,7 @@ static inline void resp_feed(void *state, const char *p, size_t n, mp_evlog *log
             assert_int_equal(used, 0);
             mp_evlog_add(log, "unexpected @%llu", (unsigned long long)x->p.err.offset);
             x->stopped = 1;
+            x->wfail = 1;
         } else {
             assert_int_equal(st, x->p.err.code);
             x->wfail = 1;
@@ -430,7 +431,7 @@ static inline void resp_feed(void *state, const char *p, size_t n, mp_evlog *log
             else
                 mp_evlog_add(log, "error %s", mp_status_name(st));
             /* A first line that failed dropped its response. */
-            if (mp_pop3_resp_expecting(&x->p) == MP_POP3_EXPECT_NONE && !mp_pop3_resp_busy(&x->p))
+            if (mp_pop3_resp_expecting(&x->p) == MP_POP3_EXPECT_NONE)
                 resp_next_expect(x);
         }
     }
