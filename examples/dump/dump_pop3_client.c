@@ -135,9 +135,10 @@ static void on_command(client_dumper *d, mp_slice line)
     fputs("sent ", stdout);
     if (st == MP_OK) {
         fputs(mp_pop3_verb_name(c.verb), stdout);
-        if (line.len > 4) {
-            putchar(' ');
-            dump_escaped(line.ptr + 5, line.len - 5);
+        {
+            const char *sp = memchr(line.ptr, ' ', line.len);
+            if (sp != NULL)
+                dump_escaped(sp, line.len - (size_t)(sp - line.ptr));
         }
         x = mp_pop3_expect_of(c.verb, c.has_arg);
         if (c.verb == MP_POP3_UTF8)

@@ -9,6 +9,7 @@ static void test_cmd_vectors(void **state)
     (void)state;
     assert_true(mp_vectors_split_check("pop3/cmd/rfc.vec", &cmd_target, cmd_setup) > 0);
     assert_true(mp_vectors_split_check("pop3/cmd/security.vec", &cmd_target, cmd_setup) > 0);
+    assert_true(mp_vectors_split_check("pop3/cmd/dovecot.vec", &cmd_target, cmd_setup) > 0);
     assert_true(cfx.roundtrips > 0);
 }
 

@@ -54,6 +54,7 @@ static void test_resp_vectors(void **state)
     (void)state;
     assert_true(mp_vectors_run("pop3/resp/rfc.vec", run_vector, NULL) > 0);
     assert_true(mp_vectors_run("pop3/resp/security.vec", run_vector, NULL) > 0);
+    assert_true(mp_vectors_run("pop3/resp/dovecot.vec", run_vector, NULL) > 0);
     printf("round trips: %zu\n", nround);
     assert_true(nround > 0);
 }
