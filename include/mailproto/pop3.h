@@ -488,7 +488,7 @@ const char *mp_pop3_ev_name(mp_pop3_ev e);
  * `code` is the response code without brackets ("SYS/TEMP"; empty for
  * none): resp-level *("/" resp-level), printable ASCII without "/" and
  * "]" in a level (else MP_ERR_BAD_VALUE).  `text` may be empty; without a
- * code it must not begin with "[" (it would read as one).
+ * code it must not begin with one ("[IN-USE] x" would read as a code).
  */
 mp_status mp_pop3_write_status(mp_outbuf *ob, int ok, mp_slice code, mp_slice text);
 

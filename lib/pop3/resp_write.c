@@ -31,8 +31,8 @@ static mp_status put_status(mp_outbuf *ob, int ok, mp_slice code, mp_slice text)
     if (!text_ok(text) || (code.len > 0 && (code.ptr == NULL || !mp_pop3_code_valid_(code.ptr, code.len))))
         return MP_ERR_BAD_VALUE;
     /* RFC 2449 §9: text = *schar / resp-code *CHAR; without a code, text
-     * starting with "[" would read as one. */
-    if (code.len == 0 && text.len > 0 && text.ptr[0] == '[')
+     * that starts with a resp-code would read as one. */
+    if (code.len == 0 && mp_pop3_code_len_(text.ptr, text.len) > 0)
         return MP_ERR_BAD_VALUE;
     mp_outbuf_puts(ob, ok ? "+OK" : "-ERR");
     if (code.len > 0) {
