@@ -49,14 +49,6 @@ static size_t cmds_len, cmds_count;
 static char expect_seq[1u << 16]; /* expectations of the listing stream */
 static size_t nexpect;
 
-static uint32_t rng = 0x2545f491u;
-static uint32_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
 
 static void fail(const char *what, mp_status st)
 {
@@ -72,7 +64,7 @@ static size_t make_mail(char *dst, size_t want, unsigned id)
                                "Subject: message %u\r\nMessage-ID: <%u@example.org>\r\n\r\n",
                                id, id, id);
     while (n < want) {
-        uint32_t r = next_rand();
+        uint32_t r = bench_rand();
         size_t len = r % 91u, i;
         if (r % 53u == 0) {
             dst[n++] = '.';
@@ -82,7 +74,7 @@ static size_t make_mail(char *dst, size_t want, unsigned id)
                 dst[n++] = (char)('a' + (r >> 8) % 26u);
         } else {
             for (i = 0; i < len; i++)
-                dst[n++] = (char)(' ' + (next_rand() % 95u));
+                dst[n++] = (char)(' ' + (bench_rand() % 95u));
         }
         dst[n++] = '\r';
         dst[n++] = '\n';
@@ -101,7 +93,7 @@ static void make_corpora(void)
     retr = malloc(RETR_TOTAL * 2u);
     mp_outbuf_init(&ob, retr, RETR_TOTAL * 2u);
     for (i = 0; i < NMSG && ob.len < RETR_TOTAL; i++) {
-        size_t want = 4096u << (next_rand() % 9u), used, m;
+        size_t want = 4096u << (bench_rand() % 9u), used, m;
         mp_dot_encoder e;
         m = make_mail(mail, want > (1u << 20) ? (1u << 20) : want, i);
         ob.len += (size_t)sprintf(ob.buf + ob.len, "+OK %zu octets\r\n", m);
@@ -124,12 +116,12 @@ static void make_corpora(void)
         mp_pop3_write_status(&ob, 1, MP_SLICE_LIT(""), MP_SLICE_LIT("2000 messages"));
         expect_seq[nexpect++] = 'L';
         for (k = 1; k <= 2000; k++)
-            mp_pop3_write_list_entry(&ob, k, 1000u + next_rand() % 900000u);
+            mp_pop3_write_list_entry(&ob, k, 1000u + bench_rand() % 900000u);
         mp_pop3_write_end(&ob);
         mp_pop3_write_status(&ob, 1, MP_SLICE_LIT(""), MP_SLICE_LIT(""));
         expect_seq[nexpect++] = 'U';
         for (k = 1; k <= 2000; k++) {
-            int n = sprintf(uid, "%08x%08x", k, next_rand());
+            int n = sprintf(uid, "%08x%08x", k, bench_rand());
             mp_pop3_write_uidl_entry(&ob, k, mp_slice_make(uid, (size_t)n));
         }
         mp_pop3_write_end(&ob);
@@ -147,7 +139,7 @@ static void make_corpora(void)
     cmds = malloc(CMD_TOTAL + 4096);
     at = 0;
     while (at < CMD_TOTAL) {
-        uint32_t r = next_rand();
+        uint32_t r = bench_rand();
         switch (r % 9u) {
         case 0: at += (size_t)sprintf(cmds + at, "STAT\r\n"); break;
         case 1: at += (size_t)sprintf(cmds + at, "LIST\r\n"); break;

@@ -32,6 +32,12 @@ void dump_escaped(const char *p, size_t n)
     }
 }
 
+void dump_field(const char *key, const char *p, size_t n)
+{
+    printf(" %s=", key);
+    dump_escaped(p, n);
+}
+
 size_t dump_piece(size_t cap)
 {
     static unsigned long max, state = 12345;

@@ -9,6 +9,8 @@
 
 /* Prints `p[0..n)` with \r \n \\ and \xHH escapes (shared by every mode). */
 void dump_escaped(const char *p, size_t n);
+/* Prints " key=" and p[0..n) escaped (the POP3 modes' fields). */
+void dump_field(const char *key, const char *p, size_t n);
 
 int dump_smtp(const char *side, FILE *in);  /* side: server | client */
 /* The client side of dump_smtp, in dump_smtp_client.c. */

@@ -31,12 +31,6 @@ typedef struct server_dumper {
     int failed;
 } server_dumper;
 
-static void field(const char *key, mp_slice s)
-{
-    printf(" %s=", key);
-    dump_escaped(s.ptr, s.len);
-}
-
 static void on_line(server_dumper *d, mp_slice line, uint64_t start)
 {
     mp_pop3_cmd c;
@@ -80,9 +74,9 @@ static void on_line(server_dumper *d, mp_slice line, uint64_t start)
         break;
     default:
         if (c.has_arg)
-            field("arg", c.arg);
+            dump_field("arg", c.arg.ptr, c.arg.len);
         if (c.has_arg2)
-            field("arg2", c.arg2);
+            dump_field("arg2", c.arg2.ptr, c.arg2.len);
     }
     putchar('\n');
     if (c.verb == MP_POP3_UTF8)

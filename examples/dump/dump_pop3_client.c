@@ -47,12 +47,6 @@ typedef struct client_dumper {
     int failed;
 } client_dumper;
 
-static void field(const char *key, mp_slice s)
-{
-    printf(" %s=", key);
-    dump_escaped(s.ptr, s.len);
-}
-
 static void end_content(client_dumper *d)
 {
     if (d->in_content) {
@@ -78,41 +72,41 @@ static void print_event(client_dumper *d, const mp_pop3_resp_event *ev)
             printf(" code=%s",
                    ev->code == MP_POP3_CODE_UNKNOWN ? "UNKNOWN" : mp_pop3_code_text(ev->code));
         if (ev->code_text.len)
-            field("code_text", ev->code_text);
-        field("text", ev->text);
+            dump_field("code_text", ev->code_text.ptr, ev->code_text.len);
+        dump_field("text", ev->text.ptr, ev->text.len);
         if (ev->timestamp.len)
-            field("ts", ev->timestamp);
+            dump_field("ts", ev->timestamp.ptr, ev->timestamp.len);
         if (ev->ok && ev->expect == MP_POP3_EXPECT_STAT)
             printf(" count=%u size=%llu", (unsigned)ev->count, (unsigned long long)ev->size);
         if (ev->ok && ev->expect == MP_POP3_EXPECT_LIST_ONE)
             printf(" msg=%u size=%llu", (unsigned)ev->msgno, (unsigned long long)ev->size);
         if (ev->ok && ev->expect == MP_POP3_EXPECT_UIDL_ONE) {
             printf(" msg=%u", (unsigned)ev->msgno);
-            field("uid", ev->uid);
+            dump_field("uid", ev->uid.ptr, ev->uid.len);
         }
         if (ev->multiline)
             fputs(" multiline", stdout);
         break;
     case MP_POP3_EV_CONTINUE:
         fputs("continue", stdout);
-        field("text", ev->text);
+        dump_field("text", ev->text.ptr, ev->text.len);
         break;
     case MP_POP3_EV_LIST_ENTRY:
         printf("list %u %llu", (unsigned)ev->msgno, (unsigned long long)ev->size);
         if (ev->text.len)
-            field("more", ev->text);
+            dump_field("more", ev->text.ptr, ev->text.len);
         break;
     case MP_POP3_EV_UIDL_ENTRY:
         printf("uidl %u", (unsigned)ev->msgno);
-        field("uid", ev->uid);
+        dump_field("uid", ev->uid.ptr, ev->uid.len);
         break;
     case MP_POP3_EV_CAPA:
         printf("capa %#x", (unsigned)ev->cap);
-        field("line", ev->text);
+        dump_field("line", ev->text.ptr, ev->text.len);
         break;
     case MP_POP3_EV_LINE:
         fputs("line", stdout);
-        field("text", ev->text);
+        dump_field("text", ev->text.ptr, ev->text.len);
         break;
     default: /* MP_POP3_EV_END */
         fputs("end", stdout);

@@ -240,15 +240,7 @@ mp_status mp_pop3_write_auth(mp_outbuf *ob, mp_slice mech, const void *initial,
 
 mp_status mp_pop3_write_auth_response(mp_outbuf *ob, const void *data, size_t len)
 {
-    size_t mark;
-    if (ob == NULL || (data == NULL && len != 0))
-        return MP_ERR_ARG;
-    if (len > MP_POP3_MAX_AUTH_LINE || MP_BASE64_ENCODED_LEN(len) > MP_POP3_MAX_AUTH_LINE - 2u)
-        return MP_ERR_LINE_TOO_LONG;
-    mark = mp_outbuf_mark(ob);
-    mp_pop3_put_base64_(ob, data, len);
-    mp_outbuf_put(ob, "\r\n", 2);
-    return mp_outbuf_commit(ob, mark);
+    return mp_pop3_write_b64_line_(ob, "", data, len);
 }
 
 mp_status mp_pop3_write_auth_cancel(mp_outbuf *ob)

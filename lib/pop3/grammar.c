@@ -227,6 +227,24 @@ void mp_pop3_put_base64_(mp_outbuf *ob, const void *data, size_t len)
     mp_outbuf_put(ob, tmp, mp_base64_encoder_finish(&e, tmp));
 }
 
+mp_status mp_pop3_write_b64_line_(mp_outbuf *ob, const char *prefix, const void *data,
+                                   size_t len)
+{
+    size_t mark, plen = strlen(prefix);
+    if (ob == NULL || (data == NULL && len != 0))
+        return MP_ERR_ARG;
+    /* RFC 5034 §4 sets no bound; MP_POP3_MAX_AUTH_LINE is this library's
+     * for both directions, so what one side writes the other reads. */
+    if (len > MP_POP3_MAX_AUTH_LINE ||
+        MP_BASE64_ENCODED_LEN(len) > MP_POP3_MAX_AUTH_LINE - 2u - plen)
+        return MP_ERR_LINE_TOO_LONG;
+    mark = mp_outbuf_mark(ob);
+    mp_outbuf_put(ob, prefix, plen);
+    mp_pop3_put_base64_(ob, data, len);
+    mp_outbuf_put(ob, "\r\n", 2);
+    return mp_outbuf_commit(ob, mark);
+}
+
 mp_slice mp_pop3_timestamp_find_(const char *p, size_t n)
 {
     size_t i = 0;

@@ -77,6 +77,12 @@ size_t mp_pop3_code_len_(const char *p, size_t n);
  * being written into `ob`. */
 void mp_pop3_put_base64_(mp_outbuf *ob, const void *data, size_t len);
 
+/* One line of an AUTH exchange, whole or nothing: `prefix` ("+ " for a
+ * challenge, "" for a response), base64 of data[0..len), CRLF; at most
+ * MP_POP3_MAX_AUTH_LINE octets (MP_ERR_LINE_TOO_LONG). */
+mp_status mp_pop3_write_b64_line_(mp_outbuf *ob, const char *prefix, const void *data,
+                                   size_t len);
+
 /* RFC 1939 §7 timestamp: the first "<" 1*c ">" in p[0..n) (c printable
  * ASCII but "<" ">") that holds an "@" between other bytes, as an RFC 822
  * msg-id does; an empty slice when none. */

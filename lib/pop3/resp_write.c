@@ -142,16 +142,8 @@ mp_status mp_pop3_write_uidl_entry(mp_outbuf *ob, uint32_t msgno, mp_slice uid)
 
 mp_status mp_pop3_write_challenge(mp_outbuf *ob, const void *data, size_t len)
 {
-    size_t mark;
-    if (ob == NULL || (data == NULL && len != 0))
-        return MP_ERR_ARG;
-    if (len > MP_POP3_MAX_AUTH_LINE || MP_BASE64_ENCODED_LEN(len) > MP_POP3_MAX_AUTH_LINE - 4u)
-        return MP_ERR_LINE_TOO_LONG;
-    mark = mp_outbuf_mark(ob);
     /* RFC 5034 §4: continue-req = "+" SP [base64] CRLF. */
-    mp_outbuf_put(ob, "+ ", 2);
-    mp_pop3_put_base64_(ob, data, len);
-    return end_line(ob, mark, MP_POP3_MAX_AUTH_LINE);
+    return mp_pop3_write_b64_line_(ob, "+ ", data, len);
 }
 
 mp_status mp_pop3_write_line(mp_outbuf *ob, mp_slice line)

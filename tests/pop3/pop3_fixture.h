@@ -45,6 +45,22 @@ static inline void fx_field(char *line, size_t *n, const char *key, mp_slice s)
     *n += (size_t)sprintf(line + *n, " %s=\"%s\"", key, tmp);
 }
 
+/* Writer checks: `call` writes exactly `want` into out/ob (declared by
+ * the test), or fails with `code` and writes nothing. */
+#define W(call, want)                                                                  \
+    do {                                                                               \
+        mp_outbuf_init(&ob, out, sizeof(out));                                         \
+        assert_int_equal((call), MP_OK);                                               \
+        assert_int_equal(ob.len, strlen(want));                                        \
+        assert_memory_equal(out, want, ob.len);                                        \
+    } while (0)
+#define REFUSE(call, code)                                                             \
+    do {                                                                               \
+        mp_outbuf_init(&ob, out, sizeof(out));                                         \
+        assert_int_equal((call), (code));                                              \
+        assert_int_equal(ob.len, 0);                                                   \
+    } while (0)
+
 /* ======================================================================= */
 /* Server side: commands                                                   */
 /* ======================================================================= */

@@ -89,19 +89,6 @@ static void test_auth_line_limit(void **state)
     }
 }
 
-#define W(call, want)                                                                  \
-    do {                                                                               \
-        mp_outbuf_init(&ob, out, sizeof(out));                                         \
-        assert_int_equal((call), MP_OK);                                               \
-        assert_int_equal(ob.len, strlen(want));                                        \
-        assert_memory_equal(out, want, ob.len);                                        \
-    } while (0)
-#define REFUSE(call, code)                                                             \
-    do {                                                                               \
-        mp_outbuf_init(&ob, out, sizeof(out));                                         \
-        assert_int_equal((call), (code));                                              \
-        assert_int_equal(ob.len, 0);                                                   \
-    } while (0)
 
 static void test_writers(void **state)
 {

@@ -4,19 +4,6 @@
  * against what the client parser reads back. */
 #include "pop3_fixture.h"
 
-#define W(call, want)                                                                  \
-    do {                                                                               \
-        mp_outbuf_init(&ob, out, sizeof(out));                                         \
-        assert_int_equal((call), MP_OK);                                               \
-        assert_int_equal(ob.len, strlen(want));                                        \
-        assert_memory_equal(out, want, ob.len);                                        \
-    } while (0)
-#define REFUSE(call, code)                                                             \
-    do {                                                                               \
-        mp_outbuf_init(&ob, out, sizeof(out));                                         \
-        assert_int_equal((call), (code));                                              \
-        assert_int_equal(ob.len, 0);                                                   \
-    } while (0)
 
 static void test_status(void **state)
 {
