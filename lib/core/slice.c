@@ -24,6 +24,21 @@ mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
     int over = 0;
     if (s.len == 0)
         return MP_ERR_SYNTAX;
+    if (s.len <= 19u) {
+        /* 19 digits stay below 10^19 < 2^64: no step can overflow, so
+         * the per-digit checks reduce to one comparison at the end (the
+         * common case: sizes, counts, message numbers). */
+        for (i = 0; i < s.len; i++) {
+            unsigned d = (unsigned)((unsigned char)s.ptr[i]) - (unsigned)'0';
+            if (d > 9u)
+                return MP_ERR_SYNTAX;
+            v = v * 10u + d;
+        }
+        if (v > max)
+            return MP_ERR_NUMBER;
+        *out = v;
+        return MP_OK;
+    }
     for (i = 0; i < s.len; i++) {
         unsigned d = (unsigned)((unsigned char)s.ptr[i]) - (unsigned)'0';
         if (d > 9u)

@@ -175,8 +175,11 @@ size_t mp_pop3_text_bad_(const char *p, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
+        unsigned c = (unsigned char)p[i];
+        /* Printable ASCII (nearly every byte) in one comparison. */
+        if (c - 0x20u < 0x5fu)
+            continue;
+        if ((c < 0x20u && c != '\t') || c == 0x7fu)
             return i;
     }
     return n;
