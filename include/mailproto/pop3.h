@@ -21,6 +21,8 @@
  * Nothing here allocates.  Slices handed out point into the caller's input
  * or into the host's line buffer and are valid until the next call on the
  * same parser unless stated otherwise.
+ *
+ * Guide: docs/pop3-codec.md, with a complete program.
  */
 #ifndef MAILPROTO_POP3_H
 #define MAILPROTO_POP3_H
