@@ -26,7 +26,7 @@ static mp_line_framer sf;
 static char sline[MP_POP3_MAX_COMMAND_LINE];
 
 /* Send a whole message (or its TOP) stuffed, ending with CRLF "." CRLF. */
-static int serve_content(mp_outbuf *ob, int top, uint32_t lines)
+static mp_status serve_content(mp_outbuf *ob, int top, uint32_t lines)
 {
     mp_dot_encoder e;
     mp_pop3_top_cutter t;
@@ -37,11 +37,11 @@ static int serve_content(mp_outbuf *ob, int top, uint32_t lines)
     }
     mp_dot_encoder_init(&e, MP_DOT_ENC_NORMALIZE); /* stored LF -> CRLF */
     if (mp_dot_encoder_update(&e, stored, n, &used, ob) != MP_OK || used != n)
-        return -1;
-    return mp_dot_encoder_finish(&e, ob) == MP_OK ? 0 : -1;
+        return MP_ERR_NO_SPACE;
+    return mp_dot_encoder_finish(&e, ob);
 }
 
-static int server_answer(mp_outbuf *ob, const mp_pop3_cmd *c)
+static mp_status server_answer(mp_outbuf *ob, const mp_pop3_cmd *c)
 {
     mp_pop3_caps caps;
     switch (c->verb) {
@@ -51,8 +51,8 @@ static int server_answer(mp_outbuf *ob, const mp_pop3_cmd *c)
                      MP_POP3_CAP_RESP_CODES | MP_POP3_CAP_PIPELINING;
         if (mp_pop3_write_status(ob, 1, MP_SLICE_LIT(""), MP_SLICE_LIT("Capability list")) ||
             mp_pop3_write_capa(ob, &caps, MP_SLICE_LIT("")) || mp_pop3_write_end(ob))
-            return -1;
-        return 0;
+            return MP_ERR_NO_SPACE;
+        return MP_OK;
     case MP_POP3_STAT:
         return mp_pop3_write_stat(ob, 1, sizeof(wire_form) - 1);
     case MP_POP3_UIDL:
@@ -61,14 +61,14 @@ static int server_answer(mp_outbuf *ob, const mp_pop3_cmd *c)
         if (mp_pop3_write_status(ob, 1, MP_SLICE_LIT(""), MP_SLICE_LIT("")) ||
             mp_pop3_write_uidl_entry(ob, 1, MP_SLICE_LIT("1790000000.M1P1")) ||
             mp_pop3_write_end(ob))
-            return -1;
-        return 0;
+            return MP_ERR_NO_SPACE;
+        return MP_OK;
     case MP_POP3_RETR:
     case MP_POP3_TOP:
         if (c->msgno != 1)
             return mp_pop3_write_status(ob, 0, MP_SLICE_LIT(""), MP_SLICE_LIT("no such message"));
         if (mp_pop3_write_status(ob, 1, MP_SLICE_LIT(""), MP_SLICE_LIT("")))
-            return -1;
+            return MP_ERR_NO_SPACE;
         return serve_content(ob, c->verb == MP_POP3_TOP, c->lines);
     case MP_POP3_PASS:
         if (!mp_slice_eq_ci(c->arg, "tanstaaf", 8))
@@ -92,7 +92,7 @@ static int server_run(void)
         mp_pop3_cmd c;
         mp_error e;
         if (st == MP_OK && mp_pop3_cmd_parse(line.ptr, line.len, 0, NULL, &c, &e) == MP_OK)
-            st = server_answer(&ob, &c) == 0 ? MP_OK : MP_ERR_NO_SPACE;
+            st = server_answer(&ob, &c);
         else /* a bad command gets -ERR and the session goes on */
             st = mp_pop3_write_status(&ob, 0, MP_SLICE_LIT(""), MP_SLICE_LIT("bad command"));
         wire_take(&c2s, used);
