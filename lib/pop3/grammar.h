@@ -88,4 +88,25 @@ mp_status mp_pop3_write_b64_line_(mp_outbuf *ob, const char *prefix, const void 
  * msg-id does; an empty slice when none. */
 mp_slice mp_pop3_timestamp_find_(const char *p, size_t n);
 
+/* Readers the response parser calls through mp_pop3_resp_parser.ops,
+ * so that an image links them only where something installs them. */
+struct mp_pop3_resp_ops_ {
+    /* A capability line into p->caps (mp_pop3_caps_parse_line). */
+    mp_status (*capa_line)(mp_pop3_caps *caps, mp_slice line, uint32_t *bit);
+    /* The greeting's timestamp (mp_pop3_timestamp_find_), or NULL: the
+     * GREETING status then has none. */
+    mp_slice (*timestamp)(const char *p, size_t n);
+};
+
+/* Both readers: what mp_pop3_resp_init() installs. */
+extern const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_full_;
+/* Only the capability reader: a client session that asks for CAPA. */
+extern const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_capa_;
+
+/* mp_pop3_resp_init() without readers (p->ops NULL): capability lines are
+ * then checked as text and reported with cap 0, and a greeting has no
+ * timestamp.  Same arguments and errors. */
+mp_status mp_pop3_resp_setup_(mp_pop3_resp_parser *p, char *buf, size_t cap,
+                              const mp_pop3_resp_config *cfg);
+
 #endif

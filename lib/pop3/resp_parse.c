@@ -75,8 +75,27 @@ static void set_expect(mp_pop3_resp_parser *p, mp_pop3_expect what)
     p->framer.max_line = what == MP_POP3_EXPECT_AUTH ? p->max_auth_line : p->max_line;
 }
 
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_full_ = {
+    mp_pop3_caps_parse_line,
+    mp_pop3_timestamp_find_,
+};
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_capa_ = {
+    mp_pop3_caps_parse_line,
+    NULL,
+};
+
 mp_status mp_pop3_resp_init(mp_pop3_resp_parser *p, char *buf, size_t cap,
                             const mp_pop3_resp_config *cfg)
+{
+    mp_status st = mp_pop3_resp_setup_(p, buf, cap, cfg);
+    if (st == MP_OK)
+        p->ops = &mp_pop3_resp_ops_full_;
+    return st;
+}
+
+mp_status mp_pop3_resp_setup_(mp_pop3_resp_parser *p, char *buf, size_t cap,
+                              const mp_pop3_resp_config *cfg)
 {
     mp_status st;
     uint32_t ml, al;
@@ -95,6 +114,7 @@ mp_status mp_pop3_resp_init(mp_pop3_resp_parser *p, char *buf, size_t cap,
     if (st != MP_OK)
         return st;
     mp_dot_decoder_init(&p->dot, MP_DOT_VERBATIM);
+    p->ops = NULL;
     mp_pop3_caps_init(&p->caps);
     mp_error_set(&p->err, MP_OK, 0, NULL);
     mp_error_set(&p->body_err, MP_OK, 0, NULL);
@@ -244,7 +264,8 @@ static mp_status first_line(mp_pop3_resp_parser *p, mp_slice line, mp_pop3_resp_
     if (ok) {
         switch (e) {
         case MP_POP3_EXPECT_GREETING:
-            ev->timestamp = mp_pop3_timestamp_find_(s + t, n - t);
+            if (p->ops != NULL && p->ops->timestamp != NULL)
+                ev->timestamp = p->ops->timestamp(s + t, n - t);
             break;
         case MP_POP3_EXPECT_STAT:
             st = listing(p, s + t, n - t, off + t, 0, 0, &ev->count, ev);
@@ -310,7 +331,8 @@ static mp_status body_line(mp_pop3_resp_parser *p, const char *s, size_t n, uint
     case MP_POP3_EXPECT_CAPA:
         ev_start(ev, MP_POP3_EV_CAPA, p, off);
         ev->text = mp_slice_make(s, n);
-        if (mp_pop3_caps_parse_line(&p->caps, ev->text, &ev->cap) != MP_OK)
+        if (p->ops != NULL &&
+            p->ops->capa_line(&p->caps, ev->text, &ev->cap) != MP_OK)
             st = fail(p, MP_ERR_POP3_LISTING, off, "RFC 2449 6 capability");
         break;
     default:
