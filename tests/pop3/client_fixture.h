@@ -25,7 +25,7 @@
  *   :flags cleartext,nopipelining,lflines,strict   :max_body N   :outcap N
  *   :host ...   :host2 ... (appended)   :on_end dele   :mech NAME
  *   :nonce TEXT (the SCRAM client nonce)   :noauthbuf 1   :user TEXT
- *   :pass TEXT (default alice / pencil)
+ *   :pass TEXT (default alice / pencil)   :passrep N (the password N times)
  */
 #ifndef MP_TEST_POP3_CLIENT_FIXTURE_H
 #define MP_TEST_POP3_CLIENT_FIXTURE_H
@@ -58,7 +58,7 @@ typedef struct pop3_scenario {
     mp_sasl_mech mech;
     char nonce[64];
     char user[64];
-    char pass[64];
+    char pass[256];
 } pop3_scenario;
 
 #define FX_MAXMARK 64
@@ -547,7 +547,12 @@ static void fx_scenario(const mp_vector *v, pop3_scenario *sc)
     sc->mech = m ? mp_sasl_mech_from_name(m, strlen(m)) : MP_SASL_MECH_NONE;
     snprintf(sc->nonce, sizeof(sc->nonce), "%s", mp_vector_param(v, "nonce", ""));
     snprintf(sc->user, sizeof(sc->user), "%s", mp_vector_param(v, "user", "alice"));
-    snprintf(sc->pass, sizeof(sc->pass), "%s", mp_vector_param(v, "pass", "pencil"));
+    {
+        const char *pw = mp_vector_param(v, "pass", "pencil");
+        int i, rep = atoi(mp_vector_param(v, "passrep", "1"));
+        for (i = 0; i < rep; i++)
+            snprintf(sc->pass + strlen(sc->pass), sizeof(sc->pass) - strlen(sc->pass), "%s", pw);
+    }
 }
 
 #endif

@@ -29,11 +29,17 @@ static void run_file(const char *name)
 }
 
 static void test_session(void **s) { (void)s; run_file("pop3/client/session.vec"); }
+static void test_tls(void **s) { (void)s; run_file("pop3/client/tls.vec"); }
+static void test_login(void **s) { (void)s; run_file("pop3/client/login.vec"); }
+static void test_security(void **s) { (void)s; run_file("pop3/client/security.vec"); }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_login),
+        cmocka_unit_test(test_security),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
