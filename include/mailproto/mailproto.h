@@ -1,7 +1,8 @@
 /*
  * libmailproto: every public header of the core library in one include.
  *
- * SMTP / LMTP (smtp.h, smtp_client.h), POP3 (pop3.h), IMAP (imap.h, imap_command.h),
+ * SMTP / LMTP (smtp.h, smtp_client.h), POP3 (pop3.h, pop3_client.h), IMAP (imap.h,
+ * imap_command.h),
  * SASL, the crypto provider interface and the shared core (status codes,
  * slices, output buffer, line framer, dot-stuffing, base64, modified
  * UTF-7).  The declarations are there whatever modules the library was
@@ -25,6 +26,7 @@
 #include "smtp.h"
 #include "smtp_client.h"
 #include "pop3.h"
+#include "pop3_client.h"
 #include "imap.h"
 #include "imap_command.h"
 

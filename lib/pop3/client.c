@@ -272,7 +272,7 @@ static mp_status on_status(mp_pop3_client *c, const mp_pop3_resp_event *ev)
             return mp_pop3c_login_result(c, verb, ev);
         /* RFC 1939 §7: PASS only after USER was accepted. */
         mp_pop3c_pop(c);
-        st = mp_pop3_write_pass(&c->out, c->login_pass, 0, &c->cfg->limits);
+        st = mp_pop3_write_cred_ascii_(&c->out, MP_POP3_PASS, c->login_pass, &c->cfg->limits);
         c->login_pass = mp_slice_make(NULL, 0);
         if (st != MP_OK)
             return mp_pop3c_must(c, st);

@@ -11,7 +11,7 @@ static mp_status pass_check(const mp_pop3_client *c, mp_slice password)
     mp_outbuf dry;
     mp_status st;
     mp_outbuf_init(&dry, NULL, 0);
-    st = mp_pop3_write_pass(&dry, password, 0, &c->cfg->limits);
+    st = mp_pop3_write_cred_ascii_(&dry, MP_POP3_PASS, password, &c->cfg->limits);
     return st == MP_ERR_NO_SPACE ? MP_OK : st;
 }
 
@@ -26,7 +26,7 @@ mp_status mp_pop3_client_user(mp_pop3_client *c, mp_slice name, mp_slice passwor
     st = pass_check(c, password);
     if (st != MP_OK)
         return st;
-    st = mp_pop3_write_user(&c->out, name, 0, &c->cfg->limits);
+    st = mp_pop3_write_cred_ascii_(&c->out, MP_POP3_USER, name, &c->cfg->limits);
     if (st != MP_OK)
         return st;
     mp_pop3c_push(c, MP_POP3_USER);

@@ -69,17 +69,36 @@ static mp_status value_check(mp_slice s, unsigned flags, int space, uint32_t max
     return s.len > max_arg ? MP_ERR_POP3_ARG_TOO_LONG : MP_OK;
 }
 
-/* USER name, PASS string (RFC 1939 §7). */
-static mp_status put_credential(mp_outbuf *ob, mp_pop3_verb verb, mp_slice v, unsigned flags,
+/* value_check() of a USER or PASS argument, for put_credential(). */
+static mp_status cred_check(mp_pop3_verb verb, mp_slice v, unsigned flags)
+{
+    return value_check(v, flags, verb == MP_POP3_PASS, UINT32_MAX);
+}
+
+/* USER name, PASS string (RFC 1939 §7), after value_check() or its ASCII
+ * half. */
+static mp_status put_credential(mp_outbuf *ob, mp_pop3_verb verb, mp_slice v, mp_status checked,
                                 const mp_pop3_limits *lim)
 {
     uint32_t max_line, max_arg;
-    mp_status st;
     mp_pop3_limits_get_(lim, &max_line, &max_arg);
-    st = value_check(v, flags, verb == MP_POP3_PASS, max_arg);
-    if (st != MP_OK)
-        return st;
+    if (checked == MP_OK && v.len > max_arg)
+        checked = MP_ERR_POP3_ARG_TOO_LONG;
+    if (checked != MP_OK)
+        return checked;
     return put_words(ob, mp_pop3_verb_info_(verb), v, none_, max_line);
+}
+
+mp_status mp_pop3_write_cred_ascii_(mp_outbuf *ob, mp_pop3_verb verb, mp_slice v,
+                                    const mp_pop3_limits *lim)
+{
+    size_t bad;
+    int eight;
+    mp_status st = MP_ERR_BAD_VALUE;
+    if (v.len > 0 && v.ptr != NULL &&
+        mp_pop3_arg_ascii_(v.ptr, v.len, 0, verb == MP_POP3_PASS, &bad, &eight) == MP_OK)
+        st = MP_OK;
+    return put_credential(ob, verb, v, st, lim);
 }
 
 /* LANG [tag / "*"] (RFC 6856 §3). */
@@ -138,7 +157,8 @@ mp_status mp_pop3_write_command(mp_outbuf *ob, const mp_pop3_cmd *cmd, unsigned 
     switch (vi->shape) {
     case MP_POP3_A_NAME:
     case MP_POP3_A_REST:
-        return put_credential(ob, cmd->verb, cmd->arg, flags, lim);
+        return put_credential(ob, cmd->verb, cmd->arg, cred_check(cmd->verb, cmd->arg, flags),
+                              lim);
     case MP_POP3_A_APOP:
         return put_apop(ob, cmd->arg, cmd->arg2, flags, lim);
     case MP_POP3_A_AUTH:
@@ -187,7 +207,7 @@ mp_status mp_pop3_write_user(mp_outbuf *ob, mp_slice name, unsigned flags,
 {
     if (ob == NULL)
         return MP_ERR_ARG;
-    return put_credential(ob, MP_POP3_USER, name, flags, lim);
+    return put_credential(ob, MP_POP3_USER, name, cred_check(MP_POP3_USER, name, flags), lim);
 }
 
 mp_status mp_pop3_write_pass(mp_outbuf *ob, mp_slice password, unsigned flags,
@@ -195,7 +215,8 @@ mp_status mp_pop3_write_pass(mp_outbuf *ob, mp_slice password, unsigned flags,
 {
     if (ob == NULL)
         return MP_ERR_ARG;
-    return put_credential(ob, MP_POP3_PASS, password, flags, lim);
+    return put_credential(ob, MP_POP3_PASS, password, cred_check(MP_POP3_PASS, password, flags),
+                          lim);
 }
 
 mp_status mp_pop3_write_lang(mp_outbuf *ob, mp_slice tag, const mp_pop3_limits *lim)

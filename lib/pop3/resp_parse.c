@@ -75,15 +75,6 @@ static void set_expect(mp_pop3_resp_parser *p, mp_pop3_expect what)
     p->framer.max_line = what == MP_POP3_EXPECT_AUTH ? p->max_auth_line : p->max_line;
 }
 
-const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_full_ = {
-    mp_pop3_caps_parse_line,
-    mp_pop3_timestamp_find_,
-};
-
-const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_capa_ = {
-    mp_pop3_caps_parse_line,
-    NULL,
-};
 
 mp_status mp_pop3_resp_init(mp_pop3_resp_parser *p, char *buf, size_t cap,
                             const mp_pop3_resp_config *cfg)
@@ -132,6 +123,11 @@ mp_status mp_pop3_resp_expect(mp_pop3_resp_parser *p, mp_pop3_expect what)
 {
     if ((unsigned)what >= (unsigned)MP_POP3_EXPECT_COUNT_)
         return MP_ERR_ARG;
+    /* A listing body needs its reader (a client session installs it when
+     * it sends the command). */
+    if (what >= MP_POP3_EXPECT_LIST && what <= MP_POP3_EXPECT_LINES && what != MP_POP3_EXPECT_CONTENT &&
+        (p->ops == NULL || p->ops->listing == NULL))
+        return MP_ERR_STATE;
     /* After a first line that failed, the rest of it is skipped first. */
     if (p->state != RS_IDLE && p->state != RS_SKIP)
         return MP_ERR_STATE;
@@ -352,6 +348,54 @@ static void end_event(mp_pop3_resp_parser *p, uint64_t off, const mp_error *err,
     set_expect(p, MP_POP3_EXPECT_NONE);
 }
 
+/* The next line of a listing body (LIST, UIDL, CAPA, LINES) from
+ * q[0..n): MP_OK with its event (or END at the final "."), MP_NEED_MORE
+ * when the bytes used gave none (read on), or the line's error.  Reached
+ * through p->ops, so that an image that never reads a listing does not
+ * link it. */
+static mp_status listing_step(mp_pop3_resp_parser *p, const char *q, size_t n, size_t *u,
+                              mp_pop3_resp_event *ev)
+{
+    mp_slice s;
+    mp_status st = mp_line_framer_next(&p->framer, q, n, u, &s);
+    if (st == MP_NEED_MORE)
+        return st;
+    if (st != MP_OK) {
+        if (p->body_err.code != MP_OK)
+            return MP_NEED_MORE;
+        p->err = p->framer.err;
+        return st;
+    }
+    if (s.len == 1 && s.ptr[0] == '.') {
+        end_event(p, p->framer.line_start, p->body_err.code != MP_OK ? &p->body_err : NULL, ev);
+        return MP_OK;
+    }
+    if (p->body_err.code != MP_OK)
+        return MP_NEED_MORE;
+    /* RFC 1939 §3: a line starting with "." was byte-stuffed. */
+    if (s.len > 0 && s.ptr[0] == '.')
+        return body_line(p, s.ptr + 1, s.len - 1, p->framer.line_start + 1u, ev);
+    return body_line(p, s.ptr, s.len, p->framer.line_start, ev);
+}
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_full_ = {
+    mp_pop3_caps_parse_line,
+    mp_pop3_timestamp_find_,
+    listing_step,
+};
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_capa_ = {
+    mp_pop3_caps_parse_line,
+    NULL,
+    listing_step,
+};
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_list_ = {
+    NULL,
+    NULL,
+    listing_step,
+};
+
 /* Bytes of in[0..n) the body may still take before its limit: n when
  * unlimited or already over (then nothing more is delivered anyway). */
 static size_t body_room(const mp_pop3_resp_parser *p, uint64_t pos, size_t n)
@@ -426,28 +470,12 @@ mp_status mp_pop3_resp_next(mp_pop3_resp_parser *p, const char *in, size_t len, 
                 return MP_NEED_MORE;
             if (p->state == RS_CONTENT)
                 break;
-            st = mp_line_framer_next(&p->framer, q, room, &u, &s);
+            st = p->ops->listing(p, q, room, &u, ev);
             off += u;
             *used = off;
             if (st == MP_NEED_MORE)
                 continue;
-            if (st != MP_OK) {
-                if (p->body_err.code != MP_OK)
-                    continue;
-                p->err = p->framer.err;
-                return st;
-            }
-            if (s.len == 1 && s.ptr[0] == '.') {
-                end_event(p, p->framer.line_start,
-                          p->body_err.code != MP_OK ? &p->body_err : NULL, ev);
-                return MP_OK;
-            }
-            if (p->body_err.code != MP_OK)
-                continue;
-            /* RFC 1939 §3: a line starting with "." was byte-stuffed. */
-            if (s.len > 0 && s.ptr[0] == '.')
-                return body_line(p, s.ptr + 1, s.len - 1, p->framer.line_start + 1u, ev);
-            return body_line(p, s.ptr, s.len, p->framer.line_start, ev);
+            return st;
         default:
             return MP_ERR_STATE;
         }
