@@ -10,6 +10,9 @@
  * Where a limit sizes a buffer inside a state struct it is a hard upper
  * bound; sessions also take a run-time value in their config that may only
  * lower it.
+ *
+ * Guide: docs/security.md (the table of every limit, what hitting it
+ * gives) and docs/architecture.md ("Limits", "Building what you need").
  */
 #ifndef MAILPROTO_CONFIG_H
 #define MAILPROTO_CONFIG_H

@@ -5,6 +5,9 @@
  * base64, modified UTF-7 and SMTP/POP3 dot-stuffing.  Nothing here
  * allocates; every object is a plain struct the caller places anywhere and
  * may copy only while it holds no pointers into itself.
+ *
+ * Guide: docs/architecture.md (the engine interface, events, errors,
+ * streaming), which every other header builds on.
  */
 #ifndef MAILPROTO_CORE_H
 #define MAILPROTO_CORE_H

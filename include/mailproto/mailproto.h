@@ -10,10 +10,14 @@
  *
  * The optional mbedTLS adapter (mailproto/mbedtls.h, library
  * mailproto-mbedtls) is not included: it needs mbedTLS's own headers.
+ *
+ * Guide: docs/README.md lists the documentation; docs/architecture.md
+ * explains the shape all parts share.
  */
 #ifndef MAILPROTO_MAILPROTO_H
 #define MAILPROTO_MAILPROTO_H
 
+#include "version.h"
 #include "config.h"
 #include "core.h"
 #include "crypto.h"

@@ -14,6 +14,9 @@
  * into the caller's input or into the session's line buffer and is valid
  * only for the duration of the call or callback that returned it, unless
  * stated otherwise.
+ *
+ * Guide: docs/smtp-server.md (the server session), with a complete
+ * program; the client side: docs/smtp-client.md.
  */
 #ifndef MAILPROTO_SMTP_H
 #define MAILPROTO_SMTP_H
