@@ -81,8 +81,8 @@ static int on_message_end(void *user, mp_smtp_server *s, mp_status status)
 {
     host *h = user;
     if (status != MP_OK) {
-        /* Refused by the session (bare LF, too big, ...): it has already
-         * replied; forget what was stored. */
+        /* Refused by the session (bare LF, too big, ...): it replies
+         * itself once this returns; forget what was stored. */
         h->stored_len = 0;
         return 0;
     }
