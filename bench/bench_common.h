@@ -82,18 +82,18 @@ static inline void bench_measure(const char *name, const char *fname, void (*fn)
 {
     double t, c;
     const char *only = getenv("MP_BENCH_ONLY");
+    size_t lines = bench_lines;
+    bench_lines = 0; /* for this pass only */
     if (only != NULL && strstr(name, only) == NULL)
         return;
     if (once) {
         fn();
-        if (bench_lines)
-            printf("%-28s %-24s %10zu input bytes %zu lines\n", name, fname, n + n2, bench_lines);
+        if (lines)
+            printf("%-28s %-24s %10zu input bytes %zu lines\n", name, fname, n + n2, lines);
         else
             printf("%-28s %-24s %10zu input bytes\n", name, fname, n + n2);
-        bench_lines = 0;
         return;
     }
-    bench_lines = 0;
     ceil_p[0] = in;
     ceil_n[0] = n;
     ceil_p[1] = in2;
