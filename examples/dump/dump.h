@@ -15,6 +15,7 @@ int dump_smtp(const char *side, FILE *in);  /* side: server | client */
 int dump_smtp_client(FILE *in);
 int dump_pop3(const char *side, FILE *in);  /* side: server | client */
 int dump_imap(const char *side, FILE *in);  /* side: server | client */
+int dump_mime(const char *side, FILE *in);  /* side: parts | fetch */
 /* How many bytes the IMAP modes read next (at most cap): cap, or a
  * pseudo-random size 1..$MP_DUMP_PIECE when that is set (dump_imap.c). */
 size_t dump_piece(size_t cap);
