@@ -99,26 +99,6 @@ static void q(mp_slice s)
     putchar('"');
 }
 
-/* The IMAP section number of record i ("" for the top). */
-static void section_of(const mp_mime_msg *m, uint32_t i, char *buf, size_t cap)
-{
-    unsigned nums[MP_MIME_MAX_DEPTH + 2];
-    size_t n = 0, len = 0;
-    while (i != 0 && i != MP_MIME_NONE && n < sizeof(nums) / sizeof(nums[0])) {
-        uint32_t up = m->parts[i].parent, c;
-        unsigned k = 1;
-        if (m->parts[up].kind == MP_MIME_MULTIPART) {
-            for (c = up + 1; c != i && c != MP_MIME_NONE; c = m->parts[c].next)
-                k++;
-            nums[n++] = k;
-        }
-        i = up;
-    }
-    buf[0] = '\0';
-    while (n-- > 0 && len < cap)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%u", len ? "." : "", nums[n]);
-}
-
 static void params_of(mp_mime_iter it)
 {
     mp_slice k, v;
@@ -165,12 +145,10 @@ static void dump_parts(const mp_mime_msg *m, mp_status st, const mp_error *err)
         mp_slice t, s;
         mp_mime_iter it;
         mp_mime_envelope e;
-        char sec[256];
-        int numbered = i != 0 && m->parts[pt->parent].kind == MP_MIME_MULTIPART;
-        section_of(m, i, sec, sizeof(sec));
-        if (!numbered && i != 0 && m->parts[pt->parent].kind == MP_MIME_MESSAGE)
-            strcpy(sec, "-");
-        printf("part %u [%s] parent=%d depth=%u %s", i, i == 0 ? "-" : sec,
+        char sec[512];
+        mp_mime_part_number(m, i, sec, sizeof(sec));
+        printf("part %u [%s] parent=%d depth=%u %s", i,
+               (pt->flags & MP_MIME_PF_MESSAGE) ? "-" : sec,
                pt->parent == MP_MIME_NONE ? -1 : (int)pt->parent, pt->depth,
                kinds[pt->kind <= 4 ? pt->kind : 0]);
         if (pt->flags & MP_MIME_PF_MESSAGE) fputs(" message", stdout);

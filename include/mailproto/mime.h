@@ -183,6 +183,7 @@ typedef struct mp_mime_parser {
     uint64_t nlf;          /* LFs so far */
     uint64_t nbare;        /* LFs not preceded by CR so far */
     uint64_t look_pos;     /* stream offset of look[0] */
+    uint64_t field_at;     /* stream offset of the field being read */
     mp_error err;          /* the first limit reached (code MP_OK: none) */
     uint32_t raw_off;      /* the field being kept: where its value is */
     uint32_t raw_first;    /* ... and the bytes of its first line */
@@ -354,6 +355,13 @@ typedef struct mp_mime_section {
  * `out->fields` points into `spec`.
  */
 mp_status mp_mime_section_find(const mp_mime_msg *m, mp_slice spec, mp_mime_section *out);
+
+/* The IMAP section number of record `i` ("1.2.3"), NUL-terminated in
+ * buf[0..cap): "" for record 0; for the message inside a message/rfc822
+ * part, that part's number (BODY[n] is the message).  Returns the length,
+ * or 0 when it does not fit (buf holds "").  A cap of 12 x the depth + 1 is
+ * always enough. */
+size_t mp_mime_part_number(const mp_mime_msg *m, uint32_t i, char *buf, size_t cap);
 
 /* ======================================================================= */
 /* Sending bytes: CRLF form, header field filter                           */

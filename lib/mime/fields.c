@@ -151,13 +151,15 @@ typedef struct seg {
     uint32_t koff, klen, idx, voff, ext;
 } seg;
 
-static void seg_get(const char *area, size_t i, seg *s)
+/* Segments are kept at the top of the output's free room, growing down:
+ * segment i ends (i + 1) records below `top`. */
+static void seg_get(const char *top, size_t i, seg *s)
 {
-    memcpy(s, area + i * sizeof(seg), sizeof(seg));
+    memcpy(s, top - (i + 1) * sizeof(seg), sizeof(seg));
 }
-static void seg_set(char *area, size_t i, const seg *s)
+static void seg_set(char *top, size_t i, const seg *s)
 {
-    memcpy(area + i * sizeof(seg), s, sizeof(seg));
+    memcpy(top - (i + 1) * sizeof(seg), s, sizeof(seg));
 }
 
 /* strcmp order of the attribute, then the index: Dovecot's, which decides
@@ -205,15 +207,8 @@ static void put_index_key(mp_mime_buf_ *o, const char *v, const seg *s)
  */
 static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
 {
-    size_t nseg = 0, i, j, room;
-    char *area;
-    /* the segments are noted at the top of o's free room */
-    room = o->cap - o->len;
-    if (room > MAX_SEGS * sizeof(seg))
-        room = MAX_SEGS * sizeof(seg);
-    room -= room % sizeof(seg);
-    o->cap -= room;
-    area = o->b + o->cap;
+    size_t nseg = 0, i, j, cap0 = o->cap;
+    char *top = o->b + o->cap;
     for (;;) {
         const char *key = NULL;
         size_t kl = 0, voff = 0, base;
@@ -233,34 +228,39 @@ static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
             mark = mp_mime_pk_open_(o);
             value_at(v, n, voff, 0, o);
             mp_mime_pk_close_(o, mark);
-        } else if ((nseg + 1) * sizeof(seg) <= room) {
+        } else if (nseg < MAX_SEGS) {
             seg s;
+            if (o->over || o->cap - o->len < sizeof(seg)) {
+                o->over = 1;
+                break;
+            }
+            o->cap -= sizeof(seg);
             s.koff = (uint32_t)(key - v);
             s.klen = (uint32_t)base;
             s.idx = idx;
             s.voff = (uint32_t)voff;
             s.ext = (uint32_t)ext;
-            seg_set(area, nseg++, &s);
+            seg_set(top, nseg++, &s);
         }
     }
     for (i = 1; i < nseg; i++) { /* insertion sort, at most MAX_SEGS */
         seg s, t;
-        seg_get(area, i, &s);
+        seg_get(top, i, &s);
         for (j = i; j > 0; j--) {
-            seg_get(area, j - 1, &t);
+            seg_get(top, j - 1, &t);
             if (!seg_less(v, &s, &t))
                 break;
-            seg_set(area, j, &t);
+            seg_set(top, j, &t);
         }
-        seg_set(area, j, &s);
+        seg_set(top, j, &s);
     }
     for (i = 0; i < nseg; i = j) {
         seg first, s;
         int ok = 1, have_ext = 0;
         size_t m, mark;
-        seg_get(area, i, &first);
+        seg_get(top, i, &first);
         for (j = i; j < nseg; j++) {
-            seg_get(area, j, &s);
+            seg_get(top, j, &s);
             if (s.klen != first.klen ||
                 !mp_slice_eq_ci(mp_slice_make(v + s.koff, s.klen), v + first.koff, first.klen))
                 break;
@@ -269,7 +269,7 @@ static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
         }
         if (!ok) {
             for (m = i; m < j; m++) {
-                seg_get(area, m, &s);
+                seg_get(top, m, &s);
                 put_index_key(o, v, &s);
                 mark = mp_mime_pk_open_(o);
                 value_at(v, n, s.voff, 0, o);
@@ -287,12 +287,12 @@ static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
         if (have_ext && !first.ext)
             mp_mime_put_(o, "''", 2);
         for (m = i; m < j; m++) {
-            seg_get(area, m, &s);
+            seg_get(top, m, &s);
             value_at(v, n, s.voff, have_ext && !s.ext, o);
         }
         mp_mime_pk_close_(o, mark);
     }
-    o->cap += room;
+    o->cap = cap0;
 }
 
 /* ---- the fields ----------------------------------------------------------- */

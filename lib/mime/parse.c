@@ -74,9 +74,8 @@ static void limit(mp_mime_parser *p, mp_status code, uint64_t at)
 static mp_mime_frame_ *top(mp_mime_parser *p) { return &p->stack[p->sp - 1]; }
 static mp_mime_part *top_part(mp_mime_parser *p) { return &p->parts[top(p)->part]; }
 
-/* Boundary lines are looked for while a multipart is open, and while a
- * part can still be added (then, as in Dovecot, they are content). */
-static int bcheck(const mp_mime_parser *p) { return p->nactive > 0 && p->n < p->cap; }
+/* Boundary lines are looked for while a multipart is open. */
+static int bcheck(const mp_mime_parser *p) { return p->nactive > 0; }
 
 /* An LF at in[j]: counted, and remembered as the newline a boundary line
  * right after it would take. */
@@ -175,7 +174,7 @@ static void cap_put(mp_mime_parser *p, const char *s, size_t k)
         size_t m = z ? (size_t)(z - s) : k;
         size_t need = m + (z ? 3u : 0u);
         if (need > p->vcap - p->vlen) {
-            limit(p, MP_ERR_MIME_VALUES, p->pos);
+            limit(p, MP_ERR_MIME_VALUES, p->field_at);
             p->vlen = p->raw_off;
             p->field = F_NONE;
             return;
@@ -252,7 +251,7 @@ static int join(mp_mime_parser *p, mp_mime_ref *old, uint32_t at, uint32_t n)
     } else if (old->off + old->len == at) {
         old->len += n;
     } else if (old->len > p->vcap - at - n) {
-        limit(p, MP_ERR_MIME_VALUES, p->pos);
+        limit(p, MP_ERR_MIME_VALUES, p->field_at);
         return 0;
     } else {
         /* the old list is copied in front of the new one (a hole stays) */
@@ -326,7 +325,7 @@ static void finish_field(mp_mime_parser *p)
     default: mp_mime_f_text_(v, raw, &o); break;
     }
     if (o.over || (t.over && id >= F_FROM && id <= F_BCC)) {
-        limit(p, MP_ERR_MIME_VALUES, p->pos);
+        limit(p, MP_ERR_MIME_VALUES, p->field_at);
         ok = 0;
     }
     r.off = p->raw_off;
@@ -532,6 +531,12 @@ static int is_boundary(mp_mime_parser *p, const char *s, size_t clen, int has_lf
     }
     if (!found)
         return 0;
+    if (p->n >= p->cap) {
+        /* no room for another part: as in Dovecot, boundary lines are
+         * content from here on (the close delimiter too) */
+        limit(p, MP_ERR_MIME_PARTS, at);
+        return 0;
+    }
     boundary_hit(p, best, size >= blen + 2 && d[blen] == '-' && d[blen + 1] == '-', at);
     return 1;
 }
@@ -605,6 +610,7 @@ static void run(mp_mime_parser *p, const char *in, size_t n, uint64_t base)
             p->nocheck = 0;
             p->namelen = 0;
             p->namesp = 0;
+            p->field_at = base + i;
             p->state = S_HDR_NAME;
             break;
         case S_HDR_CR:

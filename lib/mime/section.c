@@ -124,3 +124,45 @@ mp_status mp_mime_section_find(const mp_mime_msg *m, mp_slice spec, mp_mime_sect
     }
     return MP_OK;
 }
+
+size_t mp_mime_part_number(const mp_mime_msg *m, uint32_t i, char *buf, size_t cap)
+{
+    uint32_t nums[MP_MIME_MAX_DEPTH + 1];
+    size_t n = 0, len = 0;
+    if (cap == 0)
+        return 0;
+    buf[0] = '\0';
+    /* up the tree: a part of a multipart is numbered by its place */
+    while (i != 0 && i < m->nparts) {
+        uint32_t up = m->parts[i].parent, c, k = 1;
+        if (up >= i)
+            return 0; /* not a parser's record order */
+        if (m->parts[up].kind == MP_MIME_MULTIPART) {
+            for (c = up + 1; c != i && c > up && c < i; c = m->parts[c].next)
+                k++;
+            if (n == sizeof(nums) / sizeof(nums[0]))
+                return 0;
+            nums[n++] = k;
+        }
+        i = up;
+    }
+    while (n-- > 0) {
+        char d[12];
+        size_t dl = 0;
+        uint32_t v = nums[n];
+        do {
+            d[dl++] = (char)('0' + v % 10u);
+            v /= 10u;
+        } while (v);
+        if (len + dl + 2 > cap) {
+            buf[0] = '\0';
+            return 0;
+        }
+        if (len > 0)
+            buf[len++] = '.';
+        while (dl > 0)
+            buf[len++] = d[--dl];
+    }
+    buf[len] = '\0';
+    return len;
+}
