@@ -178,6 +178,16 @@ mp_status mp_mime_decoder_next(mp_mime_decoder *d, const char *in, size_t len, s
     if (d->cte == MP_MIME_CTE_BASE64) {
         for (; i < len && k + 3 <= sizeof(d->out); i++) {
             int v = b64((unsigned char)in[i]);
+            if (in[i] == '=' && d->nacc >= 2) {
+                /* padding ends the group (data may follow: concatenated
+                 * base64 is common) */
+                d->out[k++] = (char)(d->nacc == 2 ? d->acc >> 4 : d->acc >> 10);
+                if (d->nacc == 3)
+                    d->out[k++] = (char)(d->acc >> 2);
+                d->nacc = 0;
+                d->acc = 0;
+                continue;
+            }
             if (v < 0)
                 continue;
             d->acc = d->acc << 6 | (uint32_t)v;

@@ -67,7 +67,11 @@ mp_status mp_mime_section_find(const mp_mime_msg *m, mp_slice spec, mp_mime_sect
                     gone = 1;
                 else
                     i = c;
-            } else if (num != 1 || (rest && !nested(m, i))) {
+            } else if (num != 1 || !(pt->flags & MP_MIME_PF_MESSAGE) ||
+                       (rest && !nested(m, i))) {
+                /* only a message (the top, or inside message/rfc822) that
+                 * is not multipart has a part 1: its body.  Dovecot also
+                 * takes n.1 of any other part as part n. */
                 gone = 1;
             }
             if (!gone && rest && nested(m, i))
@@ -97,7 +101,7 @@ mp_status mp_mime_section_find(const mp_mime_msg *m, mp_slice spec, mp_mime_sect
         int not = kw(spec, k, "HEADER.FIELDS.NOT ");
         size_t l = k + (not ? 18u : 14u);
         out->kind = not ? MP_MIME_SECT_FIELDS_NOT : MP_MIME_SECT_FIELDS;
-        if (l + 2 > spec.len || spec.ptr[l] != '(' || spec.ptr[spec.len - 1] != ')')
+        if (l + 3 > spec.len || spec.ptr[l] != '(' || spec.ptr[spec.len - 1] != ')')
             return MP_ERR_SYNTAX;
         out->fields = mp_slice_make(spec.ptr + l, spec.len - l);
     } else if (kw(spec, k, "HEADER") && spec.len - k == 6) {
