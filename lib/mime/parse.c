@@ -468,7 +468,7 @@ static void close_to(mp_mime_parser *p, unsigned keep, uint64_t end, uint64_t lf
         if (pt->body_start > end) {
             /* the boundary line came right after the blank line and took
              * its newline (RFC 2046 §5.1.1): the header ends before it */
-            pt->hdr_size -= (pt->body_start - end) + p->steal_bare;
+            pt->hdr_size -= (pt->body_start - end) + (p->steal ? p->steal_bare : 0u);
             pt->body_start = end;
             pt->body_lines = lf;
             pt->body_size = bare;
@@ -490,7 +490,7 @@ static void boundary_hit(mp_mime_parser *p, unsigned k, int closing, uint64_t at
 {
     uint64_t end = at - p->steal;
     uint64_t lf = p->nlf - (p->steal ? 1u : 0u);
-    uint64_t bare = p->nbare - p->steal_bare;
+    uint64_t bare = p->nbare - (p->steal ? p->steal_bare : 0u);
     close_to(p, k + 1u, end, lf, bare);
     if (closing) {
         p->stack[k].bactive = 0;
