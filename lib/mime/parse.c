@@ -300,6 +300,8 @@ static void finish_field(mp_mime_parser *p)
     t.b = p->vb + p->vlen;
     t.len = 0;
     t.cap = id >= F_FROM && id <= F_BCC ? raw + 16u : 0u;
+    if (t.cap > p->vcap - p->vlen)
+        t.cap = p->vcap - p->vlen; /* (then the list does not fit: dropped) */
     t.over = 0;
     o.b = p->vb;
     o.len = (size_t)p->vlen + t.cap;

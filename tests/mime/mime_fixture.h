@@ -30,6 +30,7 @@
 
 #define MF_PARTS 512u
 #define MF_VALUES (1u << 18)
+#define MF_CANARY 64u /* bytes past the host's arrays must stay as they were */
 
 typedef struct mime_fixture {
     mp_mime_parser p;
@@ -49,8 +50,8 @@ static char mf_out[1u << 20], mf_out2[1u << 20];
 static inline void mf_defaults(mime_fixture *x)
 {
     memset(&x->cfg, 0, sizeof(x->cfg));
-    x->nparts = MF_PARTS;
-    x->vcap = MF_VALUES;
+    x->nparts = MF_PARTS - 1;
+    x->vcap = MF_VALUES - MF_CANARY;
     x->mode = 0;
     x->parse_back = 1;
 }
@@ -171,7 +172,20 @@ static inline void mf_log(const mp_mime_msg *m, mp_status st, const mp_error *er
 static inline void mf_reset(void *state)
 {
     mime_fixture *x = state;
+    assert_true(x->vcap + MF_CANARY <= MF_VALUES && x->nparts < MF_PARTS);
+    memset(x->values + x->vcap, 0xa5, MF_CANARY);
+    memset(&x->parts[x->nparts], 0xa5, sizeof(x->parts[0]));
     assert_int_equal(mp_mime_init(&x->p, x->parts, x->nparts, x->values, x->vcap, &x->cfg), MP_OK);
+}
+
+static inline void mf_canaries(const mime_fixture *x)
+{
+    size_t k;
+    const unsigned char *pp = (const unsigned char *)&x->parts[x->nparts];
+    for (k = 0; k < MF_CANARY; k++)
+        assert_int_equal((unsigned char)x->values[x->vcap + k], 0xa5);
+    for (k = 0; k < sizeof(x->parts[0]); k++)
+        assert_int_equal(pp[k], 0xa5);
 }
 
 static inline void mf_feed(void *state, const char *p, size_t n, mp_evlog *log)
@@ -186,6 +200,7 @@ static inline void mf_finish(void *state, mp_evlog *log)
     mime_fixture *x = state;
     mp_mime_msg m;
     mp_status st = mp_mime_finish(&x->p, &m);
+    mf_canaries(x);
     mf_log(&m, st, &x->p.err, x->mode, x->parse_back, log);
 }
 
@@ -199,8 +214,8 @@ static inline void mf_setup(const mp_vector *v, void *state)
 {
     mime_fixture *x = state;
     mf_defaults(x);
-    x->nparts = (size_t)strtoul(mp_vector_param(v, "parts", "512"), NULL, 10);
-    x->vcap = (size_t)strtoul(mp_vector_param(v, "values", "262144"), NULL, 10);
+    x->nparts = (size_t)strtoul(mp_vector_param(v, "parts", "511"), NULL, 10);
+    x->vcap = (size_t)strtoul(mp_vector_param(v, "values", "262080"), NULL, 10);
     x->cfg.max_parts = (uint32_t)strtoul(mp_vector_param(v, "max_parts", "0"), NULL, 10);
     x->cfg.max_depth = (uint16_t)strtoul(mp_vector_param(v, "max_depth", "0"), NULL, 10);
     x->parse_back = strcmp(mp_vector_param(v, "parse_back", "yes"), "no") != 0;
