@@ -2,7 +2,8 @@
  * libmailproto: every public header of the core library in one include.
  *
  * SMTP / LMTP (smtp.h, smtp_client.h), IMAP (imap.h, imap_command.h),
- * SASL, the crypto provider interface and the shared core (status codes,
+ * message structure (mime.h), SASL, the crypto provider interface and the
+ * shared core (status codes,
  * slices, output buffer, line framer, dot-stuffing, base64, modified
  * UTF-7).  The declarations are there whatever modules the library was
  * built with (MAILPROTO_WITH_SMTP / _IMAP); linking a function of a
@@ -22,5 +23,6 @@
 #include "smtp_client.h"
 #include "imap.h"
 #include "imap_command.h"
+#include "mime.h"
 
 #endif /* MAILPROTO_MAILPROTO_H */

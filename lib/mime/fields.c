@@ -45,6 +45,15 @@ void mp_mime_f_human_(const char *s, size_t n, mp_mime_buf_ *o)
 
 /* ---- parameters (RFC 2045 §5.1, RFC 2231 §3-4) ----------------------------- */
 
+/* A token's bytes where the cursor is (possibly none). */
+static mp_slice token_span(mp_mime_lex_ *x)
+{
+    const unsigned char *t = x->p;
+    while (x->p < x->end && MP_MIME_IS_TOKEN(*x->p))
+        x->p++;
+    return mp_slice_make((const char *)t, (size_t)(x->p - t));
+}
+
 /* value := token / quoted-string, and broken senders' name==?utf-8?b?...?=
  * (an encoded word where a token belongs: up to ";" or white space). */
 static int value(mp_mime_lex_ *x, mp_mime_buf_ *o)
@@ -76,10 +85,11 @@ static int param(mp_mime_lex_ *x, const char *v, const char **key, size_t *klen,
     x->p++;
     if (mp_mime_lex_cfws_(x) <= 0)
         return -1;
-    *key = (const char *)x->p;
-    while (x->p < x->end && MP_MIME_IS_TOKEN(*x->p))
-        x->p++;
-    *klen = (size_t)((const char *)x->p - *key);
+    {
+        mp_slice k = token_span(x);
+        *key = k.ptr;
+        *klen = k.len;
+    }
     if (x->p == x->end || mp_mime_lex_cfws_(x) <= 0 || *x->p != '=')
         return -1;
     x->p++;
@@ -301,28 +311,22 @@ static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
 int mp_mime_f_ctype_(const char *s, size_t n, mp_mime_buf_ *o)
 {
     mp_mime_lex_ x;
-    const unsigned char *t, *te, *st, *ste;
+    mp_slice type, sub;
     mp_mime_lex_init_(&x, s, n);
     if (mp_mime_lex_cfws_(&x) <= 0)
         return 0;
-    t = x.p;
-    while (x.p < x.end && MP_MIME_IS_TOKEN(*x.p))
-        x.p++;
-    te = x.p;
-    if (te == t || x.p == x.end || mp_mime_lex_cfws_(&x) <= 0 || *x.p != '/')
+    type = token_span(&x);
+    if (type.len == 0 || x.p == x.end || mp_mime_lex_cfws_(&x) <= 0 || *x.p != '/')
         return 0;
     x.p++;
     if (mp_mime_lex_cfws_(&x) <= 0)
         return 0;
-    st = x.p;
-    while (x.p < x.end && MP_MIME_IS_TOKEN(*x.p))
-        x.p++;
-    ste = x.p;
-    if (ste == st || (x.p < x.end && mp_mime_lex_cfws_(&x) < 0) ||
+    sub = token_span(&x);
+    if (sub.len == 0 || (x.p < x.end && mp_mime_lex_cfws_(&x) < 0) ||
         (x.p < x.end && *x.p != ';'))
         return 0;
-    mp_mime_pk_str_(o, (const char *)t, (size_t)(te - t));
-    mp_mime_pk_str_(o, (const char *)st, (size_t)(ste - st));
+    mp_mime_pk_str_(o, type.ptr, type.len);
+    mp_mime_pk_str_(o, sub.ptr, sub.len);
     params(&x, s, n, o);
     return 1;
 }

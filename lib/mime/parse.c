@@ -590,6 +590,35 @@ static size_t body_lines(mp_mime_parser *p, const char *in, size_t i, size_t n, 
     return q != NULL ? (size_t)(q - in) : n;
 }
 
+/* At a line start that may be a boundary line: 1 when it was taken (a
+ * boundary, or kept in look until more input comes; *i moved), 0 when the
+ * line is to be read as the state says. */
+static int at_boundary(mp_mime_parser *p, const char *in, size_t *i, size_t n, uint64_t base)
+{
+    int r = 0;
+    if (in[*i] == '-' && !p->nocheck && bcheck(p))
+        r = try_boundary(p, in + *i, n - *i, base + *i);
+    if (r < 0)
+        *i = n;
+    if (r == 0)
+        p->nocheck = 0;
+    return r != 0;
+}
+
+/* To the end of the line: 1 when its LF was taken (*i is past it), 0 when
+ * the input ended first. */
+static int to_eol(mp_mime_parser *p, const char *in, size_t *i, size_t n)
+{
+    const char *q = memchr(in + *i, '\n', n - *i);
+    if (q == NULL) {
+        *i = n;
+        return 0;
+    }
+    newline(p, in, (size_t)(q - in));
+    *i = (size_t)(q - in) + 1;
+    return 1;
+}
+
 static void run(mp_mime_parser *p, const char *in, size_t n, uint64_t base)
 {
     size_t i = 0;
@@ -619,15 +648,8 @@ static void run(mp_mime_parser *p, const char *in, size_t n, uint64_t base)
                 i++;
                 break;
             }
-            if (c == '-' && !p->nocheck && bcheck(p)) {
-                int r = try_boundary(p, in + i, n - i, base + i);
-                if (r != 0) {
-                    if (r < 0)
-                        i = n;
-                    break;
-                }
-            }
-            p->nocheck = 0;
+            if (at_boundary(p, in, &i, n, base))
+                break;
             p->namelen = 0;
             p->namesp = 0;
             p->field_at = base + i;
@@ -683,27 +705,12 @@ static void run(mp_mime_parser *p, const char *in, size_t n, uint64_t base)
             p->state = S_HDR_BOL;
             break;
         case S_HDR_SKIP:
-            q = memchr(in + i, '\n', n - i);
-            if (q == NULL) {
-                i = n;
-                break;
-            }
-            j = (size_t)(q - in);
-            newline(p, in, j);
-            i = j + 1;
-            p->state = S_HDR_BOL;
+            if (to_eol(p, in, &i, n))
+                p->state = S_HDR_BOL;
             break;
         case S_BODY_BOL:
-            if (in[i] == '-' && !p->nocheck && bcheck(p)) {
-                int r = try_boundary(p, in + i, n - i, base + i);
-                if (r != 0) {
-                    if (r < 0)
-                        i = n;
-                    break;
-                }
-            }
-            p->nocheck = 0;
-            p->state = S_BODY;
+            if (!at_boundary(p, in, &i, n, base))
+                p->state = S_BODY;
             break;
         case S_BODY:
             j = body_lines(p, in, i, n, bcheck(p));
@@ -712,14 +719,8 @@ static void run(mp_mime_parser *p, const char *in, size_t n, uint64_t base)
             i = j;
             break;
         case S_BLINE:
-            q = memchr(in + i, '\n', n - i);
-            if (q == NULL) {
-                i = n;
+            if (!to_eol(p, in, &i, n))
                 break;
-            }
-            j = (size_t)(q - in);
-            newline(p, in, j);
-            i = j + 1;
             if (p->newpart) {
                 p->newpart = 0;
                 new_part(p, base + i, p->nbare);

@@ -15,6 +15,17 @@ static void parse(const char *text)
     assert_int_equal(mp_mime_finish(&mf.p, &msg), MP_OK);
 }
 
+/* A writer on `ob` with "* N FETCH (" begun. */
+static void open_fetch(mp_imap_resp_writer *w, mp_outbuf *ob, unsigned mode, uint64_t msgno)
+{
+    mp_imap_resp_event e;
+    mp_imap_resp_writer_init(w, ob, mode, 0);
+    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, msgno);
+    assert_int_equal(mp_imap_resp_write(w, &e), MP_OK);
+    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
+    assert_int_equal(mp_imap_resp_write(w, &e), MP_OK);
+}
+
 /* One item in "* 1 FETCH (...)", NUL-terminated. */
 static const char *item(const mp_mime_msg *m, mp_mime_item it, unsigned mode)
 {
@@ -23,11 +34,7 @@ static const char *item(const mp_mime_msg *m, mp_mime_item it, unsigned mode)
     mp_imap_resp_writer w;
     mp_imap_resp_event e;
     mp_outbuf_init(&ob, out, sizeof(out) - 1);
-    mp_imap_resp_writer_init(&w, &ob, mode, 0);
-    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, 1);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
-    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
+    open_fetch(&w, &ob, mode, 1);
     assert_int_equal(mp_mime_write_item(&w, m, it), MP_OK);
     e = mp_imap_ev_make(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS);
     assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
@@ -113,11 +120,7 @@ static void test_whole_response(void **state)
     (void)state;
     parse(forwarded);
     mp_outbuf_init(&ob, small, sizeof(small));
-    mp_imap_resp_writer_init(&w, &ob, 0, 0);
-    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, 7);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
-    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
+    open_fetch(&w, &ob, 0, 7);
     assert_int_equal(mp_mime_write_item(&w, &msg, MP_MIME_ITEM_BODYSTRUCTURE), MP_OK);
     e = mp_imap_ev_make(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS);
     assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
@@ -141,11 +144,7 @@ static void test_section_names(void **state)
     mp_imap_resp_event e;
     (void)state;
     mp_outbuf_init(&ob, out, sizeof(out) - 1);
-    mp_imap_resp_writer_init(&w, &ob, 0, 0);
-    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, 3);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
-    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
+    open_fetch(&w, &ob, 0, 3);
     assert_int_equal(mp_mime_write_section_name(&w, "BODY", MP_SLICE_LIT("1.2.HEADER.FIELDS "
                                                                          "(FROM \"X \\\"Y\\\"\")"),
                                                 1, 5),
@@ -172,11 +171,7 @@ static void test_section_names(void **state)
     }
     mf_parses(out, ob.len, 0);
     /* malformed header lists */
-    mp_imap_resp_writer_init(&w, &ob, 0, 0);
-    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, 3);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
-    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
+    open_fetch(&w, &ob, 0, 3);
     assert_int_equal(mp_mime_write_section_name(&w, "BODY", MP_SLICE_LIT("HEADER.FIELDS A"), 0, 0),
                      MP_ERR_SYNTAX);
 }
@@ -224,7 +219,6 @@ static void test_damaged_copy(void **state)
     char out[4096];
     mp_outbuf ob;
     mp_imap_resp_writer w;
-    mp_imap_resp_event e;
     (void)state;
     parse(forwarded);
     memcpy(parts, msg.parts, msg.nparts * sizeof(parts[0]));
@@ -254,19 +248,11 @@ static void test_damaged_copy(void **state)
     m.parts = parts;
     parts[2].parent = 4;
     mp_outbuf_init(&ob, out, sizeof(out));
-    mp_imap_resp_writer_init(&w, &ob, 0, 0);
-    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, 1);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
-    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
+    open_fetch(&w, &ob, 0, 1);
     assert_int_equal(mp_mime_write_item(&w, &m, MP_MIME_ITEM_BODY), MP_ERR_BAD_VALUE);
     parts[2].parent = 0;
     parts[1].next = 1; /* a sibling loop */
-    mp_imap_resp_writer_init(&w, &ob, 0, 0);
-    e = mp_imap_ev_begin(MP_IMAP_RESP_FETCH, mp_slice_make(NULL, 0), 1, 1);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
-    e = mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS);
-    assert_int_equal(mp_imap_resp_write(&w, &e), MP_OK);
+    open_fetch(&w, &ob, 0, 1);
     assert_int_equal(mp_mime_write_item(&w, &m, MP_MIME_ITEM_BODY), MP_ERR_BAD_VALUE);
 }
 
