@@ -5,13 +5,14 @@ messages, the same FETCH items, compared value by value.
 Every message of the MIME torture set (tests/vectors/mime/msgs/*.eml, stored
 as they are: CRLF, LF or mixed line ends) and of the IMAP interop set
 (tests/interop/data/imap/*.eml, CRLF) goes into a private Dovecot's Maildir.
-A raw client fetches from Dovecot, per message, ENVELOPE BODY BODYSTRUCTURE
+Python imaplib fetches from Dovecot, per message, ENVELOPE BODY BODYSTRUCTURE
 and BODY[section] for every part of the message (n, n.MIME, and for
 message/rfc822 parts n.HEADER, n.TEXT, n.HEADER.FIELDS), the top-level
 HEADER, TEXT, HEADER.FIELDS (.NOT), parts that do not exist, and
 BINARY.SIZE of the parts Dovecot can decode.  `mailproto-dump --proto mime
 --side fetch` writes the same items for the same file (our parser, then
-our response writer); both streams go through our response parser
+our response writer); the bytes Dovecot sent (kept as imaplib read them)
+and ours go through our response parser
 (`--proto imap --side client`) and are compared item by item as values, so
 a quoted string and a literal holding the same bytes are equal.
 
@@ -23,13 +24,14 @@ usage: mime_dovecot.py /path/to/mailproto-dump [CASE...]
 """
 
 import glob
+import imaplib
 import os
 import re
 import subprocess
 
 import iop
 from iop import Fail, expect, log
-from imap_dovecot import DovecotImap, RawImap, run_dump, unescape
+from imap_dovecot import PASSWORD, USER, DovecotImap, run_dump, unescape
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TORTURE = os.path.join(HERE, '..', 'vectors', 'mime', 'msgs')
@@ -121,6 +123,24 @@ def known_rule(key, parts):
         return ('a part that is neither multipart nor message/rfc822 has no part 1 below '
                 'it (RFC 9051 §6.4.5): we send ""; Dovecot answers 1.1 with part 1 itself')
     return None
+
+
+class WireIMAP4(imaplib.IMAP4):
+    """imaplib, keeping every byte it reads from the server in `wire`."""
+
+    def __init__(self, port):
+        self.wire = bytearray()
+        super().__init__('127.0.0.1', port, timeout=30)
+
+    def read(self, size):
+        data = super().read(size)
+        self.wire += data
+        return data
+
+    def readline(self):
+        data = super().readline()
+        self.wire += data
+        return data
 
 
 def messages():
@@ -246,10 +266,10 @@ def case_structure(run, prog):
     our parser and writer give Dovecot's values (but for KNOWN)."""
     msgs = messages()
     srv = DovecotImap(run, msgs)
-    c = RawImap(srv.port)
-    c.greeting()
-    c.login()
-    c.cmd('SELECT INBOX')
+    c = WireIMAP4(srv.port)
+    c.login(USER, PASSWORD)
+    typ, _ = c.select('INBOX', readonly=True)
+    expect(typ == 'OK', 'SELECT INBOX: %s' % typ)
     failures = []
     known_seen = set()
     compared = 0
@@ -259,9 +279,11 @@ def case_structure(run, prog):
         items = items_for(parts, name not in NO_BINARY)
         # Dovecot: BINARY.SIZE of a part it cannot decode fails the whole
         # FETCH (UNKNOWN-CTE), so those are not asked.
-        untagged, _ = c.cmd('FETCH %d (ENVELOPE BODY BODYSTRUCTURE %s)'
-                            % (n, ' '.join(peek(i) for i in items)))
-        dv_raw = b''.join(u for u in untagged if re.match(rb'\* \d+ FETCH', u))
+        del c.wire[:]
+        typ, _ = c.fetch(str(n), '(ENVELOPE BODY BODYSTRUCTURE %s)'
+                         % ' '.join(peek(i) for i in items))
+        expect(typ == 'OK', '%s: FETCH: %s' % (name, typ))
+        dv_raw = bytes(c.wire)  # the FETCH response and the tagged OK
         env = dict(os.environ)
         env['MP_DUMP_MIME_ITEMS'] = ';'.join(items)
         env.pop('MP_DUMP_PIECE', None)
@@ -311,6 +333,7 @@ def case_structure(run, prog):
                 failures.append('%s %s: %s' % (name, key, difference(a, b)))
     for k in set(KNOWN) - known_seen:
         failures.append('%s %s: listed in KNOWN but not compared' % k)
+    c.logout()
     log('%d messages, %d items compared, %d known differences, %d by rule'
         % (len(msgs), compared, len(known_seen), ruled))
     if failures:
