@@ -13,6 +13,16 @@
 /* Repetitions per pass (best of); a bench's main may change it. */
 static int runs = 20;
 
+/* A xorshift generator for the corpora: identical on every run. */
+static uint32_t bench_rng = 0x2545f491u;
+static inline uint32_t bench_rand(void)
+{
+    bench_rng ^= bench_rng << 13;
+    bench_rng ^= bench_rng >> 17;
+    bench_rng ^= bench_rng << 5;
+    return bench_rng;
+}
+
 /* Defeats dead-code elimination of a pass's result. */
 static volatile size_t sink;
 

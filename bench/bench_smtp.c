@@ -86,14 +86,6 @@ static txset mixed; /* bodies 4 KiB..1 MiB */
 static txset small; /* 4 KiB bodies: the commands weigh more */
 static size_t body_lines, body_dot_lines; /* counted by make_body */
 
-static uint32_t rng = 0x2545f491u;
-static uint32_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
 
 static size_t put(char *dst, size_t at, size_t cap, const char *s)
 {
@@ -129,7 +121,7 @@ static size_t make_body(char *dst, size_t want, unsigned id)
     memcpy(dst, h, (size_t)k);
     n = (size_t)k;
     while (n + 96 < want) {
-        uint32_t x = next_rand();
+        uint32_t x = bench_rand();
         size_t len = x % 91u;
         if (x % 97u == 0) {
             dst[n++] = '.'; /* a lone dot */
@@ -161,9 +153,9 @@ static size_t body_size(unsigned i)
         return 1u << 20; /* the largest */
     if (i == 1)
         return 4096u;    /* the smallest */
-    shift = next_rand() % 8u;
+    shift = bench_rand() % 8u;
     base = (size_t)4096u << shift;
-    return base + next_rand() % base; /* about log-uniform over 4 KiB..1 MiB */
+    return base + bench_rand() % base; /* about log-uniform over 4 KiB..1 MiB */
 }
 
 static int cmd_mail(char *dst, size_t cap, unsigned id, size_t size)
@@ -263,7 +255,7 @@ static void make_set(txset *x, size_t n_small)
         if (n_small ? i >= n_small : i >= 2 && x->content_len >= BODY_TOTAL)
             break;
         t->id = (unsigned)i + 1u;
-        t->nrcpt = 1u + next_rand() % MAX_RCPT_TXN;
+        t->nrcpt = 1u + bench_rand() % MAX_RCPT_TXN;
         t->body_off = x->content_len;
         t->body_len = make_body(x->content + x->content_len,
                                 n_small ? 4096u : body_size((unsigned)i), t->id);
@@ -312,8 +304,8 @@ static void make_corpora(void)
         unsigned id = 1000u + (unsigned)i;
         if (i % 20u == 0)
             cmds_len = put(cmds, cmds_len, sizeof(cmds), "EHLO client.example.org\r\n");
-        cmds_len = txn_cmds(cmds, cmds_len, sizeof(cmds), id, 1u + next_rand() % MAX_RCPT_TXN,
-                            4096u + next_rand() % (1u << 20));
+        cmds_len = txn_cmds(cmds, cmds_len, sizeof(cmds), id, 1u + bench_rand() % MAX_RCPT_TXN,
+                            4096u + bench_rand() % (1u << 20));
         if (i % 7u == 0)
             cmds_len = put(cmds, cmds_len, sizeof(cmds), "RSET\r\nNOOP\r\n");
         if (i % 20u == 19u)
@@ -328,7 +320,7 @@ static void make_corpora(void)
             replies_len = put(replies, replies_len, sizeof(replies), ehlo_reply);
         }
         replies_len = txn_replies(replies, replies_len, sizeof(replies), 1000u + (unsigned)i,
-                                  1u + next_rand() % MAX_RCPT_TXN, 1);
+                                  1u + bench_rand() % MAX_RCPT_TXN, 1);
         if (i % 20u == 19u)
             replies_len = put(replies, replies_len, sizeof(replies), "221 2.0.0 Bye\r\n");
     }

@@ -5,7 +5,7 @@
  *   mailproto-smtpd --listen 127.0.0.1:2525 --maildir DIR [--lmtp]
  *                   [--tls-cert F --tls-key F] [--implicit-tls]
  *                   [--passwd F] [--auth-plaintext] [--max-size N]
- *                   [--max-conns N] [--line-limit]
+ *                   [--max-conns N] [--line-limit] [--close-on-poison]
  *
  * Storage: each message is written once into DIR/tmp/ and renamed into
  * DIR/new/ (Maildir, unique names "time.Ppid_Qn.host"), with line ends
@@ -13,6 +13,12 @@
  *   Return-Path: <sender>
  *   X-Original-To: <recipient>          one per accepted recipient
  *   Received: from HELO ([peer]) by HOST (mailproto-smtpd) with ESMTP...
+ * The file is opened at the first accepted recipient and every recipient
+ * goes into it as it is accepted, so none is ever dropped, however many
+ * (up to the session's limit, 1000) and however long: RFC 5321 §4.5.3.1.8
+ * wants at least 100 buffered, and 1000 paths of 256 octets held in memory
+ * would be 256 KiB per connection.  A recipient the host cannot record
+ * (the file cannot be created) gets 451 4.3.0, never a 250.
  * All recipients share the one copy (this is a sink for tests and
  * development, not a local delivery agent); in LMTP mode each recipient
  * still gets its own reply, all the same.
@@ -73,9 +79,8 @@ typedef struct conn {
     char peer[INET6_ADDRSTRLEN];
     char helo[128];
     char from[MP_SMTP_MAX_PATH + 1];
-    char rcpts[4096]; /* "X-Original-To: <r>\n" lines */
-    size_t rcpts_len;
     int msg_on; /* a message file is open in tmp/ */
+    int traced; /* the Received field is written: the body follows */
     int msg_fd;
     size_t wlen;     /* bytes in wbuf not yet written */
     char wbuf[8192]; /* one write() per 8 KiB (a small message: one in all) */
@@ -99,7 +104,7 @@ static struct {
     const char *listen;
     const char *maildir;
     const char *cert, *key, *passwd;
-    int lmtp, implicit_tls, auth_plaintext, line_limit;
+    int lmtp, implicit_tls, auth_plaintext, line_limit, close_on_poison;
     uint64_t max_size;
     unsigned max_conns;
     char hostname[65];
@@ -149,6 +154,9 @@ static void usage(FILE *f)
           "  --max-conns N        concurrent connections (default 32, at most 256)\n"
           "  --line-limit         refuse DATA messages with a text line over 1000 octets\n"
           "                       (RFC 5321 4.5.3.1.6; off: real mail has them)\n"
+          "  --close-on-poison    after refusing a message with a bare CR, bare LF or NUL\n"
+          "                       (550), send 421 and close, like Postfix's\n"
+          "                       smtpd_forbid_bare_newline (off: the session goes on)\n"
           "  --help               this text\n",
           f);
 }
@@ -233,7 +241,8 @@ static const char *header_date(time_t now)
     return G.date;
 }
 
-/* Open DIR/tmp/NAME and write the trace headers. */
+/* Open DIR/tmp/NAME and write the Return-Path field (the first accepted
+ * recipient does: the X-Original-To fields follow it). */
 static int msg_open(conn *c)
 {
     time_t now;
@@ -253,25 +262,36 @@ static int msg_open(conn *c)
     c->msg_fd = fd;
     c->msg_on = 1;
     c->msg_err = 0;
+    c->traced = 0;
     c->held_cr = 0;
     c->wlen = 0;
-    k = snprintf(c->wbuf, sizeof(c->wbuf), "Return-Path: <%s>\n%.*s", c->from,
-                 (int)c->rcpts_len, c->rcpts);
-    if (k < 0 || (size_t)k >= sizeof(c->wbuf)) {
+    k = snprintf(c->wbuf, sizeof(c->wbuf), "Return-Path: <%s>\n", c->from);
+    if (k < 0 || (size_t)k >= sizeof(c->wbuf))
         c->msg_err = 1;
-        return 0;
-    }
-    c->wlen = (size_t)k;
-    k = snprintf(c->wbuf + c->wlen, sizeof(c->wbuf) - c->wlen,
+    else
+        c->wlen = (size_t)k;
+    return 0;
+}
+
+/* The Received field, once, before the first body byte. */
+static void msg_trace(conn *c)
+{
+    char f[512];
+    time_t now;
+    int k;
+    if (c->traced)
+        return;
+    c->traced = 1;
+    now = time(NULL);
+    k = snprintf(f, sizeof(f),
                  "Received: from %s ([%s])\n\tby %s (mailproto-smtpd) with %s%s%s id %s;\n\t%s\n",
                  c->helo[0] ? c->helo : "unknown", c->peer, G.hostname,
                  G.lmtp ? "LMTP" : c->s.ehlo ? "ESMTP" : "SMTP", c->s.tls ? "S" : "",
                  c->s.authed ? "A" : "", c->name, header_date(now));
-    if (k < 0 || (size_t)k >= sizeof(c->wbuf) - c->wlen)
+    if (k < 0 || (size_t)k >= sizeof(f))
         c->msg_err = 1;
     else
-        c->wlen += (size_t)k;
-    return 0;
+        msg_put(c, f, (size_t)k);
 }
 
 /* Body bytes, CRLF stored as LF (Maildir convention). */
@@ -280,6 +300,7 @@ static void msg_write(conn *c, const char *p, size_t n)
     size_t i, start = 0;
     if (c->msg_err || msg_open(c) != 0)
         return;
+    msg_trace(c);
     if (c->held_cr && n > 0 && p[0] != '\n')
         msg_put(c, "\r", 1);
     if (n > 0)
@@ -305,6 +326,7 @@ static int msg_commit(conn *c)
     int ok;
     if (msg_open(c) != 0)
         return -1;
+    msg_trace(c);
     if (c->held_cr)
         msg_put(c, "\r", 1);
     msg_drain(c);
@@ -342,18 +364,22 @@ static int cb_mail(void *u, mp_smtp_server *s, const mp_smtp_cmd *cmd)
     conn *c = u;
     msg_discard(c);
     copy_slice(c->from, sizeof(c->from), cmd->path.mailbox);
-    c->rcpts_len = 0;
     mp_smtp_server_accept(s);
     return 0;
 }
 
+/* Each recipient goes into the message file as it is accepted (see the
+ * top of this file); one that cannot be recorded is refused. */
 static int cb_rcpt(void *u, mp_smtp_server *s, const mp_smtp_cmd *cmd)
 {
     conn *c = u;
-    int k = snprintf(c->rcpts + c->rcpts_len, sizeof(c->rcpts) - c->rcpts_len,
-                     "X-Original-To: <%.*s>\n", (int)cmd->path.mailbox.len, cmd->path.mailbox.ptr);
-    if (k > 0 && (size_t)k < sizeof(c->rcpts) - c->rcpts_len)
-        c->rcpts_len += (size_t)k;
+    if (msg_open(c) != 0 || c->msg_err) {
+        mp_smtp_server_reply(s, 451, "4.3.0", "Cannot record the recipient now");
+        return 0;
+    }
+    msg_put(c, "X-Original-To: <", 16);
+    msg_put(c, cmd->path.mailbox.ptr, cmd->path.mailbox.len);
+    msg_put(c, ">\n", 2);
     mp_smtp_server_accept(s);
     return 0;
 }
@@ -648,6 +674,10 @@ static int conn_service(conn *c)
         if (conn_flush(c) != 0)
             return -1;
         progress |= session_out_len(c) < o0;
+        /* Sending may let the session end itself (the 421 after a
+         * poisoned message, --close-on-poison) with no input to feed. */
+        if (mp_smtp_server_state_of(&c->s) == MP_SMTP_SS_CLOSED)
+            c->closing = 1;
         if (c->tls_switch && !conn_has_output(c)) {
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
             if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
@@ -861,6 +891,8 @@ static int parse_args(int argc, char **argv)
             G.auth_plaintext = 1;
         } else if (strcmp(a, "--line-limit") == 0) {
             G.line_limit = 1;
+        } else if (strcmp(a, "--close-on-poison") == 0) {
+            G.close_on_poison = 1;
         } else if (v == NULL) {
             fprintf(stderr, "mailproto-smtpd: unknown option or missing value: %s\n", a);
             return -1;
@@ -968,6 +1000,8 @@ int main(int argc, char **argv)
         G.flags |= MP_SMTP_SRV_AUTH;
     if (G.line_limit)
         G.flags |= MP_SMTP_SRV_TEXT_LINE_LIMIT;
+    if (G.close_on_poison)
+        G.flags |= MP_SMTP_SRV_CLOSE_ON_POISON;
     if (G.auth_plaintext)
         G.flags |= MP_SMTP_SRV_AUTH_PLAINTEXT;
     else

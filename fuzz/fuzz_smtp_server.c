@@ -8,7 +8,14 @@
  *    "DDD[ -]...");
  *  - a DATA body delivered under the strict policy never holds a bare CR,
  *    a bare LF or a NUL, and an accepted DATA message ended on a real
- *    CRLF "." CRLF in the input. */
+ *    CRLF "." CRLF in the input;
+ *  - smuggling (docs/security.md): every DATA body, clean or poisoned,
+ *    strict or normalizing, ends exactly at the first real CRLF "." CRLF
+ *    of the input after the DATA line (found here by a scan of the raw
+ *    input, independent of the session), so nothing between a forged end
+ *    and the real one is ever executed as a command; with
+ *    MP_SMTP_SRV_CLOSE_ON_POISON no command at all runs after a poisoned
+ *    body.  Both settings are among the modes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,9 +42,30 @@ typedef struct fx {
     int strict;
     int in_data;       /* the current body is a DATA body */
     unsigned char last[2]; /* last two body bytes, for CR/LF pairing */
+    uint64_t body_from;    /* stream offset of the current DATA body */
+    int poisoned;          /* the current DATA body got a bare CR/LF/NUL */
+    int close_now;         /* a poisoned body ended under CLOSE_ON_POISON */
 } fx;
 
 static fx F;
+
+/* The raw input as the session sees it (the stream offsets of its events
+ * count from here). */
+static const uint8_t *stream;
+static size_t stream_len;
+
+/* RFC 5321 §4.5.2: the offset just past the first CRLF "." CRLF of a body
+ * that starts at `from` (right after the CRLF of the DATA line, which
+ * counts as the first CRLF); UINT64_MAX when the input holds none. */
+static uint64_t real_data_end(uint64_t from)
+{
+    uint64_t i;
+    for (i = from; i + 3 <= stream_len; i++)
+        if (stream[i] == '.' && stream[i + 1] == '\r' && stream[i + 2] == '\n' &&
+            (i == from || (stream[i - 2] == '\r' && stream[i - 1] == '\n')))
+            return i + 3;
+    return UINT64_MAX;
+}
 
 /* What a run is: set before fuzz_feed(), kept across reset. */
 static struct {
@@ -45,30 +73,34 @@ static struct {
     int async;
 } mode;
 
+/* Send everything: output_done may let the session write end-of-data
+ * replies it still owes (LMTP: one per recipient), so go on until the
+ * output is empty. */
 static void drain(fx *x)
 {
     size_t n, i;
     const char *o = mp_smtp_server_output(&x->s, &n);
-    if (n == 0)
-        return;
-    if (n < 2 || o[n - 2] != '\r' || o[n - 1] != '\n')
-        abort(); /* a partial reply */
-    for (i = 0; i < n; i++) {
-        /* every line: three digits and ' ' or '-' or CRLF */
-        size_t e = i;
-        while (e < n && o[e] != '\r')
-            e++;
-        if (e + 1 >= n || o[e + 1] != '\n' || e - i < 3)
-            abort();
-        if (o[i] < '2' || o[i] > '5' || (e - i > 3 && o[i + 3] != ' ' && o[i + 3] != '-'))
-            abort();
-        if (memchr(o + i, '\n', e - i))
-            abort();
-        i = e + 1;
+    while (n > 0) {
+        if (n < 2 || o[n - 2] != '\r' || o[n - 1] != '\n')
+            abort(); /* a partial reply */
+        for (i = 0; i < n; i++) {
+            /* every line: three digits and ' ' or '-' or CRLF */
+            size_t e = i;
+            while (e < n && o[e] != '\r')
+                e++;
+            if (e + 1 >= n || o[e + 1] != '\n' || e - i < 3)
+                abort();
+            if (o[i] < '2' || o[i] > '5' || (e - i > 3 && o[i + 3] != ' ' && o[i + 3] != '-'))
+                abort();
+            if (memchr(o + i, '\n', e - i))
+                abort();
+            i = e + 1;
+        }
+        /* Bytes only: when output is drained depends on the host's timing. */
+        fuzz_digest_chunk(x->d, o, n);
+        mp_smtp_server_output_done(&x->s, n);
+        o = mp_smtp_server_output(&x->s, &n);
     }
-    /* Bytes only: when output is drained depends on the host's timing. */
-    fuzz_digest_chunk(x->d, o, n);
-    mp_smtp_server_output_done(&x->s, n);
 }
 
 /* Accept whatever is pending; LMTP may owe more replies than the output
@@ -97,11 +129,19 @@ static int decide(void *u)
     return 0;
 }
 
+/* A command runs: never after a poisoned body under CLOSE_ON_POISON. */
+static void command_runs(fx *x)
+{
+    if (x->close_now)
+        abort(); /* executed after the 421 */
+}
+
 static int on_cmd(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
 {
     fx *x = u;
     (void)s;
     drain(x); /* replies so far come before this event, whatever the split */
+    command_runs(x);
     fuzz_digest_u64(x->d, "C", (uint64_t)c->verb);
     return decide(u);
 }
@@ -111,7 +151,12 @@ static int on_data(void *u, mp_smtp_server *s)
     fx *x = u;
     (void)s;
     drain(x);
+    command_runs(x);
     x->in_data = 1;
+    x->poisoned = 0;
+    /* White-box: the session's stream offset is that of the byte after the
+     * DATA line (the body's first byte) while it asks. */
+    x->body_from = s->framer.pos;
     x->last[0] = x->last[1] = '\n';
     fuzz_digest_event(x->d, "D", NULL, 0);
     return decide(u);
@@ -150,6 +195,11 @@ static int on_end(void *u, mp_smtp_server *s, mp_status st)
         if (x->strict && x->last[1] != '\n')
             abort();
     }
+    if (x->in_data && s->dot.pos != real_data_end(x->body_from))
+        abort(); /* a DATA body ended anywhere but at the real CRLF.CRLF */
+    if (x->in_data && (st == MP_ERR_BARE_CR || st == MP_ERR_BARE_LF || st == MP_ERR_NUL) &&
+        (x->cfg.flags & MP_SMTP_SRV_CLOSE_ON_POISON))
+        x->close_now = 1;
     x->in_data = 0;
     if (st == MP_OK)
         return decide(u);
@@ -241,6 +291,8 @@ static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
     drain(x);
     st = mp_smtp_server_feed(&x->s, (const char *)p, n, &used);
     drain(x);
+    if (x->close_now && st != MP_CLOSED && mp_smtp_server_state_of(&x->s) != MP_SMTP_SS_CLOSED)
+        abort(); /* the 421 and the close must follow the poisoned body's replies */
     if (st == MP_CLOSED) {
         /* The host closes: the rest is never read.  Not fuzz_digest_stop:
          * where a line that ends the session is cut may change how much
@@ -272,9 +324,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         0,
         MP_SMTP_SRV_CHUNKING | MP_SMTP_SRV_BINARYMIME | MP_SMTP_SRV_8BITMIME |
             MP_SMTP_SRV_TEXT_LINE_LIMIT,
-        MP_SMTP_SRV_LMTP | MP_SMTP_SRV_CHUNKING,
+        MP_SMTP_SRV_LMTP | MP_SMTP_SRV_CHUNKING | MP_SMTP_SRV_CLOSE_ON_POISON,
         MP_SMTP_SRV_STARTTLS | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_DSN,
-        MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_LAX | MP_SMTP_SRV_TEXT_LINE_LIMIT,
+        MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_LAX | MP_SMTP_SRV_TEXT_LINE_LIMIT |
+            MP_SMTP_SRV_CLOSE_ON_POISON,
         MP_SMTP_SRV_CHUNKING | 0x100000u,
         MP_SMTP_SRV_UNKNOWN_PARAMS | 0x200000u | 0x100000u,
         MP_SMTP_SRV_LMTP | MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_MT_PRIORITY,
@@ -288,6 +341,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t a, b;
     if (size < 2)
         return 0;
+    stream = data + 2;
+    stream_len = size - 2;
     mode.flags = choices[data[0] % 10u];
     /* Whole and answered synchronously, then in pieces (fuzz_split.h's
      * knob) and answered after feed paused. */

@@ -10,6 +10,9 @@
  * Where a limit sizes a buffer inside a state struct it is a hard upper
  * bound; sessions also take a run-time value in their config that may only
  * lower it.
+ *
+ * Guide: docs/security.md (the table of every limit, what hitting it
+ * gives) and docs/architecture.md ("Limits", "Building what you need").
  */
 #ifndef MAILPROTO_CONFIG_H
 #define MAILPROTO_CONFIG_H
@@ -137,15 +140,31 @@
 #define MP_SMTP_CLIENT_FAIL_TEXT 64u
 #endif
 
-/* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */
+/* ---- POP3 (RFC 1939, RFC 2449, RFC 5034) -------------------------------- */
+/* Command line incl. CRLF: 255 (RFC 2449 §4; RFC 1939 had 47).  A server
+ * may raise it at run time (mp_pop3_limits). */
 #ifndef MP_POP3_MAX_COMMAND_LINE
 #define MP_POP3_MAX_COMMAND_LINE 255u
 #endif
+/* One argument of USER, PASS, APOP, LANG: 40 octets (RFC 1939 §3); a
+ * server may raise it at run time (mp_pop3_limits). */
+#ifndef MP_POP3_MAX_ARG
+#define MP_POP3_MAX_ARG 40u
+#endif
+/* First line of a response incl. CRLF, and listing lines: 512 (RFC 1939
+ * §3, RFC 2449 §4). */
 #ifndef MP_POP3_MAX_RESPONSE_LINE
 #define MP_POP3_MAX_RESPONSE_LINE 512u
 #endif
+/* unique-id: 1..70 octets of 0x21..0x7E (RFC 1939 §7 UIDL). */
 #ifndef MP_POP3_MAX_UID
 #define MP_POP3_MAX_UID 70u
+#endif
+/* A line of an AUTH exchange incl. CRLF, both directions.  RFC 5034 §4
+ * bounds only the AUTH command (by the command line); 12288 is the SASL
+ * line of the SMTP profile (RFC 4954 §4), as MP_SMTP_MAX_AUTH_LINE. */
+#ifndef MP_POP3_MAX_AUTH_LINE
+#define MP_POP3_MAX_AUTH_LINE 12288u
 #endif
 
 /* ---- IMAP (RFC 9051, RFC 3501, RFC 7162 §4, RFC 7888) ------------------- */
@@ -263,6 +282,18 @@
 #endif
 #if MP_POP3_MAX_RESPONSE_LINE < 512u
 #error "MP_POP3_MAX_RESPONSE_LINE below the RFC 1939 minimum of 512"
+#endif
+#if MP_POP3_MAX_COMMAND_LINE < 255u
+#error "MP_POP3_MAX_COMMAND_LINE below the RFC 2449 minimum of 255"
+#endif
+#if MP_POP3_MAX_ARG < 40u || MP_POP3_MAX_ARG > MP_POP3_MAX_COMMAND_LINE
+#error "MP_POP3_MAX_ARG below the RFC 1939 minimum of 40 or above the command line"
+#endif
+#if MP_POP3_MAX_UID != 70u
+#error "MP_POP3_MAX_UID is the RFC 1939 unique-id bound of 70"
+#endif
+#if MP_POP3_MAX_AUTH_LINE < MP_POP3_MAX_COMMAND_LINE || MP_POP3_MAX_AUTH_LINE > MP_MAX_LINE
+#error "MP_POP3_MAX_AUTH_LINE must lie within MP_POP3_MAX_COMMAND_LINE..MP_MAX_LINE"
 #endif
 #if MP_IMAP_MAX_NONSYNC_LITERAL > 4096u
 #error "MP_IMAP_MAX_NONSYNC_LITERAL above the LITERAL- maximum of 4096"

@@ -5,6 +5,9 @@
  * base64, modified UTF-7 and SMTP/POP3 dot-stuffing.  Nothing here
  * allocates; every object is a plain struct the caller places anywhere and
  * may copy only while it holds no pointers into itself.
+ *
+ * Guide: docs/architecture.md (the engine interface, events, errors,
+ * streaming), which every other header builds on.
  */
 #ifndef MAILPROTO_CORE_H
 #define MAILPROTO_CORE_H
@@ -115,8 +118,19 @@ extern "C" {
     X(MP_ERR_SMTP_SIZE_EXCEEDED, 153, "message larger than the server's SIZE") \
     X(MP_ERR_SMTP_PARAM_TOO_LONG, 154, "ESMTP parameter value longer than its limit")
 
-/* POP3: 160..191. */
-#define MP_STATUS_TABLE_POP3(X)
+/* POP3: 160..191; the codec takes 160..175, the sessions 176..191. */
+#define MP_STATUS_TABLE_POP3(X)                                               \
+    X(MP_ERR_POP3_UNKNOWN_COMMAND, 160, "unknown POP3 command")               \
+    X(MP_ERR_POP3_SYNTAX, 161, "POP3 command arguments malformed")            \
+    X(MP_ERR_POP3_NUMBER, 162, "POP3 message number or line count malformed or out of range") \
+    X(MP_ERR_POP3_ARG_TOO_LONG, 163, "POP3 command argument longer than its limit") \
+    X(MP_ERR_POP3_AUTH_TOO_LONG, 164, "POP3 AUTH exchange line longer than its limit") \
+    X(MP_ERR_POP3_STATUS, 165, "POP3 response neither +OK, -ERR nor an awaited continuation") \
+    X(MP_ERR_POP3_TEXT, 166, "control character in a POP3 response line")    \
+    X(MP_ERR_POP3_LISTING, 167, "POP3 drop, scan or capability listing malformed") \
+    X(MP_ERR_POP3_UID, 168, "POP3 unique-id empty, over 70 octets or outside 0x21..0x7E") \
+    X(MP_ERR_POP3_TOO_BIG, 169, "POP3 multi-line response above the host's limit") \
+    X(MP_ERR_POP3_UNEXPECTED, 170, "POP3 response while none is awaited")
 
 /* IMAP lexer (literals, depth, tokens) and responses: 192..223. */
 #define MP_STATUS_TABLE_IMAP_RESP(X)                                          \
@@ -465,7 +479,13 @@ typedef enum mp_dot_policy {
     /* Opt-in: a bare LF ends a content line and is delivered as CRLF.  The
      * end of data is still exactly CRLF "." CRLF; a bare CR or NUL still
      * poisons. */
-    MP_DOT_NORMALIZE_LF = 1
+    MP_DOT_NORMALIZE_LF = 1,
+    /* Opt-in, for a POP3 client (a client must not lose a message a lax
+     * server stored): a bare CR, a bare LF or a NUL is content, delivered
+     * as it came, and d->err records the first one without poisoning
+     * anything.  Only CR LF starts a line, so a "." after a bare LF stays
+     * content.  The end is still exactly CRLF "." CRLF. */
+    MP_DOT_VERBATIM = 2
 } mp_dot_policy;
 
 typedef struct mp_dot_decoder {
@@ -487,8 +507,10 @@ void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy);
  *  - MP_NEED_MORE: `in` consumed, no more content yet.
  *  - MP_DONE: the terminating CRLF "." CRLF was consumed; `*used` stops
  *    right after it.  Check d->err.code: not MP_OK means the body was
- *    poisoned and must not be delivered.
- *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL: the body is poisoned
+ *    poisoned and must not be delivered (under MP_DOT_VERBATIM it names
+ *    the first irregular byte of a body delivered whole).
+ *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL (never under
+ *    MP_DOT_VERBATIM): the body is poisoned
  *    (reported once, d->err holds the code and the stream offset of the
  *    bad byte; `*used` may be 0 when that byte is a CR held from the
  *    previous input); call again with the unused bytes to skip to the end.

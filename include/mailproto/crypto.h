@@ -10,6 +10,9 @@
  *
  * Contexts live in caller memory: MP_HASH_CTX_MAX bounds every class's
  * context_size.  Nothing allocates.
+ *
+ * Guide: docs/sasl.md ("The crypto provider"); mbedTLS-backed provider:
+ * docs/mbedtls.md.
  */
 #ifndef MAILPROTO_CRYPTO_H
 #define MAILPROTO_CRYPTO_H

@@ -9,6 +9,8 @@
  * table with a `void *user`.  Slices in events point into the caller's
  * input or into the host's assembly buffer and are valid only until the
  * callback returns.
+ *
+ * Guide: docs/imap-codec.md, with a complete program.
  */
 #ifndef MAILPROTO_IMAP_H
 #define MAILPROTO_IMAP_H

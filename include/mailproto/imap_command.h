@@ -7,6 +7,8 @@
  * caller-owned mp_outbuf (core.h); the parser is a push parser fed any
  * fragmentation of the stream, reporting typed events through a callbacks
  * table.
+ *
+ * Guide: docs/imap-codec.md, with a complete program.
  */
 #ifndef MAILPROTO_IMAP_COMMAND_H
 #define MAILPROTO_IMAP_COMMAND_H

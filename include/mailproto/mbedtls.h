@@ -44,6 +44,8 @@
  *
  * Tested with mbedTLS 2.28 (TLS 1.2, Debian 12) and 3.6 (TLS 1.3); the API
  * differences are handled with MBEDTLS_VERSION_NUMBER checks.
+ *
+ * Guide: docs/mbedtls.md, with a complete STARTTLS program.
  */
 #ifndef MAILPROTO_MBEDTLS_H
 #define MAILPROTO_MBEDTLS_H

@@ -37,6 +37,8 @@
  * Secrets.  Proofs and keys are compared with mp_ct_equal(); derived keys
  * and copied passwords are wiped with mp_wipe() as soon as they are no
  * longer needed and by the _wipe() functions.
+ *
+ * Guide: docs/sasl.md, with a complete program.
  */
 #ifndef MAILPROTO_SASL_H
 #define MAILPROTO_SASL_H

@@ -14,6 +14,9 @@
  * into the caller's input or into the session's line buffer and is valid
  * only for the duration of the call or callback that returned it, unless
  * stated otherwise.
+ *
+ * Guide: docs/smtp-server.md (the server session), with a complete
+ * program; the client side: docs/smtp-client.md.
  */
 #ifndef MAILPROTO_SMTP_H
 #define MAILPROTO_SMTP_H
@@ -359,8 +362,8 @@ enum {
      * on_mail/on_rcpt); without this flag they get 555 5.5.4. */
     MP_SMTP_SRV_UNKNOWN_PARAMS = 1u << 13,
     /* Quirk: bare LF in DATA ends a content line (delivered as CRLF).  The
-     * end of data is still exactly CRLF.CRLF.  Default: reject (5xx and
-     * close), docs/security.md. */
+     * end of data is still exactly CRLF.CRLF.  Default: the body is
+     * poisoned and refused at the real end, docs/security.md. */
     MP_SMTP_SRV_NORMALIZE_LF = 1u << 14,
     /* Quirk: MP_SMTP_CMD_LAX for every command. */
     MP_SMTP_SRV_LAX = 1u << 15,
@@ -374,7 +377,20 @@ enum {
      * on_message_end gets MP_ERR_SMTP_TEXT_LINE_TOO_LONG and the client
      * "550 5.6.0"; the session stays open.  Off by default: real mail
      * exceeds the limit. */
-    MP_SMTP_SRV_TEXT_LINE_LIMIT = 1u << 17
+    MP_SMTP_SRV_TEXT_LINE_LIMIT = 1u << 17,
+    /* Close the session after a poisoned DATA body (bare CR, bare LF or
+     * NUL, docs/security.md), as Postfix's smtpd_forbid_bare_newline does.
+     * Off by default: the stream is in sync at the real CRLF.CRLF, nothing
+     * between a forged end and the real one is ever executed, and a relay
+     * that reuses the connection loses its next message to a closed
+     * connection.  With the flag the session refuses the message as
+     * without it ("550 5.6.0", LMTP: one per accepted recipient), then
+     * writes "421 4.7.0 <host> ... closing" and ends (MP_CLOSED): RFC 5321
+     * §3.8 allows a close only after QUIT or a 421, and the 421 tells a
+     * client that pipelined its next commands that they were not executed
+     * (a temporary failure, retried elsewhere), while the 550 before it
+     * keeps the poisoned message from being retried. */
+    MP_SMTP_SRV_CLOSE_ON_POISON = 1u << 18
 };
 
 /* Which host decision the session waits for (mp_smtp_server_pending). */
@@ -385,7 +401,8 @@ typedef enum mp_smtp_decision {
     MP_SMTP_DECIDE_RCPT,     /* accept with 250/251 */
     MP_SMTP_DECIDE_DATA,     /* accept with 354: the body follows */
     MP_SMTP_DECIDE_MESSAGE,  /* end of DATA or BDAT LAST: 250 or an error;
-                                LMTP: one reply per accepted recipient */
+                                LMTP: one reply per accepted recipient, in
+                                RCPT order (RFC 2033 §4.2) */
     MP_SMTP_DECIDE_VRFY,
     MP_SMTP_DECIDE_EXPN,
     MP_SMTP_DECIDE_HELP,
@@ -420,19 +437,23 @@ typedef struct mp_smtp_server_callbacks {
      * chunk content verbatim.  Chunks may be of any size; never called
      * after the body was poisoned, and never beyond max_size bytes. */
     int (*on_body)(void *user, mp_smtp_server *s, const char *p, size_t n);
-    /* The body ended.  `status` MP_OK: decide (DECIDE_MESSAGE).  Otherwise
-     * the body is rejected (MP_ERR_BARE_CR/LF, MP_ERR_NUL,
-     * MP_ERR_SMTP_MESSAGE_TOO_BIG, MP_ERR_SMTP_TEXT_LINE_TOO_LONG): the
-     * host discards what it received,
-     * the session already replied, and this is no decision.  In LMTP a
-     * host whose replies do not all fit the output answers what fits
-     * (MP_ERR_NO_SPACE), sends, and answers the rest later. */
+    /* The body ended (DATA's CRLF.CRLF, or the last BDAT chunk read).
+     * `status` MP_OK: decide (DECIDE_MESSAGE).  In LMTP a host whose
+     * replies do not all fit the output answers what fits (MP_ERR_NO_SPACE),
+     * sends, and answers the rest later.  Otherwise the body is refused
+     * (MP_ERR_BARE_CR/LF, MP_ERR_NUL: "550 5.6.0"; MP_ERR_SMTP_MESSAGE_TOO_BIG,
+     * also for a BDAT LAST chunk over max_size: "552 5.3.4";
+     * MP_ERR_SMTP_TEXT_LINE_TOO_LONG: "550 5.6.0"): the host discards what
+     * it received, this is no decision, and after the callback the session
+     * writes the refusal itself, in LMTP once per accepted recipient
+     * (state MP_SMTP_SS_END_REPLIES while they wait for room). */
     int (*on_message_end)(void *user, mp_smtp_server *s, mp_status status);
     int (*on_vrfy)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     int (*on_expn)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     int (*on_help)(void *user, mp_smtp_server *s, const mp_smtp_cmd *cmd);
     /* A transaction in progress was dropped: RSET, HELO/EHLO/LHLO, or a
-     * BDAT chunk over the size limit (a notification). */
+     * BDAT chunk other than the LAST one over the size limit (answered
+     * 552; chunks pipelined behind it get 503) (a notification). */
     int (*on_reset)(void *user, mp_smtp_server *s);
     /* AUTH: the SASL exchange needs the host (verify a password, supply
      * stored SCRAM keys); see mp_smtp_server_auth_resume(). */
@@ -493,13 +514,19 @@ typedef enum mp_smtp_server_state {
     MP_SMTP_SS_BDAT_NEXT,    /* between BDAT chunks */
     MP_SMTP_SS_AUTH,         /* reading a SASL response line */
     MP_SMTP_SS_TLS,          /* stopped at a STARTTLS switch */
-    MP_SMTP_SS_CLOSED        /* QUIT, 421 or fatal error: send output, close */
+    MP_SMTP_SS_CLOSED,       /* QUIT, 421 or fatal error: send output, close */
+    /* The body ended and the session writes its own end-of-data replies
+     * (a refusal, or the acceptance without on_message_end; LMTP: one per
+     * accepted recipient) as the output makes room; no command is read
+     * until the last one is out.  Numbered after CLOSED so that earlier
+     * values stay what they were. */
+    MP_SMTP_SS_END_REPLIES
 } mp_smtp_server_state;
 
 /* The session.  Place it anywhere; it holds no pointer into itself, but
  * a copy would share the host's buffers, so use one copy only.  Fields are
  * private except where a comment says otherwise (injected, last_error,
- * tls, authed, ehlo are readable).  sizeof is 272 bytes on x86-64
+ * tls, authed, ehlo are readable).  sizeof is 280 bytes on x86-64
  * (tests/smtp/test_server_session.c checks < 1024); the host adds its
  * output buffer (>= MP_SMTP_SERVER_MIN_OUT), its line buffer
  * (MP_SMTP_SERVER_LINE_BUF, or MP_SMTP_SERVER_LINE_BUF_AUTH with AUTH) and,
@@ -517,7 +544,8 @@ struct mp_smtp_server {
     mp_error last_error;     /* the last error handed to on_error */
     uint64_t injected;       /* bytes discarded after STARTTLS (last switch) */
     unsigned nrcpt;          /* recipients accepted in this transaction */
-    unsigned lmtp_left;      /* LMTP replies still owed after the body */
+    unsigned replies_left;   /* end-of-data replies still owed (LMTP: one
+                                per accepted recipient) */
     unsigned errors;         /* bad commands so far */
     uint8_t state;           /* mp_smtp_server_state */
     uint8_t pending;         /* mp_smtp_decision */
@@ -534,6 +562,7 @@ struct mp_smtp_server {
     uint8_t ret_state;       /* state to return to after a skipped BDAT */
     uint8_t auth_early;      /* a SASL response arrived before its challenge */
     uint8_t soft_warned;     /* the soft error limit was reported */
+    uint8_t data_cr;         /* DATA: the last body byte read was a CR */
     uint32_t auth_set;       /* mp_sasl_mech_set advertised */
     size_t text_line;        /* DATA: octets of the current content line */
 };
@@ -561,16 +590,21 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
  *  MP_OK                all input consumed, nothing pending
  *  MP_PAUSED            a host decision is pending (mp_smtp_server_pending;
  *                       input may be left over), or the output needs
- *                       draining first (nothing pending, input left over):
- *                       answer / send, then feed the rest
+ *                       draining first (nothing pending; input left over,
+ *                       or end-of-data replies still owed, state
+ *                       MP_SMTP_SS_END_REPLIES): answer / send, then feed
+ *                       the rest (possibly nothing).  Sending everything
+ *                       (output_done until the output is empty) also
+ *                       gets every owed reply out.
  *  MP_TRANSPORT_SWITCH  STARTTLS accepted: `*used` stops right after its
  *                       CRLF.  Send the output, start TLS, then call
  *                       mp_smtp_server_tls_started().  Bytes after `*used`
  *                       in this input are plaintext injection: the host
  *                       must discard them (they were reported via on_error
  *                       as MP_ERR_TLS_INJECTION and counted in s->injected)
- *  MP_CLOSED            the session ended (QUIT, 421, rejected smuggling
- *                       attempt): send the output, then close
+ *  MP_CLOSED            the session ended (QUIT, 421; after a poisoned
+ *                       body with MP_SMTP_SRV_CLOSE_ON_POISON): send the
+ *                       output, then close
  *  MP_ERR_ABORTED       a callback returned non-zero
  *  MP_ERR_STATE         feed during a transport switch or a callback
  * Bad commands are answered with their error reply, never returned.
@@ -585,7 +619,11 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
 /* Bytes to send: `*len` gets their count, the pointer stays valid until
  * the next call on `s`. */
 const char *mp_smtp_server_output(mp_smtp_server *s, size_t *len);
-/* `n` bytes of the output were sent. */
+/* `n` bytes of the output were sent.  In state MP_SMTP_SS_END_REPLIES the
+ * session writes the replies it still owes into the room made, so the
+ * output may grow again (and the state become READY, or CLOSED after the
+ * 421 of MP_SMTP_SRV_CLOSE_ON_POISON): a host sends until the output is
+ * empty. */
 void mp_smtp_server_output_done(mp_smtp_server *s, size_t n);
 
 /* The pending decision, MP_SMTP_DECIDE_NONE when none. */

@@ -11,6 +11,8 @@
  * Every type both sides use (verbs, BODY/RET/NOTIFY values, paths,
  * enhanced status codes, reply-code helpers) lives in smtp.h, included
  * here; the two headers may be included in any order.
+ *
+ * Guide: docs/smtp-client.md, with a complete program.
  */
 #ifndef MAILPROTO_SMTP_CLIENT_H
 #define MAILPROTO_SMTP_CLIENT_H

@@ -89,7 +89,7 @@ void mp_smtp_srv_reset_txn_(mp_smtp_server *s, int notify)
     s->txn_utf8 = 0;
     s->txn_body = MP_SMTP_BODY_NONE;
     s->body_bad = 0;
-    s->lmtp_left = 0;
+    s->replies_left = 0;
     if (s->state != MP_SMTP_SS_INIT && s->state != MP_SMTP_SS_CLOSED &&
         s->state != MP_SMTP_SS_TLS)
         s->state = MP_SMTP_SS_READY;
@@ -272,6 +272,7 @@ mp_status mp_smtp_server_reply(mp_smtp_server *s, unsigned code, const char *esc
             s->state = MP_SMTP_SS_DATA;
             s->body_bad = 0;
             s->text_line = 0;
+            s->data_cr = 0;
             mp_dot_decoder_init(&s->dot, (s->cfg->flags & MP_SMTP_SRV_NORMALIZE_LF)
                                              ? MP_DOT_NORMALIZE_LF
                                              : MP_DOT_STRICT);
@@ -280,8 +281,8 @@ mp_status mp_smtp_server_reply(mp_smtp_server *s, unsigned code, const char *esc
         break;
     case MP_SMTP_DECIDE_MESSAGE:
         /* LMTP: one reply per accepted recipient (RFC 2033 §4.2). */
-        if (s->lmtp_left > 1) {
-            s->lmtp_left--;
+        if (s->replies_left > 1) {
+            s->replies_left--;
             return MP_OK;
         }
         s->pending = MP_SMTP_DECIDE_NONE;
@@ -340,14 +341,14 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
     if (s->in_callback || s->state == MP_SMTP_SS_TLS)
         return MP_ERR_STATE;
     s->aborted = 0;
-    /* LMTP replies the session gives itself may have waited for room. */
-    while (s->pending == MP_SMTP_DECIDE_MESSAGE && s->cb->on_message_end == NULL)
-        if (mp_smtp_server_accept(s) != MP_OK)
-            break;
+    /* Replies the session owes after a body may have waited for room. */
+    if (s->state == MP_SMTP_SS_END_REPLIES)
+        mp_smtp_srv_end_replies_(s);
     if (s->auth_early == 2)
         s->auth_early = 0; /* the challenge went out before this read */
     while (i < len && !s->aborted) {
-        if (s->pending != MP_SMTP_DECIDE_NONE || s->state == MP_SMTP_SS_CLOSED)
+        if (s->pending != MP_SMTP_DECIDE_NONE || s->state == MP_SMTP_SS_CLOSED ||
+            s->state == MP_SMTP_SS_END_REPLIES)
             break;
         if (mp_outbuf_room(&s->out) < OUT_RESERVE)
             break;
@@ -388,7 +389,7 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
         return MP_ERR_ABORTED;
     if (s->state == MP_SMTP_SS_CLOSED)
         return MP_CLOSED;
-    if (i < len || s->pending != MP_SMTP_DECIDE_NONE)
+    if (i < len || s->pending != MP_SMTP_DECIDE_NONE || s->state == MP_SMTP_SS_END_REPLIES)
         return MP_PAUSED;
     return MP_OK;
 }
@@ -399,7 +400,15 @@ const char *mp_smtp_server_output(mp_smtp_server *s, size_t *len)
     return s->out.buf;
 }
 
-void mp_smtp_server_output_done(mp_smtp_server *s, size_t n) { mp_outbuf_consume(&s->out, n); }
+void mp_smtp_server_output_done(mp_smtp_server *s, size_t n)
+{
+    mp_outbuf_consume(&s->out, n);
+    /* Room for the end-of-data replies still owed (LMTP: one per
+     * recipient), so that a host draining its output gets them all
+     * without feeding again. */
+    if (s->state == MP_SMTP_SS_END_REPLIES && n > 0)
+        mp_smtp_srv_end_replies_(s);
+}
 
 mp_status mp_smtp_server_tls_started(mp_smtp_server *s)
 {

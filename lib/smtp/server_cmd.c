@@ -200,14 +200,22 @@ static void cmd_bdat(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
     }
     if (s->cfg->max_size &&
         (cmd->bdat_size > s->cfg->max_size || s->msg_size > s->cfg->max_size - cmd->bdat_size)) {
-        /* RFC 3030 §2: the message is too big; the transaction is over. */
         mp_smtp_srv_report_(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, off, "RFC 1870 6");
-        mp_smtp_srv_say_(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
-        mp_smtp_srv_reset_txn_(s, 1);
-        s->ret_state = s->state;
-        s->bdat_left = cmd->bdat_size;
-        s->state = MP_SMTP_SS_BDAT_SKIP;
-        return;
+        if (!cmd->bdat_last) {
+            /* RFC 3030 §2: the message is too big; the transaction is
+             * over, and chunks the client pipelined behind get 503 (it
+             * must send no more).  The reply answers this chunk only. */
+            mp_smtp_srv_say_(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+            mp_smtp_srv_reset_txn_(s, 1);
+            s->ret_state = s->state;
+            s->bdat_left = cmd->bdat_size;
+            s->state = MP_SMTP_SS_BDAT_SKIP;
+            return;
+        }
+        /* The last chunk ends the message: read it without delivering,
+         * then refuse it like a DATA body over the limit (LMTP: one
+         * reply per recipient, RFC 2033 §4.2). */
+        s->body_bad = (uint8_t)MP_ERR_SMTP_MESSAGE_TOO_BIG;
     }
     s->bdat_left = cmd->bdat_size;
     s->bdat_chunk = cmd->bdat_size;

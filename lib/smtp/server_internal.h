@@ -34,6 +34,9 @@ size_t mp_smtp_srv_bdat_step_(mp_smtp_server *s, const char *in, size_t len);
 void mp_smtp_srv_bdat_done_(mp_smtp_server *s);
 /* The body ended: reply or ask the host. */
 void mp_smtp_srv_message_end_(mp_smtp_server *s);
+/* State END_REPLIES: write the end-of-data replies the session owes, as
+ * far as the output holds them. */
+void mp_smtp_srv_end_replies_(mp_smtp_server *s);
 /* The EHLO "AUTH mech ..." line into buf (at most MAX_MECHS + 16 bytes):
  * its length, 0 when AUTH is not offered now. */
 size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap);

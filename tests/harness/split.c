@@ -91,6 +91,10 @@ static const char *split_context;
 
 void mp_split_set_context(const char *where) { split_context = where; }
 
+static size_t two_way_max = 4096;
+
+void mp_split_set_two_way_max(size_t n) { two_way_max = n < 4096 ? n : 4096; }
+
 static void run(const mp_split_target *t, const char *in, size_t n, const size_t *cuts,
                 size_t ncuts, mp_evlog *log)
 {
@@ -135,7 +139,7 @@ const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
         expect_same(whole_log.text, split_log.text, "byte by byte", 0);
     }
     /* every 2-way split */
-    if (n <= 4096)
+    if (n <= two_way_max)
         for (i = 1; i < n; i++) {
             cuts[0] = i;
             run(t, in, n, cuts, 1, &split_log);

@@ -51,4 +51,9 @@ const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
  * NULL for none.  The string must live until it is replaced. */
 void mp_split_set_context(const char *where);
 
+/* The longest input mp_split_check runs at every 2-way split (4096, the
+ * most; it costs one run per byte).  A test whose long inputs repeat what
+ * short ones already swept lowers it; 0 turns the sweep off. */
+void mp_split_set_two_way_max(size_t n);
+
 #endif

@@ -333,7 +333,7 @@ class Smtpd:
     """mailproto-smtpd on 127.0.0.1:port storing into the Maildir self.box."""
 
     def __init__(self, run, prog, tls=False, implicit_tls=False, lmtp=False,
-                 passwd=None, max_size=None):
+                 passwd=None, max_size=None, extra=()):
         self.run = run
         self.box = run.mkdir('maildir')
         opts = ['--maildir', self.box]
@@ -348,6 +348,7 @@ class Smtpd:
             opts += ['--passwd', run.write('passwd', lines.encode())]
         if max_size is not None:
             opts += ['--max-size', str(max_size)]
+        opts += list(extra)
         for attempt in range(3):
             # The free port may be taken between free_port() and bind().
             self.port = free_port()

@@ -4,6 +4,7 @@
 usage: server_python.py /path/to/mailproto-smtpd [CASE...]
 """
 
+import os
 import smtplib
 import socket
 import ssl
@@ -11,7 +12,7 @@ import time
 
 import iop
 from iop import Fail, expect, log, message, sha256
-from peers import Smtpd, check_stored, maildir_files, stored_copies
+from peers import Smtpd, check_stored, field_values, maildir_files, stored_copies
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.com']
@@ -222,6 +223,95 @@ def case_lmtp(run, prog):
     check(srv, msg, RCPTS)
 
 
+def lmtp_send(s, rcpts, msg):
+    """MAIL (no SIZE=), RCPT for each, DATA: the codes of the end-of-data
+    replies, one per recipient (smtplib's data() reads the first)."""
+    code, text = s.mail(FROM)
+    expect(code == 250, 'MAIL: %d %r' % (code, text))
+    for r in rcpts:
+        code, text = s.rcpt(r)
+        expect(code == 250, 'RCPT %s: %d %r' % (r, code, text))
+    codes = [s.data(msg)[0]]
+    codes += [s.getreply()[0] for _ in rcpts[1:]]
+    return codes
+
+
+def case_lmtp_refused_then_next(run, prog):
+    """LMTP (RFC 2033 4.2): a message refused at the end of its data (over
+    --max-size, for 3 and for 100 recipients; a bare LF) gets exactly one
+    reply per accepted recipient, so a NOOP sent next gets its own 250 and
+    the next message on the same connection is delivered."""
+    limit = 20000
+    srv = Smtpd(run, prog, lmtp=True, max_size=limit)
+    big = big_message(3 * limit)
+    msg = message('plain.eml')
+    many = ['user%03d@example.net' % i for i in range(100)]
+    with connect(srv, lmtp=True) as s:
+        code, text = s.ehlo('client.interop.test')
+        expect(code == 250, 'LHLO: %d %r' % (code, text))
+        for rcpts in (RCPTS, many):
+            codes = lmtp_send(s, rcpts, big)
+            expect(codes == [552] * len(rcpts), 'over-size message to %d recipients: %r'
+                   % (len(rcpts), codes))
+            code, text = s.noop()
+            expect(code == 250, 'NOOP after the refusal got %d %r: replies out of step'
+                   % (code, text))
+        # A bare LF in the body (smtplib would fix it): by hand.
+        expect(s.mail(FROM)[0] == 250, 'MAIL refused')
+        for r in RCPTS:
+            expect(s.rcpt(r)[0] == 250, 'RCPT refused')
+        code, text = s.docmd('DATA')
+        expect(code == 354, 'DATA: %d %r' % (code, text))
+        s.send(b'Subject: poisoned\r\n\r\nbare\nLF\r\n.\r\n')
+        codes = [s.getreply()[0] for _ in RCPTS]
+        expect(codes == [550] * len(RCPTS), 'poisoned message: %r' % codes)
+        code, text = s.noop()
+        expect(code == 250, 'NOOP after the poisoned message got %d %r' % (code, text))
+        codes = lmtp_send(s, RCPTS, msg)
+        expect(codes == [250] * len(RCPTS), 'the next message: %r' % codes)
+        code, _ = s.noop()
+        expect(code == 250, 'NOOP after the next message got %d' % code)
+    check(srv, msg, RCPTS)
+
+
+def case_many_recipients(run, prog):
+    """100 recipients with 64-octet local parts, then 1001 (past the
+    session's default limit of 1000: the last gets 452 4.5.3), in SMTP and
+    LMTP (one reply each): every accepted recipient is recorded
+    (X-Original-To) in the stored copy, in order."""
+    msg = message('plain.eml')
+    for lmtp in (False, True):
+        srv = Smtpd(run, prog, lmtp=lmtp)
+        what = 'LMTP' if lmtp else 'SMTP'
+        for n in (100, 1001):
+            rcpts = ['%s@example.net' % ('r%04d' % i).ljust(64, 'x') for i in range(n)]
+            accepted = rcpts[:1000]
+            with connect(srv, lmtp=lmtp) as s:
+                s.ehlo('client.interop.test')
+                expect(s.mail(FROM)[0] == 250, 'MAIL refused')
+                codes = [s.rcpt(r)[0] for r in rcpts]
+                expect(codes == [250] * len(accepted) + [452] * (n - len(accepted)),
+                       '%s RCPT codes: %r' % (what, sorted(set(codes))))
+                replies = [s.data(msg)[0]]
+                if lmtp:
+                    replies += [s.getreply()[0] for _ in accepted[1:]]
+                expect(replies == [250] * len(replies), '%s end-of-data replies %r'
+                       % (what, sorted(set(replies))))
+                code, _ = s.noop()
+                expect(code == 250, '%s NOOP after the message got %d' % (what, code))
+            copy, = stored_copies(srv.box, ['one'])
+            fields = check_stored(copy, msg)
+            recorded = field_values(fields, 'x-original-to')
+            expect(recorded == ['<%s>' % r for r in accepted],
+                   '%s: %d recipients accepted, %d recorded (first missing: %r)'
+                   % (what, len(accepted), len(recorded),
+                      next((r for r in accepted if '<%s>' % r not in recorded), None)))
+            log('%s: %d recipients accepted, all recorded' % (what, len(accepted)))
+            for f in maildir_files(srv.box):
+                os.remove(f)
+        srv.alive()
+
+
 def case_two_transactions(run, prog):
     """Two messages on one connection (RSET in between): both stored."""
     srv = Smtpd(run, prog)
@@ -413,27 +503,69 @@ def case_bdat(run, prog):
     check(srv, msg, RCPTS[:1])
 
 
+def smuggle(raw, after):
+    """Open a transaction, then send in one piece a body with a bare-LF
+    end-of-data lookalike, a forged transaction, the real CRLF.CRLF and
+    `after` (what the client pipelines behind it).  The reply to the body."""
+    expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+    raw.sock.sendall(b'EHLO client.interop.test\r\n')
+    raw.reply()
+    for cmd in (b'MAIL FROM:<alice@example.org>\r\n', b'RCPT TO:<bob@example.net>\r\n',
+                b'DATA\r\n'):
+        raw.sock.sendall(cmd)
+        r = raw.reply()
+        expect(r and r[0][:1] in (b'2', b'3'), '%r answered %r' % (cmd, r))
+    raw.sock.sendall(b'Subject: first\r\n\r\nbody\n.\nMAIL FROM:<admin@example.org>\r\n'
+                     b'RCPT TO:<bob@example.net>\r\nDATA\r\nSubject: forged\r\n\r\n'
+                     b'forged\r\n.\r\n' + after)
+    r = raw.reply()
+    log('reply to the poisoned data: %r' % r)
+    expect(r and r[0][:3] == b'550', 'poisoned data answered %r, expected 550' % r)
+    return r
+
+
+NEXT = (b'MAIL FROM:<alice@example.org>\r\nRCPT TO:<carol@example.net>\r\nDATA\r\n')
+
+
 def case_smuggling(run, prog):
-    """SMTP smuggling (docs/security.md): a bare-LF end-of-data lookalike followed
-    by a forged transaction.  The server must not end the data early; it
-    answers 5xx at the real CRLF.CRLF and closes; nothing is stored."""
+    """SMTP smuggling (docs/security.md): a bare-LF end-of-data lookalike
+    followed by a forged transaction, the real CRLF.CRLF and, in the same
+    packet, the client's next transaction.  The data must not end early:
+    550 at the real end, the forged commands never answered; the session
+    goes on (RFC 5321 3.8): the pipelined transaction is answered and its
+    message stored, nothing else."""
     srv = Smtpd(run, prog)
+    msg = message('plain.eml')
     raw = Raw(srv.port)
     try:
-        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
-        raw.sock.sendall(b'EHLO client.interop.test\r\n')
-        raw.reply()
-        for cmd in (b'MAIL FROM:<alice@example.org>\r\n', b'RCPT TO:<bob@example.net>\r\n',
-                    b'DATA\r\n'):
-            raw.sock.sendall(cmd)
-            r = raw.reply()
-            expect(r and r[0][:1] in (b'2', b'3'), '%r answered %r' % (cmd, r))
-        raw.sock.sendall(b'Subject: first\r\n\r\nbody\n.\nMAIL FROM:<admin@example.org>\r\n'
-                         b'RCPT TO:<bob@example.net>\r\nDATA\r\nSubject: forged\r\n\r\n'
-                         b'forged\r\n.\r\n')
+        smuggle(raw, NEXT)
+        codes = [raw.reply()[0][:3] for _ in range(3)]
+        expect(codes == [b'250', b'250', b'354'],
+               'the transaction pipelined after the real end answered %r '
+               '(forged commands executed?)' % codes)
+        raw.sock.sendall(msg + b'.\r\nQUIT\r\n')
         r = raw.reply()
-        log('reply to the poisoned data: %r' % r)
-        expect(r and r[0][:1] == b'5', 'poisoned data answered %r, expected 5xx' % r)
+        expect(r and r[0][:3] == b'250', 'the next message answered %r' % r)
+        r = raw.reply()
+        expect(r and r[0][:3] == b'221', 'QUIT answered %r' % r)
+    finally:
+        raw.close()
+    copy, = stored_copies(srv.box, ['carol@example.net'])
+    check_stored(copy, msg)
+    expect(b'forged' not in copy, 'the forged message was stored')
+    srv.alive()
+
+
+def case_smuggling_close(run, prog):
+    """--close-on-poison (Postfix's smtpd_forbid_bare_newline): the same
+    smuggling attempt gets 550 at the real end, then 421 and the close;
+    the transaction pipelined behind is never executed, nothing stored."""
+    srv = Smtpd(run, prog, extra=['--close-on-poison'])
+    raw = Raw(srv.port)
+    try:
+        smuggle(raw, NEXT)
+        r = raw.reply()
+        expect(r and r[0][:4] == b'421 ', 'after the 550: %r, expected 421' % r)
         raw.sock.settimeout(5)
         rest = []
         try:
@@ -443,8 +575,8 @@ def case_smuggling(run, prog):
                     break
                 rest.append(r)
         except socket.timeout:
-            raise Fail('connection still open after the poisoned data; then %r' % rest)
-        expect(rest == [], 'replies after the 5xx (forged commands executed?): %r' % rest)
+            raise Fail('connection still open after the 421; then %r' % rest)
+        expect(rest == [], 'replies after the 421 (pipelined commands executed?): %r' % rest)
     finally:
         raw.close()
     time.sleep(0.3)

@@ -52,34 +52,6 @@ static void answer(host *h)
         assert_int_equal(mp_smtp_server_accept(&h->s), MP_OK);
 }
 
-static int on_mail(void *u, mp_smtp_server *s, const mp_smtp_cmd *c)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    copy_arg(h, c->path.mailbox);
-    mp_evlog_add(h->log, "mail <%s>%s", h->arg, c->params.n_unknown ? " +unknown" : "");
-    return decided(h);
-}
-
-static int on_body(void *u, mp_smtp_server *s, const char *p, size_t n)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_chunk(h->log, "body", p, n);
-    return 0;
-}
-
-static int on_end(void *u, mp_smtp_server *s, mp_status st)
-{
-    host *h = u;
-    (void)s;
-    flush(h);
-    mp_evlog_add(h->log, "end %s", mp_status_name(st));
-    return st == MP_OK ? decided(h) : 0;
-}
-
 static void h_reset(void *state)
 {
     host *h = state;
@@ -90,98 +62,9 @@ static void h_reset(void *state)
     h->log = log;
     h->async = async;
     h->flags = flags;
-    h->cfg.hostname = "mx.example.org";
-    h->cfg.flags = flags;
-    h->cfg.line_buf = h->line;
-    h->cfg.line_cap = sizeof(h->line);
-    h->cb.on_helo = on_helo;
-    h->cb.on_mail = on_mail;
-    h->cb.on_rcpt = on_rcpt;
-    h->cb.on_data = on_data;
-    h->cb.on_body = on_body;
-    h->cb.on_message_end = on_end;
-    h->cb.on_reset = on_reset;
-    h->cb.on_error = on_error;
+    host_setup(h);
 }
 
-static void h_feed(void *state, const char *p, size_t n, mp_evlog *log)
-{
-    host *h = state;
-    h->log = log;
-    if (h->s.cfg == NULL) {
-        assert_int_equal(mp_smtp_server_init(&h->s, &h->cfg, &h->cb, h, h->out, sizeof(h->out)),
-                         MP_OK);
-        flush(h);
-    }
-    while (n > 0 && !h->closed) {
-        size_t used = 0;
-        mp_status st = mp_smtp_server_feed(&h->s, p, n, &used);
-        assert_true(used <= n);
-        flush(h);
-        p += used;
-        n -= used;
-        switch (st) {
-        case MP_OK:
-            assert_int_equal(n, 0);
-            break;
-        case MP_PAUSED:
-            answer(h);
-            flush(h);
-            break;
-        case MP_CLOSED:
-            mp_evlog_add(log, "closed");
-            h->closed = 1;
-            break;
-        default:
-            fail_msg("feed: %s", mp_status_name(st));
-        }
-    }
-}
-
-static void h_finish(void *state, mp_evlog *log)
-{
-    host *h = state;
-    h->log = log;
-    answer(h);
-    flush(h);
-    mp_evlog_add(log, "state %d", (int)mp_smtp_server_state_of(&h->s));
-}
-
-static const char *run_mode(unsigned flags, int async, const char *in, size_t n, const char *want)
-{
-    mp_split_target t = { h_reset, h_feed, h_finish, &H };
-    H.flags = flags;
-    H.async = async;
-    if (getenv("MP_DUMP") && !async) {
-        const char *got = mp_split_check(&t, in, n, NULL);
-        fputs("=====\n", stdout);
-        fputs(got, stdout);
-        return got;
-    }
-    return mp_split_check(&t, in, n, want);
-}
-
-/* Sync and async hosts, every split: one log, returned (static copy). */
-static const char *run(unsigned flags, const char *in, size_t n, const char *want)
-{
-    static char copy[MP_EVLOG_CAP];
-    const char *got = run_mode(flags, 0, in, n, want);
-    snprintf(copy, sizeof(copy), "%s", got);
-    run_mode(flags, 1, in, n, copy);
-    return copy;
-}
-#define RUN(flags, lit, want) run((flags), (lit), sizeof(lit) - 1, (want))
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t k = 0;
-    const char *p = hay;
-    while ((p = strstr(p, needle)) != NULL) {
-        k++;
-        p += strlen(needle);
-    }
-    return k;
-}
 
 #define EHLO_PLAIN                                                                 \
     "S: 220 mx.example.org ESMTP ready\n"                                          \
@@ -234,11 +117,18 @@ static int real_end(size_t k)
 }
 
 /* Builds "EHLO..DATA, body<seq>MAIL FROM:<evil@x>..forged, real end,
- * QUIT" into in[]; returns its length, *body at the first body byte. */
-static size_t smuggle_input(size_t k, char *in, size_t *body, int with_end)
+ * QUIT" into in[]; returns its length, *body at the first body byte.
+ * With `next`, the client pipelines its next transaction right behind the
+ * real end ("MAIL FROM:<next@x>", RCPT, DATA, "next", end) before QUIT;
+ * with `lmtp`, LHLO and two recipients. */
+static size_t smuggle_build(size_t k, char *in, size_t *body, int with_end, int next, int lmtp)
 {
-    const char *head = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n\r\nbody";
+    const char *head = lmtp ? "LHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@d>\r\n"
+                              "DATA\r\nSubject: x\r\n\r\nbody"
+                            : "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+                              "Subject: x\r\n\r\nbody";
     const char *tail = "MAIL FROM:<evil@x>\r\nRCPT TO:<victim@d>\r\nDATA\r\nforged\r\n";
+    const char *more = "MAIL FROM:<next@x>\r\nRCPT TO:<c@d>\r\nDATA\r\nnext\r\n.\r\n";
     size_t n = strlen(head);
     memcpy(in, head, n);
     *body = n - strlen("Subject: x\r\n\r\nbody");
@@ -247,51 +137,102 @@ static size_t smuggle_input(size_t k, char *in, size_t *body, int with_end)
     memcpy(in + n, tail, strlen(tail));
     n += strlen(tail);
     if (with_end) {
-        memcpy(in + n, ".\r\nQUIT\r\n", 9);
-        n += 9;
+        memcpy(in + n, ".\r\n", 3);
+        n += 3;
+        if (next) {
+            memcpy(in + n, more, strlen(more));
+            n += strlen(more);
+        }
+        memcpy(in + n, "QUIT\r\n", 6);
+        n += 6;
     }
     return n;
 }
 
-/* Strict (default): the first bad byte poisons the body with its exact
- * offset and code, nothing more is delivered, the real CRLF.CRLF gets 550
- * and the session closes: neither the forged MAIL nor the QUIT after the
- * real end is executed. */
+static size_t smuggle_input(size_t k, char *in, size_t *body, int with_end)
+{
+    return smuggle_build(k, in, body, with_end, 0, 0);
+}
+
+#define POISON_550 "S: 550 5.6.0 Message contains bare CR, bare LF or NUL\n"
+#define POISON_421 "S: 421 4.7.0 mx.example.org Message contained bare CR, bare LF or NUL, closing\n"
+
+/* Strict (default) policy, under both settings: the first bad byte poisons
+ * the body with its exact offset and code, nothing more is delivered, and
+ * the real CRLF.CRLF gets 550 (LMTP: one per recipient).  Nothing between
+ * the forged end and the real one is ever executed.  By default the
+ * session goes on: the transaction the client pipelined right behind the
+ * real end is the next one, executed and delivered.  With
+ * MP_SMTP_SRV_CLOSE_ON_POISON a 421 follows the 550 and the session
+ * closes: nothing behind the real end is executed either.  A sequence that
+ * holds a real CRLF.CRLF ("\r\r\n.\r\n") ends the message there, as at any
+ * RFC 5321 server: then the "forged" MAIL is the client's next command. */
 static void test_smuggling_strict(void **st)
 {
     size_t k;
+    int lmtp, close;
     (void)st;
-    for (k = 0; k < N_SMUGGLE; k++) {
-        char in[512], want[128];
-        size_t body, n = smuggle_input(k, in, &body, 1);
-        size_t bad = first_bad(in, n, body);
-        const char *log, *code;
-        print_message("sequence %zu\n", k);
-        log = run(0, in, n, NULL);
-        assert_null(strstr(log, "mail <evil@x>"));
-        assert_null(strstr(log, "rcpt <victim@d>"));
-        assert_int_equal(count(log, "data\n"), 1);
-        assert_int_equal(count(log, "S: 354 "), 1);
-        assert_int_equal(count(log, "end "), 1);
-        if (bad == n) {
-            /* "\r\n. \r\n", "\r\n..\r\n": content, one clean message. */
-            assert_non_null(strstr(log, "end MP_OK\n"));
-            assert_non_null(strstr(log, "S: 221 "));
-            continue;
-        }
-        code = in[bad] == '\0' ? "MP_ERR_NUL" : in[bad] == '\r' ? "MP_ERR_BARE_CR"
-                                                                : "MP_ERR_BARE_LF";
-        snprintf(want, sizeof(want), "error %s @%zu\nend %s\n", code, bad, code);
-        assert_non_null(strstr(log, want));
-        /* Nothing from the bad byte on reaches the host. */
-        assert_null(strstr(log, "evil"));
-        assert_null(strstr(log, "forged"));
-        assert_int_equal(count(log, "S: 550 5.6.0 "), 1);
-        assert_non_null(strstr(log, "S: 550 5.6.0 Message contains bare CR, bare LF or NUL; "
-                                    "closing\nclosed\nstate 10\n"));
-        assert_null(strstr(log, "S: 221"));
-        assert_null(strstr(log, "S: 250 2.6.0"));
-    }
+    for (k = 0; k < N_SMUGGLE; k++)
+        for (lmtp = 0; lmtp < 2; lmtp++)
+            for (close = 0; close < 2; close++) {
+                char in[512], want[256];
+                unsigned flags = (lmtp ? MP_SMTP_SRV_LMTP : 0u) |
+                                 (close ? MP_SMTP_SRV_CLOSE_ON_POISON : 0u);
+                size_t body, n = smuggle_build(k, in, &body, 1, 1, lmtp);
+                size_t bad = first_bad(in, n, body);
+                const char *log, *code, *after;
+                print_message("sequence %zu%s%s\n", k, lmtp ? " LMTP" : "",
+                              close ? " close-on-poison" : "");
+                log = run(flags, in, n, NULL);
+                /* 354 for the first DATA and the next transaction's; a
+                 * real end inside the sequence lets the "forged" DATA run
+                 * too; the close leaves only the first. */
+                assert_int_equal(count(log, "S: 354 "),
+                                 bad < n && close ? 1 : real_end(k) ? 3 : 2);
+                if (bad == n) {
+                    /* "\r\n. \r\n", "\r\n..\r\n": content, one clean message,
+                     * then the next; the flag changes nothing. */
+                    assert_null(strstr(log, "mail <evil@x>"));
+                    assert_non_null(strstr(log, "MAIL FROM:<evil@x>")); /* as body */
+                    assert_int_equal(count(log, "end MP_OK\n"), 2);
+                    assert_non_null(strstr(log, "S: 221 "));
+                    continue;
+                }
+                code = in[bad] == '\0' ? "MP_ERR_NUL"
+                       : in[bad] == '\r' ? "MP_ERR_BARE_CR"
+                                         : "MP_ERR_BARE_LF";
+                snprintf(want, sizeof(want), "error %s @%zu\nend %s\n%s%s", code, bad, code,
+                         POISON_550, lmtp ? POISON_550 : "");
+                after = strstr(log, want);
+                assert_non_null(after);
+                after += strlen(want);
+                assert_int_equal(count(log, "S: 550 5.6.0 "), lmtp ? 2 : 1);
+                if (real_end(k) && !close) {
+                    /* The real end inside the sequence ended the message:
+                     * the next line is a command. */
+                    assert_true(strncmp(after, "mail <evil@x>\n", 14) == 0);
+                    continue;
+                }
+                /* Nothing from the bad byte on reaches the host. */
+                assert_null(strstr(log, "forged"));
+                assert_null(strstr(log, "evil@x>\\r"));
+                if (close) {
+                    /* 550, then 421 and the end: nothing behind is run. */
+                    assert_string_equal(after, POISON_421 "closed\nstate 10\n");
+                    assert_null(strstr(log, "mail <evil@x>"));
+                    continue;
+                }
+                /* The session goes on at the real end: the pipelined next
+                 * transaction comes next and is delivered; the forged one
+                 * never ran. */
+                assert_null(strstr(log, "mail <evil@x>"));
+                assert_null(strstr(log, "rcpt <victim@d>"));
+                assert_true(strncmp(after, "mail <next@x>\nS: 250 2.1.0 Ok\nrcpt <c@d>\n", 40) ==
+                            0);
+                assert_non_null(strstr(after, "chunk body next\\r\\n\nend MP_OK\n"
+                                              "S: 250 2.6.0 Ok: queued\n"
+                                              "S: 221 2.0.0 mx.example.org Bye\nclosed\n"));
+            }
 }
 
 /* Without the real end of data the session is still reading the body:
@@ -312,6 +253,17 @@ static void test_smuggling_never_ends_early(void **st)
         assert_null(strstr(log, "mail <evil@x>"));
         assert_null(strstr(log, "S: 5"));
         assert_true(strstr(log, "state 4\n") != NULL); /* MP_SMTP_SS_DATA */
+        {
+            /* LMTP with the close flag: the same. */
+            char in2[512];
+            size_t b2, n2 = smuggle_build(k, in2, &b2, 0, 0, 1);
+            log = run(MP_SMTP_SRV_CLOSE_ON_POISON | MP_SMTP_SRV_LMTP, in2, n2, NULL);
+        }
+        assert_null(strstr(log, "end "));
+        assert_null(strstr(log, "mail <evil@x>"));
+        assert_null(strstr(log, "S: 5"));
+        assert_null(strstr(log, "S: 421"));
+        assert_true(strstr(log, "state 4\n") != NULL);
         log = run(MP_SMTP_SRV_NORMALIZE_LF, in, n, NULL);
         assert_null(strstr(log, "end "));
         assert_null(strstr(log, "mail <evil@x>"));
@@ -343,8 +295,13 @@ static void test_smuggling_normalize(void **st)
         assert_int_equal(count(log, "end "), 1);
         assert_null(strstr(log, "error MP_ERR_BARE_LF"));
         if (cr_or_nul) {
-            assert_non_null(strstr(log, "S: 550 5.6.0"));
-            assert_non_null(strstr(log, "closed\nstate 10\n"));
+            /* Refused at the real end; the QUIT behind it is answered, or
+             * with the flag a 421 closes first. */
+            assert_non_null(strstr(log, POISON_550 "S: 221 2.0.0 mx.example.org Bye\nclosed\n"));
+            assert_null(strstr(log, "forged"));
+            log = run(MP_SMTP_SRV_NORMALIZE_LF | MP_SMTP_SRV_CLOSE_ON_POISON, in, n, NULL);
+            assert_non_null(strstr(log, POISON_550 POISON_421 "closed\nstate 10\n"));
+            assert_null(strstr(log, "mail <evil@x>"));
             assert_null(strstr(log, "forged"));
         } else {
             assert_non_null(strstr(log, "end MP_OK\nS: 250 2.6.0 Ok: queued\n"
