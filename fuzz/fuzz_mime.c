@@ -227,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (a.m.nparts < 1 || a.m.nparts > cap)
         abort();
     if (a.st != MP_OK && a.st != MP_ERR_MIME_DEPTH && a.st != MP_ERR_MIME_PARTS &&
-        a.st != MP_ERR_MIME_VALUES)
+        a.st != MP_ERR_MIME_VALUES && a.st != MP_ERR_MIME_PARAMS)
         abort();
     for (i = 0; i < a.m.nparts; i++) {
         const mp_mime_part *pt = &a.m.parts[i];

@@ -233,6 +233,19 @@
 #ifndef MP_MIME_MAX_PARTS
 #define MP_MIME_MAX_PARTS 10000u
 #endif
+/* RFC 2231 continuation segments (name*0, name*1, ...) merged in one
+ * Content-Type or Content-Disposition field; the merge is quadratic in them.
+ * Real filenames take a few dozen.  Beyond: MP_ERR_MIME_PARAMS, the rest
+ * are left out. */
+#ifndef MP_MIME_MAX_SEGMENTS
+#define MP_MIME_MAX_SEGMENTS 128u
+#endif
+/* Longest header field name the HEADER.FIELDS filter compares (RFC 5322
+ * sets none; §2.1.1 wants lines of 78): a longer name in the header is in
+ * no list, a longer name in a list matches nothing.  Sizes the filter. */
+#ifndef MP_MIME_MAX_FIELD_NAME
+#define MP_MIME_MAX_FIELD_NAME 76u
+#endif
 
 /* ---- SASL --------------------------------------------------------------- */
 /* Largest decoded SASL message handled by a mechanism (authzid + authcid +
@@ -318,6 +331,12 @@
 #endif
 #if MP_ENABLE_IMAP && MP_ENABLE_MIME && MP_MIME_MAX_DEPTH + 4u > MP_IMAP_MAX_DEPTH
 #error "MP_MIME_MAX_DEPTH + 4 above MP_IMAP_MAX_DEPTH: BODYSTRUCTURE would not parse back"
+#endif
+#if MP_MIME_MAX_SEGMENTS < 1u || MP_MIME_MAX_SEGMENTS > 65535u
+#error "MP_MIME_MAX_SEGMENTS outside 1..65535"
+#endif
+#if MP_MIME_MAX_FIELD_NAME < 16u || MP_MIME_MAX_FIELD_NAME > 250u
+#error "MP_MIME_MAX_FIELD_NAME outside 16..250 (the filter keeps its length in a byte)"
 #endif
 #if MP_MIME_MAX_PARTS < 1u || MP_MIME_MAX_PARTS > 16777215u
 #error "MP_MIME_MAX_PARTS outside 1..16777215"

@@ -82,7 +82,8 @@ extern "C" {
 #define MP_STATUS_TABLE_MIME(X)                                               \
     X(MP_ERR_MIME_DEPTH, 112, "MIME parts nested deeper than MP_MIME_MAX_DEPTH") \
     X(MP_ERR_MIME_PARTS, 113, "more MIME parts than the part array holds")    \
-    X(MP_ERR_MIME_VALUES, 114, "MIME header values beyond the value buffer")
+    X(MP_ERR_MIME_VALUES, 114, "MIME header values beyond the value buffer") \
+    X(MP_ERR_MIME_PARAMS, 115, "more RFC 2231 parameter segments than MP_MIME_MAX_SEGMENTS")
 
 /* SMTP server side and codec commands: 128..143. */
 #define MP_STATUS_TABLE_SMTP_SERVER(X)                                        \

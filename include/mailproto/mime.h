@@ -243,7 +243,9 @@ mp_status mp_mime_feed(mp_mime_parser *p, const char *in, size_t len);
  *  - MP_ERR_MIME_PARTS: the part array is full: later boundary lines are
  *    content of the innermost part, later message/rfc822 parts truncated;
  *  - MP_ERR_MIME_VALUES: a header field value did not fit in the value
- *    buffer and is NIL (a Content-Type so lost makes the part text/plain).
+ *    buffer and is NIL (a Content-Type so lost makes the part text/plain);
+ *  - MP_ERR_MIME_PARAMS: a field had more RFC 2231 segments than
+ *    MP_MIME_MAX_SEGMENTS; the parameter holds the first ones.
  * MP_ERR_STATE when called twice.
  */
 mp_status mp_mime_finish(mp_mime_parser *p, mp_mime_msg *out);
@@ -387,14 +389,9 @@ void mp_mime_wire_init(mp_mime_wire *w, unsigned flags);
 mp_status mp_mime_wire_next(mp_mime_wire *w, const char *in, size_t len, size_t *used,
                             mp_slice *chunk);
 
-/* Longest field name mp_mime_hdr_filter compares (longer names in the
- * header never match, longer names in the list are never found). */
-#ifndef MP_MIME_MAX_FIELD_NAME
-#define MP_MIME_MAX_FIELD_NAME 76u
-#endif
-
 /*
- * HEADER.FIELDS / HEADER.FIELDS.NOT (RFC 9051 §6.4.5): the header fields
+ * HEADER.FIELDS / HEADER.FIELDS.NOT (RFC 9051 §6.4.5), names compared up
+ * to MP_MIME_MAX_FIELD_NAME bytes (config.h): the header fields
  * (with their continuation lines) whose name is / is not in the list, in
  * the header's order, CRLF line ends, then the blank line when the header
  * has one (a message without body and blank line has none, §6.4.5).  Feed it the

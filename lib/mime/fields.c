@@ -76,7 +76,7 @@ static int value(mp_mime_lex_ *x, mp_mime_buf_ *o)
  * -1 malformed (the caller skips to the next ";"). */
 static int param(mp_mime_lex_ *x, const char *v, const char **key, size_t *klen, size_t *voff)
 {
-    mp_mime_buf_ sink = { NULL, 0, 0, 0 };
+    mp_mime_buf_ sink = { NULL, 0, 0, 0, 0 };
     int r;
     if (x->p >= x->end)
         return 0;
@@ -185,10 +185,6 @@ static int seg_less(const char *v, const seg *a, const seg *b)
     return a->idx < b->idx;
 }
 
-/* Segments of continued parameters taken in one field (the merge is
- * quadratic in them); further ones are dropped. */
-#define MAX_SEGS 128u
-
 static void put_index_key(mp_mime_buf_ *o, const char *v, const seg *s)
 {
     char num[12];
@@ -238,7 +234,9 @@ static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
             mark = mp_mime_pk_open_(o);
             value_at(v, n, voff, 0, o);
             mp_mime_pk_close_(o, mark);
-        } else if (nseg < MAX_SEGS) {
+        } else if (nseg == MP_MIME_MAX_SEGMENTS) {
+            o->cut = 1; /* the merge is quadratic: no more */
+        } else {
             seg s;
             if (o->over || o->cap - o->len < sizeof(seg)) {
                 o->over = 1;
@@ -253,7 +251,7 @@ static void params(mp_mime_lex_ *x, const char *v, size_t n, mp_mime_buf_ *o)
             seg_set(top, nseg++, &s);
         }
     }
-    for (i = 1; i < nseg; i++) { /* insertion sort, at most MAX_SEGS */
+    for (i = 1; i < nseg; i++) { /* insertion sort, at most MP_MIME_MAX_SEGMENTS */
         seg s, t;
         seg_get(top, i, &s);
         for (j = i; j > 0; j--) {

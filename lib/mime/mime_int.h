@@ -32,6 +32,7 @@ typedef struct mp_mime_buf_ {
     size_t len;
     size_t cap;
     int over;
+    int cut; /* RFC 2231 segments were left out (MP_MIME_MAX_SEGMENTS) */
 } mp_mime_buf_;
 
 void mp_mime_put_(mp_mime_buf_ *o, const void *p, size_t n);

@@ -66,9 +66,10 @@ static const struct {
 static void limit(mp_mime_parser *p, mp_status code, uint64_t at)
 {
     if (p->err.code == MP_OK)
-        mp_error_set(&p->err, code, at, code == MP_ERR_MIME_DEPTH ? "MP_MIME_MAX_DEPTH"
-                                        : code == MP_ERR_MIME_PARTS ? "MP_MIME_MAX_PARTS"
-                                                                    : "value buffer");
+        mp_error_set(&p->err, code, at, code == MP_ERR_MIME_DEPTH    ? "MP_MIME_MAX_DEPTH"
+                                        : code == MP_ERR_MIME_PARTS  ? "MP_MIME_MAX_PARTS"
+                                        : code == MP_ERR_MIME_PARAMS ? "MP_MIME_MAX_SEGMENTS"
+                                                                     : "value buffer");
 }
 
 static mp_mime_frame_ *top(mp_mime_parser *p) { return &p->stack[p->sp - 1]; }
@@ -303,6 +304,8 @@ static void finish_field(mp_mime_parser *p)
     if (t.cap > p->vcap - p->vlen)
         t.cap = p->vcap - p->vlen; /* (then the list does not fit: dropped) */
     t.over = 0;
+    t.cut = 0;
+    o.cut = 0;
     o.b = p->vb;
     o.len = (size_t)p->vlen + t.cap;
     o.cap = p->vcap;
@@ -330,6 +333,8 @@ static void finish_field(mp_mime_parser *p)
         limit(p, MP_ERR_MIME_VALUES, p->field_at);
         ok = 0;
     }
+    if (o.cut)
+        limit(p, MP_ERR_MIME_PARAMS, p->field_at);
     r.off = p->raw_off;
     r.len = (uint32_t)(o.len - k);
     if (!ok) {

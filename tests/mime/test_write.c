@@ -300,6 +300,7 @@ static void test_calls(void **state)
     assert_string_equal(mp_status_name(MP_ERR_MIME_DEPTH), "MP_ERR_MIME_DEPTH");
     assert_string_equal(mp_status_name(MP_ERR_MIME_PARTS), "MP_ERR_MIME_PARTS");
     assert_string_equal(mp_status_name(MP_ERR_MIME_VALUES), "MP_ERR_MIME_VALUES");
+    assert_string_equal(mp_status_name(MP_ERR_MIME_PARAMS), "MP_ERR_MIME_PARAMS");
     /* an empty structure (nothing parsed) still writes valid items */
     m.nparts = 0;
     assert_string_equal(item(&m, MP_MIME_ITEM_ENVELOPE, 0),
