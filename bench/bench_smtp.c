@@ -74,6 +74,13 @@ typedef struct txset {
     size_t session_len;
     char client_in[1u << 20];                     /* replies for the client */
     size_t client_in_len;
+    /* Offsets in client_in where a reply ends.  A reply counts only for a
+     * command already sent (docs/architecture.md §3): the client host sends
+     * its output there before it reads on, as it would if the server had
+     * sent each reply on its own (and under PIPELINING a reply may free the
+     * queue for a command the next reply answers). */
+    size_t waits[MAX_TXN * (MAX_RCPT_TXN + 3u) + 3u];
+    size_t nwaits;
     txn txns[MAX_TXN];
     size_t ntxn;
     mp_smtp_client_rcpt rcpts[MAX_TXN * MAX_RCPT_TXN];
@@ -242,7 +249,7 @@ static size_t txn_replies(char *dst, size_t at, size_t cap, unsigned id, size_t 
  * 4 KiB..1 MiB until BODY_TOTAL. */
 static void make_set(txset *x, size_t n_small)
 {
-    size_t i;
+    size_t i, line;
     body_lines = body_dot_lines = 0;
     x->session_len = put(x->session_in, 0, sizeof(x->session_in), "EHLO client.example.org\r\n");
     x->client_in_len = put(x->client_in, 0, sizeof(x->client_in),
@@ -267,6 +274,7 @@ static void make_set(txset *x, size_t n_small)
                                x->content + t->body_off, t->body_len);
         x->client_in_len = txn_replies(x->client_in, x->client_in_len, sizeof(x->client_in),
                                        t->id, t->nrcpt, 0);
+
         /* the client's envelope for the same transaction */
         memset(e, 0, sizeof(*e));
         e->from.ptr = x->pool + x->pool_len;
@@ -289,6 +297,14 @@ static void make_set(txset *x, size_t n_small)
     x->session_len = put(x->session_in, x->session_len, sizeof(x->session_in), "QUIT\r\n");
     x->client_in_len = put(x->client_in, x->client_in_len, sizeof(x->client_in),
                            "221 2.0.0 Bye\r\n");
+    x->nwaits = 0;
+    for (i = 0, line = 0; i < x->client_in_len; i++) {
+        if (x->client_in[i] != '\n')
+            continue;
+        if (x->client_in[line + 3] != '-') /* "NNN ...": the reply's last line */
+            x->waits[x->nwaits++] = i + 1;
+        line = i + 1;
+    }
     x->body_lines = body_lines;
     x->body_dot_lines = body_dot_lines;
 }
@@ -531,11 +547,12 @@ static int cl_event(void *user, const mp_smtp_client_event *ev)
 }
 
 static size_t cl_sent;
+/* Send everything: output_done() may write the pipelined commands that
+ * did not fit yet, and those go before the host reads again. */
 static void cl_drain(void)
 {
     size_t olen;
-    mp_smtp_client_output(&cl, &olen);
-    if (olen > 0) {
+    while (mp_smtp_client_output(&cl, &olen), olen > 0) {
         cl_sent += olen;
         if (mp_smtp_client_output_done(&cl, olen) != MP_OK)
             abort();
@@ -570,7 +587,7 @@ static void run_client(txset *x, size_t piece)
     mp_smtp_client_config cfg;
     cl_host h;
     const char *p = x->client_in;
-    size_t n = x->client_in_len;
+    size_t n = x->client_in_len, w = 0;
     mp_status st;
     memset(&cfg, 0, sizeof(cfg));
     memset(&h, 0, sizeof(h));
@@ -582,7 +599,13 @@ static void run_client(txset *x, size_t piece)
     if (st != MP_OK)
         fail("client init", st);
     while (n > 0) {
-        size_t k = piece_of(piece, n), used;
+        size_t k = piece_of(piece, n), used, at = (size_t)(p - x->client_in);
+        /* A reply counts only for a command already sent: never read past
+         * a point where the server waits for the client. */
+        while (w < x->nwaits && x->waits[w] <= at)
+            w++;
+        if (w < x->nwaits && x->waits[w] - at < k)
+            k = x->waits[w] - at;
         st = mp_smtp_client_feed(&cl, p, k, &used);
         p += used;
         n -= used;

@@ -860,9 +860,12 @@ static void accept_all(int lfd)
             if (conns[i].fd < 0)
                 break;
         if (i == G.max_conns || set_nonblock(fd) != 0) {
-            /* RFC 5321 §3.8: 421 when the server cannot take the session. */
+            /* RFC 5321 §3.8: 421 when the server cannot take the session.
+             * An implicit-TLS port speaks nothing but TLS, and there is no
+             * session memory left to speak it: close without a word (a
+             * plaintext 421 would be a broken TLS record to the client). */
             static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
-            if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
+            if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
                 /* nothing more to do */
             }
             close(fd);
@@ -871,6 +874,36 @@ static void accept_all(int lfd)
         if (conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0)
             conn_free(&conns[i]);
     }
+}
+
+/* Send what every connection still owes (its 421, close_notify) until
+ * all are done or `deadline` passes; then close them. */
+static void shutdown_drain(time_t deadline)
+{
+    struct pollfd pfd[MAX_CONNS_LIMIT];
+    unsigned i;
+    for (;;) {
+        nfds_t n = 0;
+        for (i = 0; i < G.max_conns; i++) {
+            conn *c = &conns[i];
+            if (c->fd < 0)
+                continue;
+            if (conn_service(c) != 0) {
+                conn_free(c); /* all said */
+                continue;
+            }
+            pfd[n].fd = c->fd;
+            pfd[n].events = POLLOUT;
+            n++;
+        }
+        if (n == 0 || time(NULL) >= deadline)
+            break;
+        if (poll(pfd, n, 100) < 0 && errno != EINTR)
+            break;
+    }
+    for (i = 0; i < G.max_conns; i++)
+        if (conns[i].fd >= 0)
+            conn_free(&conns[i]);
 }
 
 static int parse_args(int argc, char **argv)
@@ -955,7 +988,7 @@ int main(int argc, char **argv)
 {
     struct pollfd pfd[MAX_CONNS_LIMIT + 1];
     struct sigaction sa;
-    int lfd;
+    int lfd, status = 0;
     unsigned i;
 
     if (parse_args(argc, argv) != 0)
@@ -1065,7 +1098,9 @@ int main(int argc, char **argv)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return die("poll failed", strerror(errno));
+            /* Leave as on SIGTERM: every client still gets its 421. */
+            status = die("poll failed", strerror(errno));
+            break;
         }
         if (pfd[0].revents & POLLIN)
             accept_all(lfd);
@@ -1083,19 +1118,21 @@ int main(int argc, char **argv)
                 conn_free(c);
         }
     }
-    /* SIGTERM / SIGINT: tell every client (421) and leave. */
+    /* SIGTERM / SIGINT (or a failed poll): tell every client (421), close
+     * its TLS with close_notify, and leave; a client that does not read
+     * gets 2 s. */
     for (i = 0; i < G.max_conns; i++) {
         conn *c = &conns[i];
         if (c->fd < 0)
             continue;
         mp_smtp_server_shutdown(&c->s, NULL);
-        conn_flush(c);
-        conn_free(c);
+        c->closing = 1;
     }
+    shutdown_drain(time(NULL) + 2);
     close(lfd);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.tls_ready)
         mp_tls_config_free(&G.tls);
 #endif
-    return 0;
+    return status;
 }

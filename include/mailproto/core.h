@@ -549,6 +549,33 @@ mp_status mp_dot_encoder_update(mp_dot_encoder *e, const char *in, size_t len, s
  * Whole or nothing (MP_ERR_NO_SPACE). */
 mp_status mp_dot_encoder_finish(mp_dot_encoder *e, mp_outbuf *out);
 
+/* ======================================================================= */
+/* IP address literals                                                     */
+/* ======================================================================= */
+
+/* mp_ip_parse() flags. */
+enum {
+    /* The SMTP address-literal dialect (RFC 5321 §4.1.3): IPv4 parts may
+     * have leading zeros ("010" is ten, Snum = 1*3DIGIT), and "::" stands
+     * for at least two zero groups (IPv6-comp).  Without it the text is
+     * RFC 4291 §2.2 with inet_pton()'s IPv4 form: a leading zero is
+     * refused, since inet_aton() and so getaddrinfo() read "010" as octal
+     * (a name that connects to one address and would be checked as
+     * another). */
+    MP_IP_SMTP_LITERAL = 1u << 0
+};
+
+/*
+ * The IP address written as the text p[0..n): IPv4 dotted decimal (four
+ * parts 0..255) or IPv6 (RFC 4291 §2.2: eight groups of 1-4 hex digits,
+ * "::" for zero groups, an IPv4 tail), nothing around it (no brackets, no
+ * zone "%eth0", no space).  Writes the address in network byte order to
+ * out[0..4) or out[0..16) and returns 4 or 16; returns 0 when the text is
+ * not such an address (out then holds nothing useful).  `flags`:
+ * MP_IP_SMTP_LITERAL.  Never reads beyond p[n-1].
+ */
+size_t mp_ip_parse(const char *p, size_t n, unsigned flags, uint8_t out[16]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@ usage: server_python.py /path/to/mailproto-smtpd [CASE...]
 """
 
 import os
+import signal
 import smtplib
 import socket
 import ssl
@@ -428,6 +429,29 @@ class Raw:
     def close(self):
         self.sock.close()
 
+    def tls(self):
+        """Start TLS (after STARTTLS, or at once for implicit TLS)."""
+        self.sock = strict_tls().wrap_socket(self.sock, suppress_ragged_eofs=False)
+        self.buf = b''
+
+    def cmd(self, line, code):
+        """Send a command line; its reply must have the code."""
+        self.sock.sendall(line + b'\r\n')
+        r = self.reply()
+        expect(r and r[0][:3] == code, '%r answered %r, expected %r' % (line, r, code))
+        return r
+
+    def end(self):
+        """Under TLS: how the server ended the connection after its last
+        reply ('close_notify', or what it did instead)."""
+        try:
+            d = self.sock.recv(4096)
+        except ssl.SSLEOFError:
+            return 'no close_notify'
+        except ssl.SSLError as e:
+            return 'no close_notify' if 'EOF' in str(e).upper() else 'TLS error %s' % e
+        return 'close_notify' if d == b'' else 'more bytes %r' % d
+
 
 def case_http_verb(run, prog):
     """An HTTP request on the SMTP port (cross-protocol attack): the server
@@ -581,6 +605,76 @@ def case_smuggling_close(run, prog):
         raw.close()
     time.sleep(0.3)
     expect(maildir_files(srv.box) == [], 'stored: %r' % maildir_files(srv.box))
+    srv.alive()
+
+
+# ------------------------------------------------------------ how TLS sessions end
+# Issue 13 item 4: the server closes a TLS connection with close_notify,
+# after QUIT and when it shuts down; a client that reads on after the last
+# reply sees a clean end (b''), not a TCP close without it (SSLEOFError).
+
+def strict_tls():
+    """A client context that reports a TCP close without close_notify
+    (Python ignores it by default)."""
+    ctx = insecure()
+    ctx.options &= ~getattr(ssl, 'OP_IGNORE_UNEXPECTED_EOF', 0)
+    return ctx
+
+
+def tls_session(srv, implicit=False):
+    c = Raw(srv.port)
+    if implicit:
+        c.tls()
+    r = c.reply()
+    expect(r and r[0][:3] == b'220', 'no greeting: %r' % r)
+    if not implicit:
+        c.cmd(b'EHLO client.interop.test', b'250')
+        c.cmd(b'STARTTLS', b'220')
+        c.tls()
+    c.cmd(b'EHLO client.interop.test', b'250')
+    return c
+
+
+def case_tls_quit_close_notify(run, prog):
+    """QUIT under STARTTLS and under implicit TLS: 221, then close_notify;
+    a client that closes TLS without QUIT gets close_notify back."""
+    for implicit in (False, True):
+        srv = Smtpd(run, prog, tls=not implicit, implicit_tls=implicit)
+        c = tls_session(srv, implicit)
+        c.cmd(b'QUIT', b'221')
+        how = c.end()
+        expect(how == 'close_notify', 'after 221 (implicit=%s): %s' % (implicit, how))
+        srv.alive()
+    c = tls_session(srv, implicit=True)
+    try:
+        c.sock.unwrap()  # sends close_notify, waits for the server's
+    except (ssl.SSLError, OSError) as e:
+        raise Fail('no close_notify in answer to the client\'s: %r' % e)
+    srv.alive()
+
+
+def case_tls_shutdown_close_notify(run, prog):
+    """SIGTERM with a TLS session open: 421, then close_notify (before the
+    fix the server closed the socket under the client's TLS)."""
+    srv = Smtpd(run, prog, tls=True)
+    c = tls_session(srv)
+    srv.proc.send_signal(signal.SIGTERM)
+    r = c.reply()
+    expect(r and r[0].startswith(b'421 '), 'no 421 at shutdown: %r' % r)
+    how = c.end()
+    expect(how == 'close_notify', 'after the 421: %s' % how)
+    expect(srv.proc.wait(10) == 0, 'mailproto-smtpd exited with %s' % srv.proc.returncode)
+
+
+def case_implicit_tls_busy(run, prog):
+    """--implicit-tls with every slot taken: the extra connection is closed
+    without a plaintext 421 (bytes that are no TLS record on a TLS port)."""
+    srv = Smtpd(run, prog, implicit_tls=True, extra=['--max-conns', '1'])
+    first = tls_session(srv, implicit=True)
+    extra = socket.create_connection(('127.0.0.1', srv.port), timeout=TIMEOUT)
+    got = extra.recv(4096)
+    expect(got == b'', 'the extra connection got %r' % got)
+    first.cmd(b'QUIT', b'221')
     srv.alive()
 
 
