@@ -17,7 +17,9 @@
  *    set of 300 such transactions with 4 KiB bodies weighs the commands
  *    and replies more ("server/client 4K bodies").
  *  - the same transactions' commands without bodies, repeated with new
- *    addresses: the command parser (line framer + mp_smtp_cmd_parse).
+ *    addresses: the command parser (line framer + mp_smtp_cmd_parse);
+ *    and their RCPT lines alone, plain and with NOTIFY and ORCPT, for the
+ *    cost per RCPT line.
  *  - reply streams: greeting, a multi-line EHLO reply, per transaction
  *    250 MAIL, 250 per RCPT (some 550 multi-line rejections), 354, 250
  *    queued, 221: the reply parser.
@@ -47,6 +49,7 @@
 
 #define BODY_TOTAL (6u << 20)  /* unstuffed body bytes over all transactions */
 #define CMD_TOTAL (2u << 20)   /* command-only stream */
+#define RCPT_TOTAL (1u << 20)  /* RCPT lines alone */
 #define REPLY_TOTAL (2u << 20) /* reply-only stream */
 #define MAX_TXN 400u
 #define SMALL_TXN 300u
@@ -56,7 +59,10 @@
 /* ---- generated corpora ---------------------------------------------------- */
 
 static char cmds[CMD_TOTAL + 8192];                  /* commands only */
-static size_t cmds_len;
+static size_t cmds_len, cmds_lines;
+/* RCPT lines alone: plain, and with NOTIFY and ORCPT (RFC 3461) */
+static char rcpt_plain[RCPT_TOTAL + 8192], rcpt_dsn[RCPT_TOTAL + 8192];
+static size_t rcpt_plain_len, rcpt_plain_lines, rcpt_dsn_len, rcpt_dsn_lines;
 static char replies[REPLY_TOTAL + 8192];             /* reply parser input */
 static size_t replies_len;
 
@@ -328,6 +334,23 @@ static void make_corpora(void)
             cmds_len = put(cmds, cmds_len, sizeof(cmds), "QUIT\r\n");
     }
 
+    for (i = 0; i < cmds_len; i++)
+        cmds_lines += cmds[i] == '\n';
+
+    /* RCPT lines alone, of both shapes the transactions have */
+    for (i = 0; rcpt_plain_len < RCPT_TOTAL || rcpt_dsn_len < RCPT_TOTAL; i++) {
+        unsigned id = 5000u + (unsigned)i / MAX_RCPT_TXN, r = (unsigned)i % MAX_RCPT_TXN;
+        if (r % 4u != 3u && rcpt_plain_len < RCPT_TOTAL) {
+            rcpt_plain_len += (size_t)cmd_rcpt(rcpt_plain + rcpt_plain_len,
+                                               sizeof(rcpt_plain) - rcpt_plain_len, id, r);
+            rcpt_plain_lines++;
+        } else if (r % 4u == 3u && rcpt_dsn_len < RCPT_TOTAL) {
+            rcpt_dsn_len += (size_t)cmd_rcpt(rcpt_dsn + rcpt_dsn_len,
+                                             sizeof(rcpt_dsn) - rcpt_dsn_len, id, r);
+            rcpt_dsn_lines++;
+        }
+    }
+
     /* replies alone: sessions of 20 transactions, some recipients refused */
     for (i = 0; replies_len < REPLY_TOTAL; i++) {
         if (i % 20u == 0) {
@@ -350,12 +373,11 @@ static void fail(const char *what, mp_status st)
 
 /* ---- command parser: line framer + mp_smtp_cmd_parse ---------------------- */
 
-static void run_cmd_parse(size_t piece)
+static void run_cmd_parse(const char *p, size_t n, size_t piece)
 {
     static char buf[MP_SMTP_SERVER_LINE_BUF];
     mp_line_framer f;
-    const char *p = cmds;
-    size_t n = cmds_len, ok = 0, rcpt = 0;
+    size_t ok = 0, rcpt = 0;
     if (mp_line_framer_init(&f, buf, sizeof(buf), MP_SMTP_MAX_COMMAND_LINE, 0) != MP_OK)
         abort();
     while (n > 0) {
@@ -378,9 +400,11 @@ static void run_cmd_parse(size_t piece)
     }
     sink = ok + rcpt;
 }
-static void pass_cmd_whole(void) { run_cmd_parse(0); }
-static void pass_cmd_64(void) { run_cmd_parse(64); }
-static void pass_cmd_1(void) { run_cmd_parse(1); }
+static void pass_cmd_whole(void) { run_cmd_parse(cmds, cmds_len, 0); }
+static void pass_cmd_64(void) { run_cmd_parse(cmds, cmds_len, 64); }
+static void pass_cmd_1(void) { run_cmd_parse(cmds, cmds_len, 1); }
+static void pass_rcpt_plain(void) { run_cmd_parse(rcpt_plain, rcpt_plain_len, 0); }
+static void pass_rcpt_dsn(void) { run_cmd_parse(rcpt_dsn, rcpt_dsn_len, 0); }
 
 /* ---- server session ---------------------------------------------------------- */
 
@@ -677,17 +701,26 @@ int main(int argc, char **argv)
     printf("corpus: %zu transactions (1..%u RCPT, bodies 4 KiB..1 MiB, %zu body bytes in "
            "%zu lines, %zu starting with '.'): server input %zu bytes, client %zu reply bytes + "
            "%zu body bytes; %zu transactions with 4 KiB bodies: server input %zu bytes, client "
-           "%zu + %zu; %zu bytes of commands alone; %zu bytes of replies alone\n",
+           "%zu + %zu; %zu bytes of commands alone in %zu lines; RCPT lines alone: %zu bytes in %zu "
+           "lines plain, %zu in %zu with NOTIFY and ORCPT; %zu bytes of replies alone\n",
            mixed.ntxn, MAX_RCPT_TXN, mixed.content_len, mixed.body_lines, mixed.body_dot_lines,
            mixed.session_len, mixed.client_in_len, mixed.content_len, small.ntxn,
-           small.session_len, small.client_in_len, small.content_len, cmds_len, replies_len);
+           small.session_len, small.client_in_len, small.content_len, cmds_len, cmds_lines,
+           rcpt_plain_len, rcpt_plain_lines, rcpt_dsn_len, rcpt_dsn_lines, replies_len);
     if (!once)
         printf("best of %d runs (%d for 1-byte feeding); MB/s of input; memchr('\\n') over "
                "the same bytes is the ceiling\n",
                runs, runs / 4 > 3 ? runs / 4 : 3);
+    bench_lines = cmds_lines;
     measure("cmd parser, whole", pass_cmd_whole, 0, cmds, cmds_len, NULL, 0, once);
+    bench_lines = cmds_lines;
     measure("cmd parser, 64-byte", pass_cmd_64, 0, cmds, cmds_len, NULL, 0, once);
+    bench_lines = cmds_lines;
     measure("cmd parser, 1-byte", pass_cmd_1, 1, cmds, cmds_len, NULL, 0, once);
+    bench_lines = rcpt_plain_lines;
+    measure("cmd parser, RCPT plain", pass_rcpt_plain, 0, rcpt_plain, rcpt_plain_len, NULL, 0, once);
+    bench_lines = rcpt_dsn_lines;
+    measure("cmd parser, RCPT + DSN", pass_rcpt_dsn, 0, rcpt_dsn, rcpt_dsn_len, NULL, 0, once);
     measure("server session, whole", pass_server_whole, 0, mixed.session_in, mixed.session_len, NULL, 0,
             once);
     measure("server session, 64-byte", pass_server_64, 0, mixed.session_in, mixed.session_len, NULL, 0,

@@ -6,6 +6,9 @@
  *   mailproto-dump --proto P --side server|client  protocol P as that side
  *                                                reads it (smtp, pop3, imap,
  *                                                when built in)
+ *   mailproto-dump --proto mime --side parts|fetch  one message's structure,
+ *                                                or the FETCH items a server
+ *                                                writes for it (dump_mime.c)
  *
  * Output format (stable): "line <bytes>" with \r \n \\ and \xHH escapes,
  * "error <MP_STATUS_NAME> @<stream offset>", and a final "end pending=N".
@@ -120,6 +123,9 @@ static const struct {
 #endif
 #ifdef MP_DUMP_HAVE_IMAP
     {"imap", dump_imap},
+#endif
+#ifdef MP_DUMP_HAVE_MIME
+    {"mime", dump_mime},
 #endif
     {NULL, NULL}};
 

@@ -17,6 +17,7 @@ int dump_smtp(const char *side, FILE *in);  /* side: server | client */
 int dump_smtp_client(FILE *in);
 int dump_pop3(const char *side, FILE *in);  /* side: server | client */
 int dump_imap(const char *side, FILE *in);  /* side: server | client */
+int dump_mime(const char *side, FILE *in);  /* side: parts | fetch */
 /* The client side of dump_pop3, in dump_pop3_client.c. */
 int dump_pop3_client(FILE *in);
 /* How many bytes a mode reads next (at most cap): cap, or a pseudo-random

@@ -34,6 +34,11 @@
 #ifndef MP_ENABLE_SASL
 #define MP_ENABLE_SASL 1
 #endif
+/* The message-structure parser (mime.h): what an IMAP server needs to
+ * answer FETCH ENVELOPE / BODYSTRUCTURE / BODY[section]. */
+#ifndef MP_ENABLE_MIME
+#define MP_ENABLE_MIME 1
+#endif
 /* The built-in software crypto provider (MD5, SHA-1, SHA-256, HMAC, PBKDF2).
  * A firmware image that has hardware crypto may drop it and supply its own
  * provider (crypto.h). */
@@ -219,6 +224,35 @@
 #define MP_IMAP_MAX_SECTION 512u
 #endif
 
+/* ---- Message structure (mime.h) ---------------------------------------- */
+/* Deepest part of a message (the message itself is depth 0; each multipart
+ * part and each message inside message/rfc822 is one deeper).  Sizes the
+ * parser's stack (16 bytes a level).  RFC 2046 sets no bound; real mail
+ * nests a few levels, forwarded chains a dozen.  The default keeps a
+ * BODYSTRUCTURE within the IMAP parsers' MP_IMAP_MAX_DEPTH (a part at depth
+ * d is written d + 4 parentheses deep, its envelope's addresses included). */
+#ifndef MP_MIME_MAX_DEPTH
+#define MP_MIME_MAX_DEPTH 32u
+#endif
+/* Most part records one message may have (the host's array may be
+ * smaller; Dovecot's default is the same 10000). */
+#ifndef MP_MIME_MAX_PARTS
+#define MP_MIME_MAX_PARTS 10000u
+#endif
+/* RFC 2231 continuation segments (name*0, name*1, ...) merged in one
+ * Content-Type or Content-Disposition field; the merge is quadratic in them.
+ * Real filenames take a few dozen.  Beyond: MP_ERR_MIME_PARAMS, the rest
+ * are left out. */
+#ifndef MP_MIME_MAX_SEGMENTS
+#define MP_MIME_MAX_SEGMENTS 128u
+#endif
+/* Longest header field name the HEADER.FIELDS filter compares (RFC 5322
+ * sets none; §2.1.1 wants lines of 78): a longer name in the header is in
+ * no list, a longer name in a list matches nothing.  Sizes the filter. */
+#ifndef MP_MIME_MAX_FIELD_NAME
+#define MP_MIME_MAX_FIELD_NAME 76u
+#endif
+
 /* ---- SASL --------------------------------------------------------------- */
 /* Largest decoded SASL message handled by a mechanism (authzid + authcid +
  * password for PLAIN is 3 x 255 + 2; SCRAM client-final with proof fits).
@@ -300,6 +334,21 @@
 #endif
 #if MP_IMAP_MAX_DEPTH < 8u || MP_IMAP_MAX_DEPTH > 4096u
 #error "MP_IMAP_MAX_DEPTH outside 8..4096 (BODYSTRUCTURE needs 8; parser stacks hold it)"
+#endif
+#if MP_MIME_MAX_DEPTH < 1u || MP_MIME_MAX_DEPTH > 4096u
+#error "MP_MIME_MAX_DEPTH outside 1..4096"
+#endif
+#if MP_ENABLE_IMAP && MP_ENABLE_MIME && MP_MIME_MAX_DEPTH + 4u > MP_IMAP_MAX_DEPTH
+#error "MP_MIME_MAX_DEPTH + 4 above MP_IMAP_MAX_DEPTH: BODYSTRUCTURE would not parse back"
+#endif
+#if MP_MIME_MAX_SEGMENTS < 1u || MP_MIME_MAX_SEGMENTS > 65535u
+#error "MP_MIME_MAX_SEGMENTS outside 1..65535"
+#endif
+#if MP_MIME_MAX_FIELD_NAME < 16u || MP_MIME_MAX_FIELD_NAME > 250u
+#error "MP_MIME_MAX_FIELD_NAME outside 16..250 (the filter keeps its length in a byte)"
+#endif
+#if MP_MIME_MAX_PARTS < 1u || MP_MIME_MAX_PARTS > 16777215u
+#error "MP_MIME_MAX_PARTS outside 1..16777215"
 #endif
 #if MP_IMAP_MAX_QUOTED < 64u || MP_IMAP_MAX_ATOM < 64u
 #error "MP_IMAP_MAX_QUOTED and MP_IMAP_MAX_ATOM must be at least 64"

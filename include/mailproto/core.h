@@ -27,7 +27,8 @@ extern "C" {
 
 /*
  * One table for the whole library: name, value, text.  Values below 16 are
- * not errors.  Ranges: 16..127 core, SASL and crypto; 128..159 SMTP;
+ * not errors.  Ranges: 16..111 core, SASL and crypto; 112..127 message
+ * structure (mime.h); 128..159 SMTP;
  * 160..191 POP3; 192..255 IMAP.  Values never change once released.
  */
 #define MP_STATUS_TABLE(X)                                                    \
@@ -69,11 +70,20 @@ extern "C" {
     X(MP_ERR_SASL_NONCE, 103, "SCRAM nonce malformed or not extending ours")  \
     X(MP_ERR_SASL_ITERATIONS, 104, "SCRAM iteration count out of range")      \
     X(MP_ERR_SASL_CHANNEL_BINDING, 105, "SASL channel binding mismatch")      \
+    MP_STATUS_TABLE_MIME(X)                                                   \
     MP_STATUS_TABLE_SMTP_SERVER(X)                                            \
     MP_STATUS_TABLE_SMTP_CLIENT(X)                                            \
     MP_STATUS_TABLE_POP3(X)                                                   \
     MP_STATUS_TABLE_IMAP_RESP(X)                                              \
     MP_STATUS_TABLE_IMAP_CMD(X)
+
+/* Message structure (mime.h): 112..127.  The limits a message reached; the
+ * parsed structure is complete either way. */
+#define MP_STATUS_TABLE_MIME(X)                                               \
+    X(MP_ERR_MIME_DEPTH, 112, "MIME parts nested deeper than MP_MIME_MAX_DEPTH") \
+    X(MP_ERR_MIME_PARTS, 113, "more MIME parts than the part array holds")    \
+    X(MP_ERR_MIME_VALUES, 114, "MIME header values beyond the value buffer") \
+    X(MP_ERR_MIME_PARAMS, 115, "more RFC 2231 parameter segments than MP_MIME_MAX_SEGMENTS")
 
 /* SMTP server side and codec commands: 128..143. */
 #define MP_STATUS_TABLE_SMTP_SERVER(X)                                        \

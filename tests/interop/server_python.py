@@ -9,6 +9,7 @@ import signal
 import smtplib
 import socket
 import ssl
+import struct
 import time
 
 import iop
@@ -525,6 +526,69 @@ def case_bdat(run, prog):
     finally:
         raw.close()
     check(srv, msg, RCPTS[:1])
+
+
+def data_segments_in(sock):
+    """TCP segments with data this socket has received (Linux TCP_INFO
+    tcpi_data_segs_in, RFC 4898 tcpEStatsDataSegsIn, at offset 152 since
+    Linux 4.6).  On 127.0.0.1 one send() of a few KB is one segment, and
+    two sends are never merged into one (Nagle holds back, never joins
+    with what already went out)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    if len(info) < 156:
+        raise iop.Skip('TCP_INFO without tcpi_data_segs_in (Linux < 4.6)')
+    return struct.unpack_from('=I', info, 152)[0]
+
+
+def case_pipelining_one_write(run, prog):
+    """RFC 2920: the replies to one pipelined group go out in one write.
+    The group (MAIL, 40 RCPT with long addresses, DATA: 10 KB, more than
+    the server reads at once) is sent one command per write while the
+    server is stopped, so all of it is at hand when it reads; all 42
+    replies must arrive in one TCP segment (before: two, one per read).
+    Then the message is sent and stored."""
+    srv = Smtpd(run, prog)
+    msg = message('plain.eml')
+    domain = '.'.join(c * 60 for c in 'abc') + '.example'
+    rcpts = ['r%02d%s@%s' % (i, 'x' * 57, domain) for i in range(40)]
+    group = ([b'MAIL FROM:<%s>\r\n' % FROM.encode()] +
+             [b'RCPT TO:<%s>\r\n' % r.encode() for r in rcpts] + [b'DATA\r\n'])
+    expect(sum(map(len, group)) > 10000, 'the group must exceed the server\'s 8 KiB reads')
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        expect(b'PIPELINING' in b'\n'.join(raw.reply()).upper(), 'PIPELINING not offered')
+        segs = data_segments_in(raw.sock)
+        os.kill(srv.proc.pid, signal.SIGSTOP)
+        try:
+            for cmd in group:
+                raw.sock.sendall(cmd)
+            time.sleep(0.5)  # every byte in the server's socket
+        finally:
+            os.kill(srv.proc.pid, signal.SIGCONT)
+        replies = [raw.reply() for _ in group]
+        codes = [r[0][:3] if r else b'---' for r in replies]
+        log('replies: %s' % b' '.join(codes).decode())
+        expect(codes[0] == b'250', 'MAIL answered %r' % replies[0])
+        # 250, or 452 from a server out of room for more recipients
+        accepted = [a for a, c in zip(rcpts, codes[1:-1]) if c == b'250']
+        expect(all(c in (b'250', b'452') for c in codes[1:-1]) and accepted,
+               'RCPT answered %r' % codes[1:-1])
+        expect(codes[-1] == b'354', 'DATA answered %r' % replies[-1])
+        got = data_segments_in(raw.sock) - segs
+        expect(got == 1, 'the replies to one pipelined group came in %d TCP segments' % got)
+        raw.sock.sendall(msg + b'.\r\n')
+        r = raw.reply()
+        expect(r and r[0][:3] == b'250', 'end of data answered %r' % r)
+        raw.sock.sendall(b'QUIT\r\n')
+        raw.reply()
+    finally:
+        raw.close()
+    for data in stored_copies(srv.box, accepted):
+        check_stored(data, msg)
+    srv.alive()
 
 
 def smuggle(raw, after):
