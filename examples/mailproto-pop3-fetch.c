@@ -106,14 +106,19 @@ static char exit_msg[512];
 static void quit_and_exit(void);
 
 /* Record a failure (the first one wins). */
-static void note_failure(int code, const char *fmt, ...)
+static void vnote(int code, const char *fmt, va_list ap)
 {
-    va_list ap;
     if (exit_code >= 0)
         return;
     exit_code = code;
-    va_start(ap, fmt);
     vsnprintf(exit_msg, sizeof(exit_msg), fmt, ap);
+}
+
+static void note_failure(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vnote(code, fmt, ap);
     va_end(ap);
 }
 
@@ -130,12 +135,9 @@ static int store_failed(const char *what, const char *path)
 static void die(int code, const char *fmt, ...)
 {
     va_list ap;
-    if (exit_code < 0) {
-        exit_code = code;
-        va_start(ap, fmt);
-        vsnprintf(exit_msg, sizeof(exit_msg), fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    vnote(code, fmt, ap);
+    va_end(ap);
     quit_and_exit();
 }
 
@@ -773,12 +775,9 @@ static char authbuf[MP_POP3_CLIENT_AUTH_BUF];
 static void cb_fail(int code, const char *fmt, ...)
 {
     va_list ap;
-    if (exit_code < 0) {
-        exit_code = code;
-        va_start(ap, fmt);
-        vsnprintf(exit_msg, sizeof(exit_msg), fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    vnote(code, fmt, ap);
+    va_end(ap);
     h.abort = 1;
 }
 

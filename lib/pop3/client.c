@@ -187,24 +187,15 @@ mp_status mp_pop3c_login_result(mp_pop3_client *c, mp_pop3_verb verb,
 /* Before login: greeting, CAPA, STLS                                      */
 /* ----------------------------------------------------------------------- */
 
-/* The session's own CAPA (a full session: the readers are installed). */
-static mp_status send_capa(mp_pop3_client *c)
+/* A command of the session's own, CAPA (a full session: the readers are
+ * installed) or STLS, and the phase that awaits its answer. */
+static mp_status send_own(mp_pop3_client *c, mp_pop3_verb verb, mp_pop3_client_phase phase)
 {
-    mp_status st = mp_pop3_write_simple(&c->out, MP_POP3_CAPA);
+    mp_status st = mp_pop3_write_simple(&c->out, verb);
     if (st != MP_OK)
         return mp_pop3c_must(c, st);
-    mp_pop3c_push(c, MP_POP3_CAPA);
-    c->phase = MP_POP3_PH_CAPA;
-    return MP_OK;
-}
-
-static mp_status send_stls(mp_pop3_client *c)
-{
-    mp_status st = mp_pop3_write_simple(&c->out, MP_POP3_STLS);
-    if (st != MP_OK)
-        return mp_pop3c_must(c, st);
-    mp_pop3c_push(c, MP_POP3_STLS);
-    c->phase = MP_POP3_PH_STLS;
+    mp_pop3c_push(c, verb);
+    c->phase = (uint8_t)phase;
     return MP_OK;
 }
 
@@ -217,7 +208,7 @@ static mp_status tls_or_login(mp_pop3_client *c)
         /* A server that answered CAPA said whether it has STLS; one that
          * did not (RFC 1939 only, or a lean session) is asked. */
         if (!c->capa_ok || (c->rp.caps.flags & MP_POP3_CAP_STLS))
-            return send_stls(c);
+            return send_own(c, MP_POP3_STLS, MP_POP3_PH_STLS);
         if (tls == MP_POP3_TLS_REQUIRED)
             return mp_pop3c_fail(c, MP_ERR_TLS_REQUIRED, c->pos, "RFC 2595 4 STLS not offered");
     }
@@ -243,7 +234,7 @@ static mp_status greeting(mp_pop3_client *c, const mp_pop3_resp_event *ev)
     }
     mp_pop3c_emit(c, MP_POP3_CEV_GREETING, MP_POP3_NONE, 0, ev);
     if (c->auto_capa)
-        return send_capa(c);
+        return send_own(c, MP_POP3_CAPA, MP_POP3_PH_CAPA);
     return tls_or_login(c);
 }
 
@@ -509,7 +500,7 @@ mp_status mp_pop3_client_tls_started(mp_pop3_client *c)
     mp_pop3_caps_init(&c->rp.caps);
     mp_line_framer_reset(&c->rp.framer);
     if (c->auto_capa)
-        return send_capa(c);
+        return send_own(c, MP_POP3_CAPA, MP_POP3_PH_CAPA);
     return authorization(c);
 }
 

@@ -26,13 +26,12 @@ usage: client_pop3_dovecot.py mailproto-pop3-fetch pop3-probe [CASE...]
 import os
 import poplib
 import random
-import signal
 import subprocess
 import time
 
 import iop
 from iop import Fail, Skip, expect, free_port, log, need, read
-from peers import reap_group
+from peers import maildir_files, stop_dovecot
 
 USER, PASSWORD = 'alice', 'S3cret-pass'
 MAIL_UID = MAIL_GID = 65534  # nobody: above Dovecot's first_valid_uid
@@ -191,26 +190,12 @@ class DovecotPop3:
         raise Fail('Dovecot pop3 on port %d not ready: %r\n%s'
                    % (self.port, last, read(self.log).decode(errors='replace')))
 
-    def _master(self):
-        try:
-            with open(self.pidfile) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
-
     def stop(self):
-        master = self._master()
-        if master is None:
-            return
-        try:
-            os.kill(master, signal.SIGTERM)
-        except OSError:
-            pass
-        reap_group(master, 'Dovecot')
-        try:
-            os.unlink(self.pidfile)
-        except OSError:
-            pass
+        if stop_dovecot(self.pidfile) is not None:
+            try:
+                os.unlink(self.pidfile)
+            except OSError:
+                pass
 
 
 # ------------------------------------------------------------ helpers
@@ -234,12 +219,7 @@ def fetch(run, prog, srv, maildir, *args, ok=(0,), port=None, name='fetch'):
 
 def stored(maildir):
     """The messages of our Maildir (new/ and cur/), sorted by content."""
-    out = []
-    for sub in ('new', 'cur'):
-        d = os.path.join(maildir, sub)
-        if os.path.isdir(d):
-            out += [read(os.path.join(d, n)) for n in os.listdir(d)]
-    return sorted(out)
+    return sorted(read(f) for f in maildir_files(maildir))
 
 
 def check_all(maildir, msgs):

@@ -23,7 +23,8 @@ import socket
 import threading
 
 import iop
-from iop import Fail, expect, free_port, log, read
+from iop import expect, read
+from peers import maildir_files
 
 USER, PASSWORD = 'alice', 'S3cret-pass'
 
@@ -138,12 +139,7 @@ def fetch(run, prog, srv, md, *args, ok=(0,)):
 
 
 def stored(md):
-    out = []
-    for sub in ('new', 'cur'):
-        d = os.path.join(md, sub)
-        if os.path.isdir(d):
-            out += [read(os.path.join(d, n)) for n in os.listdir(d)]
-    return sorted(out)
+    return sorted(read(f) for f in maildir_files(md))
 
 
 def lf(msg):
