@@ -299,14 +299,19 @@ static mp_status on_status(mp_pop3_client *c, const mp_pop3_resp_event *ev)
         return mp_pop3c_fail(c, MP_ERR_POP3_MISMATCH, ev->offset, "RFC 1939 5 scan listing");
     if (!ev->ok)
         note_failure(c, MP_POP3C_FAIL_CMD, verb, msgno, ev);
-    if (ev->multiline) {
-        mp_pop3c_emit(c, MP_POP3_CEV_RESPONSE, verb, msgno, ev);
-        return MP_OK;
-    }
-    mp_pop3c_pop(c);
+    /* A single-line answer ends the command before the host hears of
+     * it (its callback may queue the next one in its place). */
+    if (!ev->multiline)
+        mp_pop3c_pop(c);
     mp_pop3c_emit(c, MP_POP3_CEV_RESPONSE, verb, msgno, ev);
-    return after_answer(c);
+    return ev->multiline ? MP_OK : after_answer(c);
 }
+
+/* The host's event of a line inside a body (pop3.h mp_pop3_ev order from
+ * MP_POP3_EV_LIST_ENTRY); 0: none (LINE: no command of the session has
+ * such a body). */
+static const uint8_t body_events[] = { MP_POP3_CEV_LIST, MP_POP3_CEV_UIDL, MP_POP3_CEV_CAPA, 0,
+                                       MP_POP3_CEV_CONTENT };
 
 static mp_status on_event(mp_pop3_client *c, const mp_pop3_resp_event *ev)
 {
@@ -319,18 +324,6 @@ static mp_status on_event(mp_pop3_client *c, const mp_pop3_resp_event *ev)
         return on_status(c, ev);
     case MP_POP3_EV_CONTINUE: /* only under EXPECT_AUTH */
         return c->auth_answer(c, ev);
-    case MP_POP3_EV_LIST_ENTRY:
-        mp_pop3c_emit(c, MP_POP3_CEV_LIST, verb, msgno, ev);
-        return MP_OK;
-    case MP_POP3_EV_UIDL_ENTRY:
-        mp_pop3c_emit(c, MP_POP3_CEV_UIDL, verb, msgno, ev);
-        return MP_OK;
-    case MP_POP3_EV_CAPA:
-        mp_pop3c_emit(c, MP_POP3_CEV_CAPA, verb, msgno, ev);
-        return MP_OK;
-    case MP_POP3_EV_CONTENT:
-        mp_pop3c_emit(c, MP_POP3_CEV_CONTENT, verb, msgno, ev);
-        return MP_OK;
     case MP_POP3_EV_END:
         mp_pop3c_pop(c);
         if (verb == MP_POP3_CAPA && c->phase == MP_POP3_PH_CAPA)
@@ -338,8 +331,13 @@ static mp_status on_event(mp_pop3_client *c, const mp_pop3_resp_event *ev)
         mp_pop3c_emit(c, MP_POP3_CEV_END, verb, msgno, ev);
         return after_answer(c);
     default:
-        return MP_OK; /* LINE: no command of the session has such a body */
+        break;
     }
+    if ((unsigned)ev->type - MP_POP3_EV_LIST_ENTRY < sizeof(body_events) &&
+        body_events[ev->type - MP_POP3_EV_LIST_ENTRY] != 0)
+        mp_pop3c_emit(c, (mp_pop3_client_ev)body_events[ev->type - MP_POP3_EV_LIST_ENTRY], verb,
+                      msgno, ev);
+    return MP_OK;
 }
 
 /* What the oldest command awaits, if it was wholly sent. */
