@@ -187,8 +187,8 @@ typedef enum mp_pop3_client_phase {
 } mp_pop3_client_phase;
 
 /*
- * The session.  All fields are private.  sizeof(mp_pop3_client) is about
- * 1000 bytes on x86-64 with the default limits (tests/pop3 checks <= 1024):
+ * The session.  All fields are private.  sizeof(mp_pop3_client) is 976
+ * bytes on x86-64 with the default limits (tests/pop3 checks <= 1024):
  * the response parser, its line buffer of MP_POP3_MAX_RESPONSE_LINE - 2
  * bytes and the command queue are inside; the output buffer and the AUTH
  * scratch are the host's.  Not copyable once initialized (the parser
