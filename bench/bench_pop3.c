@@ -11,7 +11,9 @@
  *  - RETR stream: 120 responses "+OK n octets" with a 4 KiB..1 MiB mail
  *    (header block, text lines of 0..90 bytes, lines starting with '.',
  *    lines that are a lone '.'), byte-stuffed by the core encoder, then
- *    ".": the response parser streaming content.
+ *    ".": the response parser streaming content; and the same stream
+ *    through the client session (pop3_client.h), its host pipelining eight
+ *    RETRs at a time and sending each command from inside the events.
  *  - listing stream: LIST and UIDL answers of 2000 messages, STAT, and
  *    single-line answers (DELE, NOOP, -ERR with codes), repeated: the
  *    response parser on lines.
@@ -30,6 +32,7 @@
 
 #include "mailproto/core.h"
 #include "mailproto/pop3.h"
+#include "mailproto/pop3_client.h"
 
 #include "bench_common.h"
 
@@ -213,6 +216,89 @@ static void pass_retr_whole(void) { run_retr(0); }
 static void pass_retr_64(void) { run_retr(64); }
 static void pass_retr_1(void) { run_retr(1); }
 
+/* The client session: a host that logs in with USER/PASS, then keeps
+ * eight RETRs in flight (PIPELINING), issuing the next from each END, and
+ * sends its output from inside every event, as a host on a socket does
+ * before it reads again. */
+static struct {
+    mp_pop3_client c;
+    size_t content;
+    uint32_t next;
+} ch;
+
+static void client_send(void)
+{
+    size_t n;
+    (void)mp_pop3_client_output(&ch.c, &n);
+    if (n > 0 && mp_pop3_client_output_done(&ch.c, n) != MP_OK)
+        fail("client output", MP_ERR_STATE);
+}
+
+static void client_retr(void)
+{
+    while (ch.next <= NMSG && mp_pop3_client_retr(&ch.c, ch.next) == MP_OK)
+        ch.next++;
+    client_send();
+}
+
+static int client_event(void *user, const mp_pop3_client_event *ev)
+{
+    (void)user;
+    if (ev->type == MP_POP3_CEV_CONTENT)
+        ch.content += ev->resp->text.len;
+    else if (ev->type == MP_POP3_CEV_READY &&
+             mp_pop3_client_phase_of(&ch.c) == MP_POP3_PH_AUTHORIZATION)
+        (void)mp_pop3_client_user(&ch.c, MP_SLICE_LIT("user"), MP_SLICE_LIT("pass"));
+    else if (ev->type == MP_POP3_CEV_READY || ev->type == MP_POP3_CEV_END)
+        client_retr();
+    client_send();
+    return MP_POP3_CB_CONTINUE;
+}
+
+static void client_feed(const char *in, size_t len, size_t piece)
+{
+    size_t off = 0;
+    while (off < len) {
+        size_t n = piece_of(piece, len - off), k = 0;
+        while (k < n) {
+            size_t used;
+            mp_status st = mp_pop3_client_feed(&ch.c, in + off + k, n - k, &used);
+            k += used;
+            if (st != MP_NEED_MORE && st != MP_PAUSED)
+                fail("client feed", st);
+        }
+        off += n;
+        client_send();
+    }
+}
+
+static void run_client(size_t piece)
+{
+    static const mp_pop3_client_config cfg = { .flags = MP_POP3_CLIENT_CLEARTEXT_OK };
+    static const mp_pop3_client_callbacks cb = { client_event };
+    static char out[4096];
+    static const char *const prologue[] = { "+OK ready\r\n", "+OK\r\nPIPELINING\r\n.\r\n",
+                                            "+OK\r\n", "+OK\r\n" };
+    size_t i;
+    mp_status st = mp_pop3_client_init(&ch.c, &cfg, &cb, NULL, out, sizeof(out));
+    if (st != MP_OK)
+        fail("client init", st);
+    ch.content = 0;
+    ch.next = 1;
+    /* Greeting, CAPA, USER, PASS: each answer after its command left. */
+    for (i = 0; i < 4; i++) {
+        client_feed(prologue[i], strlen(prologue[i]), 0);
+        client_send();
+    }
+    client_feed(retr, retr_len, piece);
+    if (ch.content != retr_content)
+        fail("client content", MP_ERR_STATE);
+    sink = ch.content;
+}
+static void pass_client_whole(void) { run_client(0); }
+static void pass_client_64(void) { run_client(64); }
+static void pass_client_1(void) { run_client(1); }
+
 static void run_lists(size_t piece)
 {
     size_t content, ev = run_resp(lists, lists_len, piece, expect_seq, &content);
@@ -260,6 +346,9 @@ static void measure(const char *name, void (*fn)(void), int slow, const char *in
     const char *fname = fn == pass_retr_whole ? "pass_retr_whole"
                         : fn == pass_retr_64  ? "pass_retr_64"
                         : fn == pass_retr_1   ? "pass_retr_1"
+                        : fn == pass_client_whole ? "pass_client_whole"
+                        : fn == pass_client_64 ? "pass_client_64"
+                        : fn == pass_client_1 ? "pass_client_1"
                         : fn == pass_list_whole ? "pass_list_whole"
                         : fn == pass_list_64  ? "pass_list_64"
                         : fn == pass_list_1   ? "pass_list_1"
@@ -285,6 +374,9 @@ int main(int argc, char **argv)
     measure("RETR content, whole", pass_retr_whole, 0, retr, retr_len, once);
     measure("RETR content, 64-byte", pass_retr_64, 0, retr, retr_len, once);
     measure("RETR content, 1-byte", pass_retr_1, 1, retr, retr_len, once);
+    measure("RETR via client, whole", pass_client_whole, 0, retr, retr_len, once);
+    measure("RETR via client, 64-byte", pass_client_64, 0, retr, retr_len, once);
+    measure("RETR via client, 1-byte", pass_client_1, 1, retr, retr_len, once);
     measure("listings, whole", pass_list_whole, 0, lists, lists_len, once);
     measure("listings, 64-byte", pass_list_64, 0, lists, lists_len, once);
     measure("listings, 1-byte", pass_list_1, 1, lists, lists_len, once);
@@ -294,6 +386,8 @@ int main(int argc, char **argv)
     if (once)
         printf("instructions/byte = callgrind Ir (inclusive) of each pass_ function / its "
                "input bytes (bench/callgrind-ipb does the division)\n");
+    SIZEOF(mp_pop3_client);
+    SIZEOF(mp_pop3_client_event);
     SIZEOF(mp_pop3_resp_parser);
     SIZEOF(mp_pop3_resp_event);
     SIZEOF(mp_pop3_cmd);

@@ -166,6 +166,12 @@
 #ifndef MP_POP3_MAX_AUTH_LINE
 #define MP_POP3_MAX_AUTH_LINE 12288u
 #endif
+/* Client: commands queued at once (written together under PIPELINING,
+ * RFC 2449 §6.6, else one per answer).  RFC 2449 asks a client not to
+ * fill the server's TCP window with commands; eight short ones do not. */
+#ifndef MP_POP3_CLIENT_MAX_PIPELINE
+#define MP_POP3_CLIENT_MAX_PIPELINE 8u
+#endif
 
 /* ---- IMAP (RFC 9051, RFC 3501, RFC 7162 §4, RFC 7888) ------------------- */
 #ifndef MP_IMAP_MAX_LINE_PREAUTH
@@ -307,6 +313,9 @@
 #endif
 #if MP_POP3_MAX_AUTH_LINE < MP_POP3_MAX_COMMAND_LINE || MP_POP3_MAX_AUTH_LINE > MP_MAX_LINE
 #error "MP_POP3_MAX_AUTH_LINE must lie within MP_POP3_MAX_COMMAND_LINE..MP_MAX_LINE"
+#endif
+#if MP_POP3_CLIENT_MAX_PIPELINE < 1u || MP_POP3_CLIENT_MAX_PIPELINE > 128u
+#error "MP_POP3_CLIENT_MAX_PIPELINE must lie within 1..128 (the queue counters are 8-bit)"
 #endif
 #if MP_IMAP_MAX_NONSYNC_LITERAL > 4096u
 #error "MP_IMAP_MAX_NONSYNC_LITERAL above the LITERAL- maximum of 4096"

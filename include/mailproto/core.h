@@ -131,7 +131,11 @@ extern "C" {
     X(MP_ERR_POP3_LISTING, 167, "POP3 drop, scan or capability listing malformed") \
     X(MP_ERR_POP3_UID, 168, "POP3 unique-id empty, over 70 octets or outside 0x21..0x7E") \
     X(MP_ERR_POP3_TOO_BIG, 169, "POP3 multi-line response above the host's limit") \
-    X(MP_ERR_POP3_UNEXPECTED, 170, "POP3 response while none is awaited")
+    X(MP_ERR_POP3_UNEXPECTED, 170, "POP3 response while none is awaited")   \
+    X(MP_ERR_POP3_GREETING_REFUSED, 184, "POP3 server refused the session (-ERR greeting)") \
+    X(MP_ERR_POP3_LOGIN_REFUSED, 185, "POP3 server refused the login")          \
+    X(MP_ERR_POP3_REFUSED, 186, "POP3 server refused a command (-ERR)")         \
+    X(MP_ERR_POP3_MISMATCH, 187, "POP3 answer names another message than its command")
 
 /* IMAP lexer (literals, depth, tokens) and responses: 192..223. */
 #define MP_STATUS_TABLE_IMAP_RESP(X)                                          \

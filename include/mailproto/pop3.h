@@ -374,11 +374,18 @@ typedef struct mp_pop3_resp_config {
                                 final "." line included; 0: no limit */
 } mp_pop3_resp_config;
 
+struct mp_pop3_resp_ops_;
+
 /* The parser.  Plain data, place it anywhere; fields are private except
- * `caps` and `err` (readable).  sizeof is 216 bytes on x86-64
+ * `caps` and `err` (readable).  sizeof is 224 bytes on x86-64
  * (tests/pop3/test_write.c checks <= 320), plus the host's line buffer. */
 typedef struct mp_pop3_resp_parser {
     mp_line_framer framer;
+    /* The readers of capability lines and of the greeting's timestamp
+     * (lib/pop3/grammar.h): mp_pop3_resp_init() installs them; the client
+     * session installs them only when it uses them, so that a firmware
+     * image that never does links neither. */
+    const struct mp_pop3_resp_ops_ *ops;
     mp_dot_decoder dot;
     mp_pop3_caps caps;       /* filled by the CAPA response being read or
                                 last read (reset at its STATUS) */

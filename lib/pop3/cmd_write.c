@@ -5,14 +5,57 @@
 
 #include "grammar.h"
 
-static size_t digits(uint64_t v)
+/* A message number or line count in decimal, right-aligned in buf. */
+static mp_slice decimal(char *buf, size_t cap, uint32_t v)
 {
-    size_t n = 1;
-    while (v >= 10u) {
+    size_t i = cap;
+    do {
+        buf[--i] = (char)('0' + v % 10u);
         v /= 10u;
-        n++;
+    } while (v != 0);
+    return mp_slice_make(buf + i, cap - i);
+}
+
+/* "NAME[ a[ b]]" CRLF, whole or nothing: an argument is written when its
+ * pointer is set; MP_ERR_LINE_TOO_LONG above max_line with the CRLF.
+ * Every writer ends here, each after the checks of its own verb's shape,
+ * so that an image links only the checks of the commands it writes. */
+static mp_status put_words(mp_outbuf *ob, const mp_pop3_verb_row_ *vi, mp_slice a, mp_slice b,
+                           uint32_t max_line)
+{
+    size_t len = strlen(vi->name), mark;
+    len += a.ptr != NULL ? 1u + a.len : 0u;
+    len += b.ptr != NULL ? 1u + b.len : 0u;
+    if (len > (size_t)max_line - 2u)
+        return MP_ERR_LINE_TOO_LONG;
+    mark = mp_outbuf_mark(ob);
+    mp_outbuf_puts(ob, vi->name);
+    if (a.ptr != NULL) {
+        mp_outbuf_putc(ob, ' ');
+        mp_outbuf_put(ob, a.ptr, a.len);
     }
-    return n;
+    if (b.ptr != NULL) {
+        mp_outbuf_putc(ob, ' ');
+        mp_outbuf_put(ob, b.ptr, b.len);
+    }
+    mp_outbuf_put(ob, "\r\n", 2);
+    return mp_outbuf_commit(ob, mark);
+}
+
+static const mp_slice none_ = { NULL, 0 };
+
+/* RFC 1939 §5: LIST, UIDL, RETR, DELE with a message number (`n` 1:
+ * present), TOP with two (`n` 2). */
+static mp_status put_numbers(mp_outbuf *ob, const mp_pop3_verb_row_ *vi, int n, uint32_t msgno,
+                             uint32_t lines)
+{
+    char a[10], b[10];
+    if (n > 0 && (msgno < 1 || msgno > MP_POP3_MSGNO_MAX))
+        return MP_ERR_ARG;
+    if (n > 1 && lines > MP_POP3_MSGNO_MAX)
+        return MP_ERR_ARG;
+    return put_words(ob, vi, n > 0 ? decimal(a, sizeof(a), msgno) : none_,
+                     n > 1 ? decimal(b, sizeof(b), lines) : none_, MP_POP3_MAX_COMMAND_LINE);
 }
 
 /* An argument's bytes as the parser checks them: BAD_VALUE for what it
@@ -20,9 +63,69 @@ static size_t digits(uint64_t v)
 static mp_status value_check(mp_slice s, unsigned flags, int space, uint32_t max_arg)
 {
     size_t bad;
-    if (s.len == 0 || mp_pop3_arg_check_(s.ptr, s.len, flags, space, &bad) != MP_OK)
+    if (s.len == 0 || s.ptr == NULL ||
+        mp_pop3_arg_check_(s.ptr, s.len, flags, space, &bad) != MP_OK)
         return MP_ERR_BAD_VALUE;
     return s.len > max_arg ? MP_ERR_POP3_ARG_TOO_LONG : MP_OK;
+}
+
+/* value_check() of a USER or PASS argument, for put_credential(). */
+static mp_status cred_check(mp_pop3_verb verb, mp_slice v, unsigned flags)
+{
+    return value_check(v, flags, verb == MP_POP3_PASS, UINT32_MAX);
+}
+
+/* USER name, PASS string (RFC 1939 §7), after value_check() or its ASCII
+ * half. */
+static mp_status put_credential(mp_outbuf *ob, mp_pop3_verb verb, mp_slice v, mp_status checked,
+                                const mp_pop3_limits *lim)
+{
+    uint32_t max_line, max_arg;
+    mp_pop3_limits_get_(lim, &max_line, &max_arg);
+    if (checked == MP_OK && v.len > max_arg)
+        checked = MP_ERR_POP3_ARG_TOO_LONG;
+    if (checked != MP_OK)
+        return checked;
+    return put_words(ob, mp_pop3_verb_info_(verb), v, none_, max_line);
+}
+
+mp_status mp_pop3_write_cred_ascii_(mp_outbuf *ob, mp_pop3_verb verb, mp_slice v,
+                                    const mp_pop3_limits *lim)
+{
+    size_t bad;
+    int eight;
+    mp_status st = MP_ERR_BAD_VALUE;
+    if (v.len > 0 && v.ptr != NULL &&
+        mp_pop3_arg_ascii_(v.ptr, v.len, 0, verb == MP_POP3_PASS, &bad, &eight) == MP_OK)
+        st = MP_OK;
+    return put_credential(ob, verb, v, st, lim);
+}
+
+/* LANG [tag / "*"] (RFC 6856 §3). */
+static mp_status put_lang(mp_outbuf *ob, mp_slice tag, int has, const mp_pop3_limits *lim)
+{
+    uint32_t max_line, max_arg;
+    mp_pop3_limits_get_(lim, &max_line, &max_arg);
+    if (has && !mp_pop3_lang_valid_(tag.ptr, tag.len))
+        return MP_ERR_BAD_VALUE;
+    if (has && tag.len > max_arg)
+        return MP_ERR_POP3_ARG_TOO_LONG;
+    return put_words(ob, mp_pop3_verb_info_(MP_POP3_LANG), has ? tag : none_, none_, max_line);
+}
+
+/* APOP name digest (RFC 1939 §7). */
+static mp_status put_apop(mp_outbuf *ob, mp_slice name, mp_slice digest, unsigned flags,
+                          const mp_pop3_limits *lim)
+{
+    uint32_t max_line, max_arg;
+    mp_status st;
+    mp_pop3_limits_get_(lim, &max_line, &max_arg);
+    st = value_check(name, flags, 0, max_arg);
+    if (st == MP_OK && !mp_pop3_digest_valid_(digest.ptr, digest.len))
+        st = MP_ERR_BAD_VALUE;
+    if (st != MP_OK)
+        return st;
+    return put_words(ob, mp_pop3_verb_info_(MP_POP3_APOP), name, digest, max_line);
 }
 
 static int b64_valid(mp_slice s)
@@ -37,8 +140,7 @@ mp_status mp_pop3_write_command(mp_outbuf *ob, const mp_pop3_cmd *cmd, unsigned 
 {
     const mp_pop3_verb_row_ *vi;
     uint32_t max_line, max_arg;
-    size_t n, len, mark;
-    mp_status st = MP_OK;
+    size_t n;
 
     if (ob == NULL || cmd == NULL || (vi = mp_pop3_verb_info_(cmd->verb)) == NULL)
         return MP_ERR_ARG;
@@ -52,140 +154,76 @@ mp_status mp_pop3_write_command(mp_outbuf *ob, const mp_pop3_cmd *cmd, unsigned 
         (cmd->has_arg2 && cmd->arg2.ptr == NULL && cmd->arg2.len != 0))
         return MP_ERR_ARG;
 
-    len = strlen(vi->name);
     switch (vi->shape) {
     case MP_POP3_A_NAME:
     case MP_POP3_A_REST:
-        st = value_check(cmd->arg, flags, vi->shape == MP_POP3_A_REST, max_arg);
-        len += 1 + cmd->arg.len;
-        break;
+        return put_credential(ob, cmd->verb, cmd->arg, cred_check(cmd->verb, cmd->arg, flags),
+                              lim);
     case MP_POP3_A_APOP:
-        st = value_check(cmd->arg, flags, 0, max_arg);
-        if (st == MP_OK && !mp_pop3_digest_valid_(cmd->arg2.ptr, cmd->arg2.len))
-            st = MP_ERR_BAD_VALUE;
-        len += 2 + cmd->arg.len + cmd->arg2.len;
-        break;
+        return put_apop(ob, cmd->arg, cmd->arg2, flags, lim);
     case MP_POP3_A_AUTH:
         if (n > 0 && !mp_pop3_mech_valid_(cmd->arg.ptr, cmd->arg.len))
-            st = MP_ERR_BAD_VALUE;
+            return MP_ERR_BAD_VALUE;
         if (n > 1 && !(cmd->arg2.len == 1 && cmd->arg2.ptr[0] == '=') &&
             (cmd->arg2.len == 0 || !b64_valid(cmd->arg2)))
-            st = MP_ERR_BAD_VALUE;
-        len += n > 0 ? 1 + cmd->arg.len : 0;
-        len += n > 1 ? 1 + cmd->arg2.len : 0;
-        break;
+            return MP_ERR_BAD_VALUE;
+        return put_words(ob, vi, n > 0 ? cmd->arg : none_, n > 1 ? cmd->arg2 : none_, max_line);
     case MP_POP3_A_MSG_OPT:
     case MP_POP3_A_MSG:
-        if (n > 0 && (cmd->msgno < 1 || cmd->msgno > MP_POP3_MSGNO_MAX))
-            return MP_ERR_ARG;
-        len += n > 0 ? 1 + digits(cmd->msgno) : 0;
-        break;
     case MP_POP3_A_TOP:
-        if (cmd->msgno < 1 || cmd->msgno > MP_POP3_MSGNO_MAX || cmd->lines > MP_POP3_MSGNO_MAX)
-            return MP_ERR_ARG;
-        len += 2 + digits(cmd->msgno) + digits(cmd->lines);
-        break;
+        return put_numbers(ob, vi, (int)n, cmd->msgno, cmd->lines);
     case MP_POP3_A_LANG:
-        if (n > 0 && !mp_pop3_lang_valid_(cmd->arg.ptr, cmd->arg.len))
-            st = MP_ERR_BAD_VALUE;
-        else if (n > 0 && cmd->arg.len > max_arg)
-            st = MP_ERR_POP3_ARG_TOO_LONG;
-        len += n > 0 ? 1 + cmd->arg.len : 0;
-        break;
+        return put_lang(ob, cmd->arg, n > 0, lim);
     default:
-        break;
+        return put_words(ob, vi, none_, none_, max_line);
     }
-    if (st != MP_OK)
-        return st;
-    if (len > (size_t)max_line - 2u)
-        return MP_ERR_LINE_TOO_LONG;
-
-    mark = mp_outbuf_mark(ob);
-    mp_outbuf_puts(ob, vi->name);
-    if (vi->shape == MP_POP3_A_MSG_OPT || vi->shape == MP_POP3_A_MSG ||
-        vi->shape == MP_POP3_A_TOP) {
-        if (n > 0) {
-            mp_outbuf_putc(ob, ' ');
-            mp_outbuf_put_u64(ob, cmd->msgno);
-        }
-        if (vi->shape == MP_POP3_A_TOP) {
-            mp_outbuf_putc(ob, ' ');
-            mp_outbuf_put_u64(ob, cmd->lines);
-        }
-    } else {
-        if (n > 0) {
-            mp_outbuf_putc(ob, ' ');
-            mp_outbuf_put(ob, cmd->arg.ptr, cmd->arg.len);
-        }
-        if (n > 1) {
-            mp_outbuf_putc(ob, ' ');
-            mp_outbuf_put(ob, cmd->arg2.ptr, cmd->arg2.len);
-        }
-    }
-    mp_outbuf_put(ob, "\r\n", 2);
-    return mp_outbuf_commit(ob, mark);
-}
-
-static mp_pop3_cmd cmd_of(mp_pop3_verb verb)
-{
-    mp_pop3_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.verb = verb;
-    return c;
-}
-
-static mp_pop3_cmd cmd_arg(mp_pop3_verb verb, mp_slice arg)
-{
-    mp_pop3_cmd c = cmd_of(verb);
-    c.arg = arg;
-    c.has_arg = 1;
-    return c;
 }
 
 mp_status mp_pop3_write_simple(mp_outbuf *ob, mp_pop3_verb verb)
 {
-    mp_pop3_cmd c = cmd_of(verb);
-    return mp_pop3_write_command(ob, &c, 0, NULL);
+    const mp_pop3_verb_row_ *vi = mp_pop3_verb_info_(verb);
+    if (ob == NULL || vi == NULL || mp_pop3_shape_min_[vi->shape] > 0)
+        return MP_ERR_ARG;
+    return put_words(ob, vi, none_, none_, MP_POP3_MAX_COMMAND_LINE);
 }
 
 mp_status mp_pop3_write_msg(mp_outbuf *ob, mp_pop3_verb verb, uint32_t msgno)
 {
-    mp_pop3_cmd c = cmd_of(verb);
     const mp_pop3_verb_row_ *vi = mp_pop3_verb_info_(verb);
-    if (vi == NULL || (vi->shape != MP_POP3_A_MSG_OPT && vi->shape != MP_POP3_A_MSG))
+    if (ob == NULL || vi == NULL || (vi->shape != MP_POP3_A_MSG_OPT && vi->shape != MP_POP3_A_MSG))
         return MP_ERR_ARG;
-    c.msgno = msgno;
-    c.has_arg = 1;
-    return mp_pop3_write_command(ob, &c, 0, NULL);
+    return put_numbers(ob, vi, 1, msgno, 0);
 }
 
 mp_status mp_pop3_write_top(mp_outbuf *ob, uint32_t msgno, uint32_t lines)
 {
-    mp_pop3_cmd c = cmd_of(MP_POP3_TOP);
-    c.msgno = msgno;
-    c.lines = lines;
-    c.has_arg = c.has_arg2 = 1;
-    return mp_pop3_write_command(ob, &c, 0, NULL);
+    if (ob == NULL)
+        return MP_ERR_ARG;
+    return put_numbers(ob, mp_pop3_verb_info_(MP_POP3_TOP), 2, msgno, lines);
 }
 
 mp_status mp_pop3_write_user(mp_outbuf *ob, mp_slice name, unsigned flags,
                              const mp_pop3_limits *lim)
 {
-    mp_pop3_cmd c = cmd_arg(MP_POP3_USER, name);
-    return mp_pop3_write_command(ob, &c, flags, lim);
+    if (ob == NULL)
+        return MP_ERR_ARG;
+    return put_credential(ob, MP_POP3_USER, name, cred_check(MP_POP3_USER, name, flags), lim);
 }
 
 mp_status mp_pop3_write_pass(mp_outbuf *ob, mp_slice password, unsigned flags,
                              const mp_pop3_limits *lim)
 {
-    mp_pop3_cmd c = cmd_arg(MP_POP3_PASS, password);
-    return mp_pop3_write_command(ob, &c, flags, lim);
+    if (ob == NULL)
+        return MP_ERR_ARG;
+    return put_credential(ob, MP_POP3_PASS, password, cred_check(MP_POP3_PASS, password, flags),
+                          lim);
 }
 
 mp_status mp_pop3_write_lang(mp_outbuf *ob, mp_slice tag, const mp_pop3_limits *lim)
 {
-    mp_pop3_cmd c = cmd_arg(MP_POP3_LANG, tag);
-    return mp_pop3_write_command(ob, &c, 0, lim);
+    if (ob == NULL || (tag.ptr == NULL && tag.len != 0))
+        return MP_ERR_ARG;
+    return put_lang(ob, tag, 1, lim);
 }
 
 mp_status mp_pop3_write_apop(mp_outbuf *ob, mp_slice name, const uint8_t digest[16],
@@ -194,17 +232,14 @@ mp_status mp_pop3_write_apop(mp_outbuf *ob, mp_slice name, const uint8_t digest[
     static const char hex[] = "0123456789abcdef";
     char text[32];
     size_t i;
-    mp_pop3_cmd c = cmd_arg(MP_POP3_APOP, name);
-    if (digest == NULL)
+    if (ob == NULL || digest == NULL)
         return MP_ERR_ARG;
     /* RFC 1939 §7: the digest in lower-case hex. */
     for (i = 0; i < 16; i++) {
         text[2 * i] = hex[digest[i] >> 4];
         text[2 * i + 1] = hex[digest[i] & 15u];
     }
-    c.arg2 = mp_slice_make(text, sizeof(text));
-    c.has_arg2 = 1;
-    return mp_pop3_write_command(ob, &c, flags, lim);
+    return put_apop(ob, name, mp_slice_make(text, sizeof(text)), flags, lim);
 }
 
 mp_status mp_pop3_write_auth(mp_outbuf *ob, mp_slice mech, const void *initial,
@@ -216,11 +251,9 @@ mp_status mp_pop3_write_auth(mp_outbuf *ob, mp_slice mech, const void *initial,
         return MP_ERR_ARG;
     if (!mp_pop3_mech_valid_(mech.ptr, mech.len))
         return MP_ERR_BAD_VALUE;
-    if (!has_initial) {
-        mp_pop3_cmd c = cmd_arg(MP_POP3_AUTH, mech);
-        return mp_pop3_write_command(ob, &c, 0, lim);
-    }
     mp_pop3_limits_get_(lim, &max_line, &max_arg);
+    if (!has_initial)
+        return put_words(ob, mp_pop3_verb_info_(MP_POP3_AUTH), mech, none_, max_line);
     /* RFC 5034 §4: a response that makes the line too long is sent after
      * the first "+ " instead; the caller learns it from this error. */
     len = 5u + mech.len + 1u + (initial_len == 0 ? 1u : MP_BASE64_ENCODED_LEN(initial_len));

@@ -63,28 +63,36 @@ mp_status mp_pop3_number_(const char *p, size_t n, uint32_t min, uint32_t *out)
     return MP_OK;
 }
 
-mp_status mp_pop3_arg_check_(const char *p, size_t n, unsigned flags, int space, size_t *bad)
+mp_status mp_pop3_arg_ascii_(const char *p, size_t n, int eight_ok, int space, size_t *bad,
+                            int *eight)
 {
     size_t i;
-    int eight = 0;
+    *eight = 0;
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c >= 0x80) {
-            if (!(flags & MP_POP3_CMD_UTF8)) {
+            if (!eight_ok) {
                 *bad = i;
                 return MP_ERR_8BIT;
             }
-            eight = 1;
+            *eight = 1;
         } else if (c < 0x20 || c == 0x7f || (c == ' ' && !space)) {
             /* RFC 1939 §3: arguments are printable ASCII. */
             *bad = i;
             return MP_ERR_POP3_SYNTAX;
         }
     }
-    /* RFC 6856 §2: after UTF8, user names and passwords are UTF-8. */
-    if (eight && !mp_utf8_valid(p, n, bad))
-        return MP_ERR_UTF8;
     return MP_OK;
+}
+
+mp_status mp_pop3_arg_check_(const char *p, size_t n, unsigned flags, int space, size_t *bad)
+{
+    int eight;
+    mp_status st = mp_pop3_arg_ascii_(p, n, (flags & MP_POP3_CMD_UTF8) != 0, space, bad, &eight);
+    /* RFC 6856 §2: after UTF8, user names and passwords are UTF-8. */
+    if (st == MP_OK && eight && !mp_utf8_valid(p, n, bad))
+        return MP_ERR_UTF8;
+    return st;
 }
 
 static int is_alnum(unsigned char c)

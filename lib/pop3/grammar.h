@@ -47,6 +47,17 @@ mp_status mp_pop3_number_(const char *p, size_t n, uint32_t min, uint32_t *out);
  * (control character, SP), MP_ERR_8BIT or MP_ERR_UTF8 with `*bad` the
  * offset. */
 mp_status mp_pop3_arg_check_(const char *p, size_t n, unsigned flags, int space, size_t *bad);
+/* Its first half: printable ASCII (SP too when `space`), 8-bit bytes only
+ * when `eight_ok` (then `*eight` says whether there were any).  MP_OK,
+ * MP_ERR_POP3_SYNTAX or MP_ERR_8BIT with `*bad` the offset. */
+mp_status mp_pop3_arg_ascii_(const char *p, size_t n, int eight_ok, int space, size_t *bad,
+                            int *eight);
+
+/* USER name / PASS password in ASCII, as mp_pop3_write_user/_pass with
+ * flags 0: what a client that never says UTF8 (RFC 6856) writes, without
+ * linking the UTF-8 checks. */
+mp_status mp_pop3_write_cred_ascii_(mp_outbuf *ob, mp_pop3_verb verb, mp_slice v,
+                                    const mp_pop3_limits *lim);
 
 /* SASL mechanism name (RFC 4422 §3.1: 1-20 of A-Z 0-9 - _, any case as
  * sent).  1 when valid. */
@@ -87,5 +98,33 @@ mp_status mp_pop3_write_b64_line_(mp_outbuf *ob, const char *prefix, const void 
  * ASCII but "<" ">") that holds an "@" between other bytes, as an RFC 822
  * msg-id does; an empty slice when none. */
 mp_slice mp_pop3_timestamp_find_(const char *p, size_t n);
+
+/* Readers the response parser calls through mp_pop3_resp_parser.ops,
+ * so that an image links them only where something installs them. */
+struct mp_pop3_resp_ops_ {
+    /* A capability line into p->caps (mp_pop3_caps_parse_line). */
+    mp_status (*capa_line)(mp_pop3_caps *caps, mp_slice line, uint32_t *bit);
+    /* The greeting's timestamp (mp_pop3_timestamp_find_), or NULL: the
+     * GREETING status then has none. */
+    mp_slice (*timestamp)(const char *p, size_t n);
+    /* The next line of a listing body (LIST, UIDL, CAPA, LINES): the
+     * parser expects none without it (mp_pop3_resp_expect says
+     * MP_ERR_STATE). */
+    mp_status (*listing)(mp_pop3_resp_parser *p, const char *q, size_t n, size_t *used,
+                         mp_pop3_resp_event *ev);
+};
+
+/* Both readers: what mp_pop3_resp_init() installs. */
+extern const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_full_;
+/* Capability lines and listings: a client session that asks for CAPA. */
+extern const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_capa_;
+/* Listings only: a client session that asks for LIST or UIDL. */
+extern const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_list_;
+
+/* mp_pop3_resp_init() without readers (p->ops NULL): a greeting has no
+ * timestamp and no listing can be expected until p->ops is set.  Same
+ * arguments and errors. */
+mp_status mp_pop3_resp_setup_(mp_pop3_resp_parser *p, char *buf, size_t cap,
+                              const mp_pop3_resp_config *cfg);
 
 #endif

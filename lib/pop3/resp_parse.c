@@ -75,8 +75,18 @@ static void set_expect(mp_pop3_resp_parser *p, mp_pop3_expect what)
     p->framer.max_line = what == MP_POP3_EXPECT_AUTH ? p->max_auth_line : p->max_line;
 }
 
+
 mp_status mp_pop3_resp_init(mp_pop3_resp_parser *p, char *buf, size_t cap,
                             const mp_pop3_resp_config *cfg)
+{
+    mp_status st = mp_pop3_resp_setup_(p, buf, cap, cfg);
+    if (st == MP_OK)
+        p->ops = &mp_pop3_resp_ops_full_;
+    return st;
+}
+
+mp_status mp_pop3_resp_setup_(mp_pop3_resp_parser *p, char *buf, size_t cap,
+                              const mp_pop3_resp_config *cfg)
 {
     mp_status st;
     uint32_t ml, al;
@@ -95,6 +105,7 @@ mp_status mp_pop3_resp_init(mp_pop3_resp_parser *p, char *buf, size_t cap,
     if (st != MP_OK)
         return st;
     mp_dot_decoder_init(&p->dot, MP_DOT_VERBATIM);
+    p->ops = NULL;
     mp_pop3_caps_init(&p->caps);
     mp_error_set(&p->err, MP_OK, 0, NULL);
     mp_error_set(&p->body_err, MP_OK, 0, NULL);
@@ -112,6 +123,11 @@ mp_status mp_pop3_resp_expect(mp_pop3_resp_parser *p, mp_pop3_expect what)
 {
     if ((unsigned)what >= (unsigned)MP_POP3_EXPECT_COUNT_)
         return MP_ERR_ARG;
+    /* A listing body needs its reader (a client session installs it when
+     * it sends the command). */
+    if (what >= MP_POP3_EXPECT_LIST && what <= MP_POP3_EXPECT_LINES && what != MP_POP3_EXPECT_CONTENT &&
+        (p->ops == NULL || p->ops->listing == NULL))
+        return MP_ERR_STATE;
     /* After a first line that failed, the rest of it is skipped first. */
     if (p->state != RS_IDLE && p->state != RS_SKIP)
         return MP_ERR_STATE;
@@ -244,7 +260,8 @@ static mp_status first_line(mp_pop3_resp_parser *p, mp_slice line, mp_pop3_resp_
     if (ok) {
         switch (e) {
         case MP_POP3_EXPECT_GREETING:
-            ev->timestamp = mp_pop3_timestamp_find_(s + t, n - t);
+            if (p->ops != NULL && p->ops->timestamp != NULL)
+                ev->timestamp = p->ops->timestamp(s + t, n - t);
             break;
         case MP_POP3_EXPECT_STAT:
             st = listing(p, s + t, n - t, off + t, 0, 0, &ev->count, ev);
@@ -310,7 +327,8 @@ static mp_status body_line(mp_pop3_resp_parser *p, const char *s, size_t n, uint
     case MP_POP3_EXPECT_CAPA:
         ev_start(ev, MP_POP3_EV_CAPA, p, off);
         ev->text = mp_slice_make(s, n);
-        if (mp_pop3_caps_parse_line(&p->caps, ev->text, &ev->cap) != MP_OK)
+        if (p->ops != NULL &&
+            p->ops->capa_line(&p->caps, ev->text, &ev->cap) != MP_OK)
             st = fail(p, MP_ERR_POP3_LISTING, off, "RFC 2449 6 capability");
         break;
     default:
@@ -329,6 +347,54 @@ static void end_event(mp_pop3_resp_parser *p, uint64_t off, const mp_error *err,
     p->state = RS_IDLE;
     set_expect(p, MP_POP3_EXPECT_NONE);
 }
+
+/* The next line of a listing body (LIST, UIDL, CAPA, LINES) from
+ * q[0..n): MP_OK with its event (or END at the final "."), MP_NEED_MORE
+ * when the bytes used gave none (read on), or the line's error.  Reached
+ * through p->ops, so that an image that never reads a listing does not
+ * link it. */
+static mp_status listing_step(mp_pop3_resp_parser *p, const char *q, size_t n, size_t *u,
+                              mp_pop3_resp_event *ev)
+{
+    mp_slice s;
+    mp_status st = mp_line_framer_next(&p->framer, q, n, u, &s);
+    if (st == MP_NEED_MORE)
+        return st;
+    if (st != MP_OK) {
+        if (p->body_err.code != MP_OK)
+            return MP_NEED_MORE;
+        p->err = p->framer.err;
+        return st;
+    }
+    if (s.len == 1 && s.ptr[0] == '.') {
+        end_event(p, p->framer.line_start, p->body_err.code != MP_OK ? &p->body_err : NULL, ev);
+        return MP_OK;
+    }
+    if (p->body_err.code != MP_OK)
+        return MP_NEED_MORE;
+    /* RFC 1939 §3: a line starting with "." was byte-stuffed. */
+    if (s.len > 0 && s.ptr[0] == '.')
+        return body_line(p, s.ptr + 1, s.len - 1, p->framer.line_start + 1u, ev);
+    return body_line(p, s.ptr, s.len, p->framer.line_start, ev);
+}
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_full_ = {
+    mp_pop3_caps_parse_line,
+    mp_pop3_timestamp_find_,
+    listing_step,
+};
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_capa_ = {
+    mp_pop3_caps_parse_line,
+    NULL,
+    listing_step,
+};
+
+const struct mp_pop3_resp_ops_ mp_pop3_resp_ops_list_ = {
+    NULL,
+    NULL,
+    listing_step,
+};
 
 /* Bytes of in[0..n) the body may still take before its limit: n when
  * unlimited or already over (then nothing more is delivered anyway). */
@@ -404,28 +470,12 @@ mp_status mp_pop3_resp_next(mp_pop3_resp_parser *p, const char *in, size_t len, 
                 return MP_NEED_MORE;
             if (p->state == RS_CONTENT)
                 break;
-            st = mp_line_framer_next(&p->framer, q, room, &u, &s);
+            st = p->ops->listing(p, q, room, &u, ev);
             off += u;
             *used = off;
             if (st == MP_NEED_MORE)
                 continue;
-            if (st != MP_OK) {
-                if (p->body_err.code != MP_OK)
-                    continue;
-                p->err = p->framer.err;
-                return st;
-            }
-            if (s.len == 1 && s.ptr[0] == '.') {
-                end_event(p, p->framer.line_start,
-                          p->body_err.code != MP_OK ? &p->body_err : NULL, ev);
-                return MP_OK;
-            }
-            if (p->body_err.code != MP_OK)
-                continue;
-            /* RFC 1939 §3: a line starting with "." was byte-stuffed. */
-            if (s.len > 0 && s.ptr[0] == '.')
-                return body_line(p, s.ptr + 1, s.len - 1, p->framer.line_start + 1u, ev);
-            return body_line(p, s.ptr, s.len, p->framer.line_start, ev);
+            return st;
         default:
             return MP_ERR_STATE;
         }

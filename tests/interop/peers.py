@@ -210,21 +210,34 @@ service auth {{
             time.sleep(0.05)
 
     def _master(self):
-        try:
-            with open(self.pidfile) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
+        return dovecot_master(self.pidfile)
 
     def stop(self):
-        self.master = self._master()
-        if self.master is None:
-            return
-        try:
-            os.kill(self.master, signal.SIGTERM)
-        except OSError:
-            pass
-        reap_group(self.master, 'Dovecot')
+        self.master = stop_dovecot(self.pidfile)
+
+
+def dovecot_master(pidfile):
+    """The pid in a Dovecot master.pid, or None."""
+    try:
+        with open(pidfile) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def stop_dovecot(pidfile):
+    """SIGTERM to a private Dovecot's master, then wait until its process
+    group is empty (reap_group fails the case if anything survives).
+    Returns the master's pid, or None when none ran."""
+    master = dovecot_master(pidfile)
+    if master is None:
+        return None
+    try:
+        os.kill(master, signal.SIGTERM)
+    except OSError:
+        pass
+    reap_group(master, 'Dovecot')
+    return master
 
 
 def _override(base, extra):

@@ -10,6 +10,7 @@
 #include <mailproto/imap.h>
 #include <mailproto/imap_command.h>
 #include <mailproto/pop3.h>
+#include <mailproto/pop3_client.h>
 #include <mailproto/sasl.h>
 #include <mailproto/smtp.h>
 #include <mailproto/smtp_client.h>
@@ -78,6 +79,20 @@ int main()
             MP_OK ||
         std::strncmp(rbuf, "-ERR [IN-USE] locked\r\n", rob.len) != 0)
         return fail("pop3 status");
+
+    // POP3 client session: the greeting read, CAPA written
+    {
+        static mp_pop3_client pc3;
+        static char pout[256];
+        static const mp_pop3_client_config pcfg = {};
+        static const mp_pop3_client_callbacks pcb = {
+            [](void *, const mp_pop3_client_event *) { return 0; }};
+        size_t used = 0, n = 0;
+        if (mp_pop3_client_init(&pc3, &pcfg, &pcb, nullptr, pout, sizeof pout) != MP_OK ||
+            mp_pop3_client_feed(&pc3, "+OK hi\r\n", 8, &used) != MP_NEED_MORE ||
+            std::strncmp(mp_pop3_client_output(&pc3, &n), "CAPA\r\n", 6) != 0 || n != 6)
+            return fail("pop3 client");
+    }
 
     // the adapter's types are complete in C++ too
     static_assert(sizeof(mp_tls_pump) > MP_TLS_PUMP_IN_BUF, "mp_tls_pump holds its buffers");
