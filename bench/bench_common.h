@@ -4,7 +4,9 @@
  * timing, the memchr('\n') ceiling over the same input bytes (up to two
  * buffers: SMTP benches feed commands and replies), and measure(), which
  * prints one line per pass.  Figures are printed, never asserted.
- * Include after <stdio.h>, <string.h> and <time.h> with
+ * MP_BENCH_ONLY=text in the environment runs only the passes whose label
+ * holds that text (e.g. MP_BENCH_ONLY="cmd parser" bench/callgrind-ipb).
+ * Include after <stdio.h>, <stdlib.h>, <string.h> and <time.h> with
  * _POSIX_C_SOURCE >= 199309L (clock_gettime).
  */
 #ifndef MP_BENCH_COMMON_H
@@ -13,8 +15,23 @@
 /* Repetitions per pass (best of); a bench's main may change it. */
 static int runs = 20;
 
+/* A xorshift generator for the corpora: identical on every run. */
+static uint32_t bench_rng = 0x2545f491u;
+static inline uint32_t bench_rand(void)
+{
+    bench_rng ^= bench_rng << 13;
+    bench_rng ^= bench_rng >> 17;
+    bench_rng ^= bench_rng << 5;
+    return bench_rng;
+}
+
 /* Defeats dead-code elimination of a pass's result. */
 static volatile size_t sink;
+
+/* Lines in the input of the next measure() (0: not a line-based input);
+ * --once prints them, and bench/callgrind-ipb then gives instructions per
+ * line as well. */
+static size_t bench_lines;
 
 static inline double now(void)
 {
@@ -74,9 +91,17 @@ static inline void bench_measure(const char *name, const char *fname, void (*fn)
                                  int prec)
 {
     double t, c;
+    const char *only = getenv("MP_BENCH_ONLY");
+    size_t lines = bench_lines;
+    bench_lines = 0; /* for this pass only */
+    if (only != NULL && strstr(name, only) == NULL)
+        return;
     if (once) {
         fn();
-        printf("%-28s %-24s %10zu input bytes\n", name, fname, n + n2);
+        if (lines)
+            printf("%-28s %-24s %10zu input bytes %zu lines\n", name, fname, n + n2, lines);
+        else
+            printf("%-28s %-24s %10zu input bytes\n", name, fname, n + n2);
         return;
     }
     ceil_p[0] = in;

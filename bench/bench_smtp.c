@@ -17,7 +17,9 @@
  *    set of 300 such transactions with 4 KiB bodies weighs the commands
  *    and replies more ("server/client 4K bodies").
  *  - the same transactions' commands without bodies, repeated with new
- *    addresses: the command parser (line framer + mp_smtp_cmd_parse).
+ *    addresses: the command parser (line framer + mp_smtp_cmd_parse);
+ *    and their RCPT lines alone, plain and with NOTIFY and ORCPT, for the
+ *    cost per RCPT line.
  *  - reply streams: greeting, a multi-line EHLO reply, per transaction
  *    250 MAIL, 250 per RCPT (some 550 multi-line rejections), 354, 250
  *    queued, 221: the reply parser.
@@ -47,6 +49,7 @@
 
 #define BODY_TOTAL (6u << 20)  /* unstuffed body bytes over all transactions */
 #define CMD_TOTAL (2u << 20)   /* command-only stream */
+#define RCPT_TOTAL (1u << 20)  /* RCPT lines alone */
 #define REPLY_TOTAL (2u << 20) /* reply-only stream */
 #define MAX_TXN 400u
 #define SMALL_TXN 300u
@@ -56,7 +59,10 @@
 /* ---- generated corpora ---------------------------------------------------- */
 
 static char cmds[CMD_TOTAL + 8192];                  /* commands only */
-static size_t cmds_len;
+static size_t cmds_len, cmds_lines;
+/* RCPT lines alone: plain, and with NOTIFY and ORCPT (RFC 3461) */
+static char rcpt_plain[RCPT_TOTAL + 8192], rcpt_dsn[RCPT_TOTAL + 8192];
+static size_t rcpt_plain_len, rcpt_plain_lines, rcpt_dsn_len, rcpt_dsn_lines;
 static char replies[REPLY_TOTAL + 8192];             /* reply parser input */
 static size_t replies_len;
 
@@ -74,6 +80,13 @@ typedef struct txset {
     size_t session_len;
     char client_in[1u << 20];                     /* replies for the client */
     size_t client_in_len;
+    /* Offsets in client_in where a reply ends.  A reply counts only for a
+     * command already sent (docs/architecture.md §3): the client host sends
+     * its output there before it reads on, as it would if the server had
+     * sent each reply on its own (and under PIPELINING a reply may free the
+     * queue for a command the next reply answers). */
+    size_t waits[MAX_TXN * (MAX_RCPT_TXN + 3u) + 3u];
+    size_t nwaits;
     txn txns[MAX_TXN];
     size_t ntxn;
     mp_smtp_client_rcpt rcpts[MAX_TXN * MAX_RCPT_TXN];
@@ -86,14 +99,6 @@ static txset mixed; /* bodies 4 KiB..1 MiB */
 static txset small; /* 4 KiB bodies: the commands weigh more */
 static size_t body_lines, body_dot_lines; /* counted by make_body */
 
-static uint32_t rng = 0x2545f491u;
-static uint32_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
 
 static size_t put(char *dst, size_t at, size_t cap, const char *s)
 {
@@ -129,7 +134,7 @@ static size_t make_body(char *dst, size_t want, unsigned id)
     memcpy(dst, h, (size_t)k);
     n = (size_t)k;
     while (n + 96 < want) {
-        uint32_t x = next_rand();
+        uint32_t x = bench_rand();
         size_t len = x % 91u;
         if (x % 97u == 0) {
             dst[n++] = '.'; /* a lone dot */
@@ -161,9 +166,9 @@ static size_t body_size(unsigned i)
         return 1u << 20; /* the largest */
     if (i == 1)
         return 4096u;    /* the smallest */
-    shift = next_rand() % 8u;
+    shift = bench_rand() % 8u;
     base = (size_t)4096u << shift;
-    return base + next_rand() % base; /* about log-uniform over 4 KiB..1 MiB */
+    return base + bench_rand() % base; /* about log-uniform over 4 KiB..1 MiB */
 }
 
 static int cmd_mail(char *dst, size_t cap, unsigned id, size_t size)
@@ -250,7 +255,7 @@ static size_t txn_replies(char *dst, size_t at, size_t cap, unsigned id, size_t 
  * 4 KiB..1 MiB until BODY_TOTAL. */
 static void make_set(txset *x, size_t n_small)
 {
-    size_t i;
+    size_t i, line;
     body_lines = body_dot_lines = 0;
     x->session_len = put(x->session_in, 0, sizeof(x->session_in), "EHLO client.example.org\r\n");
     x->client_in_len = put(x->client_in, 0, sizeof(x->client_in),
@@ -263,7 +268,7 @@ static void make_set(txset *x, size_t n_small)
         if (n_small ? i >= n_small : i >= 2 && x->content_len >= BODY_TOTAL)
             break;
         t->id = (unsigned)i + 1u;
-        t->nrcpt = 1u + next_rand() % MAX_RCPT_TXN;
+        t->nrcpt = 1u + bench_rand() % MAX_RCPT_TXN;
         t->body_off = x->content_len;
         t->body_len = make_body(x->content + x->content_len,
                                 n_small ? 4096u : body_size((unsigned)i), t->id);
@@ -275,6 +280,7 @@ static void make_set(txset *x, size_t n_small)
                                x->content + t->body_off, t->body_len);
         x->client_in_len = txn_replies(x->client_in, x->client_in_len, sizeof(x->client_in),
                                        t->id, t->nrcpt, 0);
+
         /* the client's envelope for the same transaction */
         memset(e, 0, sizeof(*e));
         e->from.ptr = x->pool + x->pool_len;
@@ -297,6 +303,14 @@ static void make_set(txset *x, size_t n_small)
     x->session_len = put(x->session_in, x->session_len, sizeof(x->session_in), "QUIT\r\n");
     x->client_in_len = put(x->client_in, x->client_in_len, sizeof(x->client_in),
                            "221 2.0.0 Bye\r\n");
+    x->nwaits = 0;
+    for (i = 0, line = 0; i < x->client_in_len; i++) {
+        if (x->client_in[i] != '\n')
+            continue;
+        if (x->client_in[line + 3] != '-') /* "NNN ...": the reply's last line */
+            x->waits[x->nwaits++] = i + 1;
+        line = i + 1;
+    }
     x->body_lines = body_lines;
     x->body_dot_lines = body_dot_lines;
 }
@@ -312,12 +326,29 @@ static void make_corpora(void)
         unsigned id = 1000u + (unsigned)i;
         if (i % 20u == 0)
             cmds_len = put(cmds, cmds_len, sizeof(cmds), "EHLO client.example.org\r\n");
-        cmds_len = txn_cmds(cmds, cmds_len, sizeof(cmds), id, 1u + next_rand() % MAX_RCPT_TXN,
-                            4096u + next_rand() % (1u << 20));
+        cmds_len = txn_cmds(cmds, cmds_len, sizeof(cmds), id, 1u + bench_rand() % MAX_RCPT_TXN,
+                            4096u + bench_rand() % (1u << 20));
         if (i % 7u == 0)
             cmds_len = put(cmds, cmds_len, sizeof(cmds), "RSET\r\nNOOP\r\n");
         if (i % 20u == 19u)
             cmds_len = put(cmds, cmds_len, sizeof(cmds), "QUIT\r\n");
+    }
+
+    for (i = 0; i < cmds_len; i++)
+        cmds_lines += cmds[i] == '\n';
+
+    /* RCPT lines alone, of both shapes the transactions have */
+    for (i = 0; rcpt_plain_len < RCPT_TOTAL || rcpt_dsn_len < RCPT_TOTAL; i++) {
+        unsigned id = 5000u + (unsigned)i / MAX_RCPT_TXN, r = (unsigned)i % MAX_RCPT_TXN;
+        if (r % 4u != 3u && rcpt_plain_len < RCPT_TOTAL) {
+            rcpt_plain_len += (size_t)cmd_rcpt(rcpt_plain + rcpt_plain_len,
+                                               sizeof(rcpt_plain) - rcpt_plain_len, id, r);
+            rcpt_plain_lines++;
+        } else if (r % 4u == 3u && rcpt_dsn_len < RCPT_TOTAL) {
+            rcpt_dsn_len += (size_t)cmd_rcpt(rcpt_dsn + rcpt_dsn_len,
+                                             sizeof(rcpt_dsn) - rcpt_dsn_len, id, r);
+            rcpt_dsn_lines++;
+        }
     }
 
     /* replies alone: sessions of 20 transactions, some recipients refused */
@@ -328,7 +359,7 @@ static void make_corpora(void)
             replies_len = put(replies, replies_len, sizeof(replies), ehlo_reply);
         }
         replies_len = txn_replies(replies, replies_len, sizeof(replies), 1000u + (unsigned)i,
-                                  1u + next_rand() % MAX_RCPT_TXN, 1);
+                                  1u + bench_rand() % MAX_RCPT_TXN, 1);
         if (i % 20u == 19u)
             replies_len = put(replies, replies_len, sizeof(replies), "221 2.0.0 Bye\r\n");
     }
@@ -342,12 +373,11 @@ static void fail(const char *what, mp_status st)
 
 /* ---- command parser: line framer + mp_smtp_cmd_parse ---------------------- */
 
-static void run_cmd_parse(size_t piece)
+static void run_cmd_parse(const char *p, size_t n, size_t piece)
 {
     static char buf[MP_SMTP_SERVER_LINE_BUF];
     mp_line_framer f;
-    const char *p = cmds;
-    size_t n = cmds_len, ok = 0, rcpt = 0;
+    size_t ok = 0, rcpt = 0;
     if (mp_line_framer_init(&f, buf, sizeof(buf), MP_SMTP_MAX_COMMAND_LINE, 0) != MP_OK)
         abort();
     while (n > 0) {
@@ -370,9 +400,11 @@ static void run_cmd_parse(size_t piece)
     }
     sink = ok + rcpt;
 }
-static void pass_cmd_whole(void) { run_cmd_parse(0); }
-static void pass_cmd_64(void) { run_cmd_parse(64); }
-static void pass_cmd_1(void) { run_cmd_parse(1); }
+static void pass_cmd_whole(void) { run_cmd_parse(cmds, cmds_len, 0); }
+static void pass_cmd_64(void) { run_cmd_parse(cmds, cmds_len, 64); }
+static void pass_cmd_1(void) { run_cmd_parse(cmds, cmds_len, 1); }
+static void pass_rcpt_plain(void) { run_cmd_parse(rcpt_plain, rcpt_plain_len, 0); }
+static void pass_rcpt_dsn(void) { run_cmd_parse(rcpt_dsn, rcpt_dsn_len, 0); }
 
 /* ---- server session ---------------------------------------------------------- */
 
@@ -539,11 +571,12 @@ static int cl_event(void *user, const mp_smtp_client_event *ev)
 }
 
 static size_t cl_sent;
+/* Send everything: output_done() may write the pipelined commands that
+ * did not fit yet, and those go before the host reads again. */
 static void cl_drain(void)
 {
     size_t olen;
-    mp_smtp_client_output(&cl, &olen);
-    if (olen > 0) {
+    while (mp_smtp_client_output(&cl, &olen), olen > 0) {
         cl_sent += olen;
         if (mp_smtp_client_output_done(&cl, olen) != MP_OK)
             abort();
@@ -578,7 +611,7 @@ static void run_client(txset *x, size_t piece)
     mp_smtp_client_config cfg;
     cl_host h;
     const char *p = x->client_in;
-    size_t n = x->client_in_len;
+    size_t n = x->client_in_len, w = 0;
     mp_status st;
     memset(&cfg, 0, sizeof(cfg));
     memset(&h, 0, sizeof(h));
@@ -590,7 +623,13 @@ static void run_client(txset *x, size_t piece)
     if (st != MP_OK)
         fail("client init", st);
     while (n > 0) {
-        size_t k = piece_of(piece, n), used;
+        size_t k = piece_of(piece, n), used, at = (size_t)(p - x->client_in);
+        /* A reply counts only for a command already sent: never read past
+         * a point where the server waits for the client. */
+        while (w < x->nwaits && x->waits[w] <= at)
+            w++;
+        if (w < x->nwaits && x->waits[w] - at < k)
+            k = x->waits[w] - at;
         st = mp_smtp_client_feed(&cl, p, k, &used);
         p += used;
         n -= used;
@@ -662,17 +701,26 @@ int main(int argc, char **argv)
     printf("corpus: %zu transactions (1..%u RCPT, bodies 4 KiB..1 MiB, %zu body bytes in "
            "%zu lines, %zu starting with '.'): server input %zu bytes, client %zu reply bytes + "
            "%zu body bytes; %zu transactions with 4 KiB bodies: server input %zu bytes, client "
-           "%zu + %zu; %zu bytes of commands alone; %zu bytes of replies alone\n",
+           "%zu + %zu; %zu bytes of commands alone in %zu lines; RCPT lines alone: %zu bytes in %zu "
+           "lines plain, %zu in %zu with NOTIFY and ORCPT; %zu bytes of replies alone\n",
            mixed.ntxn, MAX_RCPT_TXN, mixed.content_len, mixed.body_lines, mixed.body_dot_lines,
            mixed.session_len, mixed.client_in_len, mixed.content_len, small.ntxn,
-           small.session_len, small.client_in_len, small.content_len, cmds_len, replies_len);
+           small.session_len, small.client_in_len, small.content_len, cmds_len, cmds_lines,
+           rcpt_plain_len, rcpt_plain_lines, rcpt_dsn_len, rcpt_dsn_lines, replies_len);
     if (!once)
         printf("best of %d runs (%d for 1-byte feeding); MB/s of input; memchr('\\n') over "
                "the same bytes is the ceiling\n",
                runs, runs / 4 > 3 ? runs / 4 : 3);
+    bench_lines = cmds_lines;
     measure("cmd parser, whole", pass_cmd_whole, 0, cmds, cmds_len, NULL, 0, once);
+    bench_lines = cmds_lines;
     measure("cmd parser, 64-byte", pass_cmd_64, 0, cmds, cmds_len, NULL, 0, once);
+    bench_lines = cmds_lines;
     measure("cmd parser, 1-byte", pass_cmd_1, 1, cmds, cmds_len, NULL, 0, once);
+    bench_lines = rcpt_plain_lines;
+    measure("cmd parser, RCPT plain", pass_rcpt_plain, 0, rcpt_plain, rcpt_plain_len, NULL, 0, once);
+    bench_lines = rcpt_dsn_lines;
+    measure("cmd parser, RCPT + DSN", pass_rcpt_dsn, 0, rcpt_dsn, rcpt_dsn_len, NULL, 0, once);
     measure("server session, whole", pass_server_whole, 0, mixed.session_in, mixed.session_len, NULL, 0,
             once);
     measure("server session, 64-byte", pass_server_64, 0, mixed.session_in, mixed.session_len, NULL, 0,

@@ -6,6 +6,9 @@
  *   mailproto-dump --proto P --side server|client  protocol P as that side
  *                                                reads it (smtp, pop3, imap,
  *                                                when built in)
+ *   mailproto-dump --proto mime --side parts|fetch  one message's structure,
+ *                                                or the FETCH items a server
+ *                                                writes for it (dump_mime.c)
  *
  * Output format (stable): "line <bytes>" with \r \n \\ and \xHH escapes,
  * "error <MP_STATUS_NAME> @<stream offset>", and a final "end pending=N".
@@ -13,6 +16,7 @@
  * bad usage.  Protocol modes (smtp, pop3, imap) arrive with their codecs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mailproto/core.h"
@@ -29,6 +33,50 @@ void dump_escaped(const char *p, size_t n)
         else if (c < 0x20 || c >= 0x7f) printf("\\x%02x", c);
         else putchar(c);
     }
+}
+
+void dump_field(const char *key, const char *p, size_t n)
+{
+    printf(" %s=", key);
+    dump_escaped(p, n);
+}
+
+size_t dump_piece(size_t cap)
+{
+    static unsigned long max, state = 12345;
+    static int init;
+    if (!init) {
+        const char *e = getenv("MP_DUMP_PIECE");
+        init = 1;
+        max = e ? strtoul(e, NULL, 10) : 0;
+    }
+    if (max == 0)
+        return cap;
+    state = state * 1103515245ul + 12345ul;
+    return (size_t)((state >> 8) % (max < cap ? max : cap)) + 1;
+}
+
+int dump_sasl_lines(const char *mech, size_t len)
+{
+    static const struct { const char *name; int lines; } t[] = {
+        { "PLAIN", 1 }, { "LOGIN", 2 }, { "CRAM-MD5", 1 }, { "XOAUTH2", 1 },
+        { "OAUTHBEARER", 1 }, { "EXTERNAL", 1 }, { "ANONYMOUS", 1 },
+        { "SCRAM-SHA-1", 3 }, { "SCRAM-SHA-256", 3 }, { "SCRAM-SHA-1-PLUS", 3 },
+        { "SCRAM-SHA-256-PLUS", 3 }, { "DIGEST-MD5", 2 }, { "NTLM", 2 },
+    };
+    size_t i, k;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (strlen(t[i].name) != len)
+            continue;
+        for (k = 0; k < len; k++) {
+            char c = mech[k];
+            if ((c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c) != t[i].name[k])
+                break;
+        }
+        if (k == len)
+            return t[i].lines;
+    }
+    return 1;
 }
 
 static int dump_lines(void)
@@ -75,6 +123,9 @@ static const struct {
 #endif
 #ifdef MP_DUMP_HAVE_IMAP
     {"imap", dump_imap},
+#endif
+#ifdef MP_DUMP_HAVE_MIME
+    {"mime", dump_mime},
 #endif
     {NULL, NULL}};
 

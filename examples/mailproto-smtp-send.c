@@ -3,16 +3,19 @@
  *
  *   mailproto-smtp-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]
  *                       [--starttls | --tls] [--cafile FILE]
- *                       [--auth USER:PASS] [--mech NAME]
+ *                       [--auth USER:PASS] [--mech NAME] [--auth-cleartext]
  *                       [--lmtp] [--helo NAME] [--timeout SECONDS] [--verbose] [FILE]
  *
- * The message comes from FILE, or standard input; LF line ends are turned
- * into CRLF.  --from "" sends the null reverse-path.
+ * The message comes from FILE, or standard input.  --from "" sends the null
+ * reverse-path.  What the program does on its own (line ends, SIZE=, when
+ * and how it authenticates, how it ends a session) is in usage_text below
+ * and in the README.
  *
  * Exit status:
  *   0  every recipient was accepted and the message was accepted for all
  *   1  some recipients were rejected (the others got the message)
- *   2  usage error, or a TLS option in a build without TLS
+ *   2  usage error (--auth without TLS, a NUL in the message, ...), or a TLS
+ *      option in a build without TLS
  *   3  connection or protocol error, or the message was rejected
  *   4  TLS error (STARTTLS not offered or refused, handshake, certificate)
  *   5  authentication failed, or no acceptable AUTH mechanism
@@ -48,44 +51,113 @@ enum { EX_OK = 0, EX_SOME = 1, EX_USAGE = 2, EX_PROTO = 3, EX_TLS = 4, EX_AUTH =
 static const char *usage_text =
     "usage: mailproto-smtp-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]\n"
     "                           [--starttls | --tls] [--cafile FILE] [--auth USER:PASS]\n"
-    "                           [--mech NAME] [--lmtp] [--helo NAME] [--timeout SECONDS]\n"
-    "                           [--verbose] [FILE]\n"
-    "  --server HOST:PORT  SMTP/LMTP server to connect to\n"
+    "                           [--mech NAME] [--auth-cleartext] [--lmtp] [--helo NAME]\n"
+    "                           [--timeout SECONDS] [--verbose] [FILE]\n"
+    "  --server HOST:PORT  SMTP/LMTP server to connect to; HOST is a name, an IPv4\n"
+    "                      address or an IPv6 address in brackets ([::1]:25)\n"
     "  --from ADDR         envelope sender (\"\" for the null reverse-path)\n"
     "  --to ADDR           envelope recipient; repeat for more (up to 64)\n"
     "  --starttls          require STARTTLS (fail when not offered)\n"
     "  --tls               implicit TLS from the first byte (port 465)\n"
-    "  --cafile FILE       trusted CAs in PEM (default /etc/ssl/certs/ca-certificates.crt)\n"
-    "  --auth USER:PASS    authenticate with SASL (only under TLS unless --mech says so)\n"
-    "  --mech NAME         SASL mechanism (default: the best one the server offers)\n"
+    "  --cafile FILE       trusted CAs in PEM (default /etc/ssl/certs/ca-certificates.crt);\n"
+    "                      the certificate must name HOST: a DNS name for a name, an\n"
+    "                      IP address entry for an address (no SNI is sent for one)\n"
+    "  --auth USER:PASS    authenticate with SASL; only under TLS (--starttls, --tls)\n"
+    "                      unless --auth-cleartext\n"
+    "  --mech NAME         SASL mechanism; it must be offered, never a fallback (default:\n"
+    "                      the first offered of SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5,\n"
+    "                      PLAIN, LOGIN)\n"
+    "  --auth-cleartext    allow --auth without TLS: the password, or a hash an\n"
+    "                      eavesdropper can attack, crosses the network in the clear\n"
     "  --lmtp              speak LMTP (LHLO, one reply per recipient)\n"
     "  --helo NAME         EHLO/LHLO name (default localhost)\n"
     "  --timeout SECONDS   network timeout (default 60)\n"
     "  --verbose           print the dialogue on standard error (S: replies, C: commands;\n"
     "                      AUTH data and the message body are left out)\n"
-    "  FILE                the message (default: standard input); LF becomes CRLF\n"
+    "  FILE                the message (default: standard input)\n"
     "  --help              this text\n"
+    "the message: bare LF and bare CR each become CRLF, and a last line without a\n"
+    "  line break gets one (SMTP carries lines); a NUL byte is refused: in a FILE\n"
+    "  before connecting, on standard input by closing the connection before the\n"
+    "  message ends, so that nothing is delivered.  SIZE= (RFC 1870) is the exact\n"
+    "  size of the message so converted, for a FILE; none for a pipe.\n"
+    "the session ends with QUIT and its reply, then TLS close_notify, wherever it\n"
+    "  is still alive: after the message, a refusal, a failed or impossible AUTH, a\n"
+    "  protocol error; without QUIT after a 421, a timeout, a TLS failure, and in\n"
+    "  the middle of a message (closing then is the only way to abandon it).\n"
     "exit: 0 all accepted, 1 some recipients rejected, 2 usage, 3 connection/protocol\n"
     "      error or message rejected, 4 TLS error, 5 authentication failed\n";
+
+/* ----------------------------------------------------------------------- */
+/* Ending                                                                  */
+/* ----------------------------------------------------------------------- */
+/*
+ * Every way out after connecting goes through leave(): the session is
+ * ended as the protocol says (goodbye), then the program exits.  RFC 5321
+ * §4.1.1.10: the client sends QUIT and waits for its reply before it
+ * closes; under TLS it then sends close_notify (RFC 5246 §7.2.1, RFC 8446
+ * §6.1), so that the server sees an orderly end, not a lost connection.
+ * Callbacks never leave: they record the failure and ask for QUIT.
+ */
+
+static int sock = -1;
+static int verbose;
+static int timeout_ms = 60000;
+static int link_broken; /* the connection cannot carry bytes (send/recv/TLS failure) */
+static int peer_gone;   /* the server closed the connection */
+static int timed_out;   /* the server stopped answering */
+static int leaving;     /* leave() runs: later failures only exit */
+static int exit_code = -1; /* the failure recorded first, or -1 */
+static char exit_msg[512];
+
+static void goodbye(void);
+
+/* Print the failure (the first one only) and end the session. */
+static void leave(int code)
+{
+    if (leaving) {
+        /* A failure while saying goodbye: the first one stands. */
+        if (sock >= 0)
+            close(sock);
+        exit(exit_code >= 0 ? exit_code : code);
+    }
+    leaving = 1;
+    if (exit_code < 0)
+        exit_code = code;
+    if (exit_msg[0] != '\0')
+        fprintf(stderr, "mailproto-smtp-send: %s\n", exit_msg);
+    goodbye();
+    exit(exit_code);
+}
+
+/* Record a failure (the first one wins); the caller goes on or leaves. */
+static void note_failure(int code, const char *fmt, ...)
+{
+    va_list ap;
+    if (exit_code >= 0 || leaving)
+        return;
+    exit_code = code;
+    va_start(ap, fmt);
+    vsnprintf(exit_msg, sizeof(exit_msg), fmt, ap);
+    va_end(ap);
+}
 
 static void die(int code, const char *fmt, ...)
 {
     va_list ap;
-    fputs("mailproto-smtp-send: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(code);
+    if (exit_code < 0 && !leaving) {
+        exit_code = code;
+        va_start(ap, fmt);
+        vsnprintf(exit_msg, sizeof(exit_msg), fmt, ap);
+        va_end(ap);
+    }
+    leave(code);
 }
 
 /* ----------------------------------------------------------------------- */
 /* Transport: a socket, optionally under TLS                               */
 /* ----------------------------------------------------------------------- */
 
-static int sock = -1;
-static int verbose;
-static int timeout_ms = 60000;
 static const char *server_host;
 static const char *cafile = "/etc/ssl/certs/ca-certificates.crt";
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -103,10 +175,16 @@ static void wait_fd(short ev)
     do {
         r = poll(&p, 1, timeout_ms);
     } while (r < 0 && errno == EINTR);
-    if (r == 0)
+    if (r == 0) {
+        timed_out = 1;
+        if (ev == POLLOUT)
+            link_broken = 1; /* the server does not read: nothing more goes out */
         die(EX_PROTO, "timeout after %d s", timeout_ms / 1000);
-    if (r < 0)
+    }
+    if (r < 0) {
+        link_broken = 1;
         die(EX_PROTO, "poll: %s", strerror(errno));
+    }
 }
 
 static void raw_send(const void *p, size_t n)
@@ -118,8 +196,10 @@ static void raw_send(const void *p, size_t n)
         k = send(sock, b, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k <= 0)
+        if (k <= 0) {
+            link_broken = 1;
             die(EX_PROTO, "send: %s", strerror(errno));
+        }
         b += k;
         n -= (size_t)k;
     }
@@ -133,8 +213,12 @@ static size_t raw_recv(void *p, size_t cap)
     do {
         k = recv(sock, p, cap, 0);
     } while (k < 0 && errno == EINTR);
-    if (k < 0)
+    if (k < 0) {
+        link_broken = 1;
         die(EX_PROTO, "recv: %s", strerror(errno));
+    }
+    if (k == 0)
+        peer_gone = 1;
     return (size_t)k;
 }
 
@@ -154,7 +238,10 @@ static void tls_fail(const char *what)
     char msg[128];
     int e = mp_tls_pump_tls_error(&pump);
     mbedtls_strerror(e, msg, sizeof(msg));
-    tls_flush();
+    /* The fatal alert, if any, is the goodbye at this layer. */
+    if (!link_broken)
+        tls_flush();
+    link_broken = 1;
     die(EX_TLS, "TLS %s: %s (-0x%04x)", what, msg, (unsigned)-e);
 }
 
@@ -172,16 +259,30 @@ static void tls_pull(void)
         tls_fail("receive");
 }
 
-static void tls_start(void)
+/* Before connecting: the CAs, and whether the server's name can be
+ * checked at all (mbedtls.h: a host name, or an IP address that must be
+ * in the certificate's IP address entries, without SNI; text that is
+ * neither, such as "127.1", is refused). */
+static void tls_prepare(void)
 {
+    mp_status st;
     if (mp_tls_config_init(&tlscfg, MP_TLS_CLIENT) != MP_OK)
         die(EX_TLS, "TLS configuration failed");
     if (mp_tls_config_ca_file(&tlscfg, cafile) != MP_OK)
         die(EX_TLS, "cannot load CA certificates from %s", cafile);
-    if (mp_tls_pump_setup(&pump, &tlscfg.conf, server_host) == MP_ERR_TLS)
+    st = mp_tls_pump_setup(&pump, &tlscfg.conf, server_host);
+    mp_tls_pump_free(&pump);
+    if (st == MP_ERR_ARG)
+        die(EX_USAGE, "'%s' is neither a host name nor an IP address", server_host);
+}
+
+static void tls_start(void)
+{
+    mp_status st = mp_tls_pump_setup(&pump, &tlscfg.conf, server_host);
+    if (st == MP_ERR_TLS)
         tls_fail("setup");
+    tls_on = 1;
     for (;;) {
-        mp_status st;
         tls_flush();
         st = mp_tls_pump_status(&pump);
         if (st == MP_ERR_TLS)
@@ -190,7 +291,18 @@ static void tls_start(void)
             break;
         tls_pull();
     }
-    tls_on = 1;
+}
+
+/* close_notify, once, when the TLS layer is up and sound. */
+static void tls_goodbye(void)
+{
+    mp_status st;
+    if (!tls_on || link_broken || !mp_tls_pump_handshake_done(&pump))
+        return;
+    while ((st = mp_tls_pump_close(&pump)) == MP_NEED_MORE)
+        tls_flush();
+    if (st == MP_OK)
+        tls_flush();
 }
 #endif
 
@@ -224,8 +336,10 @@ static size_t net_recv(char *p, size_t cap)
             tls_flush();
             if (st == MP_OK)
                 return got;
-            if (st == MP_CLOSED)
+            if (st == MP_CLOSED) {
+                peer_gone = 1;
                 return 0;
+            }
             if (st == MP_ERR_TLS)
                 tls_fail("receive");
             tls_pull();
@@ -235,12 +349,11 @@ static size_t net_recv(char *p, size_t cap)
     return raw_recv(p, cap);
 }
 
-static void connect_to(const char *hostport)
+/* HOST:PORT, [IPv6]:PORT: the host into server_host, the port returned. */
+static const char *split_server(const char *hostport)
 {
     static char host[256];
     const char *colon = strrchr(hostport, ':');
-    struct addrinfo hints, *res, *ai;
-    int r;
     size_t hl;
     if (colon == NULL || colon == hostport || colon[1] == '\0')
         die(EX_USAGE, "--server wants HOST:PORT, got '%s'", hostport);
@@ -254,9 +367,16 @@ static void connect_to(const char *hostport)
     memcpy(host, hostport, hl);
     host[hl] = '\0';
     server_host = host;
+    return colon + 1;
+}
+
+static void connect_to(const char *host, const char *port)
+{
+    struct addrinfo hints, *res, *ai;
+    int r;
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
-    r = getaddrinfo(host, colon + 1, &hints, &res);
+    r = getaddrinfo(host, port, &hints, &res);
     if (r != 0)
         die(EX_PROTO, "cannot resolve %s: %s", host, gai_strerror(r));
     for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -270,7 +390,7 @@ static void connect_to(const char *hostport)
     }
     freeaddrinfo(res);
     if (sock < 0)
-        die(EX_PROTO, "cannot connect to %s: %s", hostport, strerror(errno));
+        die(EX_PROTO, "cannot connect to %s port %s: %s", host, port, strerror(errno));
 }
 
 /* ----------------------------------------------------------------------- */
@@ -284,7 +404,8 @@ static struct {
     mp_sasl_client sasl;
     mp_sasl_credentials creds;
     mp_crypto_provider crypto;
-    const char *mech;
+    mp_sasl_mech mech;    /* --mech, or NONE: the best offered */
+    int auth_cleartext;   /* --auth-cleartext */
     int want_auth, auth_done, sent, body_active, body_eof, done;
     int in_body; /* from BODY_READY to MESSAGE: output is message data */
     size_t accepted;      /* recipients that took the message */
@@ -293,6 +414,9 @@ static struct {
     FILE *msg;
     char chunk[16384];
     size_t chunk_off, chunk_len;
+    uint64_t body_bytes;  /* message bytes read so far */
+    char last_byte;       /* the last one of them */
+    int crlf_added;       /* the final line break was added */
 } h;
 
 static char outbuf[8192];
@@ -323,34 +447,99 @@ static int urandom(void *user, uint8_t *out, size_t len)
     return got == len ? 0 : -1;
 }
 
-static void start_auth(void)
+/* The names of a set of SASL mechanisms, space-separated. */
+static const char *mech_names(uint32_t set)
 {
-    mp_sasl_mech m;
+    static char names[256];
+    size_t n = 0;
+    unsigned m;
+    names[0] = '\0';
+    for (m = 1; m < 32; m++) {
+        const mp_sasl_mech_info *mi;
+        if (!(set & MP_SASL_MECH_BIT(m)) || (mi = mp_sasl_mech_get((mp_sasl_mech)m)) == NULL)
+            continue;
+        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? " " : "", mi->name);
+        if (n >= sizeof(names))
+            break;
+    }
+    return names[0] ? names : "none";
+}
+
+/* At READY with --auth: start AUTH, or record why not (the READY handler
+ * then quits).  Returns 1 when AUTH went out. */
+static int start_auth(void)
+{
+    uint32_t offered = mp_smtp_client_sasl_offered(&h.c);
+    int secure = mp_smtp_client_secure(&h.c);
+    mp_sasl_mech m = h.mech;
     mp_status st;
-    if (!(mp_smtp_client_caps(&h.c)->flags & MP_SMTP_CAP_AUTH))
-        die(EX_AUTH, "the server does not offer AUTH");
-    if (h.mech != NULL) {
-        m = mp_sasl_mech_from_name(h.mech, strlen(h.mech));
-        if (m == MP_SASL_MECH_NONE)
-            die(EX_USAGE, "unknown SASL mechanism '%s'", h.mech);
-    } else {
-        m = mp_sasl_choose(mp_smtp_client_sasl_offered(&h.c),
-                           mp_smtp_client_secure(&h.c) ? MP_SASL_CHOOSE_PLAINTEXT_OK : 0u);
-        if (m == MP_SASL_MECH_NONE)
-            die(EX_AUTH, "no acceptable AUTH mechanism offered%s",
-                mp_smtp_client_secure(&h.c) ? "" : " without TLS (use --starttls or --mech)");
+    if (!secure && !h.auth_cleartext) {
+        /* main() refuses this before connecting; kept as the last guard. */
+        note_failure(EX_AUTH, "refusing to authenticate without TLS");
+        return 0;
+    }
+    if (!(mp_smtp_client_caps(&h.c)->flags & MP_SMTP_CAP_AUTH)) {
+        note_failure(EX_AUTH, "the server does not offer AUTH");
+        return 0;
+    }
+    if (m != MP_SASL_MECH_NONE && !(offered & MP_SASL_MECH_BIT(m))) {
+        note_failure(EX_AUTH, "the server does not offer AUTH %s (it offers: %s)",
+                     mp_sasl_mech_get(m)->name, mech_names(offered));
+        return 0;
+    }
+    if (m == MP_SASL_MECH_NONE) {
+        /* Under TLS, or with the user's consent to cleartext. */
+        m = mp_sasl_choose(offered, MP_SASL_CHOOSE_PLAINTEXT_OK);
+        if (m == MP_SASL_MECH_NONE) {
+            note_failure(EX_AUTH, "no usable AUTH mechanism offered (the server offers: %s)",
+                         mech_names(offered));
+            return 0;
+        }
     }
     st = mp_sasl_client_start(&h.sasl, m, &h.creds, &h.crypto);
-    if (st != MP_OK)
-        die(EX_AUTH, "SASL %s: %s", mp_sasl_mech_get(m)->name, mp_strerror(st));
-    st = mp_smtp_client_auth_sasl(&h.c, &h.sasl);
-    if (st != MP_OK)
-        die(st == MP_ERR_UNSUPPORTED ? EX_AUTH : EX_PROTO, "AUTH: %s", mp_strerror(st));
+    if (st == MP_OK)
+        st = mp_smtp_client_auth_sasl(&h.c, &h.sasl);
+    if (st != MP_OK) {
+        note_failure(EX_AUTH, "AUTH %s: %s", mp_sasl_mech_get(m)->name, mp_strerror(st));
+        return 0;
+    }
+    return 1;
+}
+
+/* At READY: the message, after authentication if asked; QUIT after it or
+ * after any failure. */
+static void on_ready(void)
+{
+    mp_status st;
+    if (exit_code < 0 && h.want_auth && !h.auth_done) {
+        h.auth_done = 1;
+        if (start_auth())
+            return;
+    }
+    if (exit_code < 0 && !h.sent) {
+        h.sent = 1;
+        /* The message is not scanned for 8-bit bytes (stdin streams):
+         * declare 8BITMIME whenever the server offers it, harmless for
+         * 7-bit text and required for 8-bit (RFC 6152 §3). */
+        if (mp_smtp_client_caps(&h.c)->flags & MP_SMTP_CAP_8BITMIME)
+            h.env.body = MP_SMTP_BODY_8BITMIME;
+        st = mp_smtp_client_send(&h.c, &h.env);
+        if (st == MP_OK)
+            return;
+        note_failure(st == MP_ERR_ARG || st == MP_ERR_SMTP_PATH || st == MP_ERR_8BIT ||
+                             st == MP_ERR_SMTP_UTF8_PATH || st == MP_ERR_UTF8 ||
+                             st == MP_ERR_SMTP_PATH_TOO_LONG ||
+                             st == MP_ERR_SMTP_LOCAL_TOO_LONG ||
+                             st == MP_ERR_SMTP_DOMAIN_TOO_LONG
+                         ? EX_USAGE
+                         : EX_PROTO,
+                     "cannot send: %s", mp_strerror(st));
+    }
+    (void)mp_smtp_client_quit(&h.c);
 }
 
 static int on_event(void *user, const mp_smtp_client_event *ev)
 {
-    mp_status st;
     (void)user;
     switch (ev->type) {
     case MP_SMTP_EV_REPLY_LINE:
@@ -361,34 +550,12 @@ static int on_event(void *user, const mp_smtp_client_event *ev)
                     ev->reply->text.ptr);
         break;
     case MP_SMTP_EV_READY:
-        if (h.want_auth && !h.auth_done) {
-            start_auth();
-        } else if (!h.sent) {
-            h.sent = 1;
-            /* The message is not scanned ahead (stdin streams): declare
-             * 8BITMIME whenever the server offers it, harmless for 7-bit
-             * text and required for 8-bit (RFC 6152 §3). */
-            if (mp_smtp_client_caps(&h.c)->flags & MP_SMTP_CAP_8BITMIME)
-                h.env.body = MP_SMTP_BODY_8BITMIME;
-            st = mp_smtp_client_send(&h.c, &h.env);
-            if (st != MP_OK)
-                die(st == MP_ERR_ARG || st == MP_ERR_SMTP_PATH || st == MP_ERR_8BIT ||
-                            st == MP_ERR_SMTP_UTF8_PATH || st == MP_ERR_UTF8 ||
-                            st == MP_ERR_SMTP_PATH_TOO_LONG ||
-                            st == MP_ERR_SMTP_LOCAL_TOO_LONG ||
-                            st == MP_ERR_SMTP_DOMAIN_TOO_LONG
-                        ? EX_USAGE
-                        : EX_PROTO,
-                    "cannot send: %s", mp_strerror(st));
-        } else if (mp_smtp_client_phase_of(&h.c) == MP_SMTP_PH_READY) {
-            (void)mp_smtp_client_quit(&h.c);
-        }
+        on_ready();
         break;
     case MP_SMTP_EV_AUTH_RESULT:
         remember(ev->reply);
-        h.auth_done = 1;
         if (!ev->accepted)
-            die(EX_AUTH, "authentication failed: %u %s", h.last_code, h.last_text);
+            note_failure(EX_AUTH, "authentication failed: %u %s", h.last_code, h.last_text);
         break;
     case MP_SMTP_EV_MAIL_RESULT:
         if (!ev->accepted) {
@@ -462,6 +629,29 @@ static void flush_output(void)
     }
 }
 
+/* The next piece of the message: the file's bytes, then a CRLF when its
+ * last line has no line break (a DATA body must end with one; BDAT gets
+ * the same bytes, so that SIZE= holds either way). */
+static void read_chunk(void)
+{
+    h.chunk_off = 0;
+    h.chunk_len = fread(h.chunk, 1, sizeof(h.chunk), h.msg);
+    if (h.chunk_len > 0) {
+        h.body_bytes += h.chunk_len;
+        h.last_byte = h.chunk[h.chunk_len - 1];
+        return;
+    }
+    if (ferror(h.msg))
+        die(EX_USAGE, "cannot read the message: %s", strerror(errno));
+    if (h.body_bytes > 0 && h.last_byte != '\n' && h.last_byte != '\r' && !h.crlf_added) {
+        memcpy(h.chunk, "\r\n", 2);
+        h.chunk_len = 2;
+        h.crlf_added = 1;
+        return;
+    }
+    h.body_eof = 1;
+}
+
 /* Push body bytes while the session takes them.  Returns 1 when input
  * from the server is needed to go on. */
 static int push_body(void)
@@ -469,15 +659,8 @@ static int push_body(void)
     while (h.body_active) {
         size_t used = 0;
         mp_status st;
-        if (h.chunk_off == h.chunk_len && !h.body_eof) {
-            h.chunk_len = fread(h.chunk, 1, sizeof(h.chunk), h.msg);
-            h.chunk_off = 0;
-            if (h.chunk_len == 0) {
-                if (ferror(h.msg))
-                    die(EX_USAGE, "cannot read the message: %s", strerror(errno));
-                h.body_eof = 1;
-            }
-        }
+        if (h.chunk_off == h.chunk_len && !h.body_eof)
+            read_chunk();
         if (h.chunk_off == h.chunk_len) {
             st = mp_smtp_client_body_end(&h.c);
             if (st == MP_OK) {
@@ -501,9 +684,28 @@ static int push_body(void)
             h.body_active = 0;
             return 1;
         }
-        die(EX_USAGE, "message refused: %s", mp_strerror(st));
+        /* A NUL from a pipe (a file was checked before connecting): the
+         * message cannot be sent, and closing now is the only way to
+         * abandon it (RFC 5321 §3.8: the server discards it). */
+        flush_output();
+        die(EX_USAGE, "the message cannot be sent: %s at byte %llu; connection closed "
+                      "before its end, nothing delivered",
+            mp_strerror(st),
+            (unsigned long long)(h.body_bytes - (h.chunk_len - h.chunk_off)));
     }
     return 1;
+}
+
+/* The session reported `st` (an error): record it, and leave. */
+static void session_failed(mp_status st)
+{
+    const mp_error *e = mp_smtp_client_error(&h.c);
+    int code = (st == MP_ERR_TLS_REQUIRED || st == MP_ERR_TLS_INJECTION) ? EX_TLS
+               : st == MP_ERR_SASL_SERVER_PROOF                          ? EX_AUTH
+                                                                         : EX_PROTO;
+    note_failure(code, "%s (at byte %llu%s%s)", mp_strerror(st), (unsigned long long)e->offset,
+                 e->rule ? ", " : "", e->rule ? e->rule : "");
+    leave(code);
 }
 
 static void feed_all(const char *p, size_t n)
@@ -528,21 +730,123 @@ static void feed_all(const char *p, size_t n)
             die(EX_USAGE, "built without TLS");
 #endif
         }
-        {
-            const mp_error *e = mp_smtp_client_error(&h.c);
-            int code = (st == MP_ERR_TLS_REQUIRED || st == MP_ERR_TLS_INJECTION) ? EX_TLS
-                       : st == MP_ERR_SASL_SERVER_PROOF                          ? EX_AUTH
-                                                                                 : EX_PROTO;
-            /* A polite QUIT, except to a server that is going away or
-             * after plaintext injection (then nothing more is sent). */
-            if (st != MP_ERR_TLS_INJECTION && st != MP_ERR_SMTP_CLOSING &&
-                st != MP_ERR_SMTP_GREETING_REFUSED)
-                (void)mp_smtp_client_quit(&h.c);
-            flush_output(); /* the QUIT, if any */
-            die(code, "%s (at byte %llu%s%s)", mp_strerror(st), (unsigned long long)e->offset,
-                e->rule ? ", " : "", e->rule ? e->rule : "");
+        session_failed(st);
+    }
+}
+
+/* Wait for the reply to QUIT, or for the server to close.  A dead
+ * session reads nothing more, so its QUIT's reply is looked for with a
+ * reply parser of its own: the first 221 (or 421) after the failure. */
+static void await_close(void)
+{
+    static char in[4096], line[MP_SMTP_CLIENT_MAX_REPLY_LINE];
+    mp_smtp_reply_parser rp;
+    int dead = mp_smtp_client_phase_of(&h.c) == MP_SMTP_PH_FAILED;
+    if (dead && mp_smtp_reply_parser_init(&rp, line, sizeof(line), MP_SMTP_CLIENT_MAX_REPLY_LINE,
+                                          0, 0) != MP_OK)
+        return;
+    while (mp_smtp_client_phase_of(&h.c) != MP_SMTP_PH_CLOSED) {
+        size_t n = net_recv(in, sizeof(in)), used, off = 0;
+        if (n == 0)
+            return;
+        while (dead && off < n) {
+            mp_smtp_reply_line l;
+            mp_status st = mp_smtp_reply_parser_next(&rp, in + off, n - off, &used, &l);
+            off += used;
+            if (st == MP_OK && l.last && (l.code == 221 || l.code == 421))
+                return;
+            if (st == MP_NEED_MORE)
+                break;
+        }
+        if (!dead && mp_smtp_client_feed(&h.c, in, n, &used) != MP_NEED_MORE &&
+            mp_smtp_client_phase_of(&h.c) != MP_SMTP_PH_CLOSED)
+            return;
+    }
+}
+
+/*
+ * End the session as the protocol says, from wherever it is:
+ *  - idle (READY): QUIT, and wait for its reply;
+ *  - QUIT already on its way (pipelined behind the message): its reply;
+ *  - failed on a protocol error, a refused greeting, STARTTLS not offered
+ *    or refused, an impostor SCRAM server: QUIT (the greeting's is already
+ *    queued by the session), then wait for the server to close, since
+ *    replies are no longer read;
+ *  - failed on 421 (the server is closing) or on bytes injected after the
+ *    220 to STARTTLS (nothing more is said to it): no QUIT;
+ *  - waiting for a reply when the server stopped answering (a timeout),
+ *    in the middle of a message, in a TLS handshake: no QUIT (it would be
+ *    message data, or never read);
+ * then close_notify under TLS, unless the connection failed (a socket
+ * error, a TLS alert) or the server already closed it without one.
+ */
+static void goodbye(void)
+{
+    mp_smtp_client_phase ph;
+    if (sock < 0)
+        return;
+    ph = mp_smtp_client_phase_of(&h.c);
+    if (!link_broken && !peer_gone && !timed_out) {
+        mp_status err = mp_smtp_client_error(&h.c)->code;
+        int quit = ph == MP_SMTP_PH_READY ||
+                   (ph == MP_SMTP_PH_FAILED && err != MP_ERR_SMTP_CLOSING &&
+                    err != MP_ERR_TLS_INJECTION && err != MP_ERR_SMTP_GREETING_REFUSED);
+        if (quit)
+            (void)mp_smtp_client_quit(&h.c);
+        if (quit || ph == MP_SMTP_PH_QUIT ||
+            (ph == MP_SMTP_PH_FAILED && err == MP_ERR_SMTP_GREETING_REFUSED)) {
+            /* Bounded: a server that does not answer QUIT is not waited
+             * for as long as one that is slow to take a message. */
+            if (timeout_ms > 10000)
+                timeout_ms = 10000;
+            flush_output();
+            await_close();
         }
     }
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    tls_goodbye();
+#endif
+    close(sock);
+    sock = -1;
+}
+
+/* A regular file: its exact size once line ends are CRLF and a missing
+ * last line break is added, as push_body sends it (RFC 1870 SIZE= counts
+ * the message, CRLFs included, without dot-stuffing).  A NUL cannot be
+ * sent: refused here, before connecting.  The file is read once, then
+ * rewound. */
+static uint64_t message_size(FILE *f)
+{
+    static char buf[65536];
+    uint64_t size = 0, off = 0;
+    int cr = 0; /* the previous byte was a CR */
+    char last = '\n';
+    size_t n, i;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        for (i = 0; i < n; i++) {
+            char b = buf[i];
+            if (b == '\0')
+                die(EX_USAGE, "the message has a NUL byte at offset %llu, which SMTP cannot "
+                              "carry", (unsigned long long)(off + i));
+            if (cr && b != '\n')
+                size++; /* a bare CR becomes CRLF */
+            if (b == '\n' && !cr)
+                size++; /* a bare LF becomes CRLF */
+            cr = b == '\r';
+            size++;
+        }
+        off += n;
+        last = buf[n - 1];
+    }
+    if (ferror(f))
+        die(EX_USAGE, "cannot read the message: %s", strerror(errno));
+    if (cr)
+        size++; /* a CR at the very end */
+    if (off > 0 && last != '\n' && last != '\r')
+        size += 2;
+    if (fseek(f, 0, SEEK_SET) != 0)
+        die(EX_USAGE, "cannot rewind the message: %s", strerror(errno));
+    return size;
 }
 
 int main(int argc, char **argv)
@@ -551,6 +855,7 @@ int main(int argc, char **argv)
     mp_smtp_client_config cfg;
     mp_smtp_client_callbacks cb;
     const char *server = NULL, *from = NULL, *auth = NULL, *file = NULL, *helo = "localhost";
+    const char *mech = NULL, *port;
     static char user[256];
     int starttls = 0, tls = 0, lmtp = 0, i;
     struct stat sb;
@@ -582,7 +887,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--auth") == 0 && more) {
             auth = argv[++i];
         } else if (strcmp(a, "--mech") == 0 && more) {
-            h.mech = argv[++i];
+            mech = argv[++i];
+        } else if (strcmp(a, "--auth-cleartext") == 0) {
+            h.auth_cleartext = 1;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             verbose = 1;
         } else if (strcmp(a, "--lmtp") == 0) {
@@ -609,10 +916,21 @@ int main(int argc, char **argv)
     if (starttls || tls)
         die(EX_USAGE, "built without TLS");
 #endif
+    if (mech != NULL) {
+        h.mech = mp_sasl_mech_from_name(mech, strlen(mech));
+        if (h.mech == MP_SASL_MECH_NONE)
+            die(EX_USAGE, "unknown SASL mechanism '%s'", mech);
+    }
+    if ((mech != NULL || h.auth_cleartext) && auth == NULL)
+        die(EX_USAGE, "--mech and --auth-cleartext go with --auth");
     if (auth != NULL) {
         const char *colon = strchr(auth, ':');
         if (colon == NULL || (size_t)(colon - auth) >= sizeof(user))
             die(EX_USAGE, "--auth wants USER:PASS");
+        /* docs/security.md: no credentials in cleartext unless asked for. */
+        if (!starttls && !tls && !h.auth_cleartext)
+            die(EX_USAGE, "refusing to authenticate without TLS: add --starttls or --tls "
+                          "(or --auth-cleartext to send the credentials in the clear)");
         memcpy(user, auth, (size_t)(colon - auth));
         h.creds.username = mp_slice_make(user, (size_t)(colon - auth));
         h.creds.password = mp_slice_make(colon + 1, strlen(colon + 1));
@@ -640,9 +958,9 @@ int main(int argc, char **argv)
             if ((unsigned char)a.ptr[k] >= 0x80)
                 h.env.smtputf8 = 1;
     }
-    /* SIZE= is an estimate (RFC 1870): the file size, CRLF growth aside. */
+    /* SIZE= only when it is known exactly (a file, not a pipe). */
     if (fstat(fileno(h.msg), &sb) == 0 && S_ISREG(sb.st_mode))
-        h.env.size = (uint64_t)sb.st_size;
+        h.env.size = message_size(h.msg);
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.helo_name = mp_slice_make(helo, strlen(helo));
@@ -655,7 +973,12 @@ int main(int argc, char **argv)
     if (st != MP_OK)
         die(EX_USAGE, "--helo '%s': %s", helo, mp_strerror(st));
 
-    connect_to(server);
+    port = split_server(server);
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (tls || starttls)
+        tls_prepare();
+#endif
+    connect_to(server_host, port);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (tls)
         tls_start();
@@ -672,10 +995,10 @@ int main(int argc, char **argv)
                 h.last_code ? " after: " : "", h.last_code ? h.last_text : "");
         feed_all(in, n);
     }
-    close(sock);
-    if (!h.done || h.accepted == 0)
-        die(EX_PROTO, "message not accepted: %u %s", h.last_code, h.last_text);
-    if (h.accepted < h.env.nrcpts)
-        return EX_SOME;
-    return EX_OK;
+    if (exit_code < 0 && (!h.done || h.accepted == 0))
+        note_failure(EX_PROTO, "message not accepted: %u %s", h.last_code, h.last_text);
+    if (exit_code < 0)
+        exit_code = h.accepted < h.env.nrcpts ? EX_SOME : EX_OK;
+    leave(exit_code);
+    return exit_code;
 }

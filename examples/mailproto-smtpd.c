@@ -93,6 +93,7 @@ typedef struct conn {
     int closing;    /* session over: flush, then close */
     int tls_switch; /* STARTTLS accepted: flush the 220, then start TLS */
     int eof;
+    int at_hand; /* the last read filled its buffer: more input may be waiting */
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     int tls_on;
     int tls_closed; /* close_notify queued */
@@ -598,17 +599,21 @@ static int conn_has_output(conn *c)
     return n > 0;
 }
 
-/* Feed buffered plaintext to the session. */
-static void conn_feed(conn *c)
+/* Feed buffered plaintext to the session.  Returns 1 when the session
+ * paused (a decision pending, or its output needs draining first). */
+static int conn_feed(conn *c)
 {
+    int paused = 0;
     while (c->in_off < c->in_len && !c->closing && !c->tls_switch) {
         size_t used = 0;
         mp_status st = mp_smtp_server_feed(&c->s, c->in + c->in_off, c->in_len - c->in_off, &used);
         c->in_off += used;
         if (st == MP_OK)
             continue;
-        if (st == MP_PAUSED)
+        if (st == MP_PAUSED) {
+            paused = 1;
             break; /* output full: send, then go on */
+        }
         if (st == MP_TRANSPORT_SWITCH) {
             /* Plaintext after STARTTLS is dropped, never executed. */
             if (c->in_off < c->in_len)
@@ -627,6 +632,7 @@ static void conn_feed(conn *c)
         c->in_len -= c->in_off;
         c->in_off = 0;
     }
+    return paused;
 }
 
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -644,6 +650,7 @@ static int conn_tls_read(conn *c)
             return 0;
         return -1; /* closed or failed */
     }
+    c->at_hand = 1; /* c->in is full: the pump may hold more */
     return 0;
 }
 #endif
@@ -655,21 +662,64 @@ static size_t session_out_len(conn *c)
     return n;
 }
 
-/* Move everything that can move; returns -1 when the connection is done. */
+static ssize_t conn_recv(conn *c);
+
+/* Replies wait in the session's output and the last read filled its
+ * buffer: the client may have sent more commands of the same pipelined
+ * group (RFC 2920 §3.1: RSET, MAIL, RCPT and BDAT chunks may be followed
+ * by more), already at hand but not read.  Reading and feeding them first
+ * sends the group's replies in one write (RFC 2920 §3.2 lets a server hold
+ * them), where answering each read on its own splits them.  A read that
+ * did not fill its buffer emptied the socket: nothing more is at hand and
+ * what is queued goes out.  Never while the session must speak first: it
+ * is closing (QUIT, 421), switching to TLS (no plaintext is read after
+ * STARTTLS), waiting for a decision, or out of room (`paused`). */
+static int may_read_more(conn *c, int paused)
+{
+    return c->at_hand && session_out_len(c) > 0 && !paused && !c->closing && !c->tls_switch &&
+           mp_smtp_server_pending(&c->s) == MP_SMTP_DECIDE_NONE && c->in_len < sizeof(c->in);
+}
+
+/* Reads before a write, at most: a client streaming a chunk after its
+ * commands does not hold their replies back for long. */
+#define COALESCE_READS 16
+
+/* Move everything that can move; returns -1 when the connection is done.
+ * The replies to what was read go out together: everything read is fed
+ * before anything is written, and more input is read first while it is at
+ * hand (may_read_more).  A reply the client waits for is never held: the
+ * client sends nothing after the command that ends its group (EHLO, DATA,
+ * the end of data, AUTH, NOOP ...; RFC 2920 §3.1), so no more input is at
+ * hand and what is queued goes out at once.  A credential read this way
+ * ahead of its challenge is refused by the session (smtp.h, feed). */
 static int conn_service(conn *c)
 {
-    int round;
+    int round, reads = 0;
     for (round = 0; round < 64; round++) {
         size_t in0, o0;
-        int progress = 0;
+        int progress = 0, paused;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
         if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
         answer_message(c);
         in0 = c->in_len;
-        conn_feed(c);
+        paused = conn_feed(c);
         progress |= c->in_len != in0;
+        if (reads < COALESCE_READS && may_read_more(c, paused)) {
+            ssize_t k;
+            reads++;
+            c->at_hand = 0;
+            k = conn_recv(c);
+            if (k < 0)
+                c->closing = 1; /* the client is gone: send what is queued, then close */
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+            else if (c->tls_on)
+                continue; /* the next round decrypts what the pump holds, then feeds it */
+#endif
+            else if (k > 0)
+                continue; /* feed it before writing */
+        }
         o0 = session_out_len(c);
         if (conn_flush(c) != 0)
             return -1;
@@ -707,8 +757,11 @@ static int conn_service(conn *c)
     return 0;
 }
 
-/* Readable socket. */
-static int conn_read(conn *c)
+/* One read of what the socket holds now (non-blocking) into c->in,
+ * through the TLS pump under TLS; c->at_hand tells whether it filled the
+ * room it had.  Returns the bytes read (> 0), 0 when nothing is at hand
+ * or there is no room, -1 at the end of the stream or on an error. */
+static ssize_t conn_recv(conn *c)
 {
     ssize_t k;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -716,29 +769,39 @@ static int conn_read(conn *c)
         size_t room;
         unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
         if (room == 0)
-            return conn_service(c);
+            return 0;
         k = recv(c->fd, b, room, 0);
+        c->at_hand = k > 0 && (size_t)k == room;
         if (k == 0) {
             mp_tls_pump_recv_eof(&c->pump);
             return -1;
         }
         if (k < 0)
-            return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
         if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
             conn_flush(c); /* the alert */
             return -1;
         }
-        return conn_service(c);
+        return k; /* conn_service() decrypts it into c->in */
     }
 #endif
     if (c->in_len == sizeof(c->in))
-        return conn_service(c);
+        return 0;
     k = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+    c->at_hand = k > 0 && (size_t)k == sizeof(c->in) - c->in_len;
     if (k == 0)
         return -1;
     if (k < 0)
-        return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
     c->in_len += (size_t)k;
+    return k;
+}
+
+/* Readable socket. */
+static int conn_read(conn *c)
+{
+    if (conn_recv(c) < 0)
+        return -1;
     return conn_service(c);
 }
 
@@ -860,9 +923,12 @@ static void accept_all(int lfd)
             if (conns[i].fd < 0)
                 break;
         if (i == G.max_conns || set_nonblock(fd) != 0) {
-            /* RFC 5321 §3.8: 421 when the server cannot take the session. */
+            /* RFC 5321 §3.8: 421 when the server cannot take the session.
+             * An implicit-TLS port speaks nothing but TLS, and there is no
+             * session memory left to speak it: close without a word (a
+             * plaintext 421 would be a broken TLS record to the client). */
             static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
-            if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
+            if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
                 /* nothing more to do */
             }
             close(fd);
@@ -871,6 +937,36 @@ static void accept_all(int lfd)
         if (conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0)
             conn_free(&conns[i]);
     }
+}
+
+/* Send what every connection still owes (its 421, close_notify) until
+ * all are done or `deadline` passes; then close them. */
+static void shutdown_drain(time_t deadline)
+{
+    struct pollfd pfd[MAX_CONNS_LIMIT];
+    unsigned i;
+    for (;;) {
+        nfds_t n = 0;
+        for (i = 0; i < G.max_conns; i++) {
+            conn *c = &conns[i];
+            if (c->fd < 0)
+                continue;
+            if (conn_service(c) != 0) {
+                conn_free(c); /* all said */
+                continue;
+            }
+            pfd[n].fd = c->fd;
+            pfd[n].events = POLLOUT;
+            n++;
+        }
+        if (n == 0 || time(NULL) >= deadline)
+            break;
+        if (poll(pfd, n, 100) < 0 && errno != EINTR)
+            break;
+    }
+    for (i = 0; i < G.max_conns; i++)
+        if (conns[i].fd >= 0)
+            conn_free(&conns[i]);
 }
 
 static int parse_args(int argc, char **argv)
@@ -955,7 +1051,7 @@ int main(int argc, char **argv)
 {
     struct pollfd pfd[MAX_CONNS_LIMIT + 1];
     struct sigaction sa;
-    int lfd;
+    int lfd, status = 0;
     unsigned i;
 
     if (parse_args(argc, argv) != 0)
@@ -1065,7 +1161,9 @@ int main(int argc, char **argv)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return die("poll failed", strerror(errno));
+            /* Leave as on SIGTERM: every client still gets its 421. */
+            status = die("poll failed", strerror(errno));
+            break;
         }
         if (pfd[0].revents & POLLIN)
             accept_all(lfd);
@@ -1083,19 +1181,21 @@ int main(int argc, char **argv)
                 conn_free(c);
         }
     }
-    /* SIGTERM / SIGINT: tell every client (421) and leave. */
+    /* SIGTERM / SIGINT (or a failed poll): tell every client (421), close
+     * its TLS with close_notify, and leave; a client that does not read
+     * gets 2 s. */
     for (i = 0; i < G.max_conns; i++) {
         conn *c = &conns[i];
         if (c->fd < 0)
             continue;
         mp_smtp_server_shutdown(&c->s, NULL);
-        conn_flush(c);
-        conn_free(c);
+        c->closing = 1;
     }
+    shutdown_drain(time(NULL) + 2);
     close(lfd);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.tls_ready)
         mp_tls_config_free(&G.tls);
 #endif
-    return 0;
+    return status;
 }

@@ -12,7 +12,13 @@
  * A "<TLS>" in the input stands for a TLS handshake: the host feeds up to
  * it, and calls mp_smtp_client_tls_started() there when the session is
  * waiting for the switch (so the second EHLO, AUTH and the rest after
- * STARTTLS are fuzzed too). */
+ * STARTTLS are fuzzed too).
+ * A reply counts only for a command the host has sent (docs/architecture.md
+ * §3), so where the host sends must not depend on the split: inside every
+ * event, and at the end of every reply of the input (a line that is not
+ * "NNN-") and when the session ends, except after a reply whose last line
+ * ends in '~': the next one then arrives before the host sends (a server
+ * that answers early). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +41,7 @@ typedef struct host {
     const uint8_t *base;   /* the input, to place the "<TLS>" marker */
     size_t tls_at;         /* offset of the marker, SIZE_MAX when none */
     size_t tls_skipped;    /* marker bytes consumed so far */
+    const uint8_t *sends;  /* sends[off]: the host sends at input offset off */
     uint8_t cfgbyte;
     int dead;              /* the session ended: the host closes */
     size_t action, body_off;
@@ -232,11 +239,21 @@ static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
     }
     if (off < x->tls_at && x->tls_at - off < n)
         n = x->tls_at - off;
+    {
+        size_t k;
+        for (k = 1; k < n && !x->sends[off + k]; k++)
+            ;
+        n = k; /* up to the next send point */
+    }
     st = mp_smtp_client_feed(&x->c, (const char *)p, n, &used);
     if (used > n)
         abort();
-    pump(x);
-    drain(x);
+    /* At a send point, and once the session has ended (its last words,
+     * such as a QUIT after a refused greeting, go out then). */
+    if (x->sends[off + used] || (st != MP_NEED_MORE && st != MP_PAUSED)) {
+        pump(x);
+        drain(x);
+    }
     if (st == MP_TRANSPORT_SWITCH && off + used == x->tls_at)
         return used;
     if (st == MP_TRANSPORT_SWITCH || st == MP_ERR_TLS_INJECTION) {
@@ -259,13 +276,33 @@ static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
 
 static host h;
 
+/* sends[i] = 1 where a reply of p[0..n) ends, unless its last line ends
+ * in '~' (see the top). */
+static void find_sends(const uint8_t *p, size_t n, uint8_t *sends)
+{
+    size_t i, line = 0;
+    memset(sends, 0, n + 1);
+    for (i = 0; i < n; i++) {
+        size_t end;
+        if (p[i] != '\n')
+            continue;
+        end = i > line && p[i - 1] == '\r' ? i - 1 : i;
+        if ((end - line < 4 || p[line + 3] != '-') && !(end > line && p[end - 1] == '~'))
+            sends[i + 1] = 1;
+        line = i + 1;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static uint8_t sends[(1u << 20) + 1];
     const fuzz_target t = { reset, step, NULL, &h };
-    if (size < 2)
+    if (size < 2 || size - 2 > (1u << 20))
         return 0;
     h.cfgbyte = data[0];
     h.base = data + 2;
+    find_sends(data + 2, size - 2, sends);
+    h.sends = sends;
     h.tls_at = find_tls(data + 2, size - 2);
     fuzz_split_check(&t, data + 2, size - 2, data[1]);
     return 0;

@@ -5,7 +5,11 @@
  *    input fed in pieces;
  *  - round trip: every parsed command, written back in canonical form
  *    (fmt_cmd below), parses again to the same canonical form;
- *  - every slice the parser returns lies inside the line. */
+ *  - every slice the parser returns lies inside the line;
+ *  - the parser's two paths agree (lib/smtp/cmd_internal.h): the result
+ *    is the careful path's, errors included, and what the fast path takes
+ *    the careful path takes the same (tests/smtp/test_cmd_sweep.c sweeps
+ *    the same on generated lines). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +17,8 @@
 
 #include "mailproto/smtp.h"
 
+#include "../lib/smtp/cmd_internal.h"
+#include "../tests/smtp/cmd_same.h"
 #include "fuzz_split.h"
 
 #define MAX_LINE MP_SMTP_MAX_COMMAND_LINE
@@ -113,6 +119,24 @@ static void check_cmd(const mp_smtp_cmd *c, const char *line, size_t len, unsign
         abort();
 }
 
+/* The result `st`/`c`/`e` of mp_smtp_cmd_parse() is the careful path's,
+ * and the fast path, when it takes the line, reads it the same. */
+static void check_paths(const char *line, size_t len, unsigned flags, mp_status st,
+                        const mp_smtp_cmd *c, const mp_error *e)
+{
+    mp_smtp_cmd ref, fast;
+    mp_error er;
+    mp_status sr = mp_smtp_cmd_parse_careful_(line, len, flags, &ref, &er);
+    if (sr != st || er.code != e->code || er.offset != e->offset ||
+        (er.rule == NULL) != (e->rule == NULL) || (er.rule && strcmp(er.rule, e->rule) != 0))
+        abort();
+    if (sr == MP_OK ? mp_test_cmd_diff(c, &ref) != NULL : c->verb != ref.verb)
+        abort();
+    if (mp_smtp_cmd_parse_fast_(line, len, flags, &fast) &&
+        (sr != MP_OK || mp_test_cmd_diff(&fast, &ref) != NULL))
+        abort();
+}
+
 static void reset(void *state)
 {
     cmd_state *x = state;
@@ -132,6 +156,7 @@ static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
         mp_smtp_cmd cmd;
         mp_error e;
         st = mp_smtp_cmd_parse(line.ptr, line.len, x->flags, &cmd, &e);
+        check_paths(line.ptr, line.len, x->flags, st, &cmd, &e);
         if (st == MP_OK) {
             static char canon[2 * MAX_LINE];
             size_t cn = fmt_cmd(&cmd, canon);

@@ -72,21 +72,6 @@ static int atom_is(const mp_imap_resp_event *ev, const char *word)
     return 1;
 }
 
-/* Sizes of the reads: 16 KiB, or pseudo-random 1..MP_DUMP_PIECE. */
-size_t dump_piece(size_t cap)
-{
-    static unsigned long max, state = 12345;
-    static int init;
-    if (!init) {
-        const char *e = getenv("MP_DUMP_PIECE");
-        init = 1;
-        max = e ? strtoul(e, NULL, 10) : 0;
-    }
-    if (max == 0)
-        return cap;
-    state = state * 1103515245ul + 12345ul;
-    return (size_t)((state >> 8) % (max < cap ? max : cap)) + 1;
-}
 
 /* MP_IMAP_Q_* from $MP_DUMP_IMAP_QUIRKS; -1 for an unknown name. */
 static long quirks_from_env(void)

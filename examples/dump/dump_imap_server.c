@@ -88,23 +88,6 @@ static int on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
     return 0;
 }
 
-/* Client response lines of a whole SASL exchange without an initial
- * response (the server's last challenge, if any, is answered too). */
-static int mech_lines(const char *mech)
-{
-    static const struct { const char *name; int lines; } t[] = {
-        { "PLAIN", 1 }, { "LOGIN", 2 }, { "CRAM-MD5", 1 }, { "XOAUTH2", 1 },
-        { "OAUTHBEARER", 1 }, { "EXTERNAL", 1 }, { "ANONYMOUS", 1 },
-        { "SCRAM-SHA-1", 3 }, { "SCRAM-SHA-256", 3 }, { "SCRAM-SHA-1-PLUS", 3 },
-        { "SCRAM-SHA-256-PLUS", 3 }, { "DIGEST-MD5", 2 }, { "NTLM", 2 },
-    };
-    size_t i;
-    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-        if (strcmp(mech, t[i].name) == 0)
-            return t[i].lines;
-    return 1;
-}
-
 static void note_mech(dumper *d, mp_slice s)
 {
     size_t i, n = s.len < sizeof(d->mech) - 1 ? s.len : sizeof(d->mech) - 1;
@@ -334,7 +317,7 @@ int dump_imap_server(FILE *in)
                 mp_imap_cmd_parser_accept_literal(&p);
             } else if (d.last == MP_IMAP_CMD_AUTHENTICATE) {
                 d.last = MP_IMAP_CMD_NONE_;
-                d.auth_left = mech_lines(d.mech) - d.had_ir;
+                d.auth_left = dump_sasl_lines(d.mech, strlen(d.mech)) - d.had_ir;
                 if (d.auth_left > 0)
                     mp_imap_cmd_parser_set_mode(&p, MP_IMAP_CMD_MODE_AUTH);
             } else if (d.auth_left > 0) {

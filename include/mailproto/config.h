@@ -34,6 +34,11 @@
 #ifndef MP_ENABLE_SASL
 #define MP_ENABLE_SASL 1
 #endif
+/* The message-structure parser (mime.h): what an IMAP server needs to
+ * answer FETCH ENVELOPE / BODYSTRUCTURE / BODY[section]. */
+#ifndef MP_ENABLE_MIME
+#define MP_ENABLE_MIME 1
+#endif
 /* The built-in software crypto provider (MD5, SHA-1, SHA-256, HMAC, PBKDF2).
  * A firmware image that has hardware crypto may drop it and supply its own
  * provider (crypto.h). */
@@ -135,15 +140,37 @@
 #define MP_SMTP_CLIENT_FAIL_TEXT 64u
 #endif
 
-/* ---- POP3 (RFC 1939, RFC 2449) ------------------------------------------ */
+/* ---- POP3 (RFC 1939, RFC 2449, RFC 5034) -------------------------------- */
+/* Command line incl. CRLF: 255 (RFC 2449 §4; RFC 1939 had 47).  A server
+ * may raise it at run time (mp_pop3_limits). */
 #ifndef MP_POP3_MAX_COMMAND_LINE
 #define MP_POP3_MAX_COMMAND_LINE 255u
 #endif
+/* One argument of USER, PASS, APOP, LANG: 40 octets (RFC 1939 §3); a
+ * server may raise it at run time (mp_pop3_limits). */
+#ifndef MP_POP3_MAX_ARG
+#define MP_POP3_MAX_ARG 40u
+#endif
+/* First line of a response incl. CRLF, and listing lines: 512 (RFC 1939
+ * §3, RFC 2449 §4). */
 #ifndef MP_POP3_MAX_RESPONSE_LINE
 #define MP_POP3_MAX_RESPONSE_LINE 512u
 #endif
+/* unique-id: 1..70 octets of 0x21..0x7E (RFC 1939 §7 UIDL). */
 #ifndef MP_POP3_MAX_UID
 #define MP_POP3_MAX_UID 70u
+#endif
+/* A line of an AUTH exchange incl. CRLF, both directions.  RFC 5034 §4
+ * bounds only the AUTH command (by the command line); 12288 is the SASL
+ * line of the SMTP profile (RFC 4954 §4), as MP_SMTP_MAX_AUTH_LINE. */
+#ifndef MP_POP3_MAX_AUTH_LINE
+#define MP_POP3_MAX_AUTH_LINE 12288u
+#endif
+/* Client: commands queued at once (written together under PIPELINING,
+ * RFC 2449 §6.6, else one per answer).  RFC 2449 asks a client not to
+ * fill the server's TCP window with commands; eight short ones do not. */
+#ifndef MP_POP3_CLIENT_MAX_PIPELINE
+#define MP_POP3_CLIENT_MAX_PIPELINE 8u
 #endif
 
 /* ---- IMAP (RFC 9051, RFC 3501, RFC 7162 §4, RFC 7888) ------------------- */
@@ -206,6 +233,34 @@
 #ifndef MP_IMAP_CLIENT_TEXT
 #define MP_IMAP_CLIENT_TEXT 128u
 #endif
+/* ---- Message structure (mime.h) ---------------------------------------- */
+/* Deepest part of a message (the message itself is depth 0; each multipart
+ * part and each message inside message/rfc822 is one deeper).  Sizes the
+ * parser's stack (16 bytes a level).  RFC 2046 sets no bound; real mail
+ * nests a few levels, forwarded chains a dozen.  The default keeps a
+ * BODYSTRUCTURE within the IMAP parsers' MP_IMAP_MAX_DEPTH (a part at depth
+ * d is written d + 4 parentheses deep, its envelope's addresses included). */
+#ifndef MP_MIME_MAX_DEPTH
+#define MP_MIME_MAX_DEPTH 32u
+#endif
+/* Most part records one message may have (the host's array may be
+ * smaller; Dovecot's default is the same 10000). */
+#ifndef MP_MIME_MAX_PARTS
+#define MP_MIME_MAX_PARTS 10000u
+#endif
+/* RFC 2231 continuation segments (name*0, name*1, ...) merged in one
+ * Content-Type or Content-Disposition field; the merge is quadratic in them.
+ * Real filenames take a few dozen.  Beyond: MP_ERR_MIME_PARAMS, the rest
+ * are left out. */
+#ifndef MP_MIME_MAX_SEGMENTS
+#define MP_MIME_MAX_SEGMENTS 128u
+#endif
+/* Longest header field name the HEADER.FIELDS filter compares (RFC 5322
+ * sets none; §2.1.1 wants lines of 78): a longer name in the header is in
+ * no list, a longer name in a list matches nothing.  Sizes the filter. */
+#ifndef MP_MIME_MAX_FIELD_NAME
+#define MP_MIME_MAX_FIELD_NAME 76u
+#endif
 
 /* ---- SASL --------------------------------------------------------------- */
 /* Largest decoded SASL message handled by a mechanism (authzid + authcid +
@@ -256,6 +311,21 @@
 #if MP_POP3_MAX_RESPONSE_LINE < 512u
 #error "MP_POP3_MAX_RESPONSE_LINE below the RFC 1939 minimum of 512"
 #endif
+#if MP_POP3_MAX_COMMAND_LINE < 255u
+#error "MP_POP3_MAX_COMMAND_LINE below the RFC 2449 minimum of 255"
+#endif
+#if MP_POP3_MAX_ARG < 40u || MP_POP3_MAX_ARG > MP_POP3_MAX_COMMAND_LINE
+#error "MP_POP3_MAX_ARG below the RFC 1939 minimum of 40 or above the command line"
+#endif
+#if MP_POP3_MAX_UID != 70u
+#error "MP_POP3_MAX_UID is the RFC 1939 unique-id bound of 70"
+#endif
+#if MP_POP3_MAX_AUTH_LINE < MP_POP3_MAX_COMMAND_LINE || MP_POP3_MAX_AUTH_LINE > MP_MAX_LINE
+#error "MP_POP3_MAX_AUTH_LINE must lie within MP_POP3_MAX_COMMAND_LINE..MP_MAX_LINE"
+#endif
+#if MP_POP3_CLIENT_MAX_PIPELINE < 1u || MP_POP3_CLIENT_MAX_PIPELINE > 128u
+#error "MP_POP3_CLIENT_MAX_PIPELINE must lie within 1..128 (the queue counters are 8-bit)"
+#endif
 #if MP_IMAP_MAX_NONSYNC_LITERAL > 4096u
 #error "MP_IMAP_MAX_NONSYNC_LITERAL above the LITERAL- maximum of 4096"
 #endif
@@ -279,6 +349,21 @@
 #endif
 #if MP_IMAP_CLIENT_TEXT < 16u || MP_IMAP_CLIENT_TEXT > 255u
 #error "MP_IMAP_CLIENT_TEXT must be within 16..255"
+#endif
+#if MP_MIME_MAX_DEPTH < 1u || MP_MIME_MAX_DEPTH > 4096u
+#error "MP_MIME_MAX_DEPTH outside 1..4096"
+#endif
+#if MP_ENABLE_IMAP && MP_ENABLE_MIME && MP_MIME_MAX_DEPTH + 4u > MP_IMAP_MAX_DEPTH
+#error "MP_MIME_MAX_DEPTH + 4 above MP_IMAP_MAX_DEPTH: BODYSTRUCTURE would not parse back"
+#endif
+#if MP_MIME_MAX_SEGMENTS < 1u || MP_MIME_MAX_SEGMENTS > 65535u
+#error "MP_MIME_MAX_SEGMENTS outside 1..65535"
+#endif
+#if MP_MIME_MAX_FIELD_NAME < 16u || MP_MIME_MAX_FIELD_NAME > 250u
+#error "MP_MIME_MAX_FIELD_NAME outside 16..250 (the filter keeps its length in a byte)"
+#endif
+#if MP_MIME_MAX_PARTS < 1u || MP_MIME_MAX_PARTS > 16777215u
+#error "MP_MIME_MAX_PARTS outside 1..16777215"
 #endif
 #if MP_IMAP_MAX_QUOTED < 64u || MP_IMAP_MAX_ATOM < 64u
 #error "MP_IMAP_MAX_QUOTED and MP_IMAP_MAX_ATOM must be at least 64"

@@ -27,7 +27,8 @@ extern "C" {
 
 /*
  * One table for the whole library: name, value, text.  Values below 16 are
- * not errors.  Ranges: 16..127 core, SASL and crypto; 128..159 SMTP;
+ * not errors.  Ranges: 16..111 core, SASL and crypto; 112..127 message
+ * structure (mime.h); 128..159 SMTP;
  * 160..191 POP3; 192..255 IMAP.  Values never change once released.
  */
 #define MP_STATUS_TABLE(X)                                                    \
@@ -69,11 +70,20 @@ extern "C" {
     X(MP_ERR_SASL_NONCE, 103, "SCRAM nonce malformed or not extending ours")  \
     X(MP_ERR_SASL_ITERATIONS, 104, "SCRAM iteration count out of range")      \
     X(MP_ERR_SASL_CHANNEL_BINDING, 105, "SASL channel binding mismatch")      \
+    MP_STATUS_TABLE_MIME(X)                                                   \
     MP_STATUS_TABLE_SMTP_SERVER(X)                                            \
     MP_STATUS_TABLE_SMTP_CLIENT(X)                                            \
     MP_STATUS_TABLE_POP3(X)                                                   \
     MP_STATUS_TABLE_IMAP_RESP(X)                                              \
     MP_STATUS_TABLE_IMAP_CMD(X)
+
+/* Message structure (mime.h): 112..127.  The limits a message reached; the
+ * parsed structure is complete either way. */
+#define MP_STATUS_TABLE_MIME(X)                                               \
+    X(MP_ERR_MIME_DEPTH, 112, "MIME parts nested deeper than MP_MIME_MAX_DEPTH") \
+    X(MP_ERR_MIME_PARTS, 113, "more MIME parts than the part array holds")    \
+    X(MP_ERR_MIME_VALUES, 114, "MIME header values beyond the value buffer") \
+    X(MP_ERR_MIME_PARAMS, 115, "more RFC 2231 parameter segments than MP_MIME_MAX_SEGMENTS")
 
 /* SMTP server side and codec commands: 128..143. */
 #define MP_STATUS_TABLE_SMTP_SERVER(X)                                        \
@@ -109,8 +119,23 @@ extern "C" {
     X(MP_ERR_SMTP_SIZE_EXCEEDED, 153, "message larger than the server's SIZE") \
     X(MP_ERR_SMTP_PARAM_TOO_LONG, 154, "ESMTP parameter value longer than its limit")
 
-/* POP3: 160..191. */
-#define MP_STATUS_TABLE_POP3(X)
+/* POP3: 160..191; the codec takes 160..175, the sessions 176..191. */
+#define MP_STATUS_TABLE_POP3(X)                                               \
+    X(MP_ERR_POP3_UNKNOWN_COMMAND, 160, "unknown POP3 command")               \
+    X(MP_ERR_POP3_SYNTAX, 161, "POP3 command arguments malformed")            \
+    X(MP_ERR_POP3_NUMBER, 162, "POP3 message number or line count malformed or out of range") \
+    X(MP_ERR_POP3_ARG_TOO_LONG, 163, "POP3 command argument longer than its limit") \
+    X(MP_ERR_POP3_AUTH_TOO_LONG, 164, "POP3 AUTH exchange line longer than its limit") \
+    X(MP_ERR_POP3_STATUS, 165, "POP3 response neither +OK, -ERR nor an awaited continuation") \
+    X(MP_ERR_POP3_TEXT, 166, "control character in a POP3 response line")    \
+    X(MP_ERR_POP3_LISTING, 167, "POP3 drop, scan or capability listing malformed") \
+    X(MP_ERR_POP3_UID, 168, "POP3 unique-id empty, over 70 octets or outside 0x21..0x7E") \
+    X(MP_ERR_POP3_TOO_BIG, 169, "POP3 multi-line response above the host's limit") \
+    X(MP_ERR_POP3_UNEXPECTED, 170, "POP3 response while none is awaited")   \
+    X(MP_ERR_POP3_GREETING_REFUSED, 184, "POP3 server refused the session (-ERR greeting)") \
+    X(MP_ERR_POP3_LOGIN_REFUSED, 185, "POP3 server refused the login")          \
+    X(MP_ERR_POP3_REFUSED, 186, "POP3 server refused a command (-ERR)")         \
+    X(MP_ERR_POP3_MISMATCH, 187, "POP3 answer names another message than its command")
 
 /* IMAP lexer (literals, depth, tokens) and responses: 192..223. */
 #define MP_STATUS_TABLE_IMAP_RESP(X)                                          \
@@ -469,7 +494,13 @@ typedef enum mp_dot_policy {
     /* Opt-in: a bare LF ends a content line and is delivered as CRLF.  The
      * end of data is still exactly CRLF "." CRLF; a bare CR or NUL still
      * poisons. */
-    MP_DOT_NORMALIZE_LF = 1
+    MP_DOT_NORMALIZE_LF = 1,
+    /* Opt-in, for a POP3 client (a client must not lose a message a lax
+     * server stored): a bare CR, a bare LF or a NUL is content, delivered
+     * as it came, and d->err records the first one without poisoning
+     * anything.  Only CR LF starts a line, so a "." after a bare LF stays
+     * content.  The end is still exactly CRLF "." CRLF. */
+    MP_DOT_VERBATIM = 2
 } mp_dot_policy;
 
 typedef struct mp_dot_decoder {
@@ -491,8 +522,10 @@ void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy);
  *  - MP_NEED_MORE: `in` consumed, no more content yet.
  *  - MP_DONE: the terminating CRLF "." CRLF was consumed; `*used` stops
  *    right after it.  Check d->err.code: not MP_OK means the body was
- *    poisoned and must not be delivered.
- *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL: the body is poisoned
+ *    poisoned and must not be delivered (under MP_DOT_VERBATIM it names
+ *    the first irregular byte of a body delivered whole).
+ *  - MP_ERR_BARE_CR / MP_ERR_BARE_LF / MP_ERR_NUL (never under
+ *    MP_DOT_VERBATIM): the body is poisoned
  *    (reported once, d->err holds the code and the stream offset of the
  *    bad byte; `*used` may be 0 when that byte is a CR held from the
  *    previous input); call again with the unused bytes to skip to the end.
@@ -529,6 +562,33 @@ mp_status mp_dot_encoder_update(mp_dot_encoder *e, const char *in, size_t len, s
 /* Write the end: CRLF if the content did not end with one, then ".\r\n".
  * Whole or nothing (MP_ERR_NO_SPACE). */
 mp_status mp_dot_encoder_finish(mp_dot_encoder *e, mp_outbuf *out);
+
+/* ======================================================================= */
+/* IP address literals                                                     */
+/* ======================================================================= */
+
+/* mp_ip_parse() flags. */
+enum {
+    /* The SMTP address-literal dialect (RFC 5321 §4.1.3): IPv4 parts may
+     * have leading zeros ("010" is ten, Snum = 1*3DIGIT), and "::" stands
+     * for at least two zero groups (IPv6-comp).  Without it the text is
+     * RFC 4291 §2.2 with inet_pton()'s IPv4 form: a leading zero is
+     * refused, since inet_aton() and so getaddrinfo() read "010" as octal
+     * (a name that connects to one address and would be checked as
+     * another). */
+    MP_IP_SMTP_LITERAL = 1u << 0
+};
+
+/*
+ * The IP address written as the text p[0..n): IPv4 dotted decimal (four
+ * parts 0..255) or IPv6 (RFC 4291 §2.2: eight groups of 1-4 hex digits,
+ * "::" for zero groups, an IPv4 tail), nothing around it (no brackets, no
+ * zone "%eth0", no space).  Writes the address in network byte order to
+ * out[0..4) or out[0..16) and returns 4 or 16; returns 0 when the text is
+ * not such an address (out then holds nothing useful).  `flags`:
+ * MP_IP_SMTP_LITERAL.  Never reads beyond p[n-1].
+ */
+size_t mp_ip_parse(const char *p, size_t n, unsigned flags, uint8_t out[16]);
 
 #ifdef __cplusplus
 }

@@ -121,6 +121,9 @@ typedef struct mp_tls_pump {
     uint8_t handshake_done;   /* private: see mp_tls_pump_handshake_done() */
     size_t in_off, in_len;    /* private: in[in_off..in_len) awaits mbedTLS */
     size_t out_off, out_len;  /* private: out[out_off..out_len) awaits the host */
+    const mbedtls_ssl_config *conf; /* private: the config of setup */
+    uint8_t peer_ip[16];      /* private: the peer's address, when named by one */
+    uint8_t peer_ip_len;      /* private: 4, 16, or 0 (named by a host name) */
     unsigned char in[MP_TLS_PUMP_IN_BUF];
     unsigned char out[MP_TLS_PUMP_OUT_BUF];
 } mp_tls_pump;
@@ -129,11 +132,37 @@ typedef struct mp_tls_pump {
  * Start a TLS connection over `conf` (client or server, as the config's
  * endpoint says).  `conf` is the host's and must outlive the pump; it must
  * have an RNG (mbedtls_ssl_conf_rng), and for a server a certificate and key.
- * `hostname` (NUL-terminated, copied by mbedTLS) is the name sent as SNI
- * and checked against the server certificate.  A client config that
- * requires verification (the default of mp_tls_config_init) needs a
- * hostname: NULL is then MP_ERR_ARG, so that verification never silently
- * skips the name check.  A server passes NULL.
+ *
+ * `hostname` (NUL-terminated, not kept) names the server the client wants,
+ * as the user gave it: a host name or an IP address.
+ *  - A host name ("mail.example.org") is sent as SNI (RFC 6066 §3) and
+ *    checked by mbedTLS against the certificate's DNS subjectAltNames (its
+ *    CN when it has none), wildcards as mbedTLS allows them.
+ *  - An IPv4 address ("192.0.2.1"), an IPv6 address ("2001:db8::1"), or
+ *    either in brackets ("[2001:db8::1]", as in host:port forms) is checked
+ *    against the certificate's iPAddress subjectAltNames only, byte for
+ *    byte (RFC 5280 §4.2.1.6, RFC 6125 §6.2.1): never against a DNS name
+ *    (a dNSName "192.0.2.1" does not match) nor the CN; and no SNI is sent,
+ *    since RFC 6066 §3 forbids literal addresses there.  mbedTLS 2.28
+ *    matches DNS names only, so the adapter checks the address itself in a
+ *    verify callback it sets on p->ssl (mbedtls_ssl_set_verify: the host
+ *    must not replace it; a callback the host set on the config with
+ *    mbedtls_ssl_conf_verify is still called, after the address check, and
+ *    sees its result in the flags).  It never hands the address to mbedTLS
+ *    as a host name, so versions that match addresses themselves (3.x)
+ *    behave the same.  A mismatch fails the handshake with
+ *    MBEDTLS_ERR_X509_CERT_VERIFY_FAILED and MBEDTLS_X509_BADCERT_CN_MISMATCH
+ *    in mbedtls_ssl_get_verify_result(), as a wrong host name does.
+ *  - Text that would connect to one address and be checked as another
+ *    name is refused with MP_ERR_ARG: a name with ':' that is not IPv6 (a
+ *    zone "fe80::1%eth0" included), brackets around anything but an
+ *    address, and a name whose last label is all digits but which is not a
+ *    dotted-quad IPv4 address ("127.1", "010.0.0.1", "1.2.3.256": a host
+ *    name's last label is never all-numeric, RFC 3696 §2, and
+ *    getaddrinfo() reads these as addresses, "010" in octal).
+ * A client config that requires verification (the default of
+ * mp_tls_config_init) needs a hostname: NULL is then MP_ERR_ARG, so that
+ * verification never silently skips the name check.  A server passes NULL.
  *
  * Implicit TLS (IMAPS 993, POP3S 995, submissions 465): set up the pump
  * before the first byte of the connection.
@@ -151,8 +180,8 @@ typedef struct mp_tls_pump {
  * The client's first flight (ClientHello) is produced here: call
  * mp_tls_pump_send_buf() next.  Returns MP_NEED_MORE (handshake under way),
  * MP_ERR_ARG, or MP_ERR_TLS (mbedtls_ssl_setup failed: out of mbedTLS heap,
- * bad config; the code is in p->tls_error).  On any result the pump must
- * later be released with mp_tls_pump_free().
+ * bad config; a host name over 255 bytes; the code is in p->tls_error).  On
+ * any result the pump must later be released with mp_tls_pump_free().
  */
 mp_status mp_tls_pump_setup(mp_tls_pump *p, const mbedtls_ssl_config *conf,
                             const char *hostname);

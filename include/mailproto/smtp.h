@@ -610,8 +610,12 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
  * Bad commands are answered with their error reply, never returned.
  * Timing matters in two places only, both on purpose (docs/security.md): bytes
  * after STARTTLS in the same input, and a SASL response that arrives in the
- * same input as the AUTH command or challenge it answers (it was sent
- * before the client could see the challenge: 501 5.5.0, exchange over).
+ * same input as the AUTH command or challenge it answers, or in a later
+ * input while the challenge is still in the output (not yet taken with
+ * mp_smtp_server_output_done): it was sent before the client could see the
+ * challenge: 501 5.5.0, exchange over.  So a host may read on before it
+ * sends (to answer a pipelined group in one write) without letting
+ * credentials in ahead of the challenge.
  * Everything else gives the same replies and events for any split.
  */
 mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, size_t *used);

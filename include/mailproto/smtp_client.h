@@ -303,6 +303,22 @@ mp_status mp_smtp_write_auth_cancel(mp_outbuf *ob);
  * The session writes EHLO (LHLO), HELO on fallback, STARTTLS and the
  * second EHLO by itself; everything else is the host's decision.  A
  * callback may call any of the functions below.
+ *
+ * Replies are matched to commands the host has sent (docs/architecture.md
+ * §3).  A server answers a command only after reading it, so a reply whose
+ * first byte is fed while its command is still, even in part, in the
+ * output buffer (not yet taken with mp_smtp_client_output_done) answers
+ * nothing: feed() fails with MP_ERR_SMTP_UNEXPECTED_REPLY at that reply's
+ * offset, as for a reply when no command awaits one.  This holds for
+ * every command: the greeting's EHLO, each of a pipelined batch, each BDAT
+ * chunk and "BDAT 0 LAST", the end of a DATA body, an AUTH line and each
+ * response to a 334 (the next 334 or the result), STARTTLS and QUIT.  It
+ * is what keeps an extra line after the EHLO reply from being taken as the
+ * reply to MAIL.  Only 421 may come unasked (RFC 5321 §3.8): it ends the
+ * session (MP_ERR_SMTP_CLOSING), or answers a QUIT already sent.  So a
+ * host sends its output before it reads again, as the loop above does; a
+ * host that replays a recorded transcript must call output_done() where
+ * the server waited.
  */
 
 /* TLS policy (docs/security.md "Client TLS policy"). */
@@ -454,7 +470,7 @@ typedef enum mp_smtp_client_phase {
 } mp_smtp_client_phase;
 
 /*
- * The session.  All fields are private.  sizeof(mp_smtp_client) is 984
+ * The session.  All fields are private.  sizeof(mp_smtp_client) is 1008
  * bytes on x86-64 with the default limits (tested < 1024): the reply line
  * buffer of MP_SMTP_CLIENT_MAX_REPLY_LINE - 2 bytes and the reply queue of
  * MP_SMTP_CLIENT_MAX_PIPELINE bytes are inside; the output buffer and the
@@ -473,13 +489,25 @@ typedef struct mp_smtp_client {
     struct mp_sasl_client *sasl; /* AUTH driven by a SASL client, or NULL */
     mp_dot_encoder dot;
     uint64_t pos;            /* stream offset of the next byte fed */
-    size_t next_rcpt;        /* next RCPT to write */
-    size_t rcpt_replies;     /* RCPT replies received */
-    size_t accepted;         /* recipients that accepted RCPT */
-    size_t msg_accepted;     /* recipients that accepted the message */
-    size_t lmtp_cursor;      /* LMTP: next recipient whose reply is due */
-    uint8_t queue[MP_SMTP_CLIENT_MAX_PIPELINE]; /* replies expected, in order */
+    size_t unsent_head;      /* output bytes up to the end of the oldest
+                              * command not wholly sent (nunsent > 0) */
+    uint32_t next_rcpt;      /* next RCPT to write */
+    uint32_t rcpt_replies;   /* RCPT replies received */
+    uint32_t accepted;       /* recipients that accepted RCPT */
+    uint32_t msg_accepted;   /* recipients that accepted the message */
+    uint32_t lmtp_cursor;    /* LMTP: next recipient whose reply is due */
+    /* Replies expected, in order: the kind of reply (low 4 bits) and, for
+     * a command not wholly sent but the oldest such, its distance in
+     * output bytes from the end of the command before it (high 12 bits). */
+    uint16_t queue[MP_SMTP_CLIENT_MAX_PIPELINE];
     uint8_t qhead, qlen;
+    uint8_t nunsent;         /* the last nunsent queued commands are not
+                              * wholly taken by output_done() */
+    uint8_t early;           /* the reply being read began before its
+                              * command was sent (or with none queued) */
+    uint8_t head_started;    /* the host sent part of the oldest unsent command */
+    uint8_t dead_in_data;    /* failed inside a DATA body */
+    uint8_t quit_written;    /* a dead session wrote its QUIT */
     uint8_t phase;           /* mp_smtp_client_phase */
     uint8_t secure;          /* TLS is up */
     uint8_t helo_fallback;   /* EHLO refused, HELO sent */
@@ -500,7 +528,6 @@ typedef struct mp_smtp_client {
     mp_smtp_esc fail_esc;
     uint8_t fail_len;
     char fail_text[MP_SMTP_CLIENT_FAIL_TEXT];
-    uint64_t reply_start;    /* stream offset of the reply line being handled */
     char line[MP_SMTP_CLIENT_MAX_REPLY_LINE - 2];
 } mp_smtp_client;
 
@@ -533,7 +560,8 @@ mp_status mp_smtp_client_init(mp_smtp_client *c, const mp_smtp_client_config *cf
  *    MP_SMTP_TLS_REQUIRED), MP_ERR_SMTP_GREETING_REFUSED (554 or another
  *    4xx/5xx greeting but 421; a QUIT is queued), MP_ERR_SMTP_CLOSING (421
  *    at any point, asked for or not), MP_ERR_SMTP_UNEXPECTED_REPLY (a
- *    reply code the command cannot have, or a reply nobody asked for),
+ *    reply code the command cannot have, a reply nobody asked for, or a
+ *    reply that began before its command was wholly sent, see above),
  *    MP_ERR_SMTP_HELLO_REJECTED, MP_ERR_SASL_SERVER_PROOF (see
  *    mp_smtp_client_auth_sasl), MP_ERR_ABORTED, MP_ERR_NO_SPACE (the
  *    output buffer cannot hold a command the session must write).
@@ -546,8 +574,10 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
  * the host's buffer; valid until the next call on the session). */
 const char *mp_smtp_client_output(const mp_smtp_client *c, size_t *len);
 
-/* `n` bytes of the output were sent.  Writes pipelined commands that were
- * waiting for room.  MP_ERR_ARG when n exceeds the output length. */
+/* `n` bytes of the output were sent: a reply to a command counts only
+ * once every byte of the command was taken here (see above).  Writes
+ * pipelined commands that were waiting for room.  MP_ERR_ARG when n
+ * exceeds the output length. */
 mp_status mp_smtp_client_output_done(mp_smtp_client *c, size_t n);
 
 /* The host finished the TLS handshake after MP_TRANSPORT_SWITCH.  All
@@ -636,6 +666,9 @@ mp_status mp_smtp_client_send(mp_smtp_client *c, mp_smtp_client_envelope *env);
  * MP_ERR_STATE (no body expected, e.g. the transaction already failed),
  * MP_PAUSED (BDAT without PIPELINING, or the reply queue is full: the
  * replies to earlier chunks are awaited; feed input, then push again).
+ * BDAT chunks are as large as the output buffer allows, except behind a
+ * command not yet wholly sent: then at most 4 KiB (the session keeps the
+ * distance between unsent commands in 12 bits).
  * After a refused byte the host should fix its input or close the
  * connection (a half-sent message cannot be withdrawn).
  */
@@ -652,7 +685,13 @@ mp_status mp_smtp_client_rset(mp_smtp_client *c);
 
 /* Queue QUIT in the READY phase; feed returns MP_CLOSED after its reply
  * (221, or anything else: the session ends either way).  On a dead
- * session it only writes "QUIT" for the host to send before closing.
+ * session it only writes "QUIT" for the host to send before it closes
+ * (RFC 5321 §4.1.1.10; the session reads no reply: the host waits for the
+ * server to close), once, in place of the commands the host has not begun
+ * to send (the rest of one it has begun, and the end of a DATA body after
+ * its 354, still go first); MP_ERR_STATE when the session died inside a
+ * DATA body, where QUIT would be message text: the host closes (which
+ * abandons the message).  A refused greeting queues that QUIT itself.
  * MP_ERR_STATE in any other phase (finish or abandon the transaction
  * first), MP_ERR_NO_SPACE. */
 mp_status mp_smtp_client_quit(mp_smtp_client *c);

@@ -86,6 +86,13 @@ static mp_status dec_ret(mp_dot_decoder *d, mp_status st, size_t used, size_t *u
     return st;
 }
 
+/* MP_DOT_VERBATIM: remember the first irregular byte, drop nothing. */
+static void dec_note(mp_dot_decoder *d, mp_status code, uint64_t offset)
+{
+    if (d->err.code == MP_OK)
+        mp_error_set(&d->err, code, offset, dot_rule_);
+}
+
 static mp_status dec_poison(mp_dot_decoder *d, mp_status code, uint64_t offset,
                             size_t used, size_t *usedp, mp_slice *chunk, const char *in)
 {
@@ -138,12 +145,23 @@ mp_status mp_dot_decoder_next(mp_dot_decoder *d, const char *in, size_t len, siz
                 return dec_ret(d, MP_DONE, i + 1, used, chunk, in + i + 1, 0);
             }
             /* "." CR not followed by LF: the CR is bare. */
+            if (d->policy == MP_DOT_VERBATIM) {
+                /* The CR is content; it may lie in the previous input. */
+                dec_note(d, MP_ERR_BARE_CR, d->pos + i - 1);
+                d->state = S_MID;
+                return dec_ret(d, MP_OK, i, used, chunk, crlf_, 1);
+            }
             return dec_poison(d, MP_ERR_BARE_CR, d->pos + i - 1, i, used, chunk, in);
         case S_CR:
             /* Only at the start of a call: the CR is in the previous input. */
             if (c == '\n') {
                 d->state = S_LS;
                 return dec_ret(d, MP_OK, i + 1, used, chunk, crlf_, 2);
+            }
+            if (d->policy == MP_DOT_VERBATIM) {
+                dec_note(d, MP_ERR_BARE_CR, d->pos + i - 1);
+                d->state = S_MID;
+                return dec_ret(d, MP_OK, i, used, chunk, crlf_, 1);
             }
             return dec_poison(d, MP_ERR_BARE_CR, d->pos + i - 1, i, used, chunk, in);
         case S_MID:
@@ -163,6 +181,14 @@ mp_status mp_dot_decoder_next(mp_dot_decoder *d, const char *in, size_t len, siz
             if (st == S_LS || i == len)
                 break;
             c = (unsigned char)in[i];
+            if (d->policy == MP_DOT_VERBATIM && (c != '\r' || i + 1 < len)) {
+                /* A bare CR (its next byte is here and not LF: a CRLF was
+                 * taken by the loop above), a bare LF or a NUL: content. */
+                dec_note(d, c == '\r' ? MP_ERR_BARE_CR : c == '\n' ? MP_ERR_BARE_LF : MP_ERR_NUL,
+                         d->pos + i);
+                i++;
+                break;
+            }
             if (c == '\r') {
                 if (i + 1 < len) {
                     if (in[i + 1] == '\n') {

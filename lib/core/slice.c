@@ -24,14 +24,31 @@ mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
     int over = 0;
     if (s.len == 0)
         return MP_ERR_SYNTAX;
+    if (s.len <= 19u) {
+        /* 19 digits stay below 10^19 < 2^64: no step can overflow, so
+         * the per-digit checks reduce to one comparison at the end (the
+         * common case: sizes, counts, message numbers). */
+        for (i = 0; i < s.len; i++) {
+            unsigned d = (unsigned)((unsigned char)s.ptr[i]) - (unsigned)'0';
+            if (d > 9u)
+                return MP_ERR_SYNTAX;
+            v = v * 10u + d;
+        }
+        if (v > max)
+            return MP_ERR_NUMBER;
+        *out = v;
+        return MP_OK;
+    }
     for (i = 0; i < s.len; i++) {
         unsigned d = (unsigned)((unsigned char)s.ptr[i]) - (unsigned)'0';
         if (d > 9u)
             return MP_ERR_SYNTAX;
         /* Overflow is checked before it can happen (docs/security.md: every
-         * number the peer declares).  The scan goes on so that a
-         * malformed token is a syntax error whatever its digits. */
-        if (over || d > max || v > (max - d) / 10u)
+         * number the peer declares), without a 64-bit division (a
+         * library call of about 700 bytes on 32-bit targets).  The scan
+         * goes on so that a malformed token is a syntax error whatever
+         * its digits. */
+        if (over || v > UINT64_MAX / 10u || v * 10u > UINT64_MAX - d || v * 10u + d > max)
             over = 1;
         else
             v = v * 10u + d;

@@ -145,6 +145,62 @@ int mp_tls_pump_handshake_done(const mp_tls_pump *p) { return p->handshake_done;
 
 int mp_tls_pump_tls_error(const mp_tls_pump *p) { return p->tls_error; }
 
+/* ---- The peer's name ---------------------------------------------------- */
+
+/* What `name` is: 4 or 16 for an IP address (written to ip[]), 0 for a
+ * host name, -1 for text that is neither (see mp_tls_pump_setup). */
+static int peer_name_kind(const char *name, uint8_t ip[16])
+{
+    size_t n = strlen(name), last, i;
+    if (n >= 2 && name[0] == '[' && name[n - 1] == ']') {
+        size_t k = mp_ip_parse(name + 1, n - 2, 0, ip);
+        return k != 0 ? (int)k : -1;
+    }
+    if (memchr(name, ':', n) != NULL)
+        return mp_ip_parse(name, n, 0, ip) == 16 ? 16 : -1;
+    /* RFC 3696 §2: the last label of a host name is not all-numeric;
+     * text whose last label is must be a dotted-quad address. */
+    last = n > 0 && name[n - 1] == '.' ? n - 1 : n;
+    for (i = last; i > 0 && name[i - 1] != '.'; i--)
+        if (name[i - 1] < '0' || name[i - 1] > '9')
+            return 0;
+    if (i == last)
+        return 0; /* an empty last label: a host name mbedTLS will not match */
+    return mp_ip_parse(name, n, 0, ip) == 4 ? 4 : -1;
+}
+
+/* RFC 5280 §4.2.1.6: iPAddress is [7] IMPLICIT OCTET STRING of 4 or 16
+ * bytes.  mbedTLS keeps every subjectAltName entry raw with its tag. */
+static int san_has_address(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t len)
+{
+    const mbedtls_x509_sequence *s;
+    for (s = &crt->subject_alt_names; s != NULL; s = s->next)
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS) &&
+            s->buf.len == len && memcmp(s->buf.p, ip, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* mbedTLS calls this for each certificate of the chain, the server's own
+ * last (depth 0), with the flags of its checks.  An address peer has no
+ * host name set, so the name check is this one. */
+typedef int (*verify_fn)(void *, mbedtls_x509_crt *, int, uint32_t *);
+
+static int verify_address(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const mp_tls_pump *p = ctx;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    verify_fn host_vrfy = p->conf->MBEDTLS_PRIVATE(f_vrfy);
+    void *host_arg = p->conf->MBEDTLS_PRIVATE(p_vrfy);
+#else
+    verify_fn host_vrfy = p->conf->f_vrfy;
+    void *host_arg = p->conf->p_vrfy;
+#endif
+    if (depth == 0 && !san_has_address(crt, p->peer_ip, p->peer_ip_len))
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    return host_vrfy != NULL ? host_vrfy(host_arg, crt, depth, flags) : 0;
+}
+
 /* ---- Setup -------------------------------------------------------------- */
 
 mp_status mp_tls_pump_setup(mp_tls_pump *p, const mbedtls_ssl_config *conf,
@@ -160,6 +216,8 @@ mp_status mp_tls_pump_setup(mp_tls_pump *p, const mbedtls_ssl_config *conf,
     p->handshake_done = 0;
     p->in_off = p->in_len = 0;
     p->out_off = p->out_len = 0;
+    p->conf = conf;
+    p->peer_ip_len = 0;
     mbedtls_ssl_init(&p->ssl);
     if (conf == NULL) return MP_ERR_ARG;
     r = mbedtls_ssl_setup(&p->ssl, conf);
@@ -168,7 +226,18 @@ mp_status mp_tls_pump_setup(mp_tls_pump *p, const mbedtls_ssl_config *conf,
         return MP_ERR_TLS;
     }
     if (hostname != NULL) {
-        r = mbedtls_ssl_set_hostname(&p->ssl, hostname);
+        int kind = peer_name_kind(hostname, p->peer_ip);
+        if (kind < 0) return MP_ERR_ARG;
+        if (kind > 0) {
+            /* No SNI (RFC 6066 §3) and no name for mbedTLS to match; NULL
+             * says so explicitly (mbedTLS 3.6.3+ refuses to verify a
+             * certificate when no name was ever set). */
+            p->peer_ip_len = (uint8_t)kind;
+            r = mbedtls_ssl_set_hostname(&p->ssl, NULL);
+            mbedtls_ssl_set_verify(&p->ssl, verify_address, p);
+        } else {
+            r = mbedtls_ssl_set_hostname(&p->ssl, hostname);
+        }
         if (r != 0) {
             fail(p, r);
             return MP_ERR_TLS;

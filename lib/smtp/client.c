@@ -2,11 +2,20 @@
  * RFC 3030 CHUNKING, RFC 3207 STARTTLS, RFC 4954 AUTH): a sans-I/O engine
  * (docs/architecture.md §3).  Every command written pushes the kind of reply it
  * expects onto a small queue; replies are matched in order, which is all
- * pipelining needs. */
+ * pipelining needs.  A reply is matched only to a command the host has
+ * wholly sent: the queue also knows which commands are still in the
+ * output buffer. */
 #include <string.h>
 
 #include "mailproto/sasl.h"
 #include "client_internal.h"
+
+_Static_assert(MP_SMTP_MAX_RCPTS <= 0xFFFFFFFFu, "recipient counters are 32-bit");
+
+/* Stream offset of the reply line being handled. */
+#define REPLY_AT(c) ((c)->rp.line_start)
+
+static mp_status quit_dead(mp_smtp_client *c);
 
 /* Positive completion (RFC 5321 §4.2.1), via the shared class helper. */
 static int is2xx(unsigned code) { return mp_smtp_code_class(code) == 2u; }
@@ -19,15 +28,89 @@ int mp_smtpc_pipelining(const mp_smtp_client *c)
 
 static mp_status fail(mp_smtp_client *c, mp_status code, uint64_t offset, const char *rule)
 {
+    /* In the middle of a DATA body the server reads message text: a QUIT
+     * now would be part of it (mp_smtp_client_quit). */
+    c->dead_in_data = c->phase == MP_SMTP_PH_BODY && !c->use_bdat;
     c->phase = MP_SMTP_PH_FAILED;
     return mp_error_set(&c->err, code, offset, rule);
 }
 
+/* ----------------------------------------------------------------------- */
+/* What the host has sent                                                  */
+/* ----------------------------------------------------------------------- */
+/*
+ * A server answers a command only after reading it, so a reply that
+ * arrives while its command is still (even partly) in the output buffer is
+ * no answer to it: an extra line, a desynchronized or hostile server.
+ * Such a reply is MP_ERR_SMTP_UNEXPECTED_REPLY (docs/architecture.md §3).
+ *
+ * The commands not wholly sent are the last `nunsent` of the queue (output
+ * leaves in order).  The oldest of them ends `unsent_head` bytes into the
+ * output; each later one stores in its entry its distance from the end of
+ * the one before it.  Every command but a pipelined one (fill) or a BDAT
+ * chunk is written on an empty queue, and those two keep that distance
+ * within MP_SMTPC_GAP_MAX; so 12 bits of each entry do, not a size_t.
+ */
+
+static size_t qindex(const mp_smtp_client *c, unsigned i)
+{
+    return (c->qhead + i) % MP_SMTP_CLIENT_MAX_PIPELINE;
+}
+
+/* Output offset of the end of the newest command not wholly sent. */
+static size_t unsent_end(const mp_smtp_client *c)
+{
+    size_t end = c->unsent_head;
+    unsigned i;
+    for (i = (unsigned)(c->qlen - c->nunsent) + 1u; i < c->qlen; i++)
+        end += MP_SMTPC_GAP(c->queue[qindex(c, i)]);
+    return end;
+}
+
+size_t mp_smtpc_gap_room(const mp_smtp_client *c)
+{
+    size_t behind;
+    if (c->nunsent == 0)
+        return SIZE_MAX;
+    behind = c->out.len - unsent_end(c);
+    return behind < MP_SMTPC_GAP_MAX ? MP_SMTPC_GAP_MAX - behind : 0;
+}
+
 void mp_smtpc_push(mp_smtp_client *c, uint8_t kind)
 {
-    c->queue[(c->qhead + c->qlen) % MP_SMTP_CLIENT_MAX_PIPELINE] = kind;
+    size_t gap = 0;
+    if (c->nunsent > 0) {
+        gap = c->out.len - unsent_end(c); /* <= MP_SMTPC_GAP_MAX, see above */
+        c->nunsent++;
+    } else if (c->out.len > 0) {
+        /* Everything queued before is sent: the whole output is this
+         * command's (a DATA body and its final dot). */
+        c->unsent_head = c->out.len;
+        c->nunsent = 1;
+        c->head_started = 0;
+    }
+    c->queue[qindex(c, c->qlen)] = (uint16_t)(kind | (gap << 4));
     c->qlen++;
 }
+
+/* The host sent `n` more bytes: the commands they complete are sent. */
+static void taken(mp_smtp_client *c, size_t n)
+{
+    while (c->nunsent > 0 && n >= c->unsent_head) {
+        n -= c->unsent_head;
+        c->nunsent--;
+        c->head_started = 0;
+        if (c->nunsent > 0)
+            c->unsent_head = MP_SMTPC_GAP(c->queue[qindex(c, (unsigned)(c->qlen - c->nunsent))]);
+    }
+    if (c->nunsent > 0 && n > 0) {
+        c->unsent_head -= n;
+        c->head_started = 1;
+    }
+}
+
+/* The oldest reply expected is to a command the host has wholly sent. */
+static int head_sent(const mp_smtp_client *c) { return c->qlen > c->nunsent; }
 
 void mp_smtpc_emit(mp_smtp_client *c, mp_smtp_client_event *ev)
 {
@@ -122,37 +205,43 @@ static mp_status fill(mp_smtp_client *c)
 {
     while (c->phase == MP_SMTP_PH_TXN && c->env != NULL && !c->txn_failed) {
         mp_status st;
+        size_t mark = c->out.len, room = mp_smtpc_gap_room(c);
+        uint8_t kind;
         if ((!mp_smtpc_pipelining(c) && c->qlen > 0) || c->qlen >= MP_SMTP_CLIENT_MAX_PIPELINE)
             break;
         if (!c->mail_written) {
             mp_smtp_mail_params p;
             mail_params(c, c->env, &p);
             st = mp_smtp_write_mail(&c->out, c->env->from, &p);
-            if (st == MP_OK) {
-                c->mail_written = 1;
-                mp_smtpc_push(c, K_MAIL);
-            }
+            kind = K_MAIL;
         } else if (c->next_rcpt < c->env->nrcpts) {
             mp_smtp_rcpt_params p;
             rcpt_params(c, &c->env->rcpts[c->next_rcpt], &p);
             st = mp_smtp_write_rcpt(&c->out, c->env->rcpts[c->next_rcpt].address, &p);
-            if (st == MP_OK) {
-                c->next_rcpt++;
-                mp_smtpc_push(c, K_RCPT);
-            }
+            kind = K_RCPT;
         } else if (!c->use_bdat && !c->data_written) {
             st = mp_smtp_write_simple(&c->out, MP_SMTP_DATA);
-            if (st == MP_OK) {
-                c->data_written = 1;
-                mp_smtpc_push(c, K_DATA);
-            }
+            kind = K_DATA;
         } else {
+            break;
+        }
+        if (st == MP_OK && c->out.len - mark > room) {
+            /* Too long to queue behind a command not yet sent (only with
+             * command lines over 4 KiB): it waits for output_done(). */
+            mp_outbuf_rollback(&c->out, mark);
             break;
         }
         if (st == MP_ERR_NO_SPACE && c->out.len > 0)
             break; /* output_done() comes back here */
         if (st != MP_OK)
             return fail(c, st, c->pos, "command write");
+        mp_smtpc_push(c, kind);
+        if (kind == K_MAIL)
+            c->mail_written = 1;
+        else if (kind == K_RCPT)
+            c->next_rcpt++;
+        else
+            c->data_written = 1;
     }
     return MP_OK;
 }
@@ -244,7 +333,7 @@ static mp_status message_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_re
             e->rcpts[i].data_code = (uint16_t)l->code;
             if (is2xx(l->code))
                 c->msg_accepted++;
-            c->lmtp_cursor = i + 1;
+            c->lmtp_cursor = (uint32_t)(i + 1);
             emit_simple(c, MP_SMTP_EV_RCPT_DATA, l, i, is2xx(l->code));
         }
         for (i = c->lmtp_cursor; i < e->nrcpts && !is2xx(e->rcpts[i].rcpt_code); i++)
@@ -253,7 +342,7 @@ static mp_status message_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_re
             /* More replies due: expect the next one first. */
             c->qhead = (uint8_t)((c->qhead + MP_SMTP_CLIENT_MAX_PIPELINE - 1u) %
                                  MP_SMTP_CLIENT_MAX_PIPELINE);
-            c->queue[c->qhead] = kind;
+            c->queue[c->qhead] = kind; /* sent: no distance to keep */
             c->qlen++;
             return MP_OK;
         }
@@ -342,7 +431,7 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
     default:
         break;
     }
-    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, c->reply_start, "RFC 5321 4.3.2");
+    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), "RFC 5321 4.3.2");
 }
 
 /* ----------------------------------------------------------------------- */
@@ -363,7 +452,7 @@ static mp_status after_hello(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return MP_OK;
         }
         if (c->cfg.tls == MP_SMTP_TLS_REQUIRED)
-            return fail(c, MP_ERR_TLS_REQUIRED, c->reply_start, "STARTTLS not offered");
+            return fail(c, MP_ERR_TLS_REQUIRED, REPLY_AT(c), "STARTTLS not offered");
     }
     ready(c, l);
     return MP_OK;
@@ -374,13 +463,13 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
     uint8_t kind;
     /* RFC 5321 §3.8: 421 may answer any command, or come unasked (an idle
      * timeout, a shutdown, in the middle of a body); the server closes. */
-    if (l->code == 421 && !(c->qlen > 0 && c->queue[c->qhead] == K_QUIT)) {
+    if (l->code == 421 && !(head_sent(c) && MP_SMTPC_KIND(c->queue[c->qhead]) == K_QUIT)) {
         emit_simple(c, MP_SMTP_EV_CLOSED, l, 0, 0);
-        return fail(c, MP_ERR_SMTP_CLOSING, c->reply_start, "RFC 5321 3.8 421");
+        return fail(c, MP_ERR_SMTP_CLOSING, REPLY_AT(c), "RFC 5321 3.8 421");
     }
-    if (c->qlen == 0)
-        return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, c->reply_start, "reply without command");
-    kind = c->queue[c->qhead];
+    if (!head_sent(c)) /* feed() refused it at its first line already */
+        return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), "reply without command");
+    kind = MP_SMTPC_KIND(c->queue[c->qhead]);
     c->qhead = (uint8_t)((c->qhead + 1u) % MP_SMTP_CLIENT_MAX_PIPELINE);
     c->qlen--;
 
@@ -394,8 +483,10 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
         if (l->code >= 400) {
             /* RFC 5321 §3.1: 554 (servers also send other 4xx/5xx codes)
              * means no service; QUIT is queued for the host to send. */
-            (void)mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
-            return fail(c, MP_ERR_SMTP_GREETING_REFUSED, c->reply_start, "RFC 5321 3.1 greeting");
+            mp_status st = fail(c, MP_ERR_SMTP_GREETING_REFUSED, REPLY_AT(c),
+                                "RFC 5321 3.1 greeting");
+            (void)quit_dead(c);
+            return st;
         }
         break;
     case K_EHLO:
@@ -406,18 +497,18 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             c->helo_fallback = 1;
             return send_hello(c, MP_SMTP_HELO);
         }
-        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, c->reply_start, "RFC 5321 4.1.1.1");
+        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, REPLY_AT(c), "RFC 5321 4.1.1.1");
     case K_HELO:
         if (l->code == 250)
             return after_hello(c, l);
-        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, c->reply_start, "RFC 5321 4.1.1.1");
+        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, REPLY_AT(c), "RFC 5321 4.1.1.1");
     case K_STARTTLS:
         if (l->code == 220) {
             c->phase = MP_SMTP_PH_TLS_SWITCH;
             return MP_TRANSPORT_SWITCH;
         }
         if (c->cfg.tls == MP_SMTP_TLS_REQUIRED)
-            return fail(c, MP_ERR_TLS_REQUIRED, c->reply_start, "STARTTLS refused");
+            return fail(c, MP_ERR_TLS_REQUIRED, REPLY_AT(c), "STARTTLS refused");
         ready(c, l);
         return MP_OK;
     case K_AUTH: {
@@ -431,7 +522,7 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             mp_status fs = mp_sasl_client_finish(sasl);
             if (fs != MP_OK) {
                 emit_simple(c, MP_SMTP_EV_AUTH_RESULT, l, 0, 0);
-                return fail(c, fs, c->reply_start, "RFC 5802 5 server proof");
+                return fail(c, fs, REPLY_AT(c), "RFC 5802 5 server proof");
             }
         }
         if (l->code == 235)
@@ -455,7 +546,7 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return txn_reply(c, kind, l);
         break;
     }
-    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, c->reply_start, "RFC 5321 4.3.2");
+    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), "RFC 5321 4.3.2");
 }
 
 mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, size_t *used)
@@ -476,6 +567,11 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
         mp_smtp_client_event ev;
         size_t u = 0;
         mp_status st;
+        /* The first byte of a reply: is its command wholly sent by now?
+         * (A reply already received when output_done() took the last
+         * byte of the command was sent before the server could read it.) */
+        if (!mp_smtp_reply_parser_busy(&c->rp))
+            c->early = !head_sent(c);
         st = mp_smtp_reply_parser_next(&c->rp, in + off, len - off, &u, &l);
         off += u;
         c->pos += u;
@@ -484,15 +580,21 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
             break;
         if (st != MP_OK)
             return fail(c, st, c->rp.err.offset, c->rp.err.rule);
-        c->reply_start = c->rp.line_start;
 
         memset(&ev, 0, sizeof(ev));
         ev.type = MP_SMTP_EV_REPLY_LINE;
         ev.reply = &l;
         mp_smtpc_emit(c, &ev);
+        /* docs/architecture.md §3; only a 421 may come unasked (RFC 5321
+         * §3.8), handled with the reply's last line. */
+        if (l.line_no == 0 && c->early && l.code != 421)
+            return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c),
+                        c->qlen == 0 ? "reply without command"
+                                     : "reply before its command was sent");
         /* EHLO keyword lines: every line after the first (RFC 5321 §4.1.1.1). */
-        if (c->phase == MP_SMTP_PH_HELLO && c->qlen > 0 && c->queue[c->qhead] == K_EHLO &&
-            l.code == 250 && l.line_no > 0 && !c->aborted) {
+        if (c->phase == MP_SMTP_PH_HELLO && head_sent(c) &&
+            MP_SMTPC_KIND(c->queue[c->qhead]) == K_EHLO && l.code == 250 && l.line_no > 0 &&
+            !c->aborted) {
             mp_slice kw = l.enhanced.len > 0
                               ? mp_slice_make(l.enhanced.ptr,
                                               (size_t)(l.text.ptr + l.text.len - l.enhanced.ptr))
@@ -508,7 +610,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
             }
         }
         if (c->aborted)
-            return fail(c, MP_ERR_ABORTED, c->reply_start, "callback");
+            return fail(c, MP_ERR_ABORTED, REPLY_AT(c), "callback");
         if (!l.last)
             continue;
 
@@ -516,7 +618,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
         if (st == MP_DONE)
             st = mp_smtpc_auth_challenge(c, &l);
         if (c->aborted && c->phase != MP_SMTP_PH_FAILED)
-            return fail(c, MP_ERR_ABORTED, c->reply_start, "callback");
+            return fail(c, MP_ERR_ABORTED, REPLY_AT(c), "callback");
         if (st == MP_TRANSPORT_SWITCH) {
             /* docs/security.md: nothing after the go-ahead is ever parsed. */
             if (off < len)
@@ -579,6 +681,7 @@ mp_status mp_smtp_client_output_done(mp_smtp_client *c, size_t n)
     if (n > c->out.len)
         return MP_ERR_ARG;
     mp_outbuf_consume(&c->out, n);
+    taken(c, n);
     if (c->phase == MP_SMTP_PH_TXN)
         return fill(c);
     return MP_OK;
@@ -670,11 +773,34 @@ mp_status mp_smtp_client_rset(mp_smtp_client *c)
     return MP_OK;
 }
 
+/* After a failure only QUIT goes out (RFC 5321 §4.1.1.10), once: the
+ * commands still unsent are dropped, except the remainder of one the host
+ * has begun to send (a cut line would swallow QUIT) and the end of a DATA
+ * body (the server reads message text until it).  Inside a DATA body no
+ * QUIT can be said at all. */
+static mp_status quit_dead(mp_smtp_client *c)
+{
+    mp_status st;
+    if (c->dead_in_data)
+        return MP_ERR_STATE;
+    if (c->quit_written)
+        return MP_OK;
+    if (c->nunsent > 0) {
+        uint8_t first = MP_SMTPC_KIND(c->queue[qindex(c, (unsigned)(c->qlen - c->nunsent))]);
+        mp_outbuf_rollback(&c->out, c->head_started || first == K_DOT ? c->unsent_head : 0);
+        c->nunsent = 0;
+    }
+    st = mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
+    if (st == MP_OK)
+        c->quit_written = 1;
+    return st;
+}
+
 mp_status mp_smtp_client_quit(mp_smtp_client *c)
 {
     mp_status st;
     if (c->phase == MP_SMTP_PH_FAILED)
-        return mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);
+        return quit_dead(c);
     if (c->phase != MP_SMTP_PH_READY)
         return MP_ERR_STATE;
     st = mp_smtp_write_simple(&c->out, MP_SMTP_QUIT);

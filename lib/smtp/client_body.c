@@ -63,11 +63,15 @@ static mp_status bdat_xform(const mp_smtp_client *c, uint8_t *cr, const unsigned
 static mp_status body_bdat(mp_smtp_client *c, const unsigned char *in, size_t len,
                            size_t *used)
 {
-    size_t room = c->out.cap - c->out.len, take, outn;
+    size_t room = c->out.cap - c->out.len, behind = mp_smtpc_gap_room(c), take, outn;
     uint8_t cr = c->bdat_cr;
     mp_status st;
     if ((!mp_smtpc_pipelining(c) && c->qlen > 0) || c->qlen >= MP_SMTP_CLIENT_MAX_PIPELINE)
         return MP_PAUSED; /* the reply to the previous chunk is awaited */
+    /* Behind a chunk still in the output, at most 4 KiB per chunk (the
+     * session records the distance between unsent commands in 12 bits). */
+    if (room > behind)
+        room = behind;
     if (room <= BDAT_HEADER_MAX)
         return MP_ERR_NO_SPACE;
     room -= BDAT_HEADER_MAX;

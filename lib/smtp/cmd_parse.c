@@ -1,6 +1,8 @@
 /* SMTP command parser, server side (RFC 5321 §4.1.1, RFC 2033, RFC 3030,
  * RFC 3207, RFC 4954).  Parses one whole command line in place; framing
- * (CRLF, bare CR/LF, line length) is the line framer's job. */
+ * (CRLF, bare CR/LF, line length) is the line framer's job.  The common
+ * commands go through the fast path (cmd_fast.c) first; this file is the
+ * careful path, which reads everything and reports every error. */
 #include <string.h>
 
 #include "cmd_internal.h"
@@ -129,6 +131,18 @@ static mp_status parse_path_cmd(const char *line, size_t len, size_t i, int is_m
 
 mp_status mp_smtp_cmd_parse(const char *line, size_t len, unsigned flags, mp_smtp_cmd *cmd,
                             mp_error *err)
+{
+    if (mp_smtp_cmd_parse_fast_(line, len, flags, cmd)) {
+        err->code = MP_OK;
+        err->offset = 0;
+        err->rule = NULL;
+        return MP_OK;
+    }
+    return mp_smtp_cmd_parse_careful_(line, len, flags, cmd, err);
+}
+
+mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flags,
+                                     mp_smtp_cmd *cmd, mp_error *err)
 {
     size_t i, vl, k;
     unsigned args;

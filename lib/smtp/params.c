@@ -275,6 +275,34 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
     }
 }
 
+mp_status mp_smtp_param_take_(mp_slice kw, size_t kw_off, int has_value, mp_slice v, size_t v_off,
+                              int is_mail, mp_smtp_params *out, mp_error *err)
+{
+    enum pkey key = K_UNKNOWN;
+    unsigned bit;
+    size_t k;
+    for (k = 0; k < sizeof(known_params) / sizeof(known_params[0]); k++) {
+        if (known_params[k].len == kw.len && known_params[k].mail == (is_mail ? 1 : 0) &&
+            mp_slice_eq_ci(kw, known_params[k].name, known_params[k].len)) {
+            key = (enum pkey)known_params[k].key;
+            break;
+        }
+    }
+    if (key == K_UNKNOWN) {
+        if (out->n_unknown < 255)
+            out->n_unknown++;
+        return MP_OK;
+    }
+    if (known_params[k].value != (has_value ? 1 : 0))
+        return mp_error_set(err, MP_ERR_SMTP_PARAM, kw_off + kw.len,
+                             has_value ? "no value allowed" : "value required");
+    bit = 1u << (key - 1);
+    if (out->present & bit)
+        return mp_error_set(err, MP_ERR_SMTP_PARAM_DUP, kw_off, "RFC 5321 4.1.2 esmtp-param");
+    out->present = (uint16_t)(out->present | bit);
+    return has_value ? param_value(key, v, v_off, out, err) : MP_OK;
+}
+
 mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mail,
                                 unsigned flags, mp_smtp_params *out, mp_error *err)
 {
@@ -284,10 +312,8 @@ mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mai
     memset(out, 0, sizeof(*out));
     while (i < n) {
         size_t ks = i, ke, vs, ve, k;
-        enum pkey key = K_UNKNOWN;
-        mp_slice kw, v;
         int has_value;
-        unsigned bit;
+        mp_status st;
 
         /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
         if (!is_alnum((unsigned char)p[i]))
@@ -328,33 +354,10 @@ mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mai
         }
         if (++count > MP_SMTP_MAX_PARAMS)
             return mp_error_set(err, MP_ERR_SMTP_TOO_MANY_PARAMS, base + ks, "MP_SMTP_MAX_PARAMS");
-
-        kw = mp_slice_make(p + ks, ke - ks);
-        v = mp_slice_make(p + vs, ve - vs);
-        for (k = 0; k < sizeof(known_params) / sizeof(known_params[0]); k++) {
-            if (known_params[k].mail == (is_mail ? 1 : 0) &&
-                mp_slice_eq_ci(kw, known_params[k].name, known_params[k].len)) {
-                key = (enum pkey)known_params[k].key;
-                break;
-            }
-        }
-        if (key == K_UNKNOWN) {
-            if (out->n_unknown < 255)
-                out->n_unknown++;
-            continue;
-        }
-        if (known_params[k].value != (has_value ? 1 : 0))
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, base + ke, has_value ? "no value allowed"
-                                 : "value required");
-        bit = 1u << (key - 1);
-        if (out->present & bit)
-            return mp_error_set(err, MP_ERR_SMTP_PARAM_DUP, base + ks, rule);
-        out->present = (uint16_t)(out->present | bit);
-        if (has_value) {
-            mp_status st = param_value(key, v, base + vs, out, err);
-            if (st != MP_OK)
-                return st;
-        }
+        st = mp_smtp_param_take_(mp_slice_make(p + ks, ke - ks), base + ks, has_value,
+                                 mp_slice_make(p + vs, ve - vs), base + vs, is_mail, out, err);
+        if (st != MP_OK)
+            return st;
     }
     return MP_OK;
 }

@@ -7,7 +7,6 @@
 
 static int is_alpha(unsigned c) { return (c | 0x20u) >= 'a' && (c | 0x20u) <= 'z'; }
 static int is_digit(unsigned c) { return c >= '0' && c <= '9'; }
-static int is_hex(unsigned c) { return is_digit(c) || ((c | 0x20u) >= 'a' && (c | 0x20u) <= 'f'); }
 
 /* RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3). */
 static int is_atext(unsigned c)
@@ -21,84 +20,14 @@ static int is_atext(unsigned c)
 /* RFC 5321 §4.1.3 dcontent: %d33-90 / %d94-126. */
 static int is_dcontent(unsigned c) { return (c >= 33 && c <= 90) || (c >= 94 && c <= 126); }
 
-/* IPv4-address-literal = Snum 3("." Snum); Snum = 1*3DIGIT (0..255). */
-static int ipv4_ok(const char *p, size_t n)
-{
-    size_t i = 0;
-    int part;
-    for (part = 0; part < 4; part++) {
-        unsigned v = 0, nd = 0;
-        if (part > 0) {
-            if (i >= n || p[i] != '.')
-                return 0;
-            i++;
-        }
-        while (i < n && is_digit((unsigned char)p[i]) && nd < 3) {
-            v = v * 10u + (unsigned)(p[i] - '0');
-            nd++;
-            i++;
-        }
-        if (nd == 0 || v > 255)
-            return 0;
-    }
-    return i == n;
-}
-
-/*
+/* IPv4-address-literal = Snum 3("." Snum); Snum = 1*3DIGIT (0..255).
  * IPv6-addr (RFC 5321 §4.1.3): IPv6-full / IPv6-comp / IPv6v4-full /
- * IPv6v4-comp.  "::" stands for at least two zero groups; besides it at
- * most 6 groups (4 before an IPv4 tail) may be present.
- */
-static int ipv6_ok(const char *p, size_t n)
+ * IPv6v4-comp ("::" stands for at least two zero groups).  Both are the
+ * core's parser in its SMTP dialect. */
+static int ip_literal_ok(const char *p, size_t n, size_t want)
 {
-    size_t i = 0;
-    unsigned groups = 0;
-    int dc = 0, v4 = 0;
-
-    if (n >= 2 && p[0] == ':' && p[1] == ':') {
-        dc = 1;
-        i = 2;
-        if (i == n)
-            return 1;
-    } else if (n == 0 || p[0] == ':') {
-        return 0;
-    }
-    for (;;) {
-        size_t h = 0, alldig = 1;
-        while (i + h < n && is_hex((unsigned char)p[i + h])) {
-            if (!is_digit((unsigned char)p[i + h]))
-                alldig = 0;
-            h++;
-        }
-        if (i + h < n && p[i + h] == '.' && alldig && h > 0) {
-            if (!ipv4_ok(p + i, n - i))
-                return 0;
-            v4 = 1;
-            break;
-        }
-        if (h == 0 || h > 4)
-            return 0;
-        groups++;
-        i += h;
-        if (i == n)
-            break;
-        if (p[i] != ':')
-            return 0;
-        i++;
-        if (i < n && p[i] == ':') {
-            if (dc)
-                return 0;
-            dc = 1;
-            i++;
-            if (i == n)
-                break;
-        } else if (i == n) {
-            return 0;
-        }
-    }
-    if (v4)
-        return dc ? groups <= 4 : groups == 6;
-    return dc ? groups <= 6 : groups == 8;
+    uint8_t addr[16];
+    return mp_ip_parse(p, n, MP_IP_SMTP_LITERAL, addr) == want;
 }
 
 /* address-literal = "[" ( IPv4 / "IPv6:" IPv6-addr / General ) "]" */
@@ -117,13 +46,13 @@ static mp_status literal_check(const char *p, size_t n, unsigned *flags, mp_erro
             colon = i;
     }
     if (n > 5 && mp_slice_eq_ci(mp_slice_make(p, 5), "IPv6:", 5)) {
-        if (!ipv6_ok(p + 5, n - 5))
+        if (!ip_literal_ok(p + 5, n - 5, 16))
             return mp_error_set(err, MP_ERR_SMTP_PATH, 6, "RFC 5321 4.1.3 IPv6-addr");
         *flags |= MP_SMTP_PATH_LITERAL_V6;
         return MP_OK;
     }
     if (is_digit((unsigned char)p[0]) && colon == 0) {
-        if (!ipv4_ok(p, n))
+        if (!ip_literal_ok(p, n, 4))
             return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 IPv4-address-literal");
         *flags |= MP_SMTP_PATH_LITERAL_V4;
         return MP_OK;

@@ -344,8 +344,12 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
     /* Replies the session owes after a body may have waited for room. */
     if (s->state == MP_SMTP_SS_END_REPLIES)
         mp_smtp_srv_end_replies_(s);
-    if (s->auth_early == 2)
-        s->auth_early = 0; /* the challenge went out before this read */
+    /* The challenge went out before this read, unless the host has not
+     * taken it yet (output_done): then the client cannot have seen it and
+     * a response here came too early, as in the same input (a host that
+     * reads on before it sends, coalescing pipelined replies). */
+    if (s->auth_early == 2 && len > 0)
+        s->auth_early = s->out.len == 0 ? 0 : 1;
     while (i < len && !s->aborted) {
         if (s->pending != MP_SMTP_DECIDE_NONE || s->state == MP_SMTP_SS_CLOSED ||
             s->state == MP_SMTP_SS_END_REPLIES)

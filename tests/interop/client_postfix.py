@@ -14,31 +14,52 @@ usage: client_postfix.py /path/to/mailproto-smtp-send [CASE...]
        (the program 'swaks' checks the harness itself)
 """
 
+import re
 import time
 
 import iop
 from iop import (check_delivered, dir_messages, expect, field_values,
                  maildir_messages, message, read)
-from peers import UNTRUSTED_CA, Dovecot, HoldProxy, Postfix, mp_send, need_client_tls
+from peers import (UNTRUSTED_CA, Dovecot, HoldProxy, Postfix, make_cert, mp_send,
+                   need_client_tls, tls_record_types)
 
 FROM = 'alice@example.org'
 RCPTS = ['bob@example.net', 'carol@example.net', 'dave@example.net']
 USERS = {'alice': 'S3cret-pass'}
 
 
+def session_end(pf):
+    """How Postfix saw our session end: its "disconnect from" line (the one
+    with commands counted; the harness's port probes have none) and every
+    "lost connection after X" (but X = CONNECT, the probes again)."""
+    log = read(pf.maillog).decode(errors='replace')
+    disc = [ln for ln in log.splitlines() if 'disconnect from' in ln and 'ehlo=' in ln]
+    lost = [m for m in re.findall(r'lost connection after (\S+)', log) if m != 'CONNECT']
+    return disc, lost
+
+
+def ended_with_quit(pf):
+    """Postfix logged QUIT (quit=1) and no lost connection (issue 13 item 4)."""
+    disc, lost = session_end(pf)
+    expect(len(disc) == 1 and 'quit=1' in disc[0],
+           'Postfix saw no QUIT: %r (lost connection after %r)' % (disc, lost))
+    expect(not lost, 'Postfix logged a lost connection after %r' % lost)
+
+
 def deliver(run, prog, msg, rcpts, sender=FROM, starttls=False, tls=False, hold=None,
-            auth=None, mech=None):
+            auth=None, mech=None, cert=None):
     """Send through Postfix; check every copy; return (fields per copy, proxy)."""
     if starttls or tls:
         need_client_tls(prog)
-    pf = run.postfix = Postfix(run, sasl=Dovecot(run, USERS) if auth else None)
+    pf = run.postfix = Postfix(run, sasl=Dovecot(run, USERS) if auth else None,
+                               **({'cert': cert} if cert else {}))
     port = pf.tls_port if tls else pf.port
     proxy = None
     if hold is not None:
         proxy = HoldProxy(run, pf.port, hold=hold)
         port = proxy.port
     mp_send(run, prog, port, sender, rcpts, msg, starttls=starttls, tls=tls, auth=auth,
-            mech=mech)
+            mech=mech, **({'ca': cert[0]} if cert else {}))
     copies = maildir_messages(pf.box, len(rcpts))
     seen = []
     for i, data in enumerate(copies):
@@ -78,6 +99,37 @@ def case_chunking(run, prog):
     expect(b'\r\nBDAT ' in sent, 'no BDAT although CHUNKING was offered')
 
 
+def bdat_content(sent):
+    """The message as the client's BDAT chunks carried it (RFC 3030 §2)."""
+    at = sent.find(b'\r\nBDAT ') + 2
+    out = b''
+    while True:
+        eol = sent.index(b'\r\n', at)
+        head = sent[at:eol].split()
+        expect(head[0].upper() == b'BDAT', 'not a BDAT chunk at %d: %r' % (at, sent[at:at + 40]))
+        n = int(head[1])
+        out += sent[eol + 2:eol + 2 + n]
+        at = eol + 2 + n
+        if len(head) > 2 and head[2].upper() == b'LAST':
+            return out
+
+
+def case_chunking_last_line(run, prog):
+    """BDAT with a message whose last line has no line break: the client
+    sends that line break, as DATA must, so that both carry the same
+    message and SIZE= holds either way (Postfix would add it anyway: the
+    chunks are checked, then the stored copy)."""
+    pf = run.postfix = Postfix(run)
+    hold = HoldProxy(run, pf.port, hold=0)
+    msg = message('plain.eml')
+    mp_send(run, prog, hold.port, FROM, RCPTS[:1], msg[:-2])
+    got = bdat_content(hold.client_bytes())
+    expect(got == msg, 'BDAT carried %d bytes ending %r, expected %d ending %r'
+           % (len(got), got[-20:], len(msg), msg[-20:]))
+    copy, = maildir_messages(pf.box, 1)
+    check_delivered(copy, msg)
+
+
 def case_8bitmime(run, prog):
     """An 8-bit body: MAIL carries BODY=8BITMIME (RFC 6152) and
     the body arrives unchanged."""
@@ -99,10 +151,44 @@ def case_smtputf8(run, prog):
 
 
 def case_starttls(run, prog):
-    """STARTTLS with Postfix's self-signed certificate: Postfix records the
-    TLS session in its Received field."""
+    """STARTTLS with Postfix's self-signed certificate (data/localhost.crt:
+    DNS:localhost, IP:127.0.0.1; --server 127.0.0.1): Postfix records the
+    TLS session in its Received field, and QUIT (quit=1)."""
     copies, _ = deliver(run, prog, message('plain.eml'), RCPTS[:2], starttls=True)
     tls_in_received(copies)
+    ended_with_quit(run.postfix)
+
+
+def case_starttls_ip_only(run, prog):
+    """--server 127.0.0.1:PORT --starttls against a certificate whose only
+    name is IP:127.0.0.1 (CN mx.interop.test): verified (issue 13 item 3),
+    delivered over TLS."""
+    cert = make_cert(run, 'ip-only', 'IP:127.0.0.1')
+    copies, _ = deliver(run, prog, message('plain.eml'), RCPTS[:1], starttls=True, cert=cert)
+    tls_in_received(copies)
+
+
+def case_starttls_ip_not_in_cert(run, prog):
+    """A certificate for DNS:localhost and IP:127.0.0.2, the client at
+    127.0.0.1: the handshake fails (exit status 4) before any command goes
+    out under TLS (no application data record from the client), nothing is
+    delivered, Postfix counts no MAIL."""
+    need_client_tls(prog)
+    cert = make_cert(run, 'ip-other', 'DNS:localhost,IP:127.0.0.2')
+    pf = Postfix(run, cert=cert)
+    hold = HoldProxy(run, pf.port, hold=0)
+    r = mp_send(run, prog, hold.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
+                ca=cert[0], ok=(4,))
+    expect(b'verif' in r.stdout.lower(), 'no verification failure reported: %r' % r.stdout)
+    sent = hold.client_bytes()
+    at = sent.upper().find(b'STARTTLS\r\n')
+    expect(at >= 0 and b'MAIL' not in sent[:at].upper(), 'commands before STARTTLS: %r' % sent)
+    types = tls_record_types(sent[at + 10:])
+    expect(types and 23 not in types, 'TLS records from the client: %r' % types)
+    time.sleep(1)
+    expect(dir_messages(pf.box) == [], 'a message was delivered')
+    disc, _ = session_end(pf)
+    expect(disc and 'mail=' not in disc[0], 'Postfix saw MAIL: %r' % disc)
 
 
 def tls_in_received(copies):
@@ -156,7 +242,8 @@ def case_starttls_auth_scram_sha_256(run, prog):
 
 
 def case_auth_bad_password(run, prog):
-    """A wrong password: 535, exit status non-zero, nothing delivered."""
+    """A wrong password: 535, exit status non-zero, nothing delivered, and
+    the session ended with QUIT."""
     need_client_tls(prog)
     pf = Postfix(run, sasl=Dovecot(run, USERS))
     r = mp_send(run, prog, pf.port, FROM, RCPTS[:1], message('plain.eml'), starttls=True,
@@ -164,6 +251,8 @@ def case_auth_bad_password(run, prog):
     expect(r.returncode != 0, 'exit status 0 with a wrong password')
     time.sleep(1)
     expect(dir_messages(pf.box) == [], 'a message was delivered')
+    # No "lost connection after AUTH": QUIT after the 535 (issue 13 item 4).
+    ended_with_quit(pf)
 
 
 def case_untrusted_cert(run, prog):

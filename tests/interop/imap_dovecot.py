@@ -168,7 +168,9 @@ class DovecotImap:
             os.makedirs(os.path.join(md, sub), exist_ok=True)
         base = 1790000000
         for i, (_, data) in enumerate(msgs):
-            name = '%d.M%dP1.interop,S=%d,W=%d:2,' % (base + i, i, len(data), len(data))
+            # W= is the size with CRLF line ends (Dovecot trusts it)
+            wire = len(data) + data.count(b'\n') - data.count(b'\r\n')
+            name = '%d.M%dP1.interop,S=%d,W=%d:2,' % (base + i, i, len(data), wire)
             p = os.path.join(md, 'new', name.split(':')[0])
             with open(p, 'wb') as f:
                 f.write(data)

@@ -2,10 +2,12 @@
 instance, our mailproto-smtpd, and the clients (swaks, mailproto-smtp-send).
 """
 
+import base64
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -208,21 +210,34 @@ service auth {{
             time.sleep(0.05)
 
     def _master(self):
-        try:
-            with open(self.pidfile) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
+        return dovecot_master(self.pidfile)
 
     def stop(self):
-        self.master = self._master()
-        if self.master is None:
-            return
-        try:
-            os.kill(self.master, signal.SIGTERM)
-        except OSError:
-            pass
-        reap_group(self.master, 'Dovecot')
+        self.master = stop_dovecot(self.pidfile)
+
+
+def dovecot_master(pidfile):
+    """The pid in a Dovecot master.pid, or None."""
+    try:
+        with open(pidfile) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def stop_dovecot(pidfile):
+    """SIGTERM to a private Dovecot's master, then wait until its process
+    group is empty (reap_group fails the case if anything survives).
+    Returns the master's pid, or None when none ran."""
+    master = dovecot_master(pidfile)
+    if master is None:
+        return None
+    try:
+        os.kill(master, signal.SIGTERM)
+    except OSError:
+        pass
+    reap_group(master, 'Dovecot')
+    return master
 
 
 def _override(base, extra):
@@ -266,7 +281,7 @@ class Postfix:
     stop() is registered as a clean-up and leaves no process behind.
     """
 
-    def __init__(self, run, sasl=None, extra_main=''):
+    def __init__(self, run, sasl=None, extra_main='', cert=(CERT, KEY)):
         need('postfix', 'postconf')
         if os.geteuid() != 0:
             raise Skip('a private Postfix instance needs root')
@@ -283,8 +298,8 @@ class Postfix:
         if sasl is not None:
             extra_main += POSTFIX_SASL_CF.format(socket=sasl.socket)
         run.logs.append(self.maillog)
-        shutil.copy(CERT, os.path.join(d, 'tls.crt'))
-        shutil.copy(KEY, os.path.join(d, 'tls.key'))
+        shutil.copy(cert[0], os.path.join(d, 'tls.crt'))
+        shutil.copy(cert[1], os.path.join(d, 'tls.key'))
         with open(os.path.join(self.conf, 'main.cf'), 'w') as f:
             f.write(_override(POSTFIX_MAIN_CF.format(d=d), extra_main))
         with open(os.path.join(self.conf, 'master.cf'), 'w') as f:
@@ -452,17 +467,20 @@ def need_client_tls(prog):
 
 
 def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
-            auth=None, mech=None, ok=(0,), lmtp=False, stdin=False, ca=CERT):
+            auth=None, mech=None, ok=(0,), lmtp=False, stdin=False, ca=CERT,
+            server_host='127.0.0.1', extra=()):
     """Send msg with mailproto-smtp-send (or the swaks stand-in 'swaks').
 
     msg goes as the FILE argument, or on standard input with stdin=True.
+    server_host: the HOST of --server HOST:PORT ('[::1]' for IPv6);
+    extra: more arguments.
     """
     if lmtp and '--lmtp' not in _help_words(prog):
         raise Skip('%s has no --lmtp' % prog)
     if os.path.basename(prog) == 'swaks':
         return swaks_send(run, port, sender, rcpts, msg, starttls=starttls, tls=tls,
                           auth=auth, mech=mech, pipeline=True, ok=ok)
-    argv = [prog, '--server', '127.0.0.1:%d' % port, '--from', sender]
+    argv = [prog, '--server', '%s:%d' % (server_host, port), '--from', sender]
     if '--verbose' in _help_words(prog):  # the dialogue, for the log
         argv.append('--verbose')
     for r in rcpts:
@@ -479,6 +497,7 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
         argv += ['--mech', mech]
     if lmtp:
         argv.append('--lmtp')
+    argv += list(extra)
     if not stdin:
         argv.append(run.write('send.eml', msg))
     r = run.cmd(argv, ok=None, name='smtp-send', env={'SSL_CERT_FILE': ca},
@@ -489,6 +508,242 @@ def mp_send(run, prog, port, sender, rcpts, msg, starttls=False, tls=False,
     if ok is not None and r.returncode not in ok:
         raise Fail('mailproto-smtp-send exited with %d:\n%s' % (r.returncode, out))
     return r
+
+
+# ------------------------------------------------------------ certificates
+
+def make_cert(run, name, san=None, cn='mx.interop.test'):
+    """A self-signed certificate (its own CA) made now: (cert, key) paths.
+
+    san: the subjectAltName value ('IP:127.0.0.1,DNS:localhost'), or None
+    for none (the names are then only in the CN)."""
+    need('openssl')
+    crt, key = run.path(name + '.crt'), run.path(name + '.key')
+    argv = ['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+            'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', crt,
+            '-days', '2', '-subj', '/CN=' + cn, '-addext', 'basicConstraints=critical,CA:TRUE']
+    if san:
+        argv += ['-addext', 'subjectAltName=' + san]
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    if r.returncode != 0:
+        raise Fail('openssl req failed:\n' + r.stdout.decode(errors='replace'))
+    os.chmod(key, 0o644)  # Postfix reads it as its own user in some setups
+    return crt, key
+
+
+def tls_record_types(data):
+    """The content types of the TLS records in data (20 change_cipher_spec,
+    21 alert, 22 handshake, 23 application_data), in order."""
+    types = []
+    i = 0
+    while i + 5 <= len(data):
+        types.append(data[i])
+        i += 5 + (data[i + 3] << 8 | data[i + 4])
+    return types
+
+
+# ------------------------------------------------------------ a scripted server
+
+class ScriptedSmtp:
+    """A small SMTP server in a thread (Python, one session at a time) that
+    records what a client did, for the cases real servers do not report:
+    every command verb, whether QUIT came, the SNI the client sent, and how
+    the client ended the connection.
+
+    sessions: one dict per connection with 'commands' (upper-case verbs),
+    'quit' (True once QUIT arrived), 'tls' (STARTTLS done), 'sni' (the
+    server name in the ClientHello, or None), 'handshake' (the TLS error
+    when the handshake failed), 'auth' (the AUTH mechanisms the client
+    asked for), 'end': 'close_notify' (the client closed
+    TLS cleanly), 'ragged' (TCP closed under TLS without close_notify),
+    'eof' (TCP closed, no TLS), 'reset'; 'mail' (MAIL arguments) and 'data'
+    (the message as received, dot-unstuffed).
+
+    keywords: EHLO keywords after the greeting line; cert: (cert, key) to
+    offer STARTTLS (AUTH is then offered only after it unless auth_clear);
+    auth: the mechanisms to offer; auth_reply: the reply to the end of an
+    AUTH exchange; early: bytes sent right after the EHLO reply, in the same
+    write (a reply nobody asked for); data_reply: the reply to the message.
+    """
+
+    def __init__(self, run, keywords=('PIPELINING', '8BITMIME'), cert=None, auth=(),
+                 auth_reply='235 2.7.0 Authentication successful', auth_clear=False,
+                 early=b'', data_reply='250 2.0.0 Ok: queued', host='127.0.0.1'):
+        self.keywords = list(keywords)
+        self.ctx = None
+        if cert is not None:
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.load_cert_chain(cert[0], cert[1])
+            self.ctx.sni_callback = self._sni
+            # Python sets this by default: a TCP close without close_notify
+            # would then read like a clean one.
+            self.ctx.options &= ~getattr(ssl, 'OP_IGNORE_UNEXPECTED_EOF', 0)
+        self.auth = list(auth)
+        self.auth_reply = auth_reply
+        self.auth_clear = auth_clear
+        self.early = early
+        self.data_reply = data_reply
+        self.sessions = []
+        self.lock = threading.Lock()
+        family = socket.AF_INET6 if ':' in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.closing = False
+        self.current = None
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+        run.at_exit(self.close)
+
+    def close(self):
+        self.closing = True
+        self.sock.close()
+
+    def _sni(self, sslobj, name, ctx):
+        self.current['sni'] = name
+
+    def _accept(self):
+        while not self.closing:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            rec = {'commands': [], 'quit': False, 'tls': False, 'sni': None, 'end': None,
+                   'handshake': None, 'auth': [], 'mail': None, 'data': None, 'done': False}
+            with self.lock:
+                self.sessions.append(rec)
+            self.current = rec
+            conn.settimeout(30)
+            try:
+                self._serve(conn, rec)
+            except Exception as e:  # recorded, never raised in the thread
+                rec['end'] = rec['end'] or 'error: %r' % e
+            finally:
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+                rec['done'] = True
+
+    def _serve(self, conn, rec):
+        buf = b''
+
+        def send(text):
+            conn.sendall(text if isinstance(text, bytes) else text.encode() + b'\r\n')
+
+        def line():
+            nonlocal buf
+            while b'\r\n' not in buf:
+                try:
+                    d = conn.recv(65536)
+                except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as e:
+                    rec['end'] = 'close_notify' if isinstance(e, ssl.SSLZeroReturnError) \
+                        else 'ragged'
+                    return None
+                except ssl.SSLError as e:
+                    rec['end'] = 'ragged' if 'EOF' in str(e).upper() else 'tls error: %s' % e
+                    return None
+                except ConnectionResetError:
+                    rec['end'] = 'reset'
+                    return None
+                if not d:
+                    rec['end'] = 'close_notify' if rec['tls'] else 'eof'
+                    return None
+                buf += d
+            ln, buf = buf.split(b'\r\n', 1)
+            return ln
+
+        send('220 mx.scripted.test ESMTP')
+        while True:
+            ln = line()
+            if ln is None:
+                return
+            verb = ln.split(b' ', 1)[0].upper().decode(errors='replace')
+            rec['commands'].append(verb)
+            if verb in ('EHLO', 'HELO'):
+                kws = list(self.keywords)
+                if self.ctx is not None and not rec['tls']:
+                    kws.append('STARTTLS')
+                if self.auth and (rec['tls'] or self.auth_clear or self.ctx is None):
+                    kws.append('AUTH ' + ' '.join(self.auth))
+                lines = ['mx.scripted.test'] + kws
+                text = ''.join('250%s%s\r\n' % ('-' if i < len(lines) - 1 else ' ', k)
+                               for i, k in enumerate(lines))
+                send(text.encode() + self.early)
+            elif verb == 'STARTTLS' and self.ctx is not None and not rec['tls']:
+                send('220 2.0.0 Ready to start TLS')
+                try:
+                    conn = self.ctx.wrap_socket(conn, server_side=True,
+                                                suppress_ragged_eofs=False)
+                except (ssl.SSLError, OSError) as e:
+                    rec['handshake'] = str(e)
+                    rec['end'] = 'handshake failed'
+                    return
+                rec['tls'] = True
+                buf = b''
+            elif verb == 'AUTH':
+                parts = ln.split(b' ')
+                mech = parts[1].upper().decode(errors='replace') if len(parts) > 1 else ''
+                rec['auth'].append(mech)
+                if mech == 'LOGIN':
+                    steps = ['334 VXNlcm5hbWU6', '334 UGFzc3dvcmQ6'][len(parts) > 2:]
+                elif mech == 'CRAM-MD5':
+                    steps = ['334 ' + base64.b64encode(b'<1.2@mx.scripted.test>').decode()]
+                elif mech == 'PLAIN':
+                    steps = [] if len(parts) > 2 else ['334 ']
+                else:
+                    send('504 5.5.4 Unrecognized authentication type')
+                    continue
+                for st in steps:
+                    send(st)
+                    if line() is None:
+                        return
+                send(self.auth_reply)
+            elif verb == 'MAIL':
+                rec['mail'] = ln[5:].decode(errors='replace')
+                send('250 2.1.0 Ok')
+            elif verb == 'RCPT':
+                send('250 2.1.5 Ok')
+            elif verb == 'DATA':
+                send('354 End data with <CR><LF>.<CR><LF>')
+                data = []
+                while True:
+                    d = line()
+                    if d is None:
+                        return
+                    if d == b'.':
+                        break
+                    data.append(d[1:] if d.startswith(b'.') else d)
+                rec['data'] = b''.join(x + b'\r\n' for x in data)
+                send(self.data_reply)
+            elif verb in ('RSET', 'NOOP'):
+                send('250 2.0.0 Ok')
+            elif verb == 'QUIT':
+                rec['quit'] = True
+                send('221 2.0.0 Bye')
+                # How does the client end?  Read until it closes.
+                while line() is not None:
+                    pass
+                return
+            else:
+                send('502 5.5.2 Error: command not recognized')
+
+    def session(self, timeout=10):
+        """The one session, once it ended (Fail if there is not exactly one)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                done = [r for r in self.sessions if r['done']]
+                n = len(self.sessions)
+            if n == 1 and done:
+                return done[0]
+            if n > 1:
+                raise Fail('%d connections, expected one' % n)
+            if time.monotonic() > deadline:
+                raise Fail('no finished session within %ds: %r' % (timeout, self.sessions))
+            time.sleep(0.05)
 
 
 # ------------------------------------------------------------ observing the wire

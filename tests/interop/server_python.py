@@ -5,9 +5,11 @@ usage: server_python.py /path/to/mailproto-smtpd [CASE...]
 """
 
 import os
+import signal
 import smtplib
 import socket
 import ssl
+import struct
 import time
 
 import iop
@@ -428,6 +430,29 @@ class Raw:
     def close(self):
         self.sock.close()
 
+    def tls(self):
+        """Start TLS (after STARTTLS, or at once for implicit TLS)."""
+        self.sock = strict_tls().wrap_socket(self.sock, suppress_ragged_eofs=False)
+        self.buf = b''
+
+    def cmd(self, line, code):
+        """Send a command line; its reply must have the code."""
+        self.sock.sendall(line + b'\r\n')
+        r = self.reply()
+        expect(r and r[0][:3] == code, '%r answered %r, expected %r' % (line, r, code))
+        return r
+
+    def end(self):
+        """Under TLS: how the server ended the connection after its last
+        reply ('close_notify', or what it did instead)."""
+        try:
+            d = self.sock.recv(4096)
+        except ssl.SSLEOFError:
+            return 'no close_notify'
+        except ssl.SSLError as e:
+            return 'no close_notify' if 'EOF' in str(e).upper() else 'TLS error %s' % e
+        return 'close_notify' if d == b'' else 'more bytes %r' % d
+
 
 def case_http_verb(run, prog):
     """An HTTP request on the SMTP port (cross-protocol attack): the server
@@ -501,6 +526,69 @@ def case_bdat(run, prog):
     finally:
         raw.close()
     check(srv, msg, RCPTS[:1])
+
+
+def data_segments_in(sock):
+    """TCP segments with data this socket has received (Linux TCP_INFO
+    tcpi_data_segs_in, RFC 4898 tcpEStatsDataSegsIn, at offset 152 since
+    Linux 4.6).  On 127.0.0.1 one send() of a few KB is one segment, and
+    two sends are never merged into one (Nagle holds back, never joins
+    with what already went out)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    if len(info) < 156:
+        raise iop.Skip('TCP_INFO without tcpi_data_segs_in (Linux < 4.6)')
+    return struct.unpack_from('=I', info, 152)[0]
+
+
+def case_pipelining_one_write(run, prog):
+    """RFC 2920: the replies to one pipelined group go out in one write.
+    The group (MAIL, 40 RCPT with long addresses, DATA: 10 KB, more than
+    the server reads at once) is sent one command per write while the
+    server is stopped, so all of it is at hand when it reads; all 42
+    replies must arrive in one TCP segment (before: two, one per read).
+    Then the message is sent and stored."""
+    srv = Smtpd(run, prog)
+    msg = message('plain.eml')
+    domain = '.'.join(c * 60 for c in 'abc') + '.example'
+    rcpts = ['r%02d%s@%s' % (i, 'x' * 57, domain) for i in range(40)]
+    group = ([b'MAIL FROM:<%s>\r\n' % FROM.encode()] +
+             [b'RCPT TO:<%s>\r\n' % r.encode() for r in rcpts] + [b'DATA\r\n'])
+    expect(sum(map(len, group)) > 10000, 'the group must exceed the server\'s 8 KiB reads')
+    raw = Raw(srv.port)
+    try:
+        expect(raw.reply()[0].startswith(b'220'), 'no greeting')
+        raw.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.sock.sendall(b'EHLO client.interop.test\r\n')
+        expect(b'PIPELINING' in b'\n'.join(raw.reply()).upper(), 'PIPELINING not offered')
+        segs = data_segments_in(raw.sock)
+        os.kill(srv.proc.pid, signal.SIGSTOP)
+        try:
+            for cmd in group:
+                raw.sock.sendall(cmd)
+            time.sleep(0.5)  # every byte in the server's socket
+        finally:
+            os.kill(srv.proc.pid, signal.SIGCONT)
+        replies = [raw.reply() for _ in group]
+        codes = [r[0][:3] if r else b'---' for r in replies]
+        log('replies: %s' % b' '.join(codes).decode())
+        expect(codes[0] == b'250', 'MAIL answered %r' % replies[0])
+        # 250, or 452 from a server out of room for more recipients
+        accepted = [a for a, c in zip(rcpts, codes[1:-1]) if c == b'250']
+        expect(all(c in (b'250', b'452') for c in codes[1:-1]) and accepted,
+               'RCPT answered %r' % codes[1:-1])
+        expect(codes[-1] == b'354', 'DATA answered %r' % replies[-1])
+        got = data_segments_in(raw.sock) - segs
+        expect(got == 1, 'the replies to one pipelined group came in %d TCP segments' % got)
+        raw.sock.sendall(msg + b'.\r\n')
+        r = raw.reply()
+        expect(r and r[0][:3] == b'250', 'end of data answered %r' % r)
+        raw.sock.sendall(b'QUIT\r\n')
+        raw.reply()
+    finally:
+        raw.close()
+    for data in stored_copies(srv.box, accepted):
+        check_stored(data, msg)
+    srv.alive()
 
 
 def smuggle(raw, after):
@@ -581,6 +669,76 @@ def case_smuggling_close(run, prog):
         raw.close()
     time.sleep(0.3)
     expect(maildir_files(srv.box) == [], 'stored: %r' % maildir_files(srv.box))
+    srv.alive()
+
+
+# ------------------------------------------------------------ how TLS sessions end
+# Issue 13 item 4: the server closes a TLS connection with close_notify,
+# after QUIT and when it shuts down; a client that reads on after the last
+# reply sees a clean end (b''), not a TCP close without it (SSLEOFError).
+
+def strict_tls():
+    """A client context that reports a TCP close without close_notify
+    (Python ignores it by default)."""
+    ctx = insecure()
+    ctx.options &= ~getattr(ssl, 'OP_IGNORE_UNEXPECTED_EOF', 0)
+    return ctx
+
+
+def tls_session(srv, implicit=False):
+    c = Raw(srv.port)
+    if implicit:
+        c.tls()
+    r = c.reply()
+    expect(r and r[0][:3] == b'220', 'no greeting: %r' % r)
+    if not implicit:
+        c.cmd(b'EHLO client.interop.test', b'250')
+        c.cmd(b'STARTTLS', b'220')
+        c.tls()
+    c.cmd(b'EHLO client.interop.test', b'250')
+    return c
+
+
+def case_tls_quit_close_notify(run, prog):
+    """QUIT under STARTTLS and under implicit TLS: 221, then close_notify;
+    a client that closes TLS without QUIT gets close_notify back."""
+    for implicit in (False, True):
+        srv = Smtpd(run, prog, tls=not implicit, implicit_tls=implicit)
+        c = tls_session(srv, implicit)
+        c.cmd(b'QUIT', b'221')
+        how = c.end()
+        expect(how == 'close_notify', 'after 221 (implicit=%s): %s' % (implicit, how))
+        srv.alive()
+    c = tls_session(srv, implicit=True)
+    try:
+        c.sock.unwrap()  # sends close_notify, waits for the server's
+    except (ssl.SSLError, OSError) as e:
+        raise Fail('no close_notify in answer to the client\'s: %r' % e)
+    srv.alive()
+
+
+def case_tls_shutdown_close_notify(run, prog):
+    """SIGTERM with a TLS session open: 421, then close_notify (before the
+    fix the server closed the socket under the client's TLS)."""
+    srv = Smtpd(run, prog, tls=True)
+    c = tls_session(srv)
+    srv.proc.send_signal(signal.SIGTERM)
+    r = c.reply()
+    expect(r and r[0].startswith(b'421 '), 'no 421 at shutdown: %r' % r)
+    how = c.end()
+    expect(how == 'close_notify', 'after the 421: %s' % how)
+    expect(srv.proc.wait(10) == 0, 'mailproto-smtpd exited with %s' % srv.proc.returncode)
+
+
+def case_implicit_tls_busy(run, prog):
+    """--implicit-tls with every slot taken: the extra connection is closed
+    without a plaintext 421 (bytes that are no TLS record on a TLS port)."""
+    srv = Smtpd(run, prog, implicit_tls=True, extra=['--max-conns', '1'])
+    first = tls_session(srv, implicit=True)
+    extra = socket.create_connection(('127.0.0.1', srv.port), timeout=TIMEOUT)
+    got = extra.recv(4096)
+    expect(got == b'', 'the extra connection got %r' % got)
+    first.cmd(b'QUIT', b'221')
     srv.alive()
 
 

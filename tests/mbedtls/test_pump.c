@@ -3,9 +3,10 @@
  * memory (no sockets), with the test credentials in tests/mbedtls/data.
  * Handshake, data both ways (1 MiB in odd pieces, and ciphertext moved one
  * byte at a time), close_notify, EOF truncation, certificate failures
- * (wrong hostname, untrusted CA), back-pressure, API misuse, and a STARTTLS
+ * (wrong hostname, untrusted CA), back-pressure, API misuse, a STARTTLS
  * simulation showing that plaintext injected after the STARTTLS command
- * never reaches the session.
+ * never reaches the session, and peer names: host names (SNI, DNS names)
+ * and IPv4/IPv6 addresses (iPAddress subjectAltNames only, no SNI).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -789,6 +790,172 @@ static void test_data_right_after_handshake(void **s)
     assert_memory_equal(buf, "+OK POP3 ready\r\n", 16);
 }
 
+/* ---- Peer names: host names and IP addresses ----------------------------- */
+
+/* The server side records the SNI it receives (RFC 6066 §3). */
+static char sni_name[300];
+static int sni_calls;
+
+static int record_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+    (void)arg;
+    (void)ssl;
+    sni_calls++;
+    if (len >= sizeof(sni_name))
+        len = sizeof(sni_name) - 1;
+    memcpy(sni_name, name, len);
+    sni_name[len] = '\0';
+    return 0;
+}
+
+/* A client naming the server `name` against a server with data/<cert>:
+ * the client's status after the handshake; `*flags` its verify result. */
+static mp_status handshake_named(const mp_tls_config *ccfg, const char *cert, const char *name,
+                                 uint32_t *flags)
+{
+    static mp_tls_config sv;
+    mp_status st;
+    sni_calls = 0;
+    sni_name[0] = '\0';
+    assert_int_equal(mp_tls_config_init(&sv, MP_TLS_SERVER), MP_OK);
+    assert_int_equal(mp_tls_config_own_cert_file(&sv, data_path(cert), data_path("server.key"),
+                                                 NULL),
+                     MP_OK);
+    mbedtls_ssl_conf_sni(&sv.conf, record_sni, NULL);
+    assert_int_equal(mp_tls_pump_setup(&srv, &sv.conf, NULL), MP_NEED_MORE);
+    assert_int_equal(mp_tls_pump_setup(&cli, &ccfg->conf, name), MP_NEED_MORE);
+    handshake(0);
+    st = mp_tls_pump_status(&cli);
+    *flags = mbedtls_ssl_get_verify_result(&cli.ssl);
+    if (st == MP_ERR_TLS)
+        assert_int_equal(mp_tls_pump_tls_error(&cli), MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
+    pumps_free(NULL);
+    mp_tls_config_free(&sv);
+    return st;
+}
+
+typedef struct name_case {
+    const char *cert, *name;
+    int ok;          /* the handshake succeeds */
+    const char *sni; /* the SNI the server saw, NULL: none */
+} name_case;
+
+/* An address is checked against iPAddress subjectAltNames only and never
+ * sent as SNI; a host name is sent as SNI and matched as before. */
+static void test_peer_names(void **s)
+{
+    static const name_case cases[] = {
+        /* server.pem: DNS:localhost, IP:127.0.0.1 */
+        {"server.pem", "localhost", 1, "localhost"},
+        {"server.pem", "127.0.0.1", 1, NULL},
+        {"server.pem", "[127.0.0.1]", 1, NULL},
+        {"server.pem", "127.0.0.2", 0, NULL},
+        {"server.pem", "::1", 0, NULL},
+        {"server.pem", "::ffff:127.0.0.1", 0, NULL},
+        {"server.pem", "mx.example.org", 0, "mx.example.org"},
+        /* ip-v4.pem: IP:127.0.0.1 only, CN=mx.example.org (a CN is not
+         * consulted when there are subjectAltNames) */
+        {"ip-v4.pem", "127.0.0.1", 1, NULL},
+        {"ip-v4.pem", "mx.example.org", 0, "mx.example.org"},
+        /* ip-v6.pem: IP:::1, IP:2001:db8::25 */
+        {"ip-v6.pem", "::1", 1, NULL},
+        {"ip-v6.pem", "[::1]", 1, NULL},
+        {"ip-v6.pem", "2001:DB8:0:0::25", 1, NULL},
+        {"ip-v6.pem", "::2", 0, NULL},
+        {"ip-v6.pem", "127.0.0.1", 0, NULL},
+        /* ip-other.pem: DNS:localhost, IP:192.0.2.1 */
+        {"ip-other.pem", "127.0.0.1", 0, NULL},
+        {"ip-other.pem", "192.0.2.1", 1, NULL},
+        {"ip-other.pem", "localhost", 1, "localhost"},
+        /* ip-as-dns.pem: DNS:127.0.0.1, DNS:::1, CN=127.0.0.1: an address
+         * never matches a DNS name or the CN (mbedTLS 2.28 alone would) */
+        {"ip-as-dns.pem", "127.0.0.1", 0, NULL},
+        {"ip-as-dns.pem", "::1", 0, NULL},
+        /* ip-cn-only.pem: CN=127.0.0.1, no subjectAltName */
+        {"ip-cn-only.pem", "127.0.0.1", 0, NULL},
+    };
+    size_t i;
+    (void)s;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const name_case *c = &cases[i];
+        uint32_t flags = 0;
+        mp_status st;
+        print_message("%s as %s\n", c->cert, c->name);
+        st = handshake_named(&client_cfg, c->cert, c->name, &flags);
+        assert_int_equal(st, c->ok ? MP_OK : MP_ERR_TLS);
+        if (c->ok)
+            assert_int_equal(flags, 0);
+        else
+            assert_int_equal(flags, MBEDTLS_X509_BADCERT_CN_MISMATCH);
+        if (c->sni == NULL) {
+            assert_int_equal(sni_calls, 0);
+        } else {
+            assert_int_equal(sni_calls, 1);
+            assert_string_equal(sni_name, c->sni);
+        }
+    }
+}
+
+/* Text that would connect to one address and be checked as another name
+ * is refused before anything is sent. */
+static void test_peer_name_refused(void **s)
+{
+    static const char *const bad[] = {
+        "127.1",       "010.0.0.1",  "1.2.3.256", "1.2.3.4.", "0x7f.0.0.1",
+        "fe80::1%lo",  "::g",        "1:2",       "[mx.example.org]", "[]",
+        "[127.0.0.1",  "mx:25",
+    };
+    size_t i, n;
+    (void)s;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        print_message("%s\n", bad[i]);
+        assert_int_equal(mp_tls_pump_setup(&cli, &client_cfg.conf, bad[i]), MP_ERR_ARG);
+        assert_null(mp_tls_pump_send_buf(&cli, &n));
+        mp_tls_pump_free(&cli);
+    }
+    /* Names that merely look numeric are host names. */
+    assert_int_equal(mp_tls_pump_setup(&cli, &client_cfg.conf, "1.2.3.4x"), MP_NEED_MORE);
+    mp_tls_pump_free(&cli);
+    assert_int_equal(mp_tls_pump_setup(&cli, &client_cfg.conf, "4.example"), MP_NEED_MORE);
+}
+
+/* A verify callback the host set on its config still runs for an address
+ * peer, after the address check, and sees (and may overrule) its result,
+ * as it can for a host name. */
+static uint32_t host_seen;
+
+static int host_verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    int overrule = *(int *)arg;
+    (void)crt;
+    if (depth == 0) {
+        host_seen = *flags;
+        if (overrule)
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
+    return 0;
+}
+
+static void test_peer_address_host_callback(void **s)
+{
+    static mp_tls_config vc;
+    int overrule = 0;
+    uint32_t flags;
+    (void)s;
+    assert_int_equal(mp_tls_config_init(&vc, MP_TLS_CLIENT), MP_OK);
+    assert_int_equal(mp_tls_config_ca_file(&vc, data_path("ca.pem")), MP_OK);
+    mbedtls_ssl_conf_verify(&vc.conf, host_verify, &overrule);
+    host_seen = 99;
+    assert_int_equal(handshake_named(&vc, "ip-v4.pem", "127.0.0.1", &flags), MP_OK);
+    assert_int_equal(host_seen, 0);
+    assert_int_equal(handshake_named(&vc, "ip-other.pem", "127.0.0.1", &flags), MP_ERR_TLS);
+    assert_int_equal(host_seen, MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    overrule = 1;
+    assert_int_equal(handshake_named(&vc, "ip-other.pem", "127.0.0.1", &flags), MP_OK);
+    assert_int_equal(flags, 0);
+    mp_tls_config_free(&vc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -811,6 +978,9 @@ int main(void)
         cmocka_unit_test_teardown(test_config_pem, pumps_free),
         cmocka_unit_test_teardown(test_starttls, pumps_free),
         cmocka_unit_test_teardown(test_data_right_after_handshake, pumps_free),
+        cmocka_unit_test_teardown(test_peer_names, pumps_free),
+        cmocka_unit_test_teardown(test_peer_name_refused, pumps_free),
+        cmocka_unit_test_teardown(test_peer_address_host_callback, pumps_free),
     };
     return cmocka_run_group_tests(tests, tls_group_setup, tls_group_teardown);
 }

@@ -7,6 +7,15 @@
  * TLS handshake (MP_TRANSPORT_SWITCH there, then
  * mp_smtp_client_tls_started).
  *
+ * When the host sends: a reply only counts for a command the host has
+ * already sent (docs/architecture.md §3), so the fixture says exactly when
+ * output_done() happens, the same for every split of the transcript.  By
+ * default the host sends its output inside every event and at the end of
+ * every reply of the transcript: the server it stands for waits for the
+ * client's next command there.  A scenario with `manual_send` sends only
+ * where the transcript says "<SEND>" (everything) or "<SEND:n>" (n bytes):
+ * a server that answers early is written down byte for byte.
+ *
  * SMTP_CLIENT_FX_BRIEF_MESSAGE (define it to 1 before the include) logs a
  * failed MESSAGE event without its reply text. */
 #ifndef MP_TEST_SMTP_CLIENT_FIXTURE_H
@@ -58,7 +67,19 @@ typedef struct scenario {
     const char *body;
     size_t body_len;    /* 0: strlen(body) */
     size_t body_chunk;  /* push size, 0 = all at once */
+    int manual_send;    /* send only at "<SEND>" markers (see above) */
 } scenario;
+
+/* A marker in the transcript: its bytes are never fed. */
+#define MAXMARK 16
+typedef struct fx_mark {
+    size_t at, len; /* where it is, how long its text is */
+    int tls;        /* "<TLS>"; else "<SEND>" (n = SIZE_MAX) or "<SEND:n>" */
+    size_t n;
+} fx_mark;
+
+/* Transcript offsets where a reply ends (after its last line's LF). */
+#define MAXENDS 4096
 
 typedef struct fixture {
     const scenario *sc;
@@ -73,7 +94,10 @@ typedef struct fixture {
     mp_sasl_credentials creds;
     mp_crypto_provider crypto;
     mp_evlog *log;
-    size_t tls_at;      /* offset of "<TLS>" in the transcript or SIZE_MAX */
+    fx_mark marks[MAXMARK];
+    size_t nmarks, mark;    /* markers, the next one */
+    size_t ends[MAXENDS];
+    size_t nends, end;      /* reply ends (automatic sends), the next one */
     size_t fed;         /* transcript bytes handled so far */
     size_t action;
     size_t auth_step;
@@ -94,14 +118,26 @@ static int fixed_random(void *user, uint8_t *out, size_t len)
     return 0;
 }
 
-static void drain(fixture *x)
+/* The host sends up to `max` bytes of output (output_done() may write
+ * more pipelined commands: those are sent too, within `max`). */
+static void send_out(fixture *x, size_t max)
 {
     size_t n;
     const char *p;
-    while ((p = mp_smtp_client_output(&x->c, &n)), n > 0) {
+    while (max > 0 && ((p = mp_smtp_client_output(&x->c, &n)), n > 0)) {
+        if (n > max)
+            n = max;
         mp_evlog_chunk(x->log, "out", p, n);
         assert_int_equal(mp_smtp_client_output_done(&x->c, n), MP_OK);
+        max -= n;
     }
+}
+
+/* The host sends everything it has, unless it waits for "<SEND>". */
+static void drain(fixture *x)
+{
+    if (!x->sc->manual_send)
+        send_out(x, SIZE_MAX);
 }
 
 /* Push as much of the body as the session takes; end it when done. */
@@ -135,6 +171,8 @@ static void pump_body(fixture *x)
         x->body_off += used;
         if (st == MP_PAUSED)
             return;
+        if (st == MP_ERR_NO_SPACE && sc->manual_send)
+            return; /* the next "<SEND>" makes room */
         if (st == MP_ERR_NO_SPACE)
             continue; /* drained at the top */
         if (st != MP_OK) {
@@ -294,8 +332,42 @@ static void fx_reset(void *state)
 {
     fixture *x = state;
     const scenario *sc = x->sc;
-    const char *m = strstr(transcript, "<TLS>");
+    size_t i, len = strlen(transcript), line = 0;
     memset(&x->c, 0, sizeof(x->c));
+    /* Markers, and the reply ends (a line that is not "NNN-..."). */
+    x->nmarks = x->nends = x->mark = x->end = 0;
+    for (i = 0; i < len; i++) {
+        fx_mark *mk = &x->marks[x->nmarks];
+        unsigned long long v;
+        int k = 0;
+        if (transcript[i] == '<' && strncmp(transcript + i, "<TLS>", 5) == 0) {
+            mk->tls = 1;
+            mk->len = 5;
+        } else if (transcript[i] == '<' && strncmp(transcript + i, "<SEND>", 6) == 0) {
+            mk->tls = 0;
+            mk->len = 6;
+            mk->n = SIZE_MAX;
+        } else if (transcript[i] == '<' &&
+                   sscanf(transcript + i, "<SEND:%llu>%n", &v, &k) == 1 && k > 0) {
+            mk->tls = 0;
+            mk->len = (size_t)k;
+            mk->n = (size_t)v;
+        } else {
+            if (transcript[i] == '\n') {
+                if (i - line < 4 || transcript[line + 3] != '-') {
+                    assert_true(x->nends < MAXENDS);
+                    x->ends[x->nends++] = i + 1;
+                }
+                line = i + 1;
+            }
+            continue;
+        }
+        assert_true(x->nmarks < MAXMARK);
+        mk->at = i;
+        x->nmarks++;
+        i += mk->len - 1;
+        line = i + 1;
+    }
     x->cfg.helo_name = MP_SLICE_LIT("client.example.org");
     x->cfg.tls = sc->tls;
     x->cfg.flags = sc->flags;
@@ -303,7 +375,6 @@ static void fx_reset(void *state)
     x->cfg.auth_buf = x->authbuf;
     x->cfg.auth_cap = sizeof(x->authbuf);
     x->cb.on_event = on_event;
-    x->tls_at = m ? (size_t)(m - transcript) : SIZE_MAX;
     x->fed = 0;
     x->action = 0;
     x->auth_step = 0;
@@ -322,39 +393,53 @@ static void fx_feed(void *state, const char *p, size_t n, mp_evlog *log)
     while (n > 0 && !x->stopped) {
         size_t used = 0, k = n;
         mp_status st;
-        /* The TLS marker: its bytes are the handshake, never fed. */
-        if (x->tls_at != SIZE_MAX && x->fed >= x->tls_at && x->fed < x->tls_at + 5) {
-            size_t skip = x->tls_at + 5 - x->fed;
+        const fx_mark *mk = x->mark < x->nmarks ? &x->marks[x->mark] : NULL;
+        /* A marker: its bytes are the handshake or the host's send. */
+        if (mk != NULL && x->fed >= mk->at) {
+            size_t skip = mk->at + mk->len - x->fed;
             if (skip > n)
                 skip = n;
             x->fed += skip;
             p += skip;
             n -= skip;
-            if (x->fed == x->tls_at + 5) {
+            if (x->fed < mk->at + mk->len)
+                continue;
+            x->mark++;
+            if (mk->tls) {
                 assert_int_equal(mp_smtp_client_tls_started(&x->c), MP_OK);
                 mp_evlog_add(log, "tls-started");
                 drain(x);
+            } else {
+                send_out(x, mk->n);
+                pump_body(x);
             }
             continue;
         }
-        if (x->tls_at != SIZE_MAX && x->fed < x->tls_at && x->tls_at - x->fed < k)
-            k = x->tls_at - x->fed;
+        if (mk != NULL && mk->at - x->fed < k)
+            k = mk->at - x->fed;
+        /* Automatic sends: feed up to the end of the reply, send. */
+        while (x->end < x->nends && x->ends[x->end] <= x->fed)
+            x->end++;
+        if (!x->sc->manual_send && x->end < x->nends && x->ends[x->end] - x->fed < k)
+            k = x->ends[x->end] - x->fed;
         st = mp_smtp_client_feed(&x->c, p, k, &used);
         assert_true(used <= k);
         x->fed += used;
         p += used;
         n -= used;
-        pump_body(x);
-        drain(x);
+        if (!x->sc->manual_send) {
+            pump_body(x);
+            drain(x);
+        }
         if (st == MP_NEED_MORE || st == MP_PAUSED)
             continue;
         if (st == MP_TRANSPORT_SWITCH) {
             /* Without a <TLS> marker the host never starts TLS: the next
              * read arrives before tls_started and must be refused as
              * injection, exactly as if it came in the same read. */
-            if (x->tls_at == SIZE_MAX)
+            if (mk == NULL || !mk->tls)
                 continue;
-            assert_int_equal(x->fed, x->tls_at);
+            assert_int_equal(x->fed, mk->at);
             mp_evlog_add(log, "switch");
             continue;
         }

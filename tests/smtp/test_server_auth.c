@@ -263,6 +263,39 @@ static void test_policy(void **st)
     }
 }
 
+/* A host that reads on before it sends (mailproto-smtpd coalescing the
+ * replies of a pipelined group): a response read while the challenge is
+ * still in the output was sent before the client could see it, whatever
+ * read it came in (docs/security.md: credentials never pipelined ahead of
+ * the challenge).  Once the host took the challenge, the next response
+ * counts. */
+static void test_response_before_challenge_taken(void **st)
+{
+    static char got[4096];
+    size_t gn = 0, used = 0, on;
+    const char *o;
+    (void)st;
+    setup(&H, MP_SMTP_SRV_TLS_ACTIVE, 0);
+    feed(&H, "EHLO c\r\n", 8, got, &gn);
+    /* the challenge stays in the output */
+    assert_int_equal(mp_smtp_server_feed(&H.s, "AUTH LOGIN\r\n", 12, &used), MP_OK);
+    assert_int_equal(used, 12);
+    assert_int_equal(mp_smtp_server_feed(&H.s, "dGlt\r\n", 6, &used), MP_OK);
+    assert_int_equal(used, 6);
+    o = mp_smtp_server_output(&H.s, &on);
+    assert_int_equal(on, strlen("334 VXNlcm5hbWU6\r\n501 5.5.0 Response sent before the challenge\r\n"));
+    assert_memory_equal(o, "334 VXNlcm5hbWU6\r\n501 5.5.0 Response sent before the challenge\r\n", on);
+    mp_smtp_server_output_done(&H.s, on);
+    /* taken before the response comes: a normal exchange */
+    assert_int_equal(mp_smtp_server_feed(&H.s, "AUTH LOGIN\r\n", 12, &used), MP_OK);
+    o = mp_smtp_server_output(&H.s, &on);
+    assert_int_equal(on, strlen("334 VXNlcm5hbWU6\r\n"));
+    mp_smtp_server_output_done(&H.s, on);
+    gn = 0;
+    feed(&H, "dGlt\r\n", 6, got, &gn);
+    assert_string_equal(got, "334 UGFzc3dvcmQ6\r\n");
+}
+
 /* A too-long SASL line: 500 5.5.6 and the session goes on. */
 static void test_long_line(void **st)
 {
@@ -416,6 +449,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain),     cmocka_unit_test(test_login_and_cram),
         cmocka_unit_test(test_policy),    cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_response_before_challenge_taken),
         cmocka_unit_test(test_no_host),   cmocka_unit_test(test_split),
         cmocka_unit_test(test_scram),
     };

@@ -9,6 +9,8 @@
 #include <mailproto/crypto.h>
 #include <mailproto/imap.h>
 #include <mailproto/imap_command.h>
+#include <mailproto/pop3.h>
+#include <mailproto/pop3_client.h>
 #include <mailproto/sasl.h>
 #include <mailproto/smtp.h>
 #include <mailproto/smtp_client.h>
@@ -65,6 +67,32 @@ int main()
         return fail("imap event");
     if (std::strcmp(mp_imap_cmd_name(MP_IMAP_CMD_UID_FETCH), "UID FETCH") != 0)
         return fail("imap command name");
+
+    // POP3: a command and a status line through the C linkage
+    mp_pop3_cmd pc;
+    mp_error pe;
+    if (mp_pop3_cmd_parse("RETR 7", 6, 0, nullptr, &pc, &pe) != MP_OK || pc.msgno != 7 ||
+        pc.verb != MP_POP3_RETR)
+        return fail("pop3 command");
+    mp_outbuf_init(&rob, rbuf, sizeof rbuf);
+    if (mp_pop3_write_status(&rob, 0, mp_slice_make("IN-USE", 6), mp_slice_make("locked", 6)) !=
+            MP_OK ||
+        std::strncmp(rbuf, "-ERR [IN-USE] locked\r\n", rob.len) != 0)
+        return fail("pop3 status");
+
+    // POP3 client session: the greeting read, CAPA written
+    {
+        static mp_pop3_client pc3;
+        static char pout[256];
+        static const mp_pop3_client_config pcfg = {};
+        static const mp_pop3_client_callbacks pcb = {
+            [](void *, const mp_pop3_client_event *) { return 0; }};
+        size_t used = 0, n = 0;
+        if (mp_pop3_client_init(&pc3, &pcfg, &pcb, nullptr, pout, sizeof pout) != MP_OK ||
+            mp_pop3_client_feed(&pc3, "+OK hi\r\n", 8, &used) != MP_NEED_MORE ||
+            std::strncmp(mp_pop3_client_output(&pc3, &n), "CAPA\r\n", 6) != 0 || n != 6)
+            return fail("pop3 client");
+    }
 
     // the adapter's types are complete in C++ too
     static_assert(sizeof(mp_tls_pump) > MP_TLS_PUMP_IN_BUF, "mp_tls_pump holds its buffers");
