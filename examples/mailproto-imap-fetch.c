@@ -170,23 +170,6 @@ static char parsebuf[MP_IMAP_MAX_QUOTED];
 static char authbuf[MP_IMAP_CLIENT_AUTH_BUF];
 static uint32_t *uid_map;
 
-static int urandom(void *user, uint8_t *out, size_t len)
-{
-    int fd = open("/dev/urandom", O_RDONLY);
-    size_t got = 0;
-    (void)user;
-    if (fd < 0)
-        return -1;
-    while (got < len) {
-        ssize_t k = read(fd, out + got, len - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    return got == len ? 0 : -1;
-}
-
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n);
@@ -928,7 +911,7 @@ static void authenticate(void)
         memset(&h.creds, 0, sizeof(h.creds));
         h.creds.username = mp_slice_make(h.user, strlen(h.user));
         h.creds.password = mp_slice_make(h.pass, strlen(h.pass));
-        h.crypto = mp_crypto_builtin(urandom, NULL);
+        h.crypto = mp_crypto_builtin(net_random, NULL);
         st = mp_sasl_client_start(&h.sasl, m, &h.creds, &h.crypto);
         if (st != MP_OK)
             die(EX_AUTH, "SASL %s: %s", mp_sasl_mech_get(m)->name, mp_strerror(st));

@@ -197,16 +197,18 @@ static int on_event(void *user, const mp_imap_client_event *ev)
     host *x = user;
     uint64_t v[4];
     drain(x);
+    if (ev->type == MP_IMAP_CLIENT_EV_RESPONSE && ev->resp->type == MP_IMAP_EV_LITERAL_CHUNK) {
+        /* payload: hashed as one whatever the pieces it came in */
+        fuzz_digest_chunk(x->d, ev->resp->str.ptr, ev->resp->str.len);
+        return MP_IMAP_CLIENT_CB_CONTINUE;
+    }
     v[0] = (uint64_t)ev->type;
     v[1] = ev->cmd;
     v[2] = ev->type == MP_IMAP_CLIENT_EV_RESPONSE ? (uint64_t)ev->resp->type : ev->msgno;
     v[3] = ev->type == MP_IMAP_CLIENT_EV_RESPONSE ? (uint64_t)ev->resp->field : ev->uid;
     fuzz_digest_event(x->d, "ev", v, sizeof(v));
-    if (ev->type == MP_IMAP_CLIENT_EV_RESPONSE) {
-        if (ev->resp->type == MP_IMAP_EV_LITERAL_CHUNK)
-            fuzz_digest_chunk(x->d, ev->resp->str.ptr, ev->resp->str.len);
+    if (ev->type == MP_IMAP_CLIENT_EV_RESPONSE)
         return MP_IMAP_CLIENT_CB_CONTINUE;
-    }
     switch (ev->type) {
     case MP_IMAP_CLIENT_EV_READY:
         if (mp_imap_client_state_of(&x->c) == MP_IMAP_ST_NOT_AUTHENTICATED) {
@@ -234,12 +236,15 @@ static int on_event(void *user, const mp_imap_client_event *ev)
     return MP_IMAP_CLIENT_CB_CONTINUE;
 }
 
+/* Offset of the first "<TLS>" marker, or SIZE_MAX. */
 static size_t find_tls(const uint8_t *data, size_t size)
 {
-    size_t i;
-    for (i = 0; i + 5 <= size; i++)
-        if (memcmp(data + i, "<TLS>", 5) == 0)
-            return i;
+    const uint8_t *p = data, *end = data + size;
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        if ((size_t)(end - p) >= 5 && memcmp(p, "<TLS>", 5) == 0)
+            return (size_t)(p - data);
+        p++;
+    }
     return SIZE_MAX;
 }
 
@@ -306,15 +311,11 @@ static size_t step(void *state, const uint8_t *p, size_t n, fuzz_digest *d)
         abort();
     push_append(x);
     drain(x);
-    if (st == MP_TRANSPORT_SWITCH && off + used == x->tls_at)
+    /* The OK to STARTTLS ends a line, so it ends a feed: without a
+     * marker right there the next line is refused as plaintext injected
+     * (MP_ERR_TLS_INJECTION, below), whatever the split. */
+    if (st == MP_TRANSPORT_SWITCH)
         return used;
-    if (st == MP_TRANSPORT_SWITCH || st == MP_ERR_TLS_INJECTION) {
-        /* whole: injection; split right there: a switch.  The same for
-         * the host: no plaintext after the OK to STARTTLS. */
-        fuzz_digest_event(d, "T", NULL, 0);
-        x->dead = 1;
-        return n;
-    }
     if (st == MP_NEED_MORE || st == MP_PAUSED) {
         if (st == MP_NEED_MORE && used != n)
             abort();

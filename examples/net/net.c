@@ -37,6 +37,18 @@ static int fail(net_conn *c, int code, const char *what, const char *why)
 
 const char *net_error(const net_conn *c) { return c->err; }
 
+int net_random(void *user, uint8_t *out, size_t len)
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t got;
+    (void)user;
+    if (f == NULL)
+        return -1;
+    got = fread(out, 1, len, f);
+    fclose(f);
+    return got == len ? 0 : -1;
+}
+
 /* Wait until fd is ready for `ev`: 1, or a NET_E* value. */
 static int wait_for(net_conn *c, short ev, int timeout_ms)
 {

@@ -12,6 +12,7 @@
 #define MP_EXAMPLES_NET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
     NET_EOF = 0,         /* net_recv: the peer closed */
@@ -44,6 +45,10 @@ long net_recv(net_conn *c, void *p, size_t cap, int timeout_ms);
 
 /* The reason of the last failure. */
 const char *net_error(const net_conn *c);
+
+/* Random bytes from /dev/urandom, as an mp_random_fn (crypto.h) for the
+ * SASL client's nonces: 0, or -1 when they cannot be read. */
+int net_random(void *user, uint8_t *out, size_t len);
 
 /* Close (sending TLS close_notify when TLS is up) and free. */
 void net_close(net_conn *c);

@@ -197,31 +197,49 @@ mp_status mp_imap_client_select(mp_imap_client *c, mp_slice mailbox,
                           a.o->examine ? QF_EXAMINE : 0u, wr_select, &a, cmd);
 }
 
-typedef struct fetch_args {
+/* FETCH and STORE: a message set and what to do with it. */
+typedef struct msgset_args {
     int uid;
     const mp_imap_seq_range *set;
     size_t nset;
-    const char *const *items;
+    const char *const *items;   /* FETCH */
     size_t nitems;
-    uint64_t changedsince;
+    uint64_t changedsince;      /* FETCH */
     int vanished;
-} fetch_args;
+    char op;                    /* STORE */
+    int silent;
+    const mp_slice *flags;
+    size_t nflags;
+    uint64_t unchangedsince;
+    int store;
+} msgset_args;
 
-static mp_status wr_fetch(mp_imap_writer *w, const char *tag, const void *arg)
+static mp_status wr_msgset(mp_imap_writer *w, const char *tag, const void *arg)
 {
-    const fetch_args *a = arg;
+    const msgset_args *a = arg;
+    if (a->store)
+        return mp_imap_write_store(w, tag, a->uid, a->set, a->nset, a->op, a->silent, a->flags,
+                                   a->nflags, a->unchangedsince);
     return mp_imap_write_fetch(w, tag, a->uid, a->set, a->nset, a->items, a->nitems,
                                a->changedsince, a->vanished);
+}
+
+static mp_status msgset_command(mp_imap_client *c, const msgset_args *a, uint32_t *cmd)
+{
+    mp_imap_cmd_id id = a->store ? (a->uid ? MP_IMAP_CMD_UID_STORE : MP_IMAP_CMD_STORE)
+                                 : (a->uid ? MP_IMAP_CMD_UID_FETCH : MP_IMAP_CMD_FETCH);
+    mp_status st = mp_imapc_check(c, K_SELECTED, 0);
+    if (st != MP_OK)
+        return st;
+    return mp_imapc_issue(c, id, 0, wr_msgset, a, cmd);
 }
 
 mp_status mp_imap_client_fetch(mp_imap_client *c, int uid, const mp_imap_seq_range *set,
                                size_t nset, const char *const *items, size_t nitems,
                                uint64_t changedsince, int vanished, uint32_t *cmd)
 {
-    fetch_args a;
-    mp_status st = mp_imapc_check(c, K_SELECTED, 0);
-    if (st != MP_OK)
-        return st;
+    msgset_args a;
+    memset(&a, 0, sizeof(a));
     a.uid = uid;
     a.set = set;
     a.nset = nset;
@@ -229,36 +247,16 @@ mp_status mp_imap_client_fetch(mp_imap_client *c, int uid, const mp_imap_seq_ran
     a.nitems = nitems;
     a.changedsince = changedsince;
     a.vanished = vanished;
-    return mp_imapc_issue(c, uid ? MP_IMAP_CMD_UID_FETCH : MP_IMAP_CMD_FETCH, 0, wr_fetch, &a,
-                          cmd);
-}
-
-typedef struct store_args {
-    int uid;
-    const mp_imap_seq_range *set;
-    size_t nset;
-    char op;
-    int silent;
-    const mp_slice *flags;
-    size_t nflags;
-    uint64_t unchangedsince;
-} store_args;
-
-static mp_status wr_store(mp_imap_writer *w, const char *tag, const void *arg)
-{
-    const store_args *a = arg;
-    return mp_imap_write_store(w, tag, a->uid, a->set, a->nset, a->op, a->silent, a->flags,
-                               a->nflags, a->unchangedsince);
+    return msgset_command(c, &a, cmd);
 }
 
 mp_status mp_imap_client_store(mp_imap_client *c, int uid, const mp_imap_seq_range *set,
                                size_t nset, char op, int silent, const mp_slice *flags,
                                size_t nflags, uint64_t unchangedsince, uint32_t *cmd)
 {
-    store_args a;
-    mp_status st = mp_imapc_check(c, K_SELECTED, 0);
-    if (st != MP_OK)
-        return st;
+    msgset_args a;
+    memset(&a, 0, sizeof(a));
+    a.store = 1;
     a.uid = uid;
     a.set = set;
     a.nset = nset;
@@ -267,8 +265,7 @@ mp_status mp_imap_client_store(mp_imap_client *c, int uid, const mp_imap_seq_ran
     a.flags = flags;
     a.nflags = nflags;
     a.unchangedsince = unchangedsince;
-    return mp_imapc_issue(c, uid ? MP_IMAP_CMD_UID_STORE : MP_IMAP_CMD_STORE, 0, wr_store, &a,
-                          cmd);
+    return msgset_command(c, &a, cmd);
 }
 
 /* ---- IDLE, COMPRESS, LOGOUT ---------------------------------------------- */

@@ -24,22 +24,6 @@
 
 #include "client_fixture.h"
 
-static size_t unescape(const char *s, char *out)
-{
-    size_t n = 0;
-    while (*s && *s != '\n') {
-        if (s[0] == '\\' && s[1] == 'r') { out[n++] = '\r'; s += 2; }
-        else if (s[0] == '\\' && s[1] == 'n') { out[n++] = '\n'; s += 2; }
-        else if (s[0] == '\\' && s[1] == '\\') { out[n++] = '\\'; s += 2; }
-        else if (s[0] == '\\' && s[1] == 'x') {
-            char h[3] = { s[2], s[3], 0 };
-            out[n++] = (char)strtoul(h, NULL, 16);
-            s += 4;
-        } else out[n++] = *s++;
-    }
-    return n;
-}
-
 static void options(cf_case *cs, char *line)
 {
     char *w[16];
@@ -144,7 +128,7 @@ static void run_file(const char *path, const char *fname)
             cs.steps[cs.nsteps] = steps_buf[cs.nsteps];
             cs.nsteps++;
         } else if (strncmp(line, "> ", 2) == 0) {
-            inlen += unescape(line + 2, in_buf + inlen);
+            inlen += cf_unescape(line + 2, in_buf + inlen, sizeof(in_buf) - inlen);
         } else if (strncmp(line, "< ", 2) == 0) {
             size_t l = (size_t)(next - line - 2);
             memcpy(want_buf + wantlen, line + 2, l);
