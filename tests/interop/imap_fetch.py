@@ -167,12 +167,17 @@ def compare(srv, maildir, folder='INBOX', dirname=None):
     return len(theirs)
 
 
-def set_some_flags(srv):
+def change(srv, flags, expunge=False, append=None):
+    """What another client does to INBOX: {uid set: flags} added, then an
+    EXPUNGE and an APPEND (\\Seen) when asked."""
     m = srv.imaplib()
     m.select('INBOX')
-    m.uid('STORE', '1', '+FLAGS', '(\\Seen)')
-    m.uid('STORE', '2', '+FLAGS', '(\\Flagged \\Answered)')
-    m.uid('STORE', '3', '+FLAGS', '(\\Draft)')
+    for uids, f in flags.items():
+        m.uid('STORE', uids, '+FLAGS', '(%s)' % f)
+    if expunge:
+        m.expunge()
+    if append is not None:
+        m.append('INBOX', '(\\Seen)', None, append)
     m.logout()
 
 
@@ -182,7 +187,7 @@ def case_plain(run, prog):
     """Plaintext, the best SASL mechanism (SCRAM-SHA-256), then a second
     run that finds nothing new."""
     srv = Server(run, messages())
-    set_some_flags(srv)
+    change(srv, {'1': '\\Seen', '2': '\\Flagged \\Answered', '3': '\\Draft'})
     md = run.path('local')
     out = run_fetch(run, prog, srv, md)
     expect('AUTHENTICATE SCRAM-SHA-256' in out, 'SCRAM-SHA-256 not chosen:\n' + out[-2000:])
@@ -240,14 +245,8 @@ def case_qresync(run, prog):
     md = run.path('local')
     run_fetch(run, prog, srv, md)
     compare(srv, md)
-    m = srv.imaplib()
-    m.select('INBOX')
-    m.uid('STORE', '2', '+FLAGS', '(\\Seen \\Flagged)')
-    m.uid('STORE', '5', '+FLAGS', '(\\Answered)')
-    m.uid('STORE', '3,7', '+FLAGS', '(\\Deleted)')
-    m.expunge()
-    m.append('INBOX', '(\\Seen)', None, b'From: b@example.org\r\nSubject: new\r\n\r\nnew\r\n')
-    m.logout()
+    change(srv, {'2': '\\Seen \\Flagged', '5': '\\Answered', '3,7': '\\Deleted'}, expunge=True,
+           append=b'From: b@example.org\r\nSubject: new\r\n\r\nnew\r\n')
     out = run_fetch(run, prog, srv, md, name='fetch2')
     expect(re.search(r'SELECT INBOX \(QRESYNC \(\d+ \d+\)\)', out), 'no QRESYNC:\n' + out[-2000:])
     expect('UID FETCH 1:' not in out, 'a full flag fetch despite QRESYNC:\n' + out[-2000:])
