@@ -311,6 +311,8 @@ static int local_cmp(const void *a, const void *b)
 static local_msg *local_find(uint32_t uid)
 {
     local_msg key;
+    if (h.nlocal == 0)
+        return NULL;
     key.uid = uid;
     return bsearch(&key, h.local, h.nlocal, sizeof(h.local[0]), local_cmp);
 }
@@ -390,7 +392,8 @@ static void scan_folder(void)
         }
         closedir(d);
     }
-    qsort(h.local, h.nlocal, sizeof(h.local[0]), local_cmp);
+    if (h.nlocal > 1)
+        qsort(h.local, h.nlocal, sizeof(h.local[0]), local_cmp);
 }
 
 /* The state file: what the folder holds up to which UID, replaced
