@@ -36,6 +36,7 @@
 
 #include "mailproto/core.h"
 #include "mailproto/imap.h"
+#include "mailproto/imap_client.h"
 #include "mailproto/imap_command.h"
 
 #include "bench_common.h"
@@ -622,14 +623,22 @@ int main(int argc, char **argv)
     SIZEOF(mp_imap_cmd_parser);
     SIZEOF(mp_imap_writer);
     SIZEOF(mp_imap_lex);
+    SIZEOF(mp_imap_client);
     printf("values and configs the host also holds:\n");
     SIZEOF(mp_imap_resp_event);
     SIZEOF(mp_imap_cmd_arg);
     SIZEOF(mp_imap_token);
     SIZEOF(mp_imap_resp_config);
     SIZEOF(mp_imap_cmd_config);
+    SIZEOF(mp_imap_client_event);
+    SIZEOF(mp_imap_client_config);
     printf("host buffers: resp parser %u suggested (MP_IMAP_MAX_QUOTED), cmd parser %u "
            "(MP_IMAP_CMD_PARSER_BUF)\n",
            (unsigned)MP_IMAP_MAX_QUOTED, (unsigned)MP_IMAP_CMD_PARSER_BUF);
+    printf("client session buffers: output >= %u (MP_IMAP_CLIENT_MIN_OUT), parser %u "
+           "suggested, SASL %u (MP_IMAP_CLIENT_AUTH_BUF, with AUTHENTICATE), UID map 4 bytes "
+           "per message (optional)\n",
+           (unsigned)MP_IMAP_CLIENT_MIN_OUT, (unsigned)MP_IMAP_MAX_QUOTED,
+           (unsigned)MP_IMAP_CLIENT_AUTH_BUF);
     return 0;
 }

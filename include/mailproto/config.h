@@ -224,6 +224,15 @@
 #define MP_IMAP_MAX_SECTION 512u
 #endif
 
+/* IMAP client session: commands in flight at once (RFC 9051 §5.5 sets no
+ * bound; each costs 16 bytes of the session), and the response text kept
+ * for the DONE, GREETING and BYE events. */
+#ifndef MP_IMAP_CLIENT_MAX_INFLIGHT
+#define MP_IMAP_CLIENT_MAX_INFLIGHT 16u
+#endif
+#ifndef MP_IMAP_CLIENT_TEXT
+#define MP_IMAP_CLIENT_TEXT 128u
+#endif
 /* ---- Message structure (mime.h) ---------------------------------------- */
 /* Deepest part of a message (the message itself is depth 0; each multipart
  * part and each message inside message/rfc822 is one deeper).  Sizes the
@@ -334,6 +343,12 @@
 #endif
 #if MP_IMAP_MAX_DEPTH < 8u || MP_IMAP_MAX_DEPTH > 4096u
 #error "MP_IMAP_MAX_DEPTH outside 8..4096 (BODYSTRUCTURE needs 8; parser stacks hold it)"
+#endif
+#if MP_IMAP_CLIENT_MAX_INFLIGHT < 2u || MP_IMAP_CLIENT_MAX_INFLIGHT > 255u
+#error "MP_IMAP_CLIENT_MAX_INFLIGHT must be within 2..255"
+#endif
+#if MP_IMAP_CLIENT_TEXT < 16u || MP_IMAP_CLIENT_TEXT > 255u
+#error "MP_IMAP_CLIENT_TEXT must be within 16..255"
 #endif
 #if MP_MIME_MAX_DEPTH < 1u || MP_MIME_MAX_DEPTH > 4096u
 #error "MP_MIME_MAX_DEPTH outside 1..4096"

@@ -153,7 +153,17 @@ extern "C" {
     X(MP_ERR_IMAP_ATOM_TOO_LONG, 203, "IMAP atom longer than its limit")       \
     X(MP_ERR_IMAP_TEXT_TOO_LONG, 204, "IMAP quoted string or text longer than its limit") \
     X(MP_ERR_IMAP_TAG_TOO_LONG, 205, "IMAP tag longer than MP_IMAP_MAX_TAG") \
-    X(MP_ERR_IMAP_ID_LIMIT, 206, "IMAP ID data beyond the RFC 2971 limits")
+    X(MP_ERR_IMAP_ID_LIMIT, 206, "IMAP ID data beyond the RFC 2971 limits")  \
+    MP_STATUS_TABLE_IMAP_CLIENT(X)
+
+/* IMAP client session: 216..223 (the top of the responses' range). */
+#define MP_STATUS_TABLE_IMAP_CLIENT(X)                                        \
+    X(MP_ERR_IMAP_GREETING, 216, "IMAP greeting missing or malformed")        \
+    X(MP_ERR_IMAP_BYE, 217, "IMAP server closed the session (BYE or end of stream)") \
+    X(MP_ERR_IMAP_TAG_UNKNOWN, 218, "IMAP tagged response for no command in flight") \
+    X(MP_ERR_IMAP_UNSENT, 219, "IMAP response to a command not yet sent")     \
+    X(MP_ERR_IMAP_CONTINUE, 220, "IMAP continuation request nobody waits for") \
+    X(MP_ERR_IMAP_MAILBOX, 221, "IMAP server broke the mailbox state (EXISTS, EXPUNGE, FETCH numbers)")
 
 /* IMAP commands: 224..255. */
 #define MP_STATUS_TABLE_IMAP_CMD(X)                                           \

@@ -2,9 +2,9 @@
  * libmailproto: every public header of the core library in one include.
  *
  * SMTP / LMTP (smtp.h, smtp_client.h), POP3 (pop3.h, pop3_client.h), IMAP
- * (imap.h, imap_command.h), message structure (mime.h), SASL, the crypto
- * provider interface and the shared core (status codes, slices, output
- * buffer, line framer, dot-stuffing, base64, modified UTF-7).  The
+ * (imap.h, imap_command.h, imap_client.h), message structure (mime.h), SASL,
+ * the crypto provider interface and the shared core (status codes, slices,
+ * output buffer, line framer, dot-stuffing, base64, modified UTF-7).  The
  * declarations are there whatever modules the library was built with
  * (MAILPROTO_WITH_SMTP / _POP3 / _IMAP / _MIME); linking a function of a
  * module left out fails at link time, never silently.
@@ -29,6 +29,7 @@
 #include "pop3_client.h"
 #include "imap.h"
 #include "imap_command.h"
+#include "imap_client.h"
 #include "mime.h"
 
 #endif /* MAILPROTO_MAILPROTO_H */

@@ -208,9 +208,12 @@ static mp_status literal_header(mp_imap_lex *lx, mp_imap_token *tok)
         return fail(lx, MP_ERR_IMAP_LITERAL_RANGE, lx->tok_start,
                     (lx->flags & MP_IMAP_LEX_REV2) ? "RFC 9051 number64" : "RFC 3501 number",
                     after_bad_literal(lx, 1));
-    if (++lx->nliterals > lx->max_literals)
+    /* compared before counting: the 16-bit count must not wrap at the
+     * responses' limit of 65535 */
+    if (lx->nliterals >= lx->max_literals)
         return fail(lx, MP_ERR_IMAP_TOO_MANY_LITERALS, lx->tok_start, "MP_IMAP_MAX_LITERALS",
                     after_bad_literal(lx, 1));
+    lx->nliterals++;
     if (lx->lit_len > lx->max_literal)
         return fail(lx, MP_ERR_IMAP_LITERAL_LIMIT, lx->tok_start, "max_literal",
                     after_bad_literal(lx, 1));

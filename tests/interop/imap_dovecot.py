@@ -119,7 +119,10 @@ class DovecotImap:
     """A private Dovecot IMAP server on 127.0.0.1:port; user alice has a
     Maildir holding the test messages (UIDs 1..n in file order)."""
 
-    def __init__(self, run, msgs):
+    def __init__(self, run, msgs, template=None, **fmt):
+        """template: another configuration (DOVECOT_CONF's fields and the
+        `fmt` ones); a field given as a callable is called on each attempt
+        (a second listener's free port)."""
         need('dovecot')
         if not os.path.exists('/usr/lib/dovecot/imap'):
             raise Skip('dovecot-imapd not installed')
@@ -141,7 +144,10 @@ class DovecotImap:
             self.port = free_port()
             conf = os.path.join(d, 'dovecot.conf')
             with open(conf, 'w') as f:
-                f.write(DOVECOT_CONF.format(d=d, port=self.port, extra_caps='X-MP-INTEROP'))
+                extra = {k: v() if callable(v) else v for k, v in fmt.items()}
+                self.extra = extra
+                f.write((template or DOVECOT_CONF).format(d=d, port=self.port,
+                                                      extra_caps='X-MP-INTEROP', **extra))
             rc = run.daemon(['dovecot', '-c', conf])
             if rc != 0:
                 raise Fail('dovecot -c %s exited with %d:\n%s'
