@@ -139,7 +139,8 @@ enum {
     MP_IMAP_TOKF_LITERAL = 1u << 0, /* STRING came from a literal */
     MP_IMAP_TOKF_NONSYNC = 1u << 1, /* {n+} */
     MP_IMAP_TOKF_BINARY = 1u << 2,  /* ~{n} (literal8, may hold NUL) */
-    MP_IMAP_TOKF_SKIPPED = 1u << 3  /* CRLF ending a skipped line */
+    MP_IMAP_TOKF_SKIPPED = 1u << 3, /* CRLF ending a skipped line */
+    MP_IMAP_TOKF_QUOTED = 1u << 4   /* LITERAL_BEGIN of a long quoted string */
 };
 
 /* One token.  `text` points into the caller's input or into the
@@ -367,8 +368,12 @@ enum {
                                      without UTF8=ACCEPT): decode it with
                                      mp_mutf7_decode() */
     MP_IMAP_EVF_LITERAL = 1u << 2, /* the STRING value came as a literal */
-    MP_IMAP_EVF_NUMBERED = 1u << 3 /* BEGIN: the response had a message
+    MP_IMAP_EVF_NUMBERED = 1u << 3, /* BEGIN: the response had a message
                                       number (num) */
+    MP_IMAP_EVF_QUOTED = 1u << 4   /* LITERAL_BEGIN of a quoted string longer
+                                      than max_quoted, streamed: num is 0 (the
+                                      length is known at LITERAL_END), the
+                                      chunks are its content unescaped */
 };
 
 /* One event.  Every slice is valid only during the callback. */
@@ -510,7 +515,13 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
  * Streamed literals: LITERAL_BEGIN writes "{n}\r\n", then the payload
  * goes through mp_imap_resp_write_literal_data() (as much as fits) or
  * LITERAL_CHUNK events (whole chunk or nothing), then LITERAL_END (checks
- * that exactly n bytes were written: MP_ERR_STATE otherwise).
+ * that exactly n bytes were written: MP_ERR_STATE otherwise).  A
+ * LITERAL_BEGIN flagged MP_IMAP_EVF_QUOTED (a long quoted string, as the
+ * parser streams it) writes a DQUOTE instead; its chunks are escaped and
+ * checked like a quoted string's content (MP_ERR_BAD_VALUE for CR, LF,
+ * NUL, 8-bit bytes the mode refuses, UTF-8 checked across chunks;
+ * write_literal_data() takes only what fits escaped) and LITERAL_END
+ * writes the closing DQUOTE (MP_ERR_BAD_VALUE inside a UTF-8 sequence).
  * Events that break the structure (a value before BEGIN, END with a list
  * open, ...) are MP_ERR_STATE; ERROR events are ignored.
  * sizeof(mp_imap_resp_writer) is about 330 bytes on x86-64.
@@ -522,6 +533,8 @@ typedef struct mp_imap_resp_wstate_ {
     uint8_t in_resp;
     uint8_t in_lit;
     uint8_t lit_binary;
+    uint8_t lit_quoted;  /* the open literal is a streamed quoted string */
+    uint8_t lit_u8;      /* its UTF-8 decoder state (UTF-8 mode) */
     uint8_t fname;       /* FETCH item name state */
     uint8_t in_code;     /* inside "[" resp-text-code "]" */
     uint8_t coded;       /* this response has had its code */

@@ -232,8 +232,10 @@ static void fetch_value_slot(const mp_imap_resp_frame_ *f, mp_imap_rg_slot *s)
 }
 
 /* Fixed positions as constant slots (mp_imap_rg_slot_of()). */
-#define NSTR_(fld) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, MP_IMAP_LEX_WANT_STRING, A_NSTR }
+#define WS_ (MP_IMAP_LEX_WANT_STRING | MP_IMAP_LEX_WANT_STREAM)
+#define NSTR_(fld) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, WS_, A_NSTR }
 #define STR_(fld, acc) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, MP_IMAP_LEX_WANT_STRING, acc }
+#define STRM_(fld, acc) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, WS_, acc }
 #define LST_(fld, child) { (uint8_t)(fld), (uint8_t)(fld), (uint8_t)(child), MP_IMAP_LEX_ATOM, \
                            MP_IMAP_LEX_WANT_STRING, A_NIL | A_LIST }
 const mp_imap_rg_slot mp_imap_rg_address_slots[4] = {
@@ -261,16 +263,50 @@ const mp_imap_rg_slot mp_imap_rg_body_1part_slots[7] = {
 };
 /* body-fld-param: name value, the value NIL too under MP_IMAP_Q_NIL_STRING */
 const mp_imap_rg_slot mp_imap_rg_param_slots[3] = {
-    STR_(MP_IMAP_F_PARAM_NAME, A_STR), STR_(MP_IMAP_F_PARAM_VALUE, A_STR),
-    STR_(MP_IMAP_F_PARAM_VALUE, A_NSTR),
+    STR_(MP_IMAP_F_PARAM_NAME, A_STR), STRM_(MP_IMAP_F_PARAM_VALUE, A_STR),
+    STRM_(MP_IMAP_F_PARAM_VALUE, A_NSTR),
 };
+#undef WS_
 #undef NSTR_
 #undef STR_
+#undef STRM_
 #undef LST_
+
+/* Strings a host reads but the grammar never interprets: there a string
+ * longer than max_quoted, quoted or literal, is streamed (LITERAL_BEGIN
+ * .. LITERAL_END) instead of refused, so a client takes a 20 KB quoted
+ * Subject without a 20 KB buffer.  Names, keywords and values the parser
+ * or a session acts on (mailboxes, body types, ID fields ...) stay whole. */
+static int streamable(unsigned field)
+{
+    switch (field) {
+    case MP_IMAP_F_UNKNOWN: case MP_IMAP_F_EXT:
+    case MP_IMAP_F_ENV_DATE: case MP_IMAP_F_ENV_SUBJECT: case MP_IMAP_F_ENV_IN_REPLY_TO:
+    case MP_IMAP_F_ENV_MESSAGE_ID: case MP_IMAP_F_ADDR_NAME: case MP_IMAP_F_ADDR_ADL:
+    case MP_IMAP_F_ADDR_MAILBOX: case MP_IMAP_F_ADDR_HOST: case MP_IMAP_F_BODY_ID:
+    case MP_IMAP_F_BODY_DESCRIPTION: case MP_IMAP_F_BODY_MD5: case MP_IMAP_F_BODY_LOCATION:
+    case MP_IMAP_F_PARAM_VALUE: case MP_IMAP_F_BODY_SECTION: case MP_IMAP_F_PREVIEW:
+    case MP_IMAP_F_META_VALUE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                       mp_imap_rg_slot *s);
 
 /* Every position without a constant slot, built in `s`. */
 void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
                            mp_imap_rg_slot *s)
+{
+    slot_build(p, f, s);
+    if ((s->acc & (A_STR | A_LIT)) && streamable(s->field))
+        s->want |= MP_IMAP_LEX_WANT_STREAM;
+}
+
+static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                       mp_imap_rg_slot *s)
 {
     unsigned i = f->index;
     memset(s, 0, sizeof(*s));

@@ -114,9 +114,10 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
         ev.str = t->text;
         ev.num = t->num;
         ev.offset = t->offset;
-        if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+        if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL | MP_IMAP_TOKF_QUOTED))
             ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
-                       ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+                       ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u) |
+                       ((t->flags & MP_IMAP_TOKF_QUOTED) ? (unsigned)MP_IMAP_EVF_QUOTED : 0u);
     } else {
         ev.str = mp_slice_make(NULL, 0);
         ev.num = 0;
@@ -389,7 +390,10 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
         open_list(p, f, t, s);
         return;
     }
-    if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN && (acc & A_LIT)) {
+    /* a streamed literal, or a string too long to assemble where the
+     * grammar streams it (one contract for quoted and literal, lex.h) */
+    if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN &&
+        ((acc & A_LIT) || (s->want & MP_IMAP_LEX_WANT_STREAM))) {
         emit(p, MP_IMAP_EV_LITERAL_BEGIN, field, t, MP_IMAP_V_NONE);
         /* the payload and its end arrive as the next tokens */
         p->inlit = 1;
