@@ -78,7 +78,11 @@ enum {
     MP_IMAP_Q_BAD_BODYSTRUCTURE = 1u << 8,
     /* Any 8-bit bytes in text and quoted strings, in any mode, not checked
      * as UTF-8 (Latin-1 or raw header bytes from older servers). */
-    MP_IMAP_Q_8BIT_TEXT = 1u << 9
+    MP_IMAP_Q_8BIT_TEXT = 1u << 9,
+    /* `* QUOTA "root"` without its resource list: real servers answer
+     * GETQUOTAROOT so for a root without limits (RFC 9208 needs "()").
+     * Reported as QUOTA_ROOT alone.  Risk: none known. */
+    MP_IMAP_Q_BARE_QUOTA = 1u << 10
 };
 
 /*
@@ -235,7 +239,9 @@ typedef enum mp_imap_resp_kind {
     X(NOTSAVED, "NOTSAVED") X(APPENDLIMIT, "APPENDLIMIT")                     \
     X(COMPRESSIONACTIVE, "COMPRESSIONACTIVE") X(USEATTR, "USEATTR")           \
     X(METADATA, "METADATA") X(MAILBOXID, "MAILBOXID")                         \
-    X(UNKNOWN_CTE, "UNKNOWN-CTE") X(BADURL, "BADURL") X(TOOBIG, "TOOBIG")
+    X(UNKNOWN_CTE, "UNKNOWN-CTE") X(BADURL, "BADURL") X(TOOBIG, "TOOBIG")     \
+    X(NOUPDATE, "NOUPDATE") X(NOTIFICATIONOVERFLOW, "NOTIFICATIONOVERFLOW")   \
+    X(BADEVENT, "BADEVENT")
 
 typedef enum mp_imap_code {
 #define MP_IMAP_CODE_ENUM_(name, text) MP_IMAP_CODE_##name,
@@ -255,18 +261,27 @@ typedef enum mp_imap_code {
  *     UIDNEXT/UIDVALIDITY/UNSEEN/HIGHESTMODSEQ CODE_NUMBER;
  *     APPENDUID UIDVALIDITY UID_SET; COPYUID UIDVALIDITY UID_SET
  *     UID_SET_DEST; MODIFIED UID_SET; BADCHARSET [(CHARSETS CHARSET*)];
+ *     BADEVENT (EVENTS EVENT+) (RFC 5465); NOUPDATE SEARCH_TAG (RFC 5267);
+ *     NOTIFICATIONOVERFLOW nothing; MAILBOXID (OBJECTID OBJECTID);
  *     others and unknown codes: [CODE_TEXT] (the code's atom is in CODE's str)
  *   CAPABILITY, ENABLED  CAPABILITY*
  *   FLAGS                (FLAGS FLAG*)
  *   LIST, LSUB           (MBX_ATTRS MBX_ATTR*) DELIMITER MAILBOX [(LIST_EXT EXT*)]
- *   STATUS               MAILBOX (STATUS_ATTS (STATUS_ATT STATUS_VALUE)*)
+ *   STATUS               MAILBOX (STATUS_ATTS (STATUS_ATT STATUS_VALUE)*);
+ *                        the value is a NUMBER, NIL for APPENDLIMIT (RFC
+ *                        7889), (STATUS_VALUE OBJECTID) for MAILBOXID (RFC
+ *                        8474)
  *   SEARCH, SORT         NUMBER* [(MODSEQ MODSEQ_KEY MODSEQ)]
  *   ESEARCH              [(SEARCH_CORR CORR_NAME CORR_VALUE)] [SEARCH_UID]
- *                        (SEARCH_RETURN SEARCH_VALUE|(SEARCH_VALUE ...))*
+ *                        (SEARCH_RETURN SEARCH_VALUE|(SEARCH_VALUE ...))*;
+ *                        ESORT's answer is the same; CONTEXT's ADDTO /
+ *                        REMOVEFROM (position set ...) and PARTIAL (range
+ *                        set|NIL) are (SEARCH_VALUE EXT*) lists (RFC 5267)
  *   NAMESPACE            3 x (NIL | (NS_x (NAMESPACE NS_PREFIX NS_DELIM EXT*)*))
  *   ID                   NIL | (ID_PARAMS (ID_FIELD ID_VALUE)*)
  *   QUOTA                QUOTA_ROOT (QUOTA_LIST (QUOTA_RESOURCE QUOTA_USAGE
- *                        QUOTA_LIMIT)*);  QUOTAROOT  MAILBOX QUOTA_ROOT*
+ *                        QUOTA_LIMIT)*) (the list missing under
+ *                        MP_IMAP_Q_BARE_QUOTA);  QUOTAROOT  MAILBOX QUOTA_ROOT*
  *   METADATA             MAILBOX ((META_LIST (META_ENTRY META_VALUE)*) |
  *                        META_ENTRY*); a META_VALUE literal is streamed
  *   THREAD               (THREAD THREAD_MEMBER* (THREAD ...)*)*
@@ -316,7 +331,8 @@ typedef enum mp_imap_code {
     X(BODY) X(BODY_TYPE) X(BODY_SUBTYPE) X(BODY_PARAMS) X(PARAM_NAME)         \
     X(PARAM_VALUE) X(BODY_ID) X(BODY_DESCRIPTION) X(BODY_ENCODING)            \
     X(BODY_SIZE) X(BODY_LINES) X(BODY_MD5) X(BODY_DISPOSITION) X(DISP_TYPE)   \
-    X(BODY_LANGUAGE) X(BODY_LOCATION)
+    X(BODY_LANGUAGE) X(BODY_LOCATION)                                         \
+    X(EVENTS) X(EVENT) X(SEARCH_TAG) X(OBJECTID)
 
 typedef enum mp_imap_field {
 #define MP_IMAP_FIELD_ENUM_(name) MP_IMAP_F_##name,

@@ -359,6 +359,17 @@ static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *
             SL(s, MP_IMAP_F_CHARSETS, C_CHARSETS, 0);
         break;
     case C_CHARSETS: S(s, MP_IMAP_F_CHARSET, A_ASTR); break;
+    /* RFC 5465 §8: "BADEVENT" SP "(" event *(SP event) ")" */
+    case C_CODE_BADEVENT:
+        if (i == 0)
+            SL(s, MP_IMAP_F_EVENTS, C_EVENTS, 0);
+        break;
+    case C_EVENTS: S(s, MP_IMAP_F_EVENT, A_ATOM); break;
+    /* RFC 5267 §4.4: "NOUPDATE" SP tag-string */
+    case C_CODE_NOUPDATE:
+        if (i == 0)
+            S(s, MP_IMAP_F_SEARCH_TAG, A_STR);
+        break;
     case C_CODE_TEXT:
         if (i == 0) {
             S(s, MP_IMAP_F_CODE_TEXT, A_TEXT);
@@ -397,7 +408,23 @@ static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *
         }
         break;
     case C_STATUS_ATTS:
-        S(s, (i & 1) ? MP_IMAP_F_STATUS_VALUE : MP_IMAP_F_STATUS_ATT, (i & 1) ? A_NUM : A_ATOM);
+        /* status-att-val by attribute (value_hook noted it in f->item):
+         * RFC 8474 "MAILBOXID" SP "(" objectid ")", RFC 7889
+         * "APPENDLIMIT" SP (number / nil), every other a number */
+        if (!(i & 1))
+            S(s, MP_IMAP_F_STATUS_ATT, A_ATOM);
+        else if (f->item == SA_MAILBOXID)
+            SL(s, MP_IMAP_F_STATUS_VALUE, C_OBJECTID, 0);
+        else
+            S(s, MP_IMAP_F_STATUS_VALUE, f->item == SA_APPENDLIMIT ? A_NUM | A_NIL : A_NUM);
+        break;
+    case C_OBJECTID:
+    case C_CODE_MAILBOXID:
+        /* objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §4) */
+        if (i == 0 && f->ctx == C_CODE_MAILBOXID)
+            SL(s, MP_IMAP_F_OBJECTID, C_OBJECTID, 0);
+        else if (i == 0)
+            S(s, MP_IMAP_F_OBJECTID, A_ATOM | A_NUM);
         break;
     case C_TOP_SEARCH:
         if (!(f->flags & FF_PREV_LIST)) {
@@ -535,9 +562,12 @@ int mp_imap_rg_complete(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
     switch (f->ctx) {
     case C_TOP_FLAGS: case C_TOP_FETCH: case C_TOP_ID: case C_CODE_PERMFLAGS:
     case C_CODE_NUMBER: case C_CODE_MODIFIED: case C_MODSEQ: case C_EMAILID: case C_THREADID:
+    case C_CODE_BADEVENT: case C_CODE_NOUPDATE: case C_OBJECTID: case C_CODE_MAILBOXID:
         return i == 1;
+    case C_EVENTS: return i >= 1;
     case C_TOP_LIST: return i >= 3;
-    case C_TOP_STATUS: case C_TOP_QUOTA: case C_CODE_APPENDUID: case C_SEARCH_MODSEQ:
+    case C_TOP_QUOTA: return i == 2 || (i == 1 && (p->quirks & MP_IMAP_Q_BARE_QUOTA));
+    case C_TOP_STATUS: case C_CODE_APPENDUID: case C_SEARCH_MODSEQ:
     case C_DISP:
         return i == 2;
     case C_CODE_COPYUID: return i == 3;
@@ -595,6 +625,11 @@ void mp_imap_rg_value_hook(mp_imap_resp_frame_ *f, unsigned field, const mp_imap
         f->sub = 1;
     } else if (f->ctx == C_TOP_ESEARCH && f->sub == 1) {
         f->sub = 0;
+    } else if (f->ctx == C_STATUS_ATTS && field == MP_IMAP_F_STATUS_ATT) {
+        f->item = mp_slice_eq_ci(t->text, "MAILBOXID", 9) && t->text.len == 9 ? SA_MAILBOXID
+                  : mp_slice_eq_ci(t->text, "APPENDLIMIT", 11) && t->text.len == 11
+                      ? SA_APPENDLIMIT
+                      : SA_NUMBER;
     }
 }
 
@@ -633,7 +668,10 @@ unsigned mp_imap_rg_code_ctx(mp_imap_code c)
     case MP_IMAP_CODE_COPYUID: return C_CODE_COPYUID;
     case MP_IMAP_CODE_MODIFIED: return C_CODE_MODIFIED;
     case MP_IMAP_CODE_BADCHARSET: return C_CODE_BADCHARSET;
-    case MP_IMAP_CODE_UNKNOWN: case MP_IMAP_CODE_METADATA: case MP_IMAP_CODE_MAILBOXID:
+    case MP_IMAP_CODE_BADEVENT: return C_CODE_BADEVENT;
+    case MP_IMAP_CODE_MAILBOXID: return C_CODE_MAILBOXID;
+    case MP_IMAP_CODE_NOUPDATE: return C_CODE_NOUPDATE;
+    case MP_IMAP_CODE_UNKNOWN: case MP_IMAP_CODE_METADATA:
     case MP_IMAP_CODE_APPENDLIMIT: case MP_IMAP_CODE_BADURL:
         return C_CODE_TEXT;
     default: return C_CODE_NONE;

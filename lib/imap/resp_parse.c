@@ -330,9 +330,10 @@ static inline mp_imap_vtype value_type(const mp_imap_resp_parser *p, const mp_im
 static inline void value_event(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f,
                                const mp_imap_token *t, unsigned field, mp_imap_vtype vt)
 {
-    /* only body types and ESEARCH pairs tell the frame anything */
+    /* only body types, ESEARCH pairs and STATUS attributes tell the frame
+     * anything */
     if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
-        f->ctx == C_TOP_ESEARCH)
+        f->ctx == C_TOP_ESEARCH || f->ctx == C_STATUS_ATTS)
         mp_imap_rg_value_hook(f, field, t);
     emit_tok(p, MP_IMAP_EV_VALUE, field, t, vt);
     advance(p, f, field, 0);

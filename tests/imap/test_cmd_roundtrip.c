@@ -97,6 +97,16 @@ static const char *const rfc_commands[] = {
     "A286 SEARCH 1:5,7 NOT NOT OR DELETED OR ANSWERED (LARGER 100 SMALLER 2000)\r\n",
     "a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338\r\n",
     "S1 UID SORT (REVERSE DATE) UTF-8 ALL\r\n",
+    /* RFC 5267 ESORT and CONTEXT=SEARCH/SORT */
+    "E01 UID SORT RETURN (COUNT ALL) (DATE) UTF-8 UNDELETED UNKEYWORD $Junk\r\n",
+    "A01 SEARCH RETURN (UPDATE CONTEXT PARTIAL 1:500) UNDELETED\r\n",
+    "A02 UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 KEYWORD $Junk\r\n",
+    "A06 CANCELUPDATE \"A04\" \"A05\"\r\n",
+    /* RFC 5465 NOTIFY (the grammar's event lists, Errata 3134) */
+    "a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from to subject)]) "
+    "MessageExpunge)) (subtree Lists (MessageNew))\r\n",
+    "b NOTIFY SET (mailboxes (INBOX \"a b\") NONE) (personal (MailboxName QuotaChange))\r\n",
+    "c NOTIFY NONE\r\n",
     "T1 THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000\r\n",
     "A003 APPEND saved-messages (\\Seen) {23}\r\nDate: Mon, 7 Feb 1994\r\n\r\n",
     "A006 APPEND INBOX {0}\r\n\r\n",

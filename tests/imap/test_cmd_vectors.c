@@ -105,9 +105,20 @@ static void test_utf8_commands(void **st)
     run_file("utf8_rev1", 0);
 }
 
+/* RFC 5267 ESORT (SORT RETURN), CONTEXT=SEARCH/SORT (UPDATE, CONTEXT,
+ * PARTIAL, CANCELUPDATE) and RFC 5465 NOTIFY (NONE, SET [STATUS], every
+ * filter and event of §5 and §6, MessageNew's fetch-att list); malformed
+ * ones refused with the command's tag and the next command read. */
+static void test_esort_context_notify(void **st)
+{
+    (void)st;
+    run_file("esort_context_notify", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_esort_context_notify),
         cmocka_unit_test(test_thunderbird),
         cmocka_unit_test(test_pipelined_literals),
         cmocka_unit_test(test_catenate_rfc4469),

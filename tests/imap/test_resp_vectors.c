@@ -31,6 +31,7 @@ static const struct {
     {"BARE_CONTINUE", 0, MP_IMAP_Q_BARE_CONTINUE},
     {"BAD_BODYSTRUCTURE", 0, MP_IMAP_Q_BAD_BODYSTRUCTURE},
     {"8BIT_TEXT", 0, MP_IMAP_Q_8BIT_TEXT},
+    {"BARE_QUOTA", 0, MP_IMAP_Q_BARE_QUOTA},
 };
 
 static size_t unescape(const char *s, char *out)
