@@ -183,7 +183,8 @@ extern "C" {
     X(MP_ERR_IMAP_CMD_ID_LIMIT, 237, "IMAP ID parameters above the RFC 2971 limits") \
     X(MP_ERR_IMAP_CMD_REV1_ONLY, 238, "IMAP4rev1-only syntax refused in IMAP4rev2 mode (RFC 9051 Appendix E)") \
     X(MP_ERR_IMAP_CMD_SORT_KEY, 239, "IMAP SORT criterion unknown or malformed") \
-    X(MP_ERR_IMAP_CMD_OPTION, 240, "IMAP fetch/store modifier, LIST or GETMETADATA option malformed")
+    X(MP_ERR_IMAP_CMD_OPTION, 240, "IMAP fetch/store modifier, LIST or GETMETADATA option malformed") \
+    X(MP_ERR_IMAP_CMD_OBSOLETE, 241, "IMAP command obsolete and refused (RLIST, RLSUB: RFC 2193 / RFC 5258)")
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,

@@ -205,7 +205,9 @@ typedef struct mp_imap_lex {
     X(QUOTA, "QUOTA") X(QUOTAROOT, "QUOTAROOT") X(METADATA, "METADATA")        \
     X(SORT, "SORT") X(THREAD, "THREAD") X(EXISTS, "EXISTS")                    \
     X(RECENT, "RECENT") X(EXPUNGE, "EXPUNGE") X(FETCH, "FETCH")                \
-    X(VANISHED, "VANISHED") X(UNKNOWN, "")
+    X(VANISHED, "VANISHED") X(UNKNOWN, "")                                   \
+    X(ACL, "ACL") X(LISTRIGHTS, "LISTRIGHTS") X(MYRIGHTS, "MYRIGHTS")          \
+    X(GENURLAUTH, "GENURLAUTH") X(URLFETCH, "URLFETCH")
 
 typedef enum mp_imap_resp_kind {
 #define MP_IMAP_RESP_ENUM_(name, text) MP_IMAP_RESP_##name,
@@ -241,7 +243,7 @@ typedef enum mp_imap_resp_kind {
     X(METADATA, "METADATA") X(MAILBOXID, "MAILBOXID")                         \
     X(UNKNOWN_CTE, "UNKNOWN-CTE") X(BADURL, "BADURL") X(TOOBIG, "TOOBIG")     \
     X(NOUPDATE, "NOUPDATE") X(NOTIFICATIONOVERFLOW, "NOTIFICATIONOVERFLOW")   \
-    X(BADEVENT, "BADEVENT")
+    X(BADEVENT, "BADEVENT") X(REFERRAL, "REFERRAL") X(URLMECH, "URLMECH")
 
 typedef enum mp_imap_code {
 #define MP_IMAP_CODE_ENUM_(name, text) MP_IMAP_CODE_##name,
@@ -263,6 +265,8 @@ typedef enum mp_imap_code {
  *     UID_SET_DEST; MODIFIED UID_SET; BADCHARSET [(CHARSETS CHARSET*)];
  *     BADEVENT (EVENTS EVENT+) (RFC 5465); NOUPDATE SEARCH_TAG (RFC 5267);
  *     NOTIFICATIONOVERFLOW nothing; MAILBOXID (OBJECTID OBJECTID);
+ *     REFERRAL CODE_TEXT (the IMAP URLs separated by spaces, RFC 2221);
+ *     URLMECH URLMECH+ (RFC 4467);
  *     others and unknown codes: [CODE_TEXT] (the code's atom is in CODE's str)
  *   CAPABILITY, ENABLED  CAPABILITY*
  *   FLAGS                (FLAGS FLAG*)
@@ -286,6 +290,11 @@ typedef enum mp_imap_code {
  *                        META_ENTRY*); a META_VALUE literal is streamed
  *   THREAD               (THREAD THREAD_MEMBER* (THREAD ...)*)*
  *   VANISHED             [(VANISHED_OPTS EARLIER)] UID_SET
+ *   ACL                  MAILBOX (ACL_IDENTIFIER ACL_RIGHTS)* (RFC 4314)
+ *   LISTRIGHTS           MAILBOX ACL_IDENTIFIER ACL_RIGHTS+;  MYRIGHTS
+ *                        MAILBOX ACL_RIGHTS
+ *   GENURLAUTH           URL+;  URLFETCH  (URL URL_DATA)+, URL_DATA NIL, a
+ *                        string or a streamed literal (RFC 4467)
  *   EXISTS RECENT EXPUNGE  nothing (the number is BEGIN's num)
  *   FETCH                (FETCH_ATTS (FETCH_ITEM [SECTION SECTION_HEADER*
  *                        [PARTIAL]] value)*), value by item: FLAGS (FLAGS
@@ -332,7 +341,8 @@ typedef enum mp_imap_code {
     X(PARAM_VALUE) X(BODY_ID) X(BODY_DESCRIPTION) X(BODY_ENCODING)            \
     X(BODY_SIZE) X(BODY_LINES) X(BODY_MD5) X(BODY_DISPOSITION) X(DISP_TYPE)   \
     X(BODY_LANGUAGE) X(BODY_LOCATION)                                         \
-    X(EVENTS) X(EVENT) X(SEARCH_TAG) X(OBJECTID)
+    X(EVENTS) X(EVENT) X(SEARCH_TAG) X(OBJECTID)                              \
+    X(ACL_IDENTIFIER) X(ACL_RIGHTS) X(URL) X(URL_DATA) X(URLMECH)
 
 typedef enum mp_imap_field {
 #define MP_IMAP_FIELD_ENUM_(name) MP_IMAP_F_##name,

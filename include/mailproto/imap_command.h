@@ -78,7 +78,16 @@ extern "C" {
     X(MP_IMAP_CMD_UID_THREAD, "UID THREAD")                                    \
     X(MP_IMAP_CMD_COMPRESS, "COMPRESS")           /* 4978 */                   \
     X(MP_IMAP_CMD_NOTIFY, "NOTIFY")               /* 5465 */                   \
-    X(MP_IMAP_CMD_CANCELUPDATE, "CANCELUPDATE")   /* 5267 4.3 */
+    X(MP_IMAP_CMD_CANCELUPDATE, "CANCELUPDATE")   /* 5267 4.3 */               \
+    X(MP_IMAP_CMD_GETACL, "GETACL")               /* 4314 3 */                 \
+    X(MP_IMAP_CMD_SETACL, "SETACL")                                            \
+    X(MP_IMAP_CMD_DELETEACL, "DELETEACL")                                      \
+    X(MP_IMAP_CMD_LISTRIGHTS, "LISTRIGHTS")                                    \
+    X(MP_IMAP_CMD_MYRIGHTS, "MYRIGHTS")                                        \
+    X(MP_IMAP_CMD_RESETKEY, "RESETKEY")           /* 4467 */                   \
+    X(MP_IMAP_CMD_GENURLAUTH, "GENURLAUTH")                                    \
+    X(MP_IMAP_CMD_URLFETCH, "URLFETCH")                                        \
+    X(MP_IMAP_CMD_ESEARCH, "ESEARCH")             /* 7377 */
 
 typedef enum mp_imap_cmd_id {
     MP_IMAP_CMD_NONE_ = 0,
@@ -439,6 +448,16 @@ mp_status mp_imap_write_catenate_end(mp_imap_writer *w);
  *    fetch-att list as FETCH_ATT events two levels down, LIST_END.  An
  *    unknown filter, a missing event list and a bad fetch-att are refused;
  *    event names (event-ext = atom) are the host's to judge.
+ *  - ACL (RFC 4314 §3): GETACL / MYRIGHTS mailbox, SETACL mailbox
+ *    identifier rights, DELETEACL / LISTRIGHTS mailbox identifier (the
+ *    identifier and the rights as STRING).  URLAUTH (RFC 4467 §7):
+ *    RESETKEY [mailbox *(ATOM mechanism)], GENURLAUTH (STRING url-rump
+ *    ATOM mechanism)+, URLFETCH STRING url+ (the URLs whole, RFC 5092
+ *    IMAP URLs for the host to check).  MULTISEARCH (RFC 7377 §2): ESEARCH [ATOM
+ *    IN and its list: filters as ATOM, mailboxes as STRING or ATOM, the
+ *    scope options] then as SEARCH (RETURN, CHARSET, keys).  SEARCH FUZZY
+ *    (RFC 6203) is a key taking one key, as NOT.  RLIST and RLSUB (RFC
+ *    2193, obsolete since RFC 5258) are MP_ERR_IMAP_CMD_OBSOLETE.
  *  - A lone PREVIEW item takes "(LAZY)" as its own modifiers (RFC 8970
  *    §7): "FETCH 1 PREVIEW (LAZY)" reports att PREVIEW, "(" LAZY ")" at
  *    depths 0 and 1; a list after it not starting with LAZY is the fetch

@@ -51,7 +51,9 @@ enum lstate {
  *  B base64 or "="   F fetch items   T store item and flags
  *  K search (RETURN, CHARSET, keys)   k search keys   P APPEND messages
  *  r [RETURN SP list] before the next op (ESORT)   W string *(SP string)
- *  N NOTIFY's NONE or SET [STATUS] event-groups */
+ *  N NOTIFY's NONE or SET [STATUS] event-groups   V astring *(SP astring)
+ *  U astring SP atom *(SP astring SP atom) (GENURLAUTH)
+ *  i [IN SP list] before the next op (MULTISEARCH) */
 static const char *const progs[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_CAPABILITY] = "",   [MP_IMAP_CMD_NOOP] = "",
     [MP_IMAP_CMD_LOGOUT] = "",       [MP_IMAP_CMD_STARTTLS] = "",
@@ -78,6 +80,11 @@ static const char *const progs[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_THREAD] = "Aak",    [MP_IMAP_CMD_UID_THREAD] = "Aak",
     [MP_IMAP_CMD_COMPRESS] = "A",
     [MP_IMAP_CMD_NOTIFY] = "N",      [MP_IMAP_CMD_CANCELUPDATE] = "W",
+    [MP_IMAP_CMD_GETACL] = "m",      [MP_IMAP_CMD_SETACL] = "maa",
+    [MP_IMAP_CMD_DELETEACL] = "ma",  [MP_IMAP_CMD_LISTRIGHTS] = "ma",
+    [MP_IMAP_CMD_MYRIGHTS] = "m",    [MP_IMAP_CMD_RESETKEY] = "?m?E",
+    [MP_IMAP_CMD_GENURLAUTH] = "U",  [MP_IMAP_CMD_URLFETCH] = "V",
+    [MP_IMAP_CMD_ESEARCH] = "iK",
 };
 
 /* ---- search keys: the table is in cmd_chars.h (shared with the writer) -- */
@@ -1639,6 +1646,19 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 
 /* ---- the program interpreter ---------------------------------------------- */
 
+/* RFC 4467 §9: mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".") */
+static int mech_ok(mp_slice s)
+{
+    size_t k;
+    for (k = 0; k < s.len; k++) {
+        unsigned char c = (unsigned char)s.ptr[k];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.'))
+            return 0;
+    }
+    return s.len > 0;
+}
+
 /* ---- NOTIFY (RFC 5465 §8) ---------------------------------------------------
  * notify = "NOTIFY" SP (notify-set / notify-none); notify-set = "SET"
  * [SP "STATUS"] SP event-group *(SP event-group); event-group = "("
@@ -1880,20 +1900,51 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         r = generic_tok(p, t, 1);
         return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
     case 'W':
-        /* CANCELUPDATE (RFC 5267 §4.3): tag-string *(SP tag-string),
-         * tag-string = string (quoted or literal, never an atom) */
-        if (p->sub == 0 && t->kind == MP_IMAP_TOK_STRING) {
+    case 'V':
+    case 'U':
+        /* W: CANCELUPDATE (RFC 5267 §4.3) tag-string *(SP tag-string),
+         * tag-string = string (quoted or literal, never an atom).  V:
+         * URLFETCH (RFC 4467 §7) url *(SP url), url = astring.  U:
+         * GENURLAUTH url-rump SP mechanism *(SP url-rump SP mechanism),
+         * mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".").  sub: 0
+         * a string, 1 after it, 2 a mechanism, 3 after it. */
+        if (p->sub == 0 && (op == 'W' ? t->kind == MP_IMAP_TOK_STRING : stringish(t))) {
             emit_string(p, t, 0);
             p->sub = 1;
             return R_MORE;
         }
-        if (p->sub == 1 && t->kind == MP_IMAP_TOK_SP) {
-            p->sub = 0;
+        if (p->sub == 2 && t->kind == MP_IMAP_TOK_ATOM && mech_ok(t->text)) {
+            emit_simple(p, MP_IMAP_CA_ATOM, t->text, 0);
+            p->sub = 3;
             return R_MORE;
         }
-        if (p->sub == 1 && t->kind == MP_IMAP_TOK_CRLF)
+        if ((p->sub == 1 || p->sub == 3) && t->kind == MP_IMAP_TOK_SP) {
+            p->sub = op == 'U' && p->sub == 1 ? 2 : 0;
+            return R_MORE;
+        }
+        if (p->sub == (op == 'U' ? 3 : 1) && t->kind == MP_IMAP_TOK_CRLF)
             return R_PASS;
         break;
+    case 'i':
+        /* MULTISEARCH (RFC 7377 §2): esearch-source-opts = "IN" SP "("
+         * source-mbox [SP "(" scope-options ")"] ")" */
+        if (p->sub == 0) {
+            if (!atomish(t) || !is_word(t->text, "IN"))
+                return R_SKIP;
+            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("IN"), 0);
+            p->sub = 1;
+            return R_MORE;
+        }
+        if (p->sub == 1) {
+            if (t->kind != MP_IMAP_TOK_SP)
+                break;
+            p->sub = 2;
+            p->gdepth = 0;
+            p->gsub = 0;
+            return R_MORE;
+        }
+        r = generic_tok(p, t, 1);
+        return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
     case 'N':
         return notify_tok(p, t);
     case 'E':
@@ -2135,8 +2186,16 @@ static void expect(mp_imap_cmd_parser *p)
             }
             break;
         case 'W':
+        case 'V':
+        case 'U':
             cls = MP_IMAP_LEX_ASTRING;
-            p->strpos = 1;
+            p->strpos = p->sub == 0;
+            break;
+        case 'i':
+            if (p->sub == 2) {
+                cls = MP_IMAP_LEX_LIST_MAILBOX;
+                p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
+            }
             break;
         case 'N':
             if (p->nst == NT_MBX || p->nst == NT_MBXL) {
@@ -2310,6 +2369,13 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             break;
         }
         cmd = find_command(t->text, p->phase == PH_UID_NAME);
+        if (cmd == MP_IMAP_CMD_NONE_ && p->phase == PH_NAME &&
+            (is_word(t->text, "RLIST") || is_word(t->text, "RLSUB"))) {
+            /* RFC 2193 MAILBOX-REFERRALS: obsoleted by RFC 5258's LIST
+             * (REMOTE); refused by name so the client learns why */
+            fail(p, t, MP_ERR_IMAP_CMD_OBSOLETE, "RFC 5258 LIST (REMOTE) replaces RLIST/RLSUB");
+            break;
+        }
         if (cmd == MP_IMAP_CMD_NONE_) {
             fail(p, t, MP_ERR_IMAP_CMD_UNKNOWN, "RFC 9051 command");
             break;

@@ -811,7 +811,16 @@ static mp_status search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, siz
 {
     size_t i = 0;
     int rev1 = 0;
-    if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH) {
+    if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH ||
+        cmd == MP_IMAP_CMD_ESEARCH) {
+        /* MULTISEARCH (RFC 7377 §2): ESEARCH [IN (sources)] then SEARCH's */
+        if (cmd == MP_IMAP_CMD_ESEARCH && n > 0 && a[0].kind == MP_IMAP_ARG_ATOM &&
+            a[0].s.len == 2 && mp_slice_eq_ci(a[0].s, "IN", 2)) {
+            if (n < 2 || a[1].kind != MP_IMAP_ARG_LIST_BEGIN)
+                return MP_ERR_ARG;
+            i = 1;
+            skip_value(a, n, &i);
+        }
         if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 6 &&
             mp_slice_eq_ci(a[i].s, "RETURN", 6)) {
             if (++i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
@@ -1015,6 +1024,24 @@ static mp_status options_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, 
         return olist_ok(MP_IMAP_OL_SORT, a, sort_criteria_at(a, n), n, &end, rev2);
     case MP_IMAP_CMD_NOTIFY:
         return notify_ok(a, n);
+    case MP_IMAP_CMD_URLFETCH:
+    case MP_IMAP_CMD_GENURLAUTH:
+        /* url *(SP url) / url-rump SP mechanism *(...) (RFC 4467 §7) */
+        if (n == 0 || (cmd == MP_IMAP_CMD_GENURLAUTH && (n & 1)))
+            return MP_ERR_ARG;
+        for (i = 0; i < n; i++) {
+            int mech = cmd == MP_IMAP_CMD_GENURLAUTH && (i & 1);
+            if (mech ? a[i].kind != MP_IMAP_ARG_ATOM || a[i].s.len == 0 : !arg_is_string(&a[i]))
+                return MP_ERR_ARG;
+            /* mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".") */
+            for (size_t k = 0; mech && k < a[i].s.len; k++) {
+                unsigned char c = (unsigned char)a[i].s.ptr[k];
+                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+                    return MP_ERR_ARG;
+            }
+        }
+        return MP_OK;
     case MP_IMAP_CMD_CANCELUPDATE:
         /* tag-string *(SP tag-string) (RFC 5267 §4.3) */
         if (n == 0)

@@ -286,7 +286,7 @@ static int streamable(unsigned field)
     case MP_IMAP_F_ADDR_MAILBOX: case MP_IMAP_F_ADDR_HOST: case MP_IMAP_F_BODY_ID:
     case MP_IMAP_F_BODY_DESCRIPTION: case MP_IMAP_F_BODY_MD5: case MP_IMAP_F_BODY_LOCATION:
     case MP_IMAP_F_PARAM_VALUE: case MP_IMAP_F_BODY_SECTION: case MP_IMAP_F_PREVIEW:
-    case MP_IMAP_F_META_VALUE:
+    case MP_IMAP_F_META_VALUE: case MP_IMAP_F_URL_DATA:
         return 1;
     default:
         return 0;
@@ -494,6 +494,35 @@ static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *
         S(s, i == 0 ? MP_IMAP_F_MAILBOX : MP_IMAP_F_QUOTA_ROOT, A_ASTR);
         s->cls = MP_IMAP_LEX_ASTRING;
         break;
+    /* RFC 4314 §3.6-3.8: acl-data = "ACL" SP mailbox *(SP identifier SP
+     * rights); listrights-data = "LISTRIGHTS" SP mailbox SP identifier SP
+     * rights *(SP rights); myrights-data = "MYRIGHTS" SP mailbox SP rights */
+    case C_TOP_ACL:
+    case C_TOP_LISTRIGHTS:
+    case C_TOP_MYRIGHTS:
+        S(s, i == 0 ? MP_IMAP_F_MAILBOX
+             : (f->ctx == C_TOP_ACL ? (i & 1) : f->ctx == C_TOP_LISTRIGHTS && i == 1)
+                 ? MP_IMAP_F_ACL_IDENTIFIER
+                 : MP_IMAP_F_ACL_RIGHTS,
+          A_ASTR);
+        s->cls = MP_IMAP_LEX_ASTRING;
+        break;
+    /* RFC 4467 §7: genurlauth-data = "GENURLAUTH" 1*(SP url-full);
+     * urlfetch-data = "URLFETCH" 1*(SP url SP nstring) */
+    case C_TOP_GENURLAUTH:
+        S(s, MP_IMAP_F_URL, A_ASTR);
+        s->cls = MP_IMAP_LEX_ASTRING;
+        break;
+    case C_TOP_URLFETCH:
+        if (i & 1) {
+            S(s, MP_IMAP_F_URL_DATA, A_NSTR | A_LIT);
+            s->want = MP_IMAP_LEX_WANT_STREAM; /* message data: streamed */
+        } else {
+            S(s, MP_IMAP_F_URL, A_ASTR);
+            s->cls = MP_IMAP_LEX_ASTRING;
+        }
+        break;
+    case C_CODE_URLMECH: S(s, MP_IMAP_F_URLMECH, A_ATOM); break;
     case C_TOP_METADATA:
         if (i == 0) {
             S(s, MP_IMAP_F_MAILBOX, A_ASTR);
@@ -583,6 +612,11 @@ int mp_imap_rg_complete(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
     case C_ADDR_LIST:
         return i >= 1;
     case C_TOP_METADATA: return i >= 2;
+    case C_TOP_ACL: return (i & 1) == 1;
+    case C_TOP_LISTRIGHTS: return i >= 3;
+    case C_TOP_MYRIGHTS: return i == 2;
+    case C_TOP_GENURLAUTH: case C_CODE_URLMECH: return i >= 1;
+    case C_TOP_URLFETCH: return i >= 2 && (i & 1) == 0;
     case C_TOP_VANISHED: return (f->flags & FF_LISTFIRST) ? i == 2 : i == 1;
     case C_FETCH: return i >= 1 && f->sub == FS_NAME;
     case C_ENVELOPE: return i == 10;
@@ -647,6 +681,11 @@ unsigned mp_imap_rg_top_ctx(mp_imap_resp_kind k)
     case MP_IMAP_RESP_QUOTA: return C_TOP_QUOTA;
     case MP_IMAP_RESP_QUOTAROOT: return C_TOP_QUOTAROOT;
     case MP_IMAP_RESP_METADATA: return C_TOP_METADATA;
+    case MP_IMAP_RESP_ACL: return C_TOP_ACL;
+    case MP_IMAP_RESP_LISTRIGHTS: return C_TOP_LISTRIGHTS;
+    case MP_IMAP_RESP_MYRIGHTS: return C_TOP_MYRIGHTS;
+    case MP_IMAP_RESP_GENURLAUTH: return C_TOP_GENURLAUTH;
+    case MP_IMAP_RESP_URLFETCH: return C_TOP_URLFETCH;
     case MP_IMAP_RESP_THREAD: return C_TOP_THREAD;
     case MP_IMAP_RESP_VANISHED: return C_TOP_VANISHED;
     case MP_IMAP_RESP_FETCH: return C_TOP_FETCH;
@@ -670,6 +709,8 @@ unsigned mp_imap_rg_code_ctx(mp_imap_code c)
     case MP_IMAP_CODE_BADCHARSET: return C_CODE_BADCHARSET;
     case MP_IMAP_CODE_BADEVENT: return C_CODE_BADEVENT;
     case MP_IMAP_CODE_MAILBOXID: return C_CODE_MAILBOXID;
+    case MP_IMAP_CODE_URLMECH: return C_CODE_URLMECH;
+    case MP_IMAP_CODE_REFERRAL: return C_CODE_TEXT;
     case MP_IMAP_CODE_NOUPDATE: return C_CODE_NOUPDATE;
     case MP_IMAP_CODE_UNKNOWN: case MP_IMAP_CODE_METADATA:
     case MP_IMAP_CODE_APPENDLIMIT: case MP_IMAP_CODE_BADURL:

@@ -115,9 +115,19 @@ static void test_esort_context_notify(void **st)
     run_file("esort_context_notify", 0);
 }
 
+/* RFC 4314 ACL, RFC 4467 URLAUTH, RFC 7377 MULTISEARCH, RFC 6203 SEARCH
+ * FUZZY, RFC 5258 LIST (REMOTE); RLIST and RLSUB (RFC 2193) refused by
+ * name with MP_ERR_IMAP_CMD_OBSOLETE. */
+static void test_acl_urlauth_multisearch(void **st)
+{
+    (void)st;
+    run_file("acl_urlauth_multisearch", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acl_urlauth_multisearch),
         cmocka_unit_test(test_esort_context_notify),
         cmocka_unit_test(test_thunderbird),
         cmocka_unit_test(test_pipelined_literals),
