@@ -265,7 +265,8 @@ typedef enum mp_imap_code {
  *     UID_SET_DEST; MODIFIED UID_SET; BADCHARSET [(CHARSETS CHARSET*)];
  *     BADEVENT (EVENTS EVENT+) (RFC 5465); NOUPDATE SEARCH_TAG (RFC 5267);
  *     NOTIFICATIONOVERFLOW nothing; MAILBOXID (OBJECTID OBJECTID);
- *     REFERRAL CODE_TEXT (the IMAP URLs separated by spaces, RFC 2221);
+ *     REFERRAL CODE_TEXT (IMAP URLs separated by spaces, RFC 2221: cut
+ *     each with mp_imap_url_parse());
  *     URLMECH URLMECH+ (RFC 4467);
  *     others and unknown codes: [CODE_TEXT] (the code's atom is in CODE's str)
  *   CAPABILITY, ENABLED  CAPABILITY*
@@ -683,6 +684,65 @@ mp_status mp_imap_resp_write_status(mp_imap_resp_writer *w, const char *tag,
  * literal when it holds CR, LF, or 8-bit bytes outside UTF-8 mode (`mode`
  * MP_IMAP_UTF8 / MP_IMAP_REV2).  NUL: MP_ERR_BAD_VALUE.  Whole or nothing. */
 mp_status mp_imap_write_string(mp_outbuf *ob, unsigned mode, mp_slice s);
+
+/* ======================================================================= */
+/* IMAP URLs (RFC 5092) and URLAUTH (RFC 4467)                             */
+/* ======================================================================= */
+
+/* What an IMAP URL holds (mp_imap_url.flags). */
+enum {
+    MP_IMAP_URL_SERVER = 1u << 0,   /* "imap://" iserver (else "/" relative) */
+    MP_IMAP_URL_MAILBOX = 1u << 1,  /* enc-mailbox [;UIDVALIDITY=] */
+    MP_IMAP_URL_SEARCH = 1u << 2,   /* "?" enc-search (a message list) */
+    MP_IMAP_URL_UID = 1u << 3,      /* /;UID= (a message part follows) */
+    MP_IMAP_URL_SECTION = 1u << 4,  /* /;SECTION= */
+    MP_IMAP_URL_PARTIAL = 1u << 5,  /* /;PARTIAL=origin[.length] */
+    MP_IMAP_URL_URLAUTH = 1u << 6,  /* [;EXPIRE=] ;URLAUTH=access */
+    MP_IMAP_URL_VERIFIER = 1u << 7  /* ":" mechanism ":" token */
+};
+
+/* An IMAP URL cut into its parts: every slice points into the text given
+ * to mp_imap_url_parse() and is %-encoded as sent (mp_imap_url_decode()
+ * gives the octets; a mailbox name is then UTF-8, RFC 5092 §3.1).  Absent
+ * parts are empty slices and zero numbers. */
+typedef struct mp_imap_url {
+    unsigned flags;          /* MP_IMAP_URL_* */
+    mp_slice user;           /* enc-user */
+    mp_slice auth;           /* enc-auth-type, or "*" (any mechanism) */
+    mp_slice host;           /* reg-name, IPv4 or "[IP-literal]" */
+    uint16_t port;           /* 0: the default */
+    mp_slice mailbox;        /* enc-mailbox */
+    uint32_t uidvalidity;    /* 0: none */
+    uint32_t uid;            /* 0: none */
+    mp_slice search;         /* enc-search */
+    mp_slice section;        /* enc-section */
+    uint64_t partial_origin; /* with MP_IMAP_URL_PARTIAL */
+    uint64_t partial_len;    /* 0: to the end */
+    mp_slice expire;         /* RFC 3339 date-time of ;EXPIRE= */
+    mp_slice access;         /* "submit+fred", "user+fred", "authuser",
+                                "anonymous" */
+    mp_slice rump;           /* the URL up to the end of the access
+                                identifier: what GENURLAUTH is given and the
+                                verifier signs (RFC 4467 §3) */
+    mp_slice mechanism;      /* uauth-mechanism ("INTERNAL") */
+    mp_slice token;          /* enc-urlauth, 32 or more hex digits */
+} mp_imap_url;
+
+/*
+ * Parse an absolute IMAP URL ("imap://" iserver [ "/" icommand ]) or one
+ * relative to the server ("/" icommand, as CATENATE and URLFETCH take
+ * them): iuserinfo with ;AUTH=, host and port, the mailbox with
+ * ;UIDVALIDITY=, a search, or a message part (;UID=, ;SECTION=,
+ * ;PARTIAL=) with its URLAUTH ([;EXPIRE=] ;URLAUTH=access [":" mechanism
+ * ":" token]).  Keywords in any case; %-escapes checked.  Returns MP_OK,
+ * MP_ERR_SYNTAX (anything the grammar does not allow, `*u` zeroed) or
+ * MP_ERR_ARG.  `s` must outlive the slices in `*u`.
+ */
+mp_status mp_imap_url_parse(const char *s, size_t n, mp_imap_url *u);
+
+/* %-decode `enc` into out[0..cap); returns the length, or (size_t)-1 when
+ * cap is too small.  Never longer than enc.len. */
+size_t mp_imap_url_decode(mp_slice enc, char *out, size_t cap);
 
 /* Symbolic names for event dumps ("FETCH", "UIDNEXT", "ENV_SUBJECT"); never
  * NULL. */

@@ -452,8 +452,8 @@ mp_status mp_imap_write_catenate_end(mp_imap_writer *w);
  *    identifier rights, DELETEACL / LISTRIGHTS mailbox identifier (the
  *    identifier and the rights as STRING).  URLAUTH (RFC 4467 §7):
  *    RESETKEY [mailbox *(ATOM mechanism)], GENURLAUTH (STRING url-rump
- *    ATOM mechanism)+, URLFETCH STRING url+ (the URLs whole, RFC 5092
- *    IMAP URLs for the host to check).  MULTISEARCH (RFC 7377 §2): ESEARCH [ATOM
+ *    ATOM mechanism)+, URLFETCH STRING url+ (the URLs whole: cut them
+ *    with mp_imap_url_parse(), imap.h).  MULTISEARCH (RFC 7377 §2): ESEARCH [ATOM
  *    IN and its list: filters as ATOM, mailboxes as STRING or ATOM, the
  *    scope options] then as SEARCH (RETURN, CHARSET, keys).  SEARCH FUZZY
  *    (RFC 6203) is a key taking one key, as NOT.  RLIST and RLSUB (RFC
