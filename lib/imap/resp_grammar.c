@@ -277,21 +277,15 @@ const mp_imap_rg_slot mp_imap_rg_param_slots[3] = {
  * .. LITERAL_END) instead of refused, so a client takes a 20 KB quoted
  * Subject without a 20 KB buffer.  Names, keywords and values the parser
  * or a session acts on (mailboxes, body types, ID fields ...) stay whole. */
-static int streamable(unsigned field)
-{
-    switch (field) {
-    case MP_IMAP_F_UNKNOWN: case MP_IMAP_F_EXT:
-    case MP_IMAP_F_ENV_DATE: case MP_IMAP_F_ENV_SUBJECT: case MP_IMAP_F_ENV_IN_REPLY_TO:
-    case MP_IMAP_F_ENV_MESSAGE_ID: case MP_IMAP_F_ADDR_NAME: case MP_IMAP_F_ADDR_ADL:
-    case MP_IMAP_F_ADDR_MAILBOX: case MP_IMAP_F_ADDR_HOST: case MP_IMAP_F_BODY_ID:
-    case MP_IMAP_F_BODY_DESCRIPTION: case MP_IMAP_F_BODY_MD5: case MP_IMAP_F_BODY_LOCATION:
-    case MP_IMAP_F_PARAM_VALUE: case MP_IMAP_F_BODY_SECTION: case MP_IMAP_F_PREVIEW:
-    case MP_IMAP_F_META_VALUE: case MP_IMAP_F_URL_DATA:
-        return 1;
-    default:
-        return 0;
-    }
-}
+static const uint8_t streamable[MP_IMAP_F_COUNT_] = {
+    [MP_IMAP_F_UNKNOWN] = 1, [MP_IMAP_F_EXT] = 1, [MP_IMAP_F_ENV_DATE] = 1,
+    [MP_IMAP_F_ENV_SUBJECT] = 1, [MP_IMAP_F_ENV_IN_REPLY_TO] = 1, [MP_IMAP_F_ENV_MESSAGE_ID] = 1,
+    [MP_IMAP_F_ADDR_NAME] = 1, [MP_IMAP_F_ADDR_ADL] = 1, [MP_IMAP_F_ADDR_MAILBOX] = 1,
+    [MP_IMAP_F_ADDR_HOST] = 1, [MP_IMAP_F_BODY_ID] = 1, [MP_IMAP_F_BODY_DESCRIPTION] = 1,
+    [MP_IMAP_F_BODY_MD5] = 1, [MP_IMAP_F_BODY_LOCATION] = 1, [MP_IMAP_F_PARAM_VALUE] = 1,
+    [MP_IMAP_F_BODY_SECTION] = 1, [MP_IMAP_F_PREVIEW] = 1, [MP_IMAP_F_META_VALUE] = 1,
+    [MP_IMAP_F_URL_DATA] = 1,
+};
 
 static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
                        mp_imap_rg_slot *s);
@@ -301,7 +295,7 @@ void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_fram
                            mp_imap_rg_slot *s)
 {
     slot_build(p, f, s);
-    if ((s->acc & (A_STR | A_LIT)) && streamable(s->field))
+    if (streamable[s->field] && (s->acc & (A_STR | A_LIT)))
         s->want |= MP_IMAP_LEX_WANT_STREAM;
 }
 

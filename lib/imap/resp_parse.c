@@ -325,6 +325,11 @@ static inline mp_imap_vtype value_type(const mp_imap_resp_parser *p, const mp_im
  * limits): the hot loop leaves them to it. */
 #define COLD_CTX_ ((UINT64_C(1) << C_TOP_ESEARCH) | (UINT64_C(1) << C_ID))
 
+/* Contexts whose values tell the frame something (mp_imap_rg_value_hook):
+ * body types, ESEARCH pairs, STATUS attributes. */
+#define HOOK_CTX_ \
+    ((UINT64_C(1) << C_BODY) | (UINT64_C(1) << C_TOP_ESEARCH) | (UINT64_C(1) << C_STATUS_ATTS))
+
 /* A value of type vt (not NONE) for `field` in frame f, past every check
  * of its context but those of COLD_CTX_: note it, report it, step on. */
 static inline void value_event(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f,
@@ -332,8 +337,8 @@ static inline void value_event(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f,
 {
     /* only body types, ESEARCH pairs and STATUS attributes tell the frame
      * anything */
-    if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
-        f->ctx == C_TOP_ESEARCH || f->ctx == C_STATUS_ATTS)
+    if (((UINT64_C(1) << f->ctx) & HOOK_CTX_) &&
+        (f->ctx != C_BODY || field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE))
         mp_imap_rg_value_hook(f, field, t);
     emit_tok(p, MP_IMAP_EV_VALUE, field, t, vt);
     advance(p, f, field, 0);
