@@ -427,10 +427,425 @@ static void test_rfc3501_sample(void **st)
                rfc3501_scripts, client, server);
 }
 
+
+/* ---- step by step: one client read at a time, the output between -------- */
+
+static mp_evlog slog;
+
+/* A fresh session for `flags` (sync host, scripts as given). */
+static void open_host(unsigned flags, const script *scripts)
+{
+    H.flags = flags;
+    H.scripts = scripts;
+    H.async = 0;
+    H.refuse_literal = 0;
+    h_reset(&H);
+    mp_evlog_reset(&slog);
+    h_feed(&H, "", 0, &slog);
+}
+
+/* Feed `in` as one read; the bytes the session wrote for it. */
+static const char *step(const char *in)
+{
+    static char got[sizeof(H.wire) + 1];
+    size_t from = H.wlen;
+    h_feed(&H, in, strlen(in), &slog);
+    flush(&H);
+    memcpy(got, H.wire + from, H.wlen - from);
+    got[H.wlen - from] = '\0';
+    return got;
+}
+
+/* Feed `in` and leave the decision it raises pending. */
+static void feed_only(const char *in)
+{
+    size_t used = 0;
+    assert_int_equal(mp_imap_server_feed(&H.s, in, strlen(in), &used), MP_PAUSED);
+    assert_int_equal(used, strlen(in));
+}
+
+static const script select_ok[] = {
+    { "s", "* 3 EXISTS\r\ns OK [READ-WRITE] SELECT completed\r\n" },
+    { "f", "* 1 FETCH (FLAGS (\\Seen))\r\nf OK FETCH completed\r\n" },
+    { "u", "* 1 FETCH (FLAGS (\\Seen) UID 7)\r\nu OK FETCH completed\r\n" },
+    { NULL, NULL }
+};
+
+#define ALL_FLAGS                                                                          \
+    (MP_IMAP_SRV_STARTTLS | MP_IMAP_SRV_LOGIN | MP_IMAP_SRV_AUTH_PLAINTEXT |               \
+     MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_ID | MP_IMAP_SRV_COMPRESS |        \
+     MP_IMAP_SRV_CONDSTORE | MP_IMAP_SRV_QRESYNC | MP_IMAP_SRV_SASL_IR |                   \
+     MP_IMAP_SRV_QUIET_CAPS)
+
+/* ---- the state table (RFC 9051 §6) ---------------------------------------- */
+
+enum { NA = 1, AU = 2, SE = 4 };
+static const struct {
+    const char *line;
+    unsigned legal;
+} state_table[] = {
+    { "t CAPABILITY\r\n", NA | AU | SE },
+    { "t NOOP\r\n", NA | AU | SE },
+    { "t ID NIL\r\n", NA | AU | SE },
+    { "t STARTTLS\r\n", NA },
+    { "t AUTHENTICATE PLAIN\r\n", NA },
+    { "t LOGIN mrc secret\r\n", NA },
+    { "t ENABLE CONDSTORE\r\n", AU },
+    { "t SELECT INBOX\r\n", AU | SE },
+    { "t EXAMINE INBOX\r\n", AU | SE },
+    { "t CREATE x\r\n", AU | SE },
+    { "t DELETE x\r\n", AU | SE },
+    { "t RENAME x y\r\n", AU | SE },
+    { "t SUBSCRIBE x\r\n", AU | SE },
+    { "t UNSUBSCRIBE x\r\n", AU | SE },
+    { "t LIST \"\" *\r\n", AU | SE },
+    { "t LSUB \"\" *\r\n", AU | SE },
+    { "t NAMESPACE\r\n", AU | SE },
+    { "t STATUS INBOX (MESSAGES)\r\n", AU | SE },
+    { "t APPEND INBOX {1+}\r\nx\r\n", AU | SE },
+    { "t IDLE\r\n", AU | SE },
+    { "t COMPRESS DEFLATE\r\n", AU | SE },
+    { "t GETQUOTAROOT INBOX\r\n", AU | SE },
+    { "t GETMETADATA \"\" /shared/comment\r\n", AU | SE },
+    { "t CHECK\r\n", SE },
+    { "t CLOSE\r\n", SE },
+    { "t UNSELECT\r\n", SE },
+    { "t EXPUNGE\r\n", SE },
+    { "t SEARCH ALL\r\n", SE },
+    { "t FETCH 1 FLAGS\r\n", SE },
+    { "t STORE 1 +FLAGS (\\Seen)\r\n", SE },
+    { "t COPY 1 x\r\n", SE },
+    { "t MOVE 1 x\r\n", SE },
+    { "t UID EXPUNGE 1\r\n", SE },
+    { "t UID SEARCH ALL\r\n", SE },
+    { "t UID FETCH 1 FLAGS\r\n", SE },
+    { "t UID STORE 1 FLAGS ()\r\n", SE },
+    { "t UID COPY 1 x\r\n", SE },
+    { "t UID MOVE 1 x\r\n", SE },
+    { "t SORT (DATE) UTF-8 ALL\r\n", SE },
+    { "t THREAD REFERENCES UTF-8 ALL\r\n", SE },
+};
+
+static void test_state_table(void **st)
+{
+    size_t i;
+    unsigned state;
+    (void)st;
+    for (i = 0; i < sizeof(state_table) / sizeof(state_table[0]); i++) {
+        for (state = NA; state <= SE; state <<= 1) {
+            const char *out;
+            int refused;
+            open_host(ALL_FLAGS | (state == NA ? 0u : MP_IMAP_SRV_PREAUTH), select_ok);
+            if (state == SE)
+                assert_non_null(strstr(step("s SELECT INBOX\r\n"), "s OK"));
+            out = step(state_table[i].line);
+            refused = strstr(out, "t BAD [CLIENTBUG] Command not valid in this state\r\n") != NULL;
+            if (refused == ((state_table[i].legal & state) != 0))
+                fail_msg("%s in state %u: %s", state_table[i].line, state, out);
+            /* and the session goes on */
+            if (H.s.state != MP_IMAP_SS_LOGOUT && !H.s.switching && !H.s.idling &&
+                !H.s.auth_cmd && !strstr(step("n NOOP\r\n"), "n OK NOOP completed\r\n"))
+                fail_msg("after %s in state %u: %s", state_table[i].line, state, slog.text);
+        }
+    }
+    /* LOGOUT works everywhere and ends the session */
+    open_host(ALL_FLAGS, NULL);
+    assert_string_equal(step("z LOGOUT\r\n"), "* BYE IMAP4rev1 server terminating connection\r\n"
+                                               "z OK LOGOUT completed\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_LOGOUT);
+}
+
+/* ---- capabilities, TLS, logins -------------------------------------------- */
+
+static void test_logindisabled(void **st)
+{
+    (void)st;
+    open_host(MP_IMAP_SRV_STARTTLS | MP_IMAP_SRV_LOGIN | MP_IMAP_SRV_REQUIRE_TLS |
+                  MP_IMAP_SRV_AUTH_PLAINTEXT | MP_IMAP_SRV_SASL_IR | MP_IMAP_SRV_REV2,
+              NULL);
+    assert_string_equal(H.wire, "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED] "
+                                "IMAP4rev1 Service Ready\r\n");
+    assert_string_equal(step("a LOGIN mrc secret\r\n"),
+                        "a NO [PRIVACYREQUIRED] Login not allowed without TLS\r\n");
+    assert_string_equal(step("b AUTHENTICATE PLAIN AG1yYwBzZWNyZXQ=\r\n"),
+                        "b NO [PRIVACYREQUIRED] Mechanism not allowed without TLS\r\n");
+    assert_int_equal(H.s.last_error.code, MP_ERR_IMAP_SRV_PRIVACY);
+    /* STARTTLS with a login pipelined behind it: the login is never read */
+    assert_string_equal(step("c STARTTLS\r\nd LOGIN mrc secret\r\n"),
+                        "c OK Begin TLS negotiation now\r\n");
+    assert_int_equal(H.s.injected, strlen("d LOGIN mrc secret\r\n"));
+    assert_int_equal(H.s.last_error.code, MP_ERR_TLS_INJECTION);
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_NOT_AUTH);
+    assert_string_equal(step("e CAPABILITY\r\n"),
+                        "* CAPABILITY IMAP4rev1 IMAP4rev2 AUTH=PLAIN SASL-IR\r\n"
+                        "e OK CAPABILITY completed\r\n");
+    assert_string_equal(step("f STARTTLS\r\n"), "f BAD Command not available\r\n");
+    assert_string_equal(step("g LOGIN mrc secret\r\n"),
+                        "g OK [CAPABILITY IMAP4rev1 IMAP4rev2] LOGIN completed\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_AUTH);
+}
+
+static void test_sasl(void **st)
+{
+    const char *out;
+    (void)st;
+    /* SASL-IR (RFC 4959 §3): one round trip */
+    open_host(MP_IMAP_SRV_SASL_IR | MP_IMAP_SRV_TLS_ACTIVE | MP_IMAP_SRV_QUIET_CAPS, NULL);
+    assert_string_equal(step("a AUTHENTICATE PLAIN AG1yYwBzZWNyZXQ=\r\n"),
+                        "a OK AUTHENTICATE completed\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_AUTH);
+    /* without SASL-IR an initial response is a bad command */
+    open_host(MP_IMAP_SRV_TLS_ACTIVE | MP_IMAP_SRV_QUIET_CAPS, NULL);
+    assert_string_equal(step("a AUTHENTICATE PLAIN AG1yYwBzZWNyZXQ=\r\n"),
+                        "a BAD Invalid arguments\r\n");
+    /* the challenge, then the response in its own read */
+    assert_string_equal(step("b AUTHENTICATE PLAIN\r\n"), "+ \r\n");
+    assert_string_equal(step("AG1yYwB3cm9uZw==\r\n"),
+                        "b NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+    assert_string_equal(step("c AUTHENTICATE PLAIN\r\n"), "+ \r\n");
+    assert_string_equal(step("*\r\n"), "c BAD Authentication cancelled\r\n");
+    assert_string_equal(step("d AUTHENTICATE PLAIN\r\n"), "+ \r\n");
+    assert_string_equal(step("AG1yYwBzZWNyZXQ=\r\n"), "d OK AUTHENTICATE completed\r\n");
+    /* a response sent with the command, before the challenge */
+    open_host(MP_IMAP_SRV_TLS_ACTIVE | MP_IMAP_SRV_QUIET_CAPS, NULL);
+    out = step("a AUTHENTICATE PLAIN\r\nAG1yYwBzZWNyZXQ=\r\n");
+    assert_string_equal(out, "+ \r\na BAD Response sent before the challenge\r\n");
+    assert_int_equal(H.s.last_error.code, MP_ERR_IMAP_SRV_AUTH_EARLY);
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_NOT_AUTH);
+    /* unknown mechanism */
+    assert_string_equal(step("b AUTHENTICATE X-NONE\r\n"),
+                        "b NO Unsupported authentication mechanism\r\n");
+    /* the host answers later: feed pauses, resume goes on */
+    open_host(MP_IMAP_SRV_LOGIN | MP_IMAP_SRV_TLS_ACTIVE | MP_IMAP_SRV_QUIET_CAPS, NULL);
+    H.async = 1;
+    {
+        size_t used = 0;
+        const char *in = "a LOGIN mrc secret\r\nb NOOP\r\n";
+        assert_int_equal(mp_imap_server_feed(&H.s, in, strlen(in), &used), MP_PAUSED);
+        assert_int_equal(used, strlen("a LOGIN mrc secret\r\n"));
+        assert_int_equal(mp_imap_server_pending(&H.s), MP_IMAP_DECIDE_AUTH);
+        answer(&H);
+        assert_int_equal(mp_imap_server_feed(&H.s, in + used, strlen(in) - used, &used), MP_OK);
+        flush(&H);
+        assert_non_null(strstr(H.wire, "a OK LOGIN completed\r\nb OK NOOP completed\r\n"));
+    }
+}
+
+/* ---- the host's answers are checked ---------------------------------------- */
+
+static void test_answers_checked(void **st)
+{
+    mp_imap_resp_event ev;
+    (void)st;
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_QUIET_CAPS, select_ok);
+    step("s SELECT INBOX\r\n");
+    H.async = 1;
+    feed_only("f FETCH 1 FLAGS\r\n");
+    assert_int_equal(mp_imap_server_pending(&H.s), MP_IMAP_DECIDE_COMMAND);
+    /* not to FETCH: LIST, a tagged line, EXPUNGE (RFC 9051 §7.5.1) */
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_LIST, mp_slice_make(NULL, 0), 0, 0);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_RESPONSE);
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_OK, MP_SLICE_LIT("f"), 0, 0);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_RESPONSE);
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_EXPUNGE, mp_slice_make(NULL, 0), 1, 2);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_EXPUNGE);
+    /* EXISTS is fine */
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_EXPUNGE);
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_EXISTS, mp_slice_make(NULL, 0), 1, 4);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_OK);
+    ev = mp_imap_ev_make(MP_IMAP_EV_END, MP_IMAP_F_NONE);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_OK);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_OK, NULL, "done"), MP_OK);
+    /* exactly once */
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_OK, NULL, "again"),
+                     MP_ERR_IMAP_SRV_COMPLETED);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_COMPLETED);
+    flush(&H);
+    assert_non_null(strstr(H.wire, "* 4 EXISTS\r\nf OK done\r\n"));
+    assert_null(strstr(H.wire, "again"));
+    /* UID FETCH may carry an EXPUNGE */
+    feed_only("u UID FETCH 7 FLAGS\r\n");
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_EXPUNGE, mp_slice_make(NULL, 0), 1, 2);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_OK);
+    ev = mp_imap_ev_make(MP_IMAP_EV_END, MP_IMAP_F_NONE);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_OK);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_OK, NULL, NULL), MP_OK);
+    /* nothing pending: nothing to answer */
+    assert_int_equal(mp_imap_server_literal_accept(&H.s), MP_ERR_STATE);
+    assert_int_equal(mp_imap_server_auth_resume(&H.s), MP_ERR_STATE);
+}
+
+/* ---- literals --------------------------------------------------------------- */
+
+static void test_literals(void **st)
+{
+    static const script sc[] = {
+        { "a", "a OK [APPENDUID 1 5] APPEND completed\r\n" },
+        { "c", "c OK CREATE completed\r\n" },
+        { NULL, NULL }
+    };
+    const char *log;
+    (void)st;
+    /* accepted: "+", the bytes reach the host; a mailbox literal is
+     * accepted by the session itself */
+    log = transcript(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_QUIET_CAPS, sc,
+                     "c CREATE {3}\r\nBox\r\na APPEND INBOX (\\Seen) {12}\r\nHello world!\r\n",
+                     "* PREAUTH IMAP4rev1 Service Ready\r\n"
+                     "+ Ready for literal data\r\n"
+                     "c OK CREATE completed\r\n"
+                     "+ Ready for literal data\r\n"
+                     "a OK [APPENDUID 1 5] APPEND completed\r\n");
+    assert_non_null(strstr(log, "literal 12"));
+    assert_non_null(strstr(log, "chunk data Hello world!"));
+    /* refused before the "+": NO [TOOBIG], the next command goes on */
+    H.refuse_literal = 1;
+    log = transcript(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_QUIET_CAPS, sc,
+                     "a APPEND INBOX {99999}\r\nc CREATE x\r\n",
+                     "* PREAUTH IMAP4rev1 Service Ready\r\n"
+                     "a NO [TOOBIG] Message too big\r\n"
+                     "c OK CREATE completed\r\n");
+    assert_non_null(strstr(log, "cancel a APPEND"));
+    H.refuse_literal = 0;
+    /* a literal in the wrong state is refused before the "+" */
+    transcript(MP_IMAP_SRV_QUIET_CAPS, sc, "a APPEND INBOX {5}\r\nb NOOP\r\n",
+               "* OK IMAP4rev1 Service Ready\r\n"
+               "a BAD [CLIENTBUG] Command not valid in this state\r\n"
+               "b OK NOOP completed\r\n");
+}
+
+/* ---- ENABLE switches the codecs between two commands ---------------------- */
+
+static void test_enable(void **st)
+{
+    static const script sc[] = {
+        { "s", "* 3 EXISTS\r\ns OK [READ-WRITE] SELECT completed\r\n" },
+        { "r", "* ESEARCH (TAG \"r\") ALL 1:3\r\nr OK SEARCH completed\r\n" },
+        { NULL, NULL }
+    };
+    (void)st;
+    /* RECENT is a rev1 search key: refused once rev2 is on, from the very
+     * next command of the same read */
+    transcript(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_REV2 | MP_IMAP_SRV_QUIET_CAPS, sc,
+               "e ENABLE IMAP4rev2 X-UNKNOWN\r\ns SELECT INBOX\r\nq SEARCH RECENT\r\n"
+               "r SEARCH ALL\r\ne2 ENABLE IMAP4rev2\r\n",
+               "* PREAUTH IMAP4rev1 Service Ready\r\n"
+               "* ENABLED IMAP4rev2\r\n"
+               "e OK ENABLE completed\r\n"
+               "* 3 EXISTS\r\n"
+               "s OK [READ-WRITE] SELECT completed\r\n"
+               "q BAD IMAP4rev1-only syntax refused in IMAP4rev2 mode (RFC 9051 Appendix E)\r\n"
+               "* ESEARCH (TAG \"r\") ALL 1:3\r\n"
+               "r OK SEARCH completed\r\n"
+               "e2 BAD [CLIENTBUG] Command not valid in this state\r\n");
+    /* QRESYNC implies CONDSTORE (RFC 7162 §3.2.3); enabled twice: once */
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_CONDSTORE |
+                  MP_IMAP_SRV_QRESYNC,
+              NULL);
+    assert_string_equal(step("e ENABLE QRESYNC\r\n"),
+                        "* ENABLED CONDSTORE QRESYNC\r\ne OK ENABLE completed\r\n");
+    assert_string_equal(step("e ENABLE CONDSTORE\r\n"), "* ENABLED\r\ne OK ENABLE completed\r\n");
+}
+
+/* ---- notifications ---------------------------------------------------------- */
+
+static void test_notify(void **st)
+{
+    (void)st;
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_QUIET_CAPS, select_ok);
+    assert_int_equal(mp_imap_server_notify_exists(&H.s, 4), MP_ERR_STATE); /* nothing selected */
+    step("s SELECT INBOX\r\n");
+    /* IDLE: at once */
+    assert_string_equal(step("i IDLE\r\n"), "+ idling\r\n");
+    assert_int_equal(mp_imap_server_notify_exists(&H.s, 4), MP_OK);
+    assert_int_equal(mp_imap_server_notify_expunge(&H.s, 2, 0), MP_OK);
+    assert_int_equal(mp_imap_server_notify_flags(&H.s, 1, 7, 0, "\\Seen $Junk"), MP_OK);
+    assert_string_equal(step(""), "* 4 EXISTS\r\n* 2 EXPUNGE\r\n"
+                                  "* 1 FETCH (FLAGS (\\Seen $Junk) UID 7)\r\n");
+    assert_string_equal(step("DONE\r\n"), "i OK IDLE terminated\r\n");
+    assert_non_null(strstr(slog.text, "idle 1"));
+    assert_non_null(strstr(slog.text, "idle 0"));
+    /* under FETCH: EXISTS goes out, the EXPUNGE and what follows it wait */
+    assert_int_equal(mp_imap_server_notify_exists(&H.s, 5), MP_OK);
+    assert_int_equal(mp_imap_server_notify_exists(&H.s, 6), MP_OK); /* merged */
+    assert_int_equal(mp_imap_server_notify_expunge(&H.s, 3, 0), MP_OK);
+    assert_int_equal(mp_imap_server_notify_flags(&H.s, 1, 0, 9, "\\Answered"), MP_OK);
+    assert_string_equal(step("f FETCH 1 FLAGS\r\n"),
+                        "* 1 FETCH (FLAGS (\\Seen))\r\n* 6 EXISTS\r\nf OK FETCH completed\r\n");
+    assert_string_equal(step("n NOOP\r\n"), "* 3 EXPUNGE\r\n"
+                                            "* 1 FETCH (FLAGS (\\Answered) MODSEQ (9))\r\n"
+                                            "n OK NOOP completed\r\n");
+    /* bad values, a full queue */
+    assert_int_equal(mp_imap_server_notify_flags(&H.s, 1, 0, 0, "(\\Seen)"), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_server_notify_expunge(&H.s, 0, 0), MP_ERR_BAD_VALUE);
+    {
+        unsigned i;
+        for (i = 0; i < MP_IMAP_SERVER_NOTIFY_QUEUE; i++)
+            assert_int_equal(mp_imap_server_notify_expunge(&H.s, 1, 0), MP_OK);
+        assert_int_equal(mp_imap_server_notify_expunge(&H.s, 1, 0),
+                         MP_ERR_IMAP_SRV_NOTIFY_FULL);
+        assert_non_null(strstr(step("n NOOP\r\n"), "* 1 EXPUNGE\r\nn OK NOOP completed\r\n"));
+        assert_int_equal(mp_imap_server_notify_expunge(&H.s, 1, 0), MP_OK);
+    }
+    /* QRESYNC: VANISHED instead of EXPUNGE */
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_QRESYNC |
+                  MP_IMAP_SRV_QUIET_CAPS,
+              select_ok);
+    step("e ENABLE QRESYNC\r\n");
+    step("s SELECT INBOX\r\n");
+    assert_int_equal(mp_imap_server_notify_expunge(&H.s, 2, 0), MP_ERR_BAD_VALUE);
+    assert_int_equal(mp_imap_server_notify_expunge(&H.s, 2, 41), MP_OK);
+    assert_string_equal(step("n NOOP\r\n"), "* VANISHED 41\r\nn OK NOOP completed\r\n");
+}
+
+/* ---- bad commands and the error limit --------------------------------------- */
+
+static void test_error_limit(void **st)
+{
+    (void)st;
+    open_host(MP_IMAP_SRV_QUIET_CAPS, NULL);
+    H.cfg.max_errors = 3;
+    assert_string_equal(step("a FROB\r\n"), "a BAD unknown IMAP command\r\n");
+    assert_string_equal(step("b SELECT INBOX\r\n"),
+                        "b BAD [CLIENTBUG] Command not valid in this state\r\n");
+    assert_string_equal(step("c NOOP\r\n"), "c OK NOOP completed\r\n");
+    assert_string_equal(step("d FETCH\r\ne NOOP\r\n"),
+                        "d BAD IMAP command arguments malformed\r\n"
+                        "* BYE Too many invalid commands\r\n");
+    assert_int_equal(H.s.last_error.code, MP_ERR_TOO_MANY_ERRORS);
+    assert_true(H.closed);
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_LOGOUT);
+}
+
+/* ---- a client that never reads: the output stays bounded ------------------- */
+
+static void test_output_bounded(void **st)
+{
+    char in[400 * 8];
+    size_t i, used = 0;
+    mp_status rc;
+    (void)st;
+    open_host(MP_IMAP_SRV_QUIET_CAPS, NULL);
+    for (i = 0; i < 400; i++)
+        memcpy(in + i * 8, "a NOOP\r\n", 8);
+    rc = mp_imap_server_feed(&H.s, in, sizeof(in), &used);
+    assert_int_equal(rc, MP_PAUSED);
+    assert_true(used < sizeof(in));
+    assert_true(H.s.out.len <= sizeof(H.out) / 2 + 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3501_sample),
+        cmocka_unit_test(test_state_table),
+        cmocka_unit_test(test_logindisabled),
+        cmocka_unit_test(test_sasl),
+        cmocka_unit_test(test_answers_checked),
+        cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_enable),
+        cmocka_unit_test(test_notify),
+        cmocka_unit_test(test_error_limit),
+        cmocka_unit_test(test_output_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
