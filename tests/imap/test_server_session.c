@@ -42,6 +42,7 @@ typedef struct host {
     int started;
     int refuse_literal;
     int no_flush; /* the host does not send: the output stays */
+    int idle_mail; /* new mail arrives while the client idles */
 } host;
 
 static host H;
@@ -231,9 +232,10 @@ static int on_auth(void *u, mp_imap_server *s)
 static int on_idle(void *u, mp_imap_server *s, int active)
 {
     host *h = u;
-    (void)s;
     flush(h);
     mp_evlog_add(h->log, "idle %d", active);
+    if (active && h->idle_mail)
+        assert_int_equal(mp_imap_server_notify_exists(s, 4), MP_OK);
     return 0;
 }
 
@@ -250,12 +252,13 @@ static void h_reset(void *state)
     host *h = state;
     const script *sc = h->scripts;
     unsigned flags = h->flags;
-    int async = h->async, refuse = h->refuse_literal;
+    int async = h->async, refuse = h->refuse_literal, idle_mail = h->idle_mail;
     memset(h, 0, sizeof(*h));
     h->scripts = sc;
     h->flags = flags;
     h->async = async;
     h->refuse_literal = refuse;
+    h->idle_mail = idle_mail;
     h->cfg.flags = flags;
     h->cfg.buf = h->buf;
     h->cfg.buf_cap = sizeof(h->buf);
@@ -427,6 +430,38 @@ static void test_rfc3501_sample(void **st)
                rfc3501_scripts, client, server);
 }
 
+
+/* ---- RFC 2177 §3: the IDLE example, exactly (the new mail arrives when
+ * the host starts watching) ------------------------------------------------- */
+
+static void test_rfc2177_idle(void **st)
+{
+    static const script sc[] = {
+        { "A001", "* FLAGS (Deleted Seen)\r\n"
+                  "* 3 EXISTS\r\n"
+                  "* 0 RECENT\r\n"
+                  "* OK [UIDVALIDITY 1]\r\n"
+                  "A001 OK SELECT completed\r\n" },
+        { NULL, NULL }
+    };
+    const char *log;
+    (void)st;
+    H.idle_mail = 1;
+    log = transcript(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_QUIET_CAPS, sc,
+                     "A001 SELECT INBOX\r\nA002 IDLE\r\nDONE\r\n",
+                     "* PREAUTH IMAP4rev1 Service Ready\r\n"
+                     "* FLAGS (Deleted Seen)\r\n"
+                     "* 3 EXISTS\r\n"
+                     "* 0 RECENT\r\n"
+                     "* OK [UIDVALIDITY 1]\r\n"
+                     "A001 OK SELECT completed\r\n"
+                     "+ idling\r\n"
+                     "* 4 EXISTS\r\n"
+                     "A002 OK IDLE terminated\r\n");
+    H.idle_mail = 0;
+    assert_non_null(strstr(log, "idle 1"));
+    assert_non_null(strstr(log, "idle 0"));
+}
 
 /* ---- step by step: one client read at a time, the output between -------- */
 
@@ -838,6 +873,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3501_sample),
+        cmocka_unit_test(test_rfc2177_idle),
         cmocka_unit_test(test_state_table),
         cmocka_unit_test(test_logindisabled),
         cmocka_unit_test(test_sasl),
