@@ -851,6 +851,52 @@ static void test_error_limit(void **st)
     assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_LOGOUT);
 }
 
+/* ---- COMPRESS, ID, IMAP4rev2 only, shutdown ------------------------------- */
+
+static void test_misc(void **st)
+{
+    size_t used = 0;
+    const char *in = "c COMPRESS DEFLATE\r\n\x78\x9c";
+    (void)st;
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_COMPRESS | MP_IMAP_SRV_ID | MP_IMAP_SRV_QUIET_CAPS,
+              NULL);
+    assert_string_equal(step("i ID (\"name\" \"client\")\r\n"), "* ID NIL\r\ni OK ID completed\r\n");
+    assert_string_equal(step("k CAPABILITY\r\n"), "* CAPABILITY IMAP4rev1 ID COMPRESS=DEFLATE\r\n"
+                                                    "k OK CAPABILITY completed\r\n");
+    /* what follows COMPRESS is the client's first compressed bytes: kept */
+    assert_int_equal(mp_imap_server_feed(&H.s, in, strlen(in), &used), MP_TRANSPORT_SWITCH);
+    assert_int_equal(used, strlen("c COMPRESS DEFLATE\r\n"));
+    assert_int_equal(H.s.injected, 0);
+    assert_int_equal(mp_imap_server_feed(&H.s, "", 0, &used), MP_ERR_STATE);
+    assert_int_equal(mp_imap_server_tls_started(&H.s), MP_ERR_STATE);
+    assert_int_equal(mp_imap_server_compress_started(&H.s), MP_OK);
+    flush(&H);
+    assert_non_null(strstr(H.wire, "c OK DEFLATE active\r\n"));
+    assert_string_equal(step("d COMPRESS DEFLATE\r\n"),
+                        "d NO [COMPRESSIONACTIVE] Compression already active\r\n");
+    assert_string_equal(step("k CAPABILITY\r\n"), "* CAPABILITY IMAP4rev1 ID\r\n"
+                                                    "k OK CAPABILITY completed\r\n");
+    /* the host ends the session */
+    assert_int_equal(mp_imap_server_shutdown(&H.s, NULL), MP_OK);
+    assert_string_equal(step(""), "* BYE Server shutting down\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_LOGOUT);
+    /* IMAP4rev2 only: rev2 from the first byte (RECENT is gone) */
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_REV2 | MP_IMAP_SRV_NO_REV1, select_ok);
+    assert_string_equal(H.wire, "* PREAUTH [CAPABILITY IMAP4rev2] IMAP4rev1 Service Ready\r\n");
+    step("s SELECT INBOX\r\n");
+    assert_non_null(strstr(step("q SEARCH RECENT\r\n"), "q BAD IMAP4rev1-only syntax"));
+    /* untagged status lines through the checked call */
+    H.async = 1;
+    feed_only("f FETCH 1 FLAGS\r\n");
+    assert_int_equal(mp_imap_server_untagged(&H.s, MP_IMAP_RESP_NO, "EXPUNGEISSUED", "gone"),
+                     MP_OK);
+    assert_int_equal(mp_imap_server_untagged(&H.s, MP_IMAP_RESP_BYE, NULL, "x"), MP_ERR_ARG);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_PREAUTH, NULL, NULL), MP_ERR_ARG);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_OK, NULL, NULL), MP_OK);
+    flush(&H);
+    assert_non_null(strstr(H.wire, "* NO [EXPUNGEISSUED] gone\r\nf OK\r\n"));
+}
+
 /* ---- a client that never reads: the output stays bounded ------------------- */
 
 static void test_output_bounded(void **st)
@@ -883,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_notify),
         cmocka_unit_test(test_error_limit),
         cmocka_unit_test(test_output_bounded),
+        cmocka_unit_test(test_misc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
