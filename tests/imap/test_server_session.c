@@ -136,8 +136,10 @@ static void run_script(host *h)
     n = strlen(r);
     /* the last line is the completion */
     last = r + n - 2;
-    while (last > r && !(last[-2] == '\r' && last[-1] == '\n'))
+    while (last - r >= 2 && !(last[-2] == '\r' && last[-1] == '\n'))
         last--;
+    if (last - r < 2)
+        last = r; /* one line: the completion alone */
     if (last > r) {
         static const mp_imap_resp_callbacks rcb = { replay_event };
         mp_imap_resp_parser p;
