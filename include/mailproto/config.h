@@ -233,6 +233,19 @@
 #ifndef MP_IMAP_CLIENT_TEXT
 #define MP_IMAP_CLIENT_TEXT 128u
 #endif
+/* IMAP server session: bad commands before "* BYE" (RFC 9051 sets no
+ * number; Dovecot closes after 20 bad commands in a row, Cyrus after 10);
+ * notifications queued between two commands (each 24 bytes of the
+ * session) and the flag text they may hold (FETCH FLAGS updates). */
+#ifndef MP_IMAP_SERVER_MAX_ERRORS
+#define MP_IMAP_SERVER_MAX_ERRORS 10u
+#endif
+#ifndef MP_IMAP_SERVER_NOTIFY_QUEUE
+#define MP_IMAP_SERVER_NOTIFY_QUEUE 32u
+#endif
+#ifndef MP_IMAP_SERVER_NOTIFY_TEXT
+#define MP_IMAP_SERVER_NOTIFY_TEXT 512u
+#endif
 /* ---- Message structure (mime.h) ---------------------------------------- */
 /* Deepest part of a message (the message itself is depth 0; each multipart
  * part and each message inside message/rfc822 is one deeper).  Sizes the
@@ -346,6 +359,12 @@
 #endif
 #if MP_IMAP_CLIENT_MAX_INFLIGHT < 2u || MP_IMAP_CLIENT_MAX_INFLIGHT > 255u
 #error "MP_IMAP_CLIENT_MAX_INFLIGHT must be within 2..255"
+#endif
+#if MP_IMAP_SERVER_NOTIFY_QUEUE < 1u || MP_IMAP_SERVER_NOTIFY_QUEUE > 255u
+#error "MP_IMAP_SERVER_NOTIFY_QUEUE must be within 1..255"
+#endif
+#if MP_IMAP_SERVER_NOTIFY_TEXT < 256u || MP_IMAP_SERVER_NOTIFY_TEXT > 65535u
+#error "MP_IMAP_SERVER_NOTIFY_TEXT must be within 256..65535"
 #endif
 #if MP_IMAP_CLIENT_TEXT < 16u || MP_IMAP_CLIENT_TEXT > 255u
 #error "MP_IMAP_CLIENT_TEXT must be within 16..255"
