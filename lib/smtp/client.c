@@ -7,7 +7,6 @@
  * output buffer. */
 #include <string.h>
 
-#include "mailproto/sasl.h"
 #include "client_internal.h"
 
 _Static_assert(MP_SMTP_MAX_RCPTS <= 0xFFFFFFFFu, "recipient counters are 32-bit");
@@ -511,28 +510,27 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return fail(c, MP_ERR_TLS_REQUIRED, REPLY_AT(c), "STARTTLS refused");
         ready(c, l);
         return MP_OK;
-    case K_AUTH: {
-        struct mp_sasl_client *sasl = c->sasl;
+    case K_AUTH:
         if (l->code == 334)
-            return MP_DONE; /* the caller handles the challenge */
-        c->sasl = NULL;
-        if (l->code == 235 && sasl != NULL) {
-            /* RFC 5802 §5: success without a verified server signature is
-             * an impostor. */
-            mp_status fs = mp_sasl_client_finish(sasl);
+            return MP_DONE; /* the caller hands the challenge to the hook */
+        if (l->code == 235) {
+            /* The exchange's own verdict (RFC 5802 §5: a SCRAM success
+             * without a verified server signature is an impostor). */
+            mp_status fs = c->auth_hook(c, l);
             if (fs != MP_OK) {
+                c->auth_hook = NULL;
                 emit_simple(c, MP_SMTP_EV_AUTH_RESULT, l, 0, 0);
                 return fail(c, fs, REPLY_AT(c), "RFC 5802 5 server proof");
             }
-        }
-        if (l->code == 235)
             c->authenticated = 1;
+        }
+        c->auth_hook = NULL;
+        c->sasl = NULL;
         c->phase = MP_SMTP_PH_READY;
         emit_simple(c, MP_SMTP_EV_AUTH_RESULT, l, 0, l->code == 235);
         if (c->phase == MP_SMTP_PH_READY && !c->aborted)
             ready(c, l);
         return MP_OK;
-    }
     case K_RSET:
         if (c->phase == MP_SMTP_PH_TXN || c->phase == MP_SMTP_PH_READY)
             ready(c, l);
@@ -616,7 +614,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
 
         st = handle_reply(c, &l);
         if (st == MP_DONE)
-            st = mp_smtpc_auth_challenge(c, &l);
+            st = c->auth_hook(c, &l);
         if (c->aborted && c->phase != MP_SMTP_PH_FAILED)
             return fail(c, MP_ERR_ABORTED, REPLY_AT(c), "callback");
         if (st == MP_TRANSPORT_SWITCH) {
