@@ -18,7 +18,7 @@ static char *scratch_resp(mp_smtp_server *s)
 
 static char *scratch_chal(mp_smtp_server *s) { return scratch_resp(s) + MP_SASL_MAX_MESSAGE; }
 
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
+static mp_status auth_init(mp_smtp_server *s, const mp_smtp_server_config *cfg)
 {
     size_t i, n;
     if (cfg->sasl == NULL || cfg->auth_mechs == NULL)
@@ -54,7 +54,7 @@ static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
     return out;
 }
 
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
+static size_t auth_caps(const mp_smtp_server *s, char *buf, size_t cap)
 {
     mp_sasl_mech_set set = offered_set(s);
     const char *p = s->cfg->auth_mechs;
@@ -211,7 +211,7 @@ static int decode(mp_smtp_server *s, mp_status st, uint64_t off)
     return 0;
 }
 
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
+static void auth_cmd(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
 {
     unsigned f = s->cfg->flags;
     mp_sasl_mech mech;
@@ -264,7 +264,7 @@ void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t o
     step(s, NULL, 0, off);
 }
 
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
+static void auth_line(mp_smtp_server *s, mp_slice line, uint64_t off)
 {
     size_t rl = 0;
     mp_status st;
@@ -281,7 +281,7 @@ void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
     step(s, scratch_resp(s), rl, off);
 }
 
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off)
+static void auth_abort(mp_smtp_server *s, mp_status why, uint64_t off)
 {
     if (why == MP_ERR_LINE_TOO_LONG)
         mp_smtp_srv_bad_(s, 500, "5.5.6", "Authentication exchange line is too long", why, off,
@@ -300,43 +300,12 @@ mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
     return MP_OK;
 }
 
-#else /* !MP_ENABLE_SASL */
+const struct mp_smtp_srv_auth_ops_ mp_smtp_srv_sasl_auth_ = {
+    auth_init, auth_caps, auth_cmd, auth_line,
+    auth_abort
+};
 
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
-{
-    (void)s;
-    (void)buf;
-    (void)cap;
-    return 0;
-}
-
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
-{
-    (void)s;
-    (void)cfg;
-    return MP_ERR_UNSUPPORTED;
-}
-
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
-{
-    (void)cmd;
-    mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                     "RFC 4954");
-}
-
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
-{
-    (void)line;
-    (void)off;
-    s->state = MP_SMTP_SS_READY;
-}
-
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off)
-{
-    (void)why;
-    (void)off;
-    s->state = MP_SMTP_SS_READY;
-}
+#else /* !MP_ENABLE_SASL: mp_smtp_server_init offers no AUTH */
 
 mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
 {

@@ -266,8 +266,8 @@ void mp_smtp_srv_on_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
     unsigned flags = 0, f = s->cfg->flags;
     mp_status st;
 
-    if (s->state == MP_SMTP_SS_AUTH) {
-        mp_smtp_srv_auth_line_(s, line, off);
+    if (s->state == MP_SMTP_SS_AUTH) { /* only with s->auth */
+        s->auth->line(s, line, off);
         return;
     }
     if (f & MP_SMTP_SRV_SMTPUTF8)
@@ -346,7 +346,11 @@ void mp_smtp_srv_on_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
         cmd_starttls(s, off);
         break;
     case MP_SMTP_AUTH:
-        mp_smtp_srv_auth_cmd_(s, &cmd, off);
+        if (s->auth != NULL)
+            s->auth->cmd(s, &cmd, off);
+        else
+            mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED,
+                             off, "RFC 4954");
         break;
     default:
         mp_smtp_srv_bad_(s, 500, "5.5.1", "Command unrecognized", MP_ERR_SMTP_UNKNOWN_COMMAND,
