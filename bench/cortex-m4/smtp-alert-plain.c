@@ -2,7 +2,7 @@
  * the transport's (implicit), AUTH PLAIN: the host writes the
  * RFC 4616 message ("\0user\0password") on the AUTH line. */
 #include "mailproto/smtp_client.h"
-static char out[512];
+static char out[MP_SMTP_MAX_COMMAND_LINE];
 static mp_smtp_client c;
 static mp_smtp_client_rcpt rcpt = { .address = { "ops@example.com", 15 } };
 static mp_smtp_client_envelope env = { .from = { "dev@example.com", 15 }, .rcpts = &rcpt,

@@ -1,7 +1,7 @@
 /* An SMTP alert sender: EHLO, one message to one recipient, QUIT; TLS is
  * the transport's (implicit), no AUTH. */
 #include "mailproto/smtp_client.h"
-static char out[512];
+static char out[MP_SMTP_MAX_COMMAND_LINE];
 static mp_smtp_client c;
 static mp_smtp_client_rcpt rcpt = { .address = { "ops@example.com", 15 } };
 static mp_smtp_client_envelope env = { .from = { "dev@example.com", 15 }, .rcpts = &rcpt,
