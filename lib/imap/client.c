@@ -8,7 +8,6 @@
  * (docs/architecture.md, "Transport switches" and "Host decisions"). */
 #include <string.h>
 
-#include "mailproto/sasl.h"
 #include "client_internal.h"
 
 _Static_assert(MP_IMAP_CMD_COUNT_ <= 64, "command sets are 64-bit masks");
@@ -463,7 +462,7 @@ static void completion(mp_imap_client *c)
     case MP_IMAP_CMD_AUTHENTICATE:
     case MP_IMAP_CMD_LOGIN:
         if (ok && c->sasl != NULL) {
-            mp_status fs = mp_imapc_auth_finish(c);
+            mp_status fs = c->auth->finish(c);
             if (fs != MP_OK) {
                 (void)mp_imapc_fail(c, fs, c->line_at, "RFC 5802 5 server proof");
                 return;
@@ -553,8 +552,8 @@ static void continuation(mp_imap_client *c)
     if (q->id == MP_IMAP_CMD_AUTHENTICATE) {
         mp_imapc_event(c, &ev, MP_IMAP_CLIENT_EV_CONTINUE);
         mp_imapc_emit(c, &ev);
-        if (c->state != MP_IMAP_ST_FAILED)
-            (void)mp_imapc_auth_continue(c);
+        if (c->state != MP_IMAP_ST_FAILED && c->auth != NULL)
+            (void)c->auth->cont(c);
         return;
     }
     if (q->id == MP_IMAP_CMD_IDLE) {
@@ -738,8 +737,9 @@ static void track(mp_imap_client *c, const mp_imap_resp_event *ev)
         size_t n = ev->str.len < sizeof(c->text) ? ev->str.len : sizeof(c->text);
         memcpy(c->text, ev->str.ptr, n);
         c->text_len = (uint8_t)n;
-        if (c->line_kind == MP_IMAP_RESP_CONTINUE && c->line_id == MP_IMAP_CMD_AUTHENTICATE)
-            mp_imapc_auth_challenge(c, ev->str);
+        if (c->line_kind == MP_IMAP_RESP_CONTINUE && c->line_id == MP_IMAP_CMD_AUTHENTICATE &&
+            c->auth != NULL)
+            c->auth->challenge(c, ev->str);
         break;
     }
     case MP_IMAP_EV_BEGIN:
