@@ -309,13 +309,13 @@ mp_status mp_imapc_issue(mp_imap_client *c, mp_imap_cmd_id id, unsigned qflags,
 static mp_status wr_capability(mp_imap_writer *w, const char *tag, const void *arg)
 {
     (void)arg;
-    return mp_imap_write_command(w, tag, MP_IMAP_CMD_CAPABILITY, NULL, 0);
+    return mp_imap_write_simple(w, tag, MP_IMAP_CMD_CAPABILITY);
 }
 
 static mp_status wr_starttls(mp_imap_writer *w, const char *tag, const void *arg)
 {
     (void)arg;
-    return mp_imap_write_command(w, tag, MP_IMAP_CMD_STARTTLS, NULL, 0);
+    return mp_imap_write_simple(w, tag, MP_IMAP_CMD_STARTTLS);
 }
 
 /* A command the session writes by itself, on an empty in-flight table. */
