@@ -54,6 +54,14 @@
 #ifndef MP_ENABLE_STATUS_TEXT
 #define MP_ENABLE_STATUS_TEXT 1
 #endif
+/* Table-driven fast paths that read the common shapes of input in one
+ * pass before the byte-by-byte parser (the SMTP command parser's, 1.7 KB
+ * on Cortex-M4).  The results are the same without them (the tests hold
+ * both paths to it), only slower: 0 (CMake:
+ * -DMAILPROTO_WITH_FAST_PATHS=OFF) is for firmware short of flash. */
+#ifndef MP_ENABLE_FAST_PATHS
+#define MP_ENABLE_FAST_PATHS 1
+#endif
 
 /* ---- Line framing (core) ------------------------------------------------ */
 /* Largest line any framer may be configured for; sizes nothing by itself. */

@@ -132,12 +132,14 @@ static mp_status parse_path_cmd(const char *line, size_t len, size_t i, int is_m
 mp_status mp_smtp_cmd_parse(const char *line, size_t len, unsigned flags, mp_smtp_cmd *cmd,
                             mp_error *err)
 {
+#if MP_ENABLE_FAST_PATHS
     if (mp_smtp_cmd_parse_fast_(line, len, flags, cmd)) {
         err->code = MP_OK;
         err->offset = 0;
         err->rule = NULL;
         return MP_OK;
     }
+#endif
     return mp_smtp_cmd_parse_careful_(line, len, flags, cmd, err);
 }
 
