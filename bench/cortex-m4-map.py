@@ -79,27 +79,34 @@ def base(title):
 # Only what the link kept (-ffunction-sections: one .text.<name> each).
 kept = {t for t in own if base(t) in kept_funcs}
 called = {c for t in kept for c in calls.get(t, []) if c != '__indirect_call'}
-indirect_targets = [t for t in kept if t not in called and base(t) != 'main']
-memo = {}
+indirect_targets = sorted(t for t in kept if t not in called and base(t) != 'main')
 
 
-def deep(t, path=()):
-    if t in memo:
+def deep_fn(indirect):
+    """Deepest chain from a node; an indirect call reaches `indirect`
+    bytes (0: not followed).  Direct calls only form a DAG (no recursion
+    in the library or the probes)."""
+    memo = {}
+
+    def deep(t):
+        if t not in memo:
+            memo[t] = 0  # a cycle would count once, not loop
+            best = 0
+            for c in calls.get(t, []):
+                if c == '__indirect_call':
+                    best = max(best, indirect)
+                elif c in own:
+                    best = max(best, deep(c))
+            memo[t] = own.get(t, 0) + best
         return memo[t]
-    if t in path:  # only through a guessed indirect call (the library has
-        return 0   # no recursion): a callback that re-enters the session
-    best = 0
-    for c in calls.get(t, []):
-        if c == '__indirect_call':
-            for x in indirect_targets:
-                if x not in path and x != t:
-                    best = max(best, deep(x, path + (t,)))
-        elif c in own:
-            best = max(best, deep(c, path + (t,)))
-    memo[t] = own.get(t, 0) + best
-    return memo[t]
+    return deep
 
 
+# One level of indirection: the session calls a host callback (or an ops
+# table's function) that calls into the session again, whose own indirect
+# calls are not followed a second time.
+deep0 = deep_fn(0)
+deep = deep_fn(max([deep0(t) for t in indirect_targets] + [0]))
 stack = deep('main')
 flag = ' (dynamic stack in %s)' % ','.join(sorted(dynamic & kept)) if dynamic & kept else ''
 print('%7d %7d %9d %6d %6d  %s%s' % (sizes['lib_ro'], sizes['lib_rw'], sizes['libc_ro'],
@@ -109,5 +116,8 @@ if verbose == '1':
     for m, n in sorted(members.items(), key=lambda kv: -kv[1]):
         print('  %6d  %s' % (n, m))
 if verbose == '2':
+    print('  own stack of the kept functions (bytes), largest first:')
+    for t in sorted(kept, key=lambda t: -own[t])[:8]:
+        print('  %6d  %s' % (own[t], base(t)))
     for n, name, m in sorted(funcs, reverse=True):
         print('  %6d  %-50s %s' % (n, name, m))
