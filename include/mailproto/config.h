@@ -62,6 +62,13 @@
 #ifndef MP_ENABLE_FAST_PATHS
 #define MP_ENABLE_FAST_PATHS 1
 #endif
+/* The RFC rule each error names in mp_error.rule ("RFC 5321 4.1.2
+ * Mailbox"): 0 (CMake: -DMAILPROTO_WITH_RULE_TEXT=OFF) makes them "",
+ * about 0.4 to 1.5 KB less per role on Cortex-M4; the status and the
+ * offset are unchanged, and so is every check. */
+#ifndef MP_ENABLE_RULE_TEXT
+#define MP_ENABLE_RULE_TEXT 1
+#endif
 
 /* ---- Line framing (core) ------------------------------------------------ */
 /* Largest line any framer may be configured for; sizes nothing by itself. */

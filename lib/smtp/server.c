@@ -379,7 +379,8 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
                 if (i < len) {
                     /* CVE-2011-0411: plaintext after STARTTLS is injection. */
                     s->injected = len - i;
-                    mp_smtp_srv_report_(s, MP_ERR_TLS_INJECTION, s->framer.pos, "RFC 3207 5");
+                    mp_smtp_srv_report_(s, MP_ERR_TLS_INJECTION, s->framer.pos,
+                                        MP_RULE_("RFC 3207 5"));
                 }
                 *used = i;
                 return MP_TRANSPORT_SWITCH;

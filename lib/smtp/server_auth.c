@@ -153,7 +153,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     case MP_ERR_SASL_AUTH_FAILED:
         mp_smtp_srv_bad_(s, 535, "5.7.8", "Authentication credentials invalid", st, off,
-                         "RFC 4954 6");
+                         MP_RULE_("RFC 4954 6"));
         auth_end(s, 0);
         return;
     case MP_ERR_SASL_CANCELLED:
@@ -162,7 +162,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     case MP_ERR_SASL_TOO_LONG:
         mp_smtp_srv_bad_(s, 500, "5.5.6", "Authentication exchange line is too long", st, off,
-                         "RFC 4954 4");
+                         MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     case MP_ERR_CRYPTO:
@@ -172,7 +172,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     default:
         mp_smtp_srv_bad_(s, 501, "5.5.2", "Malformed authentication response", st, off,
-                         sasl->err.rule ? sasl->err.rule : "RFC 4954 4");
+                         sasl->err.rule ? sasl->err.rule : MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     }
@@ -203,7 +203,7 @@ static int decode(mp_smtp_server *s, mp_status st, uint64_t off)
     if (st == MP_OK)
         return 1;
     if (st == MP_ERR_BASE64) {
-        mp_smtp_srv_bad_(s, 501, "5.5.2", "Cannot decode response", st, off, "RFC 4648");
+        mp_smtp_srv_bad_(s, 501, "5.5.2", "Cannot decode response", st, off, MP_RULE_("RFC 4648"));
         auth_end(s, 0);
     } else {
         step_result(s, st, 0, off); /* cancel, too long: ends the exchange */
@@ -218,12 +218,12 @@ static void auth_cmd(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
     mp_status st;
     if (!(f & MP_SMTP_SRV_AUTH)) {
         mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                         "RFC 4954");
+                         MP_RULE_("RFC 4954"));
         return;
     }
     if (s->authed) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Already authenticated", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 4954 4");
+                         MP_RULE_("RFC 4954 4"));
         return;
     }
     if (s->state != MP_SMTP_SS_READY || !s->ehlo) {
@@ -231,19 +231,19 @@ static void auth_cmd(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
                          s->state == MP_SMTP_SS_READY || s->state == MP_SMTP_SS_INIT
                              ? "Send EHLO first"
                              : "AUTH not allowed in a mail transaction",
-                         MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 4954 4");
+                         MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 4954 4"));
         return;
     }
     mech = mp_sasl_mech_from_name(cmd->arg.ptr, cmd->arg.len);
     if (mech == MP_SASL_MECH_NONE || !(s->auth_set & MP_SASL_MECH_BIT(mech))) {
         mp_smtp_srv_bad_(s, 504, "5.5.4", "Unrecognized authentication type", MP_ERR_SASL_MECH,
-                         off, "RFC 4954 4");
+                         off, MP_RULE_("RFC 4954 4"));
         return;
     }
     if (!(offered_set(s) & MP_SASL_MECH_BIT(mech))) {
         /* A cleartext password mechanism without TLS: never take it. */
         mp_smtp_srv_bad_(s, 538, "5.7.11", "Encryption required for requested authentication mechanism",
-                         MP_ERR_TLS_REQUIRED, off, "RFC 4954 6");
+                         MP_ERR_TLS_REQUIRED, off, MP_RULE_("RFC 4954 6"));
         return;
     }
     st = mp_sasl_server_start(s->cfg->sasl, mech, s->cfg->crypto, s->cfg->sasl_cfg);
@@ -271,7 +271,7 @@ static void auth_line(mp_smtp_server *s, mp_slice line, uint64_t off)
     if (s->auth_early == 1) {
         /* Credentials are never taken ahead of the challenge (docs/security.md). */
         mp_smtp_srv_bad_(s, 501, "5.5.0", "Response sent before the challenge",
-                         MP_ERR_PROTOCOL, off, "RFC 4954 4");
+                         MP_ERR_PROTOCOL, off, MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     }
