@@ -599,11 +599,11 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
             p->gsub = GS_SEP;
             return p->gdepth == 0;
         }
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 SP or \")\"");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 SP or \")\""));
         return -1;
     }
     if (must_list && p->gdepth == 0 && t->kind != MP_IMAP_TOK_LPAREN) {
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 \"(\""));
         return -1;
     }
     if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
@@ -956,7 +956,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             return R_ERR;
         }
         if (k->rev1 && (p->mode_flags & MP_IMAP_REV2)) {
-            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, "RFC 9051 Appendix E (\\Recent)");
+            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, MP_RULE_("RFC 9051 Appendix E (\\Recent)"));
             return R_ERR;
         }
         emit_simple(p, MP_IMAP_CA_SEARCH_KEY, mp_slice_make(k->name, strlen(k->name)), d);
@@ -1249,7 +1249,7 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
              * (depth 0); the word after it decides. */
             if (t->kind != MP_IMAP_TOK_LPAREN) {
                 /* as after any lone item: the modifiers' "(" is owed */
-                fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
+                fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 \"(\""));
                 return R_ERR;
             }
             emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 0);
