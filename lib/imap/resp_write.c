@@ -124,7 +124,8 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
                 run = k;
             }
         }
-        mp_outbuf_put(ob, s.ptr + run, s.len - run);
+        if (s.len > run) /* a NULL slice is "": NULL + 0 is undefined */
+            mp_outbuf_put(ob, s.ptr + run, s.len - run);
         mp_outbuf_putc(ob, '"');
     } else {
         mp_outbuf_putc(ob, '{');
@@ -184,7 +185,8 @@ static void quoted_put(mp_imap_resp_writer *w, const char *p, size_t n)
         if (eight == EIGHT_UTF8 && (c >= 0x80 || w->s.lit_u8 != MP_UTF8_ACCEPT))
             w->s.lit_u8 = (uint8_t)mp_utf8_step(w->s.lit_u8, c);
     }
-    mp_outbuf_put(w->ob, p + run, n - run);
+    if (n > run) /* p may be NULL for an empty chunk */
+        mp_outbuf_put(w->ob, p + run, n - run);
 }
 
 /* RFC 3501 §5.1.3: without UTF8=ACCEPT a mailbox name (given in UTF-8)

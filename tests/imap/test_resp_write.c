@@ -217,7 +217,9 @@ static void test_quoted_stream(void **s)
     ev.flags = MP_IMAP_EVF_QUOTED;
     assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
     expect_out("* 3 FETCH (PREVIEW \"");
-    /* chunk events: whole or nothing, escaped */
+    /* chunk events: whole or nothing, escaped; an empty one (NULL) too */
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
     assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "x\"", 0),
                      MP_OK);
     assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "y\r", 0),
