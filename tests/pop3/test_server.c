@@ -274,6 +274,67 @@ static void test_api_misuse(void **state)
     }
 }
 
+/* Content that cannot go out as it is (a bare LF in a CRLF maildrop)
+ * ends the answer where it stands: the client never sees a forged end. */
+static void test_content_bare_lf(void **state)
+{
+    size_t used;
+    (void)state;
+    start(0);
+    X.async = 1;
+    feed_all("USER mrose\r\n", &used);
+    mp_pop3_server_ok(&X.s, NULL);
+    feed_all("PASS tanstaaf\r\n", &used);
+    mp_pop3_server_open(&X.s, 1, 10);
+    assert_int_equal(feed_all("RETR 1\r\n", &used), MP_PAUSED);
+    assert_int_equal(mp_pop3_server_content_begin(&X.s, NULL), MP_OK);
+    assert_int_equal(mp_pop3_server_content(&X.s, "ok\r\nx\n.\nQUIT\r\n", 17, &used),
+                     MP_ERR_BARE_LF);
+    assert_int_equal(used, 5);
+    assert_int_equal(mp_pop3_server_pending(&X.s), MP_POP3_DECIDE_NONE);
+    assert_int_equal(mp_pop3_server_state_of(&X.s), MP_POP3_SS_TRANSACTION);
+    assert_int_equal(mp_pop3_server_content_end(&X.s), MP_ERR_STATE);
+    sx_flush(&X);
+    /* on_error comes between the lines the session wrote before and after. */
+    assert_non_null(strstr(LOG.text, "S: +OK message follows\nS: ok\nerror MP_ERR_BARE_LF"));
+    assert_non_null(strstr(LOG.text, "\nS: x\nS: .\n"));
+    assert_int_equal(X.s.last_error.code, MP_ERR_BARE_LF);
+    /* A shutdown inside a body writes nothing into it. */
+    assert_int_equal(feed_all("RETR 1\r\n", &used), MP_PAUSED);
+    assert_int_equal(mp_pop3_server_content_begin(&X.s, NULL), MP_OK);
+    assert_int_equal(mp_pop3_server_content(&X.s, "partial", 7, &used), MP_OK);
+    assert_int_equal(mp_pop3_server_shutdown(&X.s, NULL), MP_OK);
+    assert_int_equal(mp_pop3_server_state_of(&X.s), MP_POP3_SS_CLOSED);
+    sx_flush(&X);
+    assert_null(strstr(LOG.text, "SYS/TEMP"));
+}
+
+/* A SASL response in the same read as AUTH was sent before the client
+ * saw the challenge: refused (docs/security.md); an AUTH line over
+ * MP_POP3_MAX_AUTH_LINE ends the exchange. */
+static void test_auth_early_and_long(void **state)
+{
+    static char longline[MP_POP3_MAX_AUTH_LINE + 8];
+    size_t used;
+    (void)state;
+    start(MP_POP3_SRV_AUTH);
+    assert_int_equal(feed_all("AUTH PLAIN\r\nAG1yb3NlAHRhbnN0YWFm\r\n", &used), MP_OK);
+    assert_non_null(strstr(LOG.text, "S: -ERR Response sent before the challenge\n"));
+    assert_null(strstr(LOG.text, "? AUTH"));
+    assert_int_equal(mp_pop3_server_state_of(&X.s), MP_POP3_SS_AUTHORIZATION);
+    assert_int_equal(feed_all("AUTH PLAIN\r\n", &used), MP_OK);
+    memset(longline, 'A', sizeof(longline));
+    memcpy(longline + sizeof(longline) - 2, "\r\n", 2);
+    assert_int_equal(mp_pop3_server_feed(&X.s, longline, sizeof(longline), &used), MP_OK);
+    sx_flush(&X);
+    assert_non_null(strstr(LOG.text, "S: -ERR Authentication exchange too long\n"));
+    assert_int_equal(X.s.last_error.code, MP_ERR_POP3_AUTH_TOO_LONG);
+    assert_int_equal(mp_pop3_server_state_of(&X.s), MP_POP3_SS_AUTHORIZATION);
+    /* The limit is back to a command line's. */
+    assert_int_equal(feed_all("NOOP\r\n", &used), MP_OK);
+    assert_non_null(strstr(LOG.text, "S: -ERR Not logged in\n"));
+}
+
 /* The session's own size: small enough for a server holding thousands
  * (docs/architecture.md: every session under 1 KiB). */
 static void test_sizeof(void **state)
@@ -289,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_stls_injection),    cmocka_unit_test(test_apop_rfc1939),
         cmocka_unit_test(test_huge_retr),         cmocka_unit_test(test_error_limit),
         cmocka_unit_test(test_drop_commits_nothing), cmocka_unit_test(test_api_misuse),
+        cmocka_unit_test(test_content_bare_lf),   cmocka_unit_test(test_auth_early_and_long),
         cmocka_unit_test(test_sizeof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
