@@ -26,11 +26,9 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -48,16 +46,15 @@
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 #include "mailproto/mbedtls.h"
 #endif
+#include "net/net.h"
+#include "net/serve.h"
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 256
 #define MAX_USERS 256
 #define IDLE_TIMEOUT 600 /* seconds (RFC 1939 §3: at least 10 minutes) */
 
-typedef struct user_entry {
-    char name[MP_SASL_MAX_NAME + 1];
-    char pass[256];
-} user_entry;
+typedef net_user user_entry;
 
 typedef struct message {
     char *path;      /* DIR/new/NAME or DIR/cur/NAME */
@@ -143,11 +140,7 @@ static void usage(FILE *f)
 
 static const user_entry *find_user(const char *name, size_t n)
 {
-    unsigned i;
-    for (i = 0; i < G.nusers; i++)
-        if (strlen(G.users[i].name) == n && memcmp(G.users[i].name, name, n) == 0)
-            return &G.users[i];
-    return NULL;
+    return net_user_find(G.users, G.nusers, name, n);
 }
 
 /* Another session holds this maildrop. */
@@ -488,12 +481,6 @@ static void conn_free(conn *c)
     c->fd = -1;
 }
 
-static int set_nonblock(int fd)
-{
-    int fl = fcntl(fd, F_GETFL, 0);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
 static int conn_open(conn *c, int fd)
 {
     memset(c, 0, sizeof(*c));
@@ -700,77 +687,6 @@ static int conn_read(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
-static int load_passwd(const char *path)
-{
-    char l[512];
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    while (fgets(l, sizeof(l), f) && G.nusers < MAX_USERS) {
-        char *colon = strchr(l, ':');
-        size_t n = strcspn(l, "\r\n");
-        l[n] = '\0';
-        if (colon == NULL || l[0] == '#' || (size_t)(colon - l) > MP_SASL_MAX_NAME)
-            continue;
-        *colon = '\0';
-        memcpy(G.users[G.nusers].name, l, (size_t)(colon - l) + 1);
-        if (strlen(colon + 1) >= sizeof(G.users[0].pass))
-            continue;
-        memcpy(G.users[G.nusers].pass, colon + 1, strlen(colon + 1) + 1);
-        G.nusers++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int urandom(void *u, uint8_t *out, size_t n)
-{
-    static int fd = -1;
-    (void)u;
-    if (fd < 0)
-        fd = open("/dev/urandom", O_RDONLY);
-    while (n > 0) {
-        ssize_t k = fd < 0 ? -1 : read(fd, out, n);
-        if (k <= 0)
-            return -1;
-        out += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int listen_on(const char *spec)
-{
-    char host[128];
-    const char *colon = strrchr(spec, ':');
-    struct sockaddr_in a;
-    unsigned long port;
-    char *end;
-    int fd, one = 1;
-    size_t hl;
-    if (colon == NULL || (hl = (size_t)(colon - spec)) >= sizeof(host))
-        return -1;
-    memcpy(host, spec, hl);
-    host[hl] = '\0';
-    port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535)
-        return -1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
-        return -1;
-    if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-        return -2;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 64) != 0 ||
-        set_nonblock(fd) != 0) {
-        close(fd);
-        return -2;
-    }
-    return fd;
-}
-
 static void accept_all(int lfd)
 {
     for (;;) {
@@ -781,7 +697,7 @@ static void accept_all(int lfd)
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || set_nonblock(fd) != 0) {
+        if (i == G.max_conns || net_nonblock(fd) != 0) {
             static const char busy[] = "-ERR [SYS/TEMP] Too many connections, try later\r\n";
             if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
                 /* nothing more to do */
@@ -866,9 +782,9 @@ int main(int argc, char **argv)
     for (i = 0; G.hostname[i]; i++)
         if (G.hostname[i] <= ' ' || G.hostname[i] > '~')
             G.hostname[i] = '-';
-    if (G.passwd && load_passwd(G.passwd) != 0)
+    if (G.passwd && net_passwd_load(G.passwd, G.users, MAX_USERS, &G.nusers) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
-    G.crypto = mp_crypto_builtin(urandom, NULL);
+    G.crypto = mp_crypto_builtin(net_random, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.flags = MP_POP3_SRV_LIST_EACH | MP_POP3_SRV_CONTENT_LF | MP_POP3_SRV_LAX;
     if (G.cert && !G.implicit_tls)
@@ -882,9 +798,9 @@ int main(int argc, char **argv)
     G.cb.on_decide = cb_decide;
     G.cb.on_error = cb_error;
 
-    lfd = listen_on(G.listen);
+    lfd = net_listen(G.listen);
     if (lfd == -1)
-        return die("bad --listen address (want IPv4:PORT)", G.listen);
+        return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)
         return die("cannot listen on", G.listen);
     memset(&sa, 0, sizeof(sa));

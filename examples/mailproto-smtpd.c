@@ -56,16 +56,15 @@
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 #include "mailproto/mbedtls.h"
 #endif
+#include "net/net.h"
+#include "net/serve.h"
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 256
 #define MAX_USERS 256
 #define IDLE_TIMEOUT 300 /* seconds (RFC 5321 §4.5.3.2 suggests 5 minutes) */
 
-typedef struct user_entry {
-    char name[MP_SASL_MAX_NAME + 1];
-    char pass[256];
-} user_entry;
+typedef net_user user_entry;
 
 typedef struct conn {
     int fd; /* -1: free slot */
@@ -434,12 +433,7 @@ static int cb_end(void *u, mp_smtp_server *s, mp_status st)
 
 static const user_entry *find_user(mp_slice name)
 {
-    unsigned i;
-    for (i = 0; i < G.nusers; i++)
-        if (strlen(G.users[i].name) == name.len &&
-            memcmp(G.users[i].name, name.ptr, name.len) == 0)
-            return &G.users[i];
-    return NULL;
+    return net_user_find(G.users, G.nusers, name.ptr, name.len);
 }
 
 static int cb_auth(void *u, mp_smtp_server *s)
@@ -511,12 +505,6 @@ static void conn_free(conn *c)
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-}
-
-static int set_nonblock(int fd)
-{
-    int fl = fcntl(fd, F_GETFL, 0);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 static int conn_open(conn *c, int fd, const char *peer)
@@ -809,97 +797,6 @@ static int conn_read(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
-static int load_passwd(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[600];
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *colon, *end;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#')
-            continue;
-        colon = strchr(line, ':');
-        if (colon == NULL || colon == line || (size_t)(colon - line) > MP_SASL_MAX_NAME ||
-            strlen(colon + 1) >= sizeof(G.users[0].pass) || G.nusers == MAX_USERS) {
-            fclose(f);
-            return -1;
-        }
-        end = colon;
-        *end = '\0';
-        memcpy(G.users[G.nusers].name, line, (size_t)(colon - line) + 1);
-        memcpy(G.users[G.nusers].pass, colon + 1, strlen(colon + 1) + 1);
-        G.nusers++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int urandom(void *u, uint8_t *out, size_t n)
-{
-    static int fd = -1;
-    (void)u;
-    if (fd < 0)
-        fd = open("/dev/urandom", O_RDONLY);
-    while (n > 0) {
-        ssize_t k = fd < 0 ? -1 : read(fd, out, n);
-        if (k <= 0)
-            return -1;
-        out += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int listen_on(const char *spec)
-{
-    char host[128];
-    const char *colon = strrchr(spec, ':');
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    unsigned long port;
-    char *end;
-    int fd, one = 1;
-    size_t hl;
-    if (colon == NULL)
-        return -1;
-    hl = (size_t)(colon - spec);
-    if (hl >= sizeof(host))
-        return -1;
-    memcpy(host, spec, hl);
-    host[hl] = '\0';
-    port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '\0')
-        return -1;
-    memset(&ss, 0, sizeof(ss));
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        host[hl - 1] = '\0';
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    }
-    fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -2;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0 || set_nonblock(fd) != 0) {
-        close(fd);
-        return -2;
-    }
-    return fd;
-}
-
 static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
     if (ss->ss_family == AF_INET6)
@@ -922,7 +819,7 @@ static void accept_all(int lfd)
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || set_nonblock(fd) != 0) {
+        if (i == G.max_conns || net_nonblock(fd) != 0) {
             /* RFC 5321 §3.8: 421 when the server cannot take the session.
              * An implicit-TLS port speaks nothing but TLS, and there is no
              * session memory left to speak it: close without a word (a
@@ -1078,10 +975,10 @@ int main(int argc, char **argv)
             G.hostname[i] = '-';
     if (make_maildir(G.maildir) != 0)
         return die("cannot create the Maildir", G.maildir);
-    if (G.passwd && load_passwd(G.passwd) != 0)
+    if (G.passwd && net_passwd_load(G.passwd, G.users, MAX_USERS, &G.nusers) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
 
-    G.crypto = mp_crypto_builtin(urandom, NULL);
+    G.crypto = mp_crypto_builtin(net_random, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
     G.flags = MP_SMTP_SRV_8BITMIME | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_CHUNKING |
@@ -1111,7 +1008,7 @@ int main(int argc, char **argv)
     G.cb.on_auth = cb_auth;
     G.cb.on_error = cb_error;
 
-    lfd = listen_on(G.listen);
+    lfd = net_listen(G.listen);
     if (lfd == -1)
         return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)
