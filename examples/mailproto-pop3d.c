@@ -85,10 +85,7 @@ typedef struct conn {
     time_t last_active;
     int closing;
     int tls_switch;
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    int tls_on;
-    mp_tls_pump pump;
-#endif
+    net_link link; /* TLS, once on */
 } conn;
 
 static struct {
@@ -471,9 +468,9 @@ static void conn_free(conn *c)
     c->body = -1;
     drop_free(c); /* unlocked, nothing committed */
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on)
-        mp_tls_pump_free(&c->pump);
-    c->tls_on = 0;
+    if (c->link.tls_on)
+        mp_tls_pump_free(&c->link.pump);
+    c->link.tls_on = 0;
 #endif
     mp_sasl_server_wipe(&c->sasl);
     if (c->fd >= 0)
@@ -500,60 +497,31 @@ static int conn_open(conn *c, int fd)
     }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.implicit_tls) {
-        mp_status ts = mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL);
+        mp_status ts = mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL);
         if (ts != MP_OK && ts != MP_NEED_MORE)
             return -1;
-        c->tls_on = 1;
+        c->link.tls_on = 1;
     }
 #endif
     return mp_pop3_server_init(&c->s, &c->cfg, &G.cb, c, c->out, sizeof(c->out)) == MP_OK ? 0
                                                                                         : -1;
 }
 
-/* Send what can be sent now; -1 on a fatal socket error. */
+static const char *out_get(void *s, size_t *n) { return mp_pop3_server_output(s, n); }
+static void out_done(void *s, size_t n) { mp_pop3_server_output_done(s, n); }
+
+/* Send what can be sent now.  Returns -1 on a fatal socket error. */
 static int conn_flush(conn *c)
 {
-    for (;;) {
-        size_t n;
-        const char *o = mp_pop3_server_output(&c->s, &n);
-        ssize_t k;
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on) {
-            size_t used = 0, cn;
-            const unsigned char *ct;
-            if (n > 0 && mp_tls_pump_write(&c->pump, o, n, &used) == MP_OK)
-                mp_pop3_server_output_done(&c->s, used);
-            ct = mp_tls_pump_send_buf(&c->pump, &cn);
-            if (cn == 0)
-                return 0;
-            k = send(c->fd, ct, cn, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_tls_pump_send_done(&c->pump, (size_t)k);
-            continue;
-        }
-#endif
-        if (n == 0)
-            return 0;
-        k = send(c->fd, o, n, MSG_NOSIGNAL);
-        if (k < 0)
-            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-        mp_pop3_server_output_done(&c->s, (size_t)k);
-    }
+    net_out o = {out_get, out_done, &c->s};
+    return net_link_flush(&c->link, c->fd, &o);
 }
 
 static int conn_has_output(conn *c)
 {
     size_t n;
     mp_pop3_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
-        size_t cn;
-        mp_tls_pump_send_buf(&c->pump, &cn);
-        n += cn;
-    }
-#endif
-    return n > 0;
+    return n + net_link_backlog(&c->link) > 0;
 }
 
 /* Feed buffered plaintext (possibly none: the session may go on with what
@@ -584,16 +552,7 @@ static void conn_feed(conn *c)
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 static int conn_tls_read(conn *c)
 {
-    while (c->in_len < sizeof(c->in)) {
-        size_t got = 0;
-        mp_status st = mp_tls_pump_read(&c->pump, c->in + c->in_len, sizeof(c->in) - c->in_len, &got);
-        if (st == MP_OK) {
-            c->in_len += got;
-            continue;
-        }
-        return st == MP_NEED_MORE ? 0 : -1;
-    }
-    return 0;
+    return net_link_tls_read(&c->link, c->in, sizeof(c->in), &c->in_len) < 0 ? -1 : 0;
 }
 #endif
 
@@ -605,7 +564,7 @@ static int conn_service(conn *c)
         size_t in0 = c->in_len, o0;
         int progress = 0;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
+        if (c->link.tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
         if (c->refuse_at && time(NULL) >= c->refuse_at) {
@@ -634,9 +593,9 @@ static int conn_service(conn *c)
             c->closing = 1;
         if (c->tls_switch && !conn_has_output(c)) {
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
+            if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_NEED_MORE)
                 return -1;
-            c->tls_on = 1;
+            c->link.tls_on = 1;
 #endif
             c->tls_switch = 0;
             mp_pop3_server_tls_started(&c->s);
@@ -655,16 +614,16 @@ static int conn_read(conn *c)
 {
     ssize_t k;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
+    if (c->link.tls_on) {
         size_t room;
-        unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
+        unsigned char *b = mp_tls_pump_recv_buf(&c->link.pump, &room);
         if (room > 0) {
             k = recv(c->fd, b, room, 0);
             if (k == 0)
                 return -1;
             if (k < 0)
                 return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
+            if (mp_is_error(mp_tls_pump_recv_done(&c->link.pump, (size_t)k))) {
                 conn_flush(c);
                 return -1;
             }

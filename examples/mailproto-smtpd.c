@@ -93,11 +93,8 @@ typedef struct conn {
     int tls_switch; /* STARTTLS accepted: flush the 220, then start TLS */
     int eof;
     int at_hand; /* the last read filled its buffer: more input may be waiting */
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    int tls_on;
+    net_link link;  /* TLS, once on */
     int tls_closed; /* close_notify queued */
-    mp_tls_pump pump;
-#endif
 } conn;
 
 static struct {
@@ -497,9 +494,9 @@ static void conn_free(conn *c)
 {
     msg_discard(c);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on)
-        mp_tls_pump_free(&c->pump);
-    c->tls_on = 0;
+    if (c->link.tls_on)
+        mp_tls_pump_free(&c->link.pump);
+    c->link.tls_on = 0;
 #endif
     mp_sasl_server_wipe(&c->sasl);
     if (c->fd >= 0)
@@ -526,12 +523,12 @@ static int conn_open(conn *c, int fd, const char *peer)
     }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.implicit_tls) {
-        if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_OK &&
-            mp_tls_pump_status(&c->pump) != MP_NEED_MORE) {
-            mp_tls_pump_free(&c->pump);
+        if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_OK &&
+            mp_tls_pump_status(&c->link.pump) != MP_NEED_MORE) {
+            mp_tls_pump_free(&c->link.pump);
             return -1;
         }
-        c->tls_on = 1;
+        c->link.tls_on = 1;
     }
 #endif
     if (mp_smtp_server_init(&c->s, &c->cfg, &G.cb, c, c->out, sizeof(c->out)) != MP_OK)
@@ -539,52 +536,21 @@ static int conn_open(conn *c, int fd, const char *peer)
     return 0;
 }
 
+static const char *out_get(void *s, size_t *n) { return mp_smtp_server_output(s, n); }
+static void out_done(void *s, size_t n) { mp_smtp_server_output_done(s, n); }
+
 /* Send what can be sent now.  Returns -1 on a fatal socket error. */
 static int conn_flush(conn *c)
 {
-    for (;;) {
-        size_t n;
-        const char *o = mp_smtp_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on) {
-            size_t used = 0, cn;
-            const unsigned char *ct;
-            ssize_t k;
-            if (n > 0 && mp_tls_pump_write(&c->pump, o, n, &used) == MP_OK)
-                mp_smtp_server_output_done(&c->s, used);
-            ct = mp_tls_pump_send_buf(&c->pump, &cn);
-            if (cn == 0)
-                return 0;
-            k = send(c->fd, ct, cn, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_tls_pump_send_done(&c->pump, (size_t)k);
-            continue;
-        }
-#endif
-        if (n == 0)
-            return 0;
-        {
-            ssize_t k = send(c->fd, o, n, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_smtp_server_output_done(&c->s, (size_t)k);
-        }
-    }
+    net_out o = {out_get, out_done, &c->s};
+    return net_link_flush(&c->link, c->fd, &o);
 }
 
 static int conn_has_output(conn *c)
 {
     size_t n;
     mp_smtp_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
-        size_t cn;
-        mp_tls_pump_send_buf(&c->pump, &cn);
-        n += cn;
-    }
-#endif
-    return n > 0;
+    return n + net_link_backlog(&c->link) > 0;
 }
 
 /* Feed buffered plaintext to the session.  Returns 1 when the session
@@ -627,19 +593,10 @@ static int conn_feed(conn *c)
 /* Decrypted bytes from the pump into c->in. */
 static int conn_tls_read(conn *c)
 {
-    while (c->in_len < sizeof(c->in)) {
-        size_t got = 0;
-        mp_status st = mp_tls_pump_read(&c->pump, c->in + c->in_len, sizeof(c->in) - c->in_len, &got);
-        if (st == MP_OK) {
-            c->in_len += got;
-            continue;
-        }
-        if (st == MP_NEED_MORE)
-            return 0;
-        return -1; /* closed or failed */
-    }
-    c->at_hand = 1; /* c->in is full: the pump may hold more */
-    return 0;
+    int r = net_link_tls_read(&c->link, c->in, sizeof(c->in), &c->in_len);
+    if (r == 1)
+        c->at_hand = 1; /* c->in is full: the pump may hold more */
+    return r < 0 ? -1 : 0;
 }
 #endif
 
@@ -687,7 +644,7 @@ static int conn_service(conn *c)
         size_t in0, o0;
         int progress = 0, paused;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
+        if (c->link.tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
         answer_message(c);
@@ -702,7 +659,7 @@ static int conn_service(conn *c)
             if (k < 0)
                 c->closing = 1; /* the client is gone: send what is queued, then close */
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            else if (c->tls_on)
+            else if (c->link.tls_on)
                 continue; /* the next round decrypts what the pump holds, then feeds it */
 #endif
             else if (k > 0)
@@ -718,9 +675,9 @@ static int conn_service(conn *c)
             c->closing = 1;
         if (c->tls_switch && !conn_has_output(c)) {
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
+            if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_NEED_MORE)
                 return -1;
-            c->tls_on = 1;
+            c->link.tls_on = 1;
 #endif
             c->tls_switch = 0;
             mp_smtp_server_tls_started(&c->s);
@@ -728,9 +685,9 @@ static int conn_service(conn *c)
         }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
         /* Say goodbye at the TLS layer too (close_notify), once. */
-        if (c->closing && c->tls_on && !c->tls_closed && session_out_len(c) == 0 &&
-            mp_tls_pump_handshake_done(&c->pump)) {
-            mp_status cs = mp_tls_pump_close(&c->pump);
+        if (c->closing && c->link.tls_on && !c->tls_closed && session_out_len(c) == 0 &&
+            mp_tls_pump_handshake_done(&c->link.pump)) {
+            mp_status cs = mp_tls_pump_close(&c->link.pump);
             if (cs == MP_OK || mp_is_error(cs))
                 c->tls_closed = 1;
             if (conn_flush(c) != 0)
@@ -753,20 +710,20 @@ static ssize_t conn_recv(conn *c)
 {
     ssize_t k;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
+    if (c->link.tls_on) {
         size_t room;
-        unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
+        unsigned char *b = mp_tls_pump_recv_buf(&c->link.pump, &room);
         if (room == 0)
             return 0;
         k = recv(c->fd, b, room, 0);
         c->at_hand = k > 0 && (size_t)k == room;
         if (k == 0) {
-            mp_tls_pump_recv_eof(&c->pump);
+            mp_tls_pump_recv_eof(&c->link.pump);
             return -1;
         }
         if (k < 0)
             return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-        if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
+        if (mp_is_error(mp_tls_pump_recv_done(&c->link.pump, (size_t)k))) {
             conn_flush(c); /* the alert */
             return -1;
         }

@@ -1,8 +1,10 @@
 /* The example servers' shared pieces (serve.h). */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 #include "serve.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -100,4 +102,71 @@ const net_user *net_user_find(const net_user *users, unsigned n, const char *nam
         if (strlen(users[i].name) == len && memcmp(users[i].name, name, len) == 0)
             return &users[i];
     return NULL;
+}
+
+int net_link_flush(net_link *l, int fd, const net_out *o)
+{
+    for (;;) {
+        size_t n;
+        const char *p = o->get(o->session, &n);
+        ssize_t k;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+        if (l->tls_on) {
+            size_t used = 0, cn;
+            const unsigned char *ct;
+            if (n > 0 && mp_tls_pump_write(&l->pump, p, n, &used) == MP_OK)
+                o->done(o->session, used);
+            ct = mp_tls_pump_send_buf(&l->pump, &cn);
+            if (cn == 0)
+                return 0;
+            k = send(fd, ct, cn, MSG_NOSIGNAL);
+            if (k < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+            mp_tls_pump_send_done(&l->pump, (size_t)k);
+            continue;
+        }
+#else
+        (void)l;
+#endif
+        if (n == 0)
+            return 0;
+        k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0)
+            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+        o->done(o->session, (size_t)k);
+    }
+}
+
+size_t net_link_backlog(net_link *l)
+{
+    size_t cn = 0;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if (l->tls_on)
+        mp_tls_pump_send_buf(&l->pump, &cn);
+#else
+    (void)l;
+#endif
+    return cn;
+}
+
+int net_link_tls_read(net_link *l, char *in, size_t cap, size_t *len)
+{
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    while (*len < cap) {
+        size_t got = 0;
+        mp_status st = mp_tls_pump_read(&l->pump, in + *len, cap - *len, &got);
+        if (st == MP_OK) {
+            *len += got;
+            continue;
+        }
+        return st == MP_NEED_MORE ? 0 : -1; /* else closed or failed */
+    }
+    return 1;
+#else
+    (void)l;
+    (void)in;
+    (void)cap;
+    (void)len;
+    return -1;
+#endif
 }
