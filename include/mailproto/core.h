@@ -136,7 +136,6 @@ extern "C" {
     X(MP_ERR_POP3_NO_SUCH_MESSAGE, 177, "POP3 message number above the maildrop's count") \
     X(MP_ERR_POP3_NOT_OFFERED, 178, "POP3 command or extension not offered by this server") \
     X(MP_ERR_POP3_LOGIN_FAILED, 179, "POP3 login refused by the host (credentials, lock, delay)") \
-    X(MP_ERR_POP3_CONTENT, 180, "POP3 content the server cannot send as it is (bare CR, LF or NUL)") \
     X(MP_ERR_POP3_GREETING_REFUSED, 184, "POP3 server refused the session (-ERR greeting)") \
     X(MP_ERR_POP3_LOGIN_REFUSED, 185, "POP3 server refused the login")          \
     X(MP_ERR_POP3_REFUSED, 186, "POP3 server refused a command (-ERR)")         \
