@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Our POP3 server (mailproto-pop3d) against Python's poplib and our own
-mailproto-pop3-fetch, over a seeded Maildir (dot-leading lines, a last
+"""Our POP3 server (mailproto-pop3d) against Python's poplib, curl and our
+own mailproto-pop3-fetch, over a seeded Maildir (dot-leading lines, a last
 line without a line end, 8-bit text, a message in cur/ with flags).
 
 Compares the bytes the clients get with the stored originals, not exit
@@ -226,6 +226,31 @@ def case_implicit_tls_fetch(run, prog, fetch):
            % (r.returncode, out))
     expect(len(maildir_files(md)) == 3, 'implicit TLS fetched %d' % len(maildir_files(md)))
     expect(len(srv.files()) == 3, '--keep removed something')
+    srv.alive()
+
+
+def curl(run, srv, path, *args, name='curl'):
+    iop.need('curl')
+    r = run.cmd(['curl', '-sS', '--max-time', str(TIMEOUT), '-u', '%s:%s' % (USER, PASSWORD),
+                 'pop3://127.0.0.1:%d/%s' % (srv.port, path)] + list(args), name=name)
+    return r.stdout
+
+
+def case_curl(run, prog, fetch):
+    """curl: LIST, RETR under STLS (--ssl-reqd), DELE then its QUIT commits."""
+    srv = Pop3d(run, prog, tls=True)
+    tls = ['--ssl-reqd', '-k']
+    listing = curl(run, srv, '', *tls, name='list')
+    want = b''.join(b'%d %d\r\n' % (i, len(d.replace(b'\n', b'\r\n')))
+                    for i, (_, _, d) in enumerate(SEED, 1))
+    expect(listing == want, 'curl LIST %r, want %r' % (listing, want))
+    for i, (_, _, d) in enumerate(SEED, 1):
+        got = curl(run, srv, str(i), *tls, name='retr%d' % i)
+        full = d if d.endswith(b'\n') else d + b'\n'
+        expect(got == full.replace(b'\n', b'\r\n'), 'curl RETR %d: %r' % (i, got))
+    curl(run, srv, '2', '-X', 'DELE', '-I', *tls, name='dele')
+    names = srv.files()
+    expect(SEED[1][1] not in names and len(names) == 2, 'after curl DELE 2: %r' % names)
     srv.alive()
 
 
