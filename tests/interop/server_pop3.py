@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Our POP3 server (mailproto-pop3d) against Python's poplib, curl and our
-own mailproto-pop3-fetch, over a seeded Maildir (dot-leading lines, a last
+"""Our POP3 server (mailproto-pop3d) against Python's poplib, curl,
+fetchmail and our own mailproto-pop3-fetch, over a seeded Maildir (dot-leading lines, a last
 line without a line end, 8-bit text, a message in cur/ with flags).
 
 Compares the bytes the clients get with the stored originals, not exit
@@ -251,6 +251,35 @@ def case_curl(run, prog, fetch):
     curl(run, srv, '2', '-X', 'DELE', '-I', *tls, name='dele')
     names = srv.files()
     expect(SEED[1][1] not in names and len(names) == 2, 'after curl DELE 2: %r' % names)
+    srv.alive()
+
+
+def case_fetchmail(run, prog, fetch):
+    """fetchmail (STLS, then UIDL/RETR/DELE/QUIT): every message delivered
+    byte for byte after fetchmail's Received field, the maildrop emptied."""
+    iop.need('fetchmail')
+    srv = Pop3d(run, prog, tls=True)
+    out = run.mkdir('delivered')
+    mda = run.write('deliver.sh', ('#!/bin/sh\ncat > %s/m.$$\n' % out).encode())
+    os.chmod(mda, 0o755)
+    rc = run.write('fetchmailrc', (
+        'poll 127.0.0.1 port %d protocol pop3 user "%s" password "%s" sslproto "tls1.2+" '
+        'no sslcertck mda "%s" no keep\n' % (srv.port, USER, PASSWORD, mda)).encode())
+    os.chmod(rc, 0o600)
+    run.cmd(['fetchmail', '-f', rc, '--nosyslog', '--nodetach', '--idfile',
+             run.path('fetchids')], env={'HOME': run.tmp}, ok=(0,), name='fetchmail')
+    got = []
+    for n in sorted(os.listdir(out)):
+        data = read(os.path.join(out, n))
+        lines = data.split(b'\n')
+        expect(lines[0].startswith(b'Received: '), 'no Received first: %r' % data[:80])
+        i = 1
+        while lines[i].startswith(b'\t'):
+            i += 1
+        got.append(b'\n'.join(lines[i:]))
+    want = sorted(d if d.endswith(b'\n') else d + b'\n' for _, _, d in SEED)
+    expect(sorted(got) == want, 'fetchmail delivered %r, want %r' % (sorted(got), want))
+    expect(srv.files() == [], 'the maildrop after fetchmail: %r' % srv.files())
     srv.alive()
 
 
