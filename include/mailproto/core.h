@@ -165,7 +165,7 @@ extern "C" {
     X(MP_ERR_IMAP_CONTINUE, 220, "IMAP continuation request nobody waits for") \
     X(MP_ERR_IMAP_MAILBOX, 221, "IMAP server broke the mailbox state (EXISTS, EXPUNGE, FETCH numbers)")
 
-/* IMAP commands: 224..255. */
+/* IMAP commands: 224..243 (244..251 the server session, below). */
 #define MP_STATUS_TABLE_IMAP_CMD(X)                                           \
     X(MP_ERR_IMAP_CMD_UNKNOWN, 224, "unknown IMAP command")                   \
     X(MP_ERR_IMAP_CMD_SYNTAX, 225, "IMAP command arguments malformed")        \
@@ -183,7 +183,21 @@ extern "C" {
     X(MP_ERR_IMAP_CMD_ID_LIMIT, 237, "IMAP ID parameters above the RFC 2971 limits") \
     X(MP_ERR_IMAP_CMD_REV1_ONLY, 238, "IMAP4rev1-only syntax refused in IMAP4rev2 mode (RFC 9051 Appendix E)") \
     X(MP_ERR_IMAP_CMD_SORT_KEY, 239, "IMAP SORT criterion unknown or malformed") \
-    X(MP_ERR_IMAP_CMD_OPTION, 240, "IMAP fetch/store modifier, LIST or GETMETADATA option malformed")
+    X(MP_ERR_IMAP_CMD_OPTION, 240, "IMAP fetch/store modifier, LIST or GETMETADATA option malformed") \
+    MP_STATUS_TABLE_IMAP_SERVER(X)
+
+/* IMAP server session: 244..251.  The client's faults (answered BAD / NO
+ * and reported through on_error) and the host's (a call the session
+ * refuses). */
+#define MP_STATUS_TABLE_IMAP_SERVER(X)                                        \
+    X(MP_ERR_IMAP_SRV_RESPONSE, 244, "IMAP response not legal for the command being answered") \
+    X(MP_ERR_IMAP_SRV_EXPUNGE, 245, "IMAP EXPUNGE while answering FETCH, STORE or SEARCH (RFC 9051 7.5.1)") \
+    X(MP_ERR_IMAP_SRV_COMPLETED, 246, "IMAP command already completed")        \
+    X(MP_ERR_IMAP_SRV_STATE, 247, "IMAP command not valid in this session state") \
+    X(MP_ERR_IMAP_SRV_PRIVACY, 248, "IMAP login refused without TLS (LOGINDISABLED)") \
+    X(MP_ERR_IMAP_SRV_NOTIFY_FULL, 249, "IMAP notification queue full")         \
+    X(MP_ERR_IMAP_SRV_AUTH_EARLY, 250, "IMAP SASL response sent before its challenge") \
+    X(MP_ERR_IMAP_SRV_UNAVAILABLE, 251, "IMAP command or extension not offered by this server")
 
 typedef enum mp_status {
 #define MP_STATUS_ENUM_(name, value, text) name = value,
@@ -217,13 +231,23 @@ int mp_utf8_valid(const char *p, size_t n, size_t *bad);
  * Where and why a parser failed.  `offset` counts bytes from the start of
  * the stream the parser was fed (not from the start of one feed call).
  * `rule` is a static string naming the grammar rule or limit that failed
- * ("RFC 5321 4.1.2 Mailbox", "MP_SMTP_MAX_PATH"), or NULL.
+ * ("RFC 5321 4.1.2 Mailbox", "MP_SMTP_MAX_PATH"), or NULL; the RFC rules
+ * are "" in a build with MP_ENABLE_RULE_TEXT 0.
  */
 typedef struct mp_error {
     mp_status code;
     uint64_t offset;
     const char *rule;
 } mp_error;
+
+/* The RFC rules lib/ names in mp_error.rule ("RFC 5321 4.1.2 Mailbox"),
+ * written MP_RULE_("..."): "" when built with MP_ENABLE_RULE_TEXT 0
+ * (config.h), for firmware that does not show them.  Internal to lib/. */
+#if MP_ENABLE_RULE_TEXT
+#define MP_RULE_(text) text
+#else
+#define MP_RULE_(text) ""
+#endif
 
 /* Record an error in `e` and return its code: the one way every parser and
  * session in lib/ reports a failure (`rule` is a static string or NULL). */

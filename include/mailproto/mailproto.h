@@ -30,6 +30,7 @@
 #include "imap.h"
 #include "imap_command.h"
 #include "imap_client.h"
+#include "imap_server.h"
 #include "mime.h"
 
 #endif /* MAILPROTO_MAILPROTO_H */

@@ -9,6 +9,8 @@
 #if MP_ENABLE_SASL
 #include "mailproto/sasl.h"
 
+#include "../sasl/proto.h"
+
 #define MAX_MECHS 100u
 
 static char *scratch_resp(mp_smtp_server *s)
@@ -18,7 +20,7 @@ static char *scratch_resp(mp_smtp_server *s)
 
 static char *scratch_chal(mp_smtp_server *s) { return scratch_resp(s) + MP_SASL_MAX_MESSAGE; }
 
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
+static mp_status auth_init(mp_smtp_server *s, const mp_smtp_server_config *cfg)
 {
     size_t i, n;
     if (cfg->sasl == NULL || cfg->auth_mechs == NULL)
@@ -37,24 +39,15 @@ mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config 
  * unless the host allows cleartext (docs/security.md). */
 static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
 {
-    mp_sasl_mech_set set = s->auth_set, out = 0;
-    unsigned m;
     if (!(s->cfg->flags & MP_SMTP_SRV_AUTH) || s->authed)
         return 0;
     if (!s->tls && (s->cfg->flags & MP_SMTP_SRV_AUTH_TLS_ONLY))
         return 0;
-    if (s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT))
-        return set;
-    for (m = 1; m < MP_SASL_MECH_COUNT; m++) {
-        const mp_sasl_mech_info *mi = mp_sasl_mech_get((mp_sasl_mech)m);
-        if ((set & MP_SASL_MECH_BIT(m)) && mi &&
-            !(mi->flags & (MP_SASL_MECH_PLAINTEXT | MP_SASL_MECH_BEARER)))
-            out |= MP_SASL_MECH_BIT(m);
-    }
-    return out;
+    return mp_sasl_proto_offered(s->auth_set,
+                                 s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT));
 }
 
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
+static size_t auth_caps(const mp_smtp_server *s, char *buf, size_t cap)
 {
     mp_sasl_mech_set set = offered_set(s);
     const char *p = s->cfg->auth_mechs;
@@ -64,21 +57,17 @@ size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
     memcpy(buf, "AUTH", 4);
     n = 4;
     /* In the host's order, each name once, only those offered now. */
-    while (*p) {
-        size_t l = 0;
-        mp_sasl_mech m;
-        while (*p == ' ')
-            p++;
-        while (p[l] && p[l] != ' ')
-            l++;
-        m = mp_sasl_mech_from_name(p, l);
-        if (l > 0 && m != MP_SASL_MECH_NONE && (set & MP_SASL_MECH_BIT(m)) && n + 1 + l <= cap) {
+    for (;;) {
+        mp_slice name;
+        mp_sasl_mech m = mp_sasl_proto_next_name(&p, &name);
+        if (m == MP_SASL_MECH_COUNT)
+            break;
+        if (m != MP_SASL_MECH_NONE && (set & MP_SASL_MECH_BIT(m)) && n + 1 + name.len <= cap) {
             buf[n++] = ' ';
-            memcpy(buf + n, p, l);
-            n += l;
+            memcpy(buf + n, name.ptr, name.len);
+            n += name.len;
             set &= ~MP_SASL_MECH_BIT(m);
         }
-        p += l;
     }
     return n > 4 ? n : 0;
 }
@@ -102,21 +91,7 @@ static void auth_end(mp_smtp_server *s, int ok)
  * (RFC 4954 §4 allows 12288). */
 static mp_status write_challenge(mp_smtp_server *s, const char *chal, size_t n)
 {
-    mp_outbuf *ob = &s->out;
-    size_t m = mp_outbuf_mark(ob), olen = 0;
-    mp_outbuf_puts(ob, "334 ");
-    if (MP_BASE64_ENCODED_LEN(n) + 2u > mp_outbuf_room(ob)) {
-        mp_outbuf_rollback(ob, m);
-        return MP_ERR_NO_SPACE;
-    }
-    if (mp_sasl_encode(chal, n, ob->buf + ob->len, mp_outbuf_room(ob), &olen) != MP_OK) {
-        mp_outbuf_rollback(ob, m);
-        return MP_ERR_NO_SPACE;
-    }
-    ob->len += olen;
-    ob->want = ob->len;
-    mp_outbuf_put(ob, "\r\n", 2);
-    return mp_outbuf_commit(ob, m);
+    return mp_sasl_proto_challenge(&s->out, "334 ", chal, n);
 }
 
 static void temp_fail(mp_smtp_server *s)
@@ -153,7 +128,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     case MP_ERR_SASL_AUTH_FAILED:
         mp_smtp_srv_bad_(s, 535, "5.7.8", "Authentication credentials invalid", st, off,
-                         "RFC 4954 6");
+                         MP_RULE_("RFC 4954 6"));
         auth_end(s, 0);
         return;
     case MP_ERR_SASL_CANCELLED:
@@ -162,7 +137,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     case MP_ERR_SASL_TOO_LONG:
         mp_smtp_srv_bad_(s, 500, "5.5.6", "Authentication exchange line is too long", st, off,
-                         "RFC 4954 4");
+                         MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     case MP_ERR_CRYPTO:
@@ -172,7 +147,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     default:
         mp_smtp_srv_bad_(s, 501, "5.5.2", "Malformed authentication response", st, off,
-                         sasl->err.rule ? sasl->err.rule : "RFC 4954 4");
+                         sasl->err.rule ? sasl->err.rule : MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     }
@@ -180,21 +155,10 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
 
 static void step(mp_smtp_server *s, const void *resp, size_t n, uint64_t off)
 {
-    for (;;) {
-        size_t outlen = 0;
-        mp_status st = mp_sasl_server_step(s->cfg->sasl, resp, n, scratch_chal(s),
-                                           MP_SASL_MAX_MESSAGE, &outlen);
-        if (st == MP_PAUSED && s->cb->on_auth == NULL) {
-            /* Nobody can check the credentials: refuse (the mechanism
-             * still runs to its end so that names cannot be probed). */
-            mp_sasl_server_verify(s->cfg->sasl, 0);
-            resp = NULL;
-            n = 0;
-            continue;
-        }
-        step_result(s, st, outlen, off);
-        return;
-    }
+    size_t outlen = 0;
+    mp_status st = mp_sasl_proto_step(s->cfg->sasl, s->cb->on_auth != NULL, resp, n,
+                                      scratch_chal(s), MP_SASL_MAX_MESSAGE, &outlen);
+    step_result(s, st, outlen, off);
 }
 
 /* Decode a base64 response; errors end the exchange with their reply. */
@@ -203,7 +167,7 @@ static int decode(mp_smtp_server *s, mp_status st, uint64_t off)
     if (st == MP_OK)
         return 1;
     if (st == MP_ERR_BASE64) {
-        mp_smtp_srv_bad_(s, 501, "5.5.2", "Cannot decode response", st, off, "RFC 4648");
+        mp_smtp_srv_bad_(s, 501, "5.5.2", "Cannot decode response", st, off, MP_RULE_("RFC 4648"));
         auth_end(s, 0);
     } else {
         step_result(s, st, 0, off); /* cancel, too long: ends the exchange */
@@ -211,19 +175,19 @@ static int decode(mp_smtp_server *s, mp_status st, uint64_t off)
     return 0;
 }
 
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
+static void auth_cmd(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
 {
     unsigned f = s->cfg->flags;
     mp_sasl_mech mech;
     mp_status st;
     if (!(f & MP_SMTP_SRV_AUTH)) {
         mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                         "RFC 4954");
+                         MP_RULE_("RFC 4954"));
         return;
     }
     if (s->authed) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Already authenticated", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 4954 4");
+                         MP_RULE_("RFC 4954 4"));
         return;
     }
     if (s->state != MP_SMTP_SS_READY || !s->ehlo) {
@@ -231,19 +195,19 @@ void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t o
                          s->state == MP_SMTP_SS_READY || s->state == MP_SMTP_SS_INIT
                              ? "Send EHLO first"
                              : "AUTH not allowed in a mail transaction",
-                         MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 4954 4");
+                         MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 4954 4"));
         return;
     }
     mech = mp_sasl_mech_from_name(cmd->arg.ptr, cmd->arg.len);
     if (mech == MP_SASL_MECH_NONE || !(s->auth_set & MP_SASL_MECH_BIT(mech))) {
         mp_smtp_srv_bad_(s, 504, "5.5.4", "Unrecognized authentication type", MP_ERR_SASL_MECH,
-                         off, "RFC 4954 4");
+                         off, MP_RULE_("RFC 4954 4"));
         return;
     }
     if (!(offered_set(s) & MP_SASL_MECH_BIT(mech))) {
         /* A cleartext password mechanism without TLS: never take it. */
         mp_smtp_srv_bad_(s, 538, "5.7.11", "Encryption required for requested authentication mechanism",
-                         MP_ERR_TLS_REQUIRED, off, "RFC 4954 6");
+                         MP_ERR_TLS_REQUIRED, off, MP_RULE_("RFC 4954 6"));
         return;
     }
     st = mp_sasl_server_start(s->cfg->sasl, mech, s->cfg->crypto, s->cfg->sasl_cfg);
@@ -264,14 +228,14 @@ void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t o
     step(s, NULL, 0, off);
 }
 
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
+static void auth_line(mp_smtp_server *s, mp_slice line, uint64_t off)
 {
     size_t rl = 0;
     mp_status st;
     if (s->auth_early == 1) {
         /* Credentials are never taken ahead of the challenge (docs/security.md). */
         mp_smtp_srv_bad_(s, 501, "5.5.0", "Response sent before the challenge",
-                         MP_ERR_PROTOCOL, off, "RFC 4954 4");
+                         MP_ERR_PROTOCOL, off, MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     }
@@ -281,7 +245,7 @@ void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
     step(s, scratch_resp(s), rl, off);
 }
 
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off)
+static void auth_abort(mp_smtp_server *s, mp_status why, uint64_t off)
 {
     if (why == MP_ERR_LINE_TOO_LONG)
         mp_smtp_srv_bad_(s, 500, "5.5.6", "Authentication exchange line is too long", why, off,
@@ -300,43 +264,12 @@ mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
     return MP_OK;
 }
 
-#else /* !MP_ENABLE_SASL */
+const struct mp_smtp_srv_auth_ops_ mp_smtp_srv_sasl_auth_ = {
+    auth_init, auth_caps, auth_cmd, auth_line,
+    auth_abort
+};
 
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
-{
-    (void)s;
-    (void)buf;
-    (void)cap;
-    return 0;
-}
-
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
-{
-    (void)s;
-    (void)cfg;
-    return MP_ERR_UNSUPPORTED;
-}
-
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
-{
-    (void)cmd;
-    mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                     "RFC 4954");
-}
-
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
-{
-    (void)line;
-    (void)off;
-    s->state = MP_SMTP_SS_READY;
-}
-
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off)
-{
-    (void)why;
-    (void)off;
-    s->state = MP_SMTP_SS_READY;
-}
+#else /* !MP_ENABLE_SASL: mp_smtp_server_init offers no AUTH */
 
 mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
 {

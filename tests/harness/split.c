@@ -97,7 +97,8 @@ void mp_split_set_context(const char *where) { split_context = where; }
  * but sweeps only the short ones and a few random splits: invariance is the
  * code's property, swept on the hosts; the Cortex-M4 run is there for what
  * the target changes (32-bit words, unsigned char, short enums, -Os code).
- * tests/CMakeLists.txt sets both macros for it. */
+ * MAILPROTO_TEST_SPLIT_LEAN sets both macros: for the Cortex-M4 and s390x
+ * (qemu-user) runs. */
 #ifndef MP_SPLIT_TWO_WAY_MAX
 #define MP_SPLIT_TWO_WAY_MAX 4096
 #endif

@@ -41,7 +41,7 @@ typedef struct mp_split_target {
 } mp_split_target;
 
 /* Runs `in` whole, byte by byte, at every 2-way split (inputs up to 4 KiB)
- * and at 64 random multi-way splits (fewer on the Cortex-M4, split.c);
+ * and at 64 random multi-way splits (fewer on emulated targets, split.c);
  * asserts (cmocka) that every log equals `expected` when it is non-NULL,
  * else equals the whole-input log.
  * Returns the whole-input log (static storage). */
@@ -53,7 +53,7 @@ const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
 void mp_split_set_context(const char *where);
 
 /* The longest input mp_split_check runs at every 2-way split (at most
- * MP_SPLIT_TWO_WAY_MAX: 4096, 32 on the Cortex-M4; it costs one run per
+ * MP_SPLIT_TWO_WAY_MAX: 4096, 32 on emulated targets; it costs one run per
  * byte).  A test whose long inputs repeat what
  * short ones already swept lowers it; 0 turns the sweep off. */
 void mp_split_set_two_way_max(size_t n);
