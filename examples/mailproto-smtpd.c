@@ -56,16 +56,15 @@
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 #include "mailproto/mbedtls.h"
 #endif
+#include "net/net.h"
+#include "net/serve.h"
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 256
 #define MAX_USERS 256
 #define IDLE_TIMEOUT 300 /* seconds (RFC 5321 §4.5.3.2 suggests 5 minutes) */
 
-typedef struct user_entry {
-    char name[MP_SASL_MAX_NAME + 1];
-    char pass[256];
-} user_entry;
+typedef net_user user_entry;
 
 typedef struct conn {
     int fd; /* -1: free slot */
@@ -94,11 +93,8 @@ typedef struct conn {
     int tls_switch; /* STARTTLS accepted: flush the 220, then start TLS */
     int eof;
     int at_hand; /* the last read filled its buffer: more input may be waiting */
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    int tls_on;
+    net_link link;  /* TLS, once on */
     int tls_closed; /* close_notify queued */
-    mp_tls_pump pump;
-#endif
 } conn;
 
 static struct {
@@ -434,12 +430,7 @@ static int cb_end(void *u, mp_smtp_server *s, mp_status st)
 
 static const user_entry *find_user(mp_slice name)
 {
-    unsigned i;
-    for (i = 0; i < G.nusers; i++)
-        if (strlen(G.users[i].name) == name.len &&
-            memcmp(G.users[i].name, name.ptr, name.len) == 0)
-            return &G.users[i];
-    return NULL;
+    return net_user_find(G.users, G.nusers, name.ptr, name.len);
 }
 
 static int cb_auth(void *u, mp_smtp_server *s)
@@ -503,20 +494,14 @@ static void conn_free(conn *c)
 {
     msg_discard(c);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on)
-        mp_tls_pump_free(&c->pump);
-    c->tls_on = 0;
+    if (c->link.tls_on)
+        mp_tls_pump_free(&c->link.pump);
+    c->link.tls_on = 0;
 #endif
     mp_sasl_server_wipe(&c->sasl);
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-}
-
-static int set_nonblock(int fd)
-{
-    int fl = fcntl(fd, F_GETFL, 0);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 static int conn_open(conn *c, int fd, const char *peer)
@@ -538,12 +523,12 @@ static int conn_open(conn *c, int fd, const char *peer)
     }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.implicit_tls) {
-        if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_OK &&
-            mp_tls_pump_status(&c->pump) != MP_NEED_MORE) {
-            mp_tls_pump_free(&c->pump);
+        if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_OK &&
+            mp_tls_pump_status(&c->link.pump) != MP_NEED_MORE) {
+            mp_tls_pump_free(&c->link.pump);
             return -1;
         }
-        c->tls_on = 1;
+        c->link.tls_on = 1;
     }
 #endif
     if (mp_smtp_server_init(&c->s, &c->cfg, &G.cb, c, c->out, sizeof(c->out)) != MP_OK)
@@ -551,52 +536,21 @@ static int conn_open(conn *c, int fd, const char *peer)
     return 0;
 }
 
+static const char *out_get(void *s, size_t *n) { return mp_smtp_server_output(s, n); }
+static void out_done(void *s, size_t n) { mp_smtp_server_output_done(s, n); }
+
 /* Send what can be sent now.  Returns -1 on a fatal socket error. */
 static int conn_flush(conn *c)
 {
-    for (;;) {
-        size_t n;
-        const char *o = mp_smtp_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on) {
-            size_t used = 0, cn;
-            const unsigned char *ct;
-            ssize_t k;
-            if (n > 0 && mp_tls_pump_write(&c->pump, o, n, &used) == MP_OK)
-                mp_smtp_server_output_done(&c->s, used);
-            ct = mp_tls_pump_send_buf(&c->pump, &cn);
-            if (cn == 0)
-                return 0;
-            k = send(c->fd, ct, cn, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_tls_pump_send_done(&c->pump, (size_t)k);
-            continue;
-        }
-#endif
-        if (n == 0)
-            return 0;
-        {
-            ssize_t k = send(c->fd, o, n, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_smtp_server_output_done(&c->s, (size_t)k);
-        }
-    }
+    net_out o = {out_get, out_done, &c->s};
+    return net_link_flush(&c->link, c->fd, &o);
 }
 
 static int conn_has_output(conn *c)
 {
     size_t n;
     mp_smtp_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
-        size_t cn;
-        mp_tls_pump_send_buf(&c->pump, &cn);
-        n += cn;
-    }
-#endif
-    return n > 0;
+    return n + net_link_backlog(&c->link) > 0;
 }
 
 /* Feed buffered plaintext to the session.  Returns 1 when the session
@@ -639,19 +593,10 @@ static int conn_feed(conn *c)
 /* Decrypted bytes from the pump into c->in. */
 static int conn_tls_read(conn *c)
 {
-    while (c->in_len < sizeof(c->in)) {
-        size_t got = 0;
-        mp_status st = mp_tls_pump_read(&c->pump, c->in + c->in_len, sizeof(c->in) - c->in_len, &got);
-        if (st == MP_OK) {
-            c->in_len += got;
-            continue;
-        }
-        if (st == MP_NEED_MORE)
-            return 0;
-        return -1; /* closed or failed */
-    }
-    c->at_hand = 1; /* c->in is full: the pump may hold more */
-    return 0;
+    int r = net_link_tls_read(&c->link, c->in, sizeof(c->in), &c->in_len);
+    if (r == 1)
+        c->at_hand = 1; /* c->in is full: the pump may hold more */
+    return r < 0 ? -1 : 0;
 }
 #endif
 
@@ -699,7 +644,7 @@ static int conn_service(conn *c)
         size_t in0, o0;
         int progress = 0, paused;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
+        if (c->link.tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
         answer_message(c);
@@ -714,7 +659,7 @@ static int conn_service(conn *c)
             if (k < 0)
                 c->closing = 1; /* the client is gone: send what is queued, then close */
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            else if (c->tls_on)
+            else if (c->link.tls_on)
                 continue; /* the next round decrypts what the pump holds, then feeds it */
 #endif
             else if (k > 0)
@@ -730,9 +675,9 @@ static int conn_service(conn *c)
             c->closing = 1;
         if (c->tls_switch && !conn_has_output(c)) {
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
+            if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_NEED_MORE)
                 return -1;
-            c->tls_on = 1;
+            c->link.tls_on = 1;
 #endif
             c->tls_switch = 0;
             mp_smtp_server_tls_started(&c->s);
@@ -740,9 +685,9 @@ static int conn_service(conn *c)
         }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
         /* Say goodbye at the TLS layer too (close_notify), once. */
-        if (c->closing && c->tls_on && !c->tls_closed && session_out_len(c) == 0 &&
-            mp_tls_pump_handshake_done(&c->pump)) {
-            mp_status cs = mp_tls_pump_close(&c->pump);
+        if (c->closing && c->link.tls_on && !c->tls_closed && session_out_len(c) == 0 &&
+            mp_tls_pump_handshake_done(&c->link.pump)) {
+            mp_status cs = mp_tls_pump_close(&c->link.pump);
             if (cs == MP_OK || mp_is_error(cs))
                 c->tls_closed = 1;
             if (conn_flush(c) != 0)
@@ -765,20 +710,20 @@ static ssize_t conn_recv(conn *c)
 {
     ssize_t k;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
+    if (c->link.tls_on) {
         size_t room;
-        unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
+        unsigned char *b = mp_tls_pump_recv_buf(&c->link.pump, &room);
         if (room == 0)
             return 0;
         k = recv(c->fd, b, room, 0);
         c->at_hand = k > 0 && (size_t)k == room;
         if (k == 0) {
-            mp_tls_pump_recv_eof(&c->pump);
+            mp_tls_pump_recv_eof(&c->link.pump);
             return -1;
         }
         if (k < 0)
             return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-        if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
+        if (mp_is_error(mp_tls_pump_recv_done(&c->link.pump, (size_t)k))) {
             conn_flush(c); /* the alert */
             return -1;
         }
@@ -809,97 +754,6 @@ static int conn_read(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
-static int load_passwd(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[600];
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *colon, *end;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#')
-            continue;
-        colon = strchr(line, ':');
-        if (colon == NULL || colon == line || (size_t)(colon - line) > MP_SASL_MAX_NAME ||
-            strlen(colon + 1) >= sizeof(G.users[0].pass) || G.nusers == MAX_USERS) {
-            fclose(f);
-            return -1;
-        }
-        end = colon;
-        *end = '\0';
-        memcpy(G.users[G.nusers].name, line, (size_t)(colon - line) + 1);
-        memcpy(G.users[G.nusers].pass, colon + 1, strlen(colon + 1) + 1);
-        G.nusers++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int urandom(void *u, uint8_t *out, size_t n)
-{
-    static int fd = -1;
-    (void)u;
-    if (fd < 0)
-        fd = open("/dev/urandom", O_RDONLY);
-    while (n > 0) {
-        ssize_t k = fd < 0 ? -1 : read(fd, out, n);
-        if (k <= 0)
-            return -1;
-        out += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int listen_on(const char *spec)
-{
-    char host[128];
-    const char *colon = strrchr(spec, ':');
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    unsigned long port;
-    char *end;
-    int fd, one = 1;
-    size_t hl;
-    if (colon == NULL)
-        return -1;
-    hl = (size_t)(colon - spec);
-    if (hl >= sizeof(host))
-        return -1;
-    memcpy(host, spec, hl);
-    host[hl] = '\0';
-    port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '\0')
-        return -1;
-    memset(&ss, 0, sizeof(ss));
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        host[hl - 1] = '\0';
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    }
-    fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -2;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0 || set_nonblock(fd) != 0) {
-        close(fd);
-        return -2;
-    }
-    return fd;
-}
-
 static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
     if (ss->ss_family == AF_INET6)
@@ -922,7 +776,7 @@ static void accept_all(int lfd)
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || set_nonblock(fd) != 0) {
+        if (i == G.max_conns || net_nonblock(fd) != 0) {
             /* RFC 5321 §3.8: 421 when the server cannot take the session.
              * An implicit-TLS port speaks nothing but TLS, and there is no
              * session memory left to speak it: close without a word (a
@@ -1078,10 +932,10 @@ int main(int argc, char **argv)
             G.hostname[i] = '-';
     if (make_maildir(G.maildir) != 0)
         return die("cannot create the Maildir", G.maildir);
-    if (G.passwd && load_passwd(G.passwd) != 0)
+    if (G.passwd && net_passwd_load(G.passwd, G.users, MAX_USERS, &G.nusers) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
 
-    G.crypto = mp_crypto_builtin(urandom, NULL);
+    G.crypto = mp_crypto_builtin(net_random, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
     G.flags = MP_SMTP_SRV_8BITMIME | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_CHUNKING |
@@ -1111,7 +965,7 @@ int main(int argc, char **argv)
     G.cb.on_auth = cb_auth;
     G.cb.on_error = cb_error;
 
-    lfd = listen_on(G.listen);
+    lfd = net_listen(G.listen);
     if (lfd == -1)
         return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)
