@@ -39,13 +39,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,11 +50,7 @@
 #include "mailproto/crypto.h"
 #include "mailproto/pop3_client.h"
 #include "mailproto/sasl.h"
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-#include <mbedtls/error.h>
-
-#include "mailproto/mbedtls.h"
-#endif
+#include "net/net.h"
 
 enum { EX_OK = 0, EX_SOME = 1, EX_USAGE = 2, EX_PROTO = 3, EX_TLS = 4, EX_AUTH = 5, EX_STORE = 6 };
 
@@ -146,240 +139,35 @@ static void die(int code, const char *fmt, ...)
 /* ----------------------------------------------------------------------- */
 
 static struct {
-    int fd;
+    net_conn *c;    /* examples/net: the socket, under TLS when asked */
     int timeout_ms;
-    int broken;  /* no byte can cross any more (socket, TLS or timeout) */
-    int eof;     /* the server closed */
-    const char *host;
+    int timed_out;  /* the server stopped answering: no QUIT */
     const char *cafile;
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    int tls;
-    mp_tls_config cfg;
-    mp_tls_pump pump;
-#endif
-} net = { .fd = -1, .timeout_ms = 60000, .cafile = "/etc/ssl/certs/ca-certificates.crt" };
+} net = { .timeout_ms = 60000, .cafile = "/etc/ssl/certs/ca-certificates.crt" };
 
-/* Wait until the socket is ready for `ev`; a timeout or an error breaks
- * the link. */
-static void net_wait(short ev)
+static void conn_failed(int r)
 {
-    struct pollfd p;
-    int r;
-    p.fd = net.fd;
-    p.events = ev;
-    do {
-        r = poll(&p, 1, net.timeout_ms);
-    } while (r < 0 && errno == EINTR);
-    if (r <= 0) {
-        net.broken = 1;
-        die(EX_PROTO, r == 0 ? "timeout after %d s" : "poll: %s",
-            r == 0 ? net.timeout_ms / 1000 : 0, strerror(errno));
+    if (r == NET_ETIMEOUT) {
+        net.timed_out = 1;
+        die(EX_PROTO, "timeout after %d s", net.timeout_ms / 1000);
     }
+    die(r == NET_ETLS ? EX_TLS : r == NET_ENOTLS ? EX_USAGE : EX_PROTO, "%s", net_error(net.c));
 }
 
-static void sock_send(const void *p, size_t n)
+static void conn_send(const char *p, size_t n)
 {
-    const char *b = p;
-    while (n > 0) {
-        ssize_t k;
-        net_wait(POLLOUT);
-        k = send(net.fd, b, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            net.broken = 1;
-            die(EX_PROTO, "send: %s", strerror(errno));
-        }
-        b += k;
-        n -= (size_t)k;
-    }
-}
-
-/* Bytes from the socket; 0 at end of file. */
-static size_t sock_recv(void *p, size_t cap)
-{
-    ssize_t k;
-    net_wait(POLLIN);
-    do {
-        k = recv(net.fd, p, cap, 0);
-    } while (k < 0 && errno == EINTR);
-    if (k < 0) {
-        net.broken = 1;
-        die(EX_PROTO, "recv: %s", strerror(errno));
-    }
-    if (k == 0)
-        net.eof = 1;
-    return (size_t)k;
-}
-
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-/* Send what the pump holds (handshake, records, alerts). */
-static void tls_flush(void)
-{
-    size_t n;
-    const unsigned char *p;
-    while ((p = mp_tls_pump_send_buf(&net.pump, &n)) != NULL && n > 0) {
-        sock_send(p, n);
-        mp_tls_pump_send_done(&net.pump, n);
-    }
-}
-
-static void tls_fail(const char *what)
-{
-    char msg[128];
-    int e = mp_tls_pump_tls_error(&net.pump);
-    mbedtls_strerror(e, msg, sizeof(msg));
-    if (!net.broken)
-        tls_flush(); /* the fatal alert tells the server why */
-    net.broken = 1;
-    die(EX_TLS, "TLS %s: %s (-0x%04x)", what, msg, (unsigned)-e);
-}
-
-/* Ciphertext from the socket into the pump. */
-static void tls_pull(void)
-{
-    size_t room, n;
-    unsigned char *b = mp_tls_pump_recv_buf(&net.pump, &room);
-    mp_status st;
-    if (room == 0)
-        return;
-    n = sock_recv(b, room);
-    st = n == 0 ? mp_tls_pump_recv_eof(&net.pump) : mp_tls_pump_recv_done(&net.pump, n);
-    if (st == MP_ERR_TLS)
-        tls_fail("receive");
-}
-
-/* Before connecting: the CAs, and a server name the certificate can be
- * checked against (mbedtls.h). */
-static void tls_prepare(void)
-{
-    mp_status st;
-    if (mp_tls_config_init(&net.cfg, MP_TLS_CLIENT) != MP_OK)
-        die(EX_TLS, "TLS configuration failed");
-    if (mp_tls_config_ca_file(&net.cfg, net.cafile) != MP_OK)
-        die(EX_TLS, "cannot load CA certificates from %s", net.cafile);
-    st = mp_tls_pump_setup(&net.pump, &net.cfg.conf, net.host);
-    mp_tls_pump_free(&net.pump);
-    if (st == MP_ERR_ARG)
-        die(EX_USAGE, "'%s' is neither a host name nor an IP address", net.host);
-}
-
-static void tls_start(void)
-{
-    mp_status st = mp_tls_pump_setup(&net.pump, &net.cfg.conf, net.host);
-    if (st == MP_ERR_TLS)
-        tls_fail("setup");
-    net.tls = 1;
-    for (;;) {
-        tls_flush();
-        st = mp_tls_pump_status(&net.pump);
-        if (st == MP_ERR_TLS)
-            tls_fail("handshake");
-        if (mp_tls_pump_handshake_done(&net.pump))
-            return;
-        tls_pull();
-    }
-}
-#endif
-
-static void net_send(const char *p, size_t n)
-{
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    while (net.tls && n > 0) {
-        size_t used = 0;
-        mp_status st = mp_tls_pump_write(&net.pump, p, n, &used);
-        if (st == MP_ERR_TLS || st == MP_CLOSED)
-            tls_fail("send");
-        p += used;
-        n -= used;
-        tls_flush();
-    }
-#endif
-    if (n > 0)
-        sock_send(p, n);
+    int r = net_send(net.c, p, n);
+    if (r < 0)
+        conn_failed(r);
 }
 
 /* Plaintext from the server; 0 when it closed. */
-static size_t net_recv(char *p, size_t cap)
+static size_t conn_recv(char *p, size_t cap)
 {
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    while (net.tls) {
-        size_t got = 0;
-        mp_status st = mp_tls_pump_read(&net.pump, p, cap, &got);
-        tls_flush();
-        if (st == MP_OK)
-            return got;
-        if (st == MP_CLOSED) {
-            net.eof = 1;
-            return 0;
-        }
-        if (st == MP_ERR_TLS)
-            tls_fail("receive");
-        tls_pull();
-    }
-#endif
-    return sock_recv(p, cap);
-}
-
-/* The end of the connection: close_notify under TLS when the link is
- * sound, then close. */
-static void net_close(void)
-{
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (net.tls && !net.broken && mp_tls_pump_handshake_done(&net.pump)) {
-        mp_status st;
-        net.broken = 1; /* a failure from here on only closes */
-        while ((st = mp_tls_pump_close(&net.pump)) == MP_NEED_MORE)
-            tls_flush();
-        if (st == MP_OK)
-            tls_flush();
-    }
-#endif
-    if (net.fd >= 0)
-        close(net.fd);
-    net.fd = -1;
-}
-
-/* HOST:PORT or [IPv6]:PORT: the host into net.host, the port returned. */
-static const char *split_server(const char *hostport)
-{
-    static char host[256];
-    const char *colon = strrchr(hostport, ':');
-    size_t hl;
-    if (colon == NULL || colon == hostport || colon[1] == '\0')
-        die(EX_USAGE, "--server wants HOST:PORT, got '%s'", hostport);
-    hl = (size_t)(colon - hostport);
-    if (hostport[0] == '[' && hl >= 2 && hostport[hl - 1] == ']') {
-        hostport++;
-        hl -= 2;
-    }
-    if (hl >= sizeof(host))
-        die(EX_USAGE, "host name too long");
-    memcpy(host, hostport, hl);
-    host[hl] = '\0';
-    net.host = host;
-    return colon + 1;
-}
-
-static void net_connect(const char *port)
-{
-    struct addrinfo hints, *res, *ai;
-    int r;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    r = getaddrinfo(net.host, port, &hints, &res);
-    if (r != 0)
-        die(EX_PROTO, "cannot resolve %s: %s", net.host, gai_strerror(r));
-    for (ai = res; ai != NULL && net.fd < 0; ai = ai->ai_next) {
-        net.fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (net.fd >= 0 && connect(net.fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            close(net.fd);
-            net.fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (net.fd < 0)
-        die(EX_PROTO, "cannot connect to %s port %s: %s", net.host, port, strerror(errno));
+    long r = net_recv(net.c, p, cap, net.timeout_ms);
+    if (r < 0)
+        conn_failed((int)r);
+    return (size_t)r;
 }
 
 /* ----------------------------------------------------------------------- */
@@ -781,23 +569,6 @@ static void cb_fail(int code, const char *fmt, ...)
     h.abort = 1;
 }
 
-static int urandom(void *user, uint8_t *out, size_t len)
-{
-    int fd = open("/dev/urandom", O_RDONLY);
-    size_t got = 0;
-    (void)user;
-    if (fd < 0)
-        return -1;
-    while (got < len) {
-        ssize_t k = read(fd, out + got, len - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    return got == len ? 0 : -1;
-}
-
 static void *grow(void *p, size_t *cap, size_t size)
 {
     *cap = *cap ? 2 * *cap : 256;
@@ -1098,7 +869,7 @@ static void flush_output(void)
     const char *p;
     while ((p = mp_pop3_client_output(&h.c, &n)), n > 0) {
         show_commands(p, n);
-        net_send(p, n);
+        conn_send(p, n);
         if (mp_pop3_client_output_done(&h.c, n) != MP_OK)
             die(EX_PROTO, "internal: output");
     }
@@ -1128,17 +899,15 @@ static void feed_all(const char *p, size_t n)
         if (st == MP_CLOSED)
             return;
         if (st == MP_TRANSPORT_SWITCH) {
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
             /* The +OK to STLS ended this read exactly (anything after it
              * would have been refused as an injection). */
+            int r;
             flush_output();
-            tls_start();
+            if ((r = net_tls_start(net.c, net.cafile)) != 0)
+                conn_failed(r);
             if (mp_pop3_client_tls_started(&h.c) != MP_OK)
                 die(EX_PROTO, "internal: TLS switch");
             continue;
-#else
-            die(EX_USAGE, "built without TLS");
-#endif
         }
         session_failed(st);
     }
@@ -1157,15 +926,13 @@ static void quit_and_exit(void)
     static int leaving;
     static char in[4096];
     if (leaving) {
-        if (net.fd >= 0)
-            close(net.fd);
         exit(exit_code >= 0 ? exit_code : EX_PROTO);
     }
     leaving = 1;
     md_abandon();
     if (exit_code >= 0 && exit_msg[0] != '\0')
         fprintf(stderr, "mailproto-pop3-fetch: %s\n", exit_msg);
-    if (net.fd >= 0 && !net.broken && !net.eof && !h.closed &&
+    if (net.c != NULL && net_usable(net.c) && !net.timed_out && !h.closed &&
         mp_pop3_client_error(&h.c)->code != MP_ERR_TLS_INJECTION) {
         mp_pop3_client_phase ph = mp_pop3_client_phase_of(&h.c);
         if (ph == MP_POP3_PH_FAILED || ph == MP_POP3_PH_AUTHORIZATION ||
@@ -1178,7 +945,7 @@ static void quit_and_exit(void)
             flush_output();
             /* Until the answer to QUIT, or the server closes. */
             while (!h.closed && mp_pop3_client_phase_of(&h.c) != MP_POP3_PH_FAILED) {
-                size_t n = net_recv(in, sizeof(in));
+                size_t n = conn_recv(in, sizeof(in));
                 if (n == 0)
                     break;
                 feed_all(in, n);
@@ -1189,14 +956,14 @@ static void quit_and_exit(void)
             if (mp_pop3_client_phase_of(&h.c) == MP_POP3_PH_FAILED) {
                 size_t n, total = 0;
                 net.timeout_ms = 2000;
-                while (total < 65536 && (n = net_recv(in, sizeof(in))) > 0)
+                while (total < 65536 && (n = conn_recv(in, sizeof(in))) > 0)
                     total += n;
             }
         }
     }
     if (md.dirfd >= 0)
         (void)md_write_state();
-    net_close();
+    net_close(net.c);
     if (exit_code < 0)
         exit_code = EX_OK;
     if (verbose)
@@ -1210,8 +977,8 @@ int main(int argc, char **argv)
     static char in[16384];
     mp_pop3_client_config cfg;
     mp_pop3_client_callbacks cb;
-    const char *pass = NULL, *maildir = NULL, *mech = NULL, *state = NULL, *port;
-    int starttls = 0, tls = 0, keep = 0, cleartext = 0, i;
+    const char *pass = NULL, *maildir = NULL, *mech = NULL, *state = NULL, *err;
+    int starttls = 0, tls = 0, keep = 0, cleartext = 0, i, code;
     unsigned long long max_size = 1ull << 30;
     mp_status st;
 
@@ -1267,10 +1034,8 @@ int main(int argc, char **argv)
         die(EX_USAGE, "--starttls and --tls exclude each other");
     if (keep && h.delete_msgs)
         die(EX_USAGE, "--keep and --delete exclude each other");
-#ifndef MP_EXAMPLE_HAVE_MBEDTLS
-    if (starttls || tls)
+    if ((starttls || tls) && !net_tls_available())
         die(EX_USAGE, "built without TLS");
-#endif
     memset(&h.lp, 0, sizeof(h.lp));
     if (mech != NULL && strcmp(mech, "APOP") == 0) {
         h.lp.methods = MP_POP3_LOGIN_APOP;
@@ -1282,7 +1047,7 @@ int main(int argc, char **argv)
             die(EX_USAGE, "unknown SASL mechanism '%s'", mech);
         h.lp.methods = MP_POP3_LOGIN_SASL;
     }
-    h.crypto = mp_crypto_builtin(urandom, NULL);
+    h.crypto = mp_crypto_builtin(net_random, NULL);
     h.lp.creds.username = mp_slice_make(user_arg, strlen(user_arg));
     h.lp.creds.password = mp_slice_make(pass, strlen(pass));
     h.lp.crypto = &h.crypto;
@@ -1305,20 +1070,16 @@ int main(int argc, char **argv)
     if (st != MP_OK)
         die(EX_USAGE, "session: %s", mp_strerror(st));
 
-    port = split_server(server_arg);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (tls || starttls)
-        tls_prepare();
-#endif
-    net_connect(port);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (tls)
-        tls_start();
-#endif
+    if ((tls || starttls) && (code = net_tls_check(server_arg, net.cafile, &err)) != 0)
+        die(code == NET_ETLS ? EX_TLS : EX_USAGE, "%s", err);
+    if ((net.c = net_connect(server_arg, net.timeout_ms, &code, &err)) == NULL)
+        die(code == NET_EARG ? EX_USAGE : EX_PROTO, "%s", err);
+    if (tls && (code = net_tls_start(net.c, net.cafile)) != 0)
+        conn_failed(code);
     while (!h.closed) {
         size_t n;
         flush_output();
-        n = net_recv(in, sizeof(in));
+        n = conn_recv(in, sizeof(in));
         if (n == 0)
             die(EX_PROTO, "the server closed the connection");
         feed_all(in, n);

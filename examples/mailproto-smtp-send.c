@@ -22,28 +22,20 @@
  * Any failure prints one line on standard error.
  *
  * The program is a plain host of the sans-I/O session (smtp_client.h):
- * blocking sockets and poll(); the session never touches the network.
+ * a blocking connection (examples/net); the session never touches the
+ * network.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "mailproto/sasl.h"
 #include "mailproto/smtp_client.h"
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-#include <mbedtls/error.h>
-
-#include "mailproto/mbedtls.h"
-#endif
+#include "net/net.h"
 
 enum { EX_OK = 0, EX_SOME = 1, EX_USAGE = 2, EX_PROTO = 3, EX_TLS = 4, EX_AUTH = 5 };
 #define MAX_TO 64
@@ -100,11 +92,8 @@ static const char *usage_text =
  * Callbacks never leave: they record the failure and ask for QUIT.
  */
 
-static int sock = -1;
 static int verbose;
 static int timeout_ms = 60000;
-static int link_broken; /* the connection cannot carry bytes (send/recv/TLS failure) */
-static int peer_gone;   /* the server closed the connection */
 static int timed_out;   /* the server stopped answering */
 static int leaving;     /* leave() runs: later failures only exit */
 static int exit_code = -1; /* the failure recorded first, or -1 */
@@ -117,8 +106,6 @@ static void leave(int code)
 {
     if (leaving) {
         /* A failure while saying goodbye: the first one stands. */
-        if (sock >= 0)
-            close(sock);
         exit(exit_code >= 0 ? exit_code : code);
     }
     leaving = 1;
@@ -158,239 +145,41 @@ static void die(int code, const char *fmt, ...)
 /* Transport: a socket, optionally under TLS                               */
 /* ----------------------------------------------------------------------- */
 
-static const char *server_host;
 static const char *cafile = "/etc/ssl/certs/ca-certificates.crt";
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-static int tls_on;
-static mp_tls_config tlscfg;
-static mp_tls_pump pump;
-#endif
+static net_conn *conn; /* examples/net: the socket, under TLS when asked */
 
-static void wait_fd(short ev)
+/* A failure of the connection, as the exit codes say (a timeout keeps
+ * the connection usable for QUIT only when it was a receive). */
+static void conn_failed(int r)
 {
-    struct pollfd p;
-    int r;
-    p.fd = sock;
-    p.events = ev;
-    do {
-        r = poll(&p, 1, timeout_ms);
-    } while (r < 0 && errno == EINTR);
-    if (r == 0) {
+    if (r == NET_ETIMEOUT) {
         timed_out = 1;
-        if (ev == POLLOUT)
-            link_broken = 1; /* the server does not read: nothing more goes out */
         die(EX_PROTO, "timeout after %d s", timeout_ms / 1000);
     }
-    if (r < 0) {
-        link_broken = 1;
-        die(EX_PROTO, "poll: %s", strerror(errno));
-    }
+    die(r == NET_ETLS ? EX_TLS : r == NET_ENOTLS ? EX_USAGE : EX_PROTO, "%s", net_error(conn));
 }
 
-static void raw_send(const void *p, size_t n)
+static void conn_send(const char *p, size_t n)
 {
-    const char *b = p;
-    while (n > 0) {
-        ssize_t k;
-        wait_fd(POLLOUT);
-        k = send(sock, b, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            link_broken = 1;
-            die(EX_PROTO, "send: %s", strerror(errno));
-        }
-        b += k;
-        n -= (size_t)k;
-    }
-}
-
-/* Bytes from the socket; 0 at end of file. */
-static size_t raw_recv(void *p, size_t cap)
-{
-    ssize_t k;
-    wait_fd(POLLIN);
-    do {
-        k = recv(sock, p, cap, 0);
-    } while (k < 0 && errno == EINTR);
-    if (k < 0) {
-        link_broken = 1;
-        die(EX_PROTO, "recv: %s", strerror(errno));
-    }
-    if (k == 0)
-        peer_gone = 1;
-    return (size_t)k;
-}
-
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-static void tls_flush(void)
-{
-    size_t n;
-    const unsigned char *p;
-    while ((p = mp_tls_pump_send_buf(&pump, &n)) != NULL && n > 0) {
-        raw_send(p, n);
-        mp_tls_pump_send_done(&pump, n);
-    }
-}
-
-static void tls_fail(const char *what)
-{
-    char msg[128];
-    int e = mp_tls_pump_tls_error(&pump);
-    mbedtls_strerror(e, msg, sizeof(msg));
-    /* The fatal alert, if any, is the goodbye at this layer. */
-    if (!link_broken)
-        tls_flush();
-    link_broken = 1;
-    die(EX_TLS, "TLS %s: %s (-0x%04x)", what, msg, (unsigned)-e);
-}
-
-/* Move ciphertext from the socket into the pump. */
-static void tls_pull(void)
-{
-    size_t room, n;
-    unsigned char *b = mp_tls_pump_recv_buf(&pump, &room);
-    mp_status st;
-    if (room == 0)
-        return;
-    n = raw_recv(b, room);
-    st = n == 0 ? mp_tls_pump_recv_eof(&pump) : mp_tls_pump_recv_done(&pump, n);
-    if (st == MP_ERR_TLS)
-        tls_fail("receive");
-}
-
-/* Before connecting: the CAs, and whether the server's name can be
- * checked at all (mbedtls.h: a host name, or an IP address that must be
- * in the certificate's IP address entries, without SNI; text that is
- * neither, such as "127.1", is refused). */
-static void tls_prepare(void)
-{
-    mp_status st;
-    if (mp_tls_config_init(&tlscfg, MP_TLS_CLIENT) != MP_OK)
-        die(EX_TLS, "TLS configuration failed");
-    if (mp_tls_config_ca_file(&tlscfg, cafile) != MP_OK)
-        die(EX_TLS, "cannot load CA certificates from %s", cafile);
-    st = mp_tls_pump_setup(&pump, &tlscfg.conf, server_host);
-    mp_tls_pump_free(&pump);
-    if (st == MP_ERR_ARG)
-        die(EX_USAGE, "'%s' is neither a host name nor an IP address", server_host);
-}
-
-static void tls_start(void)
-{
-    mp_status st = mp_tls_pump_setup(&pump, &tlscfg.conf, server_host);
-    if (st == MP_ERR_TLS)
-        tls_fail("setup");
-    tls_on = 1;
-    for (;;) {
-        tls_flush();
-        st = mp_tls_pump_status(&pump);
-        if (st == MP_ERR_TLS)
-            tls_fail("handshake");
-        if (mp_tls_pump_handshake_done(&pump))
-            break;
-        tls_pull();
-    }
-}
-
-/* close_notify, once, when the TLS layer is up and sound. */
-static void tls_goodbye(void)
-{
-    mp_status st;
-    if (!tls_on || link_broken || !mp_tls_pump_handshake_done(&pump))
-        return;
-    while ((st = mp_tls_pump_close(&pump)) == MP_NEED_MORE)
-        tls_flush();
-    if (st == MP_OK)
-        tls_flush();
-}
-#endif
-
-static void net_send(const char *p, size_t n)
-{
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (tls_on) {
-        while (n > 0) {
-            size_t used = 0;
-            mp_status st = mp_tls_pump_write(&pump, p, n, &used);
-            if (st == MP_ERR_TLS || st == MP_CLOSED)
-                tls_fail("send");
-            p += used;
-            n -= used;
-            tls_flush();
-        }
-        return;
-    }
-#endif
-    raw_send(p, n);
+    int r = net_send(conn, p, n);
+    if (r < 0)
+        conn_failed(r);
 }
 
 /* Plaintext from the server; 0 when it closed. */
-static size_t net_recv(char *p, size_t cap)
+static size_t conn_recv(char *p, size_t cap)
 {
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (tls_on) {
-        for (;;) {
-            size_t got = 0;
-            mp_status st = mp_tls_pump_read(&pump, p, cap, &got);
-            tls_flush();
-            if (st == MP_OK)
-                return got;
-            if (st == MP_CLOSED) {
-                peer_gone = 1;
-                return 0;
-            }
-            if (st == MP_ERR_TLS)
-                tls_fail("receive");
-            tls_pull();
-        }
-    }
-#endif
-    return raw_recv(p, cap);
+    long r = net_recv(conn, p, cap, timeout_ms);
+    if (r < 0)
+        conn_failed((int)r);
+    return (size_t)r;
 }
 
-/* HOST:PORT, [IPv6]:PORT: the host into server_host, the port returned. */
-static const char *split_server(const char *hostport)
+static void conn_tls_start(void)
 {
-    static char host[256];
-    const char *colon = strrchr(hostport, ':');
-    size_t hl;
-    if (colon == NULL || colon == hostport || colon[1] == '\0')
-        die(EX_USAGE, "--server wants HOST:PORT, got '%s'", hostport);
-    hl = (size_t)(colon - hostport);
-    if (hostport[0] == '[' && hl >= 2 && hostport[hl - 1] == ']') {
-        hostport++;
-        hl -= 2;
-    }
-    if (hl >= sizeof(host))
-        die(EX_USAGE, "host name too long");
-    memcpy(host, hostport, hl);
-    host[hl] = '\0';
-    server_host = host;
-    return colon + 1;
-}
-
-static void connect_to(const char *host, const char *port)
-{
-    struct addrinfo hints, *res, *ai;
-    int r;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    r = getaddrinfo(host, port, &hints, &res);
-    if (r != 0)
-        die(EX_PROTO, "cannot resolve %s: %s", host, gai_strerror(r));
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        sock = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (sock < 0)
-            continue;
-        if (connect(sock, ai->ai_addr, ai->ai_addrlen) == 0)
-            break;
-        close(sock);
-        sock = -1;
-    }
-    freeaddrinfo(res);
-    if (sock < 0)
-        die(EX_PROTO, "cannot connect to %s port %s: %s", host, port, strerror(errno));
+    int r = net_tls_start(conn, cafile);
+    if (r < 0)
+        conn_failed(r);
 }
 
 /* ----------------------------------------------------------------------- */
@@ -428,23 +217,6 @@ static void remember(const mp_smtp_reply_line *l)
     h.last_code = l->code;
     memcpy(h.last_text, l->text.ptr, n);
     h.last_text[n] = '\0';
-}
-
-static int urandom(void *user, uint8_t *out, size_t len)
-{
-    int fd = open("/dev/urandom", O_RDONLY);
-    size_t got = 0;
-    (void)user;
-    if (fd < 0)
-        return -1;
-    while (got < len) {
-        ssize_t k = read(fd, out + got, len - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    return got == len ? 0 : -1;
 }
 
 /* The names of a set of SASL mechanisms, space-separated. */
@@ -623,7 +395,7 @@ static void flush_output(void)
     const char *p;
     while ((p = mp_smtp_client_output(&h.c, &n)), n > 0) {
         show_commands(p, n);
-        net_send(p, n);
+        conn_send(p, n);
         if (mp_smtp_client_output_done(&h.c, n) != MP_OK)
             die(EX_PROTO, "internal: output");
     }
@@ -720,15 +492,11 @@ static void feed_all(const char *p, size_t n)
         if (st == MP_TRANSPORT_SWITCH) {
             /* The 220 to STARTTLS ended this read exactly (anything after
              * it would have been refused as an injection). */
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
             flush_output();
-            tls_start();
+            conn_tls_start();
             if (mp_smtp_client_tls_started(&h.c) != MP_OK)
                 die(EX_PROTO, "internal: TLS switch");
             continue;
-#else
-            die(EX_USAGE, "built without TLS");
-#endif
         }
         session_failed(st);
     }
@@ -746,7 +514,7 @@ static void await_close(void)
                                           0, 0) != MP_OK)
         return;
     while (mp_smtp_client_phase_of(&h.c) != MP_SMTP_PH_CLOSED) {
-        size_t n = net_recv(in, sizeof(in)), used, off = 0;
+        size_t n = conn_recv(in, sizeof(in)), used, off = 0;
         if (n == 0)
             return;
         while (dead && off < n) {
@@ -783,10 +551,10 @@ static void await_close(void)
 static void goodbye(void)
 {
     mp_smtp_client_phase ph;
-    if (sock < 0)
+    if (conn == NULL)
         return;
     ph = mp_smtp_client_phase_of(&h.c);
-    if (!link_broken && !peer_gone && !timed_out) {
+    if (net_usable(conn) && !timed_out) {
         mp_status err = mp_smtp_client_error(&h.c)->code;
         int quit = ph == MP_SMTP_PH_READY ||
                    (ph == MP_SMTP_PH_FAILED && err != MP_ERR_SMTP_CLOSING &&
@@ -803,11 +571,8 @@ static void goodbye(void)
             await_close();
         }
     }
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    tls_goodbye();
-#endif
-    close(sock);
-    sock = -1;
+    net_close(conn);
+    conn = NULL;
 }
 
 /* A regular file: its exact size once line ends are CRLF and a missing
@@ -855,9 +620,9 @@ int main(int argc, char **argv)
     mp_smtp_client_config cfg;
     mp_smtp_client_callbacks cb;
     const char *server = NULL, *from = NULL, *auth = NULL, *file = NULL, *helo = "localhost";
-    const char *mech = NULL, *port;
+    const char *mech = NULL, *err;
     static char user[256];
-    int starttls = 0, tls = 0, lmtp = 0, i;
+    int starttls = 0, tls = 0, lmtp = 0, i, code;
     struct stat sb;
     mp_status st;
 
@@ -912,10 +677,8 @@ int main(int argc, char **argv)
         die(EX_USAGE, "--server, --from and --to are required (see --help)");
     if (starttls && tls)
         die(EX_USAGE, "--starttls and --tls exclude each other");
-#ifndef MP_EXAMPLE_HAVE_MBEDTLS
-    if (starttls || tls)
+    if ((starttls || tls) && !net_tls_available())
         die(EX_USAGE, "built without TLS");
-#endif
     if (mech != NULL) {
         h.mech = mp_sasl_mech_from_name(mech, strlen(mech));
         if (h.mech == MP_SASL_MECH_NONE)
@@ -935,7 +698,7 @@ int main(int argc, char **argv)
         h.creds.username = mp_slice_make(user, (size_t)(colon - auth));
         h.creds.password = mp_slice_make(colon + 1, strlen(colon + 1));
         h.want_auth = 1;
-        h.crypto = mp_crypto_builtin(urandom, NULL);
+        h.crypto = mp_crypto_builtin(net_random, NULL);
     }
     h.msg = file ? fopen(file, "rb") : stdin;
     if (h.msg == NULL)
@@ -973,23 +736,19 @@ int main(int argc, char **argv)
     if (st != MP_OK)
         die(EX_USAGE, "--helo '%s': %s", helo, mp_strerror(st));
 
-    port = split_server(server);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (tls || starttls)
-        tls_prepare();
-#endif
-    connect_to(server_host, port);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    if ((tls || starttls) && (code = net_tls_check(server, cafile, &err)) != 0)
+        die(code == NET_ETLS ? EX_TLS : EX_USAGE, "%s", err);
+    if ((conn = net_connect(server, timeout_ms, &code, &err)) == NULL)
+        die(code == NET_EARG ? EX_USAGE : EX_PROTO, "%s", err);
     if (tls)
-        tls_start();
-#endif
+        conn_tls_start();
     while (mp_smtp_client_phase_of(&h.c) != MP_SMTP_PH_CLOSED) {
         size_t n;
         flush_output();
         if (h.body_active && !push_body())
             continue;
         flush_output();
-        n = net_recv(in, sizeof(in));
+        n = conn_recv(in, sizeof(in));
         if (n == 0)
             die(EX_PROTO, "the server closed the connection%s%s",
                 h.last_code ? " after: " : "", h.last_code ? h.last_text : "");

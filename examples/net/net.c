@@ -20,6 +20,8 @@
 struct net_conn {
     int fd;
     int timeout_ms;
+    int broken; /* no byte can cross any more: a socket or TLS failure */
+    int eof;    /* the peer closed */
     char host[256];
     char err[256];
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -36,6 +38,8 @@ static int fail(net_conn *c, int code, const char *what, const char *why)
 }
 
 const char *net_error(const net_conn *c) { return c->err; }
+
+int net_usable(const net_conn *c) { return !c->broken && !c->eof; }
 
 int net_random(void *user, uint8_t *out, size_t len)
 {
@@ -71,6 +75,8 @@ static int raw_send(net_conn *c, const unsigned char *p, size_t n)
     while (n > 0) {
         ssize_t k;
         int w = wait_for(c, POLLOUT, c->timeout_ms);
+        if (w < 0)
+            c->broken = 1; /* the peer does not read: nothing more goes out */
         if (w == NET_ETIMEOUT)
             return fail(c, NET_ETIMEOUT, "send", "timeout");
         if (w < 0)
@@ -78,8 +84,10 @@ static int raw_send(net_conn *c, const unsigned char *p, size_t n)
         k = send(c->fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k <= 0)
+        if (k <= 0) {
+            c->broken = 1;
             return fail(c, NET_EIO, "send", strerror(errno));
+        }
         p += k;
         n -= (size_t)k;
     }
@@ -92,51 +100,71 @@ static long raw_recv(net_conn *c, void *p, size_t cap, int timeout_ms)
     int w = wait_for(c, POLLIN, timeout_ms);
     if (w == NET_ETIMEOUT)
         return fail(c, NET_ETIMEOUT, "receive", "timeout");
-    if (w < 0)
+    if (w < 0) {
+        c->broken = 1;
         return w;
+    }
     do {
         k = recv(c->fd, p, cap, 0);
     } while (k < 0 && errno == EINTR);
-    if (k < 0)
+    if (k < 0) {
+        c->broken = 1;
         return fail(c, NET_EIO, "receive", strerror(errno));
+    }
+    if (k == 0)
+        c->eof = 1;
     return (long)k;
 }
 
-net_conn *net_connect(const char *hostport, int timeout_ms, int *code, const char **err)
+/* "HOST:PORT" or "[v6]:PORT": HOST into host[256], the port returned;
+ * NULL with a reason in why[300] when it is neither. */
+static const char *split_hostport(const char *hostport, char *host, char *why)
 {
-    static char why[300];
     const char *colon = strrchr(hostport, ':');
-    struct addrinfo hints, *res = NULL, *ai;
-    net_conn *c;
     size_t hl;
-    int r;
-    *err = why;
-    *code = NET_EIO;
     if (colon == NULL || colon == hostport || colon[1] == '\0') {
-        snprintf(why, sizeof(why), "'%s' is not HOST:PORT", hostport);
+        snprintf(why, 300, "'%s' is not HOST:PORT", hostport);
         return NULL;
     }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        snprintf(why, sizeof(why), "out of memory");
-        return NULL;
-    }
-    c->fd = -1;
-    c->timeout_ms = timeout_ms;
     hl = (size_t)(colon - hostport);
     if (hostport[0] == '[' && hl >= 2 && hostport[hl - 1] == ']') {
         hostport++;
         hl -= 2;
     }
-    if (hl >= sizeof(c->host)) {
-        snprintf(why, sizeof(why), "host name too long");
+    if (hl >= 256) {
+        snprintf(why, 300, "host name too long");
+        return NULL;
+    }
+    memcpy(host, hostport, hl);
+    host[hl] = '\0';
+    return colon + 1;
+}
+
+net_conn *net_connect(const char *hostport, int timeout_ms, int *code, const char **err)
+{
+    static char why[300];
+    struct addrinfo hints, *res = NULL, *ai;
+    const char *port;
+    net_conn *c;
+    int r;
+    *err = why;
+    *code = NET_EARG;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        *code = NET_EIO;
+        snprintf(why, sizeof(why), "out of memory");
+        return NULL;
+    }
+    if ((port = split_hostport(hostport, c->host, why)) == NULL) {
         free(c);
         return NULL;
     }
-    memcpy(c->host, hostport, hl);
+    *code = NET_EIO;
+    c->fd = -1;
+    c->timeout_ms = timeout_ms;
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
-    r = getaddrinfo(c->host, colon + 1, &hints, &res);
+    r = getaddrinfo(c->host, port, &hints, &res);
     if (r != 0) {
         snprintf(why, sizeof(why), "cannot resolve %s: %s", c->host, gai_strerror(r));
         free(c);
@@ -145,7 +173,8 @@ net_conn *net_connect(const char *hostport, int timeout_ms, int *code, const cha
     for (ai = res; ai != NULL && c->fd < 0; ai = ai->ai_next) {
         c->fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (c->fd >= 0 && connect(c->fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            snprintf(why, sizeof(why), "cannot connect to %s: %s", hostport, strerror(errno));
+            snprintf(why, sizeof(why), "cannot connect to %s port %s: %s", c->host, port,
+                     strerror(errno));
             close(c->fd);
             c->fd = -1;
         }
@@ -162,13 +191,47 @@ net_conn *net_connect(const char *hostport, int timeout_ms, int *code, const cha
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 int net_tls_available(void) { return 1; }
 
+static int tls_flush(net_conn *c);
+
 static int tls_fail(net_conn *c, const char *what)
 {
     char msg[160];
     int e = mp_tls_pump_tls_error(&c->pump);
     mbedtls_strerror(e, msg, sizeof(msg));
     snprintf(c->err, sizeof(c->err), "TLS %s: %s (-0x%04x)", what, msg, (unsigned)-e);
+    if (!c->broken)
+        (void)tls_flush(c); /* the fatal alert tells the peer why */
+    c->broken = 1;
     return NET_ETLS;
+}
+
+int net_tls_check(const char *hostport, const char *cafile, const char **err)
+{
+    static char why[300];
+    char host[256];
+    mp_tls_config cfg;
+    mp_tls_pump pump;
+    mp_status st;
+    *err = why;
+    if (split_hostport(hostport, host, why) == NULL)
+        return NET_EARG;
+    if (mp_tls_config_init(&cfg, MP_TLS_CLIENT) != MP_OK) {
+        snprintf(why, sizeof(why), "TLS configuration failed");
+        return NET_ETLS;
+    }
+    if (mp_tls_config_ca_file(&cfg, cafile) != MP_OK) {
+        snprintf(why, sizeof(why), "cannot load CA certificates from %s", cafile);
+        mp_tls_config_free(&cfg);
+        return NET_ETLS;
+    }
+    st = mp_tls_pump_setup(&pump, &cfg.conf, host);
+    mp_tls_pump_free(&pump);
+    mp_tls_config_free(&cfg);
+    if (st == MP_ERR_ARG) {
+        snprintf(why, sizeof(why), "'%s' is neither a host name nor an IP address", host);
+        return NET_EARG;
+    }
+    return 0;
 }
 
 /* Send what the pump has to send. */
@@ -259,8 +322,10 @@ long net_recv(net_conn *c, void *p, size_t cap, int timeout_ms)
             return r;
         if (st == MP_OK)
             return (long)got;
-        if (st == MP_CLOSED)
+        if (st == MP_CLOSED) {
+            c->eof = 1;
             return NET_EOF;
+        }
         if (st == MP_ERR_TLS)
             return tls_fail(c, "receive");
         r = tls_pull(c, timeout_ms);
@@ -274,8 +339,13 @@ void net_close(net_conn *c)
     if (c == NULL)
         return;
     if (c->tls) {
-        if (mp_tls_pump_close(&c->pump) == MP_OK)
-            (void)tls_flush(c);
+        if (net_usable(c) && mp_tls_pump_handshake_done(&c->pump)) {
+            mp_status st;
+            while ((st = mp_tls_pump_close(&c->pump)) == MP_NEED_MORE && tls_flush(c) == 0)
+                ;
+            if (st == MP_OK)
+                (void)tls_flush(c);
+        }
         mp_tls_pump_free(&c->pump);
         mp_tls_config_free(&c->cfg);
     }
@@ -284,6 +354,14 @@ void net_close(net_conn *c)
 }
 #else
 int net_tls_available(void) { return 0; }
+
+int net_tls_check(const char *hostport, const char *cafile, const char **err)
+{
+    (void)hostport;
+    (void)cafile;
+    *err = "built without TLS";
+    return NET_ENOTLS;
+}
 
 int net_tls_start(net_conn *c, const char *cafile)
 {

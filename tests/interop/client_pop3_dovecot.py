@@ -358,16 +358,10 @@ def kill_rounds(run, prog, srv, msgs, rounds, kills, mode, rnd):
                 '--pass', PASSWORD, '--maildir', md, '--' + mode]
         for i in range(kills):
             before = len(stored(md)) if os.path.isdir(md) else 0
-            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            # Within the time the work left takes, so that most kills
-            # fall while messages are stored.
-            time.sleep(rnd.uniform(0, 0.03 + whole * (len(msgs) - before) / len(msgs)))
-            if p.poll() is None:
-                p.kill()
-                killed += 1
-            p.wait()
+            k, rc = iop.kill_when(argv, rnd.uniform(0, 0.03 + whole * (len(msgs) - before) / len(msgs)))
+            killed += k
             got = stored(md)
-            if p.returncode < 0 and before < len(got) < len(msgs):
+            if rc < 0 and before < len(got) < len(msgs):
                 midway += 1
             expect(len(got) == len(set(got)), 'round %d run %d: a message twice' % (r, i))
             expect(all(g in want for g in got),

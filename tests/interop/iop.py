@@ -250,6 +250,22 @@ def stop_proc(p, grace=3):
         return p.wait()
 
 
+def kill_when(argv, delay, ready=None, timeout=60):
+    """Runs argv and sends it SIGKILL `delay` seconds after ready() first
+    holds (at once without ready): callers kill while the program stores,
+    seen on disk, so that the kill lands there on any machine, however
+    fast.  Returns (killed, returncode)."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + timeout
+    while ready and p.poll() is None and not ready() and time.monotonic() < end:
+        time.sleep(0.002)
+    time.sleep(delay)
+    killed = p.poll() is None
+    if killed:
+        p.kill()
+    return killed, p.wait()
+
+
 def read(path):
     try:
         with open(path, 'rb') as f:
