@@ -38,6 +38,8 @@
 #include "mailproto/imap.h"
 #include "mailproto/imap_client.h"
 #include "mailproto/imap_command.h"
+#include "mailproto/imap_server.h"
+#include "mailproto/sasl.h"
 
 #include "bench_common.h"
 
@@ -624,6 +626,7 @@ int main(int argc, char **argv)
     SIZEOF(mp_imap_writer);
     SIZEOF(mp_imap_lex);
     SIZEOF(mp_imap_client);
+    SIZEOF(mp_imap_server);
     printf("values and configs the host also holds:\n");
     SIZEOF(mp_imap_resp_event);
     SIZEOF(mp_imap_cmd_arg);
@@ -632,9 +635,15 @@ int main(int argc, char **argv)
     SIZEOF(mp_imap_cmd_config);
     SIZEOF(mp_imap_client_event);
     SIZEOF(mp_imap_client_config);
+    SIZEOF(mp_imap_server_config);
+    SIZEOF(mp_imap_server_req);
     printf("host buffers: resp parser %u suggested (MP_IMAP_MAX_QUOTED), cmd parser %u "
            "(MP_IMAP_CMD_PARSER_BUF)\n",
            (unsigned)MP_IMAP_MAX_QUOTED, (unsigned)MP_IMAP_CMD_PARSER_BUF);
+    printf("server session buffers: output >= %u (MP_IMAP_SERVER_MIN_OUT), buf %u "
+           "(MP_IMAP_SERVER_BUF: parser and SASL scratch), mp_sasl_server %u with logins\n",
+           (unsigned)MP_IMAP_SERVER_MIN_OUT, (unsigned)MP_IMAP_SERVER_BUF,
+           (unsigned)sizeof(mp_sasl_server));
     printf("client session buffers: output >= %u (MP_IMAP_CLIENT_MIN_OUT), parser %u "
            "suggested, SASL %u (MP_IMAP_CLIENT_AUTH_BUF, with AUTHENTICATE), UID map 4 bytes "
            "per message (optional)\n",

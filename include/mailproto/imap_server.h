@@ -334,6 +334,13 @@ mp_status mp_imap_server_literal_data(mp_imap_server *s, const char *p, size_t n
 mp_status mp_imap_server_complete(mp_imap_server *s, mp_imap_resp_kind kind, const char *code,
                                   const char *text);
 
+/* One untagged status line for the executing host command, e.g.
+ * "* OK [UIDVALIDITY 3857529045] UIDs valid": `kind` OK, NO or BAD
+ * (MP_ERR_ARG otherwise), `code` without brackets and `text` may be NULL.
+ * Whole or nothing; returns as mp_imap_server_respond(). */
+mp_status mp_imap_server_untagged(mp_imap_server *s, mp_imap_resp_kind kind, const char *code,
+                                  const char *text);
+
 /* Answer MP_IMAP_DECIDE_LITERAL: "+ Ready for literal data" and the bytes
  * come as MP_IMAP_REQ_DATA; or "tag NO [code] text" (code such as
  * "TOOBIG", "LIMIT", "TRYCREATE"; NULL for none) and the command ends

@@ -390,7 +390,8 @@ static mp_status refusal(const mp_imap_server *s, mp_imap_cmd_id cmd)
 static int cb_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)
 {
     mp_imap_server *s = user;
-    memcpy(s->tag, tag.ptr, tag.len);
+    if (tag.len > 0)
+        memcpy(s->tag, tag.ptr, tag.len);
     s->tag[tag.len] = '\0';
     s->taglen = (uint8_t)tag.len;
     s->cmd = (uint8_t)cmd;
@@ -529,7 +530,8 @@ static int cb_bad(void *user, mp_slice tag, mp_imap_cmd_id cmd, const mp_error *
         s->cmd = 0;
         return mp_imaps_ret(s);
     }
-    memcpy(t, tag.ptr, tag.len);
+    if (tag.len > 0) /* an untagged BAD ("* BAD") has no tag at all */
+        memcpy(t, tag.ptr, tag.len);
     t[tag.len] = '\0';
     if (s->refused != 0 && err->code == MP_ERR_IMAP_CMD_LITERAL_REJECTED) {
         const char *code;

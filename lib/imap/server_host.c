@@ -123,6 +123,17 @@ mp_status mp_imap_server_complete(mp_imap_server *s, mp_imap_resp_kind kind, con
     return MP_OK;
 }
 
+mp_status mp_imap_server_untagged(mp_imap_server *s, mp_imap_resp_kind kind, const char *code,
+                                  const char *text)
+{
+    mp_status st = check_host(s);
+    if (st != MP_OK)
+        return st;
+    if (kind != MP_IMAP_RESP_OK && kind != MP_IMAP_RESP_NO && kind != MP_IMAP_RESP_BAD)
+        return MP_ERR_ARG;
+    return mp_imap_resp_write_status(&s->w, NULL, kind, code, text);
+}
+
 void mp_imaps_literal_accept(mp_imap_server *s)
 {
     s->pending = MP_IMAP_DECIDE_NONE;

@@ -34,6 +34,7 @@ static const row smtp_client_[] = { { -1, "", "" }, MP_STATUS_TABLE_SMTP_CLIENT(
 static const row pop3_[] = { { -1, "", "" }, MP_STATUS_TABLE_POP3(ROW_) };
 static const row imap_resp_[] = { { -1, "", "" }, MP_STATUS_TABLE_IMAP_RESP(ROW_) };
 static const row imap_cmd_[] = { { -1, "", "" }, MP_STATUS_TABLE_IMAP_CMD(ROW_) };
+static const row imap_server_[] = { { -1, "", "" }, MP_STATUS_TABLE_IMAP_SERVER(ROW_) };
 #undef ROW_
 
 #define BLOCK(what, arr, lo, hi) { what, arr + 1, sizeof(arr) / sizeof(arr[0]) - 1, lo, hi }
@@ -43,6 +44,7 @@ static const block blocks_[] = {
     BLOCK("POP3", pop3_, 160, 191),
     BLOCK("IMAP responses", imap_resp_, 192, 223),
     BLOCK("IMAP commands", imap_cmd_, 224, 255),
+    BLOCK("IMAP server session", imap_server_, 244, 251),
 };
 
 static void test_unique(void **state)
@@ -103,7 +105,7 @@ static void test_lookup(void **state)
         assert_non_null(mp_strerror((mp_status)v));
         assert_non_null(mp_status_name((mp_status)v));
     }
-    assert_string_equal(mp_status_name((mp_status)250), "MP_UNKNOWN");
+    assert_string_equal(mp_status_name((mp_status)255), "MP_UNKNOWN");
     assert_string_equal(mp_strerror((mp_status)15), "unknown status");
 }
 

@@ -824,6 +824,7 @@ static void test_output_bounded(void **st)
     size_t i, used = 0;
     mp_status rc;
     (void)st;
+    assert_true(sizeof(mp_imap_server) <= 4096); /* issue 10: a session within 4 KiB */
     open_host(MP_IMAP_SRV_QUIET_CAPS, NULL);
     for (i = 0; i < 400; i++)
         memcpy(in + i * 8, "a NOOP\r\n", 8);
