@@ -35,6 +35,12 @@
 
 #define MAX_APPEND_MSGS 64
 
+/* ENVELOPE, BODY and BODYSTRUCTURE come from lib/mime's writer, which
+ * writes through an IMAP response writer: the session's own, inside a
+ * FETCH response opened (and so checked) with mp_imap_server_respond().
+ * imap_server.h has no accessor for it yet; the field is used here. */
+#define SESSION_WRITER(c) (&(c)->s.w)
+
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
@@ -146,7 +152,7 @@ static int emit(conn *c, mp_status (*fn)(conn *c, void *arg), void *arg)
 static mp_status untagged_status(conn *c, void *arg)
 {
     const char *const *ct = arg;
-    return mp_imap_resp_write_status(&c->s.w, NULL, MP_IMAP_RESP_OK, ct[0], ct[1]);
+    return mp_imap_server_untagged(&c->s, MP_IMAP_RESP_OK, ct[0], ct[1]);
 }
 
 static int untagged_ok(conn *c, const char *code, const char *text)
@@ -596,7 +602,7 @@ static mp_status literal_item(conn *c, const fitem *it, int fd, const mp_mime_ms
     }
     src->left = size;
     if (it->kind == FI_SECTION)
-        st = mp_mime_write_section_name(&c->s.w, "BODY", mp_slice_make(spec, strlen(spec)),
+        st = mp_mime_write_section_name(SESSION_WRITER(c), "BODY", mp_slice_make(spec, strlen(spec)),
                                         it->partial, it->origin);
     else
         st = put(c, mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM,
@@ -656,13 +662,13 @@ static mp_status fetch_head(conn *c, void *arg)
                 st = put(c, mp_imap_ev_number(MP_IMAP_F_RFC822_SIZE, wire_size(c->sel, x->m)));
             break;
         case FI_ENVELOPE:
-            st = mp_mime_write_item(&c->s.w, x->mm, MP_MIME_ITEM_ENVELOPE);
+            st = mp_mime_write_item(SESSION_WRITER(c), x->mm, MP_MIME_ITEM_ENVELOPE);
             break;
         case FI_BODY:
-            st = mp_mime_write_item(&c->s.w, x->mm, MP_MIME_ITEM_BODY);
+            st = mp_mime_write_item(SESSION_WRITER(c), x->mm, MP_MIME_ITEM_BODY);
             break;
         case FI_BODYSTRUCTURE:
-            st = mp_mime_write_item(&c->s.w, x->mm, MP_MIME_ITEM_BODYSTRUCTURE);
+            st = mp_mime_write_item(SESSION_WRITER(c), x->mm, MP_MIME_ITEM_BODYSTRUCTURE);
             break;
         default:
             break;
