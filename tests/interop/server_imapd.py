@@ -402,12 +402,152 @@ def case_sigkill(run, prog, fetch_prog):
         % (seed, len(state['told']), len(state['expunged'])))
 
 
+MBSYNCRC = """\
+IMAPAccount ours
+Host 127.0.0.1
+Port {port}
+User {user}
+Pass "{password}"
+SSLType None
+AuthMechs LOGIN
+Timeout 20
+PipelineDepth 8
+
+IMAPStore remote
+Account ours
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel all
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Expunge Both
+SyncState *
+Sync All
+CopyArrivalDate yes
+"""
+
+
+def no_tuid(data):
+    """Without the X-TUID field mbsync adds to the copies it writes or
+    uploads (its own marker to find them again)."""
+    return re.sub(rb'(?m)^X-TUID: [^\n]*\n', b'', data, count=1)
+
+
+def mbsync_side(inbox):
+    """{Subject: (bytes LF, letters)} of mbsync's Maildir."""
+    out = {}
+    for sub in ('new', 'cur'):
+        d = os.path.join(inbox, sub)
+        for f in os.listdir(d) if os.path.isdir(d) else []:
+            data = no_tuid(read(os.path.join(d, f)).replace(b'\r\n', b'\n'))
+            key = re.search(rb'^Subject: (.*)$', data, re.M).group(1)
+            out[key] = (data, ''.join(sorted(c for c in f.partition(':2,')[2] if c in 'DFRST')))
+    return out
+
+
+def server_side(box):
+    out = {}
+    for uid, (path, data, letters) in maildir(box).items():
+        data = no_tuid(data)
+        key = re.search(rb'^Subject: (.*)$', data, re.M).group(1)
+        out[key] = (data, letters)
+    return out
+
+
+def case_mbsync(run, prog, fetch_prog):
+    """mbsync (isync): a full sync from the server (bytes and flags equal),
+    local changes pushed back (a new message APPENDed, flags set, one
+    deleted: UID STORE, EXPUNGE) and seen in the server's files, a folder
+    created on the server synced down, then a sync that changes nothing."""
+    iop.need('mbsync')
+    msgs = sample_messages()
+    srv = Imapd(run, prog, msgs)
+    m = srv.login()
+    m.select('INBOX')
+    m.store('1', '+FLAGS', '(\\Seen)')
+    m.store('2', '+FLAGS', '(\\Flagged \\Answered)')
+    m.create('Work')
+    m.append('Work', '(\\Seen)', None, b'From: w@example.org\r\nSubject: work item\r\n\r\nw\r\n')
+    m.logout()
+    local = run.mkdir('mbsync-local')
+    rc = run.write('mbsyncrc', MBSYNCRC.format(port=srv.port, user=USER, password=PASSWORD,
+                                               local=local).encode())
+    os.chmod(rc, 0o600)
+    run.cmd(['mbsync', '-c', rc, '-V', 'all'], name='mbsync1', timeout=40)
+    inbox = os.path.join(local, 'INBOX')
+    expect(mbsync_side(inbox) == server_side(srv.box), 'INBOX after the first sync differs')
+    expect(mbsync_side(os.path.join(local, 'Work')) == server_side(os.path.join(srv.box, '.Work')),
+           'Work after the first sync differs')
+    # local changes
+    with open(os.path.join(inbox, 'new', '1800000000.local1.host'), 'wb') as f:
+        f.write(b'From: near@example.org\nSubject: from mbsync\n\nbody\n')
+    got = sorted(os.listdir(os.path.join(inbox, 'cur')) + os.listdir(os.path.join(inbox, 'new')))
+    def move(name, letters):
+        sub = 'cur' if os.path.exists(os.path.join(inbox, 'cur', name)) else 'new'
+        os.rename(os.path.join(inbox, sub, name),
+                  os.path.join(inbox, 'cur', name.split(':2,')[0] + ':2,' + letters))
+    move(got[2], 'FRS')
+    move(got[3], 'ST')
+    run.cmd(['mbsync', '-c', rc, '-V', 'all'], name='mbsync2', timeout=40)
+    theirs, ours = mbsync_side(inbox), server_side(srv.box)
+    expect(b'from mbsync' in ours, 'the local message was not appended')
+    expect(len(ours) == len(msgs), 'server holds %d messages, want %d (one new, one deleted)'
+           % (len(ours), len(msgs)))
+    expect(theirs == ours, 'INBOX after the second sync differs: %r vs %r'
+           % (sorted((k, v[1]) for k, v in theirs.items()), sorted((k, v[1]) for k, v in ours.items())))
+    before = sorted(os.listdir(os.path.join(srv.box, 'cur')) + os.listdir(os.path.join(srv.box, 'new')))
+    r = run.cmd(['mbsync', '-c', rc, '-V', 'all'], name='mbsync3', timeout=40)
+    after = sorted(os.listdir(os.path.join(srv.box, 'cur')) + os.listdir(os.path.join(srv.box, 'new')))
+    expect(before == after, 'the third sync changed the server: %r -> %r' % (before, after))
+    expect(mbsync_side(inbox) == server_side(srv.box), 'INBOX after the third sync differs')
+    del r
+    srv.alive()
+
+
+def case_curl(run, prog, fetch_prog):
+    """curl imap://: LIST, a message by UID (bytes equal to the file), a
+    section, SEARCH, a custom FETCH, STATUS, an APPEND upload."""
+    iop.need('curl')
+    msgs = sample_messages()
+    srv = Imapd(run, prog, msgs)
+    base = 'imap://127.0.0.1:%d' % srv.port
+    user = ['--user', '%s:%s' % (USER, PASSWORD), '--silent', '--show-error', '--max-time', '20']
+    r = run.cmd(['curl', *user, base + '/'], name='curl-list')
+    expect(b'INBOX' in r.stdout, 'curl LIST: %r' % r.stdout)
+    files = maildir(srv.box)
+    r = run.cmd(['curl', *user, base + '/INBOX;UID=2'], name='curl-uid')
+    expect(r.stdout == wire(files[2][1]), 'curl UID=2 differs from the file')
+    r = run.cmd(['curl', *user, base + '/INBOX;UID=6/;SECTION=1'], name='curl-section')
+    expect(r.stdout == b'first part', 'curl SECTION=1: %r' % r.stdout)
+    r = run.cmd(['curl', *user, base + '/INBOX?SUBJECT%20parts'], name='curl-search')
+    expect(r.stdout.strip() == b'* SEARCH 6', 'curl SEARCH: %r' % r.stdout)
+    r = run.cmd(['curl', *user, base + '/INBOX', '-X', 'FETCH 1:* (FLAGS ENVELOPE)'],
+                name='curl-fetch')
+    expect(r.stdout.count(b'FETCH') == len(msgs), 'curl FETCH: %r' % r.stdout)
+    r = run.cmd(['curl', *user, base + '/', '-X', 'STATUS INBOX (MESSAGES UIDNEXT)'],
+                name='curl-status')
+    expect(b'MESSAGES %d' % len(msgs) in r.stdout, 'curl STATUS: %r' % r.stdout)
+    up = run.write('upload.eml', b'From: curl@example.org\r\nSubject: by curl\r\n\r\nbody\r\n')
+    run.cmd(['curl', *user, base + '/INBOX', '-T', up], name='curl-append')
+    expect(any(d == b'From: curl@example.org\nSubject: by curl\n\nbody\n'
+               for _, d, _ in maildir(srv.box).values()), 'curl APPEND not stored')
+    srv.alive()
+
+
 CASES = {
     'imaplib': case_imaplib,
     'auth_plain_starttls': case_auth_plain_starttls,
     'imap_fetch': case_imap_fetch,
     'idle_delivery': case_idle_delivery,
     'sigkill': case_sigkill,
+    'mbsync': case_mbsync,
+    'curl': case_curl,
 }
 
 if __name__ == '__main__':
