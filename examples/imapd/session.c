@@ -546,12 +546,14 @@ static char *filter_header(int fd, const mp_mime_section *sec, size_t *len)
             cap = 2 * (n + ch.len);
             out = xrealloc(out, cap);
         }
-        memcpy(out + n, ch.ptr, ch.len);
+        if (ch.len > 0)
+            memcpy(out + n, ch.ptr, ch.len);
         n += ch.len;
     }
     tail = mp_mime_hdr_filter_finish(&flt);
     out = xrealloc(out, n + tail.len + 1);
-    memcpy(out + n, tail.ptr, tail.len);
+    if (tail.len > 0)
+        memcpy(out + n, tail.ptr, tail.len);
     n += tail.len;
     free(h);
     *len = n;

@@ -391,7 +391,8 @@ int store_rescan(folder *f, double age)
     f->scanned = t;
     read_sub(f, "new", &v, &n, &cap);
     read_sub(f, "cur", &v, &n, &cap);
-    qsort(v, n, sizeof(dent), base_cmp);
+    if (n > 1) /* qsort wants an array, even for nothing */
+        qsort(v, n, sizeof(dent), base_cmp);
     /* the known messages by name, to match the files */
     byname = xrealloc(NULL, f->n * sizeof(nref));
     for (i = 0; i < f->n; i++) {
@@ -471,7 +472,8 @@ int store_rescan(folder *f, double age)
     free(v);
     if (fresh || removed) {
         f->version++;
-        qsort(f->m, f->n, sizeof(msg), uid_cmp);
+        if (f->n > 1)
+            qsort(f->m, f->n, sizeof(msg), uid_cmp);
         /* the new UIDs are shown to nobody before this list is durable */
         if (store_save(f) != 0) {
             fprintf(stderr, "mailproto-imapd: cannot save the UID list of %s\n", f->name);
