@@ -41,6 +41,13 @@
  * imap_server.h has no accessor for it yet; the field is used here. */
 #define SESSION_WRITER(c) (&(c)->s.w)
 
+/* IMAP4rev2 is enabled: the session's writer speaks it (s.enabled holds
+ * the session's private bits, not the MP_IMAP_SRV_* its comment names). */
+static int rev2(const conn *c)
+{
+    return (c->s.w.mode & MP_IMAP_REV2) != 0;
+}
+
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
@@ -1402,7 +1409,7 @@ static void do_search(conn *c, int uid)
             start++;
         }
     }
-    if (o.ret == 0 && (c->s.enabled & MP_IMAP_SRV_REV2))
+    if (o.ret == 0 && rev2(c))
         o.ret = 4; /* IMAP4rev2 answers SEARCH with ESEARCH */
     hits = xrealloc(NULL, (c->vn + 1) * sizeof(uint32_t));
     for (i = 0; i < c->vn; i++) {
@@ -1484,7 +1491,7 @@ static void do_select(conn *c, int examine)
     c->vversion = f->version;
     emit(c, flags_resp, NULL);
     emit(c, exists_resp, &c->vn);
-    if (!(c->s.enabled & MP_IMAP_SRV_REV2))
+    if (!rev2(c))
         emit(c, recent_resp, NULL);
     untagged_ok(c, examine ? "PERMANENTFLAGS ()"
                            : "PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)",
@@ -1573,11 +1580,27 @@ static void do_list(conn *c, int lsub)
 {
     const char *ref = arg_mailbox(c, 0);
     names ns;
-    size_t i, j, p;
+    size_t i, j, p, real;
     memset(&ns, 0, sizeof(ns));
     if (ref == NULL)
         ref = "";
     store_list(collect, &ns);
+    real = ns.n;
+    /* "A" of a folder "A/B" without a folder "A" of its own (Maildir++
+     * needs none): listed as \Noselect, so that "%" walks the tree */
+    for (i = 0; i < real; i++) {
+        char *sl;
+        for (sl = strchr(ns.v[i], '/'); sl; sl = strchr(sl + 1, '/')) {
+            size_t pl = (size_t)(sl - ns.v[i]);
+            for (j = 0; j < ns.n; j++)
+                if (strlen(ns.v[j]) == pl && strncmp(ns.v[j], ns.v[i], pl) == 0)
+                    break;
+            if (j == ns.n) {
+                ns.v = xrealloc(ns.v, (ns.n + 1) * sizeof(char *));
+                ns.v[ns.n++] = xmemdup(ns.v[i], pl);
+            }
+        }
+    }
     for (p = 0; p < c->na; p++) {
         char pat[1024];
         if (c->a[p].kind != MP_IMAP_CA_PATTERN)
@@ -1607,7 +1630,7 @@ static void do_list(conn *c, int lsub)
             l.kind = lsub ? MP_IMAP_RESP_LSUB : MP_IMAP_RESP_LIST;
             l.name = ns.v[i];
             l.attrs[0] = children ? "\\HasChildren" : "\\HasNoChildren";
-            l.attrs[1] = special_use(ns.v[i]);
+            l.attrs[1] = i >= real ? "\\Noselect" : special_use(ns.v[i]);
             if (emit(c, list_line, &l) != 0)
                 break;
         }
@@ -1684,7 +1707,7 @@ static void do_status(conn *c)
                 v += !(f->m[j].flags & FL_SEEN);
             break;
         case 4:
-            if (c->s.enabled & MP_IMAP_SRV_REV2)
+            if (rev2(c))
                 continue;
             break;
         case 5:
