@@ -41,7 +41,15 @@ typedef struct msg {
     uint8_t seen_scan;   /* private to scans */
     time_t mtime;        /* INTERNALDATE; 0 until stat'ed */
     uint64_t wire_size;  /* RFC822.SIZE (CRLF form); 0 until known */
+    /* The parsed structure (part records, then value bytes; mime.h says
+     * both may be kept as they are): ENVELOPE and BODYSTRUCTURE without
+     * reading the file again.  A file's content never changes. */
+    void *mime;
+    uint32_t mime_nparts, mime_vlen;
 } msg;
+
+/* Forget a message's cached structure (it is removed). */
+void msg_forget(msg *m);
 
 typedef struct folder {
     char *name;          /* UTF-8: "INBOX", "Work/Done" */

@@ -379,6 +379,36 @@ static struct {
     int ok;
 } MM;
 
+/* Bytes held by the structure cache, and its bound: 10,000 ordinary
+ * messages take about 10 MB. */
+static size_t cache_bytes;
+#define CACHE_MAX ((size_t)128 << 20)
+
+void msg_forget(msg *m)
+{
+    if (MM.ok && m->mime != NULL && MM.m.parts == m->mime)
+        MM.ok = 0;
+    if (m->mime != NULL)
+        cache_bytes -= m->mime_nparts * sizeof(mp_mime_part) + m->mime_vlen;
+    free(m->mime);
+    m->mime = NULL;
+}
+
+static void cache_keep(msg *m, const mp_mime_msg *mm)
+{
+    size_t n = mm->nparts * sizeof(mp_mime_part) + mm->values_len;
+    char *p;
+    if (m->mime != NULL || cache_bytes + n > CACHE_MAX || (p = malloc(n ? n : 1)) == NULL)
+        return;
+    memcpy(p, mm->parts, mm->nparts * sizeof(mp_mime_part));
+    if (mm->values_len > 0)
+        memcpy(p + mm->nparts * sizeof(mp_mime_part), mm->values, mm->values_len);
+    m->mime = p;
+    m->mime_nparts = mm->nparts;
+    m->mime_vlen = mm->values_len;
+    cache_bytes += n;
+}
+
 static const mp_mime_msg *parse_msg(const folder *f, msg *m)
 {
     char p[PATH_MAX], buf[65536];
@@ -387,6 +417,18 @@ static const mp_mime_msg *parse_msg(const folder *f, msg *m)
     if (MM.ok && MM.f == f && MM.uid == m->uid && MM.uidvalidity == f->uidvalidity)
         return &MM.m;
     MM.ok = 0;
+    if (m->mime != NULL) {
+        /* the cache: the records and values as the parser left them */
+        MM.m.parts = m->mime;
+        MM.m.nparts = m->mime_nparts;
+        MM.m.values = (const char *)m->mime + m->mime_nparts * sizeof(mp_mime_part);
+        MM.m.values_len = m->mime_vlen;
+        MM.f = f;
+        MM.uid = m->uid;
+        MM.uidvalidity = f->uidvalidity;
+        MM.ok = 1;
+        return &MM.m;
+    }
     store_path(f, m, p, sizeof(p));
     fd = open(p, O_RDONLY);
     if (fd < 0)
@@ -408,6 +450,7 @@ static const mp_mime_msg *parse_msg(const folder *f, msg *m)
     MM.uidvalidity = f->uidvalidity;
     MM.ok = 1;
     m->wire_size = MM.m.parts[0].hdr_size + MM.m.parts[0].body_size;
+    cache_keep(m, &MM.m);
     return &MM.m;
 }
 

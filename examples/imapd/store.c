@@ -441,6 +441,7 @@ int store_rescan(folder *f, double age)
         } else {
             free(f->m[i].base);
             free(f->m[i].extra);
+            msg_forget(&f->m[i]);
             removed++;
         }
     }
@@ -549,6 +550,7 @@ void store_remove(folder *f, size_t i)
     }
     free(f->m[i].base);
     free(f->m[i].extra);
+    msg_forget(&f->m[i]);
     memmove(&f->m[i], &f->m[i + 1], (f->n - i - 1) * sizeof(msg));
     f->n--;
     f->version++;
