@@ -25,8 +25,11 @@
  * --auth-plaintext.  SCRAM keys are derived from the password at login
  * (salt "mailproto-imapd:" + user, 4096 iterations).
  *
- * A response that does not fit in the output room (a large FETCH) waits
- * for that client to read, up to 10 s; the others wait meanwhile.
+ * A FETCH is answered message by message as the client reads, between
+ * the other connections' turns; a single response larger than the output
+ * room (one big message, a long SEARCH result) waits for that client to
+ * read, up to 10 s, and the others wait meanwhile; a client that does not
+ * read in that time is disconnected.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -234,18 +237,25 @@ int conn_flush_wait(conn *c)
 {
     double deadline = now_mono() + FLUSH_WAIT_MS / 1000.0;
     size_t before;
+    if (c->closing)
+        return -1;
     mp_imap_server_output(&c->s, &before);
     for (;;) {
         struct pollfd p;
         size_t n;
-        if (conn_flush(c) != 0)
+        if (conn_flush(c) != 0) {
+            c->closing = 1;
             return -1;
+        }
         mp_imap_server_output(&c->s, &n);
         /* enough room again: half the buffer, or all of it sent */
         if (n == 0 || n < before / 2 || n < sizeof(c->out) / 2)
             return 0;
-        if (now_mono() > deadline)
+        if (now_mono() > deadline) {
+            /* a client that does not read holds no one else up again */
+            c->closing = 1;
             return -1;
+        }
         p.fd = c->fd;
         p.events = POLLOUT;
         p.revents = 0;
@@ -326,6 +336,8 @@ static int conn_service(conn *c)
         if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
+        if (c->fj.active && !c->closing)
+            session_continue(c);
         in0 = c->in_len;
         conn_feed(c);
         progress |= c->in_len != in0;

@@ -135,6 +135,15 @@ typedef struct fitem {
     uint64_t origin, len;
 } fitem;
 
+/* A FETCH being answered across poll rounds (session.c). */
+typedef struct fetch_job {
+    int active, uid, set_seen, need_mime;
+    size_t *set;         /* view indexes */
+    size_t n, k;         /* k: the next one */
+    fitem *items;
+    size_t nit;
+} fetch_job;
+
 typedef struct conn {
     int fd;              /* -1: free */
     mp_imap_server s;
@@ -164,6 +173,7 @@ typedef struct conn {
     uint32_t *vu;        /* UIDs by message number - 1 */
     size_t vn, vcap;
     uint64_t vversion, vmodseq;
+    fetch_job fj;
 } conn;
 
 /* mailproto-imapd.c */
@@ -177,6 +187,9 @@ int conn_flush_wait(conn *c);
 
 /* session.c */
 extern const mp_imap_server_callbacks imapd_callbacks;
+/* Go on with a command answered over several rounds (a FETCH), when the
+ * output has room; 1 while it is not done. */
+int session_continue(conn *c);
 /* Report changes to the selected mailbox (new mail, flags; expunges too
  * when `expunges`, only allowed at command ends and in IDLE). */
 void session_sync(conn *c, int expunges);

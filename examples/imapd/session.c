@@ -69,6 +69,8 @@ static char *xmemdup(const char *s, size_t n)
 /* The command's arguments                                                 */
 /* ----------------------------------------------------------------------- */
 
+static void fetch_end(conn *c);
+
 static void drop_spools(conn *c, int unlink_them)
 {
     size_t i;
@@ -101,6 +103,7 @@ void session_reset(conn *c)
     c->a = NULL;
     c->acap = 0;
     drop_spools(c, 1);
+    fetch_end(c);
     free(c->vu);
     c->vu = NULL;
     c->vn = c->vcap = 0;
@@ -878,44 +881,85 @@ static void parse_fetch_items(conn *c, size_t at, fitem **v, size_t *n, int *set
     }
 }
 
-static void do_fetch(conn *c, int uid)
+static void fetch_end(conn *c)
 {
-    size_t at = 0, n, i, nit = 0;
-    size_t *set = resolve_set(c, &at, uid, &n);
-    fitem *items = NULL;
-    int set_seen = 0, need_mime = 0;
-    if (uid)
-        add_item(&items, &nit, FI_UID);
-    parse_fetch_items(c, at, &items, &nit, &set_seen);
-    for (i = 0; i < nit; i++)
-        if (items[i].kind >= FI_ENVELOPE)
-            need_mime = 1;
-    if (set_seen && c->readonly)
-        set_seen = 0;
-    for (i = 0; i < n; i++) {
+    size_t i;
+    for (i = 0; i < c->fj.nit; i++)
+        free(c->fj.items[i].spec);
+    free(c->fj.set);
+    free(c->fj.items);
+    memset(&c->fj, 0, sizeof(c->fj));
+}
+
+/* Go on with the FETCH being answered: message after message while the
+ * output is less than half full, then back to the loop, which calls again
+ * when the client has read (a mailbox of any size is answered without
+ * holding the other connections; only one message larger than the output
+ * waits for this client, conn_flush_wait). */
+int session_continue(conn *c)
+{
+    fetch_job *j = &c->fj;
+    int failed = 0;
+    if (!j->active)
+        return 0;
+    while (j->k < j->n) {
         fetch_ctx x;
-        msg *m = view_msg(c, set[i]);
+        size_t out;
+        msg *m;
+        mp_imap_server_output(&c->s, &out);
+        if (out > sizeof(c->out) / 2)
+            return 1;
+        m = c->sel ? view_msg(c, j->set[j->k]) : NULL;
+        j->k++;
         if (m == NULL)
-            continue;
+            continue; /* expunged by another session meanwhile */
         memset(&x, 0, sizeof(x));
-        x.vi = set[i];
+        x.vi = j->set[j->k - 1];
         x.m = m;
-        x.uid_cmd = uid;
-        if (need_mime && (x.mm = parse_msg(c->sel, m)) == NULL)
+        x.uid_cmd = j->uid;
+        if (j->need_mime && (x.mm = parse_msg(c->sel, m)) == NULL)
             continue; /* the file is gone */
-        if (set_seen && !(m->flags & FL_SEEN) && store_set_flags(c->sel, m, m->flags | FL_SEEN) == 0)
-            add_item(&items, &nit, FI_FLAGS);
-        x.it = items;
-        x.nit = nit;
-        if (fetch_one(c, &x) != 0)
+        if (j->set_seen && !(m->flags & FL_SEEN) &&
+            store_set_flags(c->sel, m, m->flags | FL_SEEN) == 0)
+            add_item(&j->items, &j->nit, FI_FLAGS);
+        x.it = j->items;
+        x.nit = j->nit;
+        if (fetch_one(c, &x) != 0) {
+            failed = 1;
             break;
+        }
     }
     /* this session's own \Seen changes need no FETCH again */
-    if (set_seen)
+    if (j->set_seen && c->sel)
         c->vmodseq = c->sel->modseq;
-    free(set);
-    free(items);
+    fetch_end(c);
+    if (failed)
+        c->closing = 1; /* the client does not read: nothing more to say */
     finish(c, MP_IMAP_RESP_OK, NULL, "FETCH completed");
+    return 0;
+}
+
+static void do_fetch(conn *c, int uid)
+{
+    fetch_job *j = &c->fj;
+    size_t at = 0, i;
+    fetch_end(c);
+    j->set = resolve_set(c, &at, uid, &j->n);
+    j->uid = uid;
+    if (uid)
+        add_item(&j->items, &j->nit, FI_UID);
+    parse_fetch_items(c, at, &j->items, &j->nit, &j->set_seen);
+    for (i = 0; i < j->nit; i++) {
+        if (j->items[i].kind >= FI_ENVELOPE)
+            j->need_mime = 1;
+        /* the section specs live in the arguments, dropped after EXECUTE */
+        if (j->items[i].spec != NULL)
+            j->items[i].spec = xmemdup(j->items[i].spec, strlen(j->items[i].spec));
+    }
+    if (j->set_seen && c->readonly)
+        j->set_seen = 0;
+    j->active = 1;
+    session_continue(c);
 }
 
 /* ----------------------------------------------------------------------- */

@@ -21,6 +21,7 @@ import time
 
 import iop
 from iop import CERT, KEY, Fail, Skip, expect, log, read
+from imap_fetch import in_memory
 
 USER, PASSWORD = 'alice', 'S3cret-pass'
 NO_TLS = 'built without TLS'
@@ -540,6 +541,45 @@ def case_curl(run, prog, fetch_prog):
     srv.alive()
 
 
+def case_slow_reader(run, prog, fetch_prog):
+    """One client asks for every body of 2,000 messages and reads nothing;
+    another is answered meanwhile (the FETCH goes out as the first one
+    reads, between the others' turns); then the first reads the start of
+    its answer (all of it through an 8 KB window would take 10 s).  The
+    server that answered a FETCH in one go held the other client 10 s."""
+    n = 2000
+    in_memory(run)  # 2,000 files: seconds on this disk
+    msgs = [b'From: bulk@example.org\nSubject: bulk %d\n\n%s' % (i, b'y' * 2000 + b'\n')
+            for i in range(n)]
+    srv = Imapd(run, prog, msgs)
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    slow.settimeout(20)
+    slow.connect(('127.0.0.1', srv.port))
+    slow.sendall(b'a LOGIN %s %s\r\nb SELECT INBOX\r\nc FETCH 1:* BODY.PEEK[]\r\n'
+                 % (USER.encode(), PASSWORD.encode()))
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    m = srv.login()
+    m.select('INBOX')
+    typ, d = m.fetch(str(n), '(BODY.PEEK[])')
+    took = time.monotonic() - t0
+    expect(typ == 'OK' and d[0][1] == wire(msgs[-1]), 'the other client: %s %r' % (typ, d[:1]))
+    expect(took < 3, 'the other client waited %.1f s' % took)
+    m.logout()
+    got = bytearray()
+    while got.count(b' FETCH (BODY[] {') < 200:
+        chunk = slow.recv(1 << 16)
+        expect(chunk, 'the slow client was disconnected after %d bytes' % len(got))
+        got += chunk
+    first = got.index(b'* 1 FETCH (BODY[] {')
+    expect(got[first:].startswith(b'* 1 FETCH (BODY[] {%d}\r\n%s)\r\n* 2 FETCH'
+                                  % (len(wire(msgs[0])), wire(msgs[0]))), 'the first body')
+    slow.close()
+    log('the other client was answered in %.2f s' % took)
+    srv.alive()
+
+
 CASES = {
     'imaplib': case_imaplib,
     'auth_plain_starttls': case_auth_plain_starttls,
@@ -548,6 +588,7 @@ CASES = {
     'sigkill': case_sigkill,
     'mbsync': case_mbsync,
     'curl': case_curl,
+    'slow_reader': case_slow_reader,
 }
 
 if __name__ == '__main__':
