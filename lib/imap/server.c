@@ -717,22 +717,20 @@ mp_imap_server_decision mp_imap_server_pending(const mp_imap_server *s)
     return (mp_imap_server_decision)s->pending;
 }
 
-mp_status mp_imap_server_tls_started(mp_imap_server *s)
+/* The layer `which` (1 TLS, 2 deflate) the session stopped for is on. */
+static mp_status switched(mp_imap_server *s, uint8_t which)
 {
-    if (s->switching != 1)
+    if (s->switching != which)
         return MP_ERR_STATE;
     s->switching = 0;
-    s->tls = 1;
     s->cmd = 0;
+    if (which == 1)
+        s->tls = 1;
+    else
+        s->compressed = 1;
     return MP_OK;
 }
 
-mp_status mp_imap_server_compress_started(mp_imap_server *s)
-{
-    if (s->switching != 2)
-        return MP_ERR_STATE;
-    s->switching = 0;
-    s->compressed = 1;
-    s->cmd = 0;
-    return MP_OK;
-}
+mp_status mp_imap_server_tls_started(mp_imap_server *s) { return switched(s, 1); }
+
+mp_status mp_imap_server_compress_started(mp_imap_server *s) { return switched(s, 2); }

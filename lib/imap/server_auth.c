@@ -17,6 +17,8 @@ int mp_imaps_login_ok(const mp_imap_server *s)
 #if MP_ENABLE_SASL
 #include "mailproto/sasl.h"
 
+#include "../sasl/proto.h"
+
 static char *scratch_resp(mp_imap_server *s)
 {
     return s->cfg->buf + s->cfg->buf_cap - MP_IMAP_SERVER_AUTH_SCRATCH;
@@ -46,13 +48,10 @@ mp_status mp_imaps_auth_init(mp_imap_server *s)
  * unless the host allows cleartext and does not require TLS. */
 static int mech_ok(const mp_imap_server *s, mp_sasl_mech m)
 {
-    const mp_sasl_mech_info *mi = mp_sasl_mech_get(m);
     unsigned f = s->cfg->flags;
-    if (m == MP_SASL_MECH_NONE || mi == NULL || !(s->auth_set & MP_SASL_MECH_BIT(m)))
-        return 0;
-    if (s->tls || !(mi->flags & (MP_SASL_MECH_PLAINTEXT | MP_SASL_MECH_BEARER)))
-        return 1;
-    return (f & MP_IMAP_SRV_AUTH_PLAINTEXT) && !(f & MP_IMAP_SRV_REQUIRE_TLS);
+    int clear = s->tls || ((f & MP_IMAP_SRV_AUTH_PLAINTEXT) && !(f & MP_IMAP_SRV_REQUIRE_TLS));
+    return m != MP_SASL_MECH_NONE && m < MP_SASL_MECH_COUNT &&
+           (mp_sasl_proto_offered(s->auth_set, clear) & MP_SASL_MECH_BIT(m)) != 0;
 }
 
 void mp_imaps_auth_caps(mp_imap_server *s, mp_outbuf *ob)
@@ -63,21 +62,17 @@ void mp_imaps_auth_caps(mp_imap_server *s, mp_outbuf *ob)
     if (p == NULL)
         return;
     /* in the host's order, each name once, only those offered now */
-    while (*p) {
-        size_t l = 0;
-        mp_sasl_mech m;
-        while (*p == ' ')
-            p++;
-        while (p[l] && p[l] != ' ')
-            l++;
-        m = mp_sasl_mech_from_name(p, l);
-        if (l > 0 && mech_ok(s, m) && !(done & MP_SASL_MECH_BIT(m))) {
+    for (;;) {
+        mp_slice name;
+        mp_sasl_mech m = mp_sasl_proto_next_name(&p, &name);
+        if (m == MP_SASL_MECH_COUNT)
+            break;
+        if (mech_ok(s, m) && !(done & MP_SASL_MECH_BIT(m))) {
             mp_outbuf_puts(ob, " AUTH=");
-            mp_outbuf_put(ob, p, l);
+            mp_outbuf_put(ob, name.ptr, name.len);
             done |= MP_SASL_MECH_BIT(m);
             any = 1;
         }
-        p += l;
     }
     if (any && (s->cfg->flags & MP_IMAP_SRV_SASL_IR))
         mp_outbuf_puts(ob, " SASL-IR");
@@ -127,23 +122,6 @@ void mp_imaps_auth_end(mp_imap_server *s, int ok)
     memset(scratch_resp(s), 0, MP_IMAP_SERVER_AUTH_SCRATCH);
 }
 
-/* "+ " base64(challenge): the client answers on a line of its own. */
-static mp_status write_challenge(mp_imap_server *s, const char *chal, size_t n)
-{
-    mp_outbuf *ob = &s->out;
-    size_t m = mp_outbuf_mark(ob), olen = 0;
-    mp_outbuf_puts(ob, "+ ");
-    if (MP_BASE64_ENCODED_LEN(n) + 2u > mp_outbuf_room(ob) ||
-        mp_sasl_encode(chal, n, ob->buf + ob->len, mp_outbuf_room(ob), &olen) != MP_OK) {
-        mp_outbuf_rollback(ob, m);
-        return MP_ERR_NO_SPACE;
-    }
-    ob->len += olen;
-    ob->want = ob->len;
-    mp_outbuf_put(ob, "\r\n", 2);
-    return mp_outbuf_commit(ob, m);
-}
-
 static void fail(mp_imap_server *s, mp_imap_resp_kind kind, const char *code, const char *text,
                  mp_status why, uint64_t off)
 {
@@ -155,7 +133,9 @@ static void step_result(mp_imap_server *s, mp_status st, size_t outlen, uint64_t
 {
     switch (st) {
     case MP_NEED_MORE:
-        if (s->auth_cmd == 1 || write_challenge(s, scratch_chal(s), outlen) != MP_OK) {
+        /* "+ " base64(challenge): the client answers on a line of its own */
+        if (s->auth_cmd == 1 ||
+            mp_sasl_proto_challenge(&s->out, "+ ", scratch_chal(s), outlen) != MP_OK) {
             fail(s, MP_IMAP_RESP_NO, "UNAVAILABLE", "Temporary authentication failure", st, off);
             return;
         }
@@ -196,21 +176,10 @@ static void step_result(mp_imap_server *s, mp_status st, size_t outlen, uint64_t
 
 static void step(mp_imap_server *s, const void *resp, size_t n, uint64_t off)
 {
-    for (;;) {
-        size_t outlen = 0;
-        mp_status st = mp_sasl_server_step(s->cfg->sasl, resp, n, scratch_chal(s),
-                                           MP_SASL_MAX_MESSAGE, &outlen);
-        if (st == MP_PAUSED && s->cb->on_auth == NULL) {
-            /* nobody can check: refuse, still running the mechanism to
-             * its end so that names cannot be probed */
-            mp_sasl_server_verify(s->cfg->sasl, 0);
-            resp = NULL;
-            n = 0;
-            continue;
-        }
-        step_result(s, st, outlen, off);
-        return;
-    }
+    size_t outlen = 0;
+    mp_status st = mp_sasl_proto_step(s->cfg->sasl, s->cb->on_auth != NULL, resp, n,
+                                      scratch_chal(s), MP_SASL_MAX_MESSAGE, &outlen);
+    step_result(s, st, outlen, off);
 }
 
 void mp_imaps_auth_run(mp_imap_server *s, uint64_t off)

@@ -9,6 +9,8 @@
 #if MP_ENABLE_SASL
 #include "mailproto/sasl.h"
 
+#include "../sasl/proto.h"
+
 #define MAX_MECHS 100u
 
 static char *scratch_resp(mp_smtp_server *s)
@@ -37,21 +39,12 @@ mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config 
  * unless the host allows cleartext (docs/security.md). */
 static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
 {
-    mp_sasl_mech_set set = s->auth_set, out = 0;
-    unsigned m;
     if (!(s->cfg->flags & MP_SMTP_SRV_AUTH) || s->authed)
         return 0;
     if (!s->tls && (s->cfg->flags & MP_SMTP_SRV_AUTH_TLS_ONLY))
         return 0;
-    if (s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT))
-        return set;
-    for (m = 1; m < MP_SASL_MECH_COUNT; m++) {
-        const mp_sasl_mech_info *mi = mp_sasl_mech_get((mp_sasl_mech)m);
-        if ((set & MP_SASL_MECH_BIT(m)) && mi &&
-            !(mi->flags & (MP_SASL_MECH_PLAINTEXT | MP_SASL_MECH_BEARER)))
-            out |= MP_SASL_MECH_BIT(m);
-    }
-    return out;
+    return mp_sasl_proto_offered(s->auth_set,
+                                 s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT));
 }
 
 size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
@@ -64,21 +57,17 @@ size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
     memcpy(buf, "AUTH", 4);
     n = 4;
     /* In the host's order, each name once, only those offered now. */
-    while (*p) {
-        size_t l = 0;
-        mp_sasl_mech m;
-        while (*p == ' ')
-            p++;
-        while (p[l] && p[l] != ' ')
-            l++;
-        m = mp_sasl_mech_from_name(p, l);
-        if (l > 0 && m != MP_SASL_MECH_NONE && (set & MP_SASL_MECH_BIT(m)) && n + 1 + l <= cap) {
+    for (;;) {
+        mp_slice name;
+        mp_sasl_mech m = mp_sasl_proto_next_name(&p, &name);
+        if (m == MP_SASL_MECH_COUNT)
+            break;
+        if (m != MP_SASL_MECH_NONE && (set & MP_SASL_MECH_BIT(m)) && n + 1 + name.len <= cap) {
             buf[n++] = ' ';
-            memcpy(buf + n, p, l);
-            n += l;
+            memcpy(buf + n, name.ptr, name.len);
+            n += name.len;
             set &= ~MP_SASL_MECH_BIT(m);
         }
-        p += l;
     }
     return n > 4 ? n : 0;
 }
@@ -102,21 +91,7 @@ static void auth_end(mp_smtp_server *s, int ok)
  * (RFC 4954 §4 allows 12288). */
 static mp_status write_challenge(mp_smtp_server *s, const char *chal, size_t n)
 {
-    mp_outbuf *ob = &s->out;
-    size_t m = mp_outbuf_mark(ob), olen = 0;
-    mp_outbuf_puts(ob, "334 ");
-    if (MP_BASE64_ENCODED_LEN(n) + 2u > mp_outbuf_room(ob)) {
-        mp_outbuf_rollback(ob, m);
-        return MP_ERR_NO_SPACE;
-    }
-    if (mp_sasl_encode(chal, n, ob->buf + ob->len, mp_outbuf_room(ob), &olen) != MP_OK) {
-        mp_outbuf_rollback(ob, m);
-        return MP_ERR_NO_SPACE;
-    }
-    ob->len += olen;
-    ob->want = ob->len;
-    mp_outbuf_put(ob, "\r\n", 2);
-    return mp_outbuf_commit(ob, m);
+    return mp_sasl_proto_challenge(&s->out, "334 ", chal, n);
 }
 
 static void temp_fail(mp_smtp_server *s)
@@ -180,21 +155,10 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
 
 static void step(mp_smtp_server *s, const void *resp, size_t n, uint64_t off)
 {
-    for (;;) {
-        size_t outlen = 0;
-        mp_status st = mp_sasl_server_step(s->cfg->sasl, resp, n, scratch_chal(s),
-                                           MP_SASL_MAX_MESSAGE, &outlen);
-        if (st == MP_PAUSED && s->cb->on_auth == NULL) {
-            /* Nobody can check the credentials: refuse (the mechanism
-             * still runs to its end so that names cannot be probed). */
-            mp_sasl_server_verify(s->cfg->sasl, 0);
-            resp = NULL;
-            n = 0;
-            continue;
-        }
-        step_result(s, st, outlen, off);
-        return;
-    }
+    size_t outlen = 0;
+    mp_status st = mp_sasl_proto_step(s->cfg->sasl, s->cb->on_auth != NULL, resp, n,
+                                      scratch_chal(s), MP_SASL_MAX_MESSAGE, &outlen);
+    step_result(s, st, outlen, off);
 }
 
 /* Decode a base64 response; errors end the exchange with their reply. */

@@ -42,6 +42,7 @@ typedef struct host {
     int started;
     int refuse_literal;
     int no_flush; /* the host does not send: the output stays */
+    int idle_mail; /* new mail arrives while the client idles */
 } host;
 
 static host H;
@@ -135,8 +136,10 @@ static void run_script(host *h)
     n = strlen(r);
     /* the last line is the completion */
     last = r + n - 2;
-    while (last > r && !(last[-2] == '\r' && last[-1] == '\n'))
+    while (last - r >= 2 && !(last[-2] == '\r' && last[-1] == '\n'))
         last--;
+    if (last - r < 2)
+        last = r; /* one line: the completion alone */
     if (last > r) {
         static const mp_imap_resp_callbacks rcb = { replay_event };
         mp_imap_resp_parser p;
@@ -231,9 +234,10 @@ static int on_auth(void *u, mp_imap_server *s)
 static int on_idle(void *u, mp_imap_server *s, int active)
 {
     host *h = u;
-    (void)s;
     flush(h);
     mp_evlog_add(h->log, "idle %d", active);
+    if (active && h->idle_mail)
+        assert_int_equal(mp_imap_server_notify_exists(s, 4), MP_OK);
     return 0;
 }
 
@@ -250,12 +254,13 @@ static void h_reset(void *state)
     host *h = state;
     const script *sc = h->scripts;
     unsigned flags = h->flags;
-    int async = h->async, refuse = h->refuse_literal;
+    int async = h->async, refuse = h->refuse_literal, idle_mail = h->idle_mail;
     memset(h, 0, sizeof(*h));
     h->scripts = sc;
     h->flags = flags;
     h->async = async;
     h->refuse_literal = refuse;
+    h->idle_mail = idle_mail;
     h->cfg.flags = flags;
     h->cfg.buf = h->buf;
     h->cfg.buf_cap = sizeof(h->buf);
@@ -427,6 +432,38 @@ static void test_rfc3501_sample(void **st)
                rfc3501_scripts, client, server);
 }
 
+
+/* ---- RFC 2177 §3: the IDLE example, exactly (the new mail arrives when
+ * the host starts watching) ------------------------------------------------- */
+
+static void test_rfc2177_idle(void **st)
+{
+    static const script sc[] = {
+        { "A001", "* FLAGS (Deleted Seen)\r\n"
+                  "* 3 EXISTS\r\n"
+                  "* 0 RECENT\r\n"
+                  "* OK [UIDVALIDITY 1]\r\n"
+                  "A001 OK SELECT completed\r\n" },
+        { NULL, NULL }
+    };
+    const char *log;
+    (void)st;
+    H.idle_mail = 1;
+    log = transcript(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_QUIET_CAPS, sc,
+                     "A001 SELECT INBOX\r\nA002 IDLE\r\nDONE\r\n",
+                     "* PREAUTH IMAP4rev1 Service Ready\r\n"
+                     "* FLAGS (Deleted Seen)\r\n"
+                     "* 3 EXISTS\r\n"
+                     "* 0 RECENT\r\n"
+                     "* OK [UIDVALIDITY 1]\r\n"
+                     "A001 OK SELECT completed\r\n"
+                     "+ idling\r\n"
+                     "* 4 EXISTS\r\n"
+                     "A002 OK IDLE terminated\r\n");
+    H.idle_mail = 0;
+    assert_non_null(strstr(log, "idle 1"));
+    assert_non_null(strstr(log, "idle 0"));
+}
 
 /* ---- step by step: one client read at a time, the output between -------- */
 
@@ -816,6 +853,52 @@ static void test_error_limit(void **st)
     assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_LOGOUT);
 }
 
+/* ---- COMPRESS, ID, IMAP4rev2 only, shutdown ------------------------------- */
+
+static void test_misc(void **st)
+{
+    size_t used = 0;
+    const char *in = "c COMPRESS DEFLATE\r\n\x78\x9c";
+    (void)st;
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_COMPRESS | MP_IMAP_SRV_ID | MP_IMAP_SRV_QUIET_CAPS,
+              NULL);
+    assert_string_equal(step("i ID (\"name\" \"client\")\r\n"), "* ID NIL\r\ni OK ID completed\r\n");
+    assert_string_equal(step("k CAPABILITY\r\n"), "* CAPABILITY IMAP4rev1 ID COMPRESS=DEFLATE\r\n"
+                                                    "k OK CAPABILITY completed\r\n");
+    /* what follows COMPRESS is the client's first compressed bytes: kept */
+    assert_int_equal(mp_imap_server_feed(&H.s, in, strlen(in), &used), MP_TRANSPORT_SWITCH);
+    assert_int_equal(used, strlen("c COMPRESS DEFLATE\r\n"));
+    assert_int_equal(H.s.injected, 0);
+    assert_int_equal(mp_imap_server_feed(&H.s, "", 0, &used), MP_ERR_STATE);
+    assert_int_equal(mp_imap_server_tls_started(&H.s), MP_ERR_STATE);
+    assert_int_equal(mp_imap_server_compress_started(&H.s), MP_OK);
+    flush(&H);
+    assert_non_null(strstr(H.wire, "c OK DEFLATE active\r\n"));
+    assert_string_equal(step("d COMPRESS DEFLATE\r\n"),
+                        "d NO [COMPRESSIONACTIVE] Compression already active\r\n");
+    assert_string_equal(step("k CAPABILITY\r\n"), "* CAPABILITY IMAP4rev1 ID\r\n"
+                                                    "k OK CAPABILITY completed\r\n");
+    /* the host ends the session */
+    assert_int_equal(mp_imap_server_shutdown(&H.s, NULL), MP_OK);
+    assert_string_equal(step(""), "* BYE Server shutting down\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_LOGOUT);
+    /* IMAP4rev2 only: rev2 from the first byte (RECENT is gone) */
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_REV2 | MP_IMAP_SRV_NO_REV1, select_ok);
+    assert_string_equal(H.wire, "* PREAUTH [CAPABILITY IMAP4rev2] IMAP4rev1 Service Ready\r\n");
+    step("s SELECT INBOX\r\n");
+    assert_non_null(strstr(step("q SEARCH RECENT\r\n"), "q BAD IMAP4rev1-only syntax"));
+    /* untagged status lines through the checked call */
+    H.async = 1;
+    feed_only("f FETCH 1 FLAGS\r\n");
+    assert_int_equal(mp_imap_server_untagged(&H.s, MP_IMAP_RESP_NO, "EXPUNGEISSUED", "gone"),
+                     MP_OK);
+    assert_int_equal(mp_imap_server_untagged(&H.s, MP_IMAP_RESP_BYE, NULL, "x"), MP_ERR_ARG);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_PREAUTH, NULL, NULL), MP_ERR_ARG);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_OK, NULL, NULL), MP_OK);
+    flush(&H);
+    assert_non_null(strstr(H.wire, "* NO [EXPUNGEISSUED] gone\r\nf OK\r\n"));
+}
+
 /* ---- a client that never reads: the output stays bounded ------------------- */
 
 static void test_output_bounded(void **st)
@@ -838,6 +921,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3501_sample),
+        cmocka_unit_test(test_rfc2177_idle),
         cmocka_unit_test(test_state_table),
         cmocka_unit_test(test_logindisabled),
         cmocka_unit_test(test_sasl),
@@ -847,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_notify),
         cmocka_unit_test(test_error_limit),
         cmocka_unit_test(test_output_bounded),
+        cmocka_unit_test(test_misc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
