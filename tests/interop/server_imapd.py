@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Our IMAP server (mailproto-imapd) against real clients: Python's imaplib
-and our own IMAP client (mailproto-imap-fetch), over a Maildir laid out as
-mailproto-smtpd writes it.
+"""Our IMAP server (mailproto-imapd) against real clients: Python's imaplib,
+mbsync, fetchmail, curl and our own IMAP client (mailproto-imap-fetch),
+over a Maildir laid out as mailproto-smtpd writes it.
 
 Every case compares what the client received or caused with the files of
 the Maildir: the bytes (the file's LF lines are CRLF on the wire), the
@@ -580,6 +580,38 @@ def case_slow_reader(run, prog, fetch_prog):
     srv.alive()
 
 
+FETCHMAILRC = """\
+set no bouncemail
+poll 127.0.0.1 port {port} proto IMAP auth password timeout 20
+  user "{user}" password "{password}"
+  no keep fetchall no idle
+  mda "/bin/sh -c 'cat >> {out}'"
+  sslproto ''
+"""
+
+
+def case_fetchmail(run, prog, fetch_prog):
+    """fetchmail over IMAP: every message delivered to its MDA with the
+    bytes of the file, then deleted on the server (STORE \\Deleted,
+    EXPUNGE): the Maildir is empty afterwards."""
+    iop.need('fetchmail')
+    msgs = sample_messages()
+    srv = Imapd(run, prog, msgs)
+    home = run.mkdir('fetchmail')
+    out = os.path.join(home, 'mbox')
+    rc = run.write('fetchmailrc', FETCHMAILRC.format(port=srv.port, user=USER,
+                                                     password=PASSWORD, out=out).encode())
+    os.chmod(rc, 0o600)
+    run.cmd(['fetchmail', '-f', rc, '--nodetach', '-v', '--pidfile', os.path.join(home, 'pid')],
+            name='fetchmail', timeout=40, env={'FETCHMAILHOME': home, 'HOME': home})
+    got = read(out).replace(b'\r\n', b'\n')
+    for data in msgs:
+        # fetchmail adds its Received field on top; the message follows
+        expect(data in got, 'fetchmail did not deliver %r' % data[:60])
+    expect(maildir(srv.box) == {}, 'left on the server: %r' % sorted(maildir(srv.box)))
+    srv.alive()
+
+
 CASES = {
     'imaplib': case_imaplib,
     'auth_plain_starttls': case_auth_plain_starttls,
@@ -589,6 +621,7 @@ CASES = {
     'mbsync': case_mbsync,
     'curl': case_curl,
     'slow_reader': case_slow_reader,
+    'fetchmail': case_fetchmail,
 }
 
 if __name__ == '__main__':
