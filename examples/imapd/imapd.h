@@ -60,6 +60,8 @@ typedef struct folder {
     uint64_t modseq;     /* bumped by every change */
     uint64_t version;    /* bumped by every change, adds and removals too */
     double scanned;      /* monotonic seconds of the last directory scan */
+    int dirty;           /* inotify saw its new/ or cur/ change */
+    int wd[2];           /* its inotify watches (new/, cur/), -1: none */
     struct folder *next;
 } folder;
 
@@ -86,6 +88,11 @@ long store_find(const folder *f, uint32_t uid);
  * `flags` and mtime `when` (0: keep); it is linked (`link_it`) or renamed
  * into cur/.  Returns the new UID (not yet saved) or 0. */
 uint32_t store_add(folder *f, const char *src, uint32_t flags, time_t when, int link_it);
+/* The inotify descriptor (Linux; -1 elsewhere or when it failed): read
+ * it with store_watch_read() when poll says so, which marks the folders
+ * whose new/ or cur/ changed (a delivery, a rename) for the next rescan. */
+int store_watch_fd(void);
+void store_watch_read(void);
 /* stat() what the message lacks (mtime, file size). */
 void store_stat(const folder *f, msg *m);
 /* Folder names, for LIST: calls fn for INBOX and every Maildir++ folder. */

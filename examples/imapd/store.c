@@ -36,10 +36,15 @@
 
 #include "imapd.h"
 
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
+
 #define UIDS_FILE "mailproto-imapd.uids"
 
 static struct {
     const char *root;
+    int watch_fd;
     folder *folders;
     unsigned long counter;
     char host[64];
@@ -74,6 +79,11 @@ void store_init(const char *root)
 {
     size_t i;
     S.root = root;
+#ifdef __linux__
+    S.watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+#else
+    S.watch_fd = -1;
+#endif
     if (gethostname(S.host, sizeof(S.host) - 1) != 0 || S.host[0] == '\0')
         strcpy(S.host, "localhost");
     /* '/' and ':' cannot be in a Maildir name (":" starts the info) */
@@ -386,9 +396,10 @@ int store_rescan(folder *f, double age)
     size_t n = 0, cap = 0, i, j, fresh = 0, removed = 0;
     nref *byname;
     double t = now_mono();
-    if (age > 0 && t - f->scanned < age)
+    if (age > 0 && !f->dirty && t - f->scanned < age)
         return 0;
     f->scanned = t;
+    f->dirty = 0;
     read_sub(f, "new", &v, &n, &cap);
     read_sub(f, "cur", &v, &n, &cap);
     if (n > 1) /* qsort wants an array, even for nothing */
@@ -484,6 +495,52 @@ int store_rescan(folder *f, double age)
     return 0;
 }
 
+/* Deliveries (a rename into new/) and other programs' flag changes (a
+ * rename in cur/) wake IDLE at once instead of at the next periodic scan. */
+static void watch(folder *f)
+{
+    f->wd[0] = f->wd[1] = -1;
+#ifdef __linux__
+    if (S.watch_fd >= 0) {
+        static const char *const subs[] = { "new", "cur" };
+        int i;
+        for (i = 0; i < 2; i++) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof(p), "%s/%s", f->dir, subs[i]);
+            f->wd[i] = inotify_add_watch(S.watch_fd, p,
+                                         IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
+        }
+    }
+#endif
+}
+
+int store_watch_fd(void)
+{
+    return S.watch_fd;
+}
+
+void store_watch_read(void)
+{
+#ifdef __linux__
+    char buf[8192];
+    for (;;) {
+        ssize_t k = S.watch_fd >= 0 ? read(S.watch_fd, buf, sizeof(buf)) : -1;
+        size_t off = 0;
+        if (k <= 0)
+            return;
+        while (off + sizeof(struct inotify_event) <= (size_t)k) {
+            struct inotify_event ev;
+            folder *f;
+            memcpy(&ev, buf + off, sizeof(ev));
+            off += sizeof(ev) + ev.len;
+            for (f = S.folders; f; f = f->next)
+                if (ev.wd == f->wd[0] || ev.wd == f->wd[1])
+                    f->dirty = 1;
+        }
+    }
+#endif
+}
+
 folder *store_open(const char *name)
 {
     char dir[PATH_MAX];
@@ -517,6 +574,7 @@ folder *store_open(const char *name)
         free(f);
         return NULL;
     }
+    watch(f);
     f->next = S.folders;
     S.folders = f;
     return f;
