@@ -16,7 +16,9 @@
  * DELETE, RENAME, APPEND (MULTIAPPEND), FETCH (FLAGS, UID, INTERNALDATE,
  * RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE, BODY[section]<partial>,
  * BODY.PEEK, RFC822*), STORE, COPY, MOVE, EXPUNGE, UID EXPUNGE, SEARCH
- * (ESEARCH under IMAP4rev2), CLOSE, UNSELECT; UIDPLUS.  New mail
+ * (ESEARCH under IMAP4rev2), CLOSE, UNSELECT; UIDPLUS; CONDSTORE (MODSEQ,
+ * CHANGEDSINCE, UNCHANGEDSINCE, SEARCH MODSEQ, HIGHESTMODSEQ; modseqs
+ * never go back, across restarts too: store.c).  New mail
  * delivered into the Maildir reaches IDLE at once (inotify on Linux,
  * else a scan a second).
  *
@@ -665,7 +667,7 @@ int main(int argc, char **argv)
     G.crypto = mp_crypto_builtin(urandom, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.flags = MP_IMAP_SRV_REV2 | MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_ID |
-              MP_IMAP_SRV_SASL_IR | MP_IMAP_SRV_LITERAL_MINUS;
+              MP_IMAP_SRV_SASL_IR | MP_IMAP_SRV_LITERAL_MINUS | MP_IMAP_SRV_CONDSTORE;
     if (G.nusers > 0)
         G.flags |= MP_IMAP_SRV_LOGIN;
     else

@@ -57,7 +57,8 @@ typedef struct folder {
     uint32_t uidvalidity, uidnext;
     msg *m;              /* sorted by uid */
     size_t n, cap;
-    uint64_t modseq;     /* bumped by every change */
+    uint64_t modseq;     /* HIGHESTMODSEQ: bumped by every change */
+    uint64_t modseq_ceiling; /* durable: no modseq of this run reaches it */
     uint64_t version;    /* bumped by every change, adds and removals too */
     double scanned;      /* monotonic seconds of the last directory scan */
     int dirty;           /* inotify saw its new/ or cur/ change */
@@ -73,6 +74,8 @@ folder *store_open(const char *name);
 /* Rescan the directories when the last scan is older than `age` seconds
  * (0: now).  New files get UIDs, persisted before anyone sees them. */
 int store_rescan(folder *f, double age);
+/* The next modseq of `f` (a new ceiling made durable first when needed). */
+uint64_t store_next_modseq(folder *f);
 /* Persist the UID list (atomically replaced). */
 int store_save(folder *f);
 /* The path of message `m` (new/base or cur/base:2,INFO). */
@@ -145,6 +148,7 @@ typedef struct fitem {
 /* A FETCH being answered across poll rounds (session.c). */
 typedef struct fetch_job {
     int active, uid, set_seen, need_mime;
+    uint64_t changedsince; /* CHANGEDSINCE (RFC 7162): only messages above */
     size_t *set;         /* view indexes */
     size_t n, k;         /* k: the next one */
     fitem *items;
@@ -177,6 +181,7 @@ typedef struct conn {
     /* the selected mailbox and this session's view of it */
     folder *sel;
     int readonly;
+    int condstore;       /* CONDSTORE enabled by a command (RFC 7162 §3.1) */
     uint32_t *vu;        /* UIDs by message number - 1 */
     size_t vn, vcap;
     uint64_t vversion, vmodseq;

@@ -41,6 +41,18 @@
  * imap_server.h has no accessor for it yet; the field is used here. */
 #define SESSION_WRITER(c) (&(c)->s.w)
 
+/* CONDSTORE is enabled: by a command that uses it (SELECT (CONDSTORE),
+ * FETCH MODSEQ, ...) or by ENABLE CONDSTORE / QRESYNC, which the session
+ * runs itself (s.enabled: its private bits 0 and 1 for these two). */
+static int condstore(const conn *c)
+{
+    return c->condstore || (c->s.enabled & 3u) != 0;
+}
+
+/* The number after an ATOM argument `name` (a modifier such as
+ * CHANGEDSINCE, UNCHANGEDSINCE); 0 and *found 0 when absent. */
+static uint64_t modifier(const conn *c, const char *name, int *found);
+
 /* IMAP4rev2 is enabled: the session's writer speaks it (s.enabled holds
  * the session's private bits, not the MP_IMAP_SRV_* its comment names). */
 static int rev2(const conn *c)
@@ -298,7 +310,8 @@ void session_sync(conn *c, int expunges)
             if (k < 0 || f->m[k].modseq <= c->vmodseq || f->m[k].modseq == 0)
                 continue;
             flags_text(f->m[k].flags, text, sizeof(text));
-            if (mp_imap_server_notify_flags(&c->s, (uint32_t)i + 1, c->vu[i], 0, text) != MP_OK)
+            if (mp_imap_server_notify_flags(&c->s, (uint32_t)i + 1, c->vu[i],
+                                            condstore(c) ? f->m[k].modseq : 0, text) != MP_OK)
                 full = 1;
         }
         if (!full)
@@ -470,7 +483,7 @@ static uint64_t wire_size(const folder *f, msg *m)
 /* ----------------------------------------------------------------------- */
 
 enum {
-    FI_UID = 1, FI_FLAGS, FI_INTERNALDATE, FI_SIZE, FI_ENVELOPE, FI_BODY, FI_BODYSTRUCTURE,
+    FI_UID = 1, FI_FLAGS, FI_INTERNALDATE, FI_SIZE, FI_MODSEQ, FI_ENVELOPE, FI_BODY, FI_BODYSTRUCTURE,
     FI_SECTION, FI_RFC822, FI_RFC822_HEADER, FI_RFC822_TEXT
 };
 
@@ -669,6 +682,19 @@ static mp_status literal_item(conn *c, const fitem *it, int fd, const mp_mime_ms
     return st;
 }
 
+/* MODSEQ (n) (RFC 7162 §3.1.4.1). */
+static mp_status put_modseq(conn *c, uint64_t modseq)
+{
+    mp_status st = put(c, mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM, MP_SLICE_LIT("MODSEQ")));
+    if (st == MP_OK)
+        st = put(c, mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_MODSEQ));
+    if (st == MP_OK)
+        st = put(c, mp_imap_ev_number(MP_IMAP_F_MODSEQ, modseq));
+    if (st == MP_OK)
+        st = put(c, mp_imap_ev_make(MP_IMAP_EV_LIST_END, MP_IMAP_F_MODSEQ));
+    return st;
+}
+
 typedef struct fetch_ctx {
     fitem *it;
     size_t nit;
@@ -702,6 +728,9 @@ static mp_status fetch_head(conn *c, void *arg)
             st = put(c, mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM, MP_SLICE_LIT("FLAGS")));
             if (st == MP_OK)
                 st = put_flags(c, x->m->flags);
+            break;
+        case FI_MODSEQ:
+            st = put_modseq(c, x->m->modseq);
             break;
         case FI_INTERNALDATE:
             store_stat(c->sel, x->m);
@@ -843,6 +872,10 @@ static void parse_fetch_items(conn *c, size_t at, fitem **v, size_t *n, int *set
             add_item(v, n, FI_INTERNALDATE);
         else if (strcasecmp(t, "RFC822.SIZE") == 0)
             add_item(v, n, FI_SIZE);
+        else if (strcasecmp(t, "MODSEQ") == 0) {
+            add_item(v, n, FI_MODSEQ);
+            c->condstore = 1;
+        }
         else if (strcasecmp(t, "ENVELOPE") == 0)
             add_item(v, n, FI_ENVELOPE);
         else if (strcasecmp(t, "BODYSTRUCTURE") == 0)
@@ -911,8 +944,8 @@ int session_continue(conn *c)
             return 1;
         m = c->sel ? view_msg(c, j->set[j->k]) : NULL;
         j->k++;
-        if (m == NULL)
-            continue; /* expunged by another session meanwhile */
+        if (m == NULL || m->modseq <= j->changedsince)
+            continue; /* expunged by another session meanwhile, or unchanged */
         memset(&x, 0, sizeof(x));
         x.vi = j->set[j->k - 1];
         x.m = m;
@@ -949,6 +982,15 @@ static void do_fetch(conn *c, int uid)
     if (uid)
         add_item(&j->items, &j->nit, FI_UID);
     parse_fetch_items(c, at, &j->items, &j->nit, &j->set_seen);
+    {
+        int found;
+        j->changedsince = modifier(c, "CHANGEDSINCE", &found);
+        if (found) {
+            /* RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ */
+            add_item(&j->items, &j->nit, FI_MODSEQ);
+            c->condstore = 1;
+        }
+    }
     for (i = 0; i < j->nit; i++) {
         if (j->items[i].kind >= FI_ENVELOPE)
             j->need_mime = 1;
@@ -970,6 +1012,8 @@ typedef struct store_resp {
     size_t vi;
     msg *m;
     int uid;
+    int flags;           /* FLAGS (not .SILENT) */
+    int modseq;          /* MODSEQ (CONDSTORE) */
 } store_resp;
 
 static mp_status store_fetch(conn *c, void *arg)
@@ -979,10 +1023,12 @@ static mp_status store_fetch(conn *c, void *arg)
                                            r->vi + 1));
     if (st == MP_OK)
         st = put(c, mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS));
-    if (st == MP_OK)
+    if (st == MP_OK && r->flags)
         st = put(c, mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM, MP_SLICE_LIT("FLAGS")));
-    if (st == MP_OK)
+    if (st == MP_OK && r->flags)
         st = put_flags(c, r->m->flags);
+    if (st == MP_OK && r->modseq)
+        st = put_modseq(c, r->m->modseq);
     if (st == MP_OK && r->uid) {
         st = put(c, mp_imap_ev_atom(MP_IMAP_F_FETCH_ITEM, MP_SLICE_LIT("UID")));
         if (st == MP_OK)
@@ -1001,7 +1047,12 @@ static void do_store(conn *c, int uid)
     size_t *set = resolve_set(c, &at, uid, &n);
     const char *item = NULL;
     uint32_t fl = 0;
-    int op, silent, failed = 0, own = c->vmodseq == c->sel->modseq;
+    int op, silent, failed = 0, own = c->vmodseq == c->sel->modseq, guarded;
+    uint64_t unchanged = modifier(c, "UNCHANGEDSINCE", &guarded);
+    uint32_t *modified = NULL;
+    size_t nmod = 0;
+    if (guarded)
+        c->condstore = 1;
     for (; at < c->na; at++) {
         if (c->a[at].kind == MP_IMAP_CA_ATOM && c->a[at].depth == 0 && item == NULL &&
             c->a[at].text[0] != '\0' &&
@@ -1023,16 +1074,26 @@ static void do_store(conn *c, int uid)
         uint32_t nf;
         if (m == NULL)
             continue;
+        if (guarded && m->modseq > unchanged) {
+            /* changed since the client looked: not stored (RFC 7162 §3.1.3) */
+            modified = realloc(modified, (nmod + 1) * sizeof(uint32_t));
+            if (modified == NULL)
+                abort();
+            modified[nmod++] = uid ? m->uid : (uint32_t)set[i] + 1;
+            continue;
+        }
         nf = op > 0 ? m->flags | fl : op < 0 ? m->flags & ~fl : (m->flags & FL_PASSED) | fl;
         if (store_set_flags(c->sel, m, nf) != 0) {
             failed = 1;
             continue;
         }
-        if (!silent) {
+        if (!silent || condstore(c)) {
             store_resp r;
             r.vi = set[i];
             r.m = m;
             r.uid = uid;
+            r.flags = !silent;
+            r.modseq = condstore(c);
             if (emit(c, store_fetch, &r) != 0)
                 break;
         }
@@ -1040,10 +1101,18 @@ static void do_store(conn *c, int uid)
     if (own)
         c->vmodseq = c->sel->modseq;
     free(set);
-    if (failed)
+    if (failed) {
         finish(c, MP_IMAP_RESP_NO, NULL, "Some flags could not be stored");
-    else
+    } else if (nmod > 0) {
+        char *t = set_text(modified, nmod), *code = xrealloc(NULL, strlen(t) + 16);
+        sprintf(code, "MODIFIED %s", t);
+        finish(c, MP_IMAP_RESP_OK, code, "Conditional STORE completed");
+        free(code);
+        free(t);
+    } else {
         finish(c, MP_IMAP_RESP_OK, NULL, "STORE completed");
+    }
+    free(modified);
 }
 
 static mp_status expunge_resp(conn *c, void *arg)
@@ -1196,6 +1265,7 @@ typedef struct search_ctx {
     char *text;          /* the file, loaded when a key needs it */
     size_t len, hlen;    /* hlen: the header's length */
     int loaded;
+    int used_modseq;     /* the MODSEQ key was used (RFC 7162 §3.1.5) */
 } search_ctx;
 
 static void load_text(search_ctx *x)
@@ -1342,6 +1412,17 @@ static int eval_key(search_ctx *x, size_t *at)
         return in_set(c, at, x->vi, 1);
     if (strcasecmp(k, "ALL") == 0)
         return 1;
+    if (strcasecmp(k, "MODSEQ") == 0) {
+        uint64_t n = 0;
+        /* [entry-name entry-type-req] mod-sequence-valzer */
+        while (*at < c->na && c->a[*at].kind != MP_IMAP_CA_NUMBER)
+            (*at)++;
+        if (*at < c->na)
+            n = c->a[(*at)++].num;
+        x->used_modseq = 1;
+        c->condstore = 1;
+        return x->m->modseq >= n;
+    }
     {
         static const struct {
             const char *name;
@@ -1415,6 +1496,7 @@ typedef struct search_out {
     size_t n;
     int uid;
     unsigned ret;        /* ESEARCH: 1 MIN, 2 MAX, 4 ALL, 8 COUNT; 0: SEARCH */
+    uint64_t modseq;     /* the highest of the matches, when MODSEQ was used */
 } search_out;
 
 static mp_status search_resp(conn *c, void *arg)
@@ -1426,6 +1508,15 @@ static mp_status search_resp(conn *c, void *arg)
         st = put(c, mp_imap_ev_begin(MP_IMAP_RESP_SEARCH, mp_slice_make(NULL, 0), 0, 0));
         for (i = 0; i < o->n && st == MP_OK; i++)
             st = put(c, mp_imap_ev_number(MP_IMAP_F_NUMBER, o->v[i]));
+        if (st == MP_OK && o->modseq && o->n) {
+            st = put(c, mp_imap_ev_make(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_MODSEQ));
+            if (st == MP_OK)
+                st = put(c, mp_imap_ev_atom(MP_IMAP_F_MODSEQ_KEY, MP_SLICE_LIT("MODSEQ")));
+            if (st == MP_OK)
+                st = put(c, mp_imap_ev_number(MP_IMAP_F_MODSEQ, o->modseq));
+            if (st == MP_OK)
+                st = put(c, mp_imap_ev_make(MP_IMAP_EV_LIST_END, MP_IMAP_F_MODSEQ));
+        }
     } else {
         st = put(c, mp_imap_ev_begin(MP_IMAP_RESP_ESEARCH, mp_slice_make(NULL, 0), 0, 0));
         if (st == MP_OK)
@@ -1460,6 +1551,11 @@ static mp_status search_resp(conn *c, void *arg)
             st = put(c, mp_imap_ev_atom(MP_IMAP_F_SEARCH_RETURN, MP_SLICE_LIT("COUNT")));
             if (st == MP_OK)
                 st = put(c, mp_imap_ev_number(MP_IMAP_F_SEARCH_VALUE, o->n));
+        }
+        if (st == MP_OK && o->modseq && o->n) {
+            st = put(c, mp_imap_ev_atom(MP_IMAP_F_SEARCH_RETURN, MP_SLICE_LIT("MODSEQ")));
+            if (st == MP_OK)
+                st = put(c, mp_imap_ev_number(MP_IMAP_F_SEARCH_VALUE, o->modseq));
         }
     }
     if (st == MP_OK)
@@ -1512,8 +1608,11 @@ static void do_search(conn *c, int uid)
         while (at < c->na)
             r &= eval_key(&x, &at);
         free(x.text);
-        if (r)
+        if (r) {
             hits[n++] = uid ? c->vu[i] : (uint32_t)i + 1;
+            if (x.used_modseq && x.m->modseq > o.modseq)
+                o.modseq = x.m->modseq;
+        }
     }
     o.v = hits;
     o.n = n;
@@ -1572,6 +1671,9 @@ static void do_select(conn *c, int examine)
     }
     c->sel = f;
     c->readonly = examine;
+    for (i = 0; i < c->na; i++)
+        if (c->a[i].kind == MP_IMAP_CA_ATOM && strcasecmp(c->a[i].text, "CONDSTORE") == 0)
+            c->condstore = 1;
     for (i = 0; i < f->n; i++)
         view_add(c, f->m[i].uid);
     c->vmodseq = f->modseq;
@@ -1587,6 +1689,8 @@ static void do_select(conn *c, int examine)
     untagged_ok(c, code, "UIDs valid");
     snprintf(code, sizeof(code), "UIDNEXT %lu", (unsigned long)f->uidnext);
     untagged_ok(c, code, "Predicted next UID");
+    snprintf(code, sizeof(code), "HIGHESTMODSEQ %llu", (unsigned long long)f->modseq);
+    untagged_ok(c, code, "Highest");
     finish(c, MP_IMAP_RESP_OK, examine ? "READ-ONLY" : "READ-WRITE",
            examine ? "EXAMINE completed" : "SELECT completed");
 }
@@ -1760,7 +1864,7 @@ static mp_status status_line(conn *c, void *arg)
 static void do_status(conn *c)
 {
     static const char *const known[] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
-                                         "RECENT",   "DELETED", "SIZE" };
+                                         "RECENT",   "DELETED", "SIZE", "HIGHESTMODSEQ" };
     const char *name = arg_mailbox(c, 0);
     folder *f = name ? store_open(name) : NULL;
     status_resp r;
@@ -1804,6 +1908,9 @@ static void do_status(conn *c)
         case 6:
             for (j = 0; j < f->n; j++)
                 v += wire_size(f, &f->m[j]);
+            break;
+        case 7:
+            v = f->modseq;
             break;
         default:
             continue;
@@ -1938,6 +2045,19 @@ static void spool_begin(conn *c)
 /* ----------------------------------------------------------------------- */
 /* Dispatch                                                                */
 /* ----------------------------------------------------------------------- */
+
+static uint64_t modifier(const conn *c, const char *name, int *found)
+{
+    size_t i;
+    *found = 0;
+    for (i = 0; i + 1 < c->na; i++)
+        if (c->a[i].kind == MP_IMAP_CA_ATOM && c->a[i].depth > 0 &&
+            strcasecmp(c->a[i].text, name) == 0 && c->a[i + 1].kind == MP_IMAP_CA_NUMBER) {
+            *found = 1;
+            return c->a[i + 1].num;
+        }
+    return 0;
+}
 
 /* Commands answered while EXPUNGE may not be sent (RFC 9051 §7.5.1). */
 static int expunge_allowed(mp_imap_cmd_id cmd)

@@ -6,10 +6,17 @@
  * file names ("base:2,FS"); a message in new/ has none.  Each folder's
  * UIDs are in "mailproto-imapd.uids":
  *
- *   mailproto-imapd 1 UIDVALIDITY UIDNEXT
+ *   mailproto-imapd 1 UIDVALIDITY UIDNEXT MODSEQ
  *   UID BASE
  *   ...
  *
+ * MODSEQ (CONDSTORE, RFC 7162) must never go back, across restarts too,
+ * yet flag changes are renames that write no list.  So the list holds a
+ * ceiling: the modseqs of a run stay below it, and a new ceiling is made
+ * durable before one is used above the old.  At the next start every
+ * message gets the old ceiling as its modseq: a client that knew a lower
+ * HIGHESTMODSEQ fetches every flag again, which is correct, and none sees
+ * a value go back.
  * written to a temporary file, fsynced and renamed over the old one, so a
  * kill leaves the old list or the new one.  Why nothing is ever lost or
  * numbered twice:
@@ -172,6 +179,19 @@ void store_list(void (*fn)(void *u, const char *name), void *u)
 /* Flags                                                                   */
 /* ----------------------------------------------------------------------- */
 
+/* Modseqs handed out between two durable ceilings. */
+#define MODSEQ_BLOCK 1000000u
+
+uint64_t store_next_modseq(folder *f)
+{
+    if (f->modseq + 1 >= f->modseq_ceiling) {
+        f->modseq_ceiling = f->modseq + 1 + MODSEQ_BLOCK;
+        if (store_save(f) != 0)
+            fprintf(stderr, "mailproto-imapd: cannot save the UID list of %s\n", f->name);
+    }
+    return ++f->modseq;
+}
+
 static const struct {
     char letter;
     uint32_t flag;
@@ -242,7 +262,7 @@ int store_set_flags(folder *f, msg *m, uint32_t flags)
     if (rename(from, to) != 0)
         return -1;
     if (flags != m->flags) {
-        m->modseq = ++f->modseq;
+        m->modseq = store_next_modseq(f);
         f->version++;
     }
     m->flags = flags;
@@ -276,8 +296,8 @@ int store_save(folder *f)
     o = fopen(t, "w");
     if (o == NULL)
         return -1;
-    fprintf(o, "mailproto-imapd 1 %lu %lu\n", (unsigned long)f->uidvalidity,
-            (unsigned long)f->uidnext);
+    fprintf(o, "mailproto-imapd 1 %lu %lu %llu\n", (unsigned long)f->uidvalidity,
+            (unsigned long)f->uidnext, (unsigned long long)f->modseq_ceiling);
     for (i = 0; i < f->n; i++)
         fprintf(o, "%lu %s\n", (unsigned long)f->m[i].uid, f->m[i].base);
     ok = fflush(o) == 0 && fsync(fileno(o)) == 0;
@@ -296,17 +316,20 @@ static int load_uids(folder *f)
     char p[PATH_MAX], line[1024];
     FILE *in;
     unsigned long v, nx;
+    unsigned long long ms = 0;
     snprintf(p, sizeof(p), "%s/" UIDS_FILE, f->dir);
     in = fopen(p, "r");
     if (in == NULL)
         return 0;
     if (fgets(line, sizeof(line), in) == NULL ||
-        sscanf(line, "mailproto-imapd 1 %lu %lu", &v, &nx) != 2 || v == 0 || nx == 0) {
+        sscanf(line, "mailproto-imapd 1 %lu %lu %llu", &v, &nx, &ms) < 2 || v == 0 || nx == 0) {
         fclose(in);
         return 0;
     }
     f->uidvalidity = (uint32_t)v;
     f->uidnext = (uint32_t)nx;
+    /* every modseq of the last run was below its ceiling */
+    f->modseq = ms;
     while (fgets(line, sizeof(line), in) != NULL) {
         unsigned long uid;
         char *sp = strchr(line, ' ');
@@ -430,7 +453,7 @@ int store_rescan(folder *f, double age)
                 extra[0] = '\0';
             if (fl != m->flags) {
                 m->flags = fl;
-                m->modseq = ++f->modseq;
+                m->modseq = store_next_modseq(f);
                 f->version++;
             }
             m->in_new = v[i].info == NULL;
@@ -479,7 +502,7 @@ int store_rescan(folder *f, double age)
         m->flags = v[i].info ? parse_info(v[i].info, extra, sizeof(extra)) : 0;
         if (v[i].info != NULL && extra[0])
             m->extra = xstrdup(extra);
-        m->modseq = ++f->modseq;
+        m->modseq = store_next_modseq(f);
     }
     free(v);
     if (fresh || removed) {
@@ -565,8 +588,18 @@ folder *store_open(const char *name)
         f->uidvalidity = (uint32_t)time(NULL);
         f->uidnext = 1;
         f->n = 0;
+        f->modseq = 0;
     }
-    if (store_rescan(f, 0) != 0 || (f->n == 0 && store_save(f) != 0)) {
+    {
+        /* this run's modseqs start above every one of the last run */
+        size_t i;
+        f->modseq_ceiling = 0;
+        f->modseq++;
+        for (i = 0; i < f->n; i++)
+            f->m[i].modseq = f->modseq;
+        f->modseq_ceiling = f->modseq + 1 + MODSEQ_BLOCK;
+    }
+    if (store_rescan(f, 0) != 0 || store_save(f) != 0) {
         /* no UID can be promised without a durable list */
         free(f->m);
         free(f->name);
@@ -612,6 +645,7 @@ void store_remove(folder *f, size_t i)
     memmove(&f->m[i], &f->m[i + 1], (f->n - i - 1) * sizeof(msg));
     f->n--;
     f->version++;
+    store_next_modseq(f); /* HIGHESTMODSEQ moves on an expunge too */
 }
 
 uint32_t store_add(folder *f, const char *src, uint32_t flags, time_t when, int link_it)
@@ -639,7 +673,7 @@ uint32_t store_add(folder *f, const char *src, uint32_t flags, time_t when, int 
         utimensat(AT_FDCWD, to, ts, 0);
     }
     m->uid = f->uidnext++;
-    m->modseq = ++f->modseq;
+    m->modseq = store_next_modseq(f);
     f->n++;
     f->version++;
     return m->uid;

@@ -612,6 +612,71 @@ def case_fetchmail(run, prog, fetch_prog):
     srv.alive()
 
 
+class Raw:
+    """A plain IMAP connection: one command at a time, its lines back."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(('127.0.0.1', port), timeout=10)
+        self.f = self.s.makefile('rb')
+        self.n = 0
+        expect(self.f.readline().startswith(b'* OK'), 'no greeting')
+
+    def cmd(self, text):
+        self.n += 1
+        tag = b'r%d' % self.n
+        self.s.sendall(tag + b' ' + text.encode() + b'\r\n')
+        lines = []
+        while True:
+            line = self.f.readline()
+            expect(line, 'connection closed after %r' % text)
+            lines.append(line)
+            if line.startswith(tag + b' '):
+                expect(line.startswith(tag + b' OK'), '%s: %r' % (text, line))
+                return lines
+
+
+def modseqs(lines):
+    return {int(m.group(1)): int(m.group(2)) for m in
+            (re.search(rb'UID (\d+).*MODSEQ \((\d+)\)', x) for x in lines) if m}
+
+
+def case_condstore(run, prog, fetch_prog):
+    """CONDSTORE (RFC 7162): HIGHESTMODSEQ in SELECT, FETCH MODSEQ, a STORE
+    raising one message above it, CHANGEDSINCE giving only that one,
+    UNCHANGEDSINCE refused with [MODIFIED], SEARCH MODSEQ; after a SIGKILL
+    and a restart every modseq and HIGHESTMODSEQ are above the old ones."""
+    srv = Imapd(run, prog, sample_messages(3))
+    r = Raw(srv.port)
+    r.cmd('LOGIN %s %s' % (USER, PASSWORD))
+    sel = b''.join(r.cmd('SELECT INBOX (CONDSTORE)'))
+    hms = int(re.search(rb'HIGHESTMODSEQ (\d+)', sel).group(1))
+    ms = modseqs(r.cmd('UID FETCH 1:* (MODSEQ)'))
+    expect(sorted(ms) == [1, 2, 3, 4] and max(ms.values()) <= hms, 'MODSEQ %r, HMS %d' % (ms, hms))
+    out = b''.join(r.cmd('UID STORE 2 +FLAGS (\\Flagged)'))
+    new = int(re.search(rb'MODSEQ \((\d+)\)', out).group(1))
+    expect(new > hms, 'STORE: modseq %d not above %d' % (new, hms))
+    ch = modseqs(r.cmd('UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)' % hms))
+    expect(ch == {2: new}, 'CHANGEDSINCE %d: %r' % (hms, ch))
+    out = b''.join(r.cmd('UID STORE 1:2 (UNCHANGEDSINCE %d) +FLAGS (\\Seen)' % hms))
+    expect(b'[MODIFIED 2]' in out, 'UNCHANGEDSINCE: %r' % out)
+    expect(maildir(srv.box)[1][2] == 'S' and maildir(srv.box)[2][2] == 'F', 'flags in names')
+    out = b''.join(r.cmd('UID SEARCH MODSEQ %d' % (new + 1)))
+    expect(re.search(rb'\* SEARCH 1 \(MODSEQ \d+\)', out), 'SEARCH MODSEQ: %r' % out)
+    top = int(re.search(rb'HIGHESTMODSEQ (\d+)', b''.join(r.cmd('STATUS INBOX (HIGHESTMODSEQ)')))
+              .group(1))
+    srv.proc.kill()
+    srv.proc.wait()
+    srv.start()
+    r = Raw(srv.port)
+    r.cmd('LOGIN %s %s' % (USER, PASSWORD))
+    r.cmd('ENABLE CONDSTORE')
+    sel = b''.join(r.cmd('SELECT INBOX'))
+    hms2 = int(re.search(rb'HIGHESTMODSEQ (\d+)', sel).group(1))
+    ms2 = modseqs(r.cmd('UID FETCH 1:* (MODSEQ)'))
+    expect(hms2 > top and min(ms2.values()) > top, 'after the restart: HMS %d, modseqs %r, '
+           'before %d' % (hms2, ms2, top))
+
+
 CASES = {
     'imaplib': case_imaplib,
     'auth_plain_starttls': case_auth_plain_starttls,
@@ -622,6 +687,7 @@ CASES = {
     'curl': case_curl,
     'slow_reader': case_slow_reader,
     'fetchmail': case_fetchmail,
+    'condstore': case_condstore,
 }
 
 if __name__ == '__main__':
