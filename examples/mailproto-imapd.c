@@ -54,18 +54,13 @@
 #include <unistd.h>
 
 #include "imapd/imapd.h"
+#include "srv/srv.h"
 #include "mailproto/crypto.h"
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 128
-#define MAX_USERS 256
 #define IDLE_TIMEOUT 1800 /* seconds (RFC 9051 §5.4: at least 30 minutes) */
 #define FLUSH_WAIT_MS 10000
-
-typedef struct user_entry {
-    char name[MP_SASL_MAX_NAME + 1];
-    char pass[256];
-} user_entry;
 
 static struct {
     const char *listen, *maildir, *cert, *key, *passwd;
@@ -73,8 +68,7 @@ static struct {
     unsigned max_conns;
     unsigned flags;
     char hostname[65];
-    user_entry users[MAX_USERS];
-    unsigned nusers;
+    srv_users users;
     mp_crypto_provider crypto;
     mp_sasl_server_config sasl_cfg;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -113,14 +107,9 @@ static void usage(FILE *f)
           f);
 }
 
-const char *imapd_password(mp_slice name)
+const srv_users *imapd_users(void)
 {
-    unsigned i;
-    for (i = 0; i < G.nusers; i++)
-        if (strlen(G.users[i].name) == name.len &&
-            memcmp(G.users[i].name, name.ptr, name.len) == 0)
-            return G.users[i].pass;
-    return NULL;
+    return &G.users;
 }
 
 const struct mp_crypto_provider *imapd_crypto(void)
@@ -146,12 +135,6 @@ static void conn_free(conn *c)
     c->fd = -1;
 }
 
-static int set_nonblock(int fd)
-{
-    int fl = fcntl(fd, F_GETFL, 0);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
 static const mp_imap_cmd_config parser_cfg = { 0 };
 
 static int conn_open(conn *c, int fd, const char *peer)
@@ -167,7 +150,7 @@ static int conn_open(conn *c, int fd, const char *peer)
     c->cfg.buf_cap = sizeof(c->sbuf);
     c->cfg.parser = &parser_cfg;
     c->cfg.id_name = "mailproto-imapd";
-    if (G.nusers > 0) {
+    if (G.users.n > 0) {
         c->cfg.auth_mechs = "SCRAM-SHA-256 SCRAM-SHA-1 PLAIN";
         c->cfg.sasl = &c->sasl;
         c->cfg.sasl_cfg = &G.sasl_cfg;
@@ -418,96 +401,6 @@ static ssize_t conn_recv(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
-static int load_passwd(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[600];
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *colon;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#')
-            continue;
-        colon = strchr(line, ':');
-        if (colon == NULL || colon == line || (size_t)(colon - line) > MP_SASL_MAX_NAME ||
-            strlen(colon + 1) >= sizeof(G.users[0].pass) || G.nusers == MAX_USERS) {
-            fclose(f);
-            return -1;
-        }
-        *colon = '\0';
-        memcpy(G.users[G.nusers].name, line, (size_t)(colon - line) + 1);
-        memcpy(G.users[G.nusers].pass, colon + 1, strlen(colon + 1) + 1);
-        G.nusers++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int urandom(void *u, uint8_t *out, size_t n)
-{
-    static int fd = -1;
-    (void)u;
-    if (fd < 0)
-        fd = open("/dev/urandom", O_RDONLY);
-    while (n > 0) {
-        ssize_t k = fd < 0 ? -1 : read(fd, out, n);
-        if (k <= 0)
-            return -1;
-        out += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int listen_on(const char *spec)
-{
-    char host[128];
-    const char *colon = strrchr(spec, ':');
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    unsigned long port;
-    char *end;
-    int fd, one = 1;
-    size_t hl;
-    if (colon == NULL)
-        return -1;
-    hl = (size_t)(colon - spec);
-    if (hl >= sizeof(host))
-        return -1;
-    memcpy(host, spec, hl);
-    host[hl] = '\0';
-    port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '\0')
-        return -1;
-    memset(&ss, 0, sizeof(ss));
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        host[hl - 1] = '\0';
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    }
-    fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -2;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0 || set_nonblock(fd) != 0) {
-        close(fd);
-        return -2;
-    }
-    return fd;
-}
-
 static void accept_all(int lfd)
 {
     for (;;) {
@@ -518,14 +411,11 @@ static void accept_all(int lfd)
         int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
         if (fd < 0)
             return;
-        if (ss.ss_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&ss)->sin6_addr, peer, sizeof(peer));
-        else
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)&ss)->sin_addr, peer, sizeof(peer));
+        srv_peer_name(&ss, peer, sizeof(peer));
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || set_nonblock(fd) != 0) {
+        if (i == G.max_conns || srv_set_nonblock(fd) != 0) {
             static const char busy[] = "* BYE Too many connections, try later\r\n";
             if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
                 /* nothing more to do */
@@ -658,17 +548,17 @@ int main(int argc, char **argv)
         snprintf(G.hostname, sizeof(G.hostname), "localhost");
     if (make_maildir(G.maildir) != 0)
         return die("cannot create the Maildir", G.maildir);
-    if (G.passwd && load_passwd(G.passwd) != 0)
+    if (G.passwd && srv_load_passwd(&G.users, G.passwd) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
     store_init(G.maildir);
     if (store_open("INBOX") == NULL)
         return die("cannot read or number the Maildir", G.maildir);
 
-    G.crypto = mp_crypto_builtin(urandom, NULL);
+    G.crypto = mp_crypto_builtin(srv_urandom, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.flags = MP_IMAP_SRV_REV2 | MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_ID |
               MP_IMAP_SRV_SASL_IR | MP_IMAP_SRV_LITERAL_MINUS | MP_IMAP_SRV_CONDSTORE;
-    if (G.nusers > 0)
+    if (G.users.n > 0)
         G.flags |= MP_IMAP_SRV_LOGIN;
     else
         G.flags |= MP_IMAP_SRV_PREAUTH;
@@ -682,7 +572,7 @@ int main(int argc, char **argv)
     else
         G.flags |= MP_IMAP_SRV_REQUIRE_TLS;
 
-    lfd = listen_on(G.listen);
+    lfd = srv_listen(G.listen);
     if (lfd == -1)
         return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)

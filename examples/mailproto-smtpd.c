@@ -53,19 +53,14 @@
 #include "mailproto/crypto.h"
 #include "mailproto/sasl.h"
 #include "mailproto/smtp.h"
+#include "srv/srv.h"
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 #include "mailproto/mbedtls.h"
 #endif
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 256
-#define MAX_USERS 256
 #define IDLE_TIMEOUT 300 /* seconds (RFC 5321 §4.5.3.2 suggests 5 minutes) */
-
-typedef struct user_entry {
-    char name[MP_SASL_MAX_NAME + 1];
-    char pass[256];
-} user_entry;
 
 typedef struct conn {
     int fd; /* -1: free slot */
@@ -110,8 +105,7 @@ static struct {
     unsigned max_conns;
     char hostname[65];
     unsigned flags;
-    user_entry users[MAX_USERS];
-    unsigned nusers;
+    srv_users users;
     mp_crypto_provider crypto;
     mp_sasl_server_config sasl_cfg;
     mp_smtp_server_callbacks cb;
@@ -432,57 +426,10 @@ static int cb_end(void *u, mp_smtp_server *s, mp_status st)
     return 0;
 }
 
-static const user_entry *find_user(mp_slice name)
-{
-    unsigned i;
-    for (i = 0; i < G.nusers; i++)
-        if (strlen(G.users[i].name) == name.len &&
-            memcmp(G.users[i].name, name.ptr, name.len) == 0)
-            return &G.users[i];
-    return NULL;
-}
-
 static int cb_auth(void *u, mp_smtp_server *s)
 {
     conn *c = u;
-    mp_sasl_server *x = &c->sasl;
-    const user_entry *ue = find_user(x->authcid);
-    /* An authzid other than the user itself is not allowed here. */
-    int authz_ok = x->authzid.len == 0 || (x->authzid.len == x->authcid.len &&
-                                           memcmp(x->authzid.ptr, x->authcid.ptr, x->authzid.len) == 0);
-    switch (x->want) {
-    case MP_SASL_WANT_VERIFY: {
-        size_t pl = ue ? strlen(ue->pass) : 0;
-        int ok = ue && authz_ok && x->password.len == pl && pl > 0 &&
-                 memcmp(x->password.ptr, ue->pass, pl) == 0;
-        mp_sasl_server_verify(x, ok);
-        break;
-    }
-    case MP_SASL_WANT_SECRET:
-        if (ue && authz_ok)
-            mp_sasl_server_set_secret(x, ue->pass, strlen(ue->pass));
-        else
-            mp_sasl_server_verify(x, 0);
-        break;
-    case MP_SASL_WANT_SCRAM_KEYS: {
-        uint8_t sk[MP_HASH_MAX_DIGEST], svk[MP_HASH_MAX_DIGEST];
-        char salt[MP_SASL_MAX_NAME + 32];
-        int n = snprintf(salt, sizeof(salt), "mailproto-smtpd:%.*s", (int)x->authcid.len,
-                         x->authcid.ptr);
-        if (ue && authz_ok && n > 0 &&
-            mp_sasl_scram_derive((mp_sasl_mech)x->mech, &G.crypto, ue->pass, strlen(ue->pass),
-                                 salt, (size_t)n, 4096, sk, svk, NULL) == MP_OK)
-            mp_sasl_server_set_scram(x, salt, (size_t)n, 4096, sk, svk);
-        else
-            mp_sasl_server_verify(x, 0);
-        memset(sk, 0, sizeof(sk));
-        memset(svk, 0, sizeof(svk));
-        break;
-    }
-    default:
-        mp_sasl_server_verify(x, 0);
-        break;
-    }
+    srv_sasl_answer(&c->sasl, &G.users, &G.crypto, "mailproto-smtpd:");
     mp_smtp_server_auth_resume(s);
     return 0;
 }
@@ -513,12 +460,6 @@ static void conn_free(conn *c)
     c->fd = -1;
 }
 
-static int set_nonblock(int fd)
-{
-    int fl = fcntl(fd, F_GETFL, 0);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
 static int conn_open(conn *c, int fd, const char *peer)
 {
     memset(c, 0, sizeof(*c));
@@ -530,7 +471,7 @@ static int conn_open(conn *c, int fd, const char *peer)
     c->cfg.max_size = G.max_size;
     c->cfg.line_buf = c->line;
     c->cfg.line_cap = sizeof(c->line);
-    if (G.nusers > 0) {
+    if (G.users.n > 0) {
         c->cfg.auth_mechs = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256";
         c->cfg.sasl = &c->sasl;
         c->cfg.sasl_cfg = &G.sasl_cfg;
@@ -809,105 +750,6 @@ static int conn_read(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
-static int load_passwd(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[600];
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *colon, *end;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#')
-            continue;
-        colon = strchr(line, ':');
-        if (colon == NULL || colon == line || (size_t)(colon - line) > MP_SASL_MAX_NAME ||
-            strlen(colon + 1) >= sizeof(G.users[0].pass) || G.nusers == MAX_USERS) {
-            fclose(f);
-            return -1;
-        }
-        end = colon;
-        *end = '\0';
-        memcpy(G.users[G.nusers].name, line, (size_t)(colon - line) + 1);
-        memcpy(G.users[G.nusers].pass, colon + 1, strlen(colon + 1) + 1);
-        G.nusers++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static int urandom(void *u, uint8_t *out, size_t n)
-{
-    static int fd = -1;
-    (void)u;
-    if (fd < 0)
-        fd = open("/dev/urandom", O_RDONLY);
-    while (n > 0) {
-        ssize_t k = fd < 0 ? -1 : read(fd, out, n);
-        if (k <= 0)
-            return -1;
-        out += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int listen_on(const char *spec)
-{
-    char host[128];
-    const char *colon = strrchr(spec, ':');
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    unsigned long port;
-    char *end;
-    int fd, one = 1;
-    size_t hl;
-    if (colon == NULL)
-        return -1;
-    hl = (size_t)(colon - spec);
-    if (hl >= sizeof(host))
-        return -1;
-    memcpy(host, spec, hl);
-    host[hl] = '\0';
-    port = strtoul(colon + 1, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '\0')
-        return -1;
-    memset(&ss, 0, sizeof(ss));
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        host[hl - 1] = '\0';
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-            return -1;
-        sl = sizeof(*a);
-    }
-    fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -2;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0 || set_nonblock(fd) != 0) {
-        close(fd);
-        return -2;
-    }
-    return fd;
-}
-
-static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-    if (ss->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)cap);
-    else
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
-}
-
 static void accept_all(int lfd)
 {
     for (;;) {
@@ -918,11 +760,11 @@ static void accept_all(int lfd)
         int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
         if (fd < 0)
             return;
-        peer_name(&ss, peer, sizeof(peer));
+        srv_peer_name(&ss, peer, sizeof(peer));
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || set_nonblock(fd) != 0) {
+        if (i == G.max_conns || srv_set_nonblock(fd) != 0) {
             /* RFC 5321 §3.8: 421 when the server cannot take the session.
              * An implicit-TLS port speaks nothing but TLS, and there is no
              * session memory left to speak it: close without a word (a
@@ -1078,10 +920,10 @@ int main(int argc, char **argv)
             G.hostname[i] = '-';
     if (make_maildir(G.maildir) != 0)
         return die("cannot create the Maildir", G.maildir);
-    if (G.passwd && load_passwd(G.passwd) != 0)
+    if (G.passwd && srv_load_passwd(&G.users, G.passwd) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
 
-    G.crypto = mp_crypto_builtin(urandom, NULL);
+    G.crypto = mp_crypto_builtin(srv_urandom, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
     G.flags = MP_SMTP_SRV_8BITMIME | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_CHUNKING |
@@ -1092,7 +934,7 @@ int main(int argc, char **argv)
         G.flags |= MP_SMTP_SRV_STARTTLS;
     if (G.implicit_tls)
         G.flags |= MP_SMTP_SRV_TLS_ACTIVE;
-    if (G.nusers > 0)
+    if (G.users.n > 0)
         G.flags |= MP_SMTP_SRV_AUTH;
     if (G.line_limit)
         G.flags |= MP_SMTP_SRV_TEXT_LINE_LIMIT;
@@ -1111,7 +953,7 @@ int main(int argc, char **argv)
     G.cb.on_auth = cb_auth;
     G.cb.on_error = cb_error;
 
-    lfd = listen_on(G.listen);
+    lfd = srv_listen(G.listen);
     if (lfd == -1)
         return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)

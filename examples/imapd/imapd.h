@@ -189,8 +189,9 @@ typedef struct conn {
 } conn;
 
 /* mailproto-imapd.c */
-/* The password of `user`, or NULL. */
-const char *imapd_password(mp_slice user);
+/* The password file's users. */
+struct srv_users;
+const struct srv_users *imapd_users(void);
 const struct mp_crypto_provider *imapd_crypto(void);
 /* Send the session's output, waiting for the socket (at most a few
  * seconds): a response larger than the room left.  0, or -1 when the

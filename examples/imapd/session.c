@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "imapd.h"
+#include "srv/srv.h"
 
 #define MAX_APPEND_MSGS 64
 
@@ -1212,7 +1213,7 @@ static void do_copy(conn *c, int uid, int move)
         if (m == NULL)
             continue;
         store_path(c->sel, m, p, sizeof(p));
-        nu = store_add(dst, p, m->flags & ~(uint32_t)(move ? 0 : 0), 0, 1);
+        nu = store_add(dst, p, m->flags, 0, 1);
         if (nu == 0)
             continue;
         su[k] = m->uid;
@@ -2210,42 +2211,7 @@ static int on_request(void *user, mp_imap_server *s, const mp_imap_server_req *r
 static int on_auth(void *user, mp_imap_server *s)
 {
     conn *c = user;
-    mp_sasl_server *x = &c->sasl;
-    const char *pass = imapd_password(x->authcid);
-    int authz_ok = x->authzid.len == 0 || (x->authzid.len == x->authcid.len &&
-                                           memcmp(x->authzid.ptr, x->authcid.ptr, x->authzid.len) == 0);
-    switch (x->want) {
-    case MP_SASL_WANT_VERIFY: {
-        size_t pl = pass ? strlen(pass) : 0;
-        mp_sasl_server_verify(x, pass && authz_ok && x->password.len == pl && pl > 0 &&
-                                     memcmp(x->password.ptr, pass, pl) == 0);
-        break;
-    }
-    case MP_SASL_WANT_SECRET:
-        if (pass && authz_ok)
-            mp_sasl_server_set_secret(x, pass, strlen(pass));
-        else
-            mp_sasl_server_verify(x, 0);
-        break;
-    case MP_SASL_WANT_SCRAM_KEYS: {
-        uint8_t sk[MP_HASH_MAX_DIGEST], svk[MP_HASH_MAX_DIGEST];
-        char salt[MP_SASL_MAX_NAME + 32];
-        int n = snprintf(salt, sizeof(salt), "mailproto-imapd:%.*s", (int)x->authcid.len,
-                         x->authcid.ptr);
-        if (pass && authz_ok && n > 0 &&
-            mp_sasl_scram_derive((mp_sasl_mech)x->mech, imapd_crypto(), pass, strlen(pass), salt,
-                                 (size_t)n, 4096, sk, svk, NULL) == MP_OK)
-            mp_sasl_server_set_scram(x, salt, (size_t)n, 4096, sk, svk);
-        else
-            mp_sasl_server_verify(x, 0);
-        memset(sk, 0, sizeof(sk));
-        memset(svk, 0, sizeof(svk));
-        break;
-    }
-    default:
-        mp_sasl_server_verify(x, 0);
-        break;
-    }
+    srv_sasl_answer(&c->sasl, imapd_users(), imapd_crypto(), "mailproto-imapd:");
     mp_imap_server_auth_resume(s);
     return 0;
 }
