@@ -21,6 +21,7 @@ import time
 
 import iop
 from iop import CERT, KEY, Fail, Skip, expect, log, read
+from imap_dovecot import FETCHMAILRC, MBSYNCRC  # the clients' settings, any server
 from imap_fetch import in_memory
 
 USER, PASSWORD = 'alice', 'S3cret-pass'
@@ -403,37 +404,6 @@ def case_sigkill(run, prog, fetch_prog):
         % (seed, len(state['told']), len(state['expunged'])))
 
 
-MBSYNCRC = """\
-IMAPAccount ours
-Host 127.0.0.1
-Port {port}
-User {user}
-Pass "{password}"
-SSLType None
-AuthMechs LOGIN
-Timeout 20
-PipelineDepth 8
-
-IMAPStore remote
-Account ours
-
-MaildirStore local
-Path {local}/
-Inbox {local}/INBOX
-SubFolders Verbatim
-
-Channel all
-Far :remote:
-Near :local:
-Patterns *
-Create Both
-Expunge Both
-SyncState *
-Sync All
-CopyArrivalDate yes
-"""
-
-
 def no_tuid(data):
     """Without the X-TUID field mbsync adds to the copies it writes or
     uploads (its own marker to find them again)."""
@@ -578,16 +548,6 @@ def case_slow_reader(run, prog, fetch_prog):
     slow.close()
     log('the other client was answered in %.2f s' % took)
     srv.alive()
-
-
-FETCHMAILRC = """\
-set no bouncemail
-poll 127.0.0.1 port {port} proto IMAP auth password timeout 20
-  user "{user}" password "{password}"
-  no keep fetchall no idle
-  mda "/bin/sh -c 'cat >> {out}'"
-  sslproto ''
-"""
 
 
 def case_fetchmail(run, prog, fetch_prog):
