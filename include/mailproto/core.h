@@ -231,13 +231,23 @@ int mp_utf8_valid(const char *p, size_t n, size_t *bad);
  * Where and why a parser failed.  `offset` counts bytes from the start of
  * the stream the parser was fed (not from the start of one feed call).
  * `rule` is a static string naming the grammar rule or limit that failed
- * ("RFC 5321 4.1.2 Mailbox", "MP_SMTP_MAX_PATH"), or NULL.
+ * ("RFC 5321 4.1.2 Mailbox", "MP_SMTP_MAX_PATH"), or NULL; the RFC rules
+ * are "" in a build with MP_ENABLE_RULE_TEXT 0.
  */
 typedef struct mp_error {
     mp_status code;
     uint64_t offset;
     const char *rule;
 } mp_error;
+
+/* The RFC rules lib/ names in mp_error.rule ("RFC 5321 4.1.2 Mailbox"),
+ * written MP_RULE_("..."): "" when built with MP_ENABLE_RULE_TEXT 0
+ * (config.h), for firmware that does not show them.  Internal to lib/. */
+#if MP_ENABLE_RULE_TEXT
+#define MP_RULE_(text) text
+#else
+#define MP_RULE_(text) ""
+#endif
 
 /* Record an error in `e` and return its code: the one way every parser and
  * session in lib/ reports a failure (`rule` is a static string or NULL). */

@@ -479,6 +479,7 @@ typedef struct mp_imap_client_cmd_ {
  * are the host's (docs/imap-client.md lists their sizes).  Not copyable
  * once initialized (the parser points into it).
  */
+struct mp_imapc_auth_ops_; /* private */
 typedef struct mp_imap_client {
     mp_imap_resp_parser rp;
     mp_imap_writer w;
@@ -488,6 +489,9 @@ typedef struct mp_imap_client {
     void *user;
     const mp_imap_client_config *cfg;
     struct mp_sasl_client *sasl;  /* AUTHENTICATE in progress, or NULL */
+    /* How AUTHENTICATE is driven: set by mp_imap_client_authenticate, so
+     * that a host that never calls it links no SASL. */
+    const struct mp_imapc_auth_ops_ *auth;
     mp_imap_caps caps;
     mp_imap_caps caps_new;        /* being read */
     mp_imap_mailbox mbox;

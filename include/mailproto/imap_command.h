@@ -269,6 +269,10 @@ mp_status mp_imap_write_select(mp_imap_writer *w, const char *tag, int examine, 
                                int condstore, uint32_t qresync_uidvalidity,
                                uint64_t qresync_modseq, const mp_imap_seq_range *known_uids,
                                size_t nknown);
+/* A command without arguments: CAPABILITY, NOOP, LOGOUT, STARTTLS,
+ * CHECK, CLOSE, UNSELECT, EXPUNGE, NAMESPACE, IDLE (MP_ERR_ARG for any
+ * other).  Links none of the argument checks of mp_imap_write_command. */
+mp_status mp_imap_write_simple(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd);
 /* A command whose only argument is a mailbox: CREATE, DELETE, SUBSCRIBE,
  * UNSUBSCRIBE, GETQUOTAROOT, SELECT, EXAMINE. */
 mp_status mp_imap_write_mailbox_command(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd,

@@ -531,6 +531,7 @@ typedef enum mp_smtp_server_state {
  * output buffer (>= MP_SMTP_SERVER_MIN_OUT), its line buffer
  * (MP_SMTP_SERVER_LINE_BUF, or MP_SMTP_SERVER_LINE_BUF_AUTH with AUTH) and,
  * with AUTH, an mp_sasl_server. */
+struct mp_smtp_srv_auth_ops_; /* private */
 struct mp_smtp_server {
     const mp_smtp_server_config *cfg;
     const mp_smtp_server_callbacks *cb;
@@ -565,6 +566,9 @@ struct mp_smtp_server {
     uint8_t data_cr;         /* DATA: the last body byte read was a CR */
     uint32_t auth_set;       /* mp_sasl_mech_set advertised */
     size_t text_line;        /* DATA: octets of the current content line */
+    /* How AUTH is reached (NULL: not offered, or not linked: see
+     * mp_smtp_server_init_lean). */
+    const struct mp_smtp_srv_auth_ops_ *auth;
 };
 
 /* Smallest output buffer the session accepts: room for the longest reply
@@ -581,6 +585,18 @@ struct mp_smtp_server {
 mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cfg,
                               const mp_smtp_server_callbacks *cb, void *user, char *out,
                               size_t out_cap);
+
+/*
+ * mp_smtp_server_init for a server that never offers AUTH: the same
+ * session, but the AUTH exchange and the SASL server are not referenced,
+ * so a static link (--gc-sections) leaves them out (about 9 KB on
+ * Cortex-M4, docs/architecture.md "Code size and RAM per role").  AUTH is
+ * answered 502 5.5.1; MP_SMTP_SRV_AUTH in the flags is MP_ERR_UNSUPPORTED.
+ * Everything else as mp_smtp_server_init.
+ */
+mp_status mp_smtp_server_init_lean(mp_smtp_server *s, const mp_smtp_server_config *cfg,
+                                   const mp_smtp_server_callbacks *cb, void *user, char *out,
+                                   size_t out_cap);
 
 /*
  * Feed bytes received from the client.  Commands are processed in order

@@ -470,7 +470,7 @@ typedef enum mp_smtp_client_phase {
 } mp_smtp_client_phase;
 
 /*
- * The session.  All fields are private.  sizeof(mp_smtp_client) is 1008
+ * The session.  All fields are private.  sizeof(mp_smtp_client) is 1016
  * bytes on x86-64 with the default limits (tested < 1024): the reply line
  * buffer of MP_SMTP_CLIENT_MAX_REPLY_LINE - 2 bytes and the reply queue of
  * MP_SMTP_CLIENT_MAX_PIPELINE bytes are inside; the output buffer and the
@@ -487,6 +487,10 @@ typedef struct mp_smtp_client {
     mp_smtp_caps caps;
     mp_smtp_client_envelope *env;
     struct mp_sasl_client *sasl; /* AUTH driven by a SASL client, or NULL */
+    /* While AUTH runs: answers each 334 and judges the 235.  Set by the
+     * AUTH functions, so that a firmware that never calls them links
+     * neither the challenge decoding nor the SASL client. */
+    mp_status (*auth_hook)(struct mp_smtp_client *c, const mp_smtp_reply_line *l);
     mp_dot_encoder dot;
     uint64_t pos;            /* stream offset of the next byte fed */
     size_t unsent_head;      /* output bytes up to the end of the oldest

@@ -22,7 +22,7 @@ enum {
 };
 
 static const char crlf_[2] = { '\r', '\n' };
-static const char *const dot_rule_ = "RFC 5321 4.5.2";
+static const char *const dot_rule_ = MP_RULE_("RFC 5321 4.5.2");
 
 void mp_dot_decoder_init(mp_dot_decoder *d, mp_dot_policy policy)
 {

@@ -1,46 +1,28 @@
-/* Status texts and names, generated from the one table in core.h. */
+/* Status names, generated from the one table in core.h.  The English
+ * texts are in status_text.c: a firmware that logs names links no text. */
 #include "mailproto/config.h"
 #include "mailproto/core.h"
+#include "status_int.h"
 
-typedef struct status_entry {
-    const char *name;
-#if MP_ENABLE_STATUS_TEXT
-    const char *text;
-#endif
-    unsigned char code; /* mp_status values fit in a byte (MP_STATUS_MAX_) */
-} status_entry;
+#define MP_STATUS_CODE_(name, value, text) value,
+static const unsigned char status_codes[] = { MP_STATUS_TABLE(MP_STATUS_CODE_) };
+#undef MP_STATUS_CODE_
 
-#if MP_ENABLE_STATUS_TEXT
-#define MP_STATUS_ROW_(name, value, text) { #name, text, value },
-#else
-#define MP_STATUS_ROW_(name, value, text) { #name, value },
-#endif
-static const status_entry status_table[] = {
-    MP_STATUS_TABLE(MP_STATUS_ROW_)
-};
-#undef MP_STATUS_ROW_
+#define MP_STATUS_NAME_(name, value, text) #name,
+static const char *const status_names[] = { MP_STATUS_TABLE(MP_STATUS_NAME_) };
+#undef MP_STATUS_NAME_
 
-static const status_entry *status_find(mp_status s)
+size_t mp_status_index_(mp_status s)
 {
     size_t i;
-    for (i = 0; i < sizeof(status_table) / sizeof(status_table[0]); i++)
-        if (status_table[i].code == (unsigned)s)
-            return &status_table[i];
-    return NULL;
-}
-
-const char *mp_strerror(mp_status s)
-{
-    const status_entry *e = status_find(s);
-#if MP_ENABLE_STATUS_TEXT
-    return e ? e->text : "unknown status";
-#else
-    return e ? e->name : "MP_UNKNOWN";
-#endif
+    for (i = 0; i < sizeof(status_codes); i++)
+        if (status_codes[i] == (unsigned)s)
+            return i;
+    return MP_STATUS_NONE_;
 }
 
 const char *mp_status_name(mp_status s)
 {
-    const status_entry *e = status_find(s);
-    return e ? e->name : "MP_UNKNOWN";
+    size_t i = mp_status_index_(s);
+    return i == MP_STATUS_NONE_ ? "MP_UNKNOWN" : status_names[i];
 }

@@ -8,7 +8,6 @@
  * (docs/architecture.md, "Transport switches" and "Host decisions"). */
 #include <string.h>
 
-#include "mailproto/sasl.h"
 #include "client_internal.h"
 
 _Static_assert(MP_IMAP_CMD_COUNT_ <= 64, "command sets are 64-bit masks");
@@ -310,13 +309,13 @@ mp_status mp_imapc_issue(mp_imap_client *c, mp_imap_cmd_id id, unsigned qflags,
 static mp_status wr_capability(mp_imap_writer *w, const char *tag, const void *arg)
 {
     (void)arg;
-    return mp_imap_write_command(w, tag, MP_IMAP_CMD_CAPABILITY, NULL, 0);
+    return mp_imap_write_simple(w, tag, MP_IMAP_CMD_CAPABILITY);
 }
 
 static mp_status wr_starttls(mp_imap_writer *w, const char *tag, const void *arg)
 {
     (void)arg;
-    return mp_imap_write_command(w, tag, MP_IMAP_CMD_STARTTLS, NULL, 0);
+    return mp_imap_write_simple(w, tag, MP_IMAP_CMD_STARTTLS);
 }
 
 /* A command the session writes by itself, on an empty in-flight table. */
@@ -390,7 +389,8 @@ static void greeting_end(mp_imap_client *c)
     if (c->line_kind == MP_IMAP_RESP_BYE) {
         mp_imapc_event(c, &ev, MP_IMAP_CLIENT_EV_BYE);
         mp_imapc_emit(c, &ev);
-        (void)mp_imapc_fail(c, MP_ERR_IMAP_BYE, c->line_at, "RFC 9051 7.1.5 BYE greeting");
+        (void)mp_imapc_fail(c, MP_ERR_IMAP_BYE, c->line_at,
+                            MP_RULE_("RFC 9051 7.1.5 BYE greeting"));
         return;
     }
     mp_imapc_event(c, &ev, MP_IMAP_CLIENT_EV_GREETING);
@@ -402,7 +402,7 @@ static void greeting_end(mp_imap_client *c)
          * TLS is required and the connection is plaintext. */
         if (!c->secure && c->cfg->tls == MP_IMAP_TLS_REQUIRED) {
             (void)mp_imapc_fail(c, MP_ERR_TLS_REQUIRED, c->line_at,
-                                "RFC 9051 7.1.4 PREAUTH without TLS");
+                                MP_RULE_("RFC 9051 7.1.4 PREAUTH without TLS"));
             return;
         }
         setup(c, MP_IMAP_ST_AUTHENTICATED);
@@ -463,9 +463,9 @@ static void completion(mp_imap_client *c)
     case MP_IMAP_CMD_AUTHENTICATE:
     case MP_IMAP_CMD_LOGIN:
         if (ok && c->sasl != NULL) {
-            mp_status fs = mp_imapc_auth_finish(c);
+            mp_status fs = c->auth->finish(c);
             if (fs != MP_OK) {
-                (void)mp_imapc_fail(c, fs, c->line_at, "RFC 5802 5 server proof");
+                (void)mp_imapc_fail(c, fs, c->line_at, MP_RULE_("RFC 5802 5 server proof"));
                 return;
             }
         }
@@ -553,8 +553,8 @@ static void continuation(mp_imap_client *c)
     if (q->id == MP_IMAP_CMD_AUTHENTICATE) {
         mp_imapc_event(c, &ev, MP_IMAP_CLIENT_EV_CONTINUE);
         mp_imapc_emit(c, &ev);
-        if (c->state != MP_IMAP_ST_FAILED)
-            (void)mp_imapc_auth_continue(c);
+        if (c->state != MP_IMAP_ST_FAILED && c->auth != NULL)
+            (void)c->auth->cont(c);
         return;
     }
     if (q->id == MP_IMAP_CMD_IDLE) {
@@ -609,7 +609,8 @@ static void line_begin(mp_imap_client *c, const mp_imap_resp_event *ev)
         /* RFC 9051 §7.1: greeting = "*" SP (resp-cond-auth / resp-cond-bye) */
         if (ev->str.len > 0 || (ev->resp != MP_IMAP_RESP_OK && ev->resp != MP_IMAP_RESP_PREAUTH &&
                                 ev->resp != MP_IMAP_RESP_BYE))
-            (void)mp_imapc_fail(c, MP_ERR_IMAP_GREETING, ev->offset, "RFC 9051 7.1 greeting");
+            (void)mp_imapc_fail(c, MP_ERR_IMAP_GREETING, ev->offset,
+                                MP_RULE_("RFC 9051 7.1 greeting"));
         return;
     }
     if (ev->str.len > 0) {
@@ -617,15 +618,16 @@ static void line_begin(mp_imap_client *c, const mp_imap_resp_event *ev)
         mp_imap_client_cmd_ *q = n != 0 ? mp_imapc_find(c, n) : NULL;
         if (q == NULL) {
             (void)mp_imapc_fail(c, MP_ERR_IMAP_TAG_UNKNOWN, ev->offset,
-                                n != 0 && n < c->next_tag ? "RFC 9051 2.2.1 command completed"
-                                                          : "RFC 9051 2.2.1 tag never sent");
+                                MP_RULE_(n != 0 && n < c->next_tag
+                                             ? "RFC 9051 2.2.1 command completed"
+                                             : "RFC 9051 2.2.1 tag never sent"));
             return;
         }
         /* response-tagged = tag SP resp-cond-state CRLF */
         if (ev->resp != MP_IMAP_RESP_OK && ev->resp != MP_IMAP_RESP_NO &&
             ev->resp != MP_IMAP_RESP_BAD) {
             (void)mp_imapc_fail(c, MP_ERR_IMAP_RESPONSE, ev->offset,
-                                "RFC 9051 7.1 response-tagged");
+                                MP_RULE_("RFC 9051 7.1 response-tagged"));
             return;
         }
         if (!was_sent(c, q, ev->resp != MP_IMAP_RESP_OK)) {
@@ -641,7 +643,8 @@ static void line_begin(mp_imap_client *c, const mp_imap_resp_event *ev)
     if (ev->resp == MP_IMAP_RESP_CONTINUE) {
         mp_imap_client_cmd_ *q = c->waiter != 0 ? mp_imapc_find(c, c->waiter) : NULL;
         if (q == NULL) {
-            (void)mp_imapc_fail(c, MP_ERR_IMAP_CONTINUE, ev->offset, "RFC 9051 7.5 no command waits");
+            (void)mp_imapc_fail(c, MP_ERR_IMAP_CONTINUE, ev->offset,
+                                MP_RULE_("RFC 9051 7.5 no command waits"));
             return;
         }
         if (c->cont_at > c->line_sent) {
@@ -738,8 +741,9 @@ static void track(mp_imap_client *c, const mp_imap_resp_event *ev)
         size_t n = ev->str.len < sizeof(c->text) ? ev->str.len : sizeof(c->text);
         memcpy(c->text, ev->str.ptr, n);
         c->text_len = (uint8_t)n;
-        if (c->line_kind == MP_IMAP_RESP_CONTINUE && c->line_id == MP_IMAP_CMD_AUTHENTICATE)
-            mp_imapc_auth_challenge(c, ev->str);
+        if (c->line_kind == MP_IMAP_RESP_CONTINUE && c->line_id == MP_IMAP_CMD_AUTHENTICATE &&
+            c->auth != NULL)
+            c->auth->challenge(c, ev->str);
         break;
     }
     case MP_IMAP_EV_BEGIN:
@@ -807,7 +811,7 @@ static void line_end(mp_imap_client *c)
         for (i = 0; i < c->nq; i++)
             if (c->q[i].id == MP_IMAP_CMD_LOGOUT)
                 return; /* RFC 9051 6.1.3: BYE, then the tagged OK */
-        (void)mp_imapc_fail(c, MP_ERR_IMAP_BYE, c->line_at, "RFC 9051 7.1.5 BYE");
+        (void)mp_imapc_fail(c, MP_ERR_IMAP_BYE, c->line_at, MP_RULE_("RFC 9051 7.1.5 BYE"));
         return;
     }
     default:
@@ -935,7 +939,8 @@ mp_status mp_imap_client_feed(mp_imap_client *c, const char *in, size_t len, siz
     case MP_IMAP_ST_TLS_SWITCH:
         if (len == 0)
             return MP_NEED_MORE;
-        return mp_imapc_fail(c, MP_ERR_TLS_INJECTION, c->pos, "RFC 9051 6.2.1 bytes before TLS");
+        return mp_imapc_fail(c, MP_ERR_TLS_INJECTION, c->pos,
+                             MP_RULE_("RFC 9051 6.2.1 bytes before TLS"));
     default:
         break;
     }
@@ -956,7 +961,7 @@ mp_status mp_imap_client_feed(mp_imap_client *c, const char *in, size_t len, siz
                 /* docs/security.md: nothing after the OK to STARTTLS is
                  * ever parsed (CVE-2021-22947, CVE-2020-15953). */
                 return mp_imapc_fail(c, MP_ERR_TLS_INJECTION, c->pos,
-                                     "RFC 9051 6.2.1 bytes after the OK to STARTTLS");
+                                     MP_RULE_("RFC 9051 6.2.1 bytes after the OK to STARTTLS"));
             return c->state == MP_IMAP_ST_CLOSED ? MP_CLOSED : MP_TRANSPORT_SWITCH;
         }
         return MP_PAUSED;

@@ -66,6 +66,8 @@ typedef struct auth_args {
     size_t ir_len;
 } auth_args;
 
+static const struct mp_imapc_auth_ops_ sasl_ops;
+
 static mp_status wr_authenticate(mp_imap_writer *w, const char *tag, const void *arg)
 {
     const auth_args *a = arg;
@@ -108,6 +110,7 @@ mp_status mp_imap_client_authenticate(mp_imap_client *c, struct mp_sasl_client *
     if (st != MP_OK)
         return st;
     c->sasl = sasl;
+    c->auth = &sasl_ops;
     c->chal_state = 0;
     /* AUTHENTICATE waits for "+" (or its completion) after every line. */
     c->waiter = c->q[c->nq - 1].tag;
@@ -115,7 +118,7 @@ mp_status mp_imap_client_authenticate(mp_imap_client *c, struct mp_sasl_client *
     return MP_OK;
 }
 
-void mp_imapc_auth_challenge(mp_imap_client *c, mp_slice text)
+static void auth_challenge(mp_imap_client *c, mp_slice text)
 {
     size_t n = 0;
     mp_status st = mp_sasl_decode_challenge(text.ptr, text.len,
@@ -125,7 +128,7 @@ void mp_imapc_auth_challenge(mp_imap_client *c, mp_slice text)
     c->chal_len = (uint32_t)n;
 }
 
-mp_status mp_imapc_auth_continue(mp_imap_client *c)
+static mp_status auth_continue(mp_imap_client *c)
 {
     mp_imap_client_cmd_ *q = mp_imapc_find(c, c->waiter);
     char *resp = c->cfg->auth_buf;
@@ -155,9 +158,11 @@ mp_status mp_imapc_auth_continue(mp_imap_client *c)
     return MP_OK;
 }
 
-mp_status mp_imapc_auth_finish(mp_imap_client *c)
+static mp_status auth_finish(mp_imap_client *c)
 {
     mp_status st = mp_sasl_client_finish(c->sasl);
     c->sasl = NULL;
     return st;
 }
+
+static const struct mp_imapc_auth_ops_ sasl_ops = { auth_challenge, auth_continue, auth_finish };

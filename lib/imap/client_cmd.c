@@ -272,7 +272,7 @@ mp_status mp_imap_client_store(mp_imap_client *c, int uid, const mp_imap_seq_ran
 
 static mp_status wr_simple(mp_imap_writer *w, const char *tag, const void *arg)
 {
-    return mp_imap_write_command(w, tag, *(const mp_imap_cmd_id *)arg, NULL, 0);
+    return mp_imap_write_simple(w, tag, *(const mp_imap_cmd_id *)arg);
 }
 
 mp_status mp_imap_client_idle(mp_imap_client *c, uint32_t *cmd)

@@ -61,13 +61,18 @@ void mp_imapc_event(const mp_imap_client *c, mp_imap_client_event *ev,
 
 /* ---- SASL (client_auth.c) ---- */
 
-/* "+" to AUTHENTICATE: step the SASL client with the decoded challenge
- * and write its response (or "*"). */
-mp_status mp_imapc_auth_continue(mp_imap_client *c);
-/* The TEXT of a "+" to AUTHENTICATE: decode it into the scratch. */
-void mp_imapc_auth_challenge(mp_imap_client *c, mp_slice text);
-/* The tagged OK to AUTHENTICATE: may it be believed (RFC 5802 §5)? */
-mp_status mp_imapc_auth_finish(mp_imap_client *c);
+/* Reached only through c->auth, which mp_imap_client_authenticate sets:
+ * a host that never calls it links neither the challenge decoding nor
+ * the SASL client. */
+struct mp_imapc_auth_ops_ {
+    /* The TEXT of a "+" to AUTHENTICATE: decode it into the scratch. */
+    void (*challenge)(mp_imap_client *c, mp_slice text);
+    /* "+" to AUTHENTICATE: step the SASL client with the decoded
+     * challenge and write its response (or "*"). */
+    mp_status (*cont)(mp_imap_client *c);
+    /* The tagged OK to AUTHENTICATE: may it be believed (RFC 5802 §5)? */
+    mp_status (*finish)(mp_imap_client *c);
+};
 
 /* ---- mailbox state (client_mailbox.c) ---- */
 

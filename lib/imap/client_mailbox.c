@@ -148,11 +148,11 @@ void mp_imapc_mbox_begin(mp_imap_client *c, const mp_imap_resp_event *ev)
         k != MP_IMAP_RESP_VANISHED && k != MP_IMAP_RESP_RECENT)
         return;
     if (c->mbox.state == MP_IMAP_MBOX_NONE) {
-        mbox_fail(c, "RFC 9051 7.4 message data without a mailbox");
+        mbox_fail(c, MP_RULE_("RFC 9051 7.4 message data without a mailbox"));
         return;
     }
     if (n > UINT32_MAX) {
-        mbox_fail(c, "RFC 9051 9 nz-number");
+        mbox_fail(c, MP_RULE_("RFC 9051 9 nz-number"));
         return;
     }
     c->fetch_msgno = (uint32_t)n;
@@ -161,13 +161,13 @@ void mp_imapc_mbox_begin(mp_imap_client *c, const mp_imap_resp_event *ev)
         /* RFC 9051 §7.4.1: only EXPUNGE/VANISHED lower the count; while a
          * SELECT is answered the count is the new mailbox's. */
         if (c->mbox.state == MP_IMAP_MBOX_SELECTED && n < c->mbox.exists)
-            mbox_fail(c, "RFC 9051 7.4.1 EXISTS going down");
+            mbox_fail(c, MP_RULE_("RFC 9051 7.4.1 EXISTS going down"));
         break;
     case MP_IMAP_RESP_EXPUNGE:
     case MP_IMAP_RESP_FETCH:
         if (n == 0 || n > c->mbox.exists)
-            mbox_fail(c, k == MP_IMAP_RESP_FETCH ? "RFC 9051 7.5.2 FETCH beyond EXISTS"
-                                                  : "RFC 9051 7.5.1 EXPUNGE beyond EXISTS");
+            mbox_fail(c, MP_RULE_(k == MP_IMAP_RESP_FETCH ? "RFC 9051 7.5.2 FETCH beyond EXISTS"
+                                                                : "RFC 9051 7.5.1 EXPUNGE beyond EXISTS"));
         break;
     default:
         break;
@@ -219,7 +219,8 @@ void mp_imapc_mbox_event(mp_imap_client *c, const mp_imap_resp_event *ev)
         if (!fetch)
             break;
         if (ev->num == 0 || ev->num > UINT32_MAX) {
-            (void)mp_imapc_fail(c, MP_ERR_IMAP_RESPONSE, ev->offset, "RFC 9051 9 uniqueid");
+            (void)mp_imapc_fail(c, MP_ERR_IMAP_RESPONSE, ev->offset,
+                                MP_RULE_("RFC 9051 9 uniqueid"));
             break;
         }
         c->fetch_uid = (uint32_t)ev->num;
@@ -284,12 +285,12 @@ void mp_imapc_mbox_vanished(mp_imap_client *c, mp_slice set)
         uint64_t count;
         size_t u = uid_range(set.ptr + at, set.len - at, &lo, &hi);
         if (u == 0) {
-            mbox_fail(c, "RFC 7162 7 known-uids");
+            mbox_fail(c, MP_RULE_("RFC 7162 7 known-uids"));
             return;
         }
         at += u;
         if (at < set.len && set.ptr[at++] != ',') {
-            mbox_fail(c, "RFC 7162 7 known-uids");
+            mbox_fail(c, MP_RULE_("RFC 7162 7 known-uids"));
             return;
         }
         count = (uint64_t)hi - lo + 1u;
@@ -297,7 +298,7 @@ void mp_imapc_mbox_vanished(mp_imap_client *c, mp_slice set)
             /* RFC 7162 §3.2.10: without EARLIER the UIDs were in the
              * mailbox; the count goes down by their number. */
             if (count > c->mbox.exists) {
-                mbox_fail(c, "RFC 7162 3.2.10 more UIDs vanished than exist");
+                mbox_fail(c, MP_RULE_("RFC 7162 3.2.10 more UIDs vanished than exist"));
                 return;
             }
             c->mbox.exists -= (uint32_t)count;
@@ -365,7 +366,7 @@ void mp_imapc_mbox_end(mp_imap_client *c)
         ev.has = c->fetch_has;
         if (c->fetch_has & MP_IMAP_FETCH_HAS_UID) {
             if (map_set(c, n, c->fetch_uid) != 0) {
-                mbox_fail(c, "RFC 9051 2.3.1.1 UIDs ascend and never change");
+                mbox_fail(c, MP_RULE_("RFC 9051 2.3.1.1 UIDs ascend and never change"));
                 return;
             }
             ev.uid = c->fetch_uid;

@@ -418,12 +418,12 @@ static int id_ok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         size_t max = p->idn % 2u == 0 ? MP_IMAP_MAX_ID_FIELD : MP_IMAP_MAX_ID_VALUE;
         if (++p->idn > 2u * MP_IMAP_MAX_ID_PAIRS || t->text.len > max ||
             p->lstate == LS_STREAM) {
-            fail(p, t, MP_ERR_IMAP_CMD_ID_LIMIT, "RFC 2971 3.3 (MP_IMAP_MAX_ID_PAIRS)");
+            fail(p, t, MP_ERR_IMAP_CMD_ID_LIMIT, MP_RULE_("RFC 2971 3.3 (MP_IMAP_MAX_ID_PAIRS)"));
             return 0;
         }
         return 1;
     }
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 2971 id-params-list");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 2971 id-params-list"));
     return 0;
 }
 
@@ -449,7 +449,7 @@ static int qresync_close(mp_imap_cmd_parser *p, const mp_imap_token *t)
     }
     return 1;
 bad:
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 7162 3.2.5 QRESYNC parameter");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 7162 3.2.5 QRESYNC parameter"));
     return 0;
 }
 
@@ -502,7 +502,7 @@ static int qresync_value(mp_imap_cmd_parser *p, const mp_imap_token *t, int *as_
     default:
         break;
     }
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 7162 3.2.5 QRESYNC parameter");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 7162 3.2.5 QRESYNC parameter"));
     return 0;
 }
 
@@ -542,9 +542,10 @@ static uint8_t olist_of(const mp_imap_cmd_parser *p)
 static int olist_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, unsigned depth)
 {
     static const char *const rules[] = {
-        "", "RFC 5256 sort-criterion", "RFC 7162 fetch-modifier", "RFC 7162 fetch-modifier",
-        "RFC 7162 store-modifier", "RFC 5464 getmetadata-option", "RFC 5258 list-select-opt",
-        "RFC 5258 return-option", "RFC 9051 status-att"
+        "", MP_RULE_("RFC 5256 sort-criterion"), MP_RULE_("RFC 7162 fetch-modifier"),
+        MP_RULE_("RFC 7162 fetch-modifier"), MP_RULE_("RFC 7162 store-modifier"),
+        MP_RULE_("RFC 5464 getmetadata-option"), MP_RULE_("RFC 5258 list-select-opt"),
+        MP_RULE_("RFC 5258 return-option"), MP_RULE_("RFC 9051 status-att")
     };
     mp_imap_optck c;
     unsigned tk;
@@ -571,7 +572,7 @@ static int olist_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, unsigned dep
     p->oflags = c.flags;
     if (st != 0) {
         fail(p, t, (mp_status)st,
-             st == MP_ERR_IMAP_CMD_REV1_ONLY ? "RFC 9051 Appendix E" : rules[p->olist]);
+             st == MP_ERR_IMAP_CMD_REV1_ONLY ? MP_RULE_("RFC 9051 Appendix E") : rules[p->olist]);
         return 0;
     }
     return 1;
@@ -598,11 +599,11 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
             p->gsub = GS_SEP;
             return p->gdepth == 0;
         }
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 SP or \")\"");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 SP or \")\""));
         return -1;
     }
     if (must_list && p->gdepth == 0 && t->kind != MP_IMAP_TOK_LPAREN) {
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 \"(\""));
         return -1;
     }
     if (p->cmd == MP_IMAP_CMD_ID && !id_ok(p, t))
@@ -640,14 +641,14 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
         mp_imap_cmd_arg a;
         if (as_seq) {
             if (!mp_imap_seqset_ok(t->text)) {
-                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
+                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, MP_RULE_("RFC 9051 sequence-set"));
                 return -1;
             }
             emit_seqset(p, t->text, depth);
             goto value_done;
         }
         if (!number_ok(t)) {
-            fail(p, t, MP_ERR_NUMBER, "RFC 9051 number64");
+            fail(p, t, MP_ERR_NUMBER, MP_RULE_("RFC 9051 number64"));
             return -1;
         }
         arg_init(&a, MP_IMAP_CA_NUMBER, depth);
@@ -659,7 +660,7 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
     case MP_IMAP_TOK_ATOM:
         if (as_seq || looks_like_seqset(t->text)) {
             if (!mp_imap_seqset_ok(t->text)) {
-                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
+                fail(p, t, MP_ERR_IMAP_CMD_SEQSET, MP_RULE_("RFC 9051 sequence-set"));
                 return -1;
             }
             emit_seqset(p, t->text, depth);
@@ -681,7 +682,7 @@ static int generic_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, int must_l
     default:
         break;
     }
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 value");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 value"));
     return -1;
 value_done:
     p->gsub = GS_SEP;
@@ -774,7 +775,7 @@ static int search_number(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t 
 static int search_seqset(mp_imap_cmd_parser *p, const mp_imap_token *t, uint8_t d)
 {
     if (!atomish(t) || !mp_imap_seqset_ok(t->text)) {
-        fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
+        fail(p, t, MP_ERR_IMAP_CMD_SEQSET, MP_RULE_("RFC 9051 sequence-set"));
         return R_ERR;
     }
     emit_seqset(p, t->text, d);
@@ -819,7 +820,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
     case KS_MODSEQ_TYPE_SP:
     case KS_MODSEQ_NUM_SP:
         if (t->kind != MP_IMAP_TOK_SP) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 SP");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 SP"));
             return R_ERR;
         }
         p->sub = p->sub == KS_RET_SP   ? KS_RET_LIST
@@ -844,7 +845,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
     }
     case KS_CS:
         if (!stringish(t)) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 charset");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 charset"));
             return R_ERR;
         }
         emit_string(p, t, 0);
@@ -872,7 +873,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             if (!(atomish(t) || (t->kind == MP_IMAP_TOK_STRING &&
                                  !(t->flags & MP_IMAP_TOKF_LITERAL))) ||
                 !parse_date(t->text, &a.dt)) {
-                fail(p, t, MP_ERR_IMAP_CMD_DATETIME, "RFC 9051 date");
+                fail(p, t, MP_ERR_IMAP_CMD_DATETIME, MP_RULE_("RFC 9051 date"));
                 return R_ERR;
             }
             a.text = t->text;
@@ -902,7 +903,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         default:
             break;
         }
-        fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 9051 search-key argument");
+        fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, MP_RULE_("RFC 9051 search-key argument"));
         return R_ERR;
     case KS_MODSEQ_TYPE:
         if (atomish(t) && (is_word(t->text, "priv") || is_word(t->text, "shared") ||
@@ -911,12 +912,12 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             p->sub = KS_MODSEQ_NUM_SP;
             return R_MORE;
         }
-        fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 7162 entry-type-req");
+        fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, MP_RULE_("RFC 7162 entry-type-req"));
         return R_ERR;
     case KS_MODSEQ_NUM:
         if (number_ok(t))
             return search_number(p, t, d);
-        fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 7162 mod-sequence-valzer");
+        fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, MP_RULE_("RFC 7162 mod-sequence-valzer"));
         return R_ERR;
     case KS_AFTER:
         if (t->kind == MP_IMAP_TOK_SP) {
@@ -932,7 +933,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         }
         if (t->kind == MP_IMAP_TOK_CRLF && d == 0)
             return R_PASS;
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 search-key");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 search-key"));
         return R_ERR;
     default:
         break;
@@ -951,11 +952,11 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
             return search_seqset(p, t, d);
         k = find_key(t->text);
         if (k == NULL) {
-            fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, "RFC 9051 search-key");
+            fail(p, t, MP_ERR_IMAP_CMD_SEARCH_KEY, MP_RULE_("RFC 9051 search-key"));
             return R_ERR;
         }
         if (k->rev1 && (p->mode_flags & MP_IMAP_REV2)) {
-            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, "RFC 9051 Appendix E (\\Recent)");
+            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, MP_RULE_("RFC 9051 Appendix E (\\Recent)"));
             return R_ERR;
         }
         emit_simple(p, MP_IMAP_CA_SEARCH_KEY, mp_slice_make(k->name, strlen(k->name)), d);
@@ -976,7 +977,7 @@ static int search_tok(mp_imap_cmd_parser *p, const mp_imap_token *t, char op)
         }
     }
     fail(p, t, t->kind == MP_IMAP_TOK_CRLF ? MP_ERR_IMAP_CMD_SYNTAX : MP_ERR_IMAP_CMD_SEARCH_KEY,
-         "RFC 9051 search-key");
+         MP_RULE_("RFC 9051 search-key"));
     return R_ERR;
 }
 
@@ -1248,7 +1249,7 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
              * (depth 0); the word after it decides. */
             if (t->kind != MP_IMAP_TOK_LPAREN) {
                 /* as after any lone item: the modifiers' "(" is owed */
-                fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 \"(\"");
+                fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 \"(\""));
                 return R_ERR;
             }
             emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 0);
@@ -1278,7 +1279,7 @@ static int fetch_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         }
     }
 bad:
-    fail(p, t, MP_ERR_IMAP_CMD_FETCH_ATT, "RFC 9051 fetch-att");
+    fail(p, t, MP_ERR_IMAP_CMD_FETCH_ATT, MP_RULE_("RFC 9051 fetch-att"));
     return R_ERR;
 }
 
@@ -1360,7 +1361,7 @@ static int store_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     default:
         break;
     }
-    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 store-att-flags");
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 store-att-flags"));
     return R_ERR;
 }
 
@@ -1401,13 +1402,13 @@ static const char *append_literal_refused(const mp_imap_cmd_parser *p, const mp_
     case PS_LIT:
         return NULL; /* a message: literal or literal8 */
     case PS_U8_LIT:
-        return binary ? NULL : "RFC 6855 utf8 literal8";
+        return binary ? NULL : MP_RULE_("RFC 6855 utf8 literal8");
     case PS_CAT_TEXT_LIT:
-        return binary ? "RFC 4469 text-literal" : NULL;
+        return binary ? MP_RULE_("RFC 4469 text-literal") : NULL;
     case PS_CAT_URL:
-        return binary ? "RFC 4469 url" : NULL;
+        return binary ? MP_RULE_("RFC 4469 url") : NULL;
     default:
-        return "RFC 9051 append";
+        return MP_RULE_("RFC 9051 append");
     }
 }
 
@@ -1432,7 +1433,7 @@ static int append_literal(mp_imap_cmd_parser *p, const mp_imap_token *t,
 static int append_utf8(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
     if (!(p->mode_flags & MP_IMAP_UTF8)) {
-        fail(p, t, MP_ERR_UNSUPPORTED, "RFC 6855 UTF8=ACCEPT not enabled");
+        fail(p, t, MP_ERR_UNSUPPORTED, MP_RULE_("RFC 6855 UTF8=ACCEPT not enabled"));
         return R_ERR;
     }
     p->sub = PS_U8_SP;
@@ -1447,13 +1448,13 @@ static int cat_url(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
     mp_imap_cmd_arg a;
     if (t->text.len == 0) {
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 4469 url"));
         return R_ERR;
     }
     for (size_t i = 0; i < t->text.len; i++) {
         unsigned char c = (unsigned char)t->text.ptr[i];
         if (c < 0x20 || c >= 0x7f) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 4469 url");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 4469 url"));
             return R_ERR;
         }
     }
@@ -1467,7 +1468,7 @@ static int cat_url(mp_imap_cmd_parser *p, const mp_imap_token *t)
 
 static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 {
-    const char *rule = "RFC 9051 append";
+    const char *rule = MP_RULE_("RFC 9051 append");
     switch (p->sub) {
     case PS_START:
         if (t->kind == MP_IMAP_TOK_LPAREN) {
@@ -1482,7 +1483,7 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             mp_imap_cmd_arg a;
             arg_init(&a, MP_IMAP_CA_DATETIME, 0);
             if (!parse_datetime(t->text, &a.dt)) {
-                fail(p, t, MP_ERR_IMAP_CMD_DATETIME, "RFC 9051 date-time");
+                fail(p, t, MP_ERR_IMAP_CMD_DATETIME, MP_RULE_("RFC 9051 date-time"));
                 return R_ERR;
             }
             a.text = t->text;
@@ -1545,7 +1546,7 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     case PS_CAT_TEXT_SP:
     case PS_CAT_URL_SP:
     case PS_U8_SP:
-        rule = p->sub == PS_U8_SP ? "RFC 6855 utf8" : "RFC 4469 catenate";
+        rule = p->sub == PS_U8_SP ? MP_RULE_("RFC 6855 utf8") : MP_RULE_("RFC 4469 catenate");
         if (t->kind != MP_IMAP_TOK_SP)
             break;
         p->sub = p->sub == PS_CAT_SP        ? PS_CAT_OPEN
@@ -1554,14 +1555,14 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                                             : PS_U8_OPEN;
         return R_MORE;
     case PS_CAT_OPEN:
-        rule = "RFC 4469 catenate";
+        rule = MP_RULE_("RFC 4469 catenate");
         if (t->kind != MP_IMAP_TOK_LPAREN)
             break;
         p->acat = 1;
         p->sub = PS_CAT_PART;
         return R_MORE;
     case PS_CAT_PART:
-        rule = "RFC 4469 cat-part";
+        rule = MP_RULE_("RFC 4469 cat-part");
         if (!atomish(t))
             break;
         if (is_word(t->text, "TEXT")) {
@@ -1576,17 +1577,17 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             return append_utf8(p, t);
         break;
     case PS_CAT_TEXT_LIT:
-        rule = "RFC 4469 text-literal";
+        rule = MP_RULE_("RFC 4469 text-literal");
         if (t->kind != MP_IMAP_TOK_LITERAL_BEGIN || (t->flags & MP_IMAP_TOKF_BINARY))
             break;
         return append_literal(p, t, MP_IMAP_CA_CAT_TEXT);
     case PS_CAT_URL:
-        rule = "RFC 4469 url";
+        rule = MP_RULE_("RFC 4469 url");
         if (!stringish(t) || (t->flags & MP_IMAP_TOKF_BINARY))
             break;
         return cat_url(p, t);
     case PS_CAT_AFTER:
-        rule = "RFC 4469 catenate";
+        rule = MP_RULE_("RFC 4469 catenate");
         if (t->kind == MP_IMAP_TOK_SP) {
             p->sub = PS_CAT_PART;
             return R_MORE;
@@ -1600,19 +1601,19 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         break;
     /* RFC 6855 §4 */
     case PS_U8_OPEN:
-        rule = "RFC 6855 utf8";
+        rule = MP_RULE_("RFC 6855 utf8");
         if (t->kind != MP_IMAP_TOK_LPAREN)
             break;
         p->sub = PS_U8_LIT;
         return R_MORE;
     case PS_U8_LIT:
-        rule = "RFC 6855 utf8 literal8";
+        rule = MP_RULE_("RFC 6855 utf8 literal8");
         if (t->kind != MP_IMAP_TOK_LITERAL_BEGIN || !(t->flags & MP_IMAP_TOKF_BINARY))
             break;
         p->autf8 = 1;
         return append_literal(p, t, p->acat ? MP_IMAP_CA_CAT_TEXT : MP_IMAP_CA_APPEND_MSG);
     case PS_U8_CLOSE:
-        rule = "RFC 6855 utf8";
+        rule = MP_RULE_("RFC 6855 utf8");
         if (t->kind != MP_IMAP_TOK_RPAREN)
             break;
         p->autf8 = 0;
@@ -1637,7 +1638,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
             emit_mailbox(p, t, op == 'm' ? MP_IMAP_CA_MAILBOX : MP_IMAP_CA_PATTERN, 0))
             return R_DONE;
         fail(p, t, stringish(t) ? MP_ERR_IMAP_CMD_MAILBOX : MP_ERR_IMAP_CMD_SYNTAX,
-             "RFC 9051 mailbox");
+             MP_RULE_("RFC 9051 mailbox"));
         return R_ERR;
     case 'M':
         if (p->sub == MS_START && t->kind == MP_IMAP_TOK_LPAREN) {
@@ -1656,7 +1657,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
             }
         } else if (stringish(t)) {
             if (!emit_mailbox(p, t, MP_IMAP_CA_PATTERN, p->sub == MS_LIST)) {
-                fail(p, t, MP_ERR_IMAP_CMD_MAILBOX, "RFC 9051 list-mailbox");
+                fail(p, t, MP_ERR_IMAP_CMD_MAILBOX, MP_RULE_("RFC 9051 list-mailbox"));
                 return R_ERR;
             }
             if (p->sub == MS_START)
@@ -1699,14 +1700,14 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         if (t->kind != MP_IMAP_TOK_ATOM && t->kind != MP_IMAP_TOK_NUMBER)
             break;
         if (!base64_chars(t->text)) {
-            fail(p, t, MP_ERR_BASE64, "RFC 4959 initial-response");
+            fail(p, t, MP_ERR_BASE64, MP_RULE_("RFC 4959 initial-response"));
             return R_ERR;
         }
         emit_simple(p, MP_IMAP_CA_BASE64, t->text, 0);
         return R_DONE;
     case 'S':
         if (!atomish(t) || !mp_imap_seqset_ok(t->text)) {
-            fail(p, t, MP_ERR_IMAP_CMD_SEQSET, "RFC 9051 sequence-set");
+            fail(p, t, MP_ERR_IMAP_CMD_SEQSET, MP_RULE_("RFC 9051 sequence-set"));
             return R_ERR;
         }
         emit_seqset(p, t->text, 0);
@@ -1732,7 +1733,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         break;
     }
     fail(p, t, t->kind == MP_IMAP_TOK_CRLF ? MP_ERR_IMAP_CMD_SYNTAX : MP_ERR_IMAP_CMD_SYNTAX,
-         "RFC 9051 command arguments");
+         MP_RULE_("RFC 9051 command arguments"));
     return R_ERR;
 }
 
@@ -1768,7 +1769,8 @@ static void args_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 p->tsp = 1;
                 return;
             }
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, op == '?' ? "RFC 9051 SP or CRLF" : "RFC 9051 CRLF");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, op == '?' ? MP_RULE_("RFC 9051 SP or CRLF") :
+                 MP_RULE_("RFC 9051 CRLF"));
             return;
         }
         if (p->sp) {
@@ -1776,7 +1778,7 @@ static void args_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
                 p->sp = 0;
                 return;
             }
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 SP");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 SP"));
             return;
         }
         r = op_tok(p, op, t);
@@ -2040,7 +2042,7 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         p->cmd = 0;
         p->lit_total = 0;
         if (!atomish(t) || t->text.len > MP_IMAP_MAX_TAG) {
-            fail(p, t, MP_ERR_IMAP_CMD_TAG, "RFC 9051 tag");
+            fail(p, t, MP_ERR_IMAP_CMD_TAG, MP_RULE_("RFC 9051 tag"));
             break;
         }
         memcpy(p->tag, t->text.ptr, t->text.len);
@@ -2050,7 +2052,7 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     case PH_TAG_SP:
     case PH_UID_SP:
         if (t->kind != MP_IMAP_TOK_SP) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 SP");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 SP"));
             break;
         }
         p->phase = p->phase == PH_TAG_SP ? PH_NAME : PH_UID_NAME;
@@ -2058,7 +2060,7 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     case PH_NAME:
     case PH_UID_NAME:
         if (!atomish(t)) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 command");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 command"));
             break;
         }
         if (p->phase == PH_NAME && is_word(t->text, "UID")) {
@@ -2067,13 +2069,13 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         }
         cmd = find_command(t->text, p->phase == PH_UID_NAME);
         if (cmd == MP_IMAP_CMD_NONE_) {
-            fail(p, t, MP_ERR_IMAP_CMD_UNKNOWN, "RFC 9051 command");
+            fail(p, t, MP_ERR_IMAP_CMD_UNKNOWN, MP_RULE_("RFC 9051 command"));
             break;
         }
         if (cmd == MP_IMAP_CMD_CHECK && (p->mode_flags & MP_IMAP_REV2)) {
             /* RFC 9051 Appendix E: CHECK was removed (NOOP does it) */
             p->cmd = (uint8_t)cmd;
-            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, "RFC 9051 Appendix E (CHECK)");
+            fail(p, t, MP_ERR_IMAP_CMD_REV1_ONLY, MP_RULE_("RFC 9051 Appendix E (CHECK)"));
             break;
         }
         start_command(p, cmd);
@@ -2087,7 +2089,7 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
         if (t->kind == MP_IMAP_TOK_TEXT) {
             int cancel = t->text.len == 1 && t->text.ptr[0] == '*';
             if (!cancel && !base64_chars(t->text)) {
-                fail(p, t, MP_ERR_BASE64, "RFC 9051 6.2.2 base64");
+                fail(p, t, MP_ERR_BASE64, MP_RULE_("RFC 9051 6.2.2 base64"));
                 break;
             }
             if (t->text.len > p->dec_cap) {
@@ -2099,11 +2101,11 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             p->phase = PH_AUTH_END;
             break;
         }
-        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 authenticate response");
+        fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 authenticate response"));
         break;
     case PH_AUTH_END:
         if (t->kind != MP_IMAP_TOK_CRLF) {
-            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 CRLF");
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 CRLF"));
             break;
         }
         auth_limits(p, 0);
@@ -2124,11 +2126,11 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             p->phase = PH_IDLE_END;
             break;
         }
-        fail(p, t, MP_ERR_IMAP_CMD_NOT_DONE, "RFC 2177 DONE");
+        fail(p, t, MP_ERR_IMAP_CMD_NOT_DONE, MP_RULE_("RFC 2177 DONE"));
         break;
     case PH_IDLE_END:
         if (t->kind != MP_IMAP_TOK_CRLF) {
-            fail(p, t, MP_ERR_IMAP_CMD_NOT_DONE, "RFC 2177 DONE");
+            fail(p, t, MP_ERR_IMAP_CMD_NOT_DONE, MP_RULE_("RFC 2177 DONE"));
             break;
         }
         p->mode = MP_IMAP_CMD_MODE_COMMAND;
@@ -2248,7 +2250,7 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
             /* literal8 only where RFC 3516 / RFC 5464 allow it: APPEND
              * messages and metadata values; a sync one is refused before
              * the "+". */
-            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 3516 literal8 position");
+            fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 3516 literal8 position"));
         } else if (p->phase == PH_ARGS && p->cmd == MP_IMAP_CMD_APPEND &&
                    (t.kind == MP_IMAP_TOK_LITERAL_SYNC || t.kind == MP_IMAP_TOK_LITERAL_BEGIN ||
                     (t.kind == MP_IMAP_TOK_STRING && (t.flags & MP_IMAP_TOKF_LITERAL))) &&
@@ -2262,7 +2264,7 @@ mp_status mp_imap_cmd_parser_feed(mp_imap_cmd_parser *p, const char *in, size_t 
             }
         } else if (t.kind == MP_IMAP_TOK_LITERAL_SYNC) {
             if (p->phase != PH_ARGS) {
-                fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, "RFC 9051 literal position");
+                fail(p, &t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 literal position"));
             } else if (lit_account(p, &t)) {
                 /* The client waits for "+": the host decides. */
                 p->lit_wait = t.num;

@@ -1039,6 +1039,31 @@ static void arg_flags(wr *r, const mp_slice *flags, size_t n)
     arg_kind(r, MP_IMAP_ARG_LIST_END);
 }
 
+mp_status mp_imap_write_simple(mp_imap_writer *w, const char *tag, mp_imap_cmd_id cmd)
+{
+    wr r;
+    mp_status st;
+    switch (cmd) {
+    case MP_IMAP_CMD_CAPABILITY:
+    case MP_IMAP_CMD_NOOP:
+    case MP_IMAP_CMD_LOGOUT:
+    case MP_IMAP_CMD_STARTTLS:
+    case MP_IMAP_CMD_CHECK:
+    case MP_IMAP_CMD_CLOSE:
+    case MP_IMAP_CMD_UNSELECT:
+    case MP_IMAP_CMD_EXPUNGE:
+    case MP_IMAP_CMD_NAMESPACE:
+    case MP_IMAP_CMD_IDLE:
+        break;
+    default:
+        return MP_ERR_ARG;
+    }
+    st = wr_begin(&r, w, tag, cmd);
+    if (st != MP_OK)
+        return st;
+    return wr_end(&r, cmd, 1);
+}
+
 mp_status mp_imap_write_login(mp_imap_writer *w, const char *tag, mp_slice user,
                               mp_slice password)
 {

@@ -5,6 +5,37 @@
 #include "../core/utf8.h"
 #include "lex_fast.h"
 
+/* The tables of lex_fast.h, one copy for every object that reads them. */
+const uint8_t mp_imap_lex_class_table_[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x6f, 0x00, 0x6f, 0x7f, 0x08, 0x6f, 0x6f, 0x00, 0x00, 0x18, 0x6b, 0x7f, 0x6f, 0x6f, 0x6f,
+    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x6f, 0x0f, 0x6f, 0x2f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x0f, 0x00, 0x0e, 0x6f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f,
+    0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 0x00, 0x6f, 0x6f, 0x6f, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+const uint8_t mp_imap_lex_quoted_table_[256] = {
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 enum lex_state {
     ST_START = 0,  /* between tokens */
     ST_ATOM,       /* atom-like run (class lx->cls) */
@@ -200,13 +231,14 @@ static mp_status literal_header(mp_imap_lex *lx, mp_imap_token *tok)
     uint64_t top = (lx->flags & MP_IMAP_LEX_REV2) ? U63_MAX_ : U32_MAX_;
     mp_status st;
     if (lx->aux) { /* more digits than 64 bits hold */
-        st = fail(lx, MP_ERR_IMAP_LITERAL_RANGE, lx->tok_start, "RFC 9051 number64",
+        st = fail(lx, MP_ERR_IMAP_LITERAL_RANGE, lx->tok_start, MP_RULE_("RFC 9051 number64"),
                   ST_SKIP_DONE);
         return st;
     }
     if (lx->lit_len > top)
         return fail(lx, MP_ERR_IMAP_LITERAL_RANGE, lx->tok_start,
-                    (lx->flags & MP_IMAP_LEX_REV2) ? "RFC 9051 number64" : "RFC 3501 number",
+                    MP_RULE_((lx->flags & MP_IMAP_LEX_REV2) ? "RFC 9051 number64"
+                                                            : "RFC 3501 number"),
                     after_bad_literal(lx, 1));
     /* compared before counting: the 16-bit count must not wrap at the
      * responses' limit of 65535 */
@@ -220,7 +252,8 @@ static mp_status literal_header(mp_imap_lex *lx, mp_imap_token *tok)
     if ((lx->tflags & MP_IMAP_TOKF_NONSYNC) && (lx->flags & MP_IMAP_LEX_LITERAL_MINUS) &&
         lx->lit_len > MP_IMAP_MAX_NONSYNC_LITERAL)
         return fail(lx, MP_ERR_IMAP_NONSYNC_TOO_BIG, lx->tok_start,
-                    "RFC 7888 LITERAL- (MP_IMAP_MAX_NONSYNC_LITERAL)", after_bad_literal(lx, 1));
+                    MP_RULE_("RFC 7888 LITERAL- (MP_IMAP_MAX_NONSYNC_LITERAL)"),
+                    after_bad_literal(lx, 1));
     if ((lx->want & MP_IMAP_LEX_WANT_STRING) && lx->lit_len > lx->max_quoted)
         return fail(lx, MP_ERR_IMAP_STRING_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED",
                     after_bad_literal(lx, 1));
@@ -394,7 +427,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 if (k == 0) {
                     lx->lit_left -= 1;
                     i += 1;
-                    FAIL_(MP_ERR_NUL, lx->pos + i - 1, "RFC 9051 CHAR8", ST_SKIP_LIT);
+                    FAIL_(MP_ERR_NUL, lx->pos + i - 1, MP_RULE_("RFC 9051 CHAR8"), ST_SKIP_LIT);
                 }
                 n = k;
             }
@@ -419,7 +452,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 size_t k = (size_t)((const char *)memchr(in + i, 0, n) - (in + i));
                 lx->lit_left -= k + 1;
                 i += k + 1;
-                FAIL_(MP_ERR_NUL, lx->pos + i - 1, "RFC 9051 CHAR8", ST_SKIP_LIT);
+                FAIL_(MP_ERR_NUL, lx->pos + i - 1, MP_RULE_("RFC 9051 CHAR8"), ST_SKIP_LIT);
             }
             lx->len += n;
             lx->lit_left -= n;
@@ -553,7 +586,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                     tok->kind = MP_IMAP_TOK_CRLF;
                     DONE_(MP_OK);
                 }
-                FAIL_(MP_ERR_BARE_LF, lx->pos + i - 1, "RFC 9051 CRLF", ST_SKIP_DONE);
+                FAIL_(MP_ERR_BARE_LF, lx->pos + i - 1, MP_RULE_("RFC 9051 CRLF"), ST_SKIP_DONE);
             case '(':
                 if (++lx->depth > lx->max_depth)
                     FAIL_(MP_ERR_IMAP_DEPTH, lx->pos + i - 1, "MP_IMAP_MAX_DEPTH", ST_SKIP);
@@ -591,11 +624,11 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 DONE_(MP_OK);
             }
             if (c == 0)
-                FAIL_(MP_ERR_NUL, lx->pos + i - 1, "RFC 9051 CHAR", ST_SKIP);
+                FAIL_(MP_ERR_NUL, lx->pos + i - 1, MP_RULE_("RFC 9051 CHAR"), ST_SKIP);
             if (c >= 0x80)
-                FAIL_(MP_ERR_8BIT, lx->pos + i - 1, "RFC 9051 CHAR", ST_SKIP);
+                FAIL_(MP_ERR_8BIT, lx->pos + i - 1, MP_RULE_("RFC 9051 CHAR"), ST_SKIP);
             if (c < 0x20 || c == 0x7f)
-                FAIL_(MP_ERR_SYNTAX, lx->pos + i - 1, "RFC 9051 CTL", ST_SKIP);
+                FAIL_(MP_ERR_SYNTAX, lx->pos + i - 1, MP_RULE_("RFC 9051 CTL"), ST_SKIP);
             tok->kind = MP_IMAP_TOK_PUNCT;
             tok->punct = c;
             DONE_(MP_OK);
@@ -609,7 +642,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 tok->offset = lx->tok_start;
                 DONE_(MP_OK);
             }
-            FAIL_(MP_ERR_BARE_CR, lx->tok_start, "RFC 9051 CRLF", ST_SKIP);
+            FAIL_(MP_ERR_BARE_CR, lx->tok_start, MP_RULE_("RFC 9051 CRLF"), ST_SKIP);
 
         case ST_ATOM:
         case ST_FLAG:
@@ -630,7 +663,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 }
                 if (!in_class(lx->cls == MP_IMAP_LEX_ASTRING ? MP_IMAP_LEX_ASTRING
                                                              : MP_IMAP_LEX_ATOM, c))
-                    FAIL_(MP_ERR_SYNTAX, lx->tok_start, "RFC 9051 flag", ST_SKIP);
+                    FAIL_(MP_ERR_SYNTAX, lx->tok_start, MP_RULE_("RFC 9051 flag"), ST_SKIP);
             }
             if (lx->state == ST_ATOM && c == '{' && lx->len == 1 && CONTENT_()[0] == '~') {
                 /* literal8 = "~{" number64 "}" CRLF (RFC 9051, RFC 3516) */
@@ -700,11 +733,11 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 continue;
             }
             if (c == '\r' || c == '\n')
-                FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i, "RFC 9051 quoted", ST_SKIP);
+                FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i, MP_RULE_("RFC 9051 quoted"), ST_SKIP);
             if (c == 0)
-                FAIL_(MP_ERR_NUL, lx->pos + i, "RFC 9051 quoted", ST_SKIP);
+                FAIL_(MP_ERR_NUL, lx->pos + i, MP_RULE_("RFC 9051 quoted"), ST_SKIP);
             if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
-                FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 quoted", ST_SKIP);
+                FAIL_(MP_ERR_8BIT, lx->pos + i, MP_RULE_("RFC 3501 quoted"), ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
             if (c >= 0x80 && utf8_checked(lx)) {
@@ -712,7 +745,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                  * RFC 6855 §3): a lead byte, its tails in ST_QUOTED_U8 */
                 unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
                 if (u == MP_UTF8_REJECT)
-                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)",
+                    FAIL_(MP_ERR_UTF8, lx->pos + i,
+                          MP_RULE_("RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)"),
                           ST_SKIP);
                 keep_u8(lx, c, zc, u);
                 i++;
@@ -747,8 +781,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             unsigned u = mp_utf8_step(lx->sub, c);
             if (u == MP_UTF8_REJECT)
                 FAIL_(MP_ERR_UTF8, lx->pos + i,
-                      lx->state == ST_QUOTED_U8 ? "RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)"
-                                                : "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                      lx->state == ST_QUOTED_U8 ? MP_RULE_("RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)")
+                                                : MP_RULE_("RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)"),
                       ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
@@ -762,7 +796,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
         case ST_QUOTED_ESC:
             /* quoted-specials = DQUOTE / "\" */
             if (c != '"' && c != '\\')
-                FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i, "RFC 9051 quoted-specials", ST_SKIP);
+                FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i,
+                      MP_RULE_("RFC 9051 quoted-specials"), ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
             lx->buf[lx->len++] = (char)c;
@@ -781,9 +816,9 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 DONE_(MP_OK);
             }
             if (c == 0)
-                FAIL_(MP_ERR_NUL, lx->pos + i, "RFC 9051 TEXT-CHAR", ST_SKIP);
+                FAIL_(MP_ERR_NUL, lx->pos + i, MP_RULE_("RFC 9051 TEXT-CHAR"), ST_SKIP);
             if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
-                FAIL_(MP_ERR_8BIT, lx->pos + i, "RFC 3501 TEXT-CHAR", ST_SKIP);
+                FAIL_(MP_ERR_8BIT, lx->pos + i, MP_RULE_("RFC 3501 TEXT-CHAR"), ST_SKIP);
             if (lx->len >= lx->max_quoted)
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
             if (c >= 0x80 && utf8_checked(lx)) {
@@ -791,7 +826,7 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                  * tails in ST_TEXT_U8 (a CRLF or "]" among them cuts it) */
                 unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
                 if (u == MP_UTF8_REJECT)
-                    FAIL_(MP_ERR_UTF8, lx->pos + i, "RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)",
+                    FAIL_(MP_ERR_UTF8, lx->pos + i, MP_RULE_("RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)"),
                           ST_SKIP);
                 keep_u8(lx, c, zc, u);
                 i++;
@@ -843,11 +878,12 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 }
                 continue;
             }
-            FAIL_(MP_ERR_IMAP_LITERAL_SYNTAX, lx->tok_start, "RFC 9051 literal", ST_SKIP);
+            FAIL_(MP_ERR_IMAP_LITERAL_SYNTAX, lx->tok_start, MP_RULE_("RFC 9051 literal"), ST_SKIP);
 
         case ST_LIT_PLUS:
             if (c != '}')
-                FAIL_(MP_ERR_IMAP_LITERAL_SYNTAX, lx->tok_start, "RFC 7888 literal", ST_SKIP);
+                FAIL_(MP_ERR_IMAP_LITERAL_SYNTAX, lx->tok_start,
+                      MP_RULE_("RFC 7888 literal"), ST_SKIP);
             lx->line_len++;
             i++;
             lx->state = ST_LIT_CR;
@@ -863,8 +899,10 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             }
             if (c != '\n' || (lx->state == ST_LIT_CR && !(lx->flags & MP_IMAP_LEX_LF))) {
                 if (lx->state == ST_LIT_LF)
-                    FAIL_(MP_ERR_BARE_CR, lx->pos + i - 1, "RFC 9051 literal CRLF", ST_SKIP);
-                FAIL_(MP_ERR_IMAP_LITERAL_SYNTAX, lx->tok_start, "RFC 9051 literal", ST_SKIP);
+                    FAIL_(MP_ERR_BARE_CR, lx->pos + i - 1,
+                          MP_RULE_("RFC 9051 literal CRLF"), ST_SKIP);
+                FAIL_(MP_ERR_IMAP_LITERAL_SYNTAX, lx->tok_start,
+                      MP_RULE_("RFC 9051 literal"), ST_SKIP);
             }
             lx->line_len++;
             i++;

@@ -370,7 +370,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
     /* separators: SP between elements, except between adjacent lists */
     if (t->kind == MP_IMAP_TOK_LPAREN ? !list_sep_ok(p, f) : f->sep == S_AFTER) {
         fail(p, MP_ERR_IMAP_RESPONSE,
-             f->sep == S_AFTER ? "RFC 9051 SP" : "RFC 9051 lists without SP", t);
+             MP_RULE_(f->sep == S_AFTER ? "RFC 9051 SP" : "RFC 9051 lists without SP"), t);
         return;
     }
     if (s == NULL)
@@ -379,7 +379,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
     field = s->field;
     if (t->kind == MP_IMAP_TOK_LPAREN) {
         if (!(acc & A_LIST)) {
-            fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 value", t);
+            fail(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 value"), t);
             return;
         }
         if (p->sp >= p->max_depth + 1u) {
@@ -398,7 +398,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
     }
     vt = value_type(p, f, acc, t);
     if (vt == MP_IMAP_V_NONE) {
-        fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 value", t);
+        fail(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 value"), t);
         return;
     }
     if (f->ctx == C_TOP_ESEARCH && f->sub == 0 && vt == MP_IMAP_V_ATOM && f->index <= 1 &&
@@ -414,7 +414,7 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
         (f->index >= 2u * MP_IMAP_MAX_ID_PAIRS ||
          (field == MP_IMAP_F_ID_FIELD && t->text.len > MP_IMAP_MAX_ID_FIELD) ||
          (field == MP_IMAP_F_ID_VALUE && t->text.len > MP_IMAP_MAX_ID_VALUE))) {
-        gram_error(p, MP_ERR_IMAP_ID_LIMIT, "RFC 2971 3.3", t);
+        gram_error(p, MP_ERR_IMAP_ID_LIMIT, MP_RULE_("RFC 2971 3.3"), t);
         return;
     }
     value_event(p, f, t, field, vt);
@@ -458,7 +458,7 @@ static void body_skip(mp_imap_resp_parser *p, const mp_imap_token *t)
         break;
     case MP_IMAP_TOK_CRLF:
         p->bskip = 0;
-        gram_error(p, MP_ERR_IMAP_BODYSTRUCTURE, "RFC 9051 body: unterminated", t);
+        gram_error(p, MP_ERR_IMAP_BODYSTRUCTURE, MP_RULE_("RFC 9051 body: unterminated"), t);
         break;
     default:
         break; /* skipped, literals included */
@@ -479,15 +479,15 @@ static void close_list(mp_imap_resp_parser *p, const mp_imap_token *t)
 {
     mp_imap_resp_frame_ *f = top(p);
     if (p->sp <= 1) {
-        gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 unbalanced )", t);
+        gram_error(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 unbalanced )"), t);
         return;
     }
     if (f->sep == S_NEED && !(p->quirks & MP_IMAP_Q_TRAILING_SPACE)) {
-        fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 SP before )", t);
+        fail(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 SP before )"), t);
         return;
     }
     if (!mp_imap_rg_complete(p, f)) {
-        fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 list incomplete", t);
+        fail(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 list incomplete"), t);
         return;
     }
     pop_list(p, t);
@@ -601,7 +601,7 @@ static void fetch_att(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_i
     default:
         break;
     }
-    gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 msg-att", t);
+    gram_error(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 msg-att"), t);
 }
 
 /* The frame walker: data responses (ends at CRLF) and response codes (ends
@@ -641,7 +641,7 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
         if ((f->sep == S_NEED && p->sp == 1 && (p->quirks & MP_IMAP_Q_TRAILING_SPACE)) ||
             (flag_ctx(f) && (p->quirks & MP_IMAP_Q_FLAG_CHARS)))
             return;
-        fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 SP", t);
+        fail(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 SP"), t);
         return;
     case MP_IMAP_TOK_RPAREN:
         close_list(p, t);
@@ -649,15 +649,15 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
     case MP_IMAP_TOK_CRLF:
     case MP_IMAP_TOK_RBRACKET:
         if (p->sp != 1 || (t->kind == MP_IMAP_TOK_CRLF) != (p->state == L_DATA)) {
-            fail(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 unexpected end", t);
+            fail(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 unexpected end"), t);
             return;
         }
         if (f->sep == S_NEED && !(p->quirks & MP_IMAP_Q_TRAILING_SPACE)) {
-            gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 trailing SP", t);
+            gram_error(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 trailing SP"), t);
             return;
         }
         if (!mp_imap_rg_complete(p, f)) {
-            gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 response incomplete", t);
+            gram_error(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 response incomplete"), t);
             return;
         }
         p->sp = 0;
@@ -865,7 +865,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
             p->state = L_TAGGED_SP;
             return;
         }
-        gram_error(p, MP_ERR_IMAP_TAG, "RFC 9051 response", t);
+        gram_error(p, MP_ERR_IMAP_TAG, MP_RULE_("RFC 9051 response"), t);
         return;
     case L_UNTAGGED_SP:
     case L_NUM_SP:
@@ -972,7 +972,7 @@ static void line_token(mp_imap_resp_parser *p, const mp_imap_token *t,
     default:
         break;
     }
-    gram_error(p, MP_ERR_IMAP_RESPONSE, "RFC 9051 response", t);
+    gram_error(p, MP_ERR_IMAP_RESPONSE, MP_RULE_("RFC 9051 response"), t);
 }
 
 /* What the next token is made of: the lexer class in `*cls_out`, the

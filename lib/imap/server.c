@@ -483,7 +483,7 @@ static void answer_refused(mp_imap_server *s, mp_status why, uint64_t off)
     const char *code;
     mp_imap_resp_kind kind;
     const char *text = refusal_text(why, &code, &kind);
-    mp_imaps_bad(s, s->tag, kind, code, text, why, off, "RFC 9051 6");
+    mp_imaps_bad(s, s->tag, kind, code, text, why, off, MP_RULE_("RFC 9051 6"));
 }
 
 static int cb_end(void *user)
@@ -689,7 +689,8 @@ mp_status mp_imap_server_feed(mp_imap_server *s, const char *in, size_t len, siz
                 /* plaintext after STARTTLS: never parsed (docs/security.md) */
                 s->injected = (uint64_t)(len - off) + mp_imap_cmd_parser_pending(&s->parser);
                 if (s->injected > 0)
-                    report(s, MP_ERR_TLS_INJECTION, s->parser.err.offset, "RFC 9051 6.2.1");
+                    report(s, MP_ERR_TLS_INJECTION, s->parser.err.offset,
+                           MP_RULE_("RFC 9051 6.2.1"));
             }
             return MP_TRANSPORT_SWITCH;
         }

@@ -125,7 +125,7 @@ void mp_imaps_auth_end(mp_imap_server *s, int ok)
 static void fail(mp_imap_server *s, mp_imap_resp_kind kind, const char *code, const char *text,
                  mp_status why, uint64_t off)
 {
-    mp_imaps_bad(s, s->tag, kind, code, text, why, off, "RFC 9051 6.2.2");
+    mp_imaps_bad(s, s->tag, kind, code, text, why, off, MP_RULE_("RFC 9051 6.2.2"));
     mp_imaps_auth_end(s, 0);
 }
 
@@ -190,12 +190,12 @@ void mp_imaps_auth_run(mp_imap_server *s, uint64_t off)
         n = 2u + s->login_len[0] + s->login_len[1];
     } else if (m == MP_SASL_MECH_NONE || !(s->auth_set & MP_SASL_MECH_BIT(m))) {
         mp_imaps_bad(s, s->tag, MP_IMAP_RESP_NO, NULL, "Unsupported authentication mechanism",
-                     MP_ERR_SASL_MECH, off, "RFC 9051 6.2.2");
+                     MP_ERR_SASL_MECH, off, MP_RULE_("RFC 9051 6.2.2"));
         return;
     } else if (!mech_ok(s, m)) {
         mp_imaps_bad(s, s->tag, MP_IMAP_RESP_NO, "PRIVACYREQUIRED",
                      "Mechanism not allowed without TLS", MP_ERR_IMAP_SRV_PRIVACY, off,
-                     "RFC 9051 6.2.2");
+                     MP_RULE_("RFC 9051 6.2.2"));
         return;
     }
     s->auth_cmd = s->cmd == MP_IMAP_CMD_LOGIN ? 1 : 2;

@@ -210,7 +210,8 @@ static mp_status tls_or_login(mp_pop3_client *c)
         if (!c->capa_ok || (c->rp.caps.flags & MP_POP3_CAP_STLS))
             return send_own(c, MP_POP3_STLS, MP_POP3_PH_STLS);
         if (tls == MP_POP3_TLS_REQUIRED)
-            return mp_pop3c_fail(c, MP_ERR_TLS_REQUIRED, c->pos, "RFC 2595 4 STLS not offered");
+            return mp_pop3c_fail(c, MP_ERR_TLS_REQUIRED, c->pos,
+                                 MP_RULE_("RFC 2595 4 STLS not offered"));
     }
     return authorization(c);
 }
@@ -223,7 +224,8 @@ static mp_status greeting(mp_pop3_client *c, const mp_pop3_resp_event *ev)
         /* Not RFC 1939 (the greeting is +OK), but servers say -ERR
          * [IN-USE] or [SYS/TEMP] and close. */
         note_failure(c, MP_POP3C_FAIL_GREETING, MP_POP3_NONE, 0, ev);
-        return mp_pop3c_fail(c, MP_ERR_POP3_GREETING_REFUSED, ev->offset, "RFC 1939 4 greeting");
+        return mp_pop3c_fail(c, MP_ERR_POP3_GREETING_REFUSED, ev->offset,
+                             MP_RULE_("RFC 1939 4 greeting"));
     }
     /* RFC 1939 §7: APOP needs the timestamp; the text is kept whole and
      * searched only by mp_pop3_client_apop(). */
@@ -256,7 +258,8 @@ static mp_status on_status(mp_pop3_client *c, const mp_pop3_resp_event *ev)
             return MP_TRANSPORT_SWITCH;
         }
         if (c->cfg->tls == MP_POP3_TLS_REQUIRED)
-            return mp_pop3c_fail(c, MP_ERR_TLS_REQUIRED, ev->offset, "RFC 2595 4 STLS refused");
+            return mp_pop3c_fail(c, MP_ERR_TLS_REQUIRED, ev->offset,
+                                 MP_RULE_("RFC 2595 4 STLS refused"));
         return authorization(c);
     case MP_POP3_USER:
         if (!ev->ok)
@@ -296,7 +299,8 @@ static mp_status on_status(mp_pop3_client *c, const mp_pop3_resp_event *ev)
     /* LIST n and UIDL n name their message (RFC 1939 §5, §7). */
     if (ev->ok && msgno != 0 && (verb == MP_POP3_LIST || verb == MP_POP3_UIDL) &&
         ev->msgno != msgno)
-        return mp_pop3c_fail(c, MP_ERR_POP3_MISMATCH, ev->offset, "RFC 1939 5 scan listing");
+        return mp_pop3c_fail(c, MP_ERR_POP3_MISMATCH, ev->offset,
+                             MP_RULE_("RFC 1939 5 scan listing"));
     if (!ev->ok)
         note_failure(c, MP_POP3C_FAIL_CMD, verb, msgno, ev);
     /* A single-line answer ends the command before the host hears of
@@ -363,7 +367,8 @@ mp_status mp_pop3_client_feed(mp_pop3_client *c, const char *in, size_t len, siz
     if (in == NULL && len != 0)
         return MP_ERR_ARG;
     if (c->phase == MP_POP3_PH_TLS_SWITCH && len > 0)
-        return mp_pop3c_fail(c, MP_ERR_TLS_INJECTION, c->pos, "RFC 2595 4 bytes before TLS");
+        return mp_pop3c_fail(c, MP_ERR_TLS_INJECTION, c->pos,
+                             MP_RULE_("RFC 2595 4 bytes before TLS"));
 
     while (off < len) {
         mp_pop3_resp_event ev;
@@ -382,7 +387,7 @@ mp_status mp_pop3_client_feed(mp_pop3_client *c, const char *in, size_t len, siz
             break;
         if (st == MP_ERR_POP3_UNEXPECTED)
             return mp_pop3c_fail(c, st, c->pos,
-                                 c->nwritten == 0 ? "RFC 1939 3 response without command"
+                                 c->nwritten == 0 ? MP_RULE_("RFC 1939 3 response without command")
                                                   : "response before its command was sent");
         if ((st == MP_ERR_BARE_CR || st == MP_ERR_BARE_LF || st == MP_ERR_NUL) &&
             mp_pop3_resp_busy(&c->rp) &&
@@ -397,7 +402,7 @@ mp_status mp_pop3_client_feed(mp_pop3_client *c, const char *in, size_t len, siz
             /* docs/security.md: nothing after the go-ahead is ever read. */
             if (off < len || mp_pop3_resp_pending(&c->rp) != 0)
                 return mp_pop3c_fail(c, MP_ERR_TLS_INJECTION, c->pos,
-                                     "RFC 2595 4 bytes after +OK to STLS");
+                                     MP_RULE_("RFC 2595 4 bytes after +OK to STLS"));
             return st;
         }
         if (st != MP_OK)

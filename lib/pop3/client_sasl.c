@@ -49,7 +49,7 @@ static mp_status answer(mp_pop3_client *c, const mp_pop3_resp_event *ev)
     if (ev->ok) {
         mp_status fs = mp_sasl_client_finish(sasl);
         if (fs != MP_OK)
-            return mp_pop3c_fail(c, fs, ev->offset, "RFC 5802 5 server proof");
+            return mp_pop3c_fail(c, fs, ev->offset, MP_RULE_("RFC 5802 5 server proof"));
     } else {
         mp_sasl_client_wipe(sasl);
     }

@@ -5,8 +5,8 @@
 
 #include "grammar.h"
 
-static const char *const rule_kw = "RFC 1939 3 keyword";
-static const char *const rule_args = "RFC 1939 3 arguments";
+static const char *const rule_kw = MP_RULE_("RFC 1939 3 keyword");
+static const char *const rule_args = MP_RULE_("RFC 1939 3 arguments");
 
 static mp_status fail(mp_error *err, mp_status code, size_t offset, const char *rule)
 {
@@ -31,7 +31,7 @@ static mp_status number(const char *line, size_t s, size_t e, uint32_t min, uint
                         mp_error *err)
 {
     if (mp_pop3_number_(line + s, e - s, min, out) != MP_OK)
-        return fail(err, MP_ERR_POP3_NUMBER, s, "RFC 1939 5 msg");
+        return fail(err, MP_ERR_POP3_NUMBER, s, MP_RULE_("RFC 1939 5 msg"));
     return MP_OK;
 }
 
@@ -108,17 +108,18 @@ mp_status mp_pop3_cmd_parse(const char *line, size_t len, unsigned flags,
     case MP_POP3_A_APOP:
         st = check_arg(line, as[0], ae[0], flags, 0, max_arg, err);
         if (st == MP_OK && !mp_pop3_digest_valid_(line + as[1], ae[1] - as[1]))
-            st = fail(err, MP_ERR_POP3_SYNTAX, as[1], "RFC 1939 7 APOP digest");
+            st = fail(err, MP_ERR_POP3_SYNTAX, as[1], MP_RULE_("RFC 1939 7 APOP digest"));
         return st;
     case MP_POP3_A_AUTH:
         if (n > 0 && !mp_pop3_mech_valid_(line + as[0], ae[0] - as[0]))
-            return fail(err, MP_ERR_POP3_SYNTAX, as[0], "RFC 4422 3.1 mech");
+            return fail(err, MP_ERR_POP3_SYNTAX, as[0], MP_RULE_("RFC 4422 3.1 mech"));
         if (n > 1 && !(ae[1] - as[1] == 1 && line[as[1]] == '=')) {
             /* RFC 5034 §4: initial-response = base64 / "=". */
             int ok;
             size_t bad = mp_pop3_b64_check_(line + as[1], ae[1] - as[1], &ok);
             if (!ok)
-                return fail(err, MP_ERR_BASE64, as[1] + bad, "RFC 5034 4 initial-response");
+                return fail(err, MP_ERR_BASE64, as[1] + bad,
+                            MP_RULE_("RFC 5034 4 initial-response"));
         }
         return MP_OK;
     case MP_POP3_A_MSG_OPT:
@@ -129,7 +130,7 @@ mp_status mp_pop3_cmd_parse(const char *line, size_t len, unsigned flags,
         return st != MP_OK ? st : number(line, as[1], ae[1], 0, &cmd->lines, err);
     case MP_POP3_A_LANG:
         if (n > 0 && !mp_pop3_lang_valid_(line + as[0], ae[0] - as[0]))
-            return fail(err, MP_ERR_POP3_SYNTAX, as[0], "RFC 6856 3 LANG");
+            return fail(err, MP_ERR_POP3_SYNTAX, as[0], MP_RULE_("RFC 6856 3 LANG"));
         if (n > 0 && ae[0] - as[0] > max_arg)
             return fail(err, MP_ERR_POP3_ARG_TOO_LONG, as[0] + max_arg, "MP_POP3_MAX_ARG");
         return MP_OK;
@@ -160,7 +161,7 @@ mp_status mp_pop3_auth_line_parse(const char *line, size_t len, size_t max_line,
     }
     bad = mp_pop3_b64_check_(line, len, &ok);
     if (!ok)
-        return fail(err, MP_ERR_BASE64, bad, "RFC 5034 4 base64");
+        return fail(err, MP_ERR_BASE64, bad, MP_RULE_("RFC 5034 4 base64"));
     *data = mp_slice_make(line, len);
     return MP_OK;
 }

@@ -195,19 +195,19 @@ static mp_status listing(mp_pop3_resp_parser *p, const char *s, size_t n, uint64
     size_t i = 0, b;
     mp_slice t = token(s, n, &i), u;
     if (i == n && (n == 0 || s[n - 1] != ' '))
-        return fail(p, MP_ERR_POP3_LISTING, off + n, "RFC 1939 5 listing");
+        return fail(p, MP_ERR_POP3_LISTING, off + n, MP_RULE_("RFC 1939 5 listing"));
     if (mp_pop3_number_(t.ptr, t.len, min, a) != MP_OK)
-        return fail(p, MP_ERR_POP3_NUMBER, off, "RFC 1939 5 msg");
+        return fail(p, MP_ERR_POP3_NUMBER, off, MP_RULE_("RFC 1939 5 msg"));
     b = i;
     if (uid) {
         if (!mp_pop3_uid_valid_(s + b, n - b))
-            return fail(p, MP_ERR_POP3_UID, off + b, "RFC 1939 7 unique-id");
+            return fail(p, MP_ERR_POP3_UID, off + b, MP_RULE_("RFC 1939 7 unique-id"));
         ev->uid = mp_slice_make(s + b, n - b);
         return MP_OK;
     }
     u = token(s, n, &i);
     if (mp_parse_u64(u, UINT64_MAX, &ev->size) != MP_OK)
-        return fail(p, MP_ERR_POP3_NUMBER, off + b, "RFC 1939 5 size");
+        return fail(p, MP_ERR_POP3_NUMBER, off + b, MP_RULE_("RFC 1939 5 size"));
     ev->text = mp_slice_make(s + i, n - i);
     return MP_OK;
 }
@@ -233,17 +233,17 @@ static mp_status first_line(mp_pop3_resp_parser *p, mp_slice line, mp_pop3_resp_
                ((n >= 2 && s[1] == ' ') || (n == 1 && (p->flags & MP_POP3_RESP_BARE_CONTINUE)))) {
         bad = mp_pop3_text_bad_(s, n);
         if (bad < n)
-            return drop(p, MP_ERR_POP3_TEXT, off + bad, "RFC 5034 4 continue-req");
+            return drop(p, MP_ERR_POP3_TEXT, off + bad, MP_RULE_("RFC 5034 4 continue-req"));
         ev_start(ev, MP_POP3_EV_CONTINUE, p, off);
         ev->text = mp_slice_make(s + (n > 1 ? 2u : 1u), n > 1 ? n - 2u : 0u);
         p->state = RS_IDLE;
         return MP_OK;
     } else {
-        return drop(p, MP_ERR_POP3_STATUS, off, "RFC 1939 3 status");
+        return drop(p, MP_ERR_POP3_STATUS, off, MP_RULE_("RFC 1939 3 status"));
     }
     bad = mp_pop3_text_bad_(s, n);
     if (bad < n)
-        return drop(p, MP_ERR_POP3_TEXT, off + bad, "RFC 2449 9 text");
+        return drop(p, MP_ERR_POP3_TEXT, off + bad, MP_RULE_("RFC 2449 9 text"));
     t += t < n ? 1u : 0u;
 
     ev_start(ev, MP_POP3_EV_STATUS, p, off);
@@ -314,7 +314,7 @@ static mp_status body_line(mp_pop3_resp_parser *p, const char *s, size_t n, uint
     size_t bad = mp_pop3_text_bad_(s, n);
     mp_status st = MP_OK;
     if (bad < n)
-        return fail(p, MP_ERR_POP3_TEXT, off + bad, "RFC 2449 9 text");
+        return fail(p, MP_ERR_POP3_TEXT, off + bad, MP_RULE_("RFC 2449 9 text"));
     switch ((mp_pop3_expect)p->expect) {
     case MP_POP3_EXPECT_LIST:
         ev_start(ev, MP_POP3_EV_LIST_ENTRY, p, off);
@@ -329,7 +329,7 @@ static mp_status body_line(mp_pop3_resp_parser *p, const char *s, size_t n, uint
         ev->text = mp_slice_make(s, n);
         if (p->ops != NULL &&
             p->ops->capa_line(&p->caps, ev->text, &ev->cap) != MP_OK)
-            st = fail(p, MP_ERR_POP3_LISTING, off, "RFC 2449 6 capability");
+            st = fail(p, MP_ERR_POP3_LISTING, off, MP_RULE_("RFC 2449 6 capability"));
         break;
     default:
         ev_start(ev, MP_POP3_EV_LINE, p, off);
@@ -424,7 +424,8 @@ mp_status mp_pop3_resp_next(mp_pop3_resp_parser *p, const char *in, size_t len, 
             if (n == 0)
                 return MP_NEED_MORE;
             if (p->expect == MP_POP3_EXPECT_NONE)
-                return fail(p, MP_ERR_POP3_UNEXPECTED, p->framer.pos, "RFC 1939 3 response");
+                return fail(p, MP_ERR_POP3_UNEXPECTED, p->framer.pos,
+                            MP_RULE_("RFC 1939 3 response"));
             p->state = RS_FIRST;
             continue;
         case RS_FIRST:

@@ -15,8 +15,8 @@ typedef enum client_state {
     C_FAILED           /* an error ended the exchange */
 } client_state;
 
-#define RULE_SCRAM_FIRST "RFC 5802 §7 server-first-message"
-#define RULE_SCRAM_FINAL "RFC 5802 §7 server-final-message"
+#define RULE_SCRAM_FIRST MP_RULE_("RFC 5802 §7 server-first-message")
+#define RULE_SCRAM_FINAL MP_RULE_("RFC 5802 §7 server-final-message")
 
 static const mp_sasl_mech_info *info(const mp_sasl_client *c)
 {
@@ -325,36 +325,39 @@ static mp_status parse_server_first(mp_sasl_client *c, const char *m, size_t n, 
     size_t saltlen;
 
     if ((at = mp_sasl_find_nul(m, n)) < n)
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 value-char"));
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'r') {
         /* "m=" is a mandatory extension we do not know: fail (§5.1). */
         return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0,
-                            name == 'm' ? "RFC 5802 §5.1 m= extension" : RULE_SCRAM_FIRST);
+                            name == 'm' ? MP_RULE_("RFC 5802 §5.1 m= extension")
+                                        : RULE_SCRAM_FIRST);
     }
     if (v.len <= c->nonce_len || memcmp(v.ptr, c->nonce, c->nonce_len) != 0 ||
         !mp_sasl_scram_printable(v.ptr, v.len))
-        return mp_error_set(&c->err, MP_ERR_SASL_NONCE, 2, "RFC 5802 §5.1 r= nonce");
+        return mp_error_set(&c->err, MP_ERR_SASL_NONCE, 2, MP_RULE_("RFC 5802 §5.1 r= nonce"));
     if (v.len - c->nonce_len > MP_SASL_MAX_NONCE)
         return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, 2, "MP_SASL_MAX_NONCE");
     *nonce = v;
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 's' ||
         v.len == 0)
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §5.1 s= salt");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §5.1 s= salt"));
     if (MP_BASE64_DECODED_MAX(v.len) > MP_SASL_MAX_SALT + 2u)
         return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_SALT");
     st = mp_base64_decode(v.ptr, v.len, c->salt, sizeof c->salt, &saltlen);
     if (st == MP_ERR_NO_SPACE)
         return mp_error_set(&c->err, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_SALT");
     if (st != MP_OK || saltlen == 0)
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §5.1 s= base64");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at + 2,
+                            MP_RULE_("RFC 5802 §5.1 s= base64"));
     c->salt_len = (uint8_t)saltlen;
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'i')
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §5.1 i= count");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §5.1 i= count"));
     st = mp_parse_u64(v, MP_SASL_SCRAM_MAX_ITERATIONS, &iter);
     if (st == MP_ERR_SYNTAX || (v.len > 1 && v.ptr[0] == '0'))
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §7 posit-number");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at + 2,
+                            MP_RULE_("RFC 5802 §7 posit-number"));
     if (st != MP_OK || iter < MP_SASL_SCRAM_MIN_ITERATIONS)
         return mp_error_set(&c->err, MP_ERR_SASL_ITERATIONS, at + 2,
                             "MP_SASL_SCRAM_MIN_ITERATIONS..MP_SASL_SCRAM_MAX_ITERATIONS");
@@ -363,7 +366,8 @@ static mp_status parse_server_first(mp_sasl_client *c, const char *m, size_t n, 
     while (pos < n) {
         at = pos;
         if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK)
-            return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 extensions");
+            return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, at,
+                                MP_RULE_("RFC 5802 §7 extensions"));
     }
     return MP_OK;
 }
@@ -443,17 +447,20 @@ static mp_status scram_verify(mp_sasl_client *c, const char *m, size_t n)
     uint8_t sig[MP_HASH_MAX_DIGEST + 3];
     int ok;
     if ((siglen = mp_sasl_find_nul(m, n)) < n)
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, siglen, "RFC 5802 §7 value-char");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, siglen,
+                            MP_RULE_("RFC 5802 §7 value-char"));
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || (name != 'v' && name != 'e'))
         return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, RULE_SCRAM_FINAL);
-    if (name == 'e') return mp_error_set(&c->err, MP_ERR_SASL_AUTH_FAILED, 2, "RFC 5802 §7 server-error");
+    if (name == 'e') return mp_error_set(&c->err, MP_ERR_SASL_AUTH_FAILED, 2,
+                                         MP_RULE_("RFC 5802 §7 server-error"));
     if (v.len != MP_BASE64_ENCODED_LEN(c->hc->digest_size) ||
         mp_base64_decode(v.ptr, v.len, sig, sizeof sig, &siglen) != MP_OK ||
         siglen != c->hc->digest_size)
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 2, "RFC 5802 §7 verifier");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 2, MP_RULE_("RFC 5802 §7 verifier"));
     ok = mp_ct_equal(sig, c->server_signature, siglen);
     mp_wipe(sig, sizeof sig);
-    if (!ok) return mp_error_set(&c->err, MP_ERR_SASL_SERVER_PROOF, 2, "RFC 5802 §3 ServerSignature");
+    if (!ok) return mp_error_set(&c->err, MP_ERR_SASL_SERVER_PROOF, 2,
+                                 MP_RULE_("RFC 5802 §3 ServerSignature"));
     return MP_OK;
 }
 
@@ -467,7 +474,8 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
         if (info(c)->flags & MP_SASL_MECH_CLIENT_FIRST) {
             /* No SASL-IR: the server's empty challenge asks for it. */
             if (len != 0)
-                return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §5 empty challenge");
+                return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0,
+                                    MP_RULE_("RFC 4422 §5 empty challenge"));
             return initial(c, ob, outlen);
         }
         if (c->mech == MP_SASL_LOGIN) {
@@ -475,7 +483,8 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
             return emit(c, ob, outlen, MP_NEED_MORE, C_LOGIN_PASSWORD);
         }
         /* CRAM-MD5 (RFC 2195 §2): user SP hex(HMAC-MD5(password, challenge)) */
-        if (len == 0) return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 2195 challenge");
+        if (len == 0) return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0,
+                                          MP_RULE_("RFC 2195 challenge"));
         {
             uint8_t mac[MP_HASH_MAX_DIGEST];
             mp_outbuf_put(ob, cr->username.ptr, cr->username.len);
@@ -501,10 +510,12 @@ static mp_status step(mp_sasl_client *c, const char *ch, size_t len, mp_outbuf *
             if (c->mech == MP_SASL_OAUTHBEARER) mp_outbuf_putc(ob, '\001');
             return emit(c, ob, outlen, MP_DONE, C_OAUTH_FAILED);
         }
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0,
+                            MP_RULE_("RFC 4422 §3.3 no challenge expected"));
     case C_VERIFIED:
         /* The server speaks out of turn. */
-        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §3.3 no challenge expected");
+        return mp_error_set(&c->err, MP_ERR_SASL_MESSAGE, 0,
+                            MP_RULE_("RFC 4422 §3.3 no challenge expected"));
     default:
         return mp_error_set(&c->err, MP_ERR_STATE, 0, "no challenge expected");
     }

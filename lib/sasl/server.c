@@ -161,7 +161,7 @@ static mp_status check_id(mp_sasl_server *s, mp_slice v, size_t off)
 {
     mp_status st = mp_sasl_check_name(v.ptr, v.len);
     if (st == MP_ERR_SASL_TOO_LONG) return fail(s, st, off, "MP_SASL_MAX_NAME");
-    if (st == MP_ERR_UTF8) return fail(s, st, off, "RFC 4013 UTF-8 identity");
+    if (st == MP_ERR_UTF8) return fail(s, st, off, MP_RULE_("RFC 4013 UTF-8 identity"));
     if (st != MP_OK) return fail(s, st, off, "identity");
     return MP_OK;
 }
@@ -173,19 +173,20 @@ static mp_status plain_first(mp_sasl_server *s, const char *m, size_t n)
     const char *z1 = memchr(b, 0, n), *z2;
     size_t a, c;
     mp_status st;
-    if (z1 == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, "RFC 4616 §2 message");
+    if (z1 == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, MP_RULE_("RFC 4616 §2 message"));
     a = (size_t)(z1 - b);
     z2 = memchr(z1 + 1, 0, n - a - 1);
-    if (z2 == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, "RFC 4616 §2 message");
+    if (z2 == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, MP_RULE_("RFC 4616 §2 message"));
     c = (size_t)(z2 - b);
     s->authzid = mp_slice_make(b, a);
     s->authcid = mp_slice_make(b + a + 1, c - a - 1);
     s->password = mp_slice_make(b + c + 1, n - c - 1);
     if ((st = check_id(s, s->authzid, 0)) != MP_OK) return st;
     if ((st = check_id(s, s->authcid, a + 1)) != MP_OK) return st;
-    if (s->authcid.len == 0) return fail(s, MP_ERR_SASL_MESSAGE, a + 1, "RFC 4616 §2 authcid");
+    if (s->authcid.len == 0) return fail(s, MP_ERR_SASL_MESSAGE, a + 1,
+                                         MP_RULE_("RFC 4616 §2 authcid"));
     if (s->password.len == 0 || memchr(s->password.ptr, 0, s->password.len) != NULL)
-        return fail(s, MP_ERR_SASL_MESSAGE, c + 1, "RFC 4616 §2 passwd");
+        return fail(s, MP_ERR_SASL_MESSAGE, c + 1, MP_RULE_("RFC 4616 §2 passwd"));
     return pause_for(s, MP_SASL_WANT_VERIFY);
 }
 
@@ -194,13 +195,15 @@ static mp_status bearer(mp_sasl_server *s, mp_slice v, size_t off)
 {
     size_t i = 6;
     if (v.len < 8 || !mp_slice_eq_ci(mp_slice_make(v.ptr, 6), "Bearer", 6) || v.ptr[6] != ' ')
-        return fail(s, MP_ERR_SASL_MESSAGE, off, "RFC 6750 §2.1 Bearer");
+        return fail(s, MP_ERR_SASL_MESSAGE, off, MP_RULE_("RFC 6750 §2.1 Bearer"));
     while (i < v.len && v.ptr[i] == ' ') i++;
-    if (i == v.len) return fail(s, MP_ERR_SASL_MESSAGE, off + i, "RFC 6750 §2.1 b64token");
+    if (i == v.len) return fail(s, MP_ERR_SASL_MESSAGE, off + i,
+                                MP_RULE_("RFC 6750 §2.1 b64token"));
     s->token = mp_slice_make(v.ptr + i, v.len - i);
     for (; i < v.len; i++) {
         unsigned char ch = (unsigned char)v.ptr[i];
-        if (ch <= 0x20 || ch >= 0x7f) return fail(s, MP_ERR_SASL_MESSAGE, off + i, "RFC 6750 §2.1 b64token");
+        if (ch <= 0x20 || ch >= 0x7f) return fail(s, MP_ERR_SASL_MESSAGE, off + i,
+                                                  MP_RULE_("RFC 6750 §2.1 b64token"));
     }
     return MP_OK;
 }
@@ -214,25 +217,27 @@ static mp_status oauth_pairs(mp_sasl_server *s, const char *b, size_t n, size_t 
     for (;;) {
         const char *sep;
         size_t end, eq, k;
-        if (pos >= n) return fail(s, MP_ERR_SASL_MESSAGE, n, "RFC 7628 §3.1 kvsep");
+        if (pos >= n) return fail(s, MP_ERR_SASL_MESSAGE, n, MP_RULE_("RFC 7628 §3.1 kvsep"));
         sep = memchr(b + pos, 1, n - pos);
-        if (sep == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, "RFC 7628 §3.1 kvsep");
+        if (sep == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, MP_RULE_("RFC 7628 §3.1 kvsep"));
         end = (size_t)(sep - b);
         if (end == pos) break; /* the empty pair ends the message */
         for (k = pos; k < end && b[k] != '='; k++) {
             char ch = b[k];
             if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
-                return fail(s, MP_ERR_SASL_MESSAGE, k, "RFC 7628 §3.1 key");
+                return fail(s, MP_ERR_SASL_MESSAGE, k, MP_RULE_("RFC 7628 §3.1 key"));
         }
-        if (k == pos || k == end) return fail(s, MP_ERR_SASL_MESSAGE, k, "RFC 7628 §3.1 kvpair");
+        if (k == pos || k == end) return fail(s, MP_ERR_SASL_MESSAGE, k,
+                                              MP_RULE_("RFC 7628 §3.1 kvpair"));
         eq = k;
         for (k = eq + 1; k < end; k++) {
             unsigned char ch = (unsigned char)b[k];
             if ((ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7f)
-                return fail(s, MP_ERR_SASL_MESSAGE, k, "RFC 7628 §3.1 value");
+                return fail(s, MP_ERR_SASL_MESSAGE, k, MP_RULE_("RFC 7628 §3.1 value"));
         }
         if (eq - pos == 4 && memcmp(b + pos, "auth", 4) == 0) {
-            if (have_auth) return fail(s, MP_ERR_SASL_MESSAGE, pos, "RFC 7628 §3.1 auth twice");
+            if (have_auth) return fail(s, MP_ERR_SASL_MESSAGE, pos,
+                                       MP_RULE_("RFC 7628 §3.1 auth twice"));
             have_auth = 1;
             st = bearer(s, mp_slice_make(b + eq + 1, end - eq - 1), eq + 1);
             if (st != MP_OK) return st;
@@ -242,8 +247,9 @@ static mp_status oauth_pairs(mp_sasl_server *s, const char *b, size_t n, size_t 
         }
         pos = end + 1;
     }
-    if (pos + 1 != n) return fail(s, MP_ERR_SASL_MESSAGE, pos + 1, "RFC 7628 §3.1 trailing data");
-    if (!have_auth) return fail(s, MP_ERR_SASL_MESSAGE, n, "RFC 7628 §3.1 auth");
+    if (pos + 1 != n) return fail(s, MP_ERR_SASL_MESSAGE, pos + 1,
+                                  MP_RULE_("RFC 7628 §3.1 trailing data"));
+    if (!have_auth) return fail(s, MP_ERR_SASL_MESSAGE, n, MP_RULE_("RFC 7628 §3.1 auth"));
     if (s->mech == MP_SASL_XOAUTH2 && s->authcid.len == 0)
         return fail(s, MP_ERR_SASL_MESSAGE, 0, "XOAUTH2 user");
     return pause_for(s, MP_SASL_WANT_VERIFY);
@@ -260,14 +266,15 @@ static mp_status gs2_authzid(mp_sasl_server *s, const char *b, size_t n, size_t 
         return MP_OK;
     }
     if (n - i < 2 || b[i] != 'a' || b[i + 1] != '=')
-        return fail(s, MP_ERR_SASL_MESSAGE, i, "RFC 5802 §7 gs2-header authzid");
+        return fail(s, MP_ERR_SASL_MESSAGE, i, MP_RULE_("RFC 5802 §7 gs2-header authzid"));
     start = i + 2;
     comma = memchr(b + start, ',', n - start);
-    if (comma == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, "RFC 5802 §7 gs2-header");
+    if (comma == NULL) return fail(s, MP_ERR_SASL_MESSAGE, n, MP_RULE_("RFC 5802 §7 gs2-header"));
     st = mp_sasl_unescape_saslname(b + start, (size_t)(comma - b) - start, s->idbuf + ID_AUTHZ,
                                    MP_SASL_MAX_NAME, &olen);
     if (st != MP_OK)
-        return fail(s, st, start, st == MP_ERR_SASL_TOO_LONG ? "MP_SASL_MAX_NAME" : "RFC 5802 §5.1 saslname");
+        return fail(s, st, start, st == MP_ERR_SASL_TOO_LONG ? "MP_SASL_MAX_NAME" :
+                    MP_RULE_("RFC 5802 §5.1 saslname"));
     s->authzid = mp_slice_make(s->idbuf + ID_AUTHZ, olen);
     if ((st = check_id(s, s->authzid, start)) != MP_OK) return st;
     *pos = (size_t)(comma - b) + 1;
@@ -282,10 +289,11 @@ static mp_status oauthbearer_first(mp_sasl_server *s, const char *m, size_t n)
     mp_status st;
     /* No channel binding in OAUTHBEARER: "n," or "y,". */
     if (n < 3 || (b[0] != 'n' && b[0] != 'y') || b[1] != ',')
-        return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 7628 §3.1 gs2-header");
+        return fail(s, MP_ERR_SASL_MESSAGE, 0, MP_RULE_("RFC 7628 §3.1 gs2-header"));
     st = gs2_authzid(s, b, n, &pos);
     if (st != MP_OK) return st;
-    if (pos >= n || b[pos] != 1) return fail(s, MP_ERR_SASL_MESSAGE, pos, "RFC 7628 §3.1 kvsep");
+    if (pos >= n || b[pos] != 1) return fail(s, MP_ERR_SASL_MESSAGE, pos,
+                                             MP_RULE_("RFC 7628 §3.1 kvsep"));
     return oauth_pairs(s, b, n, pos + 1);
 }
 
@@ -319,7 +327,7 @@ static mp_status scram_first(mp_sasl_server *s, const char *m, size_t n)
     mp_status st;
 
     if ((at = mp_sasl_find_nul(m, n)) < n)
-        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
+        return fail(s, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 value-char"));
     if (n > MP_SASL_MAX_MESSAGE - SERVER_FIRST_MAX)
         return fail(s, MP_ERR_SASL_TOO_LONG, MP_SASL_MAX_MESSAGE - SERVER_FIRST_MAX,
                     "MP_SASL_MAX_MESSAGE (SCRAM AuthMessage)");
@@ -329,17 +337,17 @@ static mp_status scram_first(mp_sasl_server *s, const char *m, size_t n)
         /* -PLUS chosen but no binding sent, or "y" although the server
          * advertised -PLUS: a downgrade (RFC 5802 §6). */
         if (plus || (b[0] == 'y' && (conf(s)->flags & MP_SASL_SERVER_CB_ADVERTISED)))
-            return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 0, "RFC 5802 §6 gs2-cbind-flag");
+            return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 0, MP_RULE_("RFC 5802 §6 gs2-cbind-flag"));
     } else if (n >= 2 && b[0] == 'p' && b[1] == '=') {
         const char *comma = memchr(b + 2, ',', n - 2);
         mp_slice want = conf(s)->cb_type;
-        if (comma == NULL) return fail(s, MP_ERR_SASL_MESSAGE, 2, "RFC 5802 §7 cb-name");
+        if (comma == NULL) return fail(s, MP_ERR_SASL_MESSAGE, 2, MP_RULE_("RFC 5802 §7 cb-name"));
         if (!plus || (size_t)(comma - b) - 2 != want.len || memcmp(b + 2, want.ptr, want.len) != 0)
-            return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 2, "RFC 5802 §6 cb-name");
+            return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 2, MP_RULE_("RFC 5802 §6 cb-name"));
         s->cb_flag = 'p';
         pos = (size_t)(comma - b) + 1;
     } else {
-        return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 5802 §7 gs2-cbind-flag");
+        return fail(s, MP_ERR_SASL_MESSAGE, 0, MP_RULE_("RFC 5802 §7 gs2-cbind-flag"));
     }
     st = gs2_authzid(s, b, n, &pos);
     if (st != MP_OK) return st;
@@ -348,26 +356,28 @@ static mp_status scram_first(mp_sasl_server *s, const char *m, size_t n)
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(b, n, &pos, &name, &v) != MP_OK || name != 'n')
         return fail(s, MP_ERR_SASL_MESSAGE, at,
-                    pos < n && b[pos] == 'm' ? "RFC 5802 §5.1 m= extension" : "RFC 5802 §7 username");
+                    MP_RULE_(pos < n && b[pos] == 'm' ? "RFC 5802 §5.1 m= extension"
+                                                       : "RFC 5802 §7 username"));
     st = mp_sasl_unescape_saslname(v.ptr, v.len, s->idbuf + ID_AUTHC, MP_SASL_MAX_NAME, &olen);
     if (st != MP_OK)
-        return fail(s, st, at + 2, st == MP_ERR_SASL_TOO_LONG ? "MP_SASL_MAX_NAME" : "RFC 5802 §5.1 saslname");
+        return fail(s, st, at + 2, st == MP_ERR_SASL_TOO_LONG ? "MP_SASL_MAX_NAME" :
+                    MP_RULE_("RFC 5802 §5.1 saslname"));
     s->authcid = mp_slice_make(s->idbuf + ID_AUTHC, olen);
     if ((st = check_id(s, s->authcid, at + 2)) != MP_OK) return st;
-    if (olen == 0) return fail(s, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §7 username");
+    if (olen == 0) return fail(s, MP_ERR_SASL_MESSAGE, at + 2, MP_RULE_("RFC 5802 §7 username"));
 
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(b, n, &pos, &name, &v) != MP_OK || name != 'r')
-        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 nonce");
+        return fail(s, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 nonce"));
     if (v.len > MP_SASL_MAX_NONCE) return fail(s, MP_ERR_SASL_TOO_LONG, at + 2, "MP_SASL_MAX_NONCE");
     if (v.len == 0 || !mp_sasl_scram_printable(v.ptr, v.len))
-        return fail(s, MP_ERR_SASL_NONCE, at + 2, "RFC 5802 §7 c-nonce");
+        return fail(s, MP_ERR_SASL_NONCE, at + 2, MP_RULE_("RFC 5802 §7 c-nonce"));
     s->cnonce_off = (size_t)(v.ptr - b);
     s->cnonce_len = (uint8_t)v.len;
     while (pos < n) {
         at = pos;
         if (mp_sasl_scram_attr(b, n, &pos, &name, &v) != MP_OK)
-            return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 extensions");
+            return fail(s, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 extensions"));
     }
     return pause_for(s, MP_SASL_WANT_SCRAM_KEYS);
 }
@@ -452,31 +462,33 @@ static mp_status scram_final(mp_sasl_server *s, const char *m, size_t n, mp_outb
         return MP_ERR_NO_SPACE;
     }
     if ((at = mp_sasl_find_nul(m, n)) < n)
-        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 value-char");
+        return fail(s, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 value-char"));
     if (mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'c')
-        return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 5802 §7 channel-binding");
+        return fail(s, MP_ERR_SASL_MESSAGE, 0, MP_RULE_("RFC 5802 §7 channel-binding"));
     if (!cbind_matches(s, v))
-        return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 2, "RFC 5802 §7 c= gs2-header/cbind-data");
+        return fail(s, MP_ERR_SASL_CHANNEL_BINDING, 2,
+                    MP_RULE_("RFC 5802 §7 c= gs2-header/cbind-data"));
     at = pos;
     if (pos >= n || mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK || name != 'r')
-        return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 nonce");
+        return fail(s, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 nonce"));
     if (v.len != (size_t)s->cnonce_len + s->snonce_len ||
         memcmp(v.ptr, s->buf + s->cnonce_off, s->cnonce_len) != 0 ||
         memcmp(v.ptr + s->cnonce_len, s->snonce, s->snonce_len) != 0)
-        return fail(s, MP_ERR_SASL_NONCE, at + 2, "RFC 5802 §5.1 r= nonce");
+        return fail(s, MP_ERR_SASL_NONCE, at + 2, MP_RULE_("RFC 5802 §5.1 r= nonce"));
     for (;;) {
         at = pos;
         if (pos >= n || mp_sasl_scram_attr(m, n, &pos, &name, &v) != MP_OK)
-            return fail(s, MP_ERR_SASL_MESSAGE, at, "RFC 5802 §7 proof");
+            return fail(s, MP_ERR_SASL_MESSAGE, at, MP_RULE_("RFC 5802 §7 proof"));
         if (name == 'p') break;
     }
     /* proof is last: nothing may follow it. */
-    if (pos != n || at == 0) return fail(s, MP_ERR_SASL_MESSAGE, pos, "RFC 5802 §7 proof last");
+    if (pos != n || at == 0) return fail(s, MP_ERR_SASL_MESSAGE, pos,
+                                         MP_RULE_("RFC 5802 §7 proof last"));
     proof = v;
     wo_len = at - 1;
     if (proof.len != MP_BASE64_ENCODED_LEN(dlen) ||
         mp_base64_decode(proof.ptr, proof.len, key, sizeof key, &plen) != MP_OK || plen != dlen)
-        return fail(s, MP_ERR_SASL_MESSAGE, at + 2, "RFC 5802 §7 proof base64");
+        return fail(s, MP_ERR_SASL_MESSAGE, at + 2, MP_RULE_("RFC 5802 §7 proof base64"));
 
     /* ClientKey = ClientProof XOR HMAC(StoredKey, AuthMessage);
      * accept when H(ClientKey) == StoredKey. */
@@ -490,7 +502,7 @@ static mp_status scram_final(mp_sasl_server *s, const char *m, size_t n, mp_outb
     if (!ok) {
         mp_wipe(key, sizeof key);
         mp_wipe(sig, sizeof sig);
-        return fail(s, MP_ERR_SASL_AUTH_FAILED, 0, "RFC 5802 §3 ClientProof");
+        return fail(s, MP_ERR_SASL_AUTH_FAILED, 0, MP_RULE_("RFC 5802 §3 ClientProof"));
     }
     /* ServerSignature = HMAC(ServerKey, AuthMessage) */
     mp_hmac_init(&h, s->hc, s->server_key, dlen);
@@ -522,7 +534,8 @@ static mp_status cram_response(mp_sasl_server *s, const char *m, size_t n)
     size_t sp = n, i;
     mp_status st;
     while (sp > 0 && m[sp - 1] != ' ') sp--;
-    if (sp == 0 || n - sp != 32) return fail(s, MP_ERR_SASL_MESSAGE, sp, "RFC 2195 §2 digest");
+    if (sp == 0 || n - sp != 32) return fail(s, MP_ERR_SASL_MESSAGE, sp,
+                                             MP_RULE_("RFC 2195 §2 digest"));
     for (i = 0; i < 16; i++) {
         int hi = 0, lo = 0, k;
         for (k = 0; k < 2; k++) {
@@ -533,7 +546,8 @@ static mp_status cram_response(mp_sasl_server *s, const char *m, size_t n)
             else if (ch >= 'a' && ch <= 'f')
                 d = ch - 'a' + 10;
             else
-                return fail(s, MP_ERR_SASL_MESSAGE, sp + 2 * i + (size_t)k, "RFC 2195 §2 digest hex");
+                return fail(s, MP_ERR_SASL_MESSAGE, sp + 2 * i + (size_t)k,
+                            MP_RULE_("RFC 2195 §2 digest hex"));
             if (k == 0) hi = d; else lo = d;
         }
         s->stored_key[i] = (uint8_t)(hi * 16 + lo);
@@ -542,7 +556,7 @@ static mp_status cram_response(mp_sasl_server *s, const char *m, size_t n)
     memcpy(s->idbuf + ID_AUTHC, m, sp - 1);
     s->authcid = mp_slice_make(s->idbuf + ID_AUTHC, sp - 1);
     if ((st = check_id(s, s->authcid, 0)) != MP_OK) return st;
-    if (s->authcid.len == 0) return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 2195 §2 user");
+    if (s->authcid.len == 0) return fail(s, MP_ERR_SASL_MESSAGE, 0, MP_RULE_("RFC 2195 §2 user"));
     return pause_for(s, MP_SASL_WANT_SECRET);
 }
 
@@ -620,7 +634,8 @@ static mp_status step(mp_sasl_server *s, const char *m, size_t n, mp_outbuf *ob,
         if (info(s)->flags & MP_SASL_MECH_CLIENT_FIRST) return first_message(s, m, n);
         if (s->mech == MP_SASL_LOGIN && (conf(s)->flags & MP_SASL_SERVER_LOGIN_IR))
             return login_user(s, m, n, ob, outlen);
-        return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §5 no initial response allowed");
+        return fail(s, MP_ERR_SASL_MESSAGE, 0,
+                    MP_RULE_("RFC 4422 §5 no initial response allowed"));
     case S_PAUSED:
         if (!none || s->verdict == V_NONE) return fail(s, MP_ERR_STATE, 0, "paused: the host must answer");
         return resume(s, ob, outlen);
@@ -646,7 +661,7 @@ static mp_status step(mp_sasl_server *s, const char *m, size_t n, mp_outbuf *ob,
     case S_SCRAM_FINAL:
         return scram_final(s, m, n, ob, outlen);
     case S_SCRAM_ACK:
-        if (n != 0) return fail(s, MP_ERR_SASL_MESSAGE, 0, "RFC 4422 §5 empty response");
+        if (n != 0) return fail(s, MP_ERR_SASL_MESSAGE, 0, MP_RULE_("RFC 4422 §5 empty response"));
         s->state = S_DONE;
         return MP_DONE;
     case S_OAUTH_ERROR:

@@ -7,7 +7,6 @@
  * output buffer. */
 #include <string.h>
 
-#include "mailproto/sasl.h"
 #include "client_internal.h"
 
 _Static_assert(MP_SMTP_MAX_RCPTS <= 0xFFFFFFFFu, "recipient counters are 32-bit");
@@ -431,7 +430,7 @@ static mp_status txn_reply(mp_smtp_client *c, uint8_t kind, const mp_smtp_reply_
     default:
         break;
     }
-    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), "RFC 5321 4.3.2");
+    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), MP_RULE_("RFC 5321 4.3.2"));
 }
 
 /* ----------------------------------------------------------------------- */
@@ -465,7 +464,7 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
      * timeout, a shutdown, in the middle of a body); the server closes. */
     if (l->code == 421 && !(head_sent(c) && MP_SMTPC_KIND(c->queue[c->qhead]) == K_QUIT)) {
         emit_simple(c, MP_SMTP_EV_CLOSED, l, 0, 0);
-        return fail(c, MP_ERR_SMTP_CLOSING, REPLY_AT(c), "RFC 5321 3.8 421");
+        return fail(c, MP_ERR_SMTP_CLOSING, REPLY_AT(c), MP_RULE_("RFC 5321 3.8 421"));
     }
     if (!head_sent(c)) /* feed() refused it at its first line already */
         return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), "reply without command");
@@ -484,7 +483,7 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             /* RFC 5321 §3.1: 554 (servers also send other 4xx/5xx codes)
              * means no service; QUIT is queued for the host to send. */
             mp_status st = fail(c, MP_ERR_SMTP_GREETING_REFUSED, REPLY_AT(c),
-                                "RFC 5321 3.1 greeting");
+                                MP_RULE_("RFC 5321 3.1 greeting"));
             (void)quit_dead(c);
             return st;
         }
@@ -497,11 +496,11 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             c->helo_fallback = 1;
             return send_hello(c, MP_SMTP_HELO);
         }
-        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, REPLY_AT(c), "RFC 5321 4.1.1.1");
+        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, REPLY_AT(c), MP_RULE_("RFC 5321 4.1.1.1"));
     case K_HELO:
         if (l->code == 250)
             return after_hello(c, l);
-        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, REPLY_AT(c), "RFC 5321 4.1.1.1");
+        return fail(c, MP_ERR_SMTP_HELLO_REJECTED, REPLY_AT(c), MP_RULE_("RFC 5321 4.1.1.1"));
     case K_STARTTLS:
         if (l->code == 220) {
             c->phase = MP_SMTP_PH_TLS_SWITCH;
@@ -511,28 +510,27 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return fail(c, MP_ERR_TLS_REQUIRED, REPLY_AT(c), "STARTTLS refused");
         ready(c, l);
         return MP_OK;
-    case K_AUTH: {
-        struct mp_sasl_client *sasl = c->sasl;
+    case K_AUTH:
         if (l->code == 334)
-            return MP_DONE; /* the caller handles the challenge */
-        c->sasl = NULL;
-        if (l->code == 235 && sasl != NULL) {
-            /* RFC 5802 §5: success without a verified server signature is
-             * an impostor. */
-            mp_status fs = mp_sasl_client_finish(sasl);
+            return MP_DONE; /* the caller hands the challenge to the hook */
+        if (l->code == 235) {
+            /* The exchange's own verdict (RFC 5802 §5: a SCRAM success
+             * without a verified server signature is an impostor). */
+            mp_status fs = c->auth_hook(c, l);
             if (fs != MP_OK) {
+                c->auth_hook = NULL;
                 emit_simple(c, MP_SMTP_EV_AUTH_RESULT, l, 0, 0);
-                return fail(c, fs, REPLY_AT(c), "RFC 5802 5 server proof");
+                return fail(c, fs, REPLY_AT(c), MP_RULE_("RFC 5802 5 server proof"));
             }
-        }
-        if (l->code == 235)
             c->authenticated = 1;
+        }
+        c->auth_hook = NULL;
+        c->sasl = NULL;
         c->phase = MP_SMTP_PH_READY;
         emit_simple(c, MP_SMTP_EV_AUTH_RESULT, l, 0, l->code == 235);
         if (c->phase == MP_SMTP_PH_READY && !c->aborted)
             ready(c, l);
         return MP_OK;
-    }
     case K_RSET:
         if (c->phase == MP_SMTP_PH_TXN || c->phase == MP_SMTP_PH_READY)
             ready(c, l);
@@ -546,7 +544,7 @@ static mp_status handle_reply(mp_smtp_client *c, const mp_smtp_reply_line *l)
             return txn_reply(c, kind, l);
         break;
     }
-    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), "RFC 5321 4.3.2");
+    return fail(c, MP_ERR_SMTP_UNEXPECTED_REPLY, REPLY_AT(c), MP_RULE_("RFC 5321 4.3.2"));
 }
 
 mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, size_t *used)
@@ -560,7 +558,7 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
     if (in == NULL && len != 0)
         return MP_ERR_ARG;
     if (c->phase == MP_SMTP_PH_TLS_SWITCH && len > 0)
-        return fail(c, MP_ERR_TLS_INJECTION, c->pos, "RFC 3207 4.2 bytes before TLS");
+        return fail(c, MP_ERR_TLS_INJECTION, c->pos, MP_RULE_("RFC 3207 4.2 bytes before TLS"));
 
     while (off < len) {
         mp_smtp_reply_line l;
@@ -616,13 +614,14 @@ mp_status mp_smtp_client_feed(mp_smtp_client *c, const char *in, size_t len, siz
 
         st = handle_reply(c, &l);
         if (st == MP_DONE)
-            st = mp_smtpc_auth_challenge(c, &l);
+            st = c->auth_hook(c, &l);
         if (c->aborted && c->phase != MP_SMTP_PH_FAILED)
             return fail(c, MP_ERR_ABORTED, REPLY_AT(c), "callback");
         if (st == MP_TRANSPORT_SWITCH) {
             /* docs/security.md: nothing after the go-ahead is ever parsed. */
             if (off < len)
-                return fail(c, MP_ERR_TLS_INJECTION, c->pos, "RFC 3207 4.2 bytes after 220");
+                return fail(c, MP_ERR_TLS_INJECTION, c->pos,
+                            MP_RULE_("RFC 3207 4.2 bytes after 220"));
             return st;
         }
         if (st != MP_OK)

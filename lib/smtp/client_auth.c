@@ -1,64 +1,82 @@
 /* SMTP client AUTH (RFC 4954): host-driven exchanges and exchanges driven
  * by a SASL client (sasl.h).  Challenges are decoded into the host's
- * auth_buf; responses are base64-encoded straight into the output. */
+ * auth_buf; responses are base64-encoded straight into the output.  The
+ * session reaches this file only through c->auth_hook, which the AUTH
+ * functions set: a firmware that never authenticates links none of it. */
 #include <string.h>
 
 #include "mailproto/sasl.h"
 #include "client_internal.h"
 
-/* 334 under a SASL client: decode, step, answer; a failed step cancels. */
-static mp_status sasl_challenge(mp_smtp_client *c, mp_smtp_client_event *ev)
+/* A 334's event: the challenge text (RFC 4954 §4: base64, to which the
+ * enhanced-code split of the reply parser does not apply). */
+static void challenge_event(const mp_smtp_reply_line *l, mp_smtp_client_event *ev)
 {
-    char *resp = c->cfg.auth_buf, *chal = c->cfg.auth_buf + MP_SASL_MAX_MESSAGE;
-    size_t n = 0, rn = 0;
-    mp_status st = mp_sasl_decode_challenge(ev->text.ptr, ev->text.len, chal,
-                                            c->cfg.auth_cap - MP_SASL_MAX_MESSAGE, &n);
-    if (st == MP_OK) {
-        ev->data = mp_slice_make(chal, n);
-        mp_smtpc_emit(c, ev);
-        st = mp_sasl_client_step(c->sasl, chal, n, resp, MP_SASL_MAX_MESSAGE, &rn);
+    const char *t = l->text.ptr;
+    size_t tl = l->text.len;
+    if (l->enhanced.len > 0) {
+        t = l->enhanced.ptr;
+        tl = (size_t)(l->text.ptr + l->text.len - t);
     }
-    if (st == MP_NEED_MORE || st == MP_DONE)
-        st = mp_smtp_write_auth_response(&c->out, resp, rn);
-    else
-        st = mp_smtp_write_auth_cancel(&c->out);
+    memset(ev, 0, sizeof(*ev));
+    ev->type = MP_SMTP_EV_AUTH_CHALLENGE;
+    ev->reply = l;
+    ev->text = mp_slice_make(t, tl);
+}
+
+/* Write one AUTH answer line the session needs; expect its reply. */
+static mp_status answer(mp_smtp_client *c, mp_status st)
+{
     if (st != MP_OK)
         return mp_smtpc_must(c, st);
     mp_smtpc_push(c, K_AUTH);
     return MP_OK;
 }
 
-/* 334: decode the challenge (RFC 4954 §4) for the host.  A challenge that
- * is not base64 is cancelled: the server answers 501. */
-mp_status mp_smtpc_auth_challenge(mp_smtp_client *c, const mp_smtp_reply_line *l)
+/* The hook of a host-driven exchange: a 334 is decoded for the host, who
+ * answers with mp_smtp_client_auth_respond; a 235 is believed.  A
+ * challenge that is not base64 is cancelled: the server answers 501. */
+static mp_status host_hook(mp_smtp_client *c, const mp_smtp_reply_line *l)
 {
     mp_smtp_client_event ev;
     size_t n = 0;
-    const char *t = l->text.ptr;
-    size_t tl = l->text.len;
-    /* The enhanced-code split does not apply to base64 text. */
-    if (l->enhanced.len > 0) {
-        t = l->enhanced.ptr;
-        tl = (size_t)(l->text.ptr + l->text.len - t);
-    }
-    memset(&ev, 0, sizeof(ev));
-    ev.type = MP_SMTP_EV_AUTH_CHALLENGE;
-    ev.reply = l;
-    ev.text = mp_slice_make(t, tl);
-    if (c->sasl != NULL)
-        return sasl_challenge(c, &ev);
-    if (c->cfg.auth_buf != NULL &&
-        mp_base64_decode(t, tl, c->cfg.auth_buf, c->cfg.auth_cap, &n) != MP_OK) {
-        mp_status st = mp_smtp_write_auth_cancel(&c->out);
-        if (st != MP_OK)
-            return mp_smtpc_must(c, st);
-        mp_smtpc_push(c, K_AUTH);
+    if (l->code != 334)
         return MP_OK;
-    }
+    challenge_event(l, &ev);
+    if (c->cfg.auth_buf != NULL &&
+        mp_base64_decode(ev.text.ptr, ev.text.len, c->cfg.auth_buf, c->cfg.auth_cap, &n) != MP_OK)
+        return answer(c, mp_smtp_write_auth_cancel(&c->out));
     ev.data = mp_slice_make(c->cfg.auth_buf, n);
     c->auth_wait = 1;
     mp_smtpc_emit(c, &ev);
     return MP_OK;
+}
+
+/* The hook of an exchange driven by a SASL client: each 334 is decoded
+ * into the host's auth_buf, stepped and answered (a failed step cancels);
+ * a 235 counts only when mp_sasl_client_finish() agrees. */
+static mp_status sasl_hook(mp_smtp_client *c, const mp_smtp_reply_line *l)
+{
+    mp_smtp_client_event ev;
+    char *resp = c->cfg.auth_buf, *chal = c->cfg.auth_buf + MP_SASL_MAX_MESSAGE;
+    size_t n = 0, rn = 0;
+    mp_status st;
+    if (l->code != 334) {
+        struct mp_sasl_client *sasl = c->sasl;
+        c->sasl = NULL;
+        return mp_sasl_client_finish(sasl);
+    }
+    challenge_event(l, &ev);
+    st = mp_sasl_decode_challenge(ev.text.ptr, ev.text.len, chal,
+                                  c->cfg.auth_cap - MP_SASL_MAX_MESSAGE, &n);
+    if (st == MP_OK) {
+        ev.data = mp_slice_make(chal, n);
+        mp_smtpc_emit(c, &ev);
+        st = mp_sasl_client_step(c->sasl, chal, n, resp, MP_SASL_MAX_MESSAGE, &rn);
+    }
+    if (st == MP_NEED_MORE || st == MP_DONE)
+        return answer(c, mp_smtp_write_auth_response(&c->out, resp, rn));
+    return answer(c, mp_smtp_write_auth_cancel(&c->out));
 }
 
 mp_status mp_smtp_client_auth(mp_smtp_client *c, mp_slice mech, const void *initial,
@@ -76,6 +94,8 @@ mp_status mp_smtp_client_auth(mp_smtp_client *c, mp_slice mech, const void *init
         return st;
     mp_smtpc_push(c, K_AUTH);
     c->phase = MP_SMTP_PH_AUTH;
+    c->sasl = NULL;
+    c->auth_hook = host_hook;
     return MP_OK;
 }
 
@@ -100,8 +120,10 @@ mp_status mp_smtp_client_auth_sasl(mp_smtp_client *c, struct mp_sasl_client *sas
     }
     st = mp_smtp_client_auth(c, mp_slice_make(mi->name, mi->name_len), c->cfg.auth_buf, n,
                              has_initial);
-    if (st == MP_OK)
+    if (st == MP_OK) {
         c->sasl = sasl;
+        c->auth_hook = sasl_hook;
+    }
     return st;
 }
 

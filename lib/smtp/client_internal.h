@@ -46,7 +46,5 @@ size_t mp_smtpc_gap_room(const mp_smtp_client *c);
 void mp_smtpc_emit(mp_smtp_client *c, mp_smtp_client_event *ev);
 /* A write the session itself needed failed: the session dies. */
 mp_status mp_smtpc_must(mp_smtp_client *c, mp_status st);
-/* A 334 arrived (client_auth.c). */
-mp_status mp_smtpc_auth_challenge(mp_smtp_client *c, const mp_smtp_reply_line *l);
 
 #endif

@@ -67,7 +67,7 @@ static mp_status parse_path_cmd(const char *line, size_t len, size_t i, int is_m
 
     if (len - i < kl || !mp_slice_eq_ci(mp_slice_make(line + i, kl), kw, kl))
         return mp_error_set(err, MP_ERR_SYNTAX, i,
-                             is_mail ? "RFC 5321 4.1.1.2 MAIL" : "RFC 5321 4.1.1.3 RCPT");
+                             MP_RULE_(is_mail ? "RFC 5321 4.1.1.2 MAIL" : "RFC 5321 4.1.1.3 RCPT"));
     i += kl;
     while ((flags & MP_SMTP_CMD_LAX) && i < len && line[i] == ' ')
         i++;
@@ -119,12 +119,12 @@ static mp_status parse_path_cmd(const char *line, size_t len, size_t i, int is_m
         return mp_smtp_params_parse_(line + i, 0, i, is_mail, flags, &cmd->params, err);
     }
     if (line[i] != ' ')
-        return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 5321 4.1.2 Mail-parameters");
+        return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 5321 4.1.2 Mail-parameters"));
     i++;
     while ((flags & MP_SMTP_CMD_LAX) && i < len && line[i] == ' ')
         i++;
     if (i == len && !(flags & MP_SMTP_CMD_LAX))
-        return mp_error_set(err, MP_ERR_SYNTAX, i - 1, "RFC 5321 4.1.2 Mail-parameters");
+        return mp_error_set(err, MP_ERR_SYNTAX, i - 1, MP_RULE_("RFC 5321 4.1.2 Mail-parameters"));
     cmd->params_text = mp_slice_make(line + i, len - i);
     return mp_smtp_params_parse_(line + i, len - i, i, is_mail, flags, &cmd->params, err);
 }
@@ -132,12 +132,14 @@ static mp_status parse_path_cmd(const char *line, size_t len, size_t i, int is_m
 mp_status mp_smtp_cmd_parse(const char *line, size_t len, unsigned flags, mp_smtp_cmd *cmd,
                             mp_error *err)
 {
+#if MP_ENABLE_FAST_PATHS
     if (mp_smtp_cmd_parse_fast_(line, len, flags, cmd)) {
         err->code = MP_OK;
         err->offset = 0;
         err->rule = NULL;
         return MP_OK;
     }
+#endif
     return mp_smtp_cmd_parse_careful_(line, len, flags, cmd, err);
 }
 
@@ -157,7 +159,7 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
         unsigned c = (unsigned char)line[i];
         if (c < 0x20 || c == 0x7f)
             return mp_error_set(err, c == 0 ? MP_ERR_NUL : MP_ERR_SYNTAX, i,
-                                 "RFC 5321 4.1.1 no CTL");
+                                 MP_RULE_("RFC 5321 4.1.1 no CTL"));
     }
     if (flags & MP_SMTP_CMD_LAX)
         while (len > 0 && line[len - 1] == ' ')
@@ -173,7 +175,7 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
             if (vl < len && mp_slice_eq_ci(mp_slice_make(line, vl), http_verbs[k],
                                            strlen(http_verbs[k])))
                 return mp_error_set(err, MP_ERR_SMTP_HTTP, 0, "HTTP request");
-        return mp_error_set(err, MP_ERR_SMTP_UNKNOWN_COMMAND, 0, "RFC 5321 4.1.1 verb");
+        return mp_error_set(err, MP_ERR_SMTP_UNKNOWN_COMMAND, 0, MP_RULE_("RFC 5321 4.1.1 verb"));
     }
     cmd->verb = (mp_smtp_verb)verbs[k].verb;
     args = verbs[k].args;
@@ -184,13 +186,13 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
 
     if (args == A_NONE) {
         if (i != len)
-            return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 5321 4.1.1 no argument");
+            return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 5321 4.1.1 no argument"));
         return MP_OK;
     }
     if (i == len) {
         if (args == A_STR_OPT)
             return MP_OK;
-        return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 5321 4.1.1 argument required");
+        return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 5321 4.1.1 argument required"));
     }
     i++; /* the SP after the verb */
     switch (args) {
@@ -198,13 +200,13 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
         unsigned pf = 0;
         mp_status st;
         if (i == len)
-            return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 5321 4.1.1.1 Domain");
+            return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 5321 4.1.1.1 Domain"));
         cmd->arg = mp_slice_make(line + i, len - i);
         if (flags & MP_SMTP_CMD_LAX) {
             /* Any printable argument without spaces. */
             for (k = i; k < len; k++)
                 if (line[k] == ' ' || (unsigned char)line[k] >= 0x80)
-                    return mp_error_set(err, MP_ERR_SYNTAX, k, "RFC 5321 4.1.1.1 Domain");
+                    return mp_error_set(err, MP_ERR_SYNTAX, k, MP_RULE_("RFC 5321 4.1.1.1 Domain"));
             return MP_OK;
         }
         st = mp_smtp_domain_check(line + i, len - i, 0, &pf, err);
@@ -217,10 +219,10 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
     case A_STR_REQ:
     case A_STR_OPT:
         if (i == len && args == A_STR_REQ)
-            return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 5321 4.1.1.6 String");
+            return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 5321 4.1.1.6 String"));
         for (k = i; k < len; k++)
             if ((unsigned char)line[k] >= 0x80 && !(flags & MP_SMTP_CMD_SMTPUTF8))
-                return mp_error_set(err, MP_ERR_8BIT, k, "RFC 5321 4.1.1.6 String");
+                return mp_error_set(err, MP_ERR_8BIT, k, MP_RULE_("RFC 5321 4.1.1.6 String"));
         cmd->arg = mp_slice_make(line + i, len - i);
         return MP_OK;
     case A_MAIL:
@@ -233,14 +235,14 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
         while (e < len && line[e] != ' ')
             e++;
         if (e - i > 20)
-            return mp_error_set(err, MP_ERR_NUMBER, i, "RFC 3030 chunk-size");
+            return mp_error_set(err, MP_ERR_NUMBER, i, MP_RULE_("RFC 3030 chunk-size"));
         st = mp_parse_u64(mp_slice_make(line + i, e - i), UINT64_MAX, &cmd->bdat_size);
         if (st != MP_OK)
-            return mp_error_set(err, st, i, "RFC 3030 chunk-size");
+            return mp_error_set(err, st, i, MP_RULE_("RFC 3030 chunk-size"));
         if (e == len)
             return MP_OK;
         if (!mp_slice_eq_ci(mp_slice_make(line + e + 1, len - e - 1), "LAST", 4))
-            return mp_error_set(err, MP_ERR_SYNTAX, e + 1, "RFC 3030 end-marker");
+            return mp_error_set(err, MP_ERR_SYNTAX, e + 1, MP_RULE_("RFC 3030 end-marker"));
         cmd->bdat_last = 1;
         return MP_OK;
     }
@@ -253,25 +255,25 @@ mp_status mp_smtp_cmd_parse_careful_(const char *line, size_t len, unsigned flag
             unsigned c = (unsigned char)line[e];
             if (!(((c | 0x20u) >= 'a' && (c | 0x20u) <= 'z') || (c >= '0' && c <= '9') ||
                   c == '-' || c == '_'))
-                return mp_error_set(err, MP_ERR_SYNTAX, e, "RFC 4422 3.1 sasl-mech");
+                return mp_error_set(err, MP_ERR_SYNTAX, e, MP_RULE_("RFC 4422 3.1 sasl-mech"));
             e++;
         }
         if (e == i || e - i > 20)
-            return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 4422 3.1 sasl-mech");
+            return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 4422 3.1 sasl-mech"));
         cmd->arg = mp_slice_make(line + i, e - i);
         if (e == len)
             return MP_OK;
         e++;
         if (e == len)
-            return mp_error_set(err, MP_ERR_SYNTAX, e, "RFC 4954 4 initial-response");
+            return mp_error_set(err, MP_ERR_SYNTAX, e, MP_RULE_("RFC 4954 4 initial-response"));
         for (k = e; k < len; k++)
             if (!is_b64((unsigned char)line[k]))
-                return mp_error_set(err, MP_ERR_SYNTAX, k, "RFC 4954 4 initial-response");
+                return mp_error_set(err, MP_ERR_SYNTAX, k, MP_RULE_("RFC 4954 4 initial-response"));
         cmd->arg2 = mp_slice_make(line + e, len - e);
         cmd->has_arg2 = 1;
         return MP_OK;
     }
     default:
-        return mp_error_set(err, MP_ERR_SYNTAX, i, "RFC 5321 4.1.1");
+        return mp_error_set(err, MP_ERR_SYNTAX, i, MP_RULE_("RFC 5321 4.1.1"));
     }
 }

@@ -175,7 +175,7 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         mp_status st = v.len > 20 ? MP_ERR_NUMBER : mp_parse_u64(v, UINT64_MAX, &out->size);
         if (st != MP_OK)
             return mp_error_set(err, st == MP_ERR_NUMBER ? MP_ERR_NUMBER : MP_ERR_SMTP_PARAM, voff,
-                                 "RFC 1870 size-value");
+                                 MP_RULE_("RFC 1870 size-value"));
         return MP_OK;
     }
     case K_BODY:
@@ -186,7 +186,7 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         else if (mp_slice_eq_ci(v, "BINARYMIME", 10))
             out->body = MP_SMTP_BODY_BINARYMIME;
         else
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "RFC 6152 BODY");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, MP_RULE_("RFC 6152 BODY"));
         return MP_OK;
     case K_RET:
         if (mp_slice_eq_ci(v, "FULL", 4))
@@ -194,11 +194,12 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         else if (mp_slice_eq_ci(v, "HDRS", 4))
             out->ret = MP_SMTP_RET_HDRS;
         else
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "RFC 3461 4.3 RET");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, MP_RULE_("RFC 3461 4.3 RET"));
         return MP_OK;
     case K_ENVID:
         if (!mp_smtp_xtext_valid(v))
-            return mp_error_set(err, MP_ERR_SMTP_XTEXT, voff + xtext_bad(v), "RFC 3461 4 xtext");
+            return mp_error_set(err, MP_ERR_SMTP_XTEXT, voff + xtext_bad(v),
+                                MP_RULE_("RFC 3461 4 xtext"));
         if (xtext_len(v) > MP_SMTP_MAX_ENVID)
             return mp_error_set(err, MP_ERR_SMTP_PARAM_TOO_LONG, voff, "MP_SMTP_MAX_ENVID");
         out->envid = v;
@@ -207,7 +208,8 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         /* auth-param = "AUTH=" xtext, where the decoded text is a mailbox
          * or "<>" (RFC 4954 §5). */
         if (!mp_smtp_xtext_valid(v))
-            return mp_error_set(err, MP_ERR_SMTP_XTEXT, voff + xtext_bad(v), "RFC 3461 4 xtext");
+            return mp_error_set(err, MP_ERR_SMTP_XTEXT, voff + xtext_bad(v),
+                                MP_RULE_("RFC 3461 4 xtext"));
         out->auth = v;
         return MP_OK;
     case K_MT_PRIORITY: {
@@ -219,7 +221,7 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
             i = 1;
         }
         if (v.len != i + 1 || v.ptr[i] < '0' || v.ptr[i] > '9')
-            return mp_error_set(err, MP_ERR_NUMBER, voff, "RFC 6710 priority-value");
+            return mp_error_set(err, MP_ERR_NUMBER, voff, MP_RULE_("RFC 6710 priority-value"));
         out->mt_priority = (int8_t)(neg ? -(v.ptr[i] - '0') : (v.ptr[i] - '0'));
         return MP_OK;
     }
@@ -241,11 +243,12 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
             else if (mp_slice_eq_ci(w, "DELAY", 5))
                 out->notify |= MP_SMTP_NOTIFY_DELAY;
             else
-                return mp_error_set(err, MP_ERR_SMTP_PARAM, voff + i, "RFC 3461 4.1 NOTIFY");
+                return mp_error_set(err, MP_ERR_SMTP_PARAM, voff + i,
+                                    MP_RULE_("RFC 3461 4.1 NOTIFY"));
             i = e + 1;
         }
         if ((out->notify & MP_SMTP_NOTIFY_NEVER) && out->notify != MP_SMTP_NOTIFY_NEVER)
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "RFC 3461 4.1 NEVER alone");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, MP_RULE_("RFC 3461 4.1 NEVER alone"));
         return MP_OK;
     }
     case K_ORCPT: {
@@ -257,15 +260,16 @@ static mp_status param_value(enum pkey key, mp_slice v, size_t voff, mp_smtp_par
         if (v.len > MP_SMTP_MAX_ORCPT)
             return mp_error_set(err, MP_ERR_SMTP_PARAM_TOO_LONG, voff, "MP_SMTP_MAX_ORCPT");
         if (semi == NULL || semi == v.ptr)
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, "RFC 3461 4.2 ORCPT");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM, voff, MP_RULE_("RFC 3461 4.2 ORCPT"));
         t = (size_t)(semi - v.ptr);
         for (i = 0; i < t; i++)
             if (!is_alnum((unsigned char)v.ptr[i]) && v.ptr[i] != '-')
-                return mp_error_set(err, MP_ERR_SMTP_PARAM, voff + i, "RFC 3461 4.2 addr-type");
+                return mp_error_set(err, MP_ERR_SMTP_PARAM, voff + i,
+                                    MP_RULE_("RFC 3461 4.2 addr-type"));
         x = mp_slice_make(semi + 1, v.len - t - 1);
         if (x.len == 0 || !mp_smtp_xtext_valid(x))
             return mp_error_set(err, MP_ERR_SMTP_XTEXT, voff + t + 1 + xtext_bad(x),
-                                 "RFC 3461 4 xtext");
+                                 MP_RULE_("RFC 3461 4 xtext"));
         out->orcpt_type = mp_slice_make(v.ptr, t);
         out->orcpt = x;
         return MP_OK;
@@ -298,7 +302,8 @@ mp_status mp_smtp_param_take_(mp_slice kw, size_t kw_off, int has_value, mp_slic
                              has_value ? "no value allowed" : "value required");
     bit = 1u << (key - 1);
     if (out->present & bit)
-        return mp_error_set(err, MP_ERR_SMTP_PARAM_DUP, kw_off, "RFC 5321 4.1.2 esmtp-param");
+        return mp_error_set(err, MP_ERR_SMTP_PARAM_DUP, kw_off,
+                            MP_RULE_("RFC 5321 4.1.2 esmtp-param"));
     out->present = (uint16_t)(out->present | bit);
     return has_value ? param_value(key, v, v_off, out, err) : MP_OK;
 }
@@ -306,7 +311,7 @@ mp_status mp_smtp_param_take_(mp_slice kw, size_t kw_off, int has_value, mp_slic
 mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mail,
                                 unsigned flags, mp_smtp_params *out, mp_error *err)
 {
-    const char *rule = "RFC 5321 4.1.2 esmtp-param";
+    const char *rule = MP_RULE_("RFC 5321 4.1.2 esmtp-param");
     size_t i = 0, count = 0;
 
     memset(out, 0, sizeof(*out));
@@ -317,7 +322,8 @@ mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mai
 
         /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
         if (!is_alnum((unsigned char)p[i]))
-            return mp_error_set(err, MP_ERR_SMTP_PARAM, base + i, "RFC 5321 4.1.2 esmtp-keyword");
+            return mp_error_set(err, MP_ERR_SMTP_PARAM, base + i,
+                                MP_RULE_("RFC 5321 4.1.2 esmtp-keyword"));
         while (i < n && (is_alnum((unsigned char)p[i]) || p[i] == '-'))
             i++;
         ke = i;
@@ -333,15 +339,15 @@ mp_status mp_smtp_params_parse_(const char *p, size_t n, size_t base, int is_mai
                 if (c == '=' || c < 33 || c == 127 ||
                     (c >= 0x80 && !(flags & MP_SMTP_CMD_SMTPUTF8)))
                     return mp_error_set(err, MP_ERR_SMTP_PARAM, base + i,
-                                         "RFC 5321 4.1.2 esmtp-value");
+                                         MP_RULE_("RFC 5321 4.1.2 esmtp-value"));
                 i++;
             }
             ve = i;
             if (ve == vs)
                 return mp_error_set(err, MP_ERR_SMTP_PARAM, base + vs,
-                                     "RFC 5321 4.1.2 esmtp-value");
+                                     MP_RULE_("RFC 5321 4.1.2 esmtp-value"));
             if (!mp_utf8_valid(p + vs, ve - vs, &k))
-                return mp_error_set(err, MP_ERR_UTF8, base + vs + k, "RFC 3629");
+                return mp_error_set(err, MP_ERR_UTF8, base + vs + k, MP_RULE_("RFC 3629"));
         }
         if (i < n) {
             if (p[i] != ' ')

@@ -33,7 +33,7 @@ static int ip_literal_ok(const char *p, size_t n, size_t want)
 /* address-literal = "[" ( IPv4 / "IPv6:" IPv6-addr / General ) "]" */
 static mp_status literal_check(const char *p, size_t n, unsigned *flags, mp_error *err)
 {
-    const char *rule = "RFC 5321 4.1.3 address-literal";
+    const char *rule = MP_RULE_("RFC 5321 4.1.3 address-literal");
     size_t i, colon = 0;
     if (n < 3 || p[0] != '[' || p[n - 1] != ']')
         return mp_error_set(err, MP_ERR_SMTP_PATH, 0, rule);
@@ -47,23 +47,26 @@ static mp_status literal_check(const char *p, size_t n, unsigned *flags, mp_erro
     }
     if (n > 5 && mp_slice_eq_ci(mp_slice_make(p, 5), "IPv6:", 5)) {
         if (!ip_literal_ok(p + 5, n - 5, 16))
-            return mp_error_set(err, MP_ERR_SMTP_PATH, 6, "RFC 5321 4.1.3 IPv6-addr");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 6, MP_RULE_("RFC 5321 4.1.3 IPv6-addr"));
         *flags |= MP_SMTP_PATH_LITERAL_V6;
         return MP_OK;
     }
     if (is_digit((unsigned char)p[0]) && colon == 0) {
         if (!ip_literal_ok(p, n, 4))
-            return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 IPv4-address-literal");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 1,
+                                MP_RULE_("RFC 5321 4.1.3 IPv4-address-literal"));
         *flags |= MP_SMTP_PATH_LITERAL_V4;
         return MP_OK;
     }
     /* General-address-literal = Standardized-tag ":" 1*dcontent, where
      * Standardized-tag = Ldh-str (ends in a letter or digit). */
     if (colon == 0 || colon + 1 == n || p[colon - 1] == '-')
-        return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.3 General-address-literal");
+        return mp_error_set(err, MP_ERR_SMTP_PATH, 1,
+                            MP_RULE_("RFC 5321 4.1.3 General-address-literal"));
     for (i = 0; i < colon; i++)
         if (!is_alpha((unsigned char)p[i]) && !is_digit((unsigned char)p[i]) && p[i] != '-')
-            return mp_error_set(err, MP_ERR_SMTP_PATH, i + 1, "RFC 5321 4.1.3 Standardized-tag");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, i + 1,
+                                MP_RULE_("RFC 5321 4.1.3 Standardized-tag"));
     *flags |= MP_SMTP_PATH_LITERAL_GEN;
     return MP_OK;
 }
@@ -71,7 +74,7 @@ static mp_status literal_check(const char *p, size_t n, unsigned *flags, mp_erro
 mp_status mp_smtp_domain_check(const char *p, size_t n, int utf8, unsigned *flags,
                                mp_error *err)
 {
-    const char *rule = "RFC 5321 4.1.2 Domain";
+    const char *rule = MP_RULE_("RFC 5321 4.1.2 Domain");
     size_t i, label = 0;
     int eightbit = 0;
 
@@ -96,7 +99,7 @@ mp_status mp_smtp_domain_check(const char *p, size_t n, int utf8, unsigned *flag
         }
         if (c >= 0x80) {
             if (!utf8)
-                return mp_error_set(err, MP_ERR_SMTP_UTF8_PATH, i, "RFC 6531 3.3");
+                return mp_error_set(err, MP_ERR_SMTP_UTF8_PATH, i, MP_RULE_("RFC 6531 3.3"));
             eightbit = 1;
         } else if (!is_alpha(c) && !is_digit(c) && !(c == '-' && label > 0)) {
             return mp_error_set(err, MP_ERR_SMTP_PATH, i, rule);
@@ -106,7 +109,7 @@ mp_status mp_smtp_domain_check(const char *p, size_t n, int utf8, unsigned *flag
     if (eightbit) {
         size_t bad = 0;
         if (!mp_utf8_valid(p, n, &bad))
-            return mp_error_set(err, MP_ERR_UTF8, bad, "RFC 3629");
+            return mp_error_set(err, MP_ERR_UTF8, bad, MP_RULE_("RFC 3629"));
         *flags |= MP_SMTP_PATH_UTF8;
     }
     return MP_OK;
@@ -152,7 +155,7 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
             if (c < 32 || c == 127)
                 break;
         }
-        mp_error_set(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Quoted-string");
+        mp_error_set(err, MP_ERR_SMTP_PATH, base + i, MP_RULE_("RFC 5321 4.1.2 Quoted-string"));
         return 0;
     }
     /* Dot-string = Atom *("." Atom) */
@@ -161,7 +164,7 @@ static size_t local_span(const char *p, size_t n, unsigned *flags, mp_error *err
         while (i < n && (is_atext((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80))
             i++;
         if (i == a) {
-            mp_error_set(err, MP_ERR_SMTP_PATH, base + i, "RFC 5321 4.1.2 Dot-string");
+            mp_error_set(err, MP_ERR_SMTP_PATH, base + i, MP_RULE_("RFC 5321 4.1.2 Dot-string"));
             return 0;
         }
         if (i < n && p[i] == '.') {
@@ -204,7 +207,7 @@ static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int 
         return MP_OK;
     }
     if (i >= n || p[i] != '@')
-        return mp_error_set(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 Mailbox");
+        return mp_error_set(err, MP_ERR_SMTP_PATH, i, MP_RULE_("RFC 5321 4.1.2 Mailbox"));
     i++;
     dl = domain_span(p + i, n - i);
     end = i + dl; /* where the ">" must be (bare: the end) */
@@ -215,7 +218,7 @@ static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int 
                              end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH
                                  ? MP_ERR_SMTP_PATH_TOO_LONG
                                  : MP_ERR_SMTP_PATH,
-                             end, "RFC 5321 4.1.2 Path");
+                             end, MP_RULE_("RFC 5321 4.1.2 Path"));
     if (end + 1u + (unsigned)bare > MP_SMTP_MAX_PATH)
         return mp_error_set(err, MP_ERR_SMTP_PATH_TOO_LONG, MP_SMTP_MAX_PATH - (unsigned)bare,
                              "MP_SMTP_MAX_PATH");
@@ -232,9 +235,9 @@ static mp_status mailbox_parse(const char *p, size_t n, size_t i, int bare, int 
                 break;
         if (k < mb + ll) {
             if (!utf8)
-                return mp_error_set(err, MP_ERR_SMTP_UTF8_PATH, k, "RFC 6531 3.3");
+                return mp_error_set(err, MP_ERR_SMTP_UTF8_PATH, k, MP_RULE_("RFC 6531 3.3"));
             if (!mp_utf8_valid(p + mb, ll, &bad))
-                return mp_error_set(err, MP_ERR_UTF8, mb + bad, "RFC 3629");
+                return mp_error_set(err, MP_ERR_UTF8, mb + bad, MP_RULE_("RFC 3629"));
             flags |= MP_SMTP_PATH_UTF8;
         }
     }
@@ -257,10 +260,10 @@ mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_
     memset(path, 0, sizeof(*path));
     *used = 0;
     if (n == 0 || p[0] != '<')
-        return mp_error_set(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Path");
+        return mp_error_set(err, MP_ERR_SMTP_PATH, 0, MP_RULE_("RFC 5321 4.1.2 Path"));
     if (n >= 2 && p[1] == '>') {
         if (!allow_null)
-            return mp_error_set(err, MP_ERR_SMTP_PATH, 1, "RFC 5321 4.1.2 Forward-path");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 1, MP_RULE_("RFC 5321 4.1.2 Forward-path"));
         path->kind = MP_SMTP_PATH_NULL;
         path->mailbox = path->local = path->domain = mp_slice_make(p + 1, 0);
         *used = 2;
@@ -285,7 +288,7 @@ mp_status mp_smtp_path_parse(const char *p, size_t n, int allow_null, int allow_
                 i++;
                 break;
             }
-            return mp_error_set(err, MP_ERR_SMTP_PATH, i, "RFC 5321 4.1.2 A-d-l");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, i, MP_RULE_("RFC 5321 4.1.2 A-d-l"));
         }
         flags = MP_SMTP_PATH_SOURCE_ROUTE;
     }
@@ -301,7 +304,7 @@ mp_status mp_smtp_mailbox_parse(const char *p, size_t n, int allow_null, int all
         return mp_error_set(err, MP_ERR_ARG, 0, "mp_smtp_mailbox_parse");
     if (n == 0) {
         if (!allow_null)
-            return mp_error_set(err, MP_ERR_SMTP_PATH, 0, "RFC 5321 4.1.2 Forward-path");
+            return mp_error_set(err, MP_ERR_SMTP_PATH, 0, MP_RULE_("RFC 5321 4.1.2 Forward-path"));
         path->kind = MP_SMTP_PATH_NULL;
         path->mailbox = path->local = path->domain = mp_slice_make(p, 0);
         return MP_OK;

@@ -68,17 +68,19 @@ static mp_status parse_line(mp_smtp_reply_parser *p, mp_slice s, uint64_t start,
     const char *t;
     if (s.len < 3 || s.ptr[0] < '2' || s.ptr[0] > '5' || s.ptr[1] < '0' || s.ptr[1] > '5' ||
         !is_digit(s.ptr[2]))
-        return rp_fail(p, MP_ERR_SMTP_REPLY_CODE, start, "RFC 5321 4.2 Reply-code");
+        return rp_fail(p, MP_ERR_SMTP_REPLY_CODE, start, MP_RULE_("RFC 5321 4.2 Reply-code"));
     code = (unsigned)(s.ptr[0] - '0') * 100u + (unsigned)(s.ptr[1] - '0') * 10u +
            (unsigned)(s.ptr[2] - '0');
     if (s.len > 3 && s.ptr[3] != ' ' && s.ptr[3] != '-')
-        return rp_fail(p, MP_ERR_SMTP_REPLY_SEPARATOR, start + 3, "RFC 5321 4.2 Reply-line");
+        return rp_fail(p, MP_ERR_SMTP_REPLY_SEPARATOR, start + 3,
+                       MP_RULE_("RFC 5321 4.2 Reply-line"));
     if (p->code != 0 && code != p->code)
-        return rp_fail(p, MP_ERR_SMTP_REPLY_MISMATCH, start, "RFC 5321 4.2.1 same code");
+        return rp_fail(p, MP_ERR_SMTP_REPLY_MISMATCH, start, MP_RULE_("RFC 5321 4.2.1 same code"));
     for (i = 4; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
         if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return rp_fail(p, MP_ERR_SMTP_REPLY_TEXT, start + i, "RFC 5321 4.2 textstring");
+            return rp_fail(p, MP_ERR_SMTP_REPLY_TEXT, start + i,
+                           MP_RULE_("RFC 5321 4.2 textstring"));
     }
     if (p->nlines >= p->max_lines)
         return rp_fail(p, MP_ERR_SMTP_REPLY_TOO_MANY_LINES, start,

@@ -142,8 +142,8 @@ static mp_status write_greeting_reply(mp_smtp_server *s, mp_smtp_verb verb)
         l[n++] = MP_SLICE_LIT("REQUIRETLS");
     if (f & MP_SMTP_SRV_MT_PRIORITY)
         l[n++] = MP_SLICE_LIT("MT-PRIORITY");
-    {
-        size_t al = mp_smtp_srv_auth_caps_(s, auth, sizeof(auth));
+    if (s->auth != NULL) {
+        size_t al = s->auth->caps(s, auth, sizeof(auth));
         if (al > 0)
             l[n++] = mp_slice_make(auth, al);
     }
@@ -321,8 +321,8 @@ mp_status mp_smtp_server_accept(mp_smtp_server *s)
 static void framer_error(mp_smtp_server *s, mp_status st)
 {
     const mp_error *e = &s->framer.err;
-    if (s->state == MP_SMTP_SS_AUTH) {
-        mp_smtp_srv_auth_abort_(s, st, e->offset);
+    if (s->state == MP_SMTP_SS_AUTH) { /* only with s->auth */
+        s->auth->abort(s, st, e->offset);
         return;
     }
     if (st == MP_ERR_LINE_TOO_LONG)
@@ -379,7 +379,8 @@ mp_status mp_smtp_server_feed(mp_smtp_server *s, const char *in, size_t len, siz
                 if (i < len) {
                     /* CVE-2011-0411: plaintext after STARTTLS is injection. */
                     s->injected = len - i;
-                    mp_smtp_srv_report_(s, MP_ERR_TLS_INJECTION, s->framer.pos, "RFC 3207 5");
+                    mp_smtp_srv_report_(s, MP_ERR_TLS_INJECTION, s->framer.pos,
+                                        MP_RULE_("RFC 3207 5"));
                 }
                 *used = i;
                 return MP_TRANSPORT_SWITCH;
@@ -446,9 +447,10 @@ mp_status mp_smtp_server_timeout(mp_smtp_server *s)
     return st;
 }
 
-mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cfg,
-                              const mp_smtp_server_callbacks *cb, void *user, char *out,
-                              size_t out_cap)
+/* Both inits: `auth` is how AUTH is reached, NULL when it is not linked. */
+static mp_status server_init(mp_smtp_server *s, const mp_smtp_server_config *cfg,
+                             const mp_smtp_server_callbacks *cb, void *user, char *out,
+                             size_t out_cap, const struct mp_smtp_srv_auth_ops_ *auth)
 {
     size_t i, hl, need = MP_SMTP_SERVER_LINE_BUF, fcap;
     mp_status st;
@@ -463,9 +465,12 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
             return MP_ERR_ARG;
     memset(s, 0, sizeof(*s));
     if (cfg->flags & MP_SMTP_SRV_AUTH) {
-        st = mp_smtp_srv_auth_init_(s, cfg);
+        if (auth == NULL)
+            return MP_ERR_UNSUPPORTED;
+        st = auth->init(s, cfg);
         if (st != MP_OK)
             return st;
+        s->auth = auth;
         need = MP_SMTP_SERVER_LINE_BUF_AUTH;
     }
     if (cfg->line_cap < need)
@@ -485,4 +490,22 @@ mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cf
     /* RFC 5321 §4.2: the greeting; RFC 2033 §4.1 for LMTP. */
     return mp_smtp_srv_say_host_(s, 220, NULL,
                                  (cfg->flags & MP_SMTP_SRV_LMTP) ? "LMTP ready" : "ESMTP ready");
+}
+
+mp_status mp_smtp_server_init(mp_smtp_server *s, const mp_smtp_server_config *cfg,
+                              const mp_smtp_server_callbacks *cb, void *user, char *out,
+                              size_t out_cap)
+{
+#if MP_ENABLE_SASL
+    return server_init(s, cfg, cb, user, out, out_cap, &mp_smtp_srv_sasl_auth_);
+#else
+    return server_init(s, cfg, cb, user, out, out_cap, NULL);
+#endif
+}
+
+mp_status mp_smtp_server_init_lean(mp_smtp_server *s, const mp_smtp_server_config *cfg,
+                                   const mp_smtp_server_callbacks *cb, void *user, char *out,
+                                   size_t out_cap)
+{
+    return server_init(s, cfg, cb, user, out, out_cap, NULL);
 }

@@ -20,7 +20,7 @@ static char *scratch_resp(mp_smtp_server *s)
 
 static char *scratch_chal(mp_smtp_server *s) { return scratch_resp(s) + MP_SASL_MAX_MESSAGE; }
 
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
+static mp_status auth_init(mp_smtp_server *s, const mp_smtp_server_config *cfg)
 {
     size_t i, n;
     if (cfg->sasl == NULL || cfg->auth_mechs == NULL)
@@ -47,7 +47,7 @@ static mp_sasl_mech_set offered_set(const mp_smtp_server *s)
                                  s->tls || (s->cfg->flags & MP_SMTP_SRV_AUTH_PLAINTEXT));
 }
 
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
+static size_t auth_caps(const mp_smtp_server *s, char *buf, size_t cap)
 {
     mp_sasl_mech_set set = offered_set(s);
     const char *p = s->cfg->auth_mechs;
@@ -128,7 +128,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     case MP_ERR_SASL_AUTH_FAILED:
         mp_smtp_srv_bad_(s, 535, "5.7.8", "Authentication credentials invalid", st, off,
-                         "RFC 4954 6");
+                         MP_RULE_("RFC 4954 6"));
         auth_end(s, 0);
         return;
     case MP_ERR_SASL_CANCELLED:
@@ -137,7 +137,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     case MP_ERR_SASL_TOO_LONG:
         mp_smtp_srv_bad_(s, 500, "5.5.6", "Authentication exchange line is too long", st, off,
-                         "RFC 4954 4");
+                         MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     case MP_ERR_CRYPTO:
@@ -147,7 +147,7 @@ static void step_result(mp_smtp_server *s, mp_status st, size_t outlen, uint64_t
         return;
     default:
         mp_smtp_srv_bad_(s, 501, "5.5.2", "Malformed authentication response", st, off,
-                         sasl->err.rule ? sasl->err.rule : "RFC 4954 4");
+                         sasl->err.rule ? sasl->err.rule : MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     }
@@ -167,7 +167,7 @@ static int decode(mp_smtp_server *s, mp_status st, uint64_t off)
     if (st == MP_OK)
         return 1;
     if (st == MP_ERR_BASE64) {
-        mp_smtp_srv_bad_(s, 501, "5.5.2", "Cannot decode response", st, off, "RFC 4648");
+        mp_smtp_srv_bad_(s, 501, "5.5.2", "Cannot decode response", st, off, MP_RULE_("RFC 4648"));
         auth_end(s, 0);
     } else {
         step_result(s, st, 0, off); /* cancel, too long: ends the exchange */
@@ -175,19 +175,19 @@ static int decode(mp_smtp_server *s, mp_status st, uint64_t off)
     return 0;
 }
 
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
+static void auth_cmd(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
 {
     unsigned f = s->cfg->flags;
     mp_sasl_mech mech;
     mp_status st;
     if (!(f & MP_SMTP_SRV_AUTH)) {
         mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                         "RFC 4954");
+                         MP_RULE_("RFC 4954"));
         return;
     }
     if (s->authed) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Already authenticated", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 4954 4");
+                         MP_RULE_("RFC 4954 4"));
         return;
     }
     if (s->state != MP_SMTP_SS_READY || !s->ehlo) {
@@ -195,19 +195,19 @@ void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t o
                          s->state == MP_SMTP_SS_READY || s->state == MP_SMTP_SS_INIT
                              ? "Send EHLO first"
                              : "AUTH not allowed in a mail transaction",
-                         MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 4954 4");
+                         MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 4954 4"));
         return;
     }
     mech = mp_sasl_mech_from_name(cmd->arg.ptr, cmd->arg.len);
     if (mech == MP_SASL_MECH_NONE || !(s->auth_set & MP_SASL_MECH_BIT(mech))) {
         mp_smtp_srv_bad_(s, 504, "5.5.4", "Unrecognized authentication type", MP_ERR_SASL_MECH,
-                         off, "RFC 4954 4");
+                         off, MP_RULE_("RFC 4954 4"));
         return;
     }
     if (!(offered_set(s) & MP_SASL_MECH_BIT(mech))) {
         /* A cleartext password mechanism without TLS: never take it. */
         mp_smtp_srv_bad_(s, 538, "5.7.11", "Encryption required for requested authentication mechanism",
-                         MP_ERR_TLS_REQUIRED, off, "RFC 4954 6");
+                         MP_ERR_TLS_REQUIRED, off, MP_RULE_("RFC 4954 6"));
         return;
     }
     st = mp_sasl_server_start(s->cfg->sasl, mech, s->cfg->crypto, s->cfg->sasl_cfg);
@@ -228,14 +228,14 @@ void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t o
     step(s, NULL, 0, off);
 }
 
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
+static void auth_line(mp_smtp_server *s, mp_slice line, uint64_t off)
 {
     size_t rl = 0;
     mp_status st;
     if (s->auth_early == 1) {
         /* Credentials are never taken ahead of the challenge (docs/security.md). */
         mp_smtp_srv_bad_(s, 501, "5.5.0", "Response sent before the challenge",
-                         MP_ERR_PROTOCOL, off, "RFC 4954 4");
+                         MP_ERR_PROTOCOL, off, MP_RULE_("RFC 4954 4"));
         auth_end(s, 0);
         return;
     }
@@ -245,7 +245,7 @@ void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
     step(s, scratch_resp(s), rl, off);
 }
 
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off)
+static void auth_abort(mp_smtp_server *s, mp_status why, uint64_t off)
 {
     if (why == MP_ERR_LINE_TOO_LONG)
         mp_smtp_srv_bad_(s, 500, "5.5.6", "Authentication exchange line is too long", why, off,
@@ -264,43 +264,12 @@ mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
     return MP_OK;
 }
 
-#else /* !MP_ENABLE_SASL */
+const struct mp_smtp_srv_auth_ops_ mp_smtp_srv_sasl_auth_ = {
+    auth_init, auth_caps, auth_cmd, auth_line,
+    auth_abort
+};
 
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap)
-{
-    (void)s;
-    (void)buf;
-    (void)cap;
-    return 0;
-}
-
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg)
-{
-    (void)s;
-    (void)cfg;
-    return MP_ERR_UNSUPPORTED;
-}
-
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
-{
-    (void)cmd;
-    mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                     "RFC 4954");
-}
-
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
-{
-    (void)line;
-    (void)off;
-    s->state = MP_SMTP_SS_READY;
-}
-
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off)
-{
-    (void)why;
-    (void)off;
-    s->state = MP_SMTP_SS_READY;
-}
+#else /* !MP_ENABLE_SASL: mp_smtp_server_init offers no AUTH */
 
 mp_status mp_smtp_server_auth_resume(mp_smtp_server *s)
 {

@@ -134,7 +134,7 @@ size_t mp_smtp_srv_data_step_(mp_smtp_server *s, const char *in, size_t len)
                 if (fit < give) {
                     give = fit;
                     why = MP_ERR_SMTP_TEXT_LINE_TOO_LONG;
-                    rule = "RFC 5321 4.5.3.1.6 MP_SMTP_MAX_TEXT_LINE";
+                    rule = MP_RULE_("RFC 5321 4.5.3.1.6 MP_SMTP_MAX_TEXT_LINE");
                 }
             }
             s->msg_size += give;

@@ -78,7 +78,8 @@ static void cmd_helo(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
     int lmtp = (s->cfg->flags & MP_SMTP_SRV_LMTP) != 0;
     if (lmtp != (cmd->verb == MP_SMTP_LHLO)) {
         mp_smtp_srv_bad_(s, 500, "5.5.1", lmtp ? "This is LMTP: use LHLO" : "Command unrecognized",
-                         MP_ERR_SMTP_UNKNOWN_COMMAND, off, lmtp ? "RFC 2033 4.1" : "RFC 5321");
+                         MP_ERR_SMTP_UNKNOWN_COMMAND, off,
+                         MP_RULE_(lmtp ? "RFC 2033 4.1" : "RFC 5321"));
         return;
     }
     /* EHLO in the middle of a session resets it (RFC 5321 §4.1.4). */
@@ -91,27 +92,27 @@ static void cmd_mail(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
     const mp_smtp_params *p = &cmd->params;
     if (s->state == MP_SMTP_SS_INIT) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Send HELO/EHLO first", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 5321 4.1.4");
+                         MP_RULE_("RFC 5321 4.1.4"));
         return;
     }
     if (s->state != MP_SMTP_SS_READY) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Nested MAIL command", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 5321 4.1.4");
+                         MP_RULE_("RFC 5321 4.1.4"));
         return;
     }
     if ((s->cfg->flags & MP_SMTP_SRV_AUTH_REQUIRED) && !s->authed) {
         mp_smtp_srv_bad_(s, 530, "5.7.0", "Authentication required", MP_ERR_SMTP_BAD_SEQUENCE,
-                         off, "RFC 4954 6");
+                         off, MP_RULE_("RFC 4954 6"));
         return;
     }
     if (!params_allowed(s, cmd)) {
         mp_smtp_srv_bad_(s, 555, "5.5.4", "MAIL parameters not recognized or not implemented",
-                         MP_ERR_SMTP_PARAM, off, "RFC 5321 4.1.1.11");
+                         MP_ERR_SMTP_PARAM, off, MP_RULE_("RFC 5321 4.1.1.11"));
         return;
     }
     if ((p->present & MP_SMTP_P_SIZE) && s->cfg->max_size && p->size > s->cfg->max_size) {
         /* RFC 1870 §6.1: 552 when the declared size exceeds the limit. */
-        mp_smtp_srv_report_(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, off, "RFC 1870 6");
+        mp_smtp_srv_report_(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, off, MP_RULE_("RFC 1870 6"));
         mp_smtp_srv_say_(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
         return;
     }
@@ -127,12 +128,12 @@ static void cmd_rcpt(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
                        : MP_SMTP_MAX_RCPTS;
     if (s->state != MP_SMTP_SS_MAIL && s->state != MP_SMTP_SS_RCPT) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Need MAIL before RCPT", MP_ERR_SMTP_BAD_SEQUENCE,
-                         off, "RFC 5321 4.1.4");
+                         off, MP_RULE_("RFC 5321 4.1.4"));
         return;
     }
     if (!params_allowed(s, cmd)) {
         mp_smtp_srv_bad_(s, 555, "5.5.4", "RCPT parameters not recognized or not implemented",
-                         MP_ERR_SMTP_PARAM, off, "RFC 5321 4.1.1.11");
+                         MP_ERR_SMTP_PARAM, off, MP_RULE_("RFC 5321 4.1.1.11"));
         return;
     }
     if (s->nrcpt >= max) {
@@ -154,19 +155,19 @@ static void cmd_data(mp_smtp_server *s, uint64_t off)
 {
     if (s->state == MP_SMTP_SS_MAIL) {
         mp_smtp_srv_bad_(s, 554, "5.5.1", "No valid recipients", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 5321 3.3");
+                         MP_RULE_("RFC 5321 3.3"));
         return;
     }
     if (s->state != MP_SMTP_SS_RCPT) {
         mp_smtp_srv_bad_(s, 503, "5.5.1",
                          s->state == MP_SMTP_SS_BDAT_NEXT ? "DATA not allowed after BDAT"
                                                          : "Need RCPT before DATA",
-                         MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 5321 4.1.4");
+                         MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 5321 4.1.4"));
         return;
     }
     if (s->txn_body == MP_SMTP_BODY_BINARYMIME) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "BINARYMIME needs BDAT", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 3030 3");
+                         MP_RULE_("RFC 3030 3"));
         return;
     }
     mp_smtp_srv_decide_(s, MP_SMTP_DECIDE_DATA, MP_SMTP_DATA, s->cb->on_data ? data_cb_adapter_ : NULL, NULL);
@@ -189,18 +190,18 @@ static void cmd_bdat(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off)
 {
     if (!(s->cfg->flags & MP_SMTP_SRV_CHUNKING)) {
         bdat_skip(s, cmd, 502, "5.5.1", "CHUNKING not offered", MP_ERR_SMTP_NOT_IMPLEMENTED, off,
-                  "RFC 3030");
+                  MP_RULE_("RFC 3030"));
         return;
     }
     if (s->state != MP_SMTP_SS_RCPT && s->state != MP_SMTP_SS_BDAT_NEXT) {
         bdat_skip(s, cmd, 503, "5.5.1",
                   s->state == MP_SMTP_SS_MAIL ? "No valid recipients" : "Need RCPT before BDAT",
-                  MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 3030 2");
+                  MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 3030 2"));
         return;
     }
     if (s->cfg->max_size &&
         (cmd->bdat_size > s->cfg->max_size || s->msg_size > s->cfg->max_size - cmd->bdat_size)) {
-        mp_smtp_srv_report_(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, off, "RFC 1870 6");
+        mp_smtp_srv_report_(s, MP_ERR_SMTP_MESSAGE_TOO_BIG, off, MP_RULE_("RFC 1870 6"));
         if (!cmd->bdat_last) {
             /* RFC 3030 §2: the message is too big; the transaction is
              * over, and chunks the client pipelined behind get 503 (it
@@ -229,17 +230,17 @@ static void cmd_starttls(mp_smtp_server *s, uint64_t off)
 {
     if (!(s->cfg->flags & MP_SMTP_SRV_STARTTLS)) {
         mp_smtp_srv_bad_(s, 502, "5.5.1", "Command not implemented", MP_ERR_SMTP_NOT_IMPLEMENTED,
-                         off, "RFC 3207");
+                         off, MP_RULE_("RFC 3207"));
         return;
     }
     if (s->tls) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "TLS already active", MP_ERR_SMTP_BAD_SEQUENCE, off,
-                         "RFC 3207 4");
+                         MP_RULE_("RFC 3207 4"));
         return;
     }
     if (s->state != MP_SMTP_SS_INIT && s->state != MP_SMTP_SS_READY) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "STARTTLS inside a transaction",
-                         MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 3207 4");
+                         MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 3207 4"));
         return;
     }
     mp_smtp_srv_say_(s, 220, "2.0.0", "Ready to start TLS");
@@ -252,7 +253,7 @@ static void cmd_string(mp_smtp_server *s, const mp_smtp_cmd *cmd, mp_smtp_decisi
     if (d == MP_SMTP_DECIDE_VRFY || d == MP_SMTP_DECIDE_EXPN) {
         if (s->state == MP_SMTP_SS_BDAT_NEXT) {
             mp_smtp_srv_bad_(s, 503, "5.5.1", "Not allowed between BDAT chunks",
-                             MP_ERR_SMTP_BAD_SEQUENCE, off, "RFC 3030 2");
+                             MP_ERR_SMTP_BAD_SEQUENCE, off, MP_RULE_("RFC 3030 2"));
             return;
         }
     }
@@ -266,8 +267,8 @@ void mp_smtp_srv_on_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
     unsigned flags = 0, f = s->cfg->flags;
     mp_status st;
 
-    if (s->state == MP_SMTP_SS_AUTH) {
-        mp_smtp_srv_auth_line_(s, line, off);
+    if (s->state == MP_SMTP_SS_AUTH) { /* only with s->auth */
+        s->auth->line(s, line, off);
         return;
     }
     if (f & MP_SMTP_SRV_SMTPUTF8)
@@ -301,7 +302,7 @@ void mp_smtp_srv_on_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
         cmd.verb != MP_SMTP_HELP && cmd.verb != MP_SMTP_EHLO && cmd.verb != MP_SMTP_HELO &&
         cmd.verb != MP_SMTP_LHLO) {
         mp_smtp_srv_bad_(s, 503, "5.5.1", "Only BDAT may follow BDAT", MP_ERR_SMTP_BAD_SEQUENCE,
-                         off, "RFC 3030 2");
+                         off, MP_RULE_("RFC 3030 2"));
         return;
     }
     switch (cmd.verb) {
@@ -346,11 +347,15 @@ void mp_smtp_srv_on_line_(mp_smtp_server *s, mp_slice line, uint64_t off)
         cmd_starttls(s, off);
         break;
     case MP_SMTP_AUTH:
-        mp_smtp_srv_auth_cmd_(s, &cmd, off);
+        if (s->auth != NULL)
+            s->auth->cmd(s, &cmd, off);
+        else
+            mp_smtp_srv_bad_(s, 502, "5.5.1", "AUTH not available", MP_ERR_SMTP_NOT_IMPLEMENTED,
+                             off, MP_RULE_("RFC 4954"));
         break;
     default:
         mp_smtp_srv_bad_(s, 500, "5.5.1", "Command unrecognized", MP_ERR_SMTP_UNKNOWN_COMMAND,
-                         off, "RFC 5321");
+                         off, MP_RULE_("RFC 5321"));
         break;
     }
 }

@@ -37,15 +37,21 @@ void mp_smtp_srv_message_end_(mp_smtp_server *s);
 /* State END_REPLIES: write the end-of-data replies the session owes, as
  * far as the output holds them. */
 void mp_smtp_srv_end_replies_(mp_smtp_server *s);
-/* The EHLO "AUTH mech ..." line into buf (at most MAX_MECHS + 16 bytes):
- * its length, 0 when AUTH is not offered now. */
-size_t mp_smtp_srv_auth_caps_(const mp_smtp_server *s, char *buf, size_t cap);
-
-/* AUTH (server_auth.c). */
-mp_status mp_smtp_srv_auth_init_(mp_smtp_server *s, const mp_smtp_server_config *cfg);
-void mp_smtp_srv_auth_cmd_(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off);
-void mp_smtp_srv_auth_line_(mp_smtp_server *s, mp_slice line, uint64_t off);
-/* A framing error (line too long, bare CR/LF) inside the exchange. */
-void mp_smtp_srv_auth_abort_(mp_smtp_server *s, mp_status why, uint64_t off);
+/* AUTH (server_auth.c), reached only through s->auth, which
+ * mp_smtp_server_init sets and mp_smtp_server_init_lean leaves NULL: a
+ * firmware that never offers AUTH links neither this nor the SASL server. */
+struct mp_smtp_srv_auth_ops_ {
+    mp_status (*init)(mp_smtp_server *s, const mp_smtp_server_config *cfg);
+    /* The EHLO "AUTH mech ..." line into buf (at most MAX_MECHS + 16
+     * bytes): its length, 0 when AUTH is not offered now. */
+    size_t (*caps)(const mp_smtp_server *s, char *buf, size_t cap);
+    void (*cmd)(mp_smtp_server *s, const mp_smtp_cmd *cmd, uint64_t off);
+    void (*line)(mp_smtp_server *s, mp_slice line, uint64_t off);
+    /* A framing error (line too long, bare CR/LF) inside the exchange. */
+    void (*abort)(mp_smtp_server *s, mp_status why, uint64_t off);
+};
+#if MP_ENABLE_SASL
+extern const struct mp_smtp_srv_auth_ops_ mp_smtp_srv_sasl_auth_;
+#endif
 
 #endif

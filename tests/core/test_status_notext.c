@@ -1,9 +1,13 @@
 /* The status table built without its texts (MP_ENABLE_STATUS_TEXT 0, for
- * firmware): this program compiles lib/core/status.c itself with the
- * switch off, so its mp_strerror() is the one under test (the library's
- * status.o, defining the same symbols, is not pulled from the archive). */
+ * firmware): this program compiles lib/core/status.c and status_text.c
+ * itself with the switch off (the build passes the library's setting on
+ * the command line), so its mp_strerror() is the one under test (the
+ * library's objects, defining the same symbols, are not pulled from the
+ * archive). */
+#undef MP_ENABLE_STATUS_TEXT
 #define MP_ENABLE_STATUS_TEXT 0
 #include "../../lib/core/status.c"
+#include "../../lib/core/status_text.c"
 
 #include <setjmp.h>
 #include <stdarg.h>

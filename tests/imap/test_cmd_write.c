@@ -69,7 +69,24 @@ static void test_simple_commands(void **st)
     for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
         assert_int_equal(mp_imap_write_command(&w, bare[i].tag, bare[i].id, NULL, 0), MP_OK);
         expect_out(bare[i].out);
+        /* the lean writer of the same commands: the same bytes */
+        assert_int_equal(mp_imap_write_simple(&w, bare[i].tag, bare[i].id), MP_OK);
+        expect_out(bare[i].out);
     }
+    /* ... and only for commands without arguments; a bad tag as always */
+    assert_int_equal(mp_imap_write_simple(&w, "a1", MP_IMAP_CMD_SELECT), MP_ERR_ARG);
+    assert_int_equal(mp_imap_write_simple(&w, "a 1", MP_IMAP_CMD_NOOP), MP_ERR_ARG);
+    assert_int_equal(ob.len, 0);
+    /* IDLE leaves the writer waiting for DONE either way */
+    assert_int_equal(mp_imap_write_simple(&w, "a2", MP_IMAP_CMD_IDLE), MP_OK);
+    expect_out("a2 IDLE\r\n");
+    assert_int_equal(mp_imap_write_simple(&w, "a3", MP_IMAP_CMD_NOOP), MP_ERR_STATE);
+    assert_int_equal(mp_imap_write_done(&w), MP_OK);
+    expect_out("DONE\r\n");
+    /* CHECK is IMAP4rev1 only (RFC 9051 Appendix E) */
+    fresh(MP_IMAP_W_REV2);
+    assert_int_equal(mp_imap_write_simple(&w, "a4", MP_IMAP_CMD_CHECK), MP_ERR_IMAP_CMD_REV1_ONLY);
+    fresh(0);
     {
         mp_imap_arg a[] = { A_ATOM("DEFLATE") };
         assert_int_equal(CMD("t1", MP_IMAP_CMD_COMPRESS, a), MP_OK);

@@ -899,6 +899,47 @@ static void test_misc(void **st)
     assert_non_null(strstr(H.wire, "* NO [EXPUNGEISSUED] gone\r\nf OK\r\n"));
 }
 
+/* ---- SELECT, CLOSE and the selected state --------------------------------- */
+
+static void test_selected_state(void **st)
+{
+    static const script sc[] = {
+        { "s", "* 3 EXISTS\r\ns OK [READ-WRITE] SELECT completed\r\n" },
+        { "x", "x NO [NONEXISTENT] No such mailbox\r\n" },
+        { "c", "c OK CLOSE completed\r\n" },
+        { NULL, NULL }
+    };
+    (void)st;
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_QUIET_CAPS, sc);
+    step("s SELECT INBOX\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_SELECTED);
+    /* a failed SELECT leaves no mailbox selected (RFC 9051 §6.3.2), and
+     * what was queued for the old one is dropped */
+    assert_int_equal(mp_imap_server_notify_exists(&H.s, 9), MP_OK);
+    assert_string_equal(step("x SELECT Nope\r\n"), "x NO [NONEXISTENT] No such mailbox\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_AUTH);
+    assert_int_equal(mp_imap_server_notify_exists(&H.s, 9), MP_ERR_STATE);
+    assert_string_equal(step("f FETCH 1 FLAGS\r\n"),
+                        "f BAD [CLIENTBUG] Command not valid in this state\r\n");
+    /* CLOSE sends no EXPUNGE (RFC 9051 §6.4.1) and leaves the state */
+    step("s SELECT INBOX\r\n");
+    assert_int_equal(mp_imap_server_notify_expunge(&H.s, 1, 0), MP_OK);
+    assert_string_equal(step("c CLOSE\r\n"), "c OK CLOSE completed\r\n");
+    assert_int_equal(mp_imap_server_state_of(&H.s), MP_IMAP_SS_AUTH);
+    /* commands behind one the host has not answered are not read */
+    step("s SELECT INBOX\r\n");
+    H.async = 1;
+    {
+        size_t used = 0;
+        const char *in = "f FETCH 1 FLAGS\r\nn NOOP\r\n";
+        assert_int_equal(mp_imap_server_feed(&H.s, in, strlen(in), &used), MP_PAUSED);
+        assert_int_equal(used, strlen("f FETCH 1 FLAGS\r\n"));
+        assert_int_equal(mp_imap_server_feed(&H.s, in + used, strlen(in) - used, &used),
+                         MP_PAUSED);
+        assert_int_equal(used, 0);
+    }
+}
+
 /* ---- a client that never reads: the output stays bounded ------------------- */
 
 static void test_output_bounded(void **st)
@@ -932,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_error_limit),
         cmocka_unit_test(test_output_bounded),
         cmocka_unit_test(test_misc),
+        cmocka_unit_test(test_selected_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -728,6 +728,44 @@ static int abort_body(void *u, mp_smtp_server *s, const char *p, size_t n)
     return 1;
 }
 
+/* mp_smtp_server_init_lean: the same session without AUTH (nothing of
+ * lib/sasl referenced): AUTH in the flags is refused at init, EHLO does not
+ * offer it, the command gets 502; fed whole and byte by byte alike. */
+static void test_lean_init(void **st)
+{
+    static const char in[] = "EHLO a\r\nAUTH PLAIN AGFAYg==\r\nMAIL FROM:<a@b>\r\nQUIT\r\n";
+    static const char want[] = "220 mx ESMTP ready\r\n250-mx\r\n250-PIPELINING\r\n"
+                               "250-SIZE\r\n250 ENHANCEDSTATUSCODES\r\n502 5.5.1 AUTH not available\r\n"
+                               "250 2.1.0 Ok\r\n221 2.0.0 mx Bye\r\n";
+    static char out[1024], line[MP_SMTP_SERVER_LINE_BUF_AUTH];
+    static mp_smtp_server_callbacks cb;
+    mp_smtp_server s;
+    mp_smtp_server_config cfg = { 0 };
+    size_t used, n, k, step;
+    const char *o;
+    (void)st;
+    cfg.hostname = "mx";
+    cfg.line_buf = line;
+    cfg.line_cap = sizeof(line);
+    cfg.flags = MP_SMTP_SRV_AUTH;
+    cfg.auth_mechs = "PLAIN";
+    assert_int_equal(mp_smtp_server_init_lean(&s, &cfg, &cb, NULL, out, sizeof(out)),
+                     MP_ERR_UNSUPPORTED);
+    cfg.flags = 0;
+    for (step = sizeof(in) - 1; step >= 1; step = step == 1 ? 0 : 1) {
+        mp_status rc = MP_NEED_MORE;
+        assert_int_equal(mp_smtp_server_init_lean(&s, &cfg, &cb, NULL, out, sizeof(out)), MP_OK);
+        for (k = 0; k < sizeof(in) - 1 && (rc == MP_NEED_MORE || rc == MP_OK); k += used) {
+            size_t len = sizeof(in) - 1 - k < step ? sizeof(in) - 1 - k : step;
+            rc = mp_smtp_server_feed(&s, in + k, len, &used);
+        }
+        assert_int_equal(rc, MP_CLOSED);
+        o = mp_smtp_server_output(&s, &n);
+        assert_int_equal(n, sizeof(want) - 1);
+        assert_memory_equal(o, want, n);
+    }
+}
+
 static void test_abort(void **st)
 {
     static char out[2048];
@@ -975,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_smuggling),     cmocka_unit_test(test_bdat),
         cmocka_unit_test(test_lmtp),          cmocka_unit_test(test_starttls_split),
         cmocka_unit_test(test_starttls_injection), cmocka_unit_test(test_host_events),
+        cmocka_unit_test(test_lean_init),
         cmocka_unit_test(test_abort),         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_text_line_limit), cmocka_unit_test(test_extensions),    cmocka_unit_test(test_lmtp_many),
     };
