@@ -145,7 +145,7 @@ static int conn_open(conn *c, int fd, const char *peer)
     c->last_active = now_mono();
     c->cfg.flags = G.flags;
     c->cfg.greeting = "mailproto-imapd ready";
-    c->cfg.caps = "UIDPLUS MOVE UNSELECT SPECIAL-USE CHILDREN LIST-EXTENDED ESEARCH";
+    c->cfg.caps = "UIDPLUS MOVE UNSELECT SPECIAL-USE CHILDREN ESEARCH";
     c->cfg.buf = c->sbuf;
     c->cfg.buf_cap = sizeof(c->sbuf);
     c->cfg.parser = &parser_cfg;
