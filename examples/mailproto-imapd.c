@@ -612,7 +612,9 @@ int main(int argc, char **argv)
             }
             if (!c->closing && !c->tls_switch)
                 ev |= POLLIN;
-            if (conn_has_output(c))
+            /* a FETCH still being answered goes on when the socket takes
+             * more (conn_service stops after a bounded number of rounds) */
+            if (conn_has_output(c) || c->fj.active)
                 ev |= POLLOUT;
             pfd[n].fd = c->fd;
             pfd[n].events = ev;

@@ -637,6 +637,31 @@ def case_condstore(run, prog, fetch_prog):
            'before %d' % (hms2, ms2, top))
 
 
+def case_whole_mailbox(run, prog, fetch_prog):
+    """FETCH 1:* BODY.PEEK[] of 3,000 messages (8 MB, many output buffers:
+    answered across many poll rounds) with every body equal to its file,
+    then ENVELOPE of all of them twice (the second from memory)."""
+    in_memory(run)
+    n = 3000
+    msgs = [b'From: bulk@example.org\nSubject: bulk %d\nMessage-ID: <%d@bulk>\n\n%s'
+            % (i, i, b'line of a bulk message\n' * 110) for i in range(n)]
+    srv = Imapd(run, prog, msgs)
+    m = srv.login()
+    m.select('INBOX', readonly=True)
+    t0 = time.monotonic()
+    typ, d = m.fetch('1:*', '(BODY.PEEK[])')
+    took = time.monotonic() - t0
+    bodies = [x[1] for x in d if isinstance(x, tuple)]
+    expect(typ == 'OK' and len(bodies) == n, '%s: %d bodies of %d' % (typ, len(bodies), n))
+    expect(all(b == wire(msgs[i]) for i, b in enumerate(bodies)), 'a body differs from its file')
+    for _ in range(2):
+        typ, d = m.fetch('1:*', '(ENVELOPE)')
+        expect(typ == 'OK' and len(d) == n and b'"bulk 2999"' in d[-1], 'ENVELOPE: %s %d'
+               % (typ, len(d)))
+    m.logout()
+    log('%d bodies (%.1f MB) in %.2f s' % (n, sum(map(len, bodies)) / 1e6, took))
+
+
 CASES = {
     'imaplib': case_imaplib,
     'auth_plain_starttls': case_auth_plain_starttls,
@@ -648,6 +673,7 @@ CASES = {
     'slow_reader': case_slow_reader,
     'fetchmail': case_fetchmail,
     'condstore': case_condstore,
+    'whole_mailbox': case_whole_mailbox,
 }
 
 if __name__ == '__main__':
