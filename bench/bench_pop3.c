@@ -17,6 +17,11 @@
  *  - listing stream: LIST and UIDL answers of 2000 messages, STAT, and
  *    single-line answers (DELE, NOOP, -ERR with codes), repeated: the
  *    response parser on lines.
+ *  - the same 120 mails as a maildrop served through the server session
+ *    (pop3_server.h): one pipelined read of USER, PASS, 120 RETRs and QUIT,
+ *    the host pushing each stored mail through a 64 KiB output that it
+ *    "sends" whenever it fills; MB/s of content served, the session
+ *    byte-stuffing it.
  *  - command stream: what a fetching client sends (STAT, LIST, UIDL,
  *    RETR n, DELE n, TOP n m, UIDL n, NOOP, USER/PASS), repeated: the line
  *    framer + mp_pop3_cmd_parse.
@@ -33,6 +38,7 @@
 #include "mailproto/core.h"
 #include "mailproto/pop3.h"
 #include "mailproto/pop3_client.h"
+#include "mailproto/pop3_server.h"
 
 #include "bench_common.h"
 
@@ -47,6 +53,10 @@ static size_t retr_content; /* unstuffed content bytes */
 static char *lists;
 static size_t lists_len;
 static size_t lists_events;
+static size_t retr_stuffed; /* body bytes on the wire, final "." included */
+static char *maildrop;      /* the same mails as stored, back to back */
+static size_t mail_at[NMSG + 1];
+static unsigned nmail;
 static char *cmds;
 static size_t cmds_len, cmds_count;
 static char expect_seq[1u << 16]; /* expectations of the listing stream */
@@ -92,20 +102,26 @@ static void make_corpora(void)
     unsigned i, k;
     size_t at;
 
-    /* RETR responses. */
+    /* RETR responses, and the mails as a maildrop. */
     retr = malloc(RETR_TOTAL * 2u);
+    maildrop = malloc(RETR_TOTAL + (1u << 20));
     mp_outbuf_init(&ob, retr, RETR_TOTAL * 2u);
     for (i = 0; i < NMSG && ob.len < RETR_TOTAL; i++) {
         size_t want = 4096u << (bench_rand() % 9u), used, m;
         mp_dot_encoder e;
         m = make_mail(mail, want > (1u << 20) ? (1u << 20) : want, i);
+        memcpy(maildrop + mail_at[i], mail, m);
+        mail_at[i + 1] = mail_at[i] + m;
+        nmail = i + 1;
         ob.len += (size_t)sprintf(ob.buf + ob.len, "+OK %zu octets\r\n", m);
         ob.want = ob.len;
+        at = ob.len;
         mp_dot_encoder_init(&e, 0);
         if (mp_dot_encoder_update(&e, mail, m, &used, &ob) != MP_OK || used != m ||
             mp_dot_encoder_finish(&e, &ob) != MP_OK)
             fail("corpus", MP_ERR_NO_SPACE);
         retr_content += m;
+        retr_stuffed += ob.len - at;
     }
     retr_len = ob.len;
 
@@ -299,6 +315,84 @@ static void pass_client_whole(void) { run_client(0); }
 static void pass_client_64(void) { run_client(64); }
 static void pass_client_1(void) { run_client(1); }
 
+/* The server session: a host answering in its callback, pushing each
+ * mail through the session and sending (dropping) the output as it fills. */
+static struct {
+    mp_pop3_server s;
+    char out[65536];
+    char line[MP_POP3_SERVER_LINE_BUF];
+    size_t wire;
+} sh;
+
+static void server_send(void)
+{
+    size_t n;
+    (void)mp_pop3_server_output(&sh.s, &n);
+    sh.wire += n;
+    mp_pop3_server_output_done(&sh.s, n);
+}
+
+static int server_decide(void *user, mp_pop3_server *s, const mp_pop3_request *rq)
+{
+    (void)user;
+    switch (rq->decision) {
+    case MP_POP3_DECIDE_USER:
+    case MP_POP3_DECIDE_UPDATE:
+        return mp_pop3_server_ok(s, NULL) != MP_OK;
+    case MP_POP3_DECIDE_PASS:
+        return mp_pop3_server_open(s, nmail, mail_at[nmail]) != MP_OK;
+    case MP_POP3_DECIDE_RETR: {
+        const char *p = maildrop + mail_at[rq->msgno - 1];
+        size_t n = mail_at[rq->msgno] - mail_at[rq->msgno - 1];
+        if (mp_pop3_server_content_begin(s, NULL) != MP_OK)
+            return 1;
+        while (n > 0) {
+            size_t used;
+            if (mp_pop3_server_content(s, p, n, &used) != MP_OK)
+                return 1;
+            p += used;
+            n -= used;
+            if (n > 0)
+                server_send();
+        }
+        return mp_pop3_server_content_end(s) != MP_OK;
+    }
+    default:
+        return 1;
+    }
+}
+
+static char srv_cmds[16384];
+static size_t srv_cmds_len;
+
+static void pass_server_retr(void)
+{
+    static const mp_pop3_server_callbacks cb = {.on_decide = server_decide};
+    static const mp_pop3_server_config cfg = {
+        .hostname = "pop.example.org", .line_buf = sh.line, .line_cap = sizeof(sh.line)};
+    static const char fixed[] = "+OK POP3 server ready\r\n+OK Send PASS\r\n"
+                                "+OK pop.example.org POP3 server signing off\r\n";
+    size_t off = 0, used, expect;
+    char open_line[96];
+    mp_status st;
+    sh.wire = 0;
+    if ((st = mp_pop3_server_init(&sh.s, &cfg, &cb, NULL, sh.out, sizeof(sh.out))) != MP_OK)
+        fail("server init", st);
+    do {
+        st = mp_pop3_server_feed(&sh.s, srv_cmds + off, srv_cmds_len - off, &used);
+        off += used;
+        server_send();
+    } while (st == MP_OK && off < srv_cmds_len);
+    if (st != MP_CLOSED)
+        fail("server feed", st);
+    expect = (size_t)sprintf(open_line, "+OK maildrop has %u messages (%zu octets)\r\n", nmail,
+                             mail_at[nmail]) +
+             sizeof(fixed) - 1 + nmail * strlen("+OK message follows\r\n") + retr_stuffed;
+    if (sh.wire != expect)
+        fail("server wire bytes", MP_ERR_STATE);
+    sink = sh.wire;
+}
+
 static void run_lists(size_t piece)
 {
     size_t content, ev = run_resp(lists, lists_len, piece, expect_seq, &content);
@@ -354,6 +448,7 @@ static void measure(const char *name, void (*fn)(void), int slow, const char *in
                         : fn == pass_list_1   ? "pass_list_1"
                         : fn == pass_cmd_whole ? "pass_cmd_whole"
                         : fn == pass_cmd_64   ? "pass_cmd_64"
+                        : fn == pass_server_retr ? "pass_server_retr"
                                               : "pass_cmd_1";
     bench_measure(name, fname, fn, slow, in, n, NULL, 0, once, 0);
 }
@@ -364,6 +459,13 @@ int main(int argc, char **argv)
     if (argc > 1 && !once && (runs = atoi(argv[1])) < 1)
         runs = 20;
     make_corpora();
+    {
+        unsigned k;
+        srv_cmds_len = (size_t)sprintf(srv_cmds, "USER u\r\nPASS p\r\n");
+        for (k = 1; k <= nmail; k++)
+            srv_cmds_len += (size_t)sprintf(srv_cmds + srv_cmds_len, "RETR %u\r\n", k);
+        srv_cmds_len += (size_t)sprintf(srv_cmds + srv_cmds_len, "QUIT\r\n");
+    }
     printf("corpus: %u RETR responses, %zu bytes (%zu content bytes); listings %zu bytes "
            "(%zu events); %zu commands, %zu bytes\n",
            NMSG, retr_len, retr_content, lists_len, lists_events, cmds_count, cmds_len);
@@ -377,6 +479,7 @@ int main(int argc, char **argv)
     measure("RETR via client, whole", pass_client_whole, 0, retr, retr_len, once);
     measure("RETR via client, 64-byte", pass_client_64, 0, retr, retr_len, once);
     measure("RETR via client, 1-byte", pass_client_1, 1, retr, retr_len, once);
+    measure("RETR via server", pass_server_retr, 0, maildrop, mail_at[nmail], once);
     measure("listings, whole", pass_list_whole, 0, lists, lists_len, once);
     measure("listings, 64-byte", pass_list_64, 0, lists, lists_len, once);
     measure("listings, 1-byte", pass_list_1, 1, lists, lists_len, once);
@@ -388,6 +491,7 @@ int main(int argc, char **argv)
                "input bytes (bench/callgrind-ipb does the division)\n");
     SIZEOF(mp_pop3_client);
     SIZEOF(mp_pop3_client_event);
+    SIZEOF(mp_pop3_server);
     SIZEOF(mp_pop3_resp_parser);
     SIZEOF(mp_pop3_resp_event);
     SIZEOF(mp_pop3_cmd);

@@ -54,11 +54,13 @@
 #include <unistd.h>
 
 #include "imapd/imapd.h"
-#include "srv/srv.h"
+#include "net/net.h"
+#include "net/serve.h"
 #include "mailproto/crypto.h"
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 128
+#define MAX_USERS 256
 #define IDLE_TIMEOUT 1800 /* seconds (RFC 9051 §5.4: at least 30 minutes) */
 #define FLUSH_WAIT_MS 10000
 
@@ -68,7 +70,8 @@ static struct {
     unsigned max_conns;
     unsigned flags;
     char hostname[65];
-    srv_users users;
+    net_user users[MAX_USERS];
+    unsigned nusers;
     mp_crypto_provider crypto;
     mp_sasl_server_config sasl_cfg;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -107,9 +110,10 @@ static void usage(FILE *f)
           f);
 }
 
-const srv_users *imapd_users(void)
+const char *imapd_password(mp_slice name)
 {
-    return &G.users;
+    const net_user *u = net_user_find(G.users, G.nusers, name.ptr, name.len);
+    return u ? u->pass : NULL;
 }
 
 const struct mp_crypto_provider *imapd_crypto(void)
@@ -150,7 +154,7 @@ static int conn_open(conn *c, int fd, const char *peer)
     c->cfg.buf_cap = sizeof(c->sbuf);
     c->cfg.parser = &parser_cfg;
     c->cfg.id_name = "mailproto-imapd";
-    if (G.users.n > 0) {
+    if (G.nusers > 0) {
         c->cfg.auth_mechs = "SCRAM-SHA-256 SCRAM-SHA-1 PLAIN";
         c->cfg.sasl = &c->sasl;
         c->cfg.sasl_cfg = &G.sasl_cfg;
@@ -411,11 +415,14 @@ static void accept_all(int lfd)
         int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
         if (fd < 0)
             return;
-        srv_peer_name(&ss, peer, sizeof(peer));
+        if (ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&ss)->sin6_addr, peer, sizeof(peer));
+        else
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)&ss)->sin_addr, peer, sizeof(peer));
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || srv_set_nonblock(fd) != 0) {
+        if (i == G.max_conns || net_nonblock(fd) != 0) {
             static const char busy[] = "* BYE Too many connections, try later\r\n";
             if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
                 /* nothing more to do */
@@ -548,17 +555,17 @@ int main(int argc, char **argv)
         snprintf(G.hostname, sizeof(G.hostname), "localhost");
     if (make_maildir(G.maildir) != 0)
         return die("cannot create the Maildir", G.maildir);
-    if (G.passwd && srv_load_passwd(&G.users, G.passwd) != 0)
+    if (G.passwd && net_passwd_load(G.passwd, G.users, MAX_USERS, &G.nusers) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
     store_init(G.maildir);
     if (store_open("INBOX") == NULL)
         return die("cannot read or number the Maildir", G.maildir);
 
-    G.crypto = mp_crypto_builtin(srv_urandom, NULL);
+    G.crypto = mp_crypto_builtin(net_random, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.flags = MP_IMAP_SRV_REV2 | MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_IDLE | MP_IMAP_SRV_ID |
               MP_IMAP_SRV_SASL_IR | MP_IMAP_SRV_LITERAL_MINUS | MP_IMAP_SRV_CONDSTORE;
-    if (G.users.n > 0)
+    if (G.nusers > 0)
         G.flags |= MP_IMAP_SRV_LOGIN;
     else
         G.flags |= MP_IMAP_SRV_PREAUTH;
@@ -572,7 +579,7 @@ int main(int argc, char **argv)
     else
         G.flags |= MP_IMAP_SRV_REQUIRE_TLS;
 
-    lfd = srv_listen(G.listen);
+    lfd = net_listen(G.listen);
     if (lfd == -1)
         return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)

@@ -53,14 +53,18 @@
 #include "mailproto/crypto.h"
 #include "mailproto/sasl.h"
 #include "mailproto/smtp.h"
-#include "srv/srv.h"
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 #include "mailproto/mbedtls.h"
 #endif
+#include "net/net.h"
+#include "net/serve.h"
 
 #define MAX_CONNS_DEFAULT 32
 #define MAX_CONNS_LIMIT 256
+#define MAX_USERS 256
 #define IDLE_TIMEOUT 300 /* seconds (RFC 5321 §4.5.3.2 suggests 5 minutes) */
+
+typedef net_user user_entry;
 
 typedef struct conn {
     int fd; /* -1: free slot */
@@ -89,11 +93,8 @@ typedef struct conn {
     int tls_switch; /* STARTTLS accepted: flush the 220, then start TLS */
     int eof;
     int at_hand; /* the last read filled its buffer: more input may be waiting */
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    int tls_on;
+    net_link link;  /* TLS, once on */
     int tls_closed; /* close_notify queued */
-    mp_tls_pump pump;
-#endif
 } conn;
 
 static struct {
@@ -105,7 +106,8 @@ static struct {
     unsigned max_conns;
     char hostname[65];
     unsigned flags;
-    srv_users users;
+    user_entry users[MAX_USERS];
+    unsigned nusers;
     mp_crypto_provider crypto;
     mp_sasl_server_config sasl_cfg;
     mp_smtp_server_callbacks cb;
@@ -426,10 +428,52 @@ static int cb_end(void *u, mp_smtp_server *s, mp_status st)
     return 0;
 }
 
+static const user_entry *find_user(mp_slice name)
+{
+    return net_user_find(G.users, G.nusers, name.ptr, name.len);
+}
+
 static int cb_auth(void *u, mp_smtp_server *s)
 {
     conn *c = u;
-    srv_sasl_answer(&c->sasl, &G.users, &G.crypto, "mailproto-smtpd:");
+    mp_sasl_server *x = &c->sasl;
+    const user_entry *ue = find_user(x->authcid);
+    /* An authzid other than the user itself is not allowed here. */
+    int authz_ok = x->authzid.len == 0 || (x->authzid.len == x->authcid.len &&
+                                           memcmp(x->authzid.ptr, x->authcid.ptr, x->authzid.len) == 0);
+    switch (x->want) {
+    case MP_SASL_WANT_VERIFY: {
+        size_t pl = ue ? strlen(ue->pass) : 0;
+        int ok = ue && authz_ok && x->password.len == pl && pl > 0 &&
+                 memcmp(x->password.ptr, ue->pass, pl) == 0;
+        mp_sasl_server_verify(x, ok);
+        break;
+    }
+    case MP_SASL_WANT_SECRET:
+        if (ue && authz_ok)
+            mp_sasl_server_set_secret(x, ue->pass, strlen(ue->pass));
+        else
+            mp_sasl_server_verify(x, 0);
+        break;
+    case MP_SASL_WANT_SCRAM_KEYS: {
+        uint8_t sk[MP_HASH_MAX_DIGEST], svk[MP_HASH_MAX_DIGEST];
+        char salt[MP_SASL_MAX_NAME + 32];
+        int n = snprintf(salt, sizeof(salt), "mailproto-smtpd:%.*s", (int)x->authcid.len,
+                         x->authcid.ptr);
+        if (ue && authz_ok && n > 0 &&
+            mp_sasl_scram_derive((mp_sasl_mech)x->mech, &G.crypto, ue->pass, strlen(ue->pass),
+                                 salt, (size_t)n, 4096, sk, svk, NULL) == MP_OK)
+            mp_sasl_server_set_scram(x, salt, (size_t)n, 4096, sk, svk);
+        else
+            mp_sasl_server_verify(x, 0);
+        memset(sk, 0, sizeof(sk));
+        memset(svk, 0, sizeof(svk));
+        break;
+    }
+    default:
+        mp_sasl_server_verify(x, 0);
+        break;
+    }
     mp_smtp_server_auth_resume(s);
     return 0;
 }
@@ -450,9 +494,9 @@ static void conn_free(conn *c)
 {
     msg_discard(c);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on)
-        mp_tls_pump_free(&c->pump);
-    c->tls_on = 0;
+    if (c->link.tls_on)
+        mp_tls_pump_free(&c->link.pump);
+    c->link.tls_on = 0;
 #endif
     mp_sasl_server_wipe(&c->sasl);
     if (c->fd >= 0)
@@ -471,7 +515,7 @@ static int conn_open(conn *c, int fd, const char *peer)
     c->cfg.max_size = G.max_size;
     c->cfg.line_buf = c->line;
     c->cfg.line_cap = sizeof(c->line);
-    if (G.users.n > 0) {
+    if (G.nusers > 0) {
         c->cfg.auth_mechs = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256";
         c->cfg.sasl = &c->sasl;
         c->cfg.sasl_cfg = &G.sasl_cfg;
@@ -479,12 +523,12 @@ static int conn_open(conn *c, int fd, const char *peer)
     }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.implicit_tls) {
-        if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_OK &&
-            mp_tls_pump_status(&c->pump) != MP_NEED_MORE) {
-            mp_tls_pump_free(&c->pump);
+        if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_OK &&
+            mp_tls_pump_status(&c->link.pump) != MP_NEED_MORE) {
+            mp_tls_pump_free(&c->link.pump);
             return -1;
         }
-        c->tls_on = 1;
+        c->link.tls_on = 1;
     }
 #endif
     if (mp_smtp_server_init(&c->s, &c->cfg, &G.cb, c, c->out, sizeof(c->out)) != MP_OK)
@@ -492,52 +536,21 @@ static int conn_open(conn *c, int fd, const char *peer)
     return 0;
 }
 
+static const char *out_get(void *s, size_t *n) { return mp_smtp_server_output(s, n); }
+static void out_done(void *s, size_t n) { mp_smtp_server_output_done(s, n); }
+
 /* Send what can be sent now.  Returns -1 on a fatal socket error. */
 static int conn_flush(conn *c)
 {
-    for (;;) {
-        size_t n;
-        const char *o = mp_smtp_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on) {
-            size_t used = 0, cn;
-            const unsigned char *ct;
-            ssize_t k;
-            if (n > 0 && mp_tls_pump_write(&c->pump, o, n, &used) == MP_OK)
-                mp_smtp_server_output_done(&c->s, used);
-            ct = mp_tls_pump_send_buf(&c->pump, &cn);
-            if (cn == 0)
-                return 0;
-            k = send(c->fd, ct, cn, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_tls_pump_send_done(&c->pump, (size_t)k);
-            continue;
-        }
-#endif
-        if (n == 0)
-            return 0;
-        {
-            ssize_t k = send(c->fd, o, n, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_smtp_server_output_done(&c->s, (size_t)k);
-        }
-    }
+    net_out o = {out_get, out_done, &c->s};
+    return net_link_flush(&c->link, c->fd, &o);
 }
 
 static int conn_has_output(conn *c)
 {
     size_t n;
     mp_smtp_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
-        size_t cn;
-        mp_tls_pump_send_buf(&c->pump, &cn);
-        n += cn;
-    }
-#endif
-    return n > 0;
+    return n + net_link_backlog(&c->link) > 0;
 }
 
 /* Feed buffered plaintext to the session.  Returns 1 when the session
@@ -580,19 +593,10 @@ static int conn_feed(conn *c)
 /* Decrypted bytes from the pump into c->in. */
 static int conn_tls_read(conn *c)
 {
-    while (c->in_len < sizeof(c->in)) {
-        size_t got = 0;
-        mp_status st = mp_tls_pump_read(&c->pump, c->in + c->in_len, sizeof(c->in) - c->in_len, &got);
-        if (st == MP_OK) {
-            c->in_len += got;
-            continue;
-        }
-        if (st == MP_NEED_MORE)
-            return 0;
-        return -1; /* closed or failed */
-    }
-    c->at_hand = 1; /* c->in is full: the pump may hold more */
-    return 0;
+    int r = net_link_tls_read(&c->link, c->in, sizeof(c->in), &c->in_len);
+    if (r == 1)
+        c->at_hand = 1; /* c->in is full: the pump may hold more */
+    return r < 0 ? -1 : 0;
 }
 #endif
 
@@ -640,7 +644,7 @@ static int conn_service(conn *c)
         size_t in0, o0;
         int progress = 0, paused;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
+        if (c->link.tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
         answer_message(c);
@@ -655,7 +659,7 @@ static int conn_service(conn *c)
             if (k < 0)
                 c->closing = 1; /* the client is gone: send what is queued, then close */
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            else if (c->tls_on)
+            else if (c->link.tls_on)
                 continue; /* the next round decrypts what the pump holds, then feeds it */
 #endif
             else if (k > 0)
@@ -671,9 +675,9 @@ static int conn_service(conn *c)
             c->closing = 1;
         if (c->tls_switch && !conn_has_output(c)) {
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
+            if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_NEED_MORE)
                 return -1;
-            c->tls_on = 1;
+            c->link.tls_on = 1;
 #endif
             c->tls_switch = 0;
             mp_smtp_server_tls_started(&c->s);
@@ -681,9 +685,9 @@ static int conn_service(conn *c)
         }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
         /* Say goodbye at the TLS layer too (close_notify), once. */
-        if (c->closing && c->tls_on && !c->tls_closed && session_out_len(c) == 0 &&
-            mp_tls_pump_handshake_done(&c->pump)) {
-            mp_status cs = mp_tls_pump_close(&c->pump);
+        if (c->closing && c->link.tls_on && !c->tls_closed && session_out_len(c) == 0 &&
+            mp_tls_pump_handshake_done(&c->link.pump)) {
+            mp_status cs = mp_tls_pump_close(&c->link.pump);
             if (cs == MP_OK || mp_is_error(cs))
                 c->tls_closed = 1;
             if (conn_flush(c) != 0)
@@ -706,20 +710,20 @@ static ssize_t conn_recv(conn *c)
 {
     ssize_t k;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
+    if (c->link.tls_on) {
         size_t room;
-        unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
+        unsigned char *b = mp_tls_pump_recv_buf(&c->link.pump, &room);
         if (room == 0)
             return 0;
         k = recv(c->fd, b, room, 0);
         c->at_hand = k > 0 && (size_t)k == room;
         if (k == 0) {
-            mp_tls_pump_recv_eof(&c->pump);
+            mp_tls_pump_recv_eof(&c->link.pump);
             return -1;
         }
         if (k < 0)
             return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-        if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
+        if (mp_is_error(mp_tls_pump_recv_done(&c->link.pump, (size_t)k))) {
             conn_flush(c); /* the alert */
             return -1;
         }
@@ -750,6 +754,14 @@ static int conn_read(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
+static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)cap);
+    else
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
+}
+
 static void accept_all(int lfd)
 {
     for (;;) {
@@ -760,11 +772,11 @@ static void accept_all(int lfd)
         int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
         if (fd < 0)
             return;
-        srv_peer_name(&ss, peer, sizeof(peer));
+        peer_name(&ss, peer, sizeof(peer));
         for (i = 0; i < G.max_conns; i++)
             if (conns[i].fd < 0)
                 break;
-        if (i == G.max_conns || srv_set_nonblock(fd) != 0) {
+        if (i == G.max_conns || net_nonblock(fd) != 0) {
             /* RFC 5321 §3.8: 421 when the server cannot take the session.
              * An implicit-TLS port speaks nothing but TLS, and there is no
              * session memory left to speak it: close without a word (a
@@ -920,10 +932,10 @@ int main(int argc, char **argv)
             G.hostname[i] = '-';
     if (make_maildir(G.maildir) != 0)
         return die("cannot create the Maildir", G.maildir);
-    if (G.passwd && srv_load_passwd(&G.users, G.passwd) != 0)
+    if (G.passwd && net_passwd_load(G.passwd, G.users, MAX_USERS, &G.nusers) != 0)
         return die("cannot read the password file (user:password lines)", G.passwd);
 
-    G.crypto = mp_crypto_builtin(srv_urandom, NULL);
+    G.crypto = mp_crypto_builtin(net_random, NULL);
     G.sasl_cfg.hostname = mp_slice_make(G.hostname, strlen(G.hostname));
     G.sasl_cfg.flags = MP_SASL_SERVER_LOGIN_IR;
     G.flags = MP_SMTP_SRV_8BITMIME | MP_SMTP_SRV_SMTPUTF8 | MP_SMTP_SRV_CHUNKING |
@@ -934,7 +946,7 @@ int main(int argc, char **argv)
         G.flags |= MP_SMTP_SRV_STARTTLS;
     if (G.implicit_tls)
         G.flags |= MP_SMTP_SRV_TLS_ACTIVE;
-    if (G.users.n > 0)
+    if (G.nusers > 0)
         G.flags |= MP_SMTP_SRV_AUTH;
     if (G.line_limit)
         G.flags |= MP_SMTP_SRV_TEXT_LINE_LIMIT;
@@ -953,7 +965,7 @@ int main(int argc, char **argv)
     G.cb.on_auth = cb_auth;
     G.cb.on_error = cb_error;
 
-    lfd = srv_listen(G.listen);
+    lfd = net_listen(G.listen);
     if (lfd == -1)
         return die("bad --listen address (want IPv4:PORT or [IPv6]:PORT)", G.listen);
     if (lfd < 0)

@@ -189,9 +189,8 @@ typedef struct conn {
 } conn;
 
 /* mailproto-imapd.c */
-/* The password file's users. */
-struct srv_users;
-const struct srv_users *imapd_users(void);
+/* The password of `user` in the password file, or NULL. */
+const char *imapd_password(mp_slice user);
 const struct mp_crypto_provider *imapd_crypto(void);
 /* Send the session's output, waiting for the socket (at most a few
  * seconds): a response larger than the room left.  0, or -1 when the

@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 #include "imapd.h"
-#include "srv/srv.h"
 
 #define MAX_APPEND_MSGS 64
 
@@ -2208,10 +2207,37 @@ static int on_request(void *user, mp_imap_server *s, const mp_imap_server_req *r
     return 0;
 }
 
+/* The SASL server's questions, answered from the password file; SCRAM
+ * keys are derived at login (salt "mailproto-imapd:" + user). */
 static int on_auth(void *user, mp_imap_server *s)
 {
     conn *c = user;
-    srv_sasl_answer(&c->sasl, imapd_users(), imapd_crypto(), "mailproto-imapd:");
+    mp_sasl_server *x = &c->sasl;
+    const char *pass = imapd_password(x->authcid);
+    /* an authzid other than the user itself is not allowed here */
+    int authz_ok = x->authzid.len == 0 || (x->authzid.len == x->authcid.len &&
+                                           memcmp(x->authzid.ptr, x->authcid.ptr, x->authzid.len) == 0);
+    if (x->want == MP_SASL_WANT_VERIFY) {
+        size_t pl = pass ? strlen(pass) : 0;
+        mp_sasl_server_verify(x, pass && authz_ok && x->password.len == pl && pl > 0 &&
+                                     memcmp(x->password.ptr, pass, pl) == 0);
+    } else if (x->want == MP_SASL_WANT_SCRAM_KEYS && pass && authz_ok) {
+        uint8_t sk[MP_HASH_MAX_DIGEST], svk[MP_HASH_MAX_DIGEST];
+        char salt[MP_SASL_MAX_NAME + 32];
+        int n = snprintf(salt, sizeof(salt), "mailproto-imapd:%.*s", (int)x->authcid.len,
+                         x->authcid.ptr);
+        if (n > 0 && (size_t)n < sizeof(salt) &&
+            mp_sasl_scram_derive((mp_sasl_mech)x->mech, imapd_crypto(), pass, strlen(pass), salt,
+                                 (size_t)n, 4096, sk, svk, NULL) == MP_OK)
+            mp_sasl_server_set_scram(x, salt, (size_t)n, 4096, sk, svk);
+        else
+            mp_sasl_server_verify(x, 0);
+        memset(sk, 0, sizeof(sk));
+        memset(svk, 0, sizeof(svk));
+    } else {
+        /* CRAM-MD5 (a secret) is not offered; nothing else is answered */
+        mp_sasl_server_verify(x, 0);
+    }
     mp_imap_server_auth_resume(s);
     return 0;
 }

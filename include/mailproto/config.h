@@ -183,6 +183,11 @@
 #ifndef MP_POP3_MAX_AUTH_LINE
 #define MP_POP3_MAX_AUTH_LINE 12288u
 #endif
+/* Server: bad commands (and refused logins) before the session closes
+ * with -ERR (docs/security.md: the SMTP server's hard limit). */
+#ifndef MP_POP3_MAX_ERRORS
+#define MP_POP3_MAX_ERRORS 20u
+#endif
 /* Client: commands queued at once (written together under PIPELINING,
  * RFC 2449 §6.6, else one per answer).  RFC 2449 asks a client not to
  * fill the server's TCP window with commands; eight short ones do not. */

@@ -132,6 +132,10 @@ extern "C" {
     X(MP_ERR_POP3_UID, 168, "POP3 unique-id empty, over 70 octets or outside 0x21..0x7E") \
     X(MP_ERR_POP3_TOO_BIG, 169, "POP3 multi-line response above the host's limit") \
     X(MP_ERR_POP3_UNEXPECTED, 170, "POP3 response while none is awaited")   \
+    X(MP_ERR_POP3_BAD_SEQUENCE, 176, "POP3 command not valid in this state") \
+    X(MP_ERR_POP3_NO_SUCH_MESSAGE, 177, "POP3 message number above the maildrop's count") \
+    X(MP_ERR_POP3_NOT_OFFERED, 178, "POP3 command or extension not offered by this server") \
+    X(MP_ERR_POP3_LOGIN_FAILED, 179, "POP3 login refused by the host (credentials, lock, delay)") \
     X(MP_ERR_POP3_GREETING_REFUSED, 184, "POP3 server refused the session (-ERR greeting)") \
     X(MP_ERR_POP3_LOGIN_REFUSED, 185, "POP3 server refused the login")          \
     X(MP_ERR_POP3_REFUSED, 186, "POP3 server refused a command (-ERR)")         \

@@ -27,6 +27,7 @@
 #include "smtp_client.h"
 #include "pop3.h"
 #include "pop3_client.h"
+#include "pop3_server.h"
 #include "imap.h"
 #include "imap_command.h"
 #include "imap_client.h"

@@ -38,25 +38,20 @@ mp_status mp_pop3_client_user(mp_pop3_client *c, mp_slice name, mp_slice passwor
 mp_status mp_pop3_client_apop(mp_pop3_client *c, mp_slice name, mp_slice password,
                               const mp_crypto_provider *crypto)
 {
-    mp_hash_ctx ctx;
-    uint8_t digest[MP_HASH_MAX_DIGEST];
-    const mp_hash_class *md5 = crypto != NULL ? crypto->md5 : NULL;
+    uint8_t digest[16];
     mp_slice ts;
     mp_status st = mp_pop3c_can_login(c);
     if (st != MP_OK)
         return st;
     ts = c->greeting_len > 0 ? mp_pop3_timestamp_find_(c->cfg->auth_buf, c->greeting_len)
                              : mp_slice_make(NULL, 0);
-    if (ts.len == 0 || md5 == NULL || md5->digest_size != 16)
+    if (ts.len == 0)
         return MP_ERR_UNSUPPORTED;
     if (password.ptr == NULL && password.len != 0)
         return MP_ERR_ARG;
-    /* RFC 1939 §7: digest = MD5(timestamp || secret). */
-    md5->init(&ctx);
-    md5->update(&ctx, ts.ptr, ts.len);
-    md5->update(&ctx, password.ptr, password.len);
-    md5->final(&ctx, digest);
-    mp_wipe(&ctx, sizeof(ctx));
+    st = mp_pop3_apop_digest_(crypto, ts, password, digest);
+    if (st != MP_OK)
+        return st;
     st = mp_pop3_write_apop(&c->out, name, digest, 0, &c->cfg->limits);
     mp_wipe(digest, sizeof(digest));
     if (st != MP_OK)

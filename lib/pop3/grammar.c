@@ -1,6 +1,7 @@
 /* POP3 grammar shared by both directions (lib/pop3/grammar.h). */
 #include <string.h>
 
+#include "mailproto/crypto.h"
 #include "grammar.h"
 
 /* RFC 1939 §3: keywords are three or four characters, case-insensitive. */
@@ -311,4 +312,20 @@ mp_pop3_code mp_pop3_code_of(mp_slice text)
         }
     }
     return (mp_pop3_code)best;
+}
+
+mp_status mp_pop3_apop_digest_(const mp_crypto_provider *crypto, mp_slice ts, mp_slice secret,
+                               uint8_t out[16])
+{
+    mp_hash_ctx ctx;
+    const mp_hash_class *md5 = crypto != NULL ? crypto->md5 : NULL;
+    if (md5 == NULL || md5->digest_size != 16)
+        return MP_ERR_UNSUPPORTED;
+    /* RFC 1939 §7: digest = MD5(timestamp || secret). */
+    md5->init(&ctx);
+    md5->update(&ctx, ts.ptr, ts.len);
+    md5->update(&ctx, secret.ptr, secret.len);
+    md5->final(&ctx, out);
+    mp_wipe(&ctx, sizeof(ctx));
+    return MP_OK;
 }

@@ -65,6 +65,11 @@ int mp_pop3_mech_valid_(const char *p, size_t n);
 /* A LANG argument: "*" or a language tag (RFC 5646 shape: 1*8alphanum
  * *("-" 1*8alphanum)).  1 when valid. */
 int mp_pop3_lang_valid_(const char *p, size_t n);
+struct mp_crypto_provider;
+/* RFC 1939 §7: out = MD5(timestamp || secret) through the provider.
+ * MP_ERR_UNSUPPORTED without an MD5 of 16 bytes.  Both sides use it. */
+mp_status mp_pop3_apop_digest_(const struct mp_crypto_provider *crypto, mp_slice ts,
+                               mp_slice secret, uint8_t out[16]);
 /* 32 hex digits (RFC 1939 §7 APOP digest).  1 when valid. */
 int mp_pop3_digest_valid_(const char *p, size_t n);
 /* Strict base64 (RFC 4648 §4, canonical): n when valid, else the offset

@@ -1,0 +1,70 @@
+/*
+ * What the example servers (mailproto-smtpd, mailproto-pop3d) share
+ * around their sessions: the listening socket, non-blocking descriptors,
+ * the "user:password" file and the TLS side of a connection.  The
+ * sessions never see any of it.
+ */
+#ifndef MP_EXAMPLES_SERVE_H
+#define MP_EXAMPLES_SERVE_H
+
+#include <stddef.h>
+
+#include "mailproto/sasl.h"
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+#include "mailproto/mbedtls.h"
+#endif
+
+/* Listen on "IPv4:PORT" or "[IPv6]:PORT", non-blocking: the descriptor,
+ * -1 for a malformed address, -2 when the socket cannot listen. */
+int net_listen(const char *spec);
+
+/* O_NONBLOCK on fd: 0, or -1. */
+int net_nonblock(int fd);
+
+/* One "user:password" line. */
+typedef struct net_user {
+    char name[MP_SASL_MAX_NAME + 1];
+    char pass[256];
+} net_user;
+
+/* Read `path` into users[0..cap): empty lines and '#' lines are skipped;
+ * -1 when the file cannot be read, or a line has no ':', an empty or too
+ * long name, a too long password, or there are more than `cap` users. */
+int net_passwd_load(const char *path, net_user *users, unsigned cap, unsigned *n);
+
+/* The user called name[0..len), or NULL. */
+const net_user *net_user_find(const net_user *users, unsigned n, const char *name, size_t len);
+
+/*
+ * A server's TLS on one connection: the mbedTLS pump once TLS is on
+ * (tls_on), nothing in a build without TLS.  The session's output is
+ * reached through an adapter, since every session type names its own
+ * output functions.
+ */
+typedef struct net_link {
+    int tls_on;
+#ifdef MP_EXAMPLE_HAVE_MBEDTLS
+    mp_tls_pump pump;
+#endif
+} net_link;
+
+typedef struct net_out {
+    const char *(*get)(void *session, size_t *n); /* the bytes to send */
+    void (*done)(void *session, size_t n);        /* n of them went out */
+    void *session;
+} net_out;
+
+/* Send what can be sent now on the non-blocking socket fd, through the
+ * pump under TLS: 0 (all sent, or the socket is full), -1 when the
+ * socket failed. */
+int net_link_flush(net_link *l, int fd, const net_out *o);
+
+/* Ciphertext the pump still holds for the socket (0 without TLS). */
+size_t net_link_backlog(net_link *l);
+
+/* Under TLS: the plaintext the pump decrypted, appended to in[*len..cap).
+ * 0, 1 when `in` is full (the pump may hold more), -1 when the peer
+ * closed or TLS failed. */
+int net_link_tls_read(net_link *l, char *in, size_t cap, size_t *len);
+
+#endif
