@@ -129,9 +129,9 @@ static void conn_free(conn *c)
 {
     session_reset(c);
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on)
-        mp_tls_pump_free(&c->pump);
-    c->tls_on = 0;
+    if (c->link.tls_on)
+        mp_tls_pump_free(&c->link.pump);
+    c->link.tls_on = 0;
 #endif
     mp_sasl_server_wipe(&c->sasl);
     if (c->fd >= 0)
@@ -162,12 +162,12 @@ static int conn_open(conn *c, int fd, const char *peer)
     }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
     if (G.implicit_tls) {
-        if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_OK &&
-            mp_tls_pump_status(&c->pump) != MP_NEED_MORE) {
-            mp_tls_pump_free(&c->pump);
+        if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_OK &&
+            mp_tls_pump_status(&c->link.pump) != MP_NEED_MORE) {
+            mp_tls_pump_free(&c->link.pump);
             return -1;
         }
-        c->tls_on = 1;
+        c->link.tls_on = 1;
     }
 #endif
     if (mp_imap_server_init(&c->s, &c->cfg, &imapd_callbacks, c, c->out, sizeof(c->out)) != MP_OK)
@@ -175,52 +175,21 @@ static int conn_open(conn *c, int fd, const char *peer)
     return 0;
 }
 
+static const char *out_get(void *s, size_t *n) { return mp_imap_server_output(s, n); }
+static void out_done(void *s, size_t n) { mp_imap_server_output_done(s, n); }
+
 /* Send what can be sent now.  Returns -1 on a fatal socket error. */
 static int conn_flush(conn *c)
 {
-    for (;;) {
-        size_t n;
-        const char *o = mp_imap_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on) {
-            size_t used = 0, cn;
-            const unsigned char *ct;
-            ssize_t k;
-            if (n > 0 && mp_tls_pump_write(&c->pump, o, n, &used) == MP_OK)
-                mp_imap_server_output_done(&c->s, used);
-            ct = mp_tls_pump_send_buf(&c->pump, &cn);
-            if (cn == 0)
-                return 0;
-            k = send(c->fd, ct, cn, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_tls_pump_send_done(&c->pump, (size_t)k);
-            continue;
-        }
-#endif
-        if (n == 0)
-            return 0;
-        {
-            ssize_t k = send(c->fd, o, n, MSG_NOSIGNAL);
-            if (k < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-            mp_imap_server_output_done(&c->s, (size_t)k);
-        }
-    }
+    net_out o = {out_get, out_done, &c->s};
+    return net_link_flush(&c->link, c->fd, &o);
 }
 
 static int conn_has_output(conn *c)
 {
     size_t n;
     mp_imap_server_output(&c->s, &n);
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
-        size_t cn;
-        mp_tls_pump_send_buf(&c->pump, &cn);
-        n += cn;
-    }
-#endif
-    return n > 0;
+    return n + net_link_backlog(&c->link) > 0;
 }
 
 int conn_flush_wait(conn *c)
@@ -291,20 +260,10 @@ static void conn_feed(conn *c)
 }
 
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
+/* Decrypted bytes from the pump into c->in. */
 static int conn_tls_read(conn *c)
 {
-    while (c->in_len < sizeof(c->in)) {
-        size_t got = 0;
-        mp_status st = mp_tls_pump_read(&c->pump, c->in + c->in_len, sizeof(c->in) - c->in_len, &got);
-        if (st == MP_OK) {
-            c->in_len += got;
-            continue;
-        }
-        if (st == MP_NEED_MORE)
-            return 0;
-        return -1;
-    }
-    return 0;
+    return net_link_tls_read(&c->link, c->in, sizeof(c->in), &c->in_len) < 0 ? -1 : 0;
 }
 #endif
 
@@ -323,7 +282,7 @@ static int conn_service(conn *c)
         size_t in0, o0;
         int progress = 0;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
+        if (c->link.tls_on && conn_tls_read(c) != 0 && c->in_len == 0)
             c->closing = 1;
 #endif
         if (c->fj.active && !c->closing)
@@ -339,18 +298,18 @@ static int conn_service(conn *c)
             c->closing = 1;
         if (c->tls_switch && !conn_has_output(c)) {
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-            if (mp_tls_pump_setup(&c->pump, &G.tls.conf, NULL) != MP_NEED_MORE)
+            if (mp_tls_pump_setup(&c->link.pump, &G.tls.conf, NULL) != MP_NEED_MORE)
                 return -1;
-            c->tls_on = 1;
+            c->link.tls_on = 1;
 #endif
             c->tls_switch = 0;
             mp_imap_server_tls_started(&c->s);
             progress = 1;
         }
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-        if (c->closing && c->tls_on && !c->tls_closed && session_out_len(c) == 0 &&
-            mp_tls_pump_handshake_done(&c->pump)) {
-            mp_status cs = mp_tls_pump_close(&c->pump);
+        if (c->closing && c->link.tls_on && !c->tls_closed && session_out_len(c) == 0 &&
+            mp_tls_pump_handshake_done(&c->link.pump)) {
+            mp_status cs = mp_tls_pump_close(&c->link.pump);
             if (cs == MP_OK || mp_is_error(cs))
                 c->tls_closed = 1;
             if (conn_flush(c) != 0)
@@ -371,19 +330,19 @@ static ssize_t conn_recv(conn *c)
 {
     ssize_t k;
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    if (c->tls_on) {
+    if (c->link.tls_on) {
         size_t room;
-        unsigned char *b = mp_tls_pump_recv_buf(&c->pump, &room);
+        unsigned char *b = mp_tls_pump_recv_buf(&c->link.pump, &room);
         if (room == 0)
             return 0;
         k = recv(c->fd, b, room, 0);
         if (k == 0) {
-            mp_tls_pump_recv_eof(&c->pump);
+            mp_tls_pump_recv_eof(&c->link.pump);
             return -1;
         }
         if (k < 0)
             return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-        if (mp_is_error(mp_tls_pump_recv_done(&c->pump, (size_t)k))) {
+        if (mp_is_error(mp_tls_pump_recv_done(&c->link.pump, (size_t)k))) {
             conn_flush(c);
             return -1;
         }

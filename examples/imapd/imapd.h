@@ -13,6 +13,7 @@
 #include "mailproto/imap_server.h"
 #include "mailproto/mime.h"
 #include "mailproto/sasl.h"
+#include "net/serve.h"
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
 #include "mailproto/mbedtls.h"
 #endif
@@ -167,10 +168,8 @@ typedef struct conn {
     char peer[64];
     double last_active;
     int closing, tls_switch, at_hand, idling;
-#ifdef MP_EXAMPLE_HAVE_MBEDTLS
-    int tls_on, tls_closed;
-    mp_tls_pump pump;
-#endif
+    int tls_closed;      /* close_notify queued */
+    net_link link;       /* TLS, once on (net/serve.h) */
     /* the command being received */
     mp_imap_cmd_id cmd;
     carg *a;

@@ -662,6 +662,23 @@ def case_whole_mailbox(run, prog, fetch_prog):
     log('%d bodies (%.1f MB) in %.2f s' % (n, sum(map(len, bodies)) / 1e6, took))
 
 
+def case_implicit_tls(run, prog, fetch_prog):
+    """Implicit TLS (port 993 style): imaplib over TLS logs in, every body
+    against its file; mailproto-imap-fetch --tls syncs the same."""
+    msgs = sample_messages(2)
+    srv = Imapd(run, prog, msgs, implicit_tls=True)
+    ctx = ssl.create_default_context(cafile=CERT)
+    ctx.check_hostname = False
+    m = imaplib.IMAP4_SSL('127.0.0.1', srv.port, ssl_context=ctx, timeout=20)
+    m.login(USER, PASSWORD)
+    m.select('INBOX')
+    same_as_files(m, srv.box)
+    m.logout()
+    local = run.path('local')
+    run_fetch(run, fetch_prog, srv, local, '--tls', '--cafile', CERT)
+    expect(compare_sync(srv, local) == len(msgs), 'not every message synced over TLS')
+
+
 CASES = {
     'imaplib': case_imaplib,
     'auth_plain_starttls': case_auth_plain_starttls,
@@ -674,6 +691,7 @@ CASES = {
     'fetchmail': case_fetchmail,
     'condstore': case_condstore,
     'whole_mailbox': case_whole_mailbox,
+    'implicit_tls': case_implicit_tls,
 }
 
 if __name__ == '__main__':
