@@ -37,27 +37,26 @@
 
 /* ENVELOPE, BODY and BODYSTRUCTURE come from lib/mime's writer, which
  * writes through an IMAP response writer: the session's own, inside a
- * FETCH response opened (and so checked) with mp_imap_server_respond().
- * imap_server.h has no accessor for it yet; the field is used here. */
-#define SESSION_WRITER(c) (&(c)->s.w)
+ * FETCH response opened (and so checked) with mp_imap_server_respond(). */
+#define SESSION_WRITER(c) mp_imap_server_writer(&(c)->s)
 
 /* CONDSTORE is enabled: by a command that uses it (SELECT (CONDSTORE),
  * FETCH MODSEQ, ...) or by ENABLE CONDSTORE / QRESYNC, which the session
- * runs itself (s.enabled: its private bits 0 and 1 for these two). */
+ * runs itself. */
 static int condstore(const conn *c)
 {
-    return c->condstore || (c->s.enabled & 3u) != 0;
+    return c->condstore || (mp_imap_server_enabled(&c->s) & MP_IMAP_SRV_CONDSTORE) != 0;
 }
 
 /* The number after an ATOM argument `name` (a modifier such as
  * CHANGEDSINCE, UNCHANGEDSINCE); 0 and *found 0 when absent. */
 static uint64_t modifier(const conn *c, const char *name, int *found);
 
-/* IMAP4rev2 is enabled: the session's writer speaks it (s.enabled holds
- * the session's private bits, not the MP_IMAP_SRV_* its comment names). */
+/* IMAP4rev2 is enabled (or the server speaks nothing else). */
 static int rev2(const conn *c)
 {
-    return (c->s.w.mode & MP_IMAP_REV2) != 0;
+    return (mp_imap_server_enabled(&c->s) & MP_IMAP_SRV_REV2) != 0 ||
+           (c->s.cfg->flags & MP_IMAP_SRV_NO_REV1) != 0;
 }
 
 static void *xrealloc(void *p, size_t n)
