@@ -686,10 +686,44 @@ static void walk(mp_imap_resp_parser *p, const mp_imap_token *t, const mp_imap_r
     }
 }
 
-/* Frames the hot loop walks: all but a msg-att name and COLD_CTX_. */
+/* Frames the hot loop walks: all but a msg-att name's section or origin
+ * and COLD_CTX_. */
 static inline int hot_frame(const mp_imap_resp_frame_ *f)
 {
-    return f->ctx == C_FETCH ? f->sub == FS_VALUE : ((UINT64_C(1) << f->ctx) & COLD_CTX_) == 0;
+    return f->ctx == C_FETCH ? (f->sub == FS_VALUE || f->sub == FS_NAME)
+                             : ((UINT64_C(1) << f->ctx) & COLD_CTX_) == 0;
+}
+
+/* A msg-att name without a section at in[0] (n bytes may be read, as in
+ * mp_imap_lex_fast_token_()), where fetch_att() expects one (FS_NAME, SP
+ * or "(" before it): fetch_att()'s FS_NAME step and, when SP follows,
+ * its FS_AFTER_NAME step.  Returns the bytes taken (the name and that
+ * SP), 0 for anything else (left to the general path). */
+static size_t hot_att_name(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const char *in,
+                           size_t n, mp_imap_token *t)
+{
+    const unsigned mask = 1u << MP_IMAP_LEX_FETCH_ATT;
+    size_t k;
+    if (!(mp_imap_lex_class_table_[(unsigned char)in[0]] & mask) || in[0] == '~')
+        return 0;
+    k = mp_imap_lex_class_run_(in, n, mask);
+    if (k >= n || k > p->lx.max_atom)
+        return 0;
+    mp_imap_lex_finish_atom_(t, in, k);
+    if (t->kind != MP_IMAP_TOK_ATOM)
+        return 0;
+    f->item = mp_imap_rg_lookup_item(t->text);
+    f->flags &= (uint8_t)~FF_LISTFIRST;
+    emit(p, MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, t, MP_IMAP_V_ATOM);
+    f->sub = FS_AFTER_NAME;
+    /* the SP before the value, unless the host paused: taken as
+     * sp_shortcut() would (k < n leaves a byte after it) */
+    if (p->aborted == 0 && in[k] == ' ') {
+        f->sub = FS_VALUE;
+        f->sep = S_NEED;
+        return k + 1u;
+    }
+    return k;
 }
 
 /*
@@ -752,6 +786,18 @@ static size_t hot_run(mp_imap_resp_parser *p, const char *in, size_t len)
             t.kind = MP_IMAP_TOK_RPAREN;
             t.text = mp_slice_make(NULL, 0);
             k = 1;
+        } else if (f->ctx == C_FETCH && f->sub == FS_NAME) {
+            if (c == '(' || f->sep == S_AFTER)
+                break;
+            if ((k = hot_att_name(p, f, in + off, n, &t)) == 0)
+                break;
+            /* the SP after the name is a token of its own */
+            start = (k > 1u && in[off + k - 1u] == ' ') ? pos + k - 1u : pos;
+            pos += k;
+            off += k;
+            if (p->aborted != 0)
+                break;
+            continue;
         } else if (c == '(') {
             if (!list_sep_ok(p, f))
                 break;
@@ -1124,12 +1170,16 @@ mp_status mp_imap_resp_feed(mp_imap_resp_parser *p, const char *in, size_t len, 
             known = expectation(p, &slot, &cls, &want);
         }
         st = MP_OK;
-        if (p->lx.state == MP_IMAP_LEX_ST_START_)
+        /* between tokens only: mid-token the class of the first byte stays
+         * (the expectation would be ignored; fed in pieces, this is most
+         * calls) */
+        if (p->lx.state == MP_IMAP_LEX_ST_START_) {
             u = mp_imap_lex_fast_token_(&p->lx, in + off, len - off, cls, &t);
-        if (u == 0) {
-            mp_imap_lex_expect(&p->lx, (mp_imap_lex_class)cls, want);
-            st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
+            if (u == 0)
+                mp_imap_lex_expect(&p->lx, (mp_imap_lex_class)cls, want);
         }
+        if (u == 0)
+            st = mp_imap_lex_next(&p->lx, in + off, len - off, &u, &t);
         off += u;
         if (st == MP_NEED_MORE) {
             *used = off;
