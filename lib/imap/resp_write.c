@@ -282,7 +282,8 @@ static void separate(mp_imap_resp_writer *w, unsigned field, int is_list)
 
 /* Can `a` be sent as an atom at this event's position?  The parser reads
  * atoms with the character class of the position (lex.h): ATOM-CHAR
- * everywhere, "]" only in astrings (mailbox names, quota roots) and, with
+ * everywhere, "]" only in astrings (mailbox names, quota roots, ACL
+ * identifiers and rights, IMAP URLs: resp_grammar.c's ASTRING class) and, with
  * MP_IMAP_Q_FLAG_CHARS, flags; sequence sets are digits ":" "," "*" "$". */
 static int value_atom_ok(const mp_imap_resp_writer *w, const mp_imap_resp_event *ev, mp_slice a)
 {
@@ -300,6 +301,8 @@ static int value_atom_ok(const mp_imap_resp_writer *w, const mp_imap_resp_event 
     }
     if (!w->s.in_code && (f == MP_IMAP_F_MAILBOX ||
                         (f == MP_IMAP_F_QUOTA_ROOT && ev->resp == MP_IMAP_RESP_QUOTAROOT) ||
+                        f == MP_IMAP_F_ACL_IDENTIFIER || f == MP_IMAP_F_ACL_RIGHTS ||
+                        f == MP_IMAP_F_URL ||
                         ((f == MP_IMAP_F_FLAG || f == MP_IMAP_F_MBX_ATTR) &&
                          (w->quirks & MP_IMAP_Q_FLAG_CHARS))))
         return atom_ok(a, "%*");
