@@ -664,6 +664,7 @@ static void accept_all(int lfd)
             close(fd);
             continue;
         }
+        net_nodelay(fd);
         if (conn_open(&conns[i], fd) != 0 || conn_service(&conns[i]) != 0)
             conn_free(&conns[i]);
     }

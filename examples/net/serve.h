@@ -21,6 +21,12 @@ int net_listen(const char *spec);
 /* O_NONBLOCK on fd: 0, or -1. */
 int net_nonblock(int fd);
 
+/* TCP_NODELAY on fd (best effort).  For a server that answers a pipelined
+ * batch with several sends: under Nagle the last short segment of the batch
+ * waits for the client's delayed ACK (40 ms on Linux), while the client
+ * waits for that segment before it sends the next batch. */
+void net_nodelay(int fd);
+
 /* One "user:password" line. */
 typedef struct net_user {
     char name[MP_SASL_MAX_NAME + 1];
