@@ -728,10 +728,12 @@ static void fetch_value(const mp_imap_resp_event *r)
             body_begin();
         break;
     case MP_IMAP_EV_LITERAL_CHUNK:
-        body_bytes(r->str.ptr, r->str.len);
+        /* other fields stream too (a long quoted ENVELOPE subject) */
+        if (r->field == MP_IMAP_F_BODY_SECTION)
+            body_bytes(r->str.ptr, r->str.len);
         break;
     case MP_IMAP_EV_LITERAL_END:
-        if (h.tmpf != NULL)
+        if (h.tmpf != NULL && r->field == MP_IMAP_F_BODY_SECTION)
             h.body_done = 1;
         break;
     case MP_IMAP_EV_VALUE:

@@ -116,7 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         0,
         MP_IMAP_Q_TRAILING_SPACE | MP_IMAP_Q_LIST_SPACES | MP_IMAP_Q_NIL_STRING |
             MP_IMAP_Q_EMPTY_STATUS | MP_IMAP_Q_BARE_CONTINUE | MP_IMAP_Q_STAR_IN_FLAGS,
-        MP_IMAP_Q_BAD_BODYSTRUCTURE | MP_IMAP_Q_FLAG_CHARS | MP_IMAP_Q_8BIT_TEXT,
+        MP_IMAP_Q_BAD_BODYSTRUCTURE | MP_IMAP_Q_FLAG_CHARS | MP_IMAP_Q_8BIT_TEXT |
+            MP_IMAP_Q_BARE_QUOTA,
         MP_IMAP_Q_LF_LINES,
     };
     mp_imap_resp_config cfg;

@@ -30,7 +30,7 @@
  * same; interop tests compare them).  MP_DUMP_IMAP_QUIRKS=NAME,NAME... (client
  * side) turns on parser quirks: lf-lines trailing-space list-spaces
  * nil-string flag-chars star-in-flags empty-status bare-continue
- * bad-bodystructure 8bit-text (the MP_IMAP_Q_* flags of imap.h).  side "server" (commands) is dump_imap_server(), in
+ * bad-bodystructure 8bit-text bare-quota (the MP_IMAP_Q_* flags of imap.h).  side "server" (commands) is dump_imap_server(), in
  * dump_imap_server.c when that mode is built.
  */
 #include <stdio.h>
@@ -82,6 +82,7 @@ static long quirks_from_env(void)
         { "flag-chars", MP_IMAP_Q_FLAG_CHARS }, { "star-in-flags", MP_IMAP_Q_STAR_IN_FLAGS },
         { "empty-status", MP_IMAP_Q_EMPTY_STATUS }, { "bare-continue", MP_IMAP_Q_BARE_CONTINUE },
         { "bad-bodystructure", MP_IMAP_Q_BAD_BODYSTRUCTURE }, { "8bit-text", MP_IMAP_Q_8BIT_TEXT },
+        { "bare-quota", MP_IMAP_Q_BARE_QUOTA },
     };
     const char *e = getenv("MP_DUMP_IMAP_QUIRKS");
     long q = 0;

@@ -188,6 +188,7 @@ extern "C" {
     X(MP_ERR_IMAP_CMD_REV1_ONLY, 238, "IMAP4rev1-only syntax refused in IMAP4rev2 mode (RFC 9051 Appendix E)") \
     X(MP_ERR_IMAP_CMD_SORT_KEY, 239, "IMAP SORT criterion unknown or malformed") \
     X(MP_ERR_IMAP_CMD_OPTION, 240, "IMAP fetch/store modifier, LIST or GETMETADATA option malformed") \
+    X(MP_ERR_IMAP_CMD_OBSOLETE, 241, "IMAP command obsolete and refused (RLIST, RLSUB: RFC 2193 / RFC 5258)") \
     MP_STATUS_TABLE_IMAP_SERVER(X)
 
 /* IMAP server session: 244..251.  The client's faults (answered BAD / NO

@@ -78,7 +78,11 @@ enum {
     MP_IMAP_Q_BAD_BODYSTRUCTURE = 1u << 8,
     /* Any 8-bit bytes in text and quoted strings, in any mode, not checked
      * as UTF-8 (Latin-1 or raw header bytes from older servers). */
-    MP_IMAP_Q_8BIT_TEXT = 1u << 9
+    MP_IMAP_Q_8BIT_TEXT = 1u << 9,
+    /* `* QUOTA "root"` without its resource list: real servers answer
+     * GETQUOTAROOT so for a root without limits (RFC 9208 needs "()").
+     * Reported as QUOTA_ROOT alone.  Risk: none known. */
+    MP_IMAP_Q_BARE_QUOTA = 1u << 10
 };
 
 /*
@@ -139,7 +143,8 @@ enum {
     MP_IMAP_TOKF_LITERAL = 1u << 0, /* STRING came from a literal */
     MP_IMAP_TOKF_NONSYNC = 1u << 1, /* {n+} */
     MP_IMAP_TOKF_BINARY = 1u << 2,  /* ~{n} (literal8, may hold NUL) */
-    MP_IMAP_TOKF_SKIPPED = 1u << 3  /* CRLF ending a skipped line */
+    MP_IMAP_TOKF_SKIPPED = 1u << 3, /* CRLF ending a skipped line */
+    MP_IMAP_TOKF_QUOTED = 1u << 4   /* LITERAL_BEGIN of a long quoted string */
 };
 
 /* One token.  `text` points into the caller's input or into the
@@ -200,7 +205,9 @@ typedef struct mp_imap_lex {
     X(QUOTA, "QUOTA") X(QUOTAROOT, "QUOTAROOT") X(METADATA, "METADATA")        \
     X(SORT, "SORT") X(THREAD, "THREAD") X(EXISTS, "EXISTS")                    \
     X(RECENT, "RECENT") X(EXPUNGE, "EXPUNGE") X(FETCH, "FETCH")                \
-    X(VANISHED, "VANISHED") X(UNKNOWN, "")
+    X(VANISHED, "VANISHED") X(UNKNOWN, "")                                   \
+    X(ACL, "ACL") X(LISTRIGHTS, "LISTRIGHTS") X(MYRIGHTS, "MYRIGHTS")          \
+    X(GENURLAUTH, "GENURLAUTH") X(URLFETCH, "URLFETCH")
 
 typedef enum mp_imap_resp_kind {
 #define MP_IMAP_RESP_ENUM_(name, text) MP_IMAP_RESP_##name,
@@ -234,7 +241,9 @@ typedef enum mp_imap_resp_kind {
     X(NOTSAVED, "NOTSAVED") X(APPENDLIMIT, "APPENDLIMIT")                     \
     X(COMPRESSIONACTIVE, "COMPRESSIONACTIVE") X(USEATTR, "USEATTR")           \
     X(METADATA, "METADATA") X(MAILBOXID, "MAILBOXID")                         \
-    X(UNKNOWN_CTE, "UNKNOWN-CTE") X(BADURL, "BADURL") X(TOOBIG, "TOOBIG")
+    X(UNKNOWN_CTE, "UNKNOWN-CTE") X(BADURL, "BADURL") X(TOOBIG, "TOOBIG")     \
+    X(NOUPDATE, "NOUPDATE") X(NOTIFICATIONOVERFLOW, "NOTIFICATIONOVERFLOW")   \
+    X(BADEVENT, "BADEVENT") X(REFERRAL, "REFERRAL") X(URLMECH, "URLMECH")
 
 typedef enum mp_imap_code {
 #define MP_IMAP_CODE_ENUM_(name, text) MP_IMAP_CODE_##name,
@@ -254,22 +263,39 @@ typedef enum mp_imap_code {
  *     UIDNEXT/UIDVALIDITY/UNSEEN/HIGHESTMODSEQ CODE_NUMBER;
  *     APPENDUID UIDVALIDITY UID_SET; COPYUID UIDVALIDITY UID_SET
  *     UID_SET_DEST; MODIFIED UID_SET; BADCHARSET [(CHARSETS CHARSET*)];
+ *     BADEVENT (EVENTS EVENT+) (RFC 5465); NOUPDATE SEARCH_TAG (RFC 5267);
+ *     NOTIFICATIONOVERFLOW nothing; MAILBOXID (OBJECTID OBJECTID);
+ *     REFERRAL CODE_TEXT (IMAP URLs separated by spaces, RFC 2221: cut
+ *     each with mp_imap_url_parse());
+ *     URLMECH URLMECH+ (RFC 4467);
  *     others and unknown codes: [CODE_TEXT] (the code's atom is in CODE's str)
  *   CAPABILITY, ENABLED  CAPABILITY*
  *   FLAGS                (FLAGS FLAG*)
  *   LIST, LSUB           (MBX_ATTRS MBX_ATTR*) DELIMITER MAILBOX [(LIST_EXT EXT*)]
- *   STATUS               MAILBOX (STATUS_ATTS (STATUS_ATT STATUS_VALUE)*)
+ *   STATUS               MAILBOX (STATUS_ATTS (STATUS_ATT STATUS_VALUE)*);
+ *                        the value is a NUMBER, NIL for APPENDLIMIT (RFC
+ *                        7889), (STATUS_VALUE OBJECTID) for MAILBOXID (RFC
+ *                        8474)
  *   SEARCH, SORT         NUMBER* [(MODSEQ MODSEQ_KEY MODSEQ)]
  *   ESEARCH              [(SEARCH_CORR CORR_NAME CORR_VALUE)] [SEARCH_UID]
- *                        (SEARCH_RETURN SEARCH_VALUE|(SEARCH_VALUE ...))*
+ *                        (SEARCH_RETURN SEARCH_VALUE|(SEARCH_VALUE ...))*;
+ *                        ESORT's answer is the same; CONTEXT's ADDTO /
+ *                        REMOVEFROM (position set ...) and PARTIAL (range
+ *                        set|NIL) are (SEARCH_VALUE EXT*) lists (RFC 5267)
  *   NAMESPACE            3 x (NIL | (NS_x (NAMESPACE NS_PREFIX NS_DELIM EXT*)*))
  *   ID                   NIL | (ID_PARAMS (ID_FIELD ID_VALUE)*)
  *   QUOTA                QUOTA_ROOT (QUOTA_LIST (QUOTA_RESOURCE QUOTA_USAGE
- *                        QUOTA_LIMIT)*);  QUOTAROOT  MAILBOX QUOTA_ROOT*
+ *                        QUOTA_LIMIT)*) (the list missing under
+ *                        MP_IMAP_Q_BARE_QUOTA);  QUOTAROOT  MAILBOX QUOTA_ROOT*
  *   METADATA             MAILBOX ((META_LIST (META_ENTRY META_VALUE)*) |
  *                        META_ENTRY*); a META_VALUE literal is streamed
  *   THREAD               (THREAD THREAD_MEMBER* (THREAD ...)*)*
  *   VANISHED             [(VANISHED_OPTS EARLIER)] UID_SET
+ *   ACL                  MAILBOX (ACL_IDENTIFIER ACL_RIGHTS)* (RFC 4314)
+ *   LISTRIGHTS           MAILBOX ACL_IDENTIFIER ACL_RIGHTS+;  MYRIGHTS
+ *                        MAILBOX ACL_RIGHTS
+ *   GENURLAUTH           URL+;  URLFETCH  (URL URL_DATA)+, URL_DATA NIL, a
+ *                        string or a streamed literal (RFC 4467)
  *   EXISTS RECENT EXPUNGE  nothing (the number is BEGIN's num)
  *   FETCH                (FETCH_ATTS (FETCH_ITEM [SECTION SECTION_HEADER*
  *                        [PARTIAL]] value)*), value by item: FLAGS (FLAGS
@@ -315,7 +341,9 @@ typedef enum mp_imap_code {
     X(BODY) X(BODY_TYPE) X(BODY_SUBTYPE) X(BODY_PARAMS) X(PARAM_NAME)         \
     X(PARAM_VALUE) X(BODY_ID) X(BODY_DESCRIPTION) X(BODY_ENCODING)            \
     X(BODY_SIZE) X(BODY_LINES) X(BODY_MD5) X(BODY_DISPOSITION) X(DISP_TYPE)   \
-    X(BODY_LANGUAGE) X(BODY_LOCATION)
+    X(BODY_LANGUAGE) X(BODY_LOCATION)                                         \
+    X(EVENTS) X(EVENT) X(SEARCH_TAG) X(OBJECTID)                              \
+    X(ACL_IDENTIFIER) X(ACL_RIGHTS) X(URL) X(URL_DATA) X(URLMECH)
 
 typedef enum mp_imap_field {
 #define MP_IMAP_FIELD_ENUM_(name) MP_IMAP_F_##name,
@@ -367,8 +395,12 @@ enum {
                                      without UTF8=ACCEPT): decode it with
                                      mp_mutf7_decode() */
     MP_IMAP_EVF_LITERAL = 1u << 2, /* the STRING value came as a literal */
-    MP_IMAP_EVF_NUMBERED = 1u << 3 /* BEGIN: the response had a message
+    MP_IMAP_EVF_NUMBERED = 1u << 3, /* BEGIN: the response had a message
                                       number (num) */
+    MP_IMAP_EVF_QUOTED = 1u << 4   /* LITERAL_BEGIN of a quoted string longer
+                                      than max_quoted, streamed: num is 0 (the
+                                      length is known at LITERAL_END), the
+                                      chunks are its content unescaped */
 };
 
 /* One event.  Every slice is valid only during the callback. */
@@ -510,7 +542,13 @@ size_t mp_imap_resp_pending(const mp_imap_resp_parser *p);
  * Streamed literals: LITERAL_BEGIN writes "{n}\r\n", then the payload
  * goes through mp_imap_resp_write_literal_data() (as much as fits) or
  * LITERAL_CHUNK events (whole chunk or nothing), then LITERAL_END (checks
- * that exactly n bytes were written: MP_ERR_STATE otherwise).
+ * that exactly n bytes were written: MP_ERR_STATE otherwise).  A
+ * LITERAL_BEGIN flagged MP_IMAP_EVF_QUOTED (a long quoted string, as the
+ * parser streams it) writes a DQUOTE instead; its chunks are escaped and
+ * checked like a quoted string's content (MP_ERR_BAD_VALUE for CR, LF,
+ * NUL, 8-bit bytes the mode refuses, UTF-8 checked across chunks;
+ * write_literal_data() takes only what fits escaped) and LITERAL_END
+ * writes the closing DQUOTE (MP_ERR_BAD_VALUE inside a UTF-8 sequence).
  * Events that break the structure (a value before BEGIN, END with a list
  * open, ...) are MP_ERR_STATE; ERROR events are ignored.
  * sizeof(mp_imap_resp_writer) is about 330 bytes on x86-64.
@@ -522,6 +560,8 @@ typedef struct mp_imap_resp_wstate_ {
     uint8_t in_resp;
     uint8_t in_lit;
     uint8_t lit_binary;
+    uint8_t lit_quoted;  /* the open literal is a streamed quoted string */
+    uint8_t lit_u8;      /* its UTF-8 decoder state (UTF-8 mode) */
     uint8_t fname;       /* FETCH item name state */
     uint8_t in_code;     /* inside "[" resp-text-code "]" */
     uint8_t coded;       /* this response has had its code */
@@ -644,6 +684,65 @@ mp_status mp_imap_resp_write_status(mp_imap_resp_writer *w, const char *tag,
  * literal when it holds CR, LF, or 8-bit bytes outside UTF-8 mode (`mode`
  * MP_IMAP_UTF8 / MP_IMAP_REV2).  NUL: MP_ERR_BAD_VALUE.  Whole or nothing. */
 mp_status mp_imap_write_string(mp_outbuf *ob, unsigned mode, mp_slice s);
+
+/* ======================================================================= */
+/* IMAP URLs (RFC 5092) and URLAUTH (RFC 4467)                             */
+/* ======================================================================= */
+
+/* What an IMAP URL holds (mp_imap_url.flags). */
+enum {
+    MP_IMAP_URL_SERVER = 1u << 0,   /* "imap://" iserver (else "/" relative) */
+    MP_IMAP_URL_MAILBOX = 1u << 1,  /* enc-mailbox [;UIDVALIDITY=] */
+    MP_IMAP_URL_SEARCH = 1u << 2,   /* "?" enc-search (a message list) */
+    MP_IMAP_URL_UID = 1u << 3,      /* /;UID= (a message part follows) */
+    MP_IMAP_URL_SECTION = 1u << 4,  /* /;SECTION= */
+    MP_IMAP_URL_PARTIAL = 1u << 5,  /* /;PARTIAL=origin[.length] */
+    MP_IMAP_URL_URLAUTH = 1u << 6,  /* [;EXPIRE=] ;URLAUTH=access */
+    MP_IMAP_URL_VERIFIER = 1u << 7  /* ":" mechanism ":" token */
+};
+
+/* An IMAP URL cut into its parts: every slice points into the text given
+ * to mp_imap_url_parse() and is %-encoded as sent (mp_imap_url_decode()
+ * gives the octets; a mailbox name is then UTF-8, RFC 5092 §3.1).  Absent
+ * parts are empty slices and zero numbers. */
+typedef struct mp_imap_url {
+    unsigned flags;          /* MP_IMAP_URL_* */
+    mp_slice user;           /* enc-user */
+    mp_slice auth;           /* enc-auth-type, or "*" (any mechanism) */
+    mp_slice host;           /* reg-name, IPv4 or "[IP-literal]" */
+    uint16_t port;           /* 0: the default */
+    mp_slice mailbox;        /* enc-mailbox */
+    uint32_t uidvalidity;    /* 0: none */
+    uint32_t uid;            /* 0: none */
+    mp_slice search;         /* enc-search */
+    mp_slice section;        /* enc-section */
+    uint64_t partial_origin; /* with MP_IMAP_URL_PARTIAL */
+    uint64_t partial_len;    /* 0: to the end */
+    mp_slice expire;         /* RFC 3339 date-time of ;EXPIRE= */
+    mp_slice access;         /* "submit+fred", "user+fred", "authuser",
+                                "anonymous" */
+    mp_slice rump;           /* the URL up to the end of the access
+                                identifier: what GENURLAUTH is given and the
+                                verifier signs (RFC 4467 §3) */
+    mp_slice mechanism;      /* uauth-mechanism ("INTERNAL") */
+    mp_slice token;          /* enc-urlauth, 32 or more hex digits */
+} mp_imap_url;
+
+/*
+ * Parse an absolute IMAP URL ("imap://" iserver [ "/" icommand ]) or one
+ * relative to the server ("/" icommand, as CATENATE and URLFETCH take
+ * them): iuserinfo with ;AUTH=, host and port, the mailbox with
+ * ;UIDVALIDITY=, a search, or a message part (;UID=, ;SECTION=,
+ * ;PARTIAL=) with its URLAUTH ([;EXPIRE=] ;URLAUTH=access [":" mechanism
+ * ":" token]).  Keywords in any case; %-escapes checked.  Returns MP_OK,
+ * MP_ERR_SYNTAX (anything the grammar does not allow, `*u` zeroed) or
+ * MP_ERR_ARG.  `s` must outlive the slices in `*u`.
+ */
+mp_status mp_imap_url_parse(const char *s, size_t n, mp_imap_url *u);
+
+/* %-decode `enc` into out[0..cap); returns the length, or (size_t)-1 when
+ * cap is too small.  Never longer than enc.len. */
+size_t mp_imap_url_decode(mp_slice enc, char *out, size_t cap);
 
 /* Symbolic names for event dumps ("FETCH", "UIDNEXT", "ENV_SUBJECT"); never
  * NULL. */

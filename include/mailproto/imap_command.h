@@ -76,7 +76,18 @@ extern "C" {
     X(MP_IMAP_CMD_UID_SORT, "UID SORT")                                        \
     X(MP_IMAP_CMD_THREAD, "THREAD")                                            \
     X(MP_IMAP_CMD_UID_THREAD, "UID THREAD")                                    \
-    X(MP_IMAP_CMD_COMPRESS, "COMPRESS")           /* 4978 */
+    X(MP_IMAP_CMD_COMPRESS, "COMPRESS")           /* 4978 */                   \
+    X(MP_IMAP_CMD_NOTIFY, "NOTIFY")               /* 5465 */                   \
+    X(MP_IMAP_CMD_CANCELUPDATE, "CANCELUPDATE")   /* 5267 4.3 */               \
+    X(MP_IMAP_CMD_GETACL, "GETACL")               /* 4314 3 */                 \
+    X(MP_IMAP_CMD_SETACL, "SETACL")                                            \
+    X(MP_IMAP_CMD_DELETEACL, "DELETEACL")                                      \
+    X(MP_IMAP_CMD_LISTRIGHTS, "LISTRIGHTS")                                    \
+    X(MP_IMAP_CMD_MYRIGHTS, "MYRIGHTS")                                        \
+    X(MP_IMAP_CMD_RESETKEY, "RESETKEY")           /* 4467 */                   \
+    X(MP_IMAP_CMD_GENURLAUTH, "GENURLAUTH")                                    \
+    X(MP_IMAP_CMD_URLFETCH, "URLFETCH")                                        \
+    X(MP_IMAP_CMD_ESEARCH, "ESEARCH")             /* 7377 */
 
 typedef enum mp_imap_cmd_id {
     MP_IMAP_CMD_NONE_ = 0,
@@ -432,6 +443,25 @@ mp_status mp_imap_write_catenate_end(mp_imap_writer *w);
  *    extension grammar (RFC 4466 tagged-ext-label [SP tagged-ext-val], RFC
  *    5258 option-extension [SP "(" ... ")"]) and are reported as ATOM
  *    events with their values, for the host to judge.
+ *  - ESORT (RFC 5267): SORT / UID SORT reports an optional ATOM RETURN and
+ *    its list (as SEARCH RETURN) before the criteria list; CANCELUPDATE
+ *    reports one STRING per tag-string (an atom is a syntax error).
+ *  - NOTIFY (RFC 5465 §8): ATOM NONE, or ATOM SET [ATOM STATUS] and per
+ *    event group LIST_BEGIN (depth 0), the filter ATOM, its MAILBOX or a
+ *    list of them, the events ATOM NONE or a list of ATOMs, MessageNew's
+ *    fetch-att list as FETCH_ATT events two levels down, LIST_END.  An
+ *    unknown filter, a missing event list and a bad fetch-att are refused;
+ *    event names (event-ext = atom) are the host's to judge.
+ *  - ACL (RFC 4314 §3): GETACL / MYRIGHTS mailbox, SETACL mailbox
+ *    identifier rights, DELETEACL / LISTRIGHTS mailbox identifier (the
+ *    identifier and the rights as STRING).  URLAUTH (RFC 4467 §7):
+ *    RESETKEY [mailbox *(ATOM mechanism)], GENURLAUTH (STRING url-rump
+ *    ATOM mechanism)+, URLFETCH STRING url+ (the URLs whole: cut them
+ *    with mp_imap_url_parse(), imap.h).  MULTISEARCH (RFC 7377 §2): ESEARCH [ATOM
+ *    IN and its list: filters as ATOM, mailboxes as STRING or ATOM, the
+ *    scope options] then as SEARCH (RETURN, CHARSET, keys).  SEARCH FUZZY
+ *    (RFC 6203) is a key taking one key, as NOT.  RLIST and RLSUB (RFC
+ *    2193, obsolete since RFC 5258) are MP_ERR_IMAP_CMD_OBSOLETE.
  *  - A lone PREVIEW item takes "(LAZY)" as its own modifiers (RFC 8970
  *    §7): "FETCH 1 PREVIEW (LAZY)" reports att PREVIEW, "(" LAZY ")" at
  *    depths 0 and 1; a list after it not starting with LAZY is the fetch
@@ -616,6 +646,7 @@ typedef struct mp_imap_cmd_parser {
     uint8_t fatt, fparen, fpart, fsub; /* fetch / flag lists */
     uint8_t acat, autf8;         /* APPEND: inside CATENATE ( ), inside UTF8 ( ) */
     uint8_t olist, ostate, oflags; /* closed option list being checked */
+    uint8_t nst, dbase;          /* NOTIFY state; depth added to events */
     uint8_t taglen;
     uint8_t kneed[MP_IMAP_MAX_DEPTH]; /* search: keys owed per frame */
     char tag[MP_IMAP_MAX_TAG];

@@ -69,7 +69,9 @@ static const mp_imap_search_key mp_imap_search_keys[] = {
     { "BODY", MP_IMAP_KA_ASTRING, 0 },           { "CC", MP_IMAP_KA_ASTRING, 0 },
     { "DELETED", MP_IMAP_KA_NONE, 0 },           { "DRAFT", MP_IMAP_KA_NONE, 0 },
     { "EMAILID", MP_IMAP_KA_ASTRING, 0 },        { "FLAGGED", MP_IMAP_KA_NONE, 0 },
-    { "FROM", MP_IMAP_KA_ASTRING, 0 },           { "HEADER", MP_IMAP_KA_HEADER, 0 },
+    { "FROM", MP_IMAP_KA_ASTRING, 0 },
+    /* RFC 6203 §6: "FUZZY" SP search-key (one key, as NOT takes) */
+    { "FUZZY", MP_IMAP_KA_NOT, 0 },              { "HEADER", MP_IMAP_KA_HEADER, 0 },
     { "KEYWORD", MP_IMAP_KA_KEYWORD, 0 },        { "LARGER", MP_IMAP_KA_NUMBER, 0 },
     { "MODSEQ", MP_IMAP_KA_MODSEQ, 0 },          { "NEW", MP_IMAP_KA_NONE, 1 },
     { "NOT", MP_IMAP_KA_NOT, 0 },                { "OLD", MP_IMAP_KA_NONE, 1 },

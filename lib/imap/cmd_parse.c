@@ -49,7 +49,11 @@ enum lstate {
  *  E atoms     S sequence set   G value or list   L list   o optional
  *  list before the next op   ? the rest is optional   R "RETURN"
  *  B base64 or "="   F fetch items   T store item and flags
- *  K search (RETURN, CHARSET, keys)   k search keys   P APPEND messages */
+ *  K search (RETURN, CHARSET, keys)   k search keys   P APPEND messages
+ *  r [RETURN SP list] before the next op (ESORT)   W string *(SP string)
+ *  N NOTIFY's NONE or SET [STATUS] event-groups   V astring *(SP astring)
+ *  U astring SP atom *(SP astring SP atom) (GENURLAUTH)
+ *  i [IN SP list] before the next op (MULTISEARCH) */
 static const char *const progs[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_CAPABILITY] = "",   [MP_IMAP_CMD_NOOP] = "",
     [MP_IMAP_CMD_LOGOUT] = "",       [MP_IMAP_CMD_STARTTLS] = "",
@@ -72,9 +76,15 @@ static const char *const progs[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_ID] = "G",          [MP_IMAP_CMD_GETQUOTA] = "a",
     [MP_IMAP_CMD_GETQUOTAROOT] = "m", [MP_IMAP_CMD_SETQUOTA] = "aL",
     [MP_IMAP_CMD_GETMETADATA] = "omG", [MP_IMAP_CMD_SETMETADATA] = "mL",
-    [MP_IMAP_CMD_SORT] = "Lak",      [MP_IMAP_CMD_UID_SORT] = "Lak",
+    [MP_IMAP_CMD_SORT] = "rLak",     [MP_IMAP_CMD_UID_SORT] = "rLak",
     [MP_IMAP_CMD_THREAD] = "Aak",    [MP_IMAP_CMD_UID_THREAD] = "Aak",
     [MP_IMAP_CMD_COMPRESS] = "A",
+    [MP_IMAP_CMD_NOTIFY] = "N",      [MP_IMAP_CMD_CANCELUPDATE] = "W",
+    [MP_IMAP_CMD_GETACL] = "m",      [MP_IMAP_CMD_SETACL] = "maa",
+    [MP_IMAP_CMD_DELETEACL] = "ma",  [MP_IMAP_CMD_LISTRIGHTS] = "ma",
+    [MP_IMAP_CMD_MYRIGHTS] = "m",    [MP_IMAP_CMD_RESETKEY] = "?m?E",
+    [MP_IMAP_CMD_GENURLAUTH] = "U",  [MP_IMAP_CMD_URLFETCH] = "V",
+    [MP_IMAP_CMD_ESEARCH] = "iK",
 };
 
 /* ---- search keys: the table is in cmd_chars.h (shared with the writer) -- */
@@ -161,8 +171,17 @@ static void emit(mp_imap_cmd_parser *p, const mp_imap_cmd_arg *a)
 {
     if (p->pending == STOP_ABORT)
         return;
-    if (p->cb->on_arg != NULL)
-        set_stop(p, p->cb->on_arg(p->user, a));
+    if (p->cb->on_arg != NULL) {
+        mp_imap_cmd_arg b;
+        if (p->dbase == 0) {
+            set_stop(p, p->cb->on_arg(p->user, a));
+            return;
+        }
+        /* a grammar reused one level down (NOTIFY's fetch-att list) */
+        b = *a;
+        b.depth = (uint8_t)(b.depth + p->dbase);
+        set_stop(p, p->cb->on_arg(p->user, &b));
+    }
 }
 
 static void emit_simple(mp_imap_cmd_parser *p, mp_imap_cmd_arg_kind k, mp_slice text,
@@ -1628,6 +1647,185 @@ static int append_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
 
 /* ---- the program interpreter ---------------------------------------------- */
 
+/* RFC 4467 §9: mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".") */
+static int mech_ok(mp_slice s)
+{
+    size_t k;
+    for (k = 0; k < s.len; k++) {
+        unsigned char c = (unsigned char)s.ptr[k];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.'))
+            return 0;
+    }
+    return s.len > 0;
+}
+
+/* ---- NOTIFY (RFC 5465 §8) ---------------------------------------------------
+ * notify = "NOTIFY" SP (notify-set / notify-none); notify-set = "SET"
+ * [SP "STATUS"] SP event-group *(SP event-group); event-group = "("
+ * filter-mailboxes SP events ")"; filter-mailboxes = "selected" /
+ * "selected-delayed" / "inboxes" / "personal" / "subscribed" /
+ * ("subtree" / "mailboxes") SP one-or-more-mailbox; events = "(" event
+ * *(SP event) ")" / "NONE"; "MessageNew" [SP "(" fetch-att *(SP fetch-att)
+ * ")"].  Reported as ATOM (NONE, SET, STATUS, filters, events), LIST_BEGIN
+ * / LIST_END, MAILBOX and the fetch items as FETCH's, each at its depth. */
+enum ns {
+    NT_START = 0, NT_SET_SP, NT_SET_NEXT, NT_GROUP_SP, NT_GROUP, NT_FILTER, NT_MBX_SP, NT_MBX,
+    NT_MBXL, NT_MBXL_SEP, NT_EVENTS_SP, NT_EVENTS, NT_EVENT, NT_EVENT_SEP, NT_NEW_SEP,
+    NT_NEW_NEXT, NT_FA, NT_GROUP_END, NT_AFTER_GROUP
+};
+
+static const char *const notify_filters[] = {
+    "selected", "selected-delayed", "inboxes", "personal", "subscribed", "subtree", "mailboxes"
+};
+
+static int notify_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
+{
+    const char *rule = MP_RULE_("RFC 5465 notify");
+    size_t i;
+    switch (p->nst) {
+    case NT_START:
+        if (atomish(t) && (is_word(t->text, "NONE") || is_word(t->text, "SET"))) {
+            int set = is_word(t->text, "SET");
+            emit_simple(p, MP_IMAP_CA_ATOM, set ? MP_SLICE_LIT("SET") : MP_SLICE_LIT("NONE"), 0);
+            p->nst = NT_SET_SP;
+            return set ? R_MORE : R_DONE;
+        }
+        break;
+    case NT_SET_SP:
+    case NT_GROUP_SP:
+    case NT_MBX_SP:
+    case NT_EVENTS_SP:
+        if (t->kind != MP_IMAP_TOK_SP)
+            break;
+        p->nst = p->nst == NT_SET_SP ? NT_SET_NEXT : p->nst == NT_GROUP_SP ? NT_GROUP
+                 : p->nst == NT_MBX_SP ? NT_MBX : NT_EVENTS;
+        return R_MORE;
+    case NT_SET_NEXT:
+        if (atomish(t) && is_word(t->text, "STATUS")) {
+            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("STATUS"), 0);
+            p->nst = NT_GROUP_SP;
+            return R_MORE;
+        }
+        /* fall through */
+    case NT_GROUP:
+        if (t->kind != MP_IMAP_TOK_LPAREN)
+            break;
+        emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 0);
+        p->nst = NT_FILTER;
+        return R_MORE;
+    case NT_FILTER:
+        if (!atomish(t))
+            break;
+        for (i = 0; i < sizeof(notify_filters) / sizeof(notify_filters[0]); i++)
+            if (is_word(t->text, notify_filters[i]))
+                break;
+        if (i == sizeof(notify_filters) / sizeof(notify_filters[0])) {
+            rule = MP_RULE_("RFC 5465 filter-mailboxes");
+            break;
+        }
+        emit_simple(p, MP_IMAP_CA_ATOM, mp_slice_make(notify_filters[i], strlen(notify_filters[i])),
+                    1);
+        p->nst = i >= 5 ? NT_MBX_SP : NT_EVENTS_SP;
+        return R_MORE;
+    case NT_MBX:
+        if (t->kind == MP_IMAP_TOK_LPAREN) {
+            emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 1);
+            p->nst = NT_MBXL;
+            return R_MORE;
+        }
+        /* fall through */
+    case NT_MBXL:
+        if (!stringish(t))
+            break;
+        if (!emit_mailbox(p, t, MP_IMAP_CA_MAILBOX, p->nst == NT_MBXL ? 2 : 1)) {
+            fail(p, t, MP_ERR_IMAP_CMD_MAILBOX, MP_RULE_("RFC 5465 one-or-more-mailbox"));
+            return R_ERR;
+        }
+        p->nst = p->nst == NT_MBXL ? NT_MBXL_SEP : NT_EVENTS_SP;
+        return R_MORE;
+    case NT_MBXL_SEP:
+        if (t->kind == MP_IMAP_TOK_SP) {
+            p->nst = NT_MBXL;
+            return R_MORE;
+        }
+        if (t->kind != MP_IMAP_TOK_RPAREN)
+            break;
+        emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 1);
+        p->nst = NT_EVENTS_SP;
+        return R_MORE;
+    case NT_EVENTS:
+        if (atomish(t) && is_word(t->text, "NONE")) {
+            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("NONE"), 1);
+            p->nst = NT_GROUP_END;
+            return R_MORE;
+        }
+        if (t->kind != MP_IMAP_TOK_LPAREN)
+            break;
+        emit_simple(p, MP_IMAP_CA_LIST_BEGIN, mp_slice_make(NULL, 0), 1);
+        p->nst = NT_EVENT;
+        return R_MORE;
+    case NT_NEW_NEXT:
+        if (t->kind == MP_IMAP_TOK_LPAREN) {
+            /* MessageNew's fetch-att list: FETCH's grammar, two levels down */
+            p->sub = 0;
+            p->dbase = 2;
+            p->nst = NT_FA;
+            return fetch_tok(p, t) == R_ERR ? R_ERR : R_MORE;
+        }
+        /* fall through */
+    case NT_EVENT:
+        /* event = message-event / mailbox-event / user-event / event-ext
+         * (atom): the names are the host's to judge */
+        if (t->kind != MP_IMAP_TOK_ATOM)
+            break;
+        emit_simple(p, MP_IMAP_CA_ATOM, t->text, 2);
+        p->nst = is_word(t->text, "MessageNew") ? NT_NEW_SEP : NT_EVENT_SEP;
+        return R_MORE;
+    case NT_FA: {
+        int r = fetch_tok(p, t);
+        if (r == R_ERR)
+            return R_ERR;
+        if (r == R_DONE) {
+            p->dbase = 0;
+            p->nst = NT_EVENT_SEP;
+        }
+        return R_MORE;
+    }
+    case NT_EVENT_SEP:
+    case NT_NEW_SEP:
+        if (t->kind == MP_IMAP_TOK_SP) {
+            p->nst = p->nst == NT_NEW_SEP ? NT_NEW_NEXT : NT_EVENT;
+            return R_MORE;
+        }
+        if (t->kind != MP_IMAP_TOK_RPAREN)
+            break;
+        emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 1);
+        p->nst = NT_GROUP_END;
+        return R_MORE;
+    case NT_GROUP_END:
+        if (t->kind != MP_IMAP_TOK_RPAREN)
+            break;
+        emit_simple(p, MP_IMAP_CA_LIST_END, mp_slice_make(NULL, 0), 0);
+        p->nst = NT_AFTER_GROUP;
+        return R_MORE;
+    case NT_AFTER_GROUP:
+        if (t->kind == MP_IMAP_TOK_SP) {
+            p->nst = NT_GROUP;
+            p->tsp = 1;
+            return R_MORE;
+        }
+        if (t->kind == MP_IMAP_TOK_CRLF)
+            return R_PASS;
+        break;
+    default:
+        break;
+    }
+    p->dbase = 0;
+    fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, rule);
+    return R_ERR;
+}
+
 static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
 {
     int r;
@@ -1681,6 +1879,75 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
             break;
         emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("RETURN"), 0);
         return R_DONE;
+    case 'r':
+        /* ESORT (RFC 5267 §3.2): sort = ["UID" SP] "SORT"
+         * [search-return-opts] SP sort-criteria ...; the options are
+         * reported as SEARCH's: RETURN, then the list */
+        if (p->sub == 0) {
+            if (!atomish(t) || !is_word(t->text, "RETURN"))
+                return R_SKIP;
+            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("RETURN"), 0);
+            p->sub = 1;
+            return R_MORE;
+        }
+        if (p->sub == 1) {
+            if (t->kind != MP_IMAP_TOK_SP)
+                break;
+            p->sub = 2;
+            p->gdepth = 0;
+            p->gsub = 0;
+            return R_MORE;
+        }
+        r = generic_tok(p, t, 1);
+        return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
+    case 'W':
+    case 'V':
+    case 'U':
+        /* W: CANCELUPDATE (RFC 5267 §4.3) tag-string *(SP tag-string),
+         * tag-string = string (quoted or literal, never an atom).  V:
+         * URLFETCH (RFC 4467 §7) url *(SP url), url = astring.  U:
+         * GENURLAUTH url-rump SP mechanism *(SP url-rump SP mechanism),
+         * mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".").  sub: 0
+         * a string, 1 after it, 2 a mechanism, 3 after it. */
+        if (p->sub == 0 && (op == 'W' ? t->kind == MP_IMAP_TOK_STRING : stringish(t))) {
+            emit_string(p, t, 0);
+            p->sub = 1;
+            return R_MORE;
+        }
+        if (p->sub == 2 && t->kind == MP_IMAP_TOK_ATOM && mech_ok(t->text)) {
+            emit_simple(p, MP_IMAP_CA_ATOM, t->text, 0);
+            p->sub = 3;
+            return R_MORE;
+        }
+        if ((p->sub == 1 || p->sub == 3) && t->kind == MP_IMAP_TOK_SP) {
+            p->sub = op == 'U' && p->sub == 1 ? 2 : 0;
+            return R_MORE;
+        }
+        if (p->sub == (op == 'U' ? 3 : 1) && t->kind == MP_IMAP_TOK_CRLF)
+            return R_PASS;
+        break;
+    case 'i':
+        /* MULTISEARCH (RFC 7377 §2): esearch-source-opts = "IN" SP "("
+         * source-mbox [SP "(" scope-options ")"] ")" */
+        if (p->sub == 0) {
+            if (!atomish(t) || !is_word(t->text, "IN"))
+                return R_SKIP;
+            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("IN"), 0);
+            p->sub = 1;
+            return R_MORE;
+        }
+        if (p->sub == 1) {
+            if (t->kind != MP_IMAP_TOK_SP)
+                break;
+            p->sub = 2;
+            p->gdepth = 0;
+            p->gsub = 0;
+            return R_MORE;
+        }
+        r = generic_tok(p, t, 1);
+        return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
+    case 'N':
+        return notify_tok(p, t);
     case 'E':
         if (p->sub == 0 && atomish(t)) {
             emit_simple(p, MP_IMAP_CA_ATOM, t->text, 0);
@@ -1914,6 +2181,40 @@ static void expect(mp_imap_cmd_parser *p)
         case 'S':
             cls = MP_IMAP_LEX_SEQSET;
             break;
+        case 'r':
+            if (p->sub == 2) {
+                cls = MP_IMAP_LEX_LIST_MAILBOX;
+                p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
+            }
+            break;
+        case 'W':
+        case 'V':
+        case 'U':
+            cls = MP_IMAP_LEX_ASTRING;
+            p->strpos = p->sub == 0;
+            break;
+        case 'i':
+            if (p->sub == 2) {
+                cls = MP_IMAP_LEX_LIST_MAILBOX;
+                p->strpos = p->gsub != GS_SEP || p->gdepth == 0;
+            }
+            break;
+        case 'N':
+            if (p->nst == NT_MBX || p->nst == NT_MBXL) {
+                cls = MP_IMAP_LEX_ASTRING;
+                want = MP_IMAP_LEX_WANT_STRING;
+            } else if (p->nst == NT_FA) {
+                if (p->sub == FS_SEC || p->sub == FS_PARTIAL || p->sub == FS_PARTIAL_END)
+                    cls = MP_IMAP_LEX_SECTION;
+                else if (p->sub == FS_HDR) {
+                    cls = MP_IMAP_LEX_ASTRING;
+                    want = MP_IMAP_LEX_WANT_STRING;
+                } else
+                    cls = MP_IMAP_LEX_FETCH_ATT;
+            } else if (p->nst == NT_NEW_NEXT) {
+                cls = MP_IMAP_LEX_FETCH_ATT;
+            }
+            break;
         case 'F':
             if (p->sub == FS_SEC || p->sub == FS_PARTIAL || p->sub == FS_PARTIAL_END)
                 cls = MP_IMAP_LEX_SECTION;
@@ -2028,6 +2329,8 @@ static void start_command(mp_imap_cmd_parser *p, mp_imap_cmd_id cmd)
     p->acat = 0;
     p->autf8 = 0;
     p->olist = 0;
+    p->nst = 0;
+    p->dbase = 0;
     p->phase = PH_ARGS;
     if (p->cb->on_command != NULL)
         set_stop(p, p->cb->on_command(p->user, mp_slice_make(p->tag, p->taglen), cmd));
@@ -2068,6 +2371,14 @@ static void line_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
             break;
         }
         cmd = find_command(t->text, p->phase == PH_UID_NAME);
+        if (cmd == MP_IMAP_CMD_NONE_ && p->phase == PH_NAME &&
+            (is_word(t->text, "RLIST") || is_word(t->text, "RLSUB"))) {
+            /* RFC 2193 MAILBOX-REFERRALS: obsoleted by RFC 5258's LIST
+             * (REMOTE); refused by name so the client learns why */
+            fail(p, t, MP_ERR_IMAP_CMD_OBSOLETE,
+                 MP_RULE_("RFC 5258 LIST (REMOTE) replaces RLIST/RLSUB"));
+            break;
+        }
         if (cmd == MP_IMAP_CMD_NONE_) {
             fail(p, t, MP_ERR_IMAP_CMD_UNKNOWN, MP_RULE_("RFC 9051 command"));
             break;

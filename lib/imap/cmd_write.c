@@ -790,13 +790,37 @@ static int search_level_ok(const mp_imap_arg *a, size_t i, size_t n, int top, in
     return need == 0 && keys > 0;
 }
 
+/* ESORT (RFC 5267 §3.2): SORT [RETURN (options)] (criteria) ...: the
+ * index of the criteria list (n when RETURN has no list after it). */
+static size_t sort_criteria_at(const mp_imap_arg *a, size_t n)
+{
+    size_t i = 0;
+    if (n > 0 && a[0].kind == MP_IMAP_ARG_ATOM && a[0].s.len == 6 &&
+        mp_slice_eq_ci(a[0].s, "RETURN", 6)) {
+        if (n < 2 || a[1].kind != MP_IMAP_ARG_LIST_BEGIN)
+            return n;
+        i = 1;
+        skip_value(a, n, &i);
+    }
+    return i;
+}
+
 /* SEARCH [RETURN (...)] [CHARSET x] keys, SORT (criteria) charset keys,
  * THREAD algorithm charset keys: the key part is a well-formed program. */
 static mp_status search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, int rev2)
 {
     size_t i = 0;
     int rev1 = 0;
-    if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH) {
+    if (cmd == MP_IMAP_CMD_SEARCH || cmd == MP_IMAP_CMD_UID_SEARCH ||
+        cmd == MP_IMAP_CMD_ESEARCH) {
+        /* MULTISEARCH (RFC 7377 §2): ESEARCH [IN (sources)] then SEARCH's */
+        if (cmd == MP_IMAP_CMD_ESEARCH && n > 0 && a[0].kind == MP_IMAP_ARG_ATOM &&
+            a[0].s.len == 2 && mp_slice_eq_ci(a[0].s, "IN", 2)) {
+            if (n < 2 || a[1].kind != MP_IMAP_ARG_LIST_BEGIN)
+                return MP_ERR_ARG;
+            i = 1;
+            skip_value(a, n, &i);
+        }
         if (i < n && a[i].kind == MP_IMAP_ARG_ATOM && a[i].s.len == 6 &&
             mp_slice_eq_ci(a[i].s, "RETURN", 6)) {
             if (++i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
@@ -810,7 +834,8 @@ static mp_status search_program_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, siz
             i += 2;
         }
     } else if (cmd == MP_IMAP_CMD_SORT || cmd == MP_IMAP_CMD_UID_SORT) {
-        if (n == 0 || a[0].kind != MP_IMAP_ARG_LIST_BEGIN)
+        i = sort_criteria_at(a, n);
+        if (i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
             return MP_ERR_ARG;
         skip_value(a, n, &i);
         if (i >= n || !arg_is_string(&a[i]))
@@ -909,6 +934,83 @@ static int arg_is_word(const mp_imap_arg *a, const char *w)
            mp_imap_word_eq(a->s.ptr, a->s.len, w);
 }
 
+static int arg_is_mailbox(const mp_imap_arg *a)
+{
+    return a->kind == MP_IMAP_ARG_MAILBOX || a->kind == MP_IMAP_ARG_ASTRING ||
+           a->kind == MP_IMAP_ARG_STRING;
+}
+
+/* NOTIFY (RFC 5465 §8) as the command parser reads it: NONE, or SET
+ * [STATUS] then event groups "(" filter [mailbox | (mailbox ...)] SP
+ * (NONE | "(" event [MessageNew's (fetch-att ...)] ... ")") ")". */
+static mp_status notify_ok(const mp_imap_arg *a, size_t n)
+{
+    static const char *const filters[] = { "selected", "selected-delayed", "inboxes",
+                                            "personal", "subscribed", "subtree", "mailboxes" };
+    size_t i = 1, groups = 0;
+    if (n == 1 && arg_is_word(&a[0], "NONE"))
+        return MP_OK;
+    if (n == 0 || !arg_is_word(&a[0], "SET"))
+        return MP_ERR_ARG;
+    if (i < n && arg_is_word(&a[i], "STATUS"))
+        i++;
+    while (i < n) {
+        size_t f;
+        if (a[i].kind != MP_IMAP_ARG_LIST_BEGIN || ++i >= n)
+            return MP_ERR_ARG;
+        for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++)
+            if (arg_is_word(&a[i], filters[f]))
+                break;
+        if (f == sizeof(filters) / sizeof(filters[0]))
+            return MP_ERR_ARG;
+        i++;
+        if (f >= 5) { /* subtree / mailboxes: one-or-more-mailbox */
+            if (i < n && a[i].kind == MP_IMAP_ARG_LIST_BEGIN) {
+                size_t k = 0;
+                for (i++; i < n && arg_is_mailbox(&a[i]); i++)
+                    k++;
+                if (k == 0 || i >= n || a[i].kind != MP_IMAP_ARG_LIST_END)
+                    return MP_ERR_ARG;
+                i++;
+            } else if (i < n && arg_is_mailbox(&a[i])) {
+                i++;
+            } else {
+                return MP_ERR_ARG;
+            }
+        }
+        if (i < n && arg_is_word(&a[i], "NONE")) {
+            i++;
+        } else {
+            size_t k = 0;
+            if (i >= n || a[i].kind != MP_IMAP_ARG_LIST_BEGIN)
+                return MP_ERR_ARG;
+            for (i++; i < n && a[i].kind == MP_IMAP_ARG_ATOM; k++) {
+                int is_new = arg_is_word(&a[i], "MessageNew");
+                for (size_t c = 0; c < a[i].s.len; c++)
+                    if (!(mp_imap_cc((unsigned char)a[i].s.ptr[c]) & MP_IMAP_CC_LIST))
+                        return MP_ERR_ARG; /* an event is an atom */
+                i++;
+                if (is_new && i < n && a[i].kind == MP_IMAP_ARG_LIST_BEGIN) {
+                    size_t m = 0;
+                    for (i++; i < n && a[i].kind == MP_IMAP_ARG_ATOM; i++)
+                        m++;
+                    if (m == 0 || i >= n || a[i].kind != MP_IMAP_ARG_LIST_END)
+                        return MP_ERR_ARG;
+                    i++;
+                }
+            }
+            if (k == 0 || i >= n || a[i].kind != MP_IMAP_ARG_LIST_END)
+                return MP_ERR_ARG;
+            i++;
+        }
+        if (i >= n || a[i].kind != MP_IMAP_ARG_LIST_END)
+            return MP_ERR_ARG;
+        i++;
+        groups++;
+    }
+    return groups > 0 ? MP_OK : MP_ERR_ARG;
+}
+
 /* The lists of mp_imap_write_command's arguments whose members the RFCs
  * name: SORT criteria, fetch / store modifiers, GETMETADATA options, LIST
  * selection and return options, STATUS items. */
@@ -919,7 +1021,35 @@ static mp_status options_ok(mp_imap_cmd_id cmd, const mp_imap_arg *a, size_t n, 
     switch (cmd) {
     case MP_IMAP_CMD_SORT:
     case MP_IMAP_CMD_UID_SORT:
-        return olist_ok(MP_IMAP_OL_SORT, a, 0, n, &end, rev2);
+        return olist_ok(MP_IMAP_OL_SORT, a, sort_criteria_at(a, n), n, &end, rev2);
+    case MP_IMAP_CMD_NOTIFY:
+        return notify_ok(a, n);
+    case MP_IMAP_CMD_URLFETCH:
+    case MP_IMAP_CMD_GENURLAUTH:
+        /* url *(SP url) / url-rump SP mechanism *(...) (RFC 4467 §7) */
+        if (n == 0 || (cmd == MP_IMAP_CMD_GENURLAUTH && (n & 1)))
+            return MP_ERR_ARG;
+        for (i = 0; i < n; i++) {
+            int mech = cmd == MP_IMAP_CMD_GENURLAUTH && (i & 1);
+            if (mech ? a[i].kind != MP_IMAP_ARG_ATOM || a[i].s.len == 0 : !arg_is_string(&a[i]))
+                return MP_ERR_ARG;
+            /* mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".") */
+            for (size_t k = 0; mech && k < a[i].s.len; k++) {
+                unsigned char c = (unsigned char)a[i].s.ptr[k];
+                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+                    return MP_ERR_ARG;
+            }
+        }
+        return MP_OK;
+    case MP_IMAP_CMD_CANCELUPDATE:
+        /* tag-string *(SP tag-string) (RFC 5267 §4.3) */
+        if (n == 0)
+            return MP_ERR_ARG;
+        for (i = 0; i < n; i++)
+            if (a[i].kind != MP_IMAP_ARG_STRING && a[i].kind != MP_IMAP_ARG_BINARY_STRING)
+                return MP_ERR_ARG;
+        return MP_OK;
     case MP_IMAP_CMD_STATUS:
         return n < 2 ? MP_ERR_ARG : olist_ok(MP_IMAP_OL_STATUS, a, 1, n, &end, rev2);
     case MP_IMAP_CMD_GETMETADATA:

@@ -55,8 +55,13 @@ enum lex_state {
     ST_LIT_STRING, /* assembling payload as a string */
     ST_SKIP,       /* skipping the rest of a line (sub: literal detection) */
     ST_SKIP_LIT,   /* skipping lit_left payload bytes, then ST_SKIP */
-    ST_SKIP_DONE   /* the skipped line ended: return its CRLF */
+    ST_SKIP_DONE,  /* the skipped line ended: return its CRLF */
+    ST_QSTREAM     /* streaming a long quoted string (lx->aux: enum qs_sub) */
 };
+
+/* Where a streamed quoted string is (lx->aux in ST_QSTREAM; lx->sub holds
+ * the UTF-8 decoder in QS_U8). */
+enum qs_sub { QS_PLAIN = 0, QS_ESC, QS_U8 };
 
 /* Literal detection while skipping (lx->sub). */
 enum skip_sub {
@@ -150,6 +155,8 @@ size_t mp_imap_lex_pending(const mp_imap_lex *lx)
     case ST_START: case ST_SKIP: case ST_SKIP_LIT: case ST_SKIP_DONE: case ST_LIT_SYNC:
     case ST_LIT_BODY:
         return 0;
+    case ST_QSTREAM:
+        return lx->len; /* the first chunk, not yet delivered */
     default:
         return (size_t)(lx->pos - lx->tok_start);
     }
@@ -254,7 +261,9 @@ static mp_status literal_header(mp_imap_lex *lx, mp_imap_token *tok)
         return fail(lx, MP_ERR_IMAP_NONSYNC_TOO_BIG, lx->tok_start,
                     MP_RULE_("RFC 7888 LITERAL- (MP_IMAP_MAX_NONSYNC_LITERAL)"),
                     after_bad_literal(lx, 1));
-    if ((lx->want & MP_IMAP_LEX_WANT_STRING) && lx->lit_len > lx->max_quoted)
+    if ((lx->want & (MP_IMAP_LEX_WANT_STRING | MP_IMAP_LEX_WANT_STREAM)) ==
+            MP_IMAP_LEX_WANT_STRING &&
+        lx->lit_len > lx->max_quoted)
         return fail(lx, MP_ERR_IMAP_STRING_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED",
                     after_bad_literal(lx, 1));
     lx->lit_left = lx->lit_len;
@@ -273,7 +282,7 @@ static mp_status literal_header(mp_imap_lex *lx, mp_imap_token *tok)
 /* Start the payload: a LITERAL_BEGIN token, or assembly as a string. */
 static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
 {
-    if (lx->want & MP_IMAP_LEX_WANT_STRING) {
+    if ((lx->want & MP_IMAP_LEX_WANT_STRING) && lx->lit_len <= lx->max_quoted) {
         lx->len = 0;
         lx->state = ST_LIT_STRING;
         return 0;
@@ -284,6 +293,121 @@ static int literal_payload(mp_imap_lex *lx, mp_imap_token *tok)
     tok->offset = lx->tok_start;
     lx->state = ST_LIT_BODY;
     return 1;
+}
+
+
+/* A quoted string reached max_quoted + 1 bytes where it may be streamed
+ * (lex.h): keep what was read as the first chunk and return LITERAL_BEGIN;
+ * the byte at hand is read again in ST_QSTREAM, from sub-state `sub`. */
+static void quoted_overflow(mp_imap_lex *lx, const char *in, size_t zc, enum qs_sub sub,
+                            mp_imap_token *tok)
+{
+    if (zc != (size_t)-1 && lx->len > 0)
+        memcpy(lx->buf, in + zc, lx->len);
+    tok->kind = MP_IMAP_TOK_LITERAL_BEGIN;
+    tok->num = 0;
+    tok->flags = MP_IMAP_TOKF_QUOTED;
+    tok->offset = lx->tok_start;
+    lx->aux = (uint8_t)sub;
+    lx->state = ST_QSTREAM;
+}
+
+/* ST_QSTREAM: the next chunk of a long quoted string (zero copy: runs
+ * between escapes; an escaped byte is its own one-byte chunk), or
+ * LITERAL_END at the closing DQUOTE.  The checks are those of ST_QUOTED*. */
+static mp_status quoted_stream(mp_imap_lex *lx, const char *in, size_t len, size_t *used,
+                               mp_imap_token *tok)
+{
+    size_t i = 0, start = 0;
+    mp_status st = MP_NEED_MORE;
+    const char *rule = NULL;
+    if (lx->len > 0) { /* the first chunk, assembled before LITERAL_BEGIN */
+        tok->kind = MP_IMAP_TOK_LITERAL_CHUNK;
+        tok->text = mp_slice_make(lx->buf, lx->len);
+        tok->offset = lx->tok_start + 1u;
+        lx->len = 0;
+        *used = 0;
+        return MP_OK;
+    }
+    while (i < len) {
+        unsigned char c = (unsigned char)in[i];
+        if (lx->line_len >= lx->max_line) {
+            st = MP_ERR_LINE_TOO_LONG;
+            rule = MP_RULE_("MP_IMAP_MAX_LINE");
+            break;
+        }
+        if (lx->aux == QS_ESC) {
+            /* quoted-specials = DQUOTE / "\" */
+            if (c != '"' && c != '\\') {
+                st = MP_ERR_IMAP_QUOTED;
+                rule = MP_RULE_("RFC 9051 quoted-specials");
+                break;
+            }
+            start = i; /* the escaped byte is content */
+            lx->aux = QS_PLAIN;
+        } else if (lx->aux == QS_U8) {
+            unsigned u = mp_utf8_step(lx->sub, c);
+            if (u == MP_UTF8_REJECT) {
+                st = MP_ERR_UTF8;
+                rule = MP_RULE_("RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)");
+                break;
+            }
+            lx->sub = (uint8_t)u;
+            if (u == MP_UTF8_ACCEPT)
+                lx->aux = QS_PLAIN;
+        } else if (c == '"' || c == '\\') {
+            if (i > start) {
+                st = MP_OK; /* the run before it first */
+                break;
+            }
+            i++;
+            lx->line_len++;
+            if (c == '\\') {
+                lx->aux = QS_ESC;
+                start = i;
+                continue;
+            }
+            lx->state = ST_START;
+            lx->aux = 0;
+            tok->kind = MP_IMAP_TOK_LITERAL_END;
+            tok->offset = lx->pos + i - 1;
+            lx->pos += i;
+            *used = i;
+            return MP_OK;
+        } else if (c == '\r' || c == '\n' || c == 0 ||
+                   (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))) {
+            st = c == 0 ? MP_ERR_NUL : c >= 0x80 ? MP_ERR_8BIT : MP_ERR_IMAP_QUOTED;
+            rule = c >= 0x80 ? MP_RULE_("RFC 3501 quoted") : MP_RULE_("RFC 9051 quoted");
+            break;
+        } else if (c >= 0x80 && utf8_checked(lx)) {
+            unsigned u = mp_utf8_step(MP_UTF8_ACCEPT, c);
+            if (u == MP_UTF8_REJECT) {
+                st = MP_ERR_UTF8;
+                rule = MP_RULE_("RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)");
+                break;
+            }
+            lx->sub = (uint8_t)u;
+            lx->aux = QS_U8;
+        }
+        i++;
+        lx->line_len++;
+    }
+    /* the good bytes before an error first; the error on the next call */
+    if (rule != NULL && i == start) {
+        lx->pos += i;
+        *used = i;
+        lx->aux = 0;
+        return fail(lx, st, lx->pos, rule, ST_SKIP);
+    }
+    if (i > start) {
+        tok->kind = MP_IMAP_TOK_LITERAL_CHUNK;
+        tok->text = mp_slice_make(in + start, i - start);
+        tok->offset = lx->pos + start;
+        st = MP_OK;
+    }
+    lx->pos += i;
+    *used = i;
+    return st;
 }
 
 /* ---- the tokenizer ---------------------------------------------------- */
@@ -400,6 +524,9 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             tok->flags = MP_IMAP_TOKF_SKIPPED;
             tok->offset = lx->pos + i;
             DONE_(MP_OK);
+
+        case ST_QSTREAM:
+            return quoted_stream(lx, in, len, used, tok);
 
         case ST_LIT_SYNC:
             /* The host calls again: it sent the continuation request. */
@@ -738,8 +865,13 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                 FAIL_(MP_ERR_NUL, lx->pos + i, MP_RULE_("RFC 9051 quoted"), ST_SKIP);
             if (c >= 0x80 && !(lx->flags & (MP_IMAP_LEX_8BIT | MP_IMAP_LEX_8BIT_RAW)))
                 FAIL_(MP_ERR_8BIT, lx->pos + i, MP_RULE_("RFC 3501 quoted"), ST_SKIP);
-            if (lx->len >= lx->max_quoted)
+            if (lx->len >= lx->max_quoted) {
+                if (lx->want & MP_IMAP_LEX_WANT_STREAM) {
+                    quoted_overflow(lx, in, zc, QS_PLAIN, tok);
+                    DONE_(MP_OK);
+                }
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            }
             if (c >= 0x80 && utf8_checked(lx)) {
                 /* QUOTED-CHAR =/ UTF8-2 / UTF8-3 / UTF8-4 (RFC 9051 §9,
                  * RFC 6855 §3): a lead byte, its tails in ST_QUOTED_U8 */
@@ -784,8 +916,13 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                       lx->state == ST_QUOTED_U8 ? MP_RULE_("RFC 3629 UTF-8 (RFC 9051 QUOTED-CHAR)")
                                                 : MP_RULE_("RFC 3629 UTF-8 (RFC 9051 TEXT-CHAR)"),
                       ST_SKIP);
-            if (lx->len >= lx->max_quoted)
+            if (lx->len >= lx->max_quoted) {
+                if (lx->state == ST_QUOTED_U8 && (lx->want & MP_IMAP_LEX_WANT_STREAM)) {
+                    quoted_overflow(lx, in, zc, QS_U8, tok);
+                    DONE_(MP_OK);
+                }
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            }
             keep_u8(lx, c, zc, u);
             i++;
             if (u == MP_UTF8_ACCEPT)
@@ -798,8 +935,13 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
             if (c != '"' && c != '\\')
                 FAIL_(MP_ERR_IMAP_QUOTED, lx->pos + i,
                       MP_RULE_("RFC 9051 quoted-specials"), ST_SKIP);
-            if (lx->len >= lx->max_quoted)
+            if (lx->len >= lx->max_quoted) {
+                if (lx->want & MP_IMAP_LEX_WANT_STREAM) {
+                    quoted_overflow(lx, in, zc, QS_ESC, tok);
+                    DONE_(MP_OK);
+                }
                 FAIL_(MP_ERR_IMAP_TEXT_TOO_LONG, lx->tok_start, "MP_IMAP_MAX_QUOTED", ST_SKIP);
+            }
             lx->buf[lx->len++] = (char)c;
             lx->line_len++;
             i++;

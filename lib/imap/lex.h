@@ -22,7 +22,19 @@
  *    LITERAL_END.  Literal bytes never count toward the line length.
  *  - with MP_IMAP_LEX_WANT_STRING: a literal of at most max_quoted bytes
  *    is assembled and returned as one STRING token with
- *    MP_IMAP_TOKF_LITERAL; a longer one is MP_ERR_IMAP_STRING_TOO_LONG.
+ *    MP_IMAP_TOKF_LITERAL; a longer one is MP_ERR_IMAP_STRING_TOO_LONG,
+ *    or streamed with MP_IMAP_LEX_WANT_STREAM.
+ *
+ * Quoted strings longer than max_quoted (MP_IMAP_LEX_WANT_STREAM only;
+ * else MP_ERR_IMAP_TEXT_TOO_LONG): the same three token kinds as a
+ * literal, so the grammar has one contract for both representations.
+ * LITERAL_BEGIN (num 0: the length is known only at the end, flag
+ * MP_IMAP_TOKF_QUOTED) comes when the content reaches max_quoted + 1
+ * bytes, whatever the split; the chunks carry the content unescaped (the
+ * first is the max_quoted bytes assembled so far); LITERAL_END comes at
+ * the closing DQUOTE.  The bytes still count toward the line length and
+ * every check of a quoted string applies; an error mid-stream ends the
+ * string without LITERAL_END (the line is skipped as usual).
  *  - with MP_IMAP_LEX_SYNC_WAIT (servers): a synchronizing literal first
  *    yields LITERAL_SYNC (num = n) and nothing more is read until the host
  *    calls next() again, which means "I sent the continuation request";
@@ -99,7 +111,12 @@ typedef enum mp_imap_lex_class {
 /* Expectation flags for mp_imap_lex_expect(). */
 enum {
     /* A literal here is assembled and returned as a STRING (<= max_quoted). */
-    MP_IMAP_LEX_WANT_STRING = 1u << 0
+    MP_IMAP_LEX_WANT_STRING = 1u << 0,
+    /* A string longer than max_quoted is streamed here instead of refused:
+     * a quoted one as LITERAL_BEGIN (num 0, MP_IMAP_TOKF_QUOTED), chunks
+     * of its unescaped content and LITERAL_END at the closing DQUOTE; a
+     * literal as any streamed literal, even under WANT_STRING. */
+    MP_IMAP_LEX_WANT_STREAM = 1u << 1
 };
 
 /* Tokenizer flags for mp_imap_lex_init(). */

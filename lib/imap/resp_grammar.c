@@ -232,8 +232,10 @@ static void fetch_value_slot(const mp_imap_resp_frame_ *f, mp_imap_rg_slot *s)
 }
 
 /* Fixed positions as constant slots (mp_imap_rg_slot_of()). */
-#define NSTR_(fld) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, MP_IMAP_LEX_WANT_STRING, A_NSTR }
+#define WS_ (MP_IMAP_LEX_WANT_STRING | MP_IMAP_LEX_WANT_STREAM)
+#define NSTR_(fld) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, WS_, A_NSTR }
 #define STR_(fld, acc) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, MP_IMAP_LEX_WANT_STRING, acc }
+#define STRM_(fld, acc) { (uint8_t)(fld), 0, 0, MP_IMAP_LEX_ATOM, WS_, acc }
 #define LST_(fld, child) { (uint8_t)(fld), (uint8_t)(fld), (uint8_t)(child), MP_IMAP_LEX_ATOM, \
                            MP_IMAP_LEX_WANT_STRING, A_NIL | A_LIST }
 const mp_imap_rg_slot mp_imap_rg_address_slots[4] = {
@@ -261,16 +263,44 @@ const mp_imap_rg_slot mp_imap_rg_body_1part_slots[7] = {
 };
 /* body-fld-param: name value, the value NIL too under MP_IMAP_Q_NIL_STRING */
 const mp_imap_rg_slot mp_imap_rg_param_slots[3] = {
-    STR_(MP_IMAP_F_PARAM_NAME, A_STR), STR_(MP_IMAP_F_PARAM_VALUE, A_STR),
-    STR_(MP_IMAP_F_PARAM_VALUE, A_NSTR),
+    STR_(MP_IMAP_F_PARAM_NAME, A_STR), STRM_(MP_IMAP_F_PARAM_VALUE, A_STR),
+    STRM_(MP_IMAP_F_PARAM_VALUE, A_NSTR),
 };
+#undef WS_
 #undef NSTR_
 #undef STR_
+#undef STRM_
 #undef LST_
+
+/* Strings a host reads but the grammar never interprets: there a string
+ * longer than max_quoted, quoted or literal, is streamed (LITERAL_BEGIN
+ * .. LITERAL_END) instead of refused, so a client takes a 20 KB quoted
+ * Subject without a 20 KB buffer.  Names, keywords and values the parser
+ * or a session acts on (mailboxes, body types, ID fields ...) stay whole. */
+static const uint8_t streamable[MP_IMAP_F_COUNT_] = {
+    [MP_IMAP_F_UNKNOWN] = 1, [MP_IMAP_F_EXT] = 1, [MP_IMAP_F_ENV_DATE] = 1,
+    [MP_IMAP_F_ENV_SUBJECT] = 1, [MP_IMAP_F_ENV_IN_REPLY_TO] = 1, [MP_IMAP_F_ENV_MESSAGE_ID] = 1,
+    [MP_IMAP_F_ADDR_NAME] = 1, [MP_IMAP_F_ADDR_ADL] = 1, [MP_IMAP_F_ADDR_MAILBOX] = 1,
+    [MP_IMAP_F_ADDR_HOST] = 1, [MP_IMAP_F_BODY_ID] = 1, [MP_IMAP_F_BODY_DESCRIPTION] = 1,
+    [MP_IMAP_F_BODY_MD5] = 1, [MP_IMAP_F_BODY_LOCATION] = 1, [MP_IMAP_F_PARAM_VALUE] = 1,
+    [MP_IMAP_F_BODY_SECTION] = 1, [MP_IMAP_F_PREVIEW] = 1, [MP_IMAP_F_META_VALUE] = 1,
+    [MP_IMAP_F_URL_DATA] = 1,
+};
+
+static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                       mp_imap_rg_slot *s);
 
 /* Every position without a constant slot, built in `s`. */
 void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
                            mp_imap_rg_slot *s)
+{
+    slot_build(p, f, s);
+    if (streamable[s->field] && (s->acc & (A_STR | A_LIT)))
+        s->want |= MP_IMAP_LEX_WANT_STREAM;
+}
+
+static void slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ *f,
+                       mp_imap_rg_slot *s)
 {
     unsigned i = f->index;
     memset(s, 0, sizeof(*s));
@@ -323,6 +353,17 @@ void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_fram
             SL(s, MP_IMAP_F_CHARSETS, C_CHARSETS, 0);
         break;
     case C_CHARSETS: S(s, MP_IMAP_F_CHARSET, A_ASTR); break;
+    /* RFC 5465 §8: "BADEVENT" SP "(" event *(SP event) ")" */
+    case C_CODE_BADEVENT:
+        if (i == 0)
+            SL(s, MP_IMAP_F_EVENTS, C_EVENTS, 0);
+        break;
+    case C_EVENTS: S(s, MP_IMAP_F_EVENT, A_ATOM); break;
+    /* RFC 5267 §4.4: "NOUPDATE" SP tag-string */
+    case C_CODE_NOUPDATE:
+        if (i == 0)
+            S(s, MP_IMAP_F_SEARCH_TAG, A_STR);
+        break;
     case C_CODE_TEXT:
         if (i == 0) {
             S(s, MP_IMAP_F_CODE_TEXT, A_TEXT);
@@ -361,7 +402,23 @@ void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_fram
         }
         break;
     case C_STATUS_ATTS:
-        S(s, (i & 1) ? MP_IMAP_F_STATUS_VALUE : MP_IMAP_F_STATUS_ATT, (i & 1) ? A_NUM : A_ATOM);
+        /* status-att-val by attribute (value_hook noted it in f->item):
+         * RFC 8474 "MAILBOXID" SP "(" objectid ")", RFC 7889
+         * "APPENDLIMIT" SP (number / nil), every other a number */
+        if (!(i & 1))
+            S(s, MP_IMAP_F_STATUS_ATT, A_ATOM);
+        else if (f->item == SA_MAILBOXID)
+            SL(s, MP_IMAP_F_STATUS_VALUE, C_OBJECTID, 0);
+        else
+            S(s, MP_IMAP_F_STATUS_VALUE, f->item == SA_APPENDLIMIT ? A_NUM | A_NIL : A_NUM);
+        break;
+    case C_OBJECTID:
+    case C_CODE_MAILBOXID:
+        /* objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §4) */
+        if (i == 0 && f->ctx == C_CODE_MAILBOXID)
+            SL(s, MP_IMAP_F_OBJECTID, C_OBJECTID, 0);
+        else if (i == 0)
+            S(s, MP_IMAP_F_OBJECTID, A_ATOM | A_NUM);
         break;
     case C_TOP_SEARCH:
         if (!(f->flags & FF_PREV_LIST)) {
@@ -431,6 +488,35 @@ void mp_imap_rg_slot_build(const mp_imap_resp_parser *p, const mp_imap_resp_fram
         S(s, i == 0 ? MP_IMAP_F_MAILBOX : MP_IMAP_F_QUOTA_ROOT, A_ASTR);
         s->cls = MP_IMAP_LEX_ASTRING;
         break;
+    /* RFC 4314 §3.6-3.8: acl-data = "ACL" SP mailbox *(SP identifier SP
+     * rights); listrights-data = "LISTRIGHTS" SP mailbox SP identifier SP
+     * rights *(SP rights); myrights-data = "MYRIGHTS" SP mailbox SP rights */
+    case C_TOP_ACL:
+    case C_TOP_LISTRIGHTS:
+    case C_TOP_MYRIGHTS:
+        S(s, i == 0 ? MP_IMAP_F_MAILBOX
+             : (f->ctx == C_TOP_ACL ? (i & 1) : f->ctx == C_TOP_LISTRIGHTS && i == 1)
+                 ? MP_IMAP_F_ACL_IDENTIFIER
+                 : MP_IMAP_F_ACL_RIGHTS,
+          A_ASTR);
+        s->cls = MP_IMAP_LEX_ASTRING;
+        break;
+    /* RFC 4467 §7: genurlauth-data = "GENURLAUTH" 1*(SP url-full);
+     * urlfetch-data = "URLFETCH" 1*(SP url SP nstring) */
+    case C_TOP_GENURLAUTH:
+        S(s, MP_IMAP_F_URL, A_ASTR);
+        s->cls = MP_IMAP_LEX_ASTRING;
+        break;
+    case C_TOP_URLFETCH:
+        if (i & 1) {
+            S(s, MP_IMAP_F_URL_DATA, A_NSTR | A_LIT);
+            s->want = MP_IMAP_LEX_WANT_STREAM; /* message data: streamed */
+        } else {
+            S(s, MP_IMAP_F_URL, A_ASTR);
+            s->cls = MP_IMAP_LEX_ASTRING;
+        }
+        break;
+    case C_CODE_URLMECH: S(s, MP_IMAP_F_URLMECH, A_ATOM); break;
     case C_TOP_METADATA:
         if (i == 0) {
             S(s, MP_IMAP_F_MAILBOX, A_ASTR);
@@ -499,9 +585,12 @@ int mp_imap_rg_complete(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
     switch (f->ctx) {
     case C_TOP_FLAGS: case C_TOP_FETCH: case C_TOP_ID: case C_CODE_PERMFLAGS:
     case C_CODE_NUMBER: case C_CODE_MODIFIED: case C_MODSEQ: case C_EMAILID: case C_THREADID:
+    case C_CODE_BADEVENT: case C_CODE_NOUPDATE: case C_OBJECTID: case C_CODE_MAILBOXID:
         return i == 1;
+    case C_EVENTS: return i >= 1;
     case C_TOP_LIST: return i >= 3;
-    case C_TOP_STATUS: case C_TOP_QUOTA: case C_CODE_APPENDUID: case C_SEARCH_MODSEQ:
+    case C_TOP_QUOTA: return i == 2 || (i == 1 && (p->quirks & MP_IMAP_Q_BARE_QUOTA));
+    case C_TOP_STATUS: case C_CODE_APPENDUID: case C_SEARCH_MODSEQ:
     case C_DISP:
         return i == 2;
     case C_CODE_COPYUID: return i == 3;
@@ -517,6 +606,11 @@ int mp_imap_rg_complete(const mp_imap_resp_parser *p, const mp_imap_resp_frame_ 
     case C_ADDR_LIST:
         return i >= 1;
     case C_TOP_METADATA: return i >= 2;
+    case C_TOP_ACL: return (i & 1) == 1;
+    case C_TOP_LISTRIGHTS: return i >= 3;
+    case C_TOP_MYRIGHTS: return i == 2;
+    case C_TOP_GENURLAUTH: case C_CODE_URLMECH: return i >= 1;
+    case C_TOP_URLFETCH: return i >= 2 && (i & 1) == 0;
     case C_TOP_VANISHED: return (f->flags & FF_LISTFIRST) ? i == 2 : i == 1;
     case C_FETCH: return i >= 1 && f->sub == FS_NAME;
     case C_ENVELOPE: return i == 10;
@@ -559,6 +653,11 @@ void mp_imap_rg_value_hook(mp_imap_resp_frame_ *f, unsigned field, const mp_imap
         f->sub = 1;
     } else if (f->ctx == C_TOP_ESEARCH && f->sub == 1) {
         f->sub = 0;
+    } else if (f->ctx == C_STATUS_ATTS && field == MP_IMAP_F_STATUS_ATT) {
+        f->item = mp_slice_eq_ci(t->text, "MAILBOXID", 9) && t->text.len == 9 ? SA_MAILBOXID
+                  : mp_slice_eq_ci(t->text, "APPENDLIMIT", 11) && t->text.len == 11
+                      ? SA_APPENDLIMIT
+                      : SA_NUMBER;
     }
 }
 
@@ -576,6 +675,11 @@ unsigned mp_imap_rg_top_ctx(mp_imap_resp_kind k)
     case MP_IMAP_RESP_QUOTA: return C_TOP_QUOTA;
     case MP_IMAP_RESP_QUOTAROOT: return C_TOP_QUOTAROOT;
     case MP_IMAP_RESP_METADATA: return C_TOP_METADATA;
+    case MP_IMAP_RESP_ACL: return C_TOP_ACL;
+    case MP_IMAP_RESP_LISTRIGHTS: return C_TOP_LISTRIGHTS;
+    case MP_IMAP_RESP_MYRIGHTS: return C_TOP_MYRIGHTS;
+    case MP_IMAP_RESP_GENURLAUTH: return C_TOP_GENURLAUTH;
+    case MP_IMAP_RESP_URLFETCH: return C_TOP_URLFETCH;
     case MP_IMAP_RESP_THREAD: return C_TOP_THREAD;
     case MP_IMAP_RESP_VANISHED: return C_TOP_VANISHED;
     case MP_IMAP_RESP_FETCH: return C_TOP_FETCH;
@@ -597,7 +701,12 @@ unsigned mp_imap_rg_code_ctx(mp_imap_code c)
     case MP_IMAP_CODE_COPYUID: return C_CODE_COPYUID;
     case MP_IMAP_CODE_MODIFIED: return C_CODE_MODIFIED;
     case MP_IMAP_CODE_BADCHARSET: return C_CODE_BADCHARSET;
-    case MP_IMAP_CODE_UNKNOWN: case MP_IMAP_CODE_METADATA: case MP_IMAP_CODE_MAILBOXID:
+    case MP_IMAP_CODE_BADEVENT: return C_CODE_BADEVENT;
+    case MP_IMAP_CODE_MAILBOXID: return C_CODE_MAILBOXID;
+    case MP_IMAP_CODE_URLMECH: return C_CODE_URLMECH;
+    case MP_IMAP_CODE_REFERRAL: return C_CODE_TEXT;
+    case MP_IMAP_CODE_NOUPDATE: return C_CODE_NOUPDATE;
+    case MP_IMAP_CODE_UNKNOWN: case MP_IMAP_CODE_METADATA:
     case MP_IMAP_CODE_APPENDLIMIT: case MP_IMAP_CODE_BADURL:
         return C_CODE_TEXT;
     default: return C_CODE_NONE;

@@ -17,8 +17,17 @@ enum ctx {
     C_GENERIC, C_FLAGS, C_PERMFLAGS, C_CHARSETS, C_MBX_ATTRS, C_LIST_EXT, C_STATUS_ATTS,
     C_SEARCH_MODSEQ, C_ESEARCH_CORR, C_NS_LIST, C_NS_DESC, C_ID, C_QUOTA_LIST, C_META,
     C_THREAD, C_VANISHED_OPT, C_FETCH, C_MODSEQ, C_EMAILID, C_THREADID, C_ENVELOPE,
-    C_ADDR_LIST, C_ADDRESS, C_BODY, C_PARAMS, C_DISP, C_LANG
+    C_ADDR_LIST, C_ADDRESS, C_BODY, C_PARAMS, C_DISP, C_LANG,
+    C_CODE_BADEVENT, C_EVENTS, C_CODE_NOUPDATE, C_OBJECTID, C_CODE_MAILBOXID,
+    C_TOP_ACL, C_TOP_LISTRIGHTS, C_TOP_MYRIGHTS, C_TOP_GENURLAUTH, C_TOP_URLFETCH,
+    C_CODE_URLMECH,
+    C_COUNT_
 };
+/* resp_parse.c tests contexts against 64-bit masks (1 << ctx) */
+_Static_assert(C_COUNT_ <= 64, "frame contexts must fit the parser's 64-bit context masks");
+
+/* What a STATUS attribute's value is (C_STATUS_ATTS frame's item). */
+enum { SA_NUMBER = 0, SA_MAILBOXID, SA_APPENDLIMIT };
 
 /* Separator state of a frame. */
 enum { S_OPEN = 0, S_AFTER, S_NEED };

@@ -114,9 +114,10 @@ static int emit(mp_imap_resp_parser *p, mp_imap_ev type, unsigned field, const m
         ev.str = t->text;
         ev.num = t->num;
         ev.offset = t->offset;
-        if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL))
+        if (t->flags & (MP_IMAP_TOKF_BINARY | MP_IMAP_TOKF_LITERAL | MP_IMAP_TOKF_QUOTED))
             ev.flags = ((t->flags & MP_IMAP_TOKF_BINARY) ? (unsigned)MP_IMAP_EVF_BINARY : 0u) |
-                       ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u);
+                       ((t->flags & MP_IMAP_TOKF_LITERAL) ? (unsigned)MP_IMAP_EVF_LITERAL : 0u) |
+                       ((t->flags & MP_IMAP_TOKF_QUOTED) ? (unsigned)MP_IMAP_EVF_QUOTED : 0u);
     } else {
         ev.str = mp_slice_make(NULL, 0);
         ev.num = 0;
@@ -324,14 +325,20 @@ static inline mp_imap_vtype value_type(const mp_imap_resp_parser *p, const mp_im
  * limits): the hot loop leaves them to it. */
 #define COLD_CTX_ ((UINT64_C(1) << C_TOP_ESEARCH) | (UINT64_C(1) << C_ID))
 
+/* Contexts whose values tell the frame something (mp_imap_rg_value_hook):
+ * body types, ESEARCH pairs, STATUS attributes. */
+#define HOOK_CTX_ \
+    ((UINT64_C(1) << C_BODY) | (UINT64_C(1) << C_TOP_ESEARCH) | (UINT64_C(1) << C_STATUS_ATTS))
+
 /* A value of type vt (not NONE) for `field` in frame f, past every check
  * of its context but those of COLD_CTX_: note it, report it, step on. */
 static inline void value_event(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f,
                                const mp_imap_token *t, unsigned field, mp_imap_vtype vt)
 {
-    /* only body types and ESEARCH pairs tell the frame anything */
-    if ((f->ctx == C_BODY && (field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE)) ||
-        f->ctx == C_TOP_ESEARCH)
+    /* only body types, ESEARCH pairs and STATUS attributes tell the frame
+     * anything */
+    if (((UINT64_C(1) << f->ctx) & HOOK_CTX_) &&
+        (f->ctx != C_BODY || field == MP_IMAP_F_BODY_TYPE || field == MP_IMAP_F_BODY_SUBTYPE))
         mp_imap_rg_value_hook(f, field, t);
     emit_tok(p, MP_IMAP_EV_VALUE, field, t, vt);
     advance(p, f, field, 0);
@@ -389,7 +396,10 @@ static void element(mp_imap_resp_parser *p, mp_imap_resp_frame_ *f, const mp_ima
         open_list(p, f, t, s);
         return;
     }
-    if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN && (acc & A_LIT)) {
+    /* a streamed literal, or a string too long to assemble where the
+     * grammar streams it (one contract for quoted and literal, lex.h) */
+    if (t->kind == MP_IMAP_TOK_LITERAL_BEGIN &&
+        ((acc & A_LIT) || (s->want & MP_IMAP_LEX_WANT_STREAM))) {
         emit(p, MP_IMAP_EV_LITERAL_BEGIN, field, t, MP_IMAP_V_NONE);
         /* the payload and its end arrive as the next tokens */
         p->inlit = 1;

@@ -6,6 +6,7 @@
 
 #include "mailproto/imap.h"
 
+#include "../core/utf8.h"
 #include "lex_fast.h" /* the quoted-string byte table */
 
 static const char *const resp_words[] = {
@@ -89,7 +90,8 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
         mp_outbuf_put(ob, s.ptr, s.len);
         return MP_OK;
     }
-    if (memchr(s.ptr, 0, s.len) != NULL)
+    /* a NULL slice is the empty string: memchr(NULL, 0, 0) is undefined */
+    if (s.len > 0 && memchr(s.ptr, 0, s.len) != NULL)
         return MP_ERR_BAD_VALUE;
     if (s.len > MP_IMAP_MAX_QUOTED)
         quotable = 0;
@@ -122,7 +124,8 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
                 run = k;
             }
         }
-        mp_outbuf_put(ob, s.ptr + run, s.len - run);
+        if (s.len > run) /* a NULL slice is "": NULL + 0 is undefined */
+            mp_outbuf_put(ob, s.ptr + run, s.len - run);
         mp_outbuf_putc(ob, '"');
     } else {
         mp_outbuf_putc(ob, '{');
@@ -133,6 +136,59 @@ static mp_status put_string(mp_outbuf *ob, int eight, mp_slice s, unsigned evf)
     return MP_OK;
 }
 
+/* A streamed quoted string's content (LITERAL_BEGIN with
+ * MP_IMAP_EVF_QUOTED): how many bytes of p[0..n) a quoted string may hold
+ * (TEXT-CHAR, 8-bit as the mode allows, UTF-8 checked across chunks) and
+ * fit escaped in `room` bytes; *bad is set when a byte it cannot hold
+ * stopped the scan. */
+static size_t quoted_scan(const mp_imap_resp_writer *w, const char *p, size_t n, size_t room,
+                          int *bad)
+{
+    int eight = allow_8bit(w->mode, w->quirks);
+    unsigned u = w->s.lit_u8;
+    size_t k, need = 0;
+    for (k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)p[k];
+        size_t cost = (c == '"' || c == '\\') ? 2u : 1u;
+        if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && eight == EIGHT_NONE) ||
+            (u != MP_UTF8_ACCEPT && c < 0x80)) {
+            *bad = 1;
+            return k;
+        }
+        if (eight == EIGHT_UTF8 && (c >= 0x80 || u != MP_UTF8_ACCEPT)) {
+            unsigned v = mp_utf8_step(u, c);
+            if (v == MP_UTF8_REJECT) {
+                *bad = 1;
+                return k;
+            }
+            u = v;
+        }
+        if (cost > room - need)
+            return k;
+        need += cost;
+    }
+    return n;
+}
+
+/* Write p[0..n) (checked by quoted_scan()) escaped; keep the UTF-8 state. */
+static void quoted_put(mp_imap_resp_writer *w, const char *p, size_t n)
+{
+    size_t k, run = 0;
+    int eight = allow_8bit(w->mode, w->quirks);
+    for (k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)p[k];
+        if (c == '"' || c == '\\') {
+            mp_outbuf_put(w->ob, p + run, k - run);
+            mp_outbuf_putc(w->ob, '\\');
+            run = k;
+        }
+        if (eight == EIGHT_UTF8 && (c >= 0x80 || w->s.lit_u8 != MP_UTF8_ACCEPT))
+            w->s.lit_u8 = (uint8_t)mp_utf8_step(w->s.lit_u8, c);
+    }
+    if (n > run) /* p may be NULL for an empty chunk */
+        mp_outbuf_put(w->ob, p + run, n - run);
+}
+
 /* RFC 3501 §5.1.3: without UTF8=ACCEPT a mailbox name (given in UTF-8)
  * goes out in modified UTF-7, quoted.  Printable ASCII passes through the
  * encoding unchanged, so the escapes needed are those of the input. */
@@ -141,7 +197,7 @@ static mp_status put_mailbox(mp_outbuf *ob, mp_slice s)
     size_t k, enc = 0, esc = 0, total, got = 0;
     char *p;
     int plain = 1;
-    if (memchr(s.ptr, 0, s.len) != NULL)
+    if (s.len > 0 && memchr(s.ptr, 0, s.len) != NULL)
         return MP_ERR_BAD_VALUE;
     for (k = 0; k < s.len; k++) {
         unsigned char c = (unsigned char)s.ptr[k];
@@ -450,6 +506,18 @@ static mp_status write_event(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     case MP_IMAP_EV_LITERAL_BEGIN:
         separate(w, ev->field, 0);
         w->s.fname = FN_NONE;
+        if (ev->flags & MP_IMAP_EVF_QUOTED) {
+            /* a long quoted string, streamed: its length is not known */
+            if (ev->flags & MP_IMAP_EVF_BINARY)
+                return MP_ERR_BAD_VALUE;
+            mp_outbuf_putc(ob, '"');
+            w->s.in_lit = 1;
+            w->s.lit_quoted = 1;
+            w->s.lit_u8 = MP_UTF8_ACCEPT;
+            w->s.lit_binary = 0;
+            w->s.lit_left = UINT64_MAX;
+            return MP_OK;
+        }
         if (ev->flags & MP_IMAP_EVF_BINARY)
             mp_outbuf_putc(ob, '~');
         mp_outbuf_putc(ob, '{');
@@ -462,12 +530,28 @@ static mp_status write_event(mp_imap_resp_writer *w, const mp_imap_resp_event *e
     case MP_IMAP_EV_LITERAL_CHUNK:
         if (!w->s.in_lit || (uint64_t)ev->str.len > w->s.lit_left)
             return MP_ERR_STATE;
-        if (!w->s.lit_binary && memchr(ev->str.ptr, 0, ev->str.len))
+        if (w->s.lit_quoted) {
+            int bad = 0;
+            /* whole chunk or nothing: check it all before writing */
+            if (quoted_scan(w, ev->str.ptr, ev->str.len, SIZE_MAX, &bad) != ev->str.len)
+                return MP_ERR_BAD_VALUE;
+            quoted_put(w, ev->str.ptr, ev->str.len);
+            return MP_OK;
+        }
+        if (!w->s.lit_binary && ev->str.len > 0 && memchr(ev->str.ptr, 0, ev->str.len))
             return MP_ERR_BAD_VALUE;
         mp_outbuf_put(ob, ev->str.ptr, ev->str.len);
         w->s.lit_left -= ev->str.len;
         return MP_OK;
     case MP_IMAP_EV_LITERAL_END:
+        if (w->s.in_lit && w->s.lit_quoted) {
+            if (w->s.lit_u8 != MP_UTF8_ACCEPT)
+                return MP_ERR_BAD_VALUE; /* a UTF-8 sequence cut short */
+            mp_outbuf_putc(ob, '"');
+            w->s.in_lit = 0;
+            w->s.lit_quoted = 0;
+            return MP_OK;
+        }
         if (!w->s.in_lit || w->s.lit_left != 0)
             return MP_ERR_STATE;
         w->s.in_lit = 0;
@@ -557,6 +641,15 @@ mp_status mp_imap_resp_write_literal_data(mp_imap_resp_writer *w, const char *p,
     *taken = 0;
     if (!w->s.in_lit)
         return MP_ERR_STATE;
+    if (w->s.lit_quoted) {
+        /* as much as fits once escaped; a byte a quoted string cannot
+         * hold stops it */
+        int bad = 0;
+        size_t ok = quoted_scan(w, p, n, mp_outbuf_room(w->ob), &bad);
+        quoted_put(w, p, ok);
+        *taken = ok;
+        return bad ? MP_ERR_BAD_VALUE : MP_OK;
+    }
     if ((uint64_t)k > w->s.lit_left)
         k = (size_t)w->s.lit_left;
     room = mp_outbuf_room(w->ob);

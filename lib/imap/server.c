@@ -63,6 +63,17 @@ static const uint8_t cmd_rule[MP_IMAP_CMD_COUNT_] = {
     [MP_IMAP_CMD_UID_SORT] = B_SE,
     [MP_IMAP_CMD_THREAD] = B_SE,
     [MP_IMAP_CMD_UID_THREAD] = B_SE,
+    [MP_IMAP_CMD_NOTIFY] = B_IN,       /* RFC 5465 3 */
+    [MP_IMAP_CMD_CANCELUPDATE] = B_SE, /* RFC 5267 4.3: updates of the selected mailbox */
+    [MP_IMAP_CMD_GETACL] = B_IN,       /* RFC 4314 3 */
+    [MP_IMAP_CMD_SETACL] = B_IN,
+    [MP_IMAP_CMD_DELETEACL] = B_IN,
+    [MP_IMAP_CMD_LISTRIGHTS] = B_IN,
+    [MP_IMAP_CMD_MYRIGHTS] = B_IN,
+    [MP_IMAP_CMD_RESETKEY] = B_IN,     /* RFC 4467 4 */
+    [MP_IMAP_CMD_GENURLAUTH] = B_IN,
+    [MP_IMAP_CMD_URLFETCH] = B_IN,
+    [MP_IMAP_CMD_ESEARCH] = B_IN,      /* RFC 7377 2 */
 };
 
 /* ---- output ---------------------------------------------------------------- */

@@ -5,12 +5,15 @@
 
 #include "server_internal.h"
 
-#define R_(k) (1u << MP_IMAP_RESP_##k)
+/* One bit per response kind: 64 bits hold them all (checked below). */
+#define R_(k) ((uint64_t)1 << MP_IMAP_RESP_##k)
+typedef char mp_imaps_resp_kinds_fit_[MP_IMAP_RESP_COUNT_ <= 64 ? 1 : -1];
 
 /* Untagged responses a command may produce itself (RFC 9051 §6, RFC
- * 7162, 5256, 9208, 5464, 5258/5819); every command also gets untagged
+ * 7162, 5256, 9208, 5464, 5258/5819, 4314, 4467, 7377, 5465 §3's
+ * STATUS indicator); every command also gets untagged
  * OK/NO/BAD and, with a mailbox selected, the mailbox updates below. */
-static uint32_t own_responses(mp_imap_cmd_id c)
+static uint64_t own_responses(mp_imap_cmd_id c)
 {
     switch (c) {
     case MP_IMAP_CMD_SELECT:
@@ -40,6 +43,20 @@ static uint32_t own_responses(mp_imap_cmd_id c)
         return R_(QUOTAROOT) | R_(QUOTA);
     case MP_IMAP_CMD_GETMETADATA:
         return R_(METADATA);
+    case MP_IMAP_CMD_GETACL:
+        return R_(ACL);
+    case MP_IMAP_CMD_LISTRIGHTS:
+        return R_(LISTRIGHTS);
+    case MP_IMAP_CMD_MYRIGHTS:
+        return R_(MYRIGHTS);
+    case MP_IMAP_CMD_GENURLAUTH:
+        return R_(GENURLAUTH);
+    case MP_IMAP_CMD_URLFETCH:
+        return R_(URLFETCH);
+    case MP_IMAP_CMD_ESEARCH:
+        return R_(ESEARCH);
+    case MP_IMAP_CMD_NOTIFY:
+        return R_(STATUS);
     default:
         return 0;
     }
@@ -70,12 +87,13 @@ mp_status mp_imap_server_respond(mp_imap_server *s, const mp_imap_resp_event *ev
     if (st != MP_OK)
         return st;
     if (ev->type == MP_IMAP_EV_BEGIN) {
-        uint32_t legal = R_(OK) | R_(NO) | R_(BAD) | own_responses((mp_imap_cmd_id)s->cmd);
+        uint64_t legal = R_(OK) | R_(NO) | R_(BAD) | own_responses((mp_imap_cmd_id)s->cmd);
         if (selecting(s))
             legal |= MAILBOX_UPDATES;
         if (s->enabled & EN_REV2)
             legal &= ~R_(RECENT); /* RFC 9051 Appendix E */
-        if (ev->str.len > 0 || (unsigned)ev->resp >= 32u || !(legal & (1u << ev->resp)))
+        if (ev->str.len > 0 || (unsigned)ev->resp >= 64u ||
+            !(legal & ((uint64_t)1 << ev->resp)))
             return MP_ERR_IMAP_SRV_RESPONSE;
         if ((ev->resp == MP_IMAP_RESP_EXPUNGE || ev->resp == MP_IMAP_RESP_VANISHED) &&
             !s->expunge_ok)

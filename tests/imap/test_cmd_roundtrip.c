@@ -97,6 +97,25 @@ static const char *const rfc_commands[] = {
     "A286 SEARCH 1:5,7 NOT NOT OR DELETED OR ANSWERED (LARGER 100 SMALLER 2000)\r\n",
     "a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338\r\n",
     "S1 UID SORT (REVERSE DATE) UTF-8 ALL\r\n",
+    /* RFC 5267 ESORT and CONTEXT=SEARCH/SORT */
+    "E01 UID SORT RETURN (COUNT ALL) (DATE) UTF-8 UNDELETED UNKEYWORD $Junk\r\n",
+    "A01 SEARCH RETURN (UPDATE CONTEXT PARTIAL 1:500) UNDELETED\r\n",
+    "A02 UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 KEYWORD $Junk\r\n",
+    "A06 CANCELUPDATE \"A04\" \"A05\"\r\n",
+    /* RFC 5465 NOTIFY (the grammar's event lists, Errata 3134) */
+    "a NOTIFY SET STATUS (selected (MessageNew (uid body.peek[header.fields (from to subject)]) "
+    "MessageExpunge)) (subtree Lists (MessageNew))\r\n",
+    "b NOTIFY SET (mailboxes (INBOX \"a b\") NONE) (personal (MailboxName QuotaChange))\r\n",
+    "c NOTIFY NONE\r\n",
+    /* RFC 4314, RFC 4467, RFC 7377, RFC 6203 */
+    "A2 SETACL INBOX/Drafts Fred +lrswi\r\n", "A3 DELETEACL INBOX Fred\r\n",
+    "A4 LISTRIGHTS ~/Mail/saved smith\r\n", "A5 MYRIGHTS INBOX\r\n", "A1 GETACL INBOX\r\n",
+    "B3 RESETKEY INBOX INTERNAL\r\n", "B1 RESETKEY\r\n",
+    "B4 GENURLAUTH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred\" "
+    "INTERNAL\r\n",
+    "B5 URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;urlauth=submit+fred:internal:9135\"\r\n",
+    "C1 ESEARCH IN (mailboxes \"folder1\" subtree-one \"folder2\") RETURN (COUNT) unseen\r\n",
+    "F1 SEARCH RETURN (RELEVANCY) FUZZY (SUBJECT \"a\" BODY \"b\")\r\n",
     "T1 THREAD ORDEREDSUBJECT UTF-8 SINCE 5-MAR-2000\r\n",
     "A003 APPEND saved-messages (\\Seen) {23}\r\nDate: Mon, 7 Feb 1994\r\n\r\n",
     "A006 APPEND INBOX {0}\r\n\r\n",

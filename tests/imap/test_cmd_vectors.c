@@ -105,9 +105,30 @@ static void test_utf8_commands(void **st)
     run_file("utf8_rev1", 0);
 }
 
+/* RFC 5267 ESORT (SORT RETURN), CONTEXT=SEARCH/SORT (UPDATE, CONTEXT,
+ * PARTIAL, CANCELUPDATE) and RFC 5465 NOTIFY (NONE, SET [STATUS], every
+ * filter and event of §5 and §6, MessageNew's fetch-att list); malformed
+ * ones refused with the command's tag and the next command read. */
+static void test_esort_context_notify(void **st)
+{
+    (void)st;
+    run_file("esort_context_notify", 0);
+}
+
+/* RFC 4314 ACL, RFC 4467 URLAUTH, RFC 7377 MULTISEARCH, RFC 6203 SEARCH
+ * FUZZY, RFC 5258 LIST (REMOTE); RLIST and RLSUB (RFC 2193) refused by
+ * name with MP_ERR_IMAP_CMD_OBSOLETE. */
+static void test_acl_urlauth_multisearch(void **st)
+{
+    (void)st;
+    run_file("acl_urlauth_multisearch", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acl_urlauth_multisearch),
+        cmocka_unit_test(test_esort_context_notify),
         cmocka_unit_test(test_thunderbird),
         cmocka_unit_test(test_pipelined_literals),
         cmocka_unit_test(test_catenate_rfc4469),

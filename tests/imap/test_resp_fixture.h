@@ -71,8 +71,9 @@ static int rf_event(void *user, const mp_imap_resp_event *ev)
     case MP_IMAP_EV_LIST_BEGIN: mp_evlog_add(log, "( %s", mp_imap_field_name(ev->field)); break;
     case MP_IMAP_EV_LIST_END: mp_evlog_add(log, ") %s", mp_imap_field_name(ev->field)); break;
     case MP_IMAP_EV_LITERAL_BEGIN:
-        mp_evlog_add(log, "lit %s %llu%s", mp_imap_field_name(ev->field),
-                     (unsigned long long)ev->num, (ev->flags & MP_IMAP_EVF_BINARY) ? " binary" : "");
+        mp_evlog_add(log, "lit %s %llu%s%s", mp_imap_field_name(ev->field),
+                     (unsigned long long)ev->num, (ev->flags & MP_IMAP_EVF_BINARY) ? " binary" : "",
+                     (ev->flags & MP_IMAP_EVF_QUOTED) ? " quoted" : "");
         break;
     case MP_IMAP_EV_LITERAL_CHUNK: mp_evlog_chunk(log, "lit", ev->str.ptr, ev->str.len); break;
     case MP_IMAP_EV_LITERAL_END: mp_evlog_add(log, "lit_end"); break;

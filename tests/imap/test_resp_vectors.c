@@ -2,7 +2,8 @@
  *
  * Format, one case after another:
  *   === name
- *   ! REV2 UTF8 LF_LINES ...   mode bits and quirks (optional)
+ *   ! REV2 UTF8 LF_LINES ...   mode bits and quirks (optional);
+ *                              MAX_QUOTED=N sets limits.max_quoted
  *   > input bytes              escapes \r \n \\ \xHH; lines are concatenated
  *   < expected event line      as logged by test_resp_fixture.h
  * Every case runs whole, byte by byte and at random splits.  With
@@ -30,6 +31,7 @@ static const struct {
     {"BARE_CONTINUE", 0, MP_IMAP_Q_BARE_CONTINUE},
     {"BAD_BODYSTRUCTURE", 0, MP_IMAP_Q_BAD_BODYSTRUCTURE},
     {"8BIT_TEXT", 0, MP_IMAP_Q_8BIT_TEXT},
+    {"BARE_QUOTA", 0, MP_IMAP_Q_BARE_QUOTA},
 };
 
 static size_t unescape(const char *s, char *out)
@@ -98,6 +100,11 @@ static void run_file(const char *path)
                 size_t k, wl;
                 while (*w == ' ') w++;
                 wl = strcspn(w, " \n");
+                if (wl > 11 && strncmp(w, "MAX_QUOTED=", 11) == 0) {
+                    rfx.cfg.limits.max_quoted = (uint32_t)strtoul(w + 11, NULL, 10);
+                    w += wl;
+                    continue;
+                }
                 for (k = 0; k < sizeof(opt_names) / sizeof(opt_names[0]); k++)
                     if (strlen(opt_names[k].name) == wl && strncmp(w, opt_names[k].name, wl) == 0) {
                         rfx.cfg.mode |= opt_names[k].mode;

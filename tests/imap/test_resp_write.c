@@ -191,6 +191,98 @@ static void test_fetch_stream(void **s)
     }
 }
 
+/* A long string streamed quoted (LITERAL_BEGIN with MP_IMAP_EVF_QUOTED):
+ * '"' at BEGIN, chunks escaped, '"' at END; write_literal_data() takes
+ * only what fits escaped; bytes a quoted string cannot hold are refused;
+ * an empty string given as a NULL slice is "" (memchr(NULL, 0, 0) is
+ * undefined, so it must never be reached). */
+static void test_quoted_stream(void **s)
+{
+    mp_imap_resp_event ev;
+    size_t taken, off = 0;
+    static const char body[] = "ab\"c\\d";
+    static char all[256];
+    size_t alen;
+    (void)s;
+    reset(MP_IMAP_UTF8);
+    ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 3);
+    ev.resp = MP_IMAP_RESP_FETCH;
+    ev.flags = MP_IMAP_EVF_NUMBERED;
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "PREVIEW", 0),
+                     MP_OK);
+    ev = mp_imap_ev_literal(MP_IMAP_F_PREVIEW, 0, 0);
+    ev.flags = MP_IMAP_EVF_QUOTED;
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    expect_out("* 3 FETCH (PREVIEW \"");
+    /* chunk events: whole or nothing, escaped; an empty one (NULL) too */
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "x\"", 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "y\r", 0),
+                     MP_ERR_BAD_VALUE);
+    /* a UTF-8 sequence may span chunks; END inside one is refused */
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "\xe2\x82", 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_END, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, NULL, 0),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "x", 0),
+                     MP_ERR_BAD_VALUE);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_CHUNK, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, "\xac", 0),
+                     MP_OK);
+    /* a tiny window: an escape is never split */
+    alen = ob.len;
+    memcpy(all, obuf, ob.len);
+    while (off < sizeof(body) - 1) {
+        mp_outbuf_consume(&ob, ob.len);
+        ob.cap = 2;
+        assert_int_equal(mp_imap_resp_write_literal_data(&w, body + off, sizeof(body) - 1 - off,
+                                                         &taken),
+                         MP_OK);
+        assert_true(taken > 0);
+        memcpy(all + alen, obuf, ob.len);
+        alen += ob.len;
+        off += taken;
+    }
+    mp_outbuf_consume(&ob, ob.len);
+    ob.cap = sizeof(obuf);
+    assert_int_equal(mp_imap_resp_write_literal_data(&w, "a\nb", 3, &taken), MP_ERR_BAD_VALUE);
+    assert_int_equal(taken, 1);
+    assert_int_equal(put(MP_IMAP_EV_LITERAL_END, MP_IMAP_F_PREVIEW, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "X-EMPTY", 0),
+                     MP_OK);
+    ev = mp_imap_ev_string(MP_IMAP_F_UNKNOWN, mp_slice_make(NULL, 0));
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LIST_END, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_END, 0, MP_IMAP_V_NONE, NULL, 0), MP_OK);
+    memcpy(all + alen, obuf, ob.len);
+    alen += ob.len;
+    {
+        static const char want[] =
+            "* 3 FETCH (PREVIEW \"x\\\"\xe2\x82\xac" "ab\\\"c\\\\da\" X-EMPTY \"\")\r\n";
+        assert_int_equal(alen, sizeof(want) - 1);
+        assert_memory_equal(all, want, alen);
+    }
+    /* a literal8 cannot be quoted */
+    reset(0);
+    ev = E(MP_IMAP_EV_BEGIN, 0, MP_IMAP_V_NONE, NULL, 3);
+    ev.resp = MP_IMAP_RESP_FETCH;
+    ev.flags = MP_IMAP_EVF_NUMBERED;
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_LIST_BEGIN, MP_IMAP_F_FETCH_ATTS, MP_IMAP_V_NONE, NULL, 0),
+                     MP_OK);
+    assert_int_equal(put(MP_IMAP_EV_VALUE, MP_IMAP_F_FETCH_ITEM, MP_IMAP_V_ATOM, "PREVIEW", 0),
+                     MP_OK);
+    ev = mp_imap_ev_literal(MP_IMAP_F_PREVIEW, 0, 1);
+    ev.flags |= MP_IMAP_EVF_QUOTED;
+    assert_int_equal(mp_imap_resp_write(&w, &ev), MP_ERR_BAD_VALUE);
+}
+
 static void test_refusals(void **s)
 {
     mp_imap_resp_event ev;
@@ -411,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_status),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_fetch_stream),
+        cmocka_unit_test(test_quoted_stream),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_mailbox_names),

@@ -561,6 +561,12 @@ static const struct {
     { "t UID MOVE 1 x\r\n", SE },
     { "t SORT (DATE) UTF-8 ALL\r\n", SE },
     { "t THREAD REFERENCES UTF-8 ALL\r\n", SE },
+    { "t NOTIFY NONE\r\n", AU | SE },
+    { "t CANCELUPDATE \"x\"\r\n", SE },
+    { "t GETACL INBOX\r\n", AU | SE },
+    { "t MYRIGHTS INBOX\r\n", AU | SE },
+    { "t RESETKEY\r\n", AU | SE },
+    { "t ESEARCH IN (personal) ALL\r\n", AU | SE },
 };
 
 static void test_state_table(void **st)
@@ -707,9 +713,44 @@ static void test_answers_checked(void **st)
     ev = mp_imap_ev_make(MP_IMAP_EV_END, MP_IMAP_F_NONE);
     assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_OK);
     assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_OK, NULL, NULL), MP_OK);
+    /* an extension's response is its own command's: no URLFETCH (a kind
+     * past the first 32) to GETACL */
+    feed_only("a GETACL INBOX\r\n");
+    assert_int_equal(mp_imap_server_pending(&H.s), MP_IMAP_DECIDE_COMMAND);
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_URLFETCH, mp_slice_make(NULL, 0), 0, 0);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_RESPONSE);
+    ev = mp_imap_ev_begin(MP_IMAP_RESP_MYRIGHTS, mp_slice_make(NULL, 0), 0, 0);
+    assert_int_equal(mp_imap_server_respond(&H.s, &ev), MP_ERR_IMAP_SRV_RESPONSE);
+    assert_int_equal(mp_imap_server_complete(&H.s, MP_IMAP_RESP_NO, NULL, "no"), MP_OK);
     /* nothing pending: nothing to answer */
     assert_int_equal(mp_imap_server_literal_accept(&H.s), MP_ERR_STATE);
     assert_int_equal(mp_imap_server_auth_resume(&H.s), MP_ERR_STATE);
+}
+
+/* The codec's later extensions (RFC 4314 ACL, 4467 URLAUTH, 7377
+ * MULTISEARCH) reach the host and take their own responses. */
+static void test_extension_answers(void **st)
+{
+    static const script sc[] = {
+        { "a", "* ACL INBOX fred rwipslxetad\r\na OK GETACL completed\r\n" },
+        { "m", "* MYRIGHTS INBOX rwiptsldaex\r\nm OK MYRIGHTS completed\r\n" },
+        { "u", "* URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth="
+               "anonymous:internal:91354a473744909de610943775f92038\" NIL\r\n"
+               "u OK URLFETCH completed\r\n" },
+        { "e", "* ESEARCH (TAG \"e\") UID ALL 1:3\r\ne OK ESEARCH completed\r\n" },
+        { NULL, NULL }
+    };
+    size_t i;
+    (void)st;
+    open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_QUIET_CAPS, sc);
+    assert_string_equal(step("a GETACL INBOX\r\n"), sc[0].resp);
+    assert_string_equal(step("m MYRIGHTS INBOX\r\n"), sc[1].resp);
+    assert_string_equal(step("u URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;"
+                             "urlauth=anonymous:internal:91354a473744909de610943775f92038\"\r\n"),
+                        sc[2].resp);
+    assert_string_equal(step("e ESEARCH IN (personal) ALL\r\n"), sc[3].resp);
+    for (i = 0; sc[i].tag != NULL; i++)
+        assert_non_null(strstr(H.wire, sc[i].resp));
 }
 
 /* ---- literals --------------------------------------------------------------- */
@@ -967,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_logindisabled),
         cmocka_unit_test(test_sasl),
         cmocka_unit_test(test_answers_checked),
+        cmocka_unit_test(test_extension_answers),
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_enable),
         cmocka_unit_test(test_notify),
