@@ -5,6 +5,11 @@ set -euo pipefail
 missing=$(for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 [ -z "$missing" ] && exit 0
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+# A package of another architecture (libcmocka-dev:s390x) needs that
+# architecture known to dpkg (multiarch) before apt-get update.
+for arch in $(printf '%s\n' $missing | sed -n 's/^[^:]*:\([a-z0-9]*\)$/\1/p' | sort -u); do
+    dpkg --print-foreign-architectures | grep -qx "$arch" || $sudo dpkg --add-architecture "$arch"
+done
 $sudo apt-get update -q
 # Postfix asks a question on install; the interop tests run private instances only.
 case " $missing " in

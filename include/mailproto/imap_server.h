@@ -234,8 +234,8 @@ struct mp_imap_server {
     uint8_t compressed;   /* COMPRESS is active */
     uint8_t switching;    /* 1 STARTTLS, 2 COMPRESS: waiting for the host */
     uint8_t idling;       /* IDLE "+" written, waiting for DONE */
-    uint8_t enabled;      /* readable: MP_IMAP_SRV_* bits enabled (CONDSTORE,
-                             QRESYNC, UTF8_ACCEPT, REV2) */
+    uint8_t enabled;      /* what ENABLE switched on (private bits: read
+                             mp_imap_server_enabled()) */
     uint8_t enable_now;   /* ENABLE: bits of this command */
     uint8_t aborted;
     uint8_t in_cb;
@@ -392,6 +392,19 @@ mp_status mp_imap_server_notify_flags(mp_imap_server *s, uint32_t msgno, uint32_
  * state LOGOUT; any pending decision is dropped.  MP_ERR_NO_SPACE when
  * the output has no room: send some and call again. */
 mp_status mp_imap_server_shutdown(mp_imap_server *s, const char *text);
+
+/* What the client has enabled (RFC 5161), as MP_IMAP_SRV_CONDSTORE,
+ * _QRESYNC (which implies CONDSTORE), _UTF8_ACCEPT and _REV2 bits; 0
+ * before any ENABLE.  A FETCH MODSEQ or SELECT (CONDSTORE) that enables
+ * CONDSTORE implicitly (RFC 7162 §3.1) is the host's to track. */
+unsigned mp_imap_server_enabled(const mp_imap_server *s);
+
+/* The session's response writer, for code that writes response items
+ * itself (lib/mime's mp_mime_write_item: ENVELOPE, BODYSTRUCTURE) inside
+ * a response the host opened with mp_imap_server_respond(), which checked
+ * it; and before its END.  Pointer valid as long as the session; writing
+ * through it at any other moment bypasses the session's checks. */
+mp_imap_resp_writer *mp_imap_server_writer(mp_imap_server *s);
 
 /* Current state. */
 static inline mp_imap_server_state mp_imap_server_state_of(const mp_imap_server *s)

@@ -3,6 +3,8 @@
 
 #include "mailproto/core.h"
 
+#include "decimal.h"
+
 void mp_outbuf_init(mp_outbuf *ob, char *buf, size_t cap)
 {
     ob->buf = buf;
@@ -37,12 +39,7 @@ void mp_outbuf_putc(mp_outbuf *ob, char c) { mp_outbuf_put(ob, &c, 1); }
 void mp_outbuf_put_u64(mp_outbuf *ob, uint64_t v)
 {
     char tmp[20];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v != 0);
-    mp_outbuf_put(ob, tmp + i, sizeof(tmp) - i);
+    mp_outbuf_put(ob, tmp, mp_dec_write_u64_(tmp, v));
 }
 
 mp_status mp_outbuf_commit(mp_outbuf *ob, size_t mark)

@@ -1,6 +1,8 @@
 /* Byte slices: case-insensitive compare and bounded decimal numbers. */
 #include "mailproto/core.h"
 
+#include "decimal.h"
+
 static unsigned char ascii_lower(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32u) : c;
@@ -44,14 +46,10 @@ mp_status mp_parse_u64(mp_slice s, uint64_t max, uint64_t *out)
         if (d > 9u)
             return MP_ERR_SYNTAX;
         /* Overflow is checked before it can happen (docs/security.md: every
-         * number the peer declares), without a 64-bit division (a
-         * library call of about 700 bytes on 32-bit targets).  The scan
-         * goes on so that a malformed token is a syntax error whatever
-         * its digits. */
-        if (over || v > UINT64_MAX / 10u || v * 10u > UINT64_MAX - d || v * 10u + d > max)
+         * number the peer declares).  The scan goes on so that a malformed
+         * token is a syntax error whatever its digits. */
+        if (over || !mp_dec_push_(&v, d, UINT64_MAX, UINT64_MAX / 10u) || v > max)
             over = 1;
-        else
-            v = v * 10u + d;
     }
     if (over)
         return MP_ERR_NUMBER;

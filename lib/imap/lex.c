@@ -632,12 +632,9 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
                         unsigned d = c - (unsigned)'0';
                         if (lx->sub == SK_OPEN)
                             lx->lit_len = 0;
-                        if (lx->lit_len > (U63_MAX_ - d) / 10u) {
-                            lx->sub = SK_NONE;
-                        } else {
-                            lx->lit_len = lx->lit_len * 10u + d;
-                            lx->sub = SK_DIGITS;
-                        }
+                        lx->sub = mp_dec_push_(&lx->lit_len, d, U63_MAX_, U63_MAX_ / 10u)
+                                      ? SK_DIGITS
+                                      : SK_NONE;
                     } else if (lx->sub == SK_DIGITS && c == '+') {
                         lx->sub = SK_PLUS;
                     } else if (lx->sub == SK_DIGITS && c == '}') {
@@ -998,10 +995,8 @@ static mp_status lex_bytes(mp_imap_lex *lx, const char *in, size_t len, size_t *
         case ST_LIT_OPEN:
             if (c >= '0' && c <= '9') {
                 unsigned d = c - (unsigned)'0';
-                if (lx->lit_len > (UINT64_MAX - d) / 10u)
+                if (!mp_dec_push_(&lx->lit_len, d, UINT64_MAX, UINT64_MAX / 10u))
                     lx->aux = 1;
-                else
-                    lx->lit_len = lx->lit_len * 10u + d;
                 if (lx->len < 255)
                     lx->len++; /* digits seen */
                 lx->line_len++;

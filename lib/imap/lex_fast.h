@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/decimal.h"
 #include "lex.h"
 
 #define MP_IMAP_LEX_ST_START_ 0u
@@ -55,10 +56,8 @@ static inline void mp_imap_lex_finish_atom_(mp_imap_token *tok, const char *p, s
     }
     for (k = 0; k < n; k++) {
         unsigned d = (unsigned char)p[k] - (unsigned)'0';
-        /* up to 19 digits cannot pass UINT64_MAX (20 digits) */
-        if (d > 9 || (n > 19u && v > (UINT64_MAX - d) / 10u))
+        if (d > 9 || !mp_dec_push_(&v, d, UINT64_MAX, UINT64_MAX / 10u))
             return;
-        v = v * 10u + d;
     }
     if (n > 0) {
         tok->kind = MP_IMAP_TOK_NUMBER;

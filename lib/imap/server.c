@@ -226,6 +226,19 @@ static void enable_arg(mp_imap_server *s, const mp_imap_cmd_arg *a)
 #undef EN_
 }
 
+unsigned mp_imap_server_enabled(const mp_imap_server *s)
+{
+    unsigned out = 0;
+#define EN_(bit, flag, atom)                                                  \
+    if (s->enabled & (bit))                                                   \
+        out |= (flag);
+    ENABLE_WORDS(EN_)
+#undef EN_
+    return out;
+}
+
+mp_imap_resp_writer *mp_imap_server_writer(mp_imap_server *s) { return &s->w; }
+
 static void run_enable(mp_imap_server *s)
 {
     mp_outbuf *ob = &s->out;

@@ -41,8 +41,9 @@ typedef struct mp_split_target {
 } mp_split_target;
 
 /* Runs `in` whole, byte by byte, at every 2-way split (inputs up to 4 KiB)
- * and at 64 random multi-way splits; asserts (cmocka) that every log
- * equals `expected` when it is non-NULL, else equals the whole-input log.
+ * and at 64 random multi-way splits (fewer on emulated targets, split.c);
+ * asserts (cmocka) that every log equals `expected` when it is non-NULL,
+ * else equals the whole-input log.
  * Returns the whole-input log (static storage). */
 const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
                            const char *expected);
@@ -51,9 +52,16 @@ const char *mp_split_check(const mp_split_target *t, const char *in, size_t n,
  * NULL for none.  The string must live until it is replaced. */
 void mp_split_set_context(const char *where);
 
-/* The longest input mp_split_check runs at every 2-way split (4096, the
- * most; it costs one run per byte).  A test whose long inputs repeat what
+/* The longest input mp_split_check runs at every 2-way split (at most
+ * MP_SPLIT_TWO_WAY_MAX: 4096, 32 on emulated targets; it costs one run per
+ * byte).  A test whose long inputs repeat what
  * short ones already swept lowers it; 0 turns the sweep off. */
 void mp_split_set_two_way_max(size_t n);
+
+/* The client fixtures' transcript marker "<SEND:n>" (the host sends n
+ * more bytes) at s: the marker's length, with n in *n; 0 when s does not
+ * start with one.  Written out rather than with sscanf, which has no
+ * "%llu" in newlib-nano (the Cortex-M4 tests). */
+size_t mp_send_mark(const char *s, size_t *n);
 
 #endif

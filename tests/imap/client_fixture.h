@@ -583,8 +583,6 @@ static void cf_reset(void *state)
     x->nmarks = x->mark = x->nends = x->end = 0;
     for (i = 0; i < len; i++) {
         cf_mark *mk = &x->marks[x->nmarks];
-        unsigned long long v;
-        int k = 0;
         if (t[i] == '\n') {
             assert_true(x->nends < CF_MAXENDS);
             x->ends[x->nends++] = i + 1;
@@ -599,10 +597,8 @@ static void cf_reset(void *state)
             mk->kind = names[j].kind;
             mk->len = strlen(names[j].text);
             mk->n = SIZE_MAX;
-        } else if (sscanf(t + i, "<SEND:%llu>%n", &v, &k) == 1 && k > 0) {
+        } else if ((mk->len = mp_send_mark(t + i, &mk->n)) != 0) {
             mk->kind = 0; /* a partial send */
-            mk->len = (size_t)k;
-            mk->n = (size_t)v;
         } else {
             continue;
         }

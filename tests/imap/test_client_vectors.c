@@ -87,7 +87,7 @@ static void run_file(const char *path, const char *fname)
         next = next ? next + 1 : line + strlen(line);
         if (end || strncmp(line, "=== ", 4) == 0) {
             if (have) {
-                static char where[256];
+                static char where[600];
                 const char *got;
                 want_buf[wantlen] = '\0';
                 snprintf(where, sizeof(where), "%s: %s", fname, name);

@@ -25,7 +25,7 @@ static void fx_seq(char *o, size_t cap, uint32_t v)
     if (v == MP_IMAP_SEQ_STAR)
         snprintf(o, cap, "*");
     else
-        snprintf(o, cap, "%u", v);
+        snprintf(o, cap, "%lu", (unsigned long)v);
 }
 
 static int fx_on_command(void *user, mp_slice tag, mp_imap_cmd_id cmd)

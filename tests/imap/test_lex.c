@@ -356,33 +356,40 @@ static void test_skip_line(void **s)
     char buf[64];
     mp_imap_token t;
     size_t used;
-    const char *in = "a {4}\r\nxyzw b\r\nc\r\n";
+    /* The input read from an offset with its length counted down, not as
+     * strlen() of an advancing pointer: gcc 12 at -O1 and above (the
+     * Cortex-M4 build's -Os) computed that strlen from a stale `used`
+     * (the tree-ssa-strlen pass), and the test failed with a correct
+     * tokenizer. */
+    static const char text[] = "a {4}\r\nxyzw b\r\nc\r\n";
+    size_t at = 0;
+#define IN text + at, sizeof(text) - 1 - at
     (void)s;
     assert_int_equal(mp_imap_lex_init(&lx, buf, sizeof(buf), NULL, 0), MP_OK);
     assert_int_equal(mp_imap_lex_init(&lx, buf, 8, NULL, 0), MP_ERR_ARG);
     assert_int_equal(mp_imap_lex_init(&lx, buf, sizeof(buf), NULL, 0), MP_OK);
     assert_true(mp_imap_lex_at_line_start(&lx));
     mp_imap_lex_skip_line(&lx); /* no-op at line start */
-    assert_int_equal(mp_imap_lex_next(&lx, in, 1, &used, &t), MP_NEED_MORE);
+    assert_int_equal(mp_imap_lex_next(&lx, text, 1, &used, &t), MP_NEED_MORE);
     assert_int_equal(mp_imap_lex_pending(&lx), 1);
-    assert_int_equal(mp_imap_lex_next(&lx, in + 1, strlen(in) - 1, &used, &t), MP_OK);
+    assert_int_equal(mp_imap_lex_next(&lx, text + 1, sizeof(text) - 2, &used, &t), MP_OK);
     assert_int_equal(t.kind, MP_IMAP_TOK_ATOM);
     assert_int_equal(used, 0);
     assert_memory_equal(t.text.ptr, "a", 1);
-    in += 1;
-    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    at += 1;
+    assert_int_equal(mp_imap_lex_next(&lx, IN, &used, &t), MP_OK);
     assert_int_equal(t.kind, MP_IMAP_TOK_SP);
-    in += used;
-    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    at += used;
+    assert_int_equal(mp_imap_lex_next(&lx, IN, &used, &t), MP_OK);
     assert_int_equal(t.kind, MP_IMAP_TOK_LITERAL_BEGIN);
-    in += used;
+    at += used;
     /* the grammar gives up inside the literal: payload and line skipped */
     mp_imap_lex_skip_line(&lx);
-    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    assert_int_equal(mp_imap_lex_next(&lx, IN, &used, &t), MP_OK);
     assert_int_equal(t.kind, MP_IMAP_TOK_CRLF);
     assert_true(t.flags & MP_IMAP_TOKF_SKIPPED);
-    in += used;
-    assert_int_equal(mp_imap_lex_next(&lx, in, strlen(in), &used, &t), MP_OK);
+    at += used;
+    assert_int_equal(mp_imap_lex_next(&lx, IN, &used, &t), MP_OK);
     assert_int_equal(t.kind, MP_IMAP_TOK_ATOM);
     assert_memory_equal(t.text.ptr, "c", 1);
     /* setters: per-position literal limit, quoted limit clamped to cap */
@@ -404,6 +411,7 @@ static void test_skip_line(void **s)
         n.kind = MP_IMAP_TOK_ATOM;
         assert_int_equal(mp_imap_lex_number(&n, 10, &v), MP_ERR_SYNTAX);
     }
+#undef IN
 }
 
 /* ---- UTF-8 in quoted strings and text (lex.h, lib/core/utf8.h) -------- */

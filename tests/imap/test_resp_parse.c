@@ -178,7 +178,9 @@ static void test_names_and_size(void **s)
     assert_string_equal(mp_imap_resp_name(MP_IMAP_RESP_FETCH), "FETCH");
     assert_string_equal(mp_imap_code_name(MP_IMAP_CODE_READ_WRITE), "READ_WRITE");
     assert_string_equal(mp_imap_field_name(MP_IMAP_F_ENV_SUBJECT), "ENV_SUBJECT");
-    assert_string_equal(mp_imap_field_name((mp_imap_field)9999), "?");
+    /* past the table; not (mp_imap_field)9999, which a short enum (the
+     * Arm EABI's, Cortex-M4) cannot hold */
+    assert_string_equal(mp_imap_field_name(MP_IMAP_F_COUNT_), "?");
     /* docs/architecture.md §7: IMAP state under 4 KiB, host buffers excluded */
     printf("sizeof(mp_imap_resp_parser) = %zu, sizeof(mp_imap_lex) = %zu, "
            "sizeof(mp_imap_resp_writer) = %zu\n",

@@ -819,9 +819,12 @@ static void test_enable(void **st)
     open_host(MP_IMAP_SRV_PREAUTH | MP_IMAP_SRV_ENABLE | MP_IMAP_SRV_CONDSTORE |
                   MP_IMAP_SRV_QRESYNC,
               NULL);
+    assert_int_equal(mp_imap_server_enabled(&H.s), 0);
     assert_string_equal(step("e ENABLE QRESYNC\r\n"),
                         "* ENABLED CONDSTORE QRESYNC\r\ne OK ENABLE completed\r\n");
+    assert_int_equal(mp_imap_server_enabled(&H.s), MP_IMAP_SRV_CONDSTORE | MP_IMAP_SRV_QRESYNC);
     assert_string_equal(step("e ENABLE CONDSTORE\r\n"), "* ENABLED\r\ne OK ENABLE completed\r\n");
+    assert_ptr_equal(mp_imap_server_writer(&H.s), &H.s.w);
 }
 
 /* ---- notifications ---------------------------------------------------------- */

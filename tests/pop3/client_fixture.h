@@ -379,8 +379,6 @@ static void fx_reset(void *state)
     x->nmarks = x->mark = 0;
     for (i = 0; i < len; i++) {
         fx_mark *mk = &x->marks[x->nmarks];
-        unsigned long long v;
-        int k = 0;
         if (t[i] != '<')
             continue;
         if (strncmp(t + i, "<TLS>", 5) == 0) {
@@ -390,10 +388,8 @@ static void fx_reset(void *state)
             mk->tls = 0;
             mk->len = 6;
             mk->n = SIZE_MAX;
-        } else if (sscanf(t + i, "<SEND:%llu>%n", &v, &k) == 1 && k > 0) {
+        } else if ((mk->len = mp_send_mark(t + i, &mk->n)) != 0) {
             mk->tls = 0;
-            mk->len = (size_t)k;
-            mk->n = (size_t)v;
         } else {
             continue;
         }

@@ -10,13 +10,16 @@
 #                  dovecot-client.dump (those of cmd/dovecot.vec), exit
 #                  status 1, since the capture sends an unknown command and
 #                  RETR 0 on purpose.
+# MP_EMULATOR, when set, runs the program (a cross build: qemu-s390x).
 set -e
+: "${MP_EMULATOR:=}"
 dump=$1
 dir=$2
 check() { # side input expected status
     for piece in "" 1 3 17 200; do
         rc=0
-        out=$(MP_DUMP_PIECE=$piece "$dump" --proto pop3 --side "$1" < "$dir/$2") || rc=$?
+        # shellcheck disable=SC2086 # MP_EMULATOR: a command and its arguments
+        out=$(MP_DUMP_PIECE=$piece $MP_EMULATOR "$dump" --proto pop3 --side "$1" < "$dir/$2") || rc=$?
         [ "$rc" = "$4" ] || {
             echo "--side $1, pieces of ${piece:-16384}: exit status $rc, want $4" >&2
             exit 1

@@ -6,11 +6,14 @@ set -eu
 lib="$1"
 nm="${NM:-nm}"
 allowed="memcpy memmove memset memchr memcmp strlen"
+# Defined by the linker, not a library: position-independent code on i386
+# (the default of Debian's compilers) reaches its data through it.
+linker="_GLOBAL_OFFSET_TABLE_"
 defined=$("$nm" -g --defined-only "$lib" | awk 'NF==3 {print $3}' | sort -u)
 bad=0
 for sym in $("$nm" -u "$lib" | awk '$1=="U" {print $2}' | sort -u); do
     if printf '%s\n' "$defined" | grep -qx "$sym"; then continue; fi
-    case " $allowed " in
+    case " $allowed $linker " in
         *" $sym "*) ;;
         *) echo "forbidden undefined symbol: $sym"; bad=1 ;;
     esac

@@ -338,8 +338,6 @@ static void fx_reset(void *state)
     x->nmarks = x->nends = x->mark = x->end = 0;
     for (i = 0; i < len; i++) {
         fx_mark *mk = &x->marks[x->nmarks];
-        unsigned long long v;
-        int k = 0;
         if (transcript[i] == '<' && strncmp(transcript + i, "<TLS>", 5) == 0) {
             mk->tls = 1;
             mk->len = 5;
@@ -347,11 +345,8 @@ static void fx_reset(void *state)
             mk->tls = 0;
             mk->len = 6;
             mk->n = SIZE_MAX;
-        } else if (transcript[i] == '<' &&
-                   sscanf(transcript + i, "<SEND:%llu>%n", &v, &k) == 1 && k > 0) {
+        } else if ((mk->len = mp_send_mark(transcript + i, &mk->n)) != 0) {
             mk->tls = 0;
-            mk->len = (size_t)k;
-            mk->n = (size_t)v;
         } else {
             if (transcript[i] == '\n') {
                 if (i - line < 4 || transcript[line + 3] != '-') {
