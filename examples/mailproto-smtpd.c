@@ -60,7 +60,7 @@
 #include "net/serve.h"
 
 #define MAX_CONNS_DEFAULT 32
-#define MAX_CONNS_LIMIT 256
+#define MAX_CONNS_LIMIT NET_SERVE_MAX
 #define MAX_USERS 256
 #define IDLE_TIMEOUT 300 /* seconds (RFC 5321 §4.5.3.2 suggests 5 minutes) */
 
@@ -88,7 +88,6 @@ typedef struct conn {
     int msg_err;
     int stored; /* the last message was stored (for replies still owed) */
     int held_cr; /* a CR at the end of the last body chunk */
-    time_t last_active;
     int closing;    /* session over: flush, then close */
     int tls_switch; /* STARTTLS accepted: flush the 220, then start TLS */
     int eof;
@@ -509,7 +508,6 @@ static int conn_open(conn *c, int fd, const char *peer)
     memset(c, 0, sizeof(*c));
     c->fd = fd;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
-    c->last_active = time(NULL);
     c->cfg.hostname = G.hostname;
     c->cfg.flags = G.flags;
     c->cfg.max_size = G.max_size;
@@ -762,36 +760,36 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
 }
 
-static void accept_all(int lfd)
+/* The slots of net_serve(): conns[i]. */
+static int slot_fd(unsigned i) { return conns[i].fd; }
+
+static int slot_open(unsigned i, int fd, const struct sockaddr_storage *ss)
 {
-    for (;;) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        char peer[INET6_ADDRSTRLEN];
-        unsigned i;
-        int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
-        if (fd < 0)
-            return;
-        peer_name(&ss, peer, sizeof(peer));
-        for (i = 0; i < G.max_conns; i++)
-            if (conns[i].fd < 0)
-                break;
-        if (i == G.max_conns || net_nonblock(fd) != 0) {
-            /* RFC 5321 §3.8: 421 when the server cannot take the session.
-             * An implicit-TLS port speaks nothing but TLS, and there is no
-             * session memory left to speak it: close without a word (a
-             * plaintext 421 would be a broken TLS record to the client). */
-            static const char busy[] = "421 4.3.2 Too many connections, try later\r\n";
-            if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
-                /* nothing more to do */
-            }
-            close(fd);
-            continue;
-        }
-        if (conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0)
-            conn_free(&conns[i]);
-    }
+    char peer[INET6_ADDRSTRLEN];
+    peer_name(ss, peer, sizeof(peer));
+    return conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0 ? -1 : 0;
 }
+
+static int slot_prepare(unsigned i, int idle)
+{
+    conn *c = &conns[i];
+    int ev = 0;
+    if (idle && !c->closing) {
+        mp_smtp_server_timeout(&c->s);
+        c->closing = 1;
+        if (conn_service(c) != 0)
+            return -1;
+    }
+    if (!c->closing && !c->tls_switch)
+        ev |= POLLIN;
+    if (conn_has_output(c))
+        ev |= POLLOUT;
+    return ev;
+}
+
+static int slot_read(unsigned i) { return conn_read(&conns[i]); }
+static int slot_write(unsigned i) { return conn_service(&conns[i]); }
+static void slot_close(unsigned i) { conn_free(&conns[i]); }
 
 /* Send what every connection still owes (its 421, close_notify) until
  * all are done or `deadline` passes; then close them. */
@@ -903,8 +901,8 @@ static int parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    struct pollfd pfd[MAX_CONNS_LIMIT + 1];
     struct sigaction sa;
+    net_server v;
     int lfd, status = 0;
     unsigned i;
 
@@ -981,60 +979,25 @@ int main(int argc, char **argv)
     printf("listening on %s\n", G.listen);
     fflush(stdout);
 
-    while (!stop_flag) {
-        nfds_t n = 0;
-        unsigned map[MAX_CONNS_LIMIT];
-        time_t now = time(NULL);
-        int r;
-        pfd[n].fd = lfd;
-        pfd[n].events = POLLIN;
-        n++;
-        for (i = 0; i < G.max_conns; i++) {
-            conn *c = &conns[i];
-            short ev = 0;
-            if (c->fd < 0)
-                continue;
-            if (now - c->last_active > IDLE_TIMEOUT && !c->closing) {
-                mp_smtp_server_timeout(&c->s);
-                c->closing = 1;
-                if (conn_service(c) != 0) {
-                    conn_free(c);
-                    continue;
-                }
-            }
-            if (!c->closing && !c->tls_switch)
-                ev |= POLLIN;
-            if (conn_has_output(c))
-                ev |= POLLOUT;
-            pfd[n].fd = c->fd;
-            pfd[n].events = ev;
-            map[n - 1] = i;
-            n++;
-        }
-        r = poll(pfd, n, 1000);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            /* Leave as on SIGTERM: every client still gets its 421. */
-            status = die("poll failed", strerror(errno));
-            break;
-        }
-        if (pfd[0].revents & POLLIN)
-            accept_all(lfd);
-        for (i = 1; i < n; i++) {
-            conn *c = &conns[map[i - 1]];
-            int rc = 0;
-            if (pfd[i].revents == 0 || c->fd != pfd[i].fd)
-                continue;
-            c->last_active = now;
-            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-                rc = conn_read(c);
-            if (rc == 0 && (pfd[i].revents & POLLOUT))
-                rc = conn_service(c);
-            if (rc != 0)
-                conn_free(c);
-        }
-    }
+    memset(&v, 0, sizeof(v));
+    v.max = G.max_conns;
+    v.poll_ms = 1000;
+    v.idle_secs = IDLE_TIMEOUT;
+    /* RFC 5321 §3.8: 421 when the server cannot take the session.  An
+     * implicit-TLS port speaks nothing but TLS, and there is no session
+     * memory left to speak it: close without a word (a plaintext 421
+     * would be a broken TLS record to the client). */
+    v.busy = G.implicit_tls ? NULL : "421 4.3.2 Too many connections, try later\r\n";
+    v.stop = &stop_flag;
+    v.fd = slot_fd;
+    v.open = slot_open;
+    v.prepare = slot_prepare;
+    v.read = slot_read;
+    v.write = slot_write;
+    v.close = slot_close;
+    /* Leave as on SIGTERM when poll fails: every client still gets its 421. */
+    if (net_serve(lfd, &v) != 0)
+        status = die("poll failed", strerror(errno));
     /* SIGTERM / SIGINT (or a failed poll): tell every client (421), close
      * its TLS with close_notify, and leave; a client that does not read
      * gets 2 s. */

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,12 @@ int net_nonblock(int fd)
 {
     int fl = fcntl(fd, F_GETFL, 0);
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+void net_nodelay(int fd)
+{
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 int net_listen(const char *spec)
@@ -169,4 +177,84 @@ int net_link_tls_read(net_link *l, char *in, size_t cap, size_t *len)
     (void)len;
     return -1;
 #endif
+}
+
+/* When each slot last had an event (the loop serves one server). */
+static time_t active[NET_SERVE_MAX];
+
+static void accept_all(int lfd, const net_server *v)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        unsigned i;
+        int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+        if (fd < 0)
+            return;
+        for (i = 0; i < v->max; i++)
+            if (v->fd(i) < 0)
+                break;
+        if (i == v->max || net_nonblock(fd) != 0) {
+            if (v->busy != NULL && send(fd, v->busy, strlen(v->busy), MSG_NOSIGNAL) < 0) {
+                /* nothing more to do */
+            }
+            close(fd);
+            continue;
+        }
+        if (v->nodelay)
+            net_nodelay(fd);
+        active[i] = time(NULL);
+        if (v->open(i, fd, &ss) != 0)
+            v->close(i);
+    }
+}
+
+int net_serve(int lfd, const net_server *v)
+{
+    struct pollfd pfd[NET_SERVE_MAX + 1];
+    unsigned map[NET_SERVE_MAX];
+    if (v->max < 1 || v->max > NET_SERVE_MAX)
+        return -1;
+    while (!*v->stop) {
+        nfds_t n = 1;
+        time_t now = time(NULL);
+        unsigned i;
+        pfd[0].fd = lfd;
+        pfd[0].events = POLLIN;
+        for (i = 0; i < v->max; i++) {
+            int ev;
+            if (v->fd(i) < 0)
+                continue;
+            ev = v->prepare(i, now - active[i] > v->idle_secs);
+            if (ev < 0) {
+                v->close(i);
+                continue;
+            }
+            pfd[n].fd = v->fd(i);
+            pfd[n].events = (short)ev;
+            map[n - 1] = i;
+            n++;
+        }
+        if (poll(pfd, n, v->poll_ms) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (pfd[0].revents & POLLIN)
+            accept_all(lfd, v);
+        for (i = 1; i < n; i++) {
+            unsigned k = map[i - 1];
+            int rc = 0;
+            if (pfd[i].revents == 0 || v->fd(k) != pfd[i].fd)
+                continue;
+            active[k] = now;
+            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+                rc = v->read(k);
+            if (rc == 0 && (pfd[i].revents & POLLOUT))
+                rc = v->write(k);
+            if (rc != 0)
+                v->close(k);
+        }
+    }
+    return 0;
 }

@@ -7,7 +7,10 @@
 #ifndef MP_EXAMPLES_SERVE_H
 #define MP_EXAMPLES_SERVE_H
 
+#include <signal.h>
 #include <stddef.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "mailproto/sasl.h"
 #ifdef MP_EXAMPLE_HAVE_MBEDTLS
@@ -20,6 +23,44 @@ int net_listen(const char *spec);
 
 /* O_NONBLOCK on fd: 0, or -1. */
 int net_nonblock(int fd);
+
+/* TCP_NODELAY on fd (best effort).  For a server that answers a pipelined
+ * batch with several sends: under Nagle the last short segment of the batch
+ * waits for the client's delayed ACK (40 ms on Linux), while the client
+ * waits for that segment before it sends the next batch. */
+void net_nodelay(int fd);
+
+/*
+ * The one-thread poll loop of a server with up to NET_SERVE_MAX
+ * connections, in slots 0..max-1 that the program owns; the loop calls
+ * back with the slot number.  It accepts (a connection over the limit gets
+ * `busy`, when not NULL, and is closed), watches what each slot asks for,
+ * and closes a slot (close) whenever a callback returns -1.
+ */
+#define NET_SERVE_MAX 256
+
+typedef struct net_server {
+    unsigned max;       /* slots, 1..NET_SERVE_MAX */
+    int poll_ms;        /* how long a poll waits; idle checks run this often */
+    int idle_secs;      /* a slot silent longer than this is told it is idle */
+    int nodelay;        /* TCP_NODELAY on accepted sockets (net_nodelay) */
+    const char *busy;   /* said to a connection refused for lack of a slot */
+    volatile sig_atomic_t *stop; /* the loop returns once it is set */
+    int (*fd)(unsigned i);       /* the slot's socket, -1 when free */
+    /* A new connection in free slot i (the peer's address in ss): 0 or -1. */
+    int (*open)(unsigned i, int fd, const struct sockaddr_storage *ss);
+    /* Before each poll: the events slot i waits for (POLLIN, POLLOUT), or
+     * -1 to close it; `idle` when it has been silent over idle_secs. */
+    int (*prepare)(unsigned i, int idle);
+    int (*read)(unsigned i);     /* readable (or hung up): 0 or -1 */
+    int (*write)(unsigned i);    /* writable: 0 or -1 */
+    void (*close)(unsigned i);
+} net_server;
+
+/* Serve on the listening socket lfd until *stop: 0, or -1 when poll
+ * failed (errno says why) or `max` is out of range.  The slots still open
+ * are the caller's to end. */
+int net_serve(int lfd, const net_server *v);
 
 /* One "user:password" line. */
 typedef struct net_user {

@@ -157,7 +157,7 @@ struct mp_crypto_provider;
  *                  per session, RFC 1939 §7)
  *  crypto          md5 and random for APOP; what SASL mechanisms need
  *  auth_mechs      AUTH: the mechanisms offered, space-separated, in the
- *                  order CAPA lists them (at most 100 characters)
+ *                  order CAPA lists them (at most 200 characters)
  *  sasl, sasl_cfg  AUTH: host storage for the exchange and its parameters
  *  login_delay     CAPA LOGIN-DELAY seconds (0: not advertised; the host
  *                  enforces it by refusing a login with

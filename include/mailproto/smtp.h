@@ -484,7 +484,7 @@ struct mp_crypto_provider;
  * is the message size limit (0: none; advertised as SIZE and enforced with
  * 552 5.3.4).  `max_rcpts` (0: MP_SMTP_MAX_RCPTS) may only lower the
  * compile-time limit.  AUTH (MP_SMTP_SRV_AUTH): `auth_mechs` is the
- * space-separated list advertised ("PLAIN LOGIN", at most 100 characters),
+ * space-separated list advertised ("PLAIN LOGIN", at most 200 characters),
  * `sasl` host storage for the exchange (sasl.h), `sasl_cfg` its
  * parameters (may be NULL), `crypto` the provider CRAM-MD5/SCRAM need.
  */

@@ -29,18 +29,11 @@ static char *scratch_chal(mp_imap_server *s) { return scratch_resp(s) + MP_SASL_
 mp_status mp_imaps_auth_init(mp_imap_server *s)
 {
     const mp_imap_server_config *cfg = s->cfg;
-    size_t i, n;
     if (cfg->sasl == NULL)
         return MP_ERR_ARG;
     if (cfg->auth_mechs == NULL)
         return MP_OK;
-    n = strlen(cfg->auth_mechs);
-    if (n == 0 || n > 200u)
-        return MP_ERR_ARG;
-    for (i = 0; i < n; i++)
-        if (cfg->auth_mechs[i] < ' ' || cfg->auth_mechs[i] > '~')
-            return MP_ERR_ARG;
-    s->auth_set = mp_sasl_mechs_parse(cfg->auth_mechs, n, 0);
+    s->auth_set = mp_sasl_proto_mechs(cfg->auth_mechs);
     return s->auth_set ? MP_OK : MP_ERR_ARG;
 }
 

@@ -5,6 +5,7 @@
 
 #include "mailproto/crypto.h"
 #include "server_internal.h"
+#include "../sasl/proto.h"
 
 #define MAX_HOSTNAME 64u
 /* Output kept free while a multi-line answer is open, so that its end
@@ -552,26 +553,15 @@ mp_status mp_pop3_server_init(mp_pop3_server *s, const mp_pop3_server_config *cf
                               const mp_pop3_server_callbacks *cb, void *user, char *out,
                               size_t out_cap)
 {
-    size_t i, hl, need, fcap, cl, tl;
+    size_t need, fcap, cl, tl;
     char ts[96];
     mp_status st;
     if (s == NULL || cfg == NULL || cb == NULL || cb->on_decide == NULL || out == NULL ||
         out_cap < MP_POP3_SERVER_MIN_OUT || cfg->hostname == NULL || cfg->line_buf == NULL)
         return MP_ERR_ARG;
-    hl = strlen(cfg->hostname);
-    if (hl == 0 || hl > MAX_HOSTNAME)
+    if (!mp_sasl_proto_text_ok(cfg->hostname, MAX_HOSTNAME, 0) ||
+        (cfg->implementation != NULL && !mp_sasl_proto_text_ok(cfg->implementation, 100, 1)))
         return MP_ERR_ARG;
-    for (i = 0; i < hl; i++)
-        if (cfg->hostname[i] <= ' ' || cfg->hostname[i] > '~')
-            return MP_ERR_ARG;
-    if (cfg->implementation != NULL) {
-        size_t n = strlen(cfg->implementation);
-        if (n == 0 || n > 100)
-            return MP_ERR_ARG;
-        for (i = 0; i < n; i++)
-            if (cfg->implementation[i] < ' ' || cfg->implementation[i] > '~')
-                return MP_ERR_ARG;
-    }
     memset(s, 0, sizeof(*s));
     s->cfg = cfg;
     s->cb = cb;

@@ -8,6 +8,7 @@
 #include "mailproto/sasl.h"
 #include "grammar.h"
 #include "server_internal.h"
+#include "../sasl/proto.h"
 
 /* ----------------------------------------------------------------------- */
 /* APOP                                                                    */
@@ -69,8 +70,6 @@ mp_status mp_pop3_server_apop_check(mp_pop3_server *s, const void *secret, size_
 
 #if MP_ENABLE_SASL
 
-#define MAX_MECHS 100u
-
 static char *scratch_resp(mp_pop3_server *s)
 {
     return s->cfg->line_buf + s->cfg->line_cap - MP_POP3_SERVER_AUTH_SCRATCH;
@@ -81,16 +80,9 @@ static char *scratch_chal(mp_pop3_server *s) { return scratch_resp(s) + MP_SASL_
 mp_status mp_pop3s_auth_init_(mp_pop3_server *s)
 {
     const mp_pop3_server_config *cfg = s->cfg;
-    size_t i, n;
     if (cfg->sasl == NULL || cfg->auth_mechs == NULL)
         return MP_ERR_ARG;
-    n = strlen(cfg->auth_mechs);
-    if (n == 0 || n > MAX_MECHS)
-        return MP_ERR_ARG;
-    for (i = 0; i < n; i++)
-        if (cfg->auth_mechs[i] < ' ' || cfg->auth_mechs[i] > '~')
-            return MP_ERR_ARG;
-    s->auth_set = mp_sasl_mechs_parse(cfg->auth_mechs, n, 0);
+    s->auth_set = mp_sasl_proto_mechs(cfg->auth_mechs);
     return s->auth_set ? MP_OK : MP_ERR_ARG;
 }
 
@@ -98,19 +90,10 @@ mp_status mp_pop3s_auth_init_(mp_pop3_server *s)
  * when the host requires TLS (docs/security.md). */
 uint32_t mp_pop3s_auth_offered_(const mp_pop3_server *s)
 {
-    mp_sasl_mech_set out = 0;
-    unsigned m;
     if (!(s->cfg->flags & MP_POP3_SRV_AUTH))
         return 0;
-    if (s->tls || !(s->cfg->flags & MP_POP3_SRV_TLS_REQUIRED))
-        return s->auth_set;
-    for (m = 1; m < MP_SASL_MECH_COUNT; m++) {
-        const mp_sasl_mech_info *mi = mp_sasl_mech_get((mp_sasl_mech)m);
-        if ((s->auth_set & MP_SASL_MECH_BIT(m)) && mi &&
-            !(mi->flags & (MP_SASL_MECH_PLAINTEXT | MP_SASL_MECH_BEARER)))
-            out |= MP_SASL_MECH_BIT(m);
-    }
-    return out;
+    return mp_sasl_proto_offered(s->auth_set,
+                                 s->tls || !(s->cfg->flags & MP_POP3_SRV_TLS_REQUIRED));
 }
 
 /* The exchange is over (either way). */

@@ -1,6 +1,26 @@
 /* The helpers the protocol server sessions share (proto.h). */
 #include "proto.h"
 
+#include <string.h>
+
+int mp_sasl_proto_text_ok(const char *text, size_t max, int spaces)
+{
+    size_t i, n = strlen(text);
+    if (n == 0 || n > max)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (text[i] < (spaces ? ' ' : '!') || text[i] > '~')
+            return 0;
+    return 1;
+}
+
+mp_sasl_mech_set mp_sasl_proto_mechs(const char *list)
+{
+    if (!mp_sasl_proto_text_ok(list, MP_SASL_PROTO_MAX_MECHS, 1))
+        return 0;
+    return mp_sasl_mechs_parse(list, strlen(list), 0);
+}
+
 mp_sasl_mech_set mp_sasl_proto_offered(mp_sasl_mech_set set, int cleartext_ok)
 {
     mp_sasl_mech_set out = 0;

@@ -1,5 +1,6 @@
 /* What the protocol server sessions share on top of the SASL server (SMTP
- * AUTH in lib/smtp, IMAP AUTHENTICATE and LOGIN in lib/imap): which
+ * AUTH in lib/smtp, POP3 AUTH in lib/pop3, IMAP AUTHENTICATE and LOGIN in
+ * lib/imap): the checks of the host's names and lists at init, which
  * mechanisms may be offered, the host's list read name by name, the
  * challenge line and the step that refuses when no host can check.
  * Private to lib/. */
@@ -7,6 +8,22 @@
 #define MP_SASL_PROTO_H
 
 #include "mailproto/sasl.h"
+
+/* 1 when `text`, a NUL-terminated string of the host's configuration, is
+ * 1..max octets of printable ASCII; spaces allowed when `spaces` (a
+ * mechanism list, a text) and not otherwise (a host name).  The session
+ * inits refuse anything else with MP_ERR_ARG: it goes into their replies
+ * as it is. */
+int mp_sasl_proto_text_ok(const char *text, size_t max, int spaces);
+
+/* The longest mechanism list (config->auth_mechs) a server session takes. */
+#define MP_SASL_PROTO_MAX_MECHS 200u
+
+/* The set of the host's mechanism list (config->auth_mechs: names split
+ * by spaces), or 0 for a list the session init refuses (MP_ERR_ARG): not
+ * printable, empty, longer than MP_SASL_PROTO_MAX_MECHS, or without one
+ * mechanism that lib/sasl knows. */
+mp_sasl_mech_set mp_sasl_proto_mechs(const char *list);
 
 /* `set` without the mechanisms that show a password or a token (PLAIN,
  * LOGIN, XOAUTH2, OAUTHBEARER) unless `cleartext_ok` (TLS is on, or the

@@ -5,6 +5,7 @@
 
 #include "mailproto/smtp.h"
 #include "server_internal.h"
+#include "../sasl/proto.h"
 
 /* Room every command needs in the output before it is read: the longest
  * reply the session writes (EHLO) or a host reply of one line. */
@@ -452,17 +453,13 @@ static mp_status server_init(mp_smtp_server *s, const mp_smtp_server_config *cfg
                              const mp_smtp_server_callbacks *cb, void *user, char *out,
                              size_t out_cap, const struct mp_smtp_srv_auth_ops_ *auth)
 {
-    size_t i, hl, need = MP_SMTP_SERVER_LINE_BUF, fcap;
+    size_t need = MP_SMTP_SERVER_LINE_BUF, fcap;
     mp_status st;
     if (s == NULL || cfg == NULL || cb == NULL || out == NULL || out_cap < MP_SMTP_SERVER_MIN_OUT ||
         cfg->hostname == NULL || cfg->line_buf == NULL)
         return MP_ERR_ARG;
-    hl = strlen(cfg->hostname);
-    if (hl == 0 || hl > MAX_HOSTNAME)
+    if (!mp_sasl_proto_text_ok(cfg->hostname, MAX_HOSTNAME, 0))
         return MP_ERR_ARG;
-    for (i = 0; i < hl; i++)
-        if (cfg->hostname[i] <= ' ' || cfg->hostname[i] > '~')
-            return MP_ERR_ARG;
     memset(s, 0, sizeof(*s));
     if (cfg->flags & MP_SMTP_SRV_AUTH) {
         if (auth == NULL)

@@ -11,8 +11,6 @@
 
 #include "../sasl/proto.h"
 
-#define MAX_MECHS 100u
-
 static char *scratch_resp(mp_smtp_server *s)
 {
     return s->cfg->line_buf + s->cfg->line_cap - MP_SMTP_SERVER_AUTH_SCRATCH;
@@ -22,16 +20,9 @@ static char *scratch_chal(mp_smtp_server *s) { return scratch_resp(s) + MP_SASL_
 
 static mp_status auth_init(mp_smtp_server *s, const mp_smtp_server_config *cfg)
 {
-    size_t i, n;
     if (cfg->sasl == NULL || cfg->auth_mechs == NULL)
         return MP_ERR_ARG;
-    n = strlen(cfg->auth_mechs);
-    if (n == 0 || n > MAX_MECHS)
-        return MP_ERR_ARG;
-    for (i = 0; i < n; i++)
-        if (cfg->auth_mechs[i] < ' ' || cfg->auth_mechs[i] > '~')
-            return MP_ERR_ARG;
-    s->auth_set = mp_sasl_mechs_parse(cfg->auth_mechs, n, 0);
+    s->auth_set = mp_sasl_proto_mechs(cfg->auth_mechs);
     return s->auth_set ? MP_OK : MP_ERR_ARG;
 }
 
