@@ -146,7 +146,6 @@ static int conn_open(conn *c, int fd, const char *peer)
     memset(c, 0, sizeof(*c));
     c->fd = fd;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
-    c->last_active = now_mono();
     c->cfg.flags = G.flags;
     c->cfg.greeting = "mailproto-imapd ready";
     c->cfg.caps = "UIDPLUS MOVE UNSELECT SPECIAL-USE CHILDREN ESEARCH";
@@ -364,35 +363,48 @@ static ssize_t conn_recv(conn *c)
 /* Setup                                                                   */
 /* ----------------------------------------------------------------------- */
 
-static void accept_all(int lfd)
+/* The slots of net_serve() (examples/net/serve.h) are the connections. */
+static int slot_fd(unsigned i) { return conns[i].fd; }
+
+static int slot_open(unsigned i, int fd, const struct sockaddr_storage *ss)
 {
-    for (;;) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        char peer[INET6_ADDRSTRLEN];
-        unsigned i;
-        int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
-        if (fd < 0)
-            return;
-        if (ss.ss_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&ss)->sin6_addr, peer, sizeof(peer));
-        else
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)&ss)->sin_addr, peer, sizeof(peer));
-        for (i = 0; i < G.max_conns; i++)
-            if (conns[i].fd < 0)
-                break;
-        if (i == G.max_conns || net_nonblock(fd) != 0) {
-            static const char busy[] = "* BYE Too many connections, try later\r\n";
-            if (!G.implicit_tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
-                /* nothing more to do */
-            }
-            close(fd);
-            continue;
-        }
-        if (conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0)
-            conn_free(&conns[i]);
-    }
+    char peer[INET6_ADDRSTRLEN];
+    if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, peer, sizeof(peer));
+    else
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, peer, sizeof(peer));
+    return conn_open(&conns[i], fd, peer) != 0 || conn_service(&conns[i]) != 0 ? -1 : 0;
 }
+
+static int slot_prepare(unsigned i, int idle)
+{
+    conn *c = &conns[i];
+    int ev = 0;
+    if (idle && !c->closing) {
+        mp_imap_server_shutdown(&c->s, "Autologout");
+        c->closing = 1;
+        if (conn_service(c) != 0)
+            return -1;
+    }
+    if (!c->closing && !c->tls_switch)
+        ev |= POLLIN;
+    /* a FETCH still being answered goes on when the socket takes more
+     * (conn_service stops after a bounded number of rounds) */
+    if (conn_has_output(c) || c->fj.active)
+        ev |= POLLOUT;
+    return ev;
+}
+
+static int slot_read(unsigned i)
+{
+    conn *c = &conns[i];
+    if (conn_recv(c) < 0)
+        c->closing = 1;
+    return conn_service(c);
+}
+
+static int slot_write(unsigned i) { return conn_service(&conns[i]); }
+static void slot_close(unsigned i) { conn_free(&conns[i]); }
 
 static int parse_args(int argc, char **argv)
 {
@@ -489,8 +501,8 @@ static void notify_sessions(void)
 
 int main(int argc, char **argv)
 {
-    struct pollfd pfd[MAX_CONNS_LIMIT + 2];
     struct sigaction sa;
+    net_server v;
     int lfd;
     unsigned i;
 
@@ -554,67 +566,25 @@ int main(int argc, char **argv)
     printf("listening on %s\n", G.listen);
     fflush(stdout);
 
-    while (!stop_flag) {
-        nfds_t n = 0;
-        unsigned map[MAX_CONNS_LIMIT];
-        double now = now_mono();
-        int r;
-        pfd[n].fd = lfd;
-        pfd[n].events = POLLIN;
-        n++;
-        /* inotify: last, after the connections (map[] counts from 1) */
-        for (i = 0; i < G.max_conns; i++) {
-            conn *c = &conns[i];
-            short ev = 0;
-            if (c->fd < 0)
-                continue;
-            if (now - c->last_active > IDLE_TIMEOUT && !c->closing) {
-                mp_imap_server_shutdown(&c->s, "Autologout");
-                c->closing = 1;
-                if (conn_service(c) != 0) {
-                    conn_free(c);
-                    continue;
-                }
-            }
-            if (!c->closing && !c->tls_switch)
-                ev |= POLLIN;
-            /* a FETCH still being answered goes on when the socket takes
-             * more (conn_service stops after a bounded number of rounds) */
-            if (conn_has_output(c) || c->fj.active)
-                ev |= POLLOUT;
-            pfd[n].fd = c->fd;
-            pfd[n].events = ev;
-            map[n - 1] = i;
-            n++;
-        }
-        pfd[n].fd = store_watch_fd();
-        pfd[n].events = POLLIN;
-        pfd[n].revents = 0;
-        r = poll(pfd, n + 1, 500);
-        if (r < 0 && errno != EINTR)
-            break;
-        if (r > 0 && (pfd[0].revents & POLLIN))
-            accept_all(lfd);
-        if (r > 0 && (pfd[n].revents & POLLIN))
-            store_watch_read();
-        for (i = 1; r > 0 && i < n; i++) {
-            conn *c = &conns[map[i - 1]];
-            int rc = 0;
-            if (pfd[i].revents == 0 || c->fd != pfd[i].fd)
-                continue;
-            c->last_active = now;
-            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                if (conn_recv(c) < 0)
-                    c->closing = 1;
-                rc = conn_service(c);
-            }
-            if (rc == 0 && (pfd[i].revents & POLLOUT))
-                rc = conn_service(c);
-            if (rc != 0)
-                conn_free(c);
-        }
-        notify_sessions();
-    }
+    memset(&v, 0, sizeof(v));
+    v.max = G.max_conns;
+    v.poll_ms = 500;
+    v.idle_secs = IDLE_TIMEOUT;
+    /* An implicit-TLS port speaks only TLS: a plaintext BYE would be a
+     * broken record to the client. */
+    v.busy = G.implicit_tls ? NULL : "* BYE Too many connections, try later\r\n";
+    v.stop = &stop_flag;
+    v.fd = slot_fd;
+    v.open = slot_open;
+    v.prepare = slot_prepare;
+    v.read = slot_read;
+    v.write = slot_write;
+    v.close = slot_close;
+    v.watch_fd = store_watch_fd(); /* deliveries into new/ and cur/ (inotify) */
+    v.watch = store_watch_read;
+    v.tick = notify_sessions;
+    if (net_serve(lfd, &v) != 0)
+        fprintf(stderr, "mailproto-imapd: poll failed: %s\n", strerror(errno));
     /* SIGTERM / SIGINT: BYE to everyone, then leave */
     for (i = 0; i < G.max_conns; i++) {
         conn *c = &conns[i];

@@ -166,7 +166,6 @@ typedef struct conn {
     char in[16384];
     size_t in_off, in_len;
     char peer[64];
-    double last_active;
     int closing, tls_switch, at_hand, idling;
     int tls_closed;      /* close_notify queued */
     net_link link;       /* TLS, once on (net/serve.h) */

@@ -211,7 +211,7 @@ static void accept_all(int lfd, const net_server *v)
 
 int net_serve(int lfd, const net_server *v)
 {
-    struct pollfd pfd[NET_SERVE_MAX + 1];
+    struct pollfd pfd[NET_SERVE_MAX + 2];
     unsigned map[NET_SERVE_MAX];
     if (v->max < 1 || v->max > NET_SERVE_MAX)
         return -1;
@@ -235,13 +235,19 @@ int net_serve(int lfd, const net_server *v)
             map[n - 1] = i;
             n++;
         }
-        if (poll(pfd, n, v->poll_ms) < 0) {
+        /* the watched descriptor last, after the slots map[] counts */
+        pfd[n].fd = v->watch != NULL ? v->watch_fd : -1;
+        pfd[n].events = POLLIN;
+        pfd[n].revents = 0;
+        if (poll(pfd, n + 1, v->poll_ms) < 0) {
             if (errno == EINTR)
                 continue;
             return -1;
         }
         if (pfd[0].revents & POLLIN)
             accept_all(lfd, v);
+        if (pfd[n].revents & POLLIN)
+            v->watch();
         for (i = 1; i < n; i++) {
             unsigned k = map[i - 1];
             int rc = 0;
@@ -255,6 +261,8 @@ int net_serve(int lfd, const net_server *v)
             if (rc != 0)
                 v->close(k);
         }
+        if (v->tick != NULL)
+            v->tick();
     }
     return 0;
 }

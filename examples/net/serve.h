@@ -1,5 +1,6 @@
 /*
- * What the example servers (mailproto-smtpd, mailproto-pop3d) share
+ * What the example servers (mailproto-smtpd, mailproto-pop3d,
+ * mailproto-imapd) share
  * around their sessions: the listening socket, non-blocking descriptors,
  * the "user:password" file and the TLS side of a connection.  The
  * sessions never see any of it.
@@ -55,6 +56,13 @@ typedef struct net_server {
     int (*read)(unsigned i);     /* readable (or hung up): 0 or -1 */
     int (*write)(unsigned i);    /* writable: 0 or -1 */
     void (*close)(unsigned i);
+    /* Optional: one more descriptor watched for POLLIN (inotify, say; -1
+     * for none, and 0 in a zeroed struct is stdin: set it), `watch` called
+     * when it is readable, and `tick` after every round, for work of the
+     * program's own between polls (telling sessions of changes). */
+    int watch_fd;
+    void (*watch)(void);
+    void (*tick)(void);
 } net_server;
 
 /* Serve on the listening socket lfd until *stop: 0, or -1 when poll
