@@ -1826,6 +1826,34 @@ static int notify_tok(mp_imap_cmd_parser *p, const mp_imap_token *t)
     return R_ERR;
 }
 
+/* An optional keyword, SP, then a parenthesized list read generically:
+ * ESORT's RETURN (...) (RFC 5267 §3.2) and MULTISEARCH's IN (...) (RFC
+ * 7377 §2).  sub: 0 the keyword (R_SKIP when absent), 1 the SP, 2 the
+ * list. */
+static int word_then_list(mp_imap_cmd_parser *p, const mp_imap_token *t, const char *word)
+{
+    int r;
+    if (p->sub == 0) {
+        if (!atomish(t) || !is_word(t->text, word))
+            return R_SKIP;
+        emit_simple(p, MP_IMAP_CA_ATOM, mp_slice_make(word, strlen(word)), 0);
+        p->sub = 1;
+        return R_MORE;
+    }
+    if (p->sub == 1) {
+        if (t->kind != MP_IMAP_TOK_SP) {
+            fail(p, t, MP_ERR_IMAP_CMD_SYNTAX, MP_RULE_("RFC 9051 command arguments"));
+            return R_ERR;
+        }
+        p->sub = 2;
+        p->gdepth = 0;
+        p->gsub = 0;
+        return R_MORE;
+    }
+    r = generic_tok(p, t, 1);
+    return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
+}
+
 static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
 {
     int r;
@@ -1883,23 +1911,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
         /* ESORT (RFC 5267 §3.2): sort = ["UID" SP] "SORT"
          * [search-return-opts] SP sort-criteria ...; the options are
          * reported as SEARCH's: RETURN, then the list */
-        if (p->sub == 0) {
-            if (!atomish(t) || !is_word(t->text, "RETURN"))
-                return R_SKIP;
-            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("RETURN"), 0);
-            p->sub = 1;
-            return R_MORE;
-        }
-        if (p->sub == 1) {
-            if (t->kind != MP_IMAP_TOK_SP)
-                break;
-            p->sub = 2;
-            p->gdepth = 0;
-            p->gsub = 0;
-            return R_MORE;
-        }
-        r = generic_tok(p, t, 1);
-        return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
+        return word_then_list(p, t, "RETURN");
     case 'W':
     case 'V':
     case 'U':
@@ -1929,23 +1941,7 @@ static int op_tok(mp_imap_cmd_parser *p, char op, const mp_imap_token *t)
     case 'i':
         /* MULTISEARCH (RFC 7377 §2): esearch-source-opts = "IN" SP "("
          * source-mbox [SP "(" scope-options ")"] ")" */
-        if (p->sub == 0) {
-            if (!atomish(t) || !is_word(t->text, "IN"))
-                return R_SKIP;
-            emit_simple(p, MP_IMAP_CA_ATOM, MP_SLICE_LIT("IN"), 0);
-            p->sub = 1;
-            return R_MORE;
-        }
-        if (p->sub == 1) {
-            if (t->kind != MP_IMAP_TOK_SP)
-                break;
-            p->sub = 2;
-            p->gdepth = 0;
-            p->gsub = 0;
-            return R_MORE;
-        }
-        r = generic_tok(p, t, 1);
-        return r < 0 ? R_ERR : r == 1 ? R_DONE : R_MORE;
+        return word_then_list(p, t, "IN");
     case 'N':
         return notify_tok(p, t);
     case 'E':
